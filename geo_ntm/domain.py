@@ -1,0 +1,222 @@
+"""Domain types of geo_ntm: administrative units, boundary vintages, criteria frameworks,
+criterion statuses and the assessment derived from them.
+
+Geometry-heavy collections travel as GeoDataFrames whose columns are listed in
+``UNIT_COLUMNS``; single records are the frozen dataclasses below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class AdminLevel(str, Enum):
+    """Tier of the administrative hierarchy (before 2025: province > district > commune)."""
+
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+
+    @property
+    def parent(self) -> "AdminLevel | None":
+        return {AdminLevel.COMMUNE: AdminLevel.DISTRICT, AdminLevel.DISTRICT: AdminLevel.PROVINCE}.get(self)
+
+
+class UnitType(str, Enum):
+    """Legal type of a unit; values are the ASCII slugs used by the shared data."""
+
+    TINH = "tinh"
+    THANH_PHO = "thanh_pho"  # centrally governed city (province level) or provincial city
+    HUYEN = "huyen"
+    QUAN = "quan"
+    THI_XA = "thi_xa"
+    XA = "xa"
+    PHUONG = "phuong"
+    THI_TRAN = "thi_tran"
+    DAC_KHU = "dac_khu"  # special zone (commune level since 2025)
+
+    @property
+    def label_vi(self) -> str:
+        return UNIT_TYPE_LABELS_VI[self]
+
+    @property
+    def is_rural_commune(self) -> bool:
+        """True for the units assessed on NTM commune criteria (xã)."""
+        return self is UnitType.XA
+
+
+UNIT_TYPE_LABELS_VI = {
+    UnitType.TINH: "Tỉnh",
+    UnitType.THANH_PHO: "Thành phố",
+    UnitType.HUYEN: "Huyện",
+    UnitType.QUAN: "Quận",
+    UnitType.THI_XA: "Thị xã",
+    UnitType.XA: "Xã",
+    UnitType.PHUONG: "Phường",
+    UnitType.THI_TRAN: "Thị trấn",
+    UnitType.DAC_KHU: "Đặc khu",
+}
+
+#: Which unit types may stand at which level.
+TYPES_BY_LEVEL = {
+    AdminLevel.PROVINCE: (UnitType.TINH, UnitType.THANH_PHO),
+    AdminLevel.DISTRICT: (UnitType.HUYEN, UnitType.QUAN, UnitType.THI_XA, UnitType.THANH_PHO),
+    AdminLevel.COMMUNE: (UnitType.XA, UnitType.PHUONG, UnitType.THI_TRAN, UnitType.DAC_KHU),
+}
+
+
+class UnitFlag(str, Enum):
+    """Why a stored polygon is not an ordinary administrative unit."""
+
+    UNNAMED = "unnamed"
+    NOT_ADMIN_UNIT = "not_admin_unit"
+
+
+#: Columns of a unit GeoDataFrame as the store returns it.
+UNIT_COLUMNS = (
+    "unit_id",  # store-wide identity of the unit in its vintage
+    "vintage_id",
+    "level",
+    "code",  # the boundary source's own code
+    "name",  # full name with type prefix, e.g. "Xã Mỹ Thành"
+    "name_short",  # without prefix, e.g. "Mỹ Thành"
+    "unit_type",  # UnitType value or None
+    "parent_code",
+    "province_code",
+    "district_code",
+    "population",
+    "area_ha",
+    "flag",  # UnitFlag value or None
+    "geometry",
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One administrative unit of one vintage (geometry kept out: see the GeoDataFrames)."""
+
+    unit_id: int
+    vintage_id: int
+    level: AdminLevel
+    code: str
+    name: str | None
+    name_short: str | None
+    unit_type: UnitType | None
+    parent_code: str | None
+    province_code: str | None
+    district_code: str | None
+    flag: UnitFlag | None = None
+
+    @property
+    def assessed(self) -> bool:
+        """Whether NTM commune criteria apply: xã only, never wards, towns or flagged polygons."""
+        return self.level is AdminLevel.COMMUNE and self.unit_type is UnitType.XA and self.flag is None
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """A set of boundaries valid from ``valid_from`` until the next vintage starts."""
+
+    vintage_id: int
+    name: str
+    valid_from: dt.date
+    valid_to: dt.date | None  # exclusive; None while no later vintage exists
+    source: str
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    number: int
+    name_vi: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A national (or provincial) set of NTM criteria, shipped as data in ``geo_ntm/frameworks``."""
+
+    framework_id: str
+    title_vi: str
+    title_en: str
+    legal_act: str
+    applies_to: AdminLevel
+    years: tuple[int, int]  # first and last programme year
+    levels: tuple[str, ...]  # recognition levels assessed with this set, lowest first
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def criteria_total(self) -> int:
+        return len(self.criteria)
+
+    def criterion(self, number: int) -> Criterion:
+        for c in self.criteria:
+            if c.number == number:
+                return c
+        raise KeyError(f"framework {self.framework_id} has no criterion {number}")
+
+
+#: Recognition levels, lowest first, with their Vietnamese and English labels.
+LEVELS = {
+    "ntm": ("Đạt chuẩn NTM", "NTM"),
+    "ntm_nang_cao": ("NTM nâng cao", "Advanced NTM"),
+    "ntm_kieu_mau": ("NTM kiểu mẫu", "Model NTM"),
+}
+LEVEL_ORDER = tuple(LEVELS)
+
+
+@dataclass(frozen=True)
+class CriterionStatus:
+    """One reported fact: a commune met (or did not meet) one criterion in a year."""
+
+    unit_id: int
+    year: int
+    framework_id: str
+    level: str
+    criterion: int
+    met: bool
+    source: str | None = None
+    row_number: int | None = None
+    import_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    """A reported count without per-criterion detail (the 'counts' layout), with recognition."""
+
+    unit_id: int
+    year: int
+    framework_id: str
+    level: str
+    criteria_met: int
+    criteria_total: int
+    recognized: bool = False
+    decision: str | None = None
+    decision_date: dt.date | None = None
+    source: str | None = None
+    row_number: int | None = None
+    import_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the service derives for one commune and year."""
+
+    unit_id: int
+    year: int
+    assessed: bool  # False for wards, towns and flagged polygons: "not assessed", never 0
+    has_data: bool = False
+    framework_id: str | None = None
+    target_level: str | None = None  # the level the figures below are measured against
+    criteria_met: int | None = None
+    criteria_total: int | None = None
+    criteria_unmet: tuple[int, ...] = ()
+    criteria_conflicting: tuple[int, ...] = ()
+    level: str | None = None  # highest level reached (all criteria met or recognised)
+    recognized_levels: tuple[str, ...] = ()
+    decisions: tuple[str, ...] = ()
+    met_criteria: frozenset[int] = field(default_factory=frozenset)

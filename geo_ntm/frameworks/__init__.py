@@ -1,0 +1,55 @@
+"""Criteria frameworks: data files (TOML) shipped with the package, loaded into ``Framework``."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+
+from geo_ntm.domain import LEVELS, AdminLevel, Criterion, Framework
+from geo_ntm.errors import InputError, NotFoundError
+
+
+def _parse(name: str, data: dict) -> Framework:
+    try:
+        criteria = tuple(Criterion(int(n), vi, en) for n, vi, en in data["criteria"])
+        levels = tuple(data["levels"])
+        unknown = [lv for lv in levels if lv not in LEVELS]
+        if unknown:
+            raise InputError(f"framework file {name}: unknown level(s) {unknown}; known: {list(LEVELS)}")
+        numbers = [c.number for c in criteria]
+        if len(set(numbers)) != len(numbers):
+            raise InputError(f"framework file {name}: criterion numbers repeat: {numbers}")
+        return Framework(
+            framework_id=data["framework_id"],
+            title_vi=data["title_vi"],
+            title_en=data["title_en"],
+            legal_act=data["legal_act"],
+            applies_to=AdminLevel(data["applies_to"]),
+            years=(int(data["years"][0]), int(data["years"][1])),
+            levels=levels,
+            criteria=criteria,
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InputError(f"framework file {name} is malformed: {exc!r}") from exc
+
+
+@cache
+def all_frameworks() -> dict[str, Framework]:
+    """Every shipped framework, keyed by id, in file-name order."""
+    found: dict[str, Framework] = {}
+    for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            fw = _parse(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
+            found[fw.framework_id] = fw
+    return found
+
+
+def get_framework(framework_id: str) -> Framework:
+    """The framework with this id, or a NotFoundError listing the known ids."""
+    try:
+        return all_frameworks()[framework_id]
+    except KeyError:
+        raise NotFoundError(
+            f"unknown criteria framework {framework_id!r}; known: {', '.join(all_frameworks())}"
+        ) from None

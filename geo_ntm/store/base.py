@@ -1,0 +1,134 @@
+"""The store interface. Everything above the store (imports, analytics, maps, API) talks to
+this interface only and never knows which backend holds the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+
+from geo_ntm.domain import AdminLevel, CriterionStatus, StatusSummary, Unit, UnitFlag, UnitType, Vintage
+from geo_ntm.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """What one import did, kept in the store for the audit trail."""
+
+    kind: str  # "boundaries" or "status"
+    source_file: str
+    rows_read: int
+    rows_stored: int
+    report: dict = field(default_factory=dict)
+    import_id: int | None = None
+    imported_at: str | None = None
+
+
+BBox = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max (EPSG:4326)
+
+
+class Store(ABC):
+    """One interface, several backends: the embedded GeoPackage file and (later) PostGIS."""
+
+    # -- boundary vintages -------------------------------------------------------------------
+    @abstractmethod
+    def add_vintage(
+        self, name: str, valid_from: dt.date, source: str, units: gpd.GeoDataFrame, record: ImportRecord
+    ) -> Vintage:
+        """Store a vintage and all its units (columns of ``UNIT_COLUMNS`` but the ids) atomically."""
+
+    @abstractmethod
+    def vintages(self) -> list[Vintage]:
+        """All vintages, oldest first, each valid until the next one starts."""
+
+    @abstractmethod
+    def units(
+        self,
+        vintage_id: int,
+        level: AdminLevel | None = None,
+        *,
+        province_code: str | None = None,
+        district_code: str | None = None,
+        codes: Sequence[str] | None = None,
+        bbox: BBox | None = None,
+        geometry: bool = True,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> gpd.GeoDataFrame:
+        """Units of one vintage as a GeoDataFrame (EPSG:4326) ordered by level and code."""
+
+    # -- statuses ----------------------------------------------------------------------------
+    @abstractmethod
+    def add_statuses(
+        self, record: ImportRecord, statuses: Sequence[CriterionStatus], summaries: Sequence[StatusSummary]
+    ) -> int:
+        """Store one status import atomically; returns its import id."""
+
+    @abstractmethod
+    def statuses(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[CriterionStatus]:
+        """Per-criterion statuses, optionally for some units and one year."""
+
+    @abstractmethod
+    def summaries(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[StatusSummary]:
+        """Reported counts and recognitions, optionally for some units and one year."""
+
+    @abstractmethod
+    def imports(self) -> list[ImportRecord]:
+        """The audit trail of imports, oldest first."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    # -- derived conveniences, the same for every backend -------------------------------------
+    def vintage_on(self, day: dt.date) -> Vintage:
+        """The vintage in force on ``day``."""
+        vintages = self.vintages()
+        for v in vintages:
+            if v.covers(day):
+                return v
+        if not vintages:
+            raise NotFoundError("the store holds no boundaries yet; run 'geo-ntm boundaries import' first")
+        raise NotFoundError(
+            f"no boundary vintage is in force on {day.isoformat()}; the earliest starts on "
+            f"{vintages[0].valid_from.isoformat()}"
+        )
+
+    def vintage_for_year(self, year: int) -> Vintage:
+        """The vintage in force on 31 December of ``year``."""
+        return self.vintage_on(dt.date(year, 12, 31))
+
+    def unit_records(self, vintage_id: int, level: AdminLevel | None = None) -> list[Unit]:
+        """Units of a vintage as ``Unit`` records, without geometry."""
+        frame = self.units(vintage_id, level, geometry=False)
+        return [unit_from_row(row) for row in frame.itertuples(index=False)]
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _opt(value):
+    return None if value is None or value != value else value  # NaN -> None
+
+
+def unit_from_row(row) -> Unit:
+    """Build a ``Unit`` from one row of a unit frame (as produced by ``itertuples``)."""
+    return Unit(
+        unit_id=int(row.unit_id),
+        vintage_id=int(row.vintage_id),
+        level=AdminLevel(row.level),
+        code=row.code,
+        name=_opt(row.name),
+        name_short=_opt(row.name_short),
+        unit_type=UnitType(row.unit_type) if _opt(row.unit_type) else None,
+        parent_code=_opt(row.parent_code),
+        province_code=_opt(row.province_code),
+        district_code=_opt(row.district_code),
+        flag=UnitFlag(row.flag) if _opt(row.flag) else None,
+    )

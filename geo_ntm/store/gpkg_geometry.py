@@ -1,0 +1,51 @@
+"""GeoPackage geometry blobs (OGC 12-128r18, section 2.1.3): a small header with the SRS id and
+envelope, followed by ISO WKB. Encoding and decoding use shapely's WKB functions."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import shapely
+
+_ENVELOPE_SIZES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def encode(geom: shapely.Geometry | None, srs_id: int) -> bytes | None:
+    """GeoPackage blob of ``geom`` with an XY envelope, little-endian."""
+    if geom is None:
+        return None
+    if geom.is_empty:
+        flags = 0b0001_0001  # empty, no envelope, little endian
+        return b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id) + shapely.to_wkb(geom, flavor="iso")
+    minx, miny, maxx, maxy = geom.bounds
+    flags = 0b0000_0011  # envelope [minx, maxx, miny, maxy], little endian
+    header = b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id) + struct.pack("<4d", minx, maxx, miny, maxy)
+    return header + shapely.to_wkb(geom, flavor="iso", byte_order=1)
+
+
+def _wkb_offset(blob: bytes) -> int:
+    if blob[:2] != b"GP":
+        raise ValueError("not a GeoPackage geometry blob")
+    return 8 + _ENVELOPE_SIZES[(blob[3] >> 1) & 0b111]
+
+
+def decode_many(blobs) -> np.ndarray:
+    """Shapely geometries for a sequence of GeoPackage blobs (None stays None)."""
+    wkb = [None if b is None else bytes(b)[_wkb_offset(b):] for b in blobs]
+    return shapely.from_wkb(wkb)
+
+
+def envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) of a blob, from its header when present, else from the WKB."""
+    if blob is None or blob[3] & 0b1_0000:
+        return None
+    if (blob[3] >> 1) & 0b111:
+        fmt = "<4d" if blob[3] & 1 else ">4d"
+        return struct.unpack(fmt, blob[8:40])
+    minx, miny, maxx, maxy = shapely.from_wkb(bytes(blob)[_wkb_offset(blob):]).bounds
+    return minx, maxx, miny, maxy
+
+
+def is_empty(blob: bytes | None) -> int:
+    return 1 if blob is None or bool(blob[3] & 0b1_0000) else 0
