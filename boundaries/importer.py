@@ -53,7 +53,7 @@ class LayerSpec:
     layer: str
     level: AdminLevel
     code: str
-    name: str | None
+    name: str
     unit_type: str | None
     province_ref: str | None
     district_ref: str | None
@@ -132,8 +132,9 @@ def detect_spec(layer: str, columns: list[str], level: AdminLevel | None = None,
         raise InputError(f"layer {layer!r}: no code column found (looked for {', '.join(_CODE_FIELDS[level])}); "
                          f"columns are {', '.join(columns)}; name it with --code-field")
     name = name_field or _find(columns, _NAME_FIELDS[level])
-    if name is not None and name not in columns:
-        raise InputError(f"layer {layer!r}: no column {name!r}; columns are {', '.join(columns)}")
+    if name is None or name not in columns:
+        raise InputError(f"layer {layer!r}: no name column found (looked for {name or ', '.join(_NAME_FIELDS[level])}); "
+                         f"columns are {', '.join(columns)}; name it with --name-field")
     return LayerSpec(
         layer=layer,
         level=level,

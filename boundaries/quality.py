@@ -34,8 +34,12 @@ class CoverageReport:
         )
 
 
-def measure_coverage(units: gpd.GeoDataFrame, code_column: str = "code", top: int = 10) -> CoverageReport:
-    """Overlaps (pairwise, via an STRtree) and gaps (holes of the union) of ``units``."""
+def measure_coverage(units: gpd.GeoDataFrame, code_column: str = "code", top: int = 10,
+                     min_overlap_m2: float = 1.0) -> CoverageReport:
+    """Overlaps (pairwise, via an STRtree) and gaps (holes of the union) of ``units``.
+
+    Overlaps smaller than ``min_overlap_m2`` are rounding noise of a shared border and are not
+    counted."""
     metric = to_equal_area(units.geometry)
     geoms = np.asarray(metric.array)
     codes = units[code_column].to_numpy()
@@ -45,6 +49,7 @@ def measure_coverage(units: gpd.GeoDataFrame, code_column: str = "code", top: in
     keep = left < right
     left, right = left[keep], right[keep]
     overlap = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    overlap[overlap < min_overlap_m2] = 0.0
     real = overlap > 0
     order = np.argsort(-overlap)[:top]
     largest_overlaps = [(str(codes[left[i]]), str(codes[right[i]]), round(float(overlap[i]) / 1e4, 3))

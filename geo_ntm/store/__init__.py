@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from geo_ntm.errors import GeoNtmError
-from geo_ntm.store.base import BBox, ImportRecord, Store
+from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 
-__all__ = ["BBox", "ImportRecord", "Store", "open_store"]
+__all__ = ["BBox", "DataExtent", "ImportRecord", "Store", "open_store"]
 
 
 def open_store(location: str) -> Store:

@@ -27,6 +27,17 @@ class ImportRecord:
     imported_at: str | None = None
 
 
+@dataclass(frozen=True)
+class DataExtent:
+    """How many status rows a province has for a year, and the first import that brought any."""
+
+    vintage_id: int
+    province_code: str
+    year: int
+    rows: int
+    first_import_id: int
+
+
 BBox = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max (EPSG:4326)
 
 
@@ -74,6 +85,10 @@ class Store(ABC):
     @abstractmethod
     def summaries(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[StatusSummary]:
         """Reported counts and recognitions, optionally for some units and one year."""
+
+    @abstractmethod
+    def data_extent(self) -> list[DataExtent]:
+        """Per vintage, province and year: the number of status rows (statuses and summaries)."""
 
     @abstractmethod
     def imports(self) -> list[ImportRecord]:

@@ -22,7 +22,7 @@ import shapely
 from geo_ntm.domain import UNIT_COLUMNS, AdminLevel, CriterionStatus, StatusSummary, Vintage
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.store import gpkg_geometry as gg
-from geo_ntm.store.base import BBox, ImportRecord, Store
+from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 
 SRS_ID = 4326
 SCHEMA_VERSION = 1
@@ -292,6 +292,16 @@ class GeoPackageStore(Store):
                           dt.date.fromisoformat(r[8]) if r[8] else None, r[9], r[10], r[11])
             for r in rows
         ]
+
+    def data_extent(self) -> list[DataExtent]:
+        rows = self._conn.execute(
+            """SELECT u.vintage_id, u.province_code, s.year, count(*), min(s.import_id)
+               FROM (SELECT unit_id, year, import_id FROM criterion_statuses
+                     UNION ALL SELECT unit_id, year, import_id FROM status_summaries) s
+               JOIN units u ON u.fid = s.unit_id
+               GROUP BY u.vintage_id, u.province_code, s.year ORDER BY u.vintage_id, u.province_code, s.year"""
+        ).fetchall()
+        return [DataExtent(*r) for r in rows]
 
     def imports(self) -> list[ImportRecord]:
         rows = self._conn.execute(

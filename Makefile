@@ -1,0 +1,36 @@
+# geo_ntm: `make run` sets up and serves the demo; `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= var/geo_ntm.gpkg
+
+.PHONY: install run test browser clean
+
+# Python packages from PyPI (editable install) and Leaflet from the npm registry.
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Headless Chromium (Debian package) for the page screenshot tests; skipped where apt is not usable.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium not installed: browser tests will be skipped"; }
+
+run: install
+	GEO_NTM_DB=$(DB) $(BIN)/geo-ntm demo
+	GEO_NTM_DB=$(DB) $(BIN)/geo-ntm serve
+
+test: install browser
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) node_modules var build *.egg-info

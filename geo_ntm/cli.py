@@ -1,0 +1,199 @@
+"""The ``geo-ntm`` command line: import boundaries and statuses, list frameworks, report, map, serve."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+from geo_ntm.errors import GeoNtmError
+from geo_ntm.settings import Settings
+from geo_ntm.store import Store, open_store
+
+log = logging.getLogger("geo_ntm")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _cmd_boundaries_import(store: Store, args, settings: Settings) -> int:
+    from boundaries.importer import import_boundaries
+    from geo_ntm.domain import AdminLevel
+
+    vintage, report = import_boundaries(
+        store, args.path, args.vintage, layers=args.layer, level=AdminLevel(args.level) if args.level else None,
+        code_field=args.code_field, name_field=args.name_field, vintage_name=args.name,
+        measure_quality=not args.no_quality, dry_run=args.dry_run)
+    print(report.text())
+    print("dry run: nothing stored" if vintage is None else f"stored vintage {vintage.vintage_id}: {vintage.name}")
+    return 0
+
+
+def _cmd_boundaries_list(store: Store, args, settings: Settings) -> int:
+    for v in store.vintages():
+        until = v.valid_to.isoformat() if v.valid_to else "now"
+        print(f"{v.vintage_id}\t{v.valid_from.isoformat()} .. {until}\t{v.name}\t{v.source}")
+    return 0
+
+
+def _cmd_frameworks(store: Store | None, args, settings: Settings) -> int:
+    from geo_ntm.domain import LEVELS
+    from geo_ntm.frameworks import all_frameworks, get_framework
+
+    chosen = [get_framework(args.id)] if args.id else list(all_frameworks().values())
+    for fw in chosen:
+        levels = ", ".join(f"{lv} ({LEVELS[lv][0]})" for lv in fw.levels)
+        print(f"{fw.framework_id}\t{fw.years[0]}-{fw.years[1]}\t{fw.applies_to.value}\t{fw.criteria_total} tiêu chí"
+              f"\t{fw.legal_act}\n  {fw.title_vi} / {fw.title_en}\n  levels: {levels}")
+        if args.id or args.criteria:
+            for c in fw.criteria:
+                print(f"  {c.number:>3}. {c.name_vi} — {c.name_en}")
+    return 0
+
+
+def _cmd_status_import(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.status_import.importer import import_status_file
+
+    report = import_status_file(store, args.file, sheet=args.sheet, dry_run=args.dry_run,
+                                skip_unmatched=args.skip_unmatched, default_framework=args.framework,
+                                default_level=args.level)
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def _scope(store: Store, args):
+    from geo_ntm.places import resolve_scope
+
+    return resolve_scope(store, store.vintage_for_year(args.year), args.province, args.district)
+
+
+def _cmd_report(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.report import province_report, report_csv, report_table
+
+    report = province_report(store, _scope(store, args), args.year)
+    if args.format == "json":
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(report_csv(report))
+    else:
+        print(report_table(report))
+    return 0
+
+
+def _cmd_map(store: Store, args, settings: Settings) -> int:
+    from maps.assets import inline
+    from maps.province_map import province_map_html
+
+    html = province_map_html(store, _scope(store, args), args.year, args.measure, lang=args.lang,
+                             assets=inline(settings.assets_dir))
+    Path(args.output).write_text(html, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_demo(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.demo import load_demo
+
+    load_demo(store, Path(args.data_dir) if args.data_dir else settings.data_dir)
+    return 0
+
+
+def _cmd_serve(store: Store | None, args, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    print(f"geo_ntm map: http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower())
+    return 0
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    """The argument parser of ``geo-ntm``."""
+    p = argparse.ArgumentParser(prog="geo-ntm", description="Maps and reports of Vietnam's New Rural "
+                                "Development (Nông thôn mới) criteria per commune.")
+    p.add_argument("--db", default=settings.db, help="store: a GeoPackage file path (default %(default)s; "
+                   "env GEO_NTM_DB)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every step")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("boundaries", help="boundary vintages").add_subparsers(dest="action", required=True)
+    bi = b.add_parser("import", help="import provinces, districts and communes from a vector file")
+    bi.add_argument("path", type=Path, help="GeoPackage, GeoJSON or zipped Shapefile")
+    bi.add_argument("--vintage", type=_date, required=True, help="date from which these boundaries are valid")
+    bi.add_argument("--layer", action="append", help="layer to import (repeat; default: every recognised layer)")
+    bi.add_argument("--level", choices=["province", "district", "commune"], help="level of a layer whose name does not tell")
+    bi.add_argument("--code-field", help="column holding the unit code")
+    bi.add_argument("--name-field", help="column holding the full unit name")
+    bi.add_argument("--name", help="name of the vintage (default: date and file name)")
+    bi.add_argument("--no-quality", action="store_true", help="skip measuring overlaps and gaps")
+    bi.add_argument("--dry-run", action="store_true", help="validate and report, store nothing")
+    bi.set_defaults(handler=_cmd_boundaries_import)
+    b.add_parser("list", help="list stored vintages").set_defaults(handler=_cmd_boundaries_list)
+
+    f = sub.add_parser("frameworks", help="list the criteria frameworks")
+    f.add_argument("--id", help="show one framework with its criteria")
+    f.add_argument("--criteria", action="store_true", help="list the criteria of every framework")
+    f.set_defaults(handler=_cmd_frameworks, needs_store=False)
+
+    s = sub.add_parser("status", help="criterion statuses").add_subparsers(dest="action", required=True)
+    si = s.add_parser("import", help="import statuses from CSV or XLSX (long, wide or counts layout)")
+    si.add_argument("file", type=Path)
+    si.add_argument("--sheet", help="worksheet name of an XLSX file (default: the first)")
+    si.add_argument("--dry-run", action="store_true", help="print the full report, change nothing")
+    si.add_argument("--skip-unmatched", action="store_true", help="store the matched rows even if some do not match")
+    si.add_argument("--framework", help="framework id for files without a framework column")
+    si.add_argument("--level", help="level for files without a level column")
+    si.set_defaults(handler=_cmd_status_import)
+
+    for name, handler, help_text in (("report", _cmd_report, "province report for a year"),
+                                     ("map", _cmd_map, "write a choropleth map as a standalone HTML file")):
+        c = sub.add_parser(name, help=help_text)
+        c.add_argument("--province", required=True, help="province name or code")
+        c.add_argument("--district", help="district name or code (default: the whole province)")
+        c.add_argument("--year", type=int, required=True)
+        c.set_defaults(handler=handler)
+        if name == "report":
+            c.add_argument("--format", choices=["json", "csv", "table"], default="table")
+        else:
+            c.add_argument("--measure", default="criteria_met", help="criteria_met, level or tc<N>")
+            c.add_argument("--lang", choices=["vi", "en"], default="vi")
+            c.add_argument("-o", "--output", required=True, help="HTML file to write")
+
+    d = sub.add_parser("demo", help="load the demo data (2009 boundaries and the status samples)")
+    d.add_argument("--data-dir", help="shared data folder (default: env GEO_NTM_DATA_DIR or ../shared/data)")
+    d.set_defaults(handler=_cmd_demo)
+
+    sv = sub.add_parser("serve", help="run the web map and HTTP API")
+    sv.add_argument("--host", default=settings.host)
+    sv.add_argument("--port", type=int, default=settings.port)
+    sv.set_defaults(handler=_cmd_serve, needs_store=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 1 the import found problems, 2 bad input)."""
+    settings = Settings.from_env()
+    args = build_parser(settings).parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        if not getattr(args, "needs_store", True):
+            return args.handler(None, args, dataclasses.replace(settings, db=args.db))
+        with open_store(args.db) as store:
+            return args.handler(store, args, settings)
+    except GeoNtmError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
