@@ -1,0 +1,78 @@
+"""Where a map page gets Leaflet from: embedded in the page or served by our own web server.
+
+Leaflet is installed from the npm registry (``package.json`` at the repository root, ``npm ci``)
+into ``node_modules``; it is never copied into the repository and never loaded from a CDN, so the
+pages work without internet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import folium
+from branca.element import Element
+
+from geo_ntm.errors import GeoNtmError
+
+_JS, _CSS = "leaflet.js", "leaflet.css"
+
+
+class RawElement(Element):
+    """A branca element that outputs ``text`` as it is (no Jinja parsing of its braces)."""
+
+    def __init__(self, text: str):
+        super().__init__("{{ this.text }}")
+        self.text = text
+
+
+@dataclass(frozen=True)
+class AssetMode:
+    """Leaflet either inlined (``js``/``css`` hold the file contents) or linked under ``url_prefix``.
+
+    Build one with :func:`inline` or :func:`served`.
+    """
+
+    url_prefix: str | None = None
+    js: str | None = field(default=None, repr=False)
+    css: str | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if (self.url_prefix is None) == (self.js is None or self.css is None):
+            raise ValueError("AssetMode needs either url_prefix or both js and css: use inline() or served()")
+
+    def apply(self, m: folium.Map) -> None:
+        """Replace folium's CDN links (Leaflet, jQuery, Bootstrap, fonts) on ``m`` by Leaflet only."""
+        if self.url_prefix is not None:
+            m.default_js = [("leaflet", f"{self.url_prefix}/leaflet/{_JS}")]
+            m.default_css = [("leaflet_css", f"{self.url_prefix}/leaflet/{_CSS}")]
+            return
+        m.default_js, m.default_css = [], []
+        header = m.get_root().header
+        header.add_child(RawElement(f"<style>{self.css}</style>"), name="leaflet_css")
+        header.add_child(RawElement(f"<script>{self.js}</script>"), name="leaflet")
+
+
+def leaflet_dist(assets_dir: Path) -> Path:
+    """The ``leaflet/dist`` folder inside ``assets_dir`` (node_modules); an error if not installed."""
+    dist = Path(assets_dir) / "leaflet" / "dist"
+    if not (dist / _JS).is_file() or not (dist / _CSS).is_file():
+        raise GeoNtmError(
+            f"Leaflet is not installed in {dist}: run `make install` (npm ci) in the project root "
+            "to install the map assets from the npm registry"
+        )
+    return dist
+
+
+def inline(assets_dir: Path) -> AssetMode:
+    """Embed Leaflet's JS and CSS in every page: a single self-contained HTML file."""
+    dist = leaflet_dist(assets_dir)
+    js = (dist / _JS).read_text(encoding="utf-8")
+    # The source-map comment would make browser tools look for leaflet.js.map next to the page.
+    js = js.replace(f"//# sourceMappingURL={_JS}.map", "")
+    return AssetMode(js=js, css=(dist / _CSS).read_text(encoding="utf-8"))
+
+
+def served(url_prefix: str = "/static") -> AssetMode:
+    """Link ``{url_prefix}/leaflet/leaflet.js`` and ``.css``; the web server serves ``leaflet_dist``."""
+    return AssetMode(url_prefix=url_prefix.rstrip("/"))

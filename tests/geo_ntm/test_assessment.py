@@ -1,0 +1,70 @@
+"""Deriving criteria met and level from reported statuses (units as in Thành phố Bến Tre, 2009)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geo_ntm.assessment import assess_unit, assess_units
+from geo_ntm.domain import AdminLevel, CriterionStatus, StatusSummary, Unit, UnitFlag, UnitType
+
+
+def unit(uid: int, name: str, utype: UnitType, flag: UnitFlag | None = None) -> Unit:
+    return Unit(uid, 1, AdminLevel.COMMUNE, str(8110100 + uid), name, name.split(" ", 1)[1], utype,
+                "81101", "811", "81101", flag)
+
+
+XA = unit(25, "Xã Nhơn Thạnh", UnitType.XA)
+WARD = unit(17, "Phường Phú Khương", UnitType.PHUONG)
+
+
+def statuses(met: dict[int, bool], year=2020, fw="qd1980_2016", level="ntm", source="report"):
+    return [CriterionStatus(XA.unit_id, year, fw, level, n, m, source) for n, m in met.items()]
+
+
+def test_all_criteria_met_reaches_ntm():
+    a = assess_unit(XA, 2020, statuses({n: True for n in range(1, 20)}), [])
+    assert a.assessed and a.has_data and a.criteria_met == 19 and a.criteria_total == 19
+    assert a.criteria_unmet == () and a.level == "ntm" and a.framework_id == "qd1980_2016"
+
+
+def test_unmet_criteria_are_listed_and_level_not_reached():
+    met = {n: n not in (1, 5, 9, 17) for n in range(1, 20)}  # "đạt 15/19 (còn lại tiêu chí số 1, 5, 9, 17)"
+    a = assess_unit(XA, 2020, statuses(met), [])
+    assert a.criteria_met == 15 and a.criteria_unmet == (1, 5, 9, 17) and a.level is None
+
+
+def test_partial_report_gives_no_count_but_lists_unmet():
+    a = assess_unit(XA, 2011, statuses({9: False}, year=2011), [])
+    assert a.has_data and a.criteria_met is None and a.criteria_unmet == (9,) and a.level is None
+
+
+def test_conflict_is_not_counted_as_met():
+    rows = statuses({n: True for n in range(1, 20)}) + statuses({7: False}, source="other report")
+    a = assess_unit(XA, 2020, rows, [])
+    assert a.criteria_conflicting == (7,) and a.criteria_met == 18 and a.level is None
+    assert 7 not in a.criteria_unmet and 7 not in a.met_criteria
+
+
+def test_wards_are_not_assessed_never_zero():
+    a = assess_unit(WARD, 2020, [CriterionStatus(WARD.unit_id, 2020, "qd1980_2016", "ntm", 1, True)], [])
+    assert not a.assessed and a.criteria_met is None and a.level is None
+    flagged = unit(91, "Xã Cấm Sơn", UnitType.XA, UnitFlag.NOT_ADMIN_UNIT)
+    assert not assess_unit(flagged, 2020, [], []).assessed
+
+
+def test_counts_and_recognition_from_summaries():
+    s2021 = StatusSummary(XA.unit_id, 2021, "qd318_2022", "ntm_nang_cao", 16, 19)
+    s2022 = StatusSummary(XA.unit_id, 2022, "qd318_2022", "ntm_nang_cao", 19, 19, True, "694/QĐ-UBND-HC",
+                          dt.date(2023, 6, 30))
+    found = assess_units([XA, WARD], 2022, [], [s2021, s2022])
+    a = found[XA.unit_id]
+    assert a.criteria_met == 19 and a.level == "ntm_nang_cao" and a.recognized_levels == ("ntm_nang_cao",)
+    assert a.decisions == ("694/QĐ-UBND-HC (2023-06-30)",)
+    assert not found[WARD.unit_id].assessed
+    a2021 = assess_units([XA], 2021, [], [s2021, s2022])[XA.unit_id]
+    assert a2021.criteria_met == 16 and a2021.level is None and a2021.target_level == "ntm_nang_cao"
+
+
+def test_no_data():
+    a = assess_unit(XA, 2019, [], [])
+    assert a.assessed and not a.has_data and a.criteria_met is None
