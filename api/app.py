@@ -36,6 +36,18 @@ def _error(status: int, code: str, description: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"code": code, "description": description})
 
 
+def get_store(request: Request) -> Iterator[Store]:
+    """One store connection per request, on the store the application was created for."""
+    store = open_store(request.app.state.settings.db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
 def parse_bbox(text: str | None) -> BBox | None:
     """``minlon,minlat,maxlon,maxlat`` in EPSG:4326, checked."""
     if text is None:
@@ -58,14 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="geo_ntm", description="Bản đồ nông thôn mới / New Rural Development maps and API",
                   version="0.1.0")
 
-    def get_store() -> Iterator[Store]:
-        store = open_store(settings.db)
-        try:
-            yield store
-        finally:
-            store.close()
-
-    StoreDep = Annotated[Store, Depends(get_store)]
+    app.state.settings = settings
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError):

@@ -35,7 +35,9 @@ def unit_view(store: Store, vintage: Vintage, level: AdminLevel, *, province_cod
 
 
 def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) -> gpd.GeoDataFrame:
-    """Communes (with ``unit_view`` filters) and, when ``year`` is given, their assessment."""
+    """Communes (with ``unit_view`` filters) and, when ``year`` is given, their assessment.
+
+    The unit's administrative level is in ``admin_level``; ``level`` is the NTM level reached."""
     frame = unit_view(store, vintage, AdminLevel.COMMUNE, **filters)
     units = [unit_from_row(r) for r in frame.itertuples(index=False)]
     assessed = [u.assessed for u in units]
@@ -55,6 +57,7 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
                 "recognized_levels": list(a.recognized_levels),
                 "decisions": list(a.decisions),
             })
+    frame = frame.rename(columns={"level": "admin_level"})  # "level" is the NTM level from here on
     extra = pd.DataFrame(rows, columns=list(ASSESSMENT_COLUMNS), index=frame.index)
     for column in ("criteria_unmet", "criteria_conflicting", "met_criteria", "recognized_levels", "decisions"):
         extra[column] = extra[column].map(lambda v: v if isinstance(v, list) else [])

@@ -1,0 +1,110 @@
+"""The geo-ntm command line end to end on the real boundaries and status samples."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import geopandas as gpd
+import pytest
+
+from geo_ntm.cli import main
+
+
+@pytest.fixture
+def db(store_2009_path, data_dir) -> str:
+    """A store with the 2009 boundaries and the Bến Tre, Đồng Hới and Hồng Ngự samples."""
+    path = str(store_2009_path)
+    for name in ("status_ben_tre_city_long.csv", "status_dong_hoi_wide.xlsx", "status_hong_ngu_counts.csv"):
+        assert main(["--db", path, "status", "import", str(data_dir / "samples" / name)]) == 0
+    return path
+
+
+def test_boundaries_import_and_list(tmp_path, data_dir, capsys):
+    city = gpd.read_file(data_dir / "vn_admin_2009.gpkg", layer="communes", where="district_id = '81101'")
+    city.to_file(tmp_path / "ben_tre.gpkg", layer="communes", engine="pyogrio")
+    db = str(tmp_path / "s.gpkg")
+    assert main(["--db", db, "boundaries", "import", str(tmp_path / "ben_tre.gpkg"), "--vintage", "2009-04-01"]) == 0
+    out = capsys.readouterr().out
+    assert "communes (commune): 17 units read" in out and "stored vintage 1" in out
+    assert main(["--db", db, "boundaries", "list"]) == 0
+    assert "2009-04-01 .. now" in capsys.readouterr().out
+
+
+def test_broken_boundaries_exit_2_with_the_feature_named(tmp_path, data_dir, capsys):
+    city = gpd.read_file(data_dir / "vn_admin_2009.gpkg", layer="communes", where="district_id = '81101'")
+    city.loc[city.index[5], "commune_id"] = city["commune_id"].iloc[4]
+    city.to_file(tmp_path / "dup.gpkg", layer="communes", engine="pyogrio")
+    db = tmp_path / "s.gpkg"
+    assert main(["--db", str(db), "boundaries", "import", str(tmp_path / "dup.gpkg"), "--vintage", "2009-04-01"]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "code 8110109" in err and "feature #6" in err
+    assert main(["--db", str(db), "boundaries", "list"]) == 0
+    assert capsys.readouterr().out == ""  # nothing stored
+    with pytest.raises(SystemExit):
+        main(["--db", str(db), "boundaries", "import", "x.gpkg", "--vintage", "April 2009"])
+
+
+def test_report_json_for_ben_tre_2020(db, capsys):
+    capsys.readouterr()
+    assert main(["--db", db, "report", "--province", "Bến Tre", "--year", "2020", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["province"] == "Tỉnh Bến Tre" and report["year"] == 2020
+    assert set(report) >= {"province", "year", "districts", "total"}
+    city = next(d for d in report["districts"] if d["district"] == "Thành phố Bến Tre")
+    assert set(city) >= {"district", "communes", "communes_with_data", "all_criteria_met", "avg_criteria_met",
+                         "per_criterion"}
+    # 7 xã in the 2009 city (the 10 phường are not counted); 6 reported all 19 criteria met
+    assert city["communes"] == 7 and city["communes_with_data"] == 6 and city["communes_without_data"] == 1
+    assert city["all_criteria_met"] == 6 and city["avg_criteria_met"] == 19.0
+    assert city["per_criterion"] == {str(n): 6 for n in range(1, 20)}
+    assert city["level_reached"]["ntm"] == 6
+    total = report["total"]
+    assert total["communes_with_data"] == 6 and total["communes"] > 100
+    assert total["communes"] == sum(d["communes"] for d in report["districts"])
+    assert report["wards_and_towns_not_assessed"] > 10
+    others = [d for d in report["districts"] if d["district"] != "Thành phố Bến Tre"]
+    assert all(d["communes_with_data"] == 0 and d["avg_criteria_met"] is None for d in others)
+
+
+def test_report_csv_table_and_recognition(db, capsys):
+    capsys.readouterr()
+    assert main(["--db", db, "report", "--province", "Đồng Tháp", "--district", "Hồng Ngự", "--year", "2022",
+                 "--format", "csv"]) == 2  # two districts named Hồng Ngự in 2009: a huyện and a thị xã
+    assert "ambiguous" in capsys.readouterr().err
+    assert main(["--db", db, "report", "--province", "Đồng Tháp", "--district", "Thị xã Hồng Ngự",
+                 "--year", "2022", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    town = rows[0]
+    assert town["district"] == "Thị xã Hồng Ngự" and town["recognised_ntm_nang_cao"] == "1"
+    assert town["all_criteria_met"] == "1" and rows[-1]["district"] == "Tổng / Total"
+    assert main(["--db", db, "report", "--province", "Quảng Bình", "--year", "2019"]) == 0
+    table = capsys.readouterr().out
+    assert "Thành phố Đồng Hới" in table and "Tỉnh Quảng Bình — 2019" in table
+
+
+def test_map_command_writes_a_standalone_page(db, tmp_path, capsys):
+    out = tmp_path / "ben_tre.html"
+    assert main(["--db", db, "map", "--province", "Bến Tre", "--district", "Thành phố Bến Tre", "--year", "2020",
+                 "--measure", "level", "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Mức đạt chuẩn nông thôn mới — Thành phố Bến Tre, Tỉnh Bến Tre" in html
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', html) and "L.map" in html  # Leaflet is embedded
+    assert main(["--db", db, "map", "--province", "Bến Tre", "--year", "2020", "--measure", "tc25",
+                 "-o", str(tmp_path / "x.html")]) == 2
+    assert "tc25" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
+    assert main(["--db", db, "map", "--province", "Atlantis", "--year", "2020", "-o", str(tmp_path / "y.html")]) == 2
+    assert "no province named 'Atlantis'" in capsys.readouterr().err
+
+
+def test_status_import_with_unmatched_name_exits_1(store_2009_path, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("province,district,commune,year,framework,level,criterion,status,source\n"
+                   "Bến Tre,Thành phố Bến Tre,Nhơn Thạnh Tây,2020,qd1980_2016,ntm,1,đạt,test\n", encoding="utf-8")
+    assert main(["--db", str(store_2009_path), "status", "import", str(bad)]) == 1
+    assert "Nhơn Thạnh" in capsys.readouterr().out  # the closest candidate is offered
+    assert main(["--db", str(store_2009_path), "report", "--province", "811", "--year", "2020",
+                 "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out.split("\n", 0)[0])["total"]["communes_with_data"] == 0
