@@ -1,0 +1,290 @@
+"""Import a criterion-status file: read it, match its rows to communes, merge duplicates, find
+conflicts (within the file and with the store) and store everything in one transaction.
+
+Nothing is stored when any row is unmatched, ambiguous or invalid, unless ``skip_unmatched``;
+conflicting reports are all kept, with their sources, and listed in the report."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geo_ntm.domain import CriterionStatus, StatusSummary, Unit
+from geo_ntm.status_import.matching import UnitMatcher
+from geo_ntm.status_import.reading import Issue, Sheet, SheetRow, read_status_file
+from geo_ntm.store import ImportRecord, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Reports that disagree about one commune, year, framework, level and criterion."""
+
+    unit: str  # "Xã Phú Hưng (Thành phố Bến Tre)"
+    unit_id: int
+    year: int
+    framework_id: str
+    level: str
+    criterion: int | None  # None: the reported counts or recognition disagree
+    claims: tuple[dict, ...]  # {"value", "row" (this file) or "import_id" (stored), "source"}
+
+
+@dataclass(frozen=True)
+class Note:
+    """A remark shared by some rows (a district fallback, a changed unit type ...)."""
+
+    rows: tuple[int, ...]
+    message: str
+
+
+@dataclass
+class StatusImportReport:
+    """What a status import read, matched, merged, found wrong and stored."""
+
+    source_file: str
+    sheet: str | None = None
+    layout: str | None = None
+    header_row: int | None = None
+    ok: bool = True  # no row unmatched, ambiguous or invalid
+    stored: bool = False
+    dry_run: bool = False
+    rows_read: int = 0
+    rows_skipped_blank: int = 0
+    rows_skipped_notes: int = 0
+    matched: int = 0  # data rows matched to a unit
+    merged_duplicates: int = 0  # reports repeated within the file
+    already_stored: int = 0  # reports identical to ones already in the store
+    statuses_stored: int = 0
+    summaries_stored: int = 0
+    import_id: int | None = None
+    vintages: dict[str, list[int]] = field(default_factory=dict)  # boundary vintage -> years matched on it
+    unmatched: list[Issue] = field(default_factory=list)
+    ambiguous: list[Issue] = field(default_factory=list)
+    invalid: list[Issue] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The report as JSON-able data."""
+        return dataclasses.asdict(self)
+
+    def text(self) -> str:
+        """The report for a person: counts, then every problem row with its number."""
+        where = self.source_file + (f", sheet {self.sheet!r}" if self.sheet else "")
+        outcome = ("stored" if self.stored else "dry run, nothing stored" if self.dry_run
+                   else "NOTHING STORED: fix the rows below or import with --skip-unmatched")
+        lines = [
+            f"Status import of {where}: {self.layout} layout, header on row {self.header_row}",
+            f"  rows: {self.rows_read} read, {self.matched} matched, {self.rows_skipped_blank} blank and "
+            f"{self.rows_skipped_notes} note rows skipped, {len(self.unmatched)} unmatched, "
+            f"{len(self.ambiguous)} ambiguous, {len({i.row for i in self.invalid})} invalid",
+            f"  reports: {self.merged_duplicates} duplicates merged, {self.already_stored} already stored, "
+            f"{len(self.conflicts)} conflicts; stored {self.statuses_stored} criterion statuses and "
+            f"{self.summaries_stored} summaries",
+            f"  result: {'OK' if self.ok else 'PROBLEMS'}, {outcome}",
+        ]
+        for vintage, years in self.vintages.items():
+            lines.append(f"  matched on the boundaries {vintage!r} for {', '.join(map(str, years))}")
+        for title, issues in (("Unmatched", self.unmatched), ("Ambiguous", self.ambiguous),
+                              ("Invalid", self.invalid), ("Warnings", self.warnings)):
+            if issues:
+                lines.append(f"{title} ({len(issues)}):")
+                lines.extend(f"  {_issue_text(i)}" for i in issues)
+        if self.conflicts:
+            lines.append(f"Conflicts ({len(self.conflicts)}), all reports kept:")
+            lines.extend(f"  {_conflict_text(c)}" for c in self.conflicts)
+        if self.notes:
+            lines.append(f"Notes ({len(self.notes)}):")
+            lines.extend(f"  {_rows_text(n.rows)}: {n.message}" for n in self.notes)
+        return "\n".join(lines)
+
+
+def _rows_text(rows: Sequence[int]) -> str:
+    """'row 4' or 'rows 2-5, 9'."""
+    ranges: list[list[int]] = []
+    for r in sorted(set(rows)):
+        if ranges and r == ranges[-1][1] + 1:
+            ranges[-1][1] = r
+        else:
+            ranges.append([r, r])
+    shown = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in ranges)
+    return ("rows " if len(rows) > 1 else "row ") + shown
+
+
+def _issue_text(issue: Issue) -> str:
+    text = f"row {issue.row}"
+    if issue.place:
+        text += f" ({issue.place})"
+    text += f": {issue.message}"
+    if issue.candidates:
+        text += "; candidates: " + ", ".join(
+            c["name"] + (f" ({c['district']})" if c.get("district") else "") for c in issue.candidates)
+    return text
+
+
+def _claim_origin(claim: dict) -> str:
+    origin = f"row {claim['row']}" if "row" in claim else f"stored by import {claim['import_id']}"
+    return origin + (f", source: {claim['source']}" if claim.get("source") else "")
+
+
+def _conflict_text(conflict: Conflict) -> str:
+    what = f"criterion {conflict.criterion}" if conflict.criterion is not None else "counts/recognition"
+    claims = " vs ".join(f"{c['value']} ({_claim_origin(c)})" for c in conflict.claims)
+    return f"{conflict.unit}, {conflict.year}, {conflict.framework_id}/{conflict.level}, {what}: {claims}"
+
+
+# -- building and merging records ---------------------------------------------------------------
+
+
+def _statuses(row: SheetRow, unit: Unit) -> list[CriterionStatus]:
+    return [CriterionStatus(unit.unit_id, row.year, row.framework_id, row.level, v.criterion, v.met, row.source,
+                            row.row) for v in row.values]
+
+
+def _summary(row: SheetRow, unit: Unit) -> StatusSummary:
+    c = row.counts
+    return StatusSummary(unit.unit_id, row.year, row.framework_id, row.level, c.criteria_met, c.criteria_total,
+                         c.recognized, c.decision, c.decision_date, row.source, row.row)
+
+
+def _status_key(s: CriterionStatus) -> tuple:
+    return (s.unit_id, s.year, s.framework_id, s.level, s.criterion)
+
+
+def _status_value(s: CriterionStatus) -> str:
+    return "met" if s.met else "unmet"
+
+
+def _summary_key(s: StatusSummary) -> tuple:
+    return (s.unit_id, s.year, s.framework_id, s.level)
+
+
+def _summary_value(s: StatusSummary) -> str:
+    parts = [f"{s.criteria_met}/{s.criteria_total}"] + (["recognised"] if s.recognized else [])
+    if s.decision or s.decision_date:
+        parts.append(f"decision {s.decision or '?'} of {s.decision_date or '?'}")
+    return ", ".join(parts)
+
+
+@dataclass
+class _Merge:
+    """The outcome of merging one kind of record with itself and with the store."""
+
+    new: list = field(default_factory=list)
+    duplicates: int = 0
+    already_stored: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def _merge(records: list, stored: list, key: Callable[[object], Hashable], value: Callable[[object], str],
+           unit_label: Callable[[int], str]) -> _Merge:
+    """Merge identical reports (within the file and with the store) and collect disagreements."""
+    result = _Merge()
+    in_store: dict[Hashable, list] = defaultdict(list)
+    for s in stored:
+        in_store[key(s)].append(s)
+    groups: dict[Hashable, list] = defaultdict(list)
+    for r in records:
+        groups[key(r)].append(r)
+    for k, group in groups.items():
+        first_of_value: dict[str, object] = {}
+        for r in group:
+            first_of_value.setdefault(value(r), r)
+        distinct = list(first_of_value.values())
+        stored_values = {value(s) for s in in_store[k]}
+        new = [r for r in distinct if value(r) not in stored_values]
+        result.duplicates += len(group) - len(distinct)
+        result.already_stored += len(distinct) - len(new)
+        result.new.extend(new)
+        if len(distinct) > 1 or (new and stored_values):
+            claims = [{"value": value(r), "row": r.row_number, "source": r.source} for r in group]
+            claims += [{"value": value(s), "import_id": s.import_id, "row_in_import": s.row_number, "source": s.source}
+                       for s in in_store[k]]
+            first = group[0]
+            result.conflicts.append(Conflict(unit_label(first.unit_id), first.unit_id, first.year, first.framework_id,
+                                             first.level, getattr(first, "criterion", None), tuple(claims)))
+    return result
+
+
+# -- the import ----------------------------------------------------------------------------------
+
+
+def _match_rows(matcher: UnitMatcher, data: Sheet,
+                report: StatusImportReport) -> tuple[list[tuple[SheetRow, Unit]], dict[int, str]]:
+    """Match every row (invalid ones too, to report all problems at once); fills the report's
+    unmatched, ambiguous, warnings, notes, vintages and ok; returns the valid matched rows and a
+    label per matched unit."""
+    matched: list[tuple[SheetRow, Unit]] = []
+    labels: dict[int, str] = {}
+    notes: dict[str, list[int]] = defaultdict(list)
+    for row in sorted([*data.rows, *data.invalid_places], key=lambda r: r.row):
+        m = matcher.match(row.year, row.province, row.district, row.commune)
+        if m.unit is None:
+            issue = Issue(row.row, m.reason, place=row.place, candidates=m.candidates)
+            (report.ambiguous if m.problem == "ambiguous" else report.unmatched).append(issue)
+        if m.unit is None or not isinstance(row, SheetRow):
+            continue
+        matched.append((row, m.unit))
+        labels[m.unit.unit_id] = f"{m.unit.name} ({m.district})"
+        if m.note:
+            notes[m.note].append(row.row)
+        if not m.unit.assessed:
+            report.warnings.append(Issue(row.row, f"matched {m.unit.name}, which is not a xã: wards and towns are "
+                                         "not assessed on NTM criteria", place=row.place))
+    report.matched = len(matched)
+    report.warnings.sort(key=lambda issue: issue.row)
+    report.vintages = matcher.vintage_years()
+    report.notes.extend(Note(tuple(rows), message) for message, rows in notes.items())
+    report.ok = not (report.unmatched or report.ambiguous or report.invalid)
+    return matched, labels
+
+
+def import_status_file(store: Store, path: str | Path, *, sheet: str | None = None, dry_run: bool = False,
+                       skip_unmatched: bool = False, default_framework: str | None = None,
+                       default_level: str | None = None) -> StatusImportReport:
+    """Import a status CSV/XLSX (long, wide or counts layout) and return the report.
+
+    Raises InputError only if the file cannot be read at all; row problems go into the report,
+    and then nothing is stored unless ``skip_unmatched``."""
+    data = read_status_file(path, sheet=sheet, default_framework=default_framework, default_level=default_level)
+    report = StatusImportReport(
+        source_file=str(path), sheet=data.sheet, layout=data.layout, header_row=data.header_row, dry_run=dry_run,
+        rows_read=data.rows_read, rows_skipped_blank=data.rows_skipped_blank,
+        rows_skipped_notes=data.rows_skipped_notes, invalid=list(data.invalid), warnings=list(data.warnings))
+    if data.ignored_columns:
+        report.notes.append(Note((data.header_row,), "columns ignored: " + ", ".join(data.ignored_columns)))
+    log.info("%s: %s layout, %d rows read (%d blank, %d notes), %d invalid", path, data.layout, data.rows_read,
+             data.rows_skipped_blank, data.rows_skipped_notes, len({i.row for i in data.invalid}))
+
+    matched, labels = _match_rows(UnitMatcher(store), data, report)
+    log.info("%s: %d rows matched, %d unmatched, %d ambiguous", path, len(matched), len(report.unmatched),
+             len(report.ambiguous))
+
+    unit_ids = sorted({u.unit_id for _, u in matched})
+    statuses = _merge([s for row, unit in matched for s in _statuses(row, unit)], store.statuses(unit_ids),
+                      _status_key, _status_value, labels.__getitem__)
+    summaries = _merge([_summary(row, unit) for row, unit in matched if row.counts], store.summaries(unit_ids),
+                       _summary_key, _summary_value, labels.__getitem__)
+    report.merged_duplicates = statuses.duplicates + summaries.duplicates
+    report.already_stored = statuses.already_stored + summaries.already_stored
+    report.conflicts = statuses.conflicts + summaries.conflicts
+    log.info("%s: %d duplicates merged, %d already stored, %d conflicts", path, report.merged_duplicates,
+             report.already_stored, len(report.conflicts))
+
+    if dry_run or not (report.ok or skip_unmatched):
+        log.info("%s: nothing stored (%s)", path, "dry run" if dry_run else "rows with problems")
+        return report
+    report.stored = True
+    report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
+    record = ImportRecord(kind="status", source_file=str(path), rows_read=report.rows_read,
+                          rows_stored=len(statuses.new) + len(summaries.new), report=report.as_dict())
+    report.import_id = store.add_statuses(record, statuses.new, summaries.new)
+    log.info("%s: stored %d criterion statuses and %d summaries (import %d)", path, report.statuses_stored,
+             report.summaries_stored, report.import_id)
+    return report
