@@ -115,17 +115,19 @@ class _Commune:
             return NO_DATA
         if measure == "level":
             return self.level or "not_reached"
-        if self.met is None or self.total is None:
-            return NO_DATA
         if measure == "criteria_met":
+            if self.met is None or self.total is None:
+                return NO_DATA
             if self.met >= self.total:
                 return "all_met"
             return "15_top" if self.met >= 15 else "10_14" if self.met >= 10 else "below_10"
         n = int(measure[2:])
         if n in self.conflicting:
             return "conflict"
-        if n in self.unmet:
+        if n in self.unmet:  # known even when only some criteria were reported
             return "unmet"
+        if self.met is None or self.total is None:
+            return NO_DATA
         # A count without the list of unmet criteria does not say which ones are met.
         detailed = self.met + len(self.unmet) + len(self.conflicting) >= self.total
         return "met" if detailed and n <= self.total else NO_DATA

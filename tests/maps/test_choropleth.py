@@ -207,6 +207,20 @@ def test_single_criterion_marks_unmet_conflicting_and_unknown(frame, inline_asse
     assert "Tiêu chí số 5: Trường học" in html
 
 
+def test_partial_report_still_marks_the_unmet_criterion(frame, inline_assets):
+    # a report that only says "criterion 9 not met" (Bến Tre, 2011): the count is unknown
+    partial = frame.copy()
+    is_son_dong = partial["name"] == "Xã Sơn Đông"
+    partial.loc[is_son_dong, "has_data"] = True
+    partial.loc[is_son_dong, "criteria_unmet"] = partial.loc[is_son_dong, "criteria_unmet"].map(lambda _: [9])
+    tc9 = classes_by_name(partial, render_map(partial, "tc9", title=TITLE, assets=inline_assets))
+    assert tc9["Xã Sơn Đông"] == "unmet"
+    counts = classes_by_name(partial, render_map(partial, "criteria_met", title=TITLE, assets=inline_assets))
+    assert counts["Xã Sơn Đông"] == "no_data"
+    tc1 = classes_by_name(partial, render_map(partial, "tc1", title=TITLE, assets=inline_assets))
+    assert tc1["Xã Sơn Đông"] == "no_data"
+
+
 def test_english_page(frame):
     html = render_map(frame, "level", title="Ben Tre city", lang="en", assets=assets.served())
     props = features(html)
