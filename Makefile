@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DB ?= var/geo_ntm.gpkg
 
 .PHONY: install run test browser clean
 
@@ -25,9 +24,10 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium not installed: browser tests will be skipped"; }
 
+# The store is GEO_NTM_DB (default var/geo_ntm.gpkg); loading the demo again changes nothing.
 run: install
-	GEO_NTM_DB=$(DB) $(BIN)/geo-ntm demo
-	GEO_NTM_DB=$(DB) $(BIN)/geo-ntm serve
+	$(BIN)/geo-ntm demo
+	$(BIN)/geo-ntm serve
 
 test: install browser
 	$(BIN)/pytest -q

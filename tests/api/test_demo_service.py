@@ -1,0 +1,60 @@
+"""`make run` end to end: load the demo into a fresh store, start the real service on
+127.0.0.1, ask it for the health, the page and the map, and stop it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+GEO_NTM = [sys.executable, "-m", "geo_ntm.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def demo_env(tmp_path, data_dir) -> dict[str, str]:
+    return {**os.environ, "GEO_NTM_DB": str(tmp_path / "var" / "geo_ntm.gpkg"),
+            "GEO_NTM_DATA_DIR": str(data_dir), "GEO_NTM_PORT": str(_free_port())}
+
+
+def test_demo_then_serve(demo_env):
+    loaded = subprocess.run(GEO_NTM + ["demo"], env=demo_env, capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "communes (commune): 11163 units read" in loaded.stdout and "result: OK, stored" in loaded.stdout
+    assert Path(demo_env["GEO_NTM_DB"]).is_file()
+    again = subprocess.run(GEO_NTM + ["demo"], env=demo_env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "boundaries already loaded" in again.stdout
+    assert "stored 0 criterion statuses and 0 summaries" in again.stdout  # idempotent
+
+    server = subprocess.Popen(GEO_NTM + ["serve"], env=demo_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    base = f"http://127.0.0.1:{demo_env['GEO_NTM_PORT']}"
+    try:
+        assert server.stdout.readline().strip() == f"geo_ntm map: {base}/"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"{base}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, "the service did not start"
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        page = httpx.get(f"{base}/", timeout=10)
+        assert page.status_code == 200 and "Tỉnh Bến Tre" in page.text
+        items = httpx.get(f"{base}/collections/communes/items/8110125", params={"year": 2020}, timeout=10).json()
+        assert items["properties"]["criteria_met"] == 19
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
