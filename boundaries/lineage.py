@@ -66,8 +66,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 import geopandas as gpd
@@ -75,7 +73,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo_ntm.domain import TYPES_BY_LEVEL, UNIT_COLUMNS, AdminLevel, UnitType
+from geo_ntm.domain import TYPES_BY_LEVEL, UNIT_COLUMNS, AdminLevel, EventKind, LineageEvent, UnitType
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha, as_multipolygon, equal_area_crs, make_polygonal
 from geo_ntm.text import nfc, split_prefix
@@ -89,15 +87,6 @@ GAP_TOLERANCE_M = 50.0
 _GRID_M = 0.001
 
 
-class EventKind(str, Enum):
-    MERGE = "merge"
-    SPLIT = "split"
-    RENAME = "rename"
-    TRANSFER = "transfer"
-    TYPE_CHANGE = "type_change"
-    CREATE = "create"
-
-
 # (fewest before codes, most before codes, fewest after codes, most after codes); None = no limit
 _ARITY = {
     EventKind.MERGE: (2, None, 1, 1),
@@ -109,27 +98,6 @@ _ARITY = {
 }
 _NAMED = {EventKind.MERGE, EventKind.SPLIT, EventKind.RENAME, EventKind.TYPE_CHANGE, EventKind.CREATE}
 _NEEDS_GEOMETRY = {EventKind.SPLIT, EventKind.CREATE}
-
-
-@dataclass(frozen=True)
-class LineageEvent:
-    """One row of a lineage file."""
-
-    event_id: str
-    effective_date: dt.date
-    legal_act: str
-    kind: EventKind
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    after_name: tuple[str, ...] = ()
-    after_type: tuple[UnitType, ...] = ()
-    parent_after: str | None = None
-    note: str | None = None
-    line: int = 0  # line of the CSV file, for messages
-
-    @property
-    def where(self) -> str:
-        return f"line {self.line} (event {self.event_id})"
 
 
 # -- reading ------------------------------------------------------------------------------------

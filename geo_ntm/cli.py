@@ -44,6 +44,36 @@ def _cmd_boundaries_list(store: Store, args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_lineage_import(store: Store, args, settings: Settings) -> int:
+    from boundaries.vintages import import_lineage
+
+    print(import_lineage(store, args.file, derive=not args.no_derive, dry_run=args.dry_run).text())
+    return 0
+
+
+def _cmd_lineage_show(store: Store, args, settings: Settings) -> int:
+    events = store.lineage_events(args.code)
+    for e in events:
+        role = "became" if args.code in e.before else "came from"
+        other = e.after if args.code in e.before else e.before
+        names = f" ({'; '.join(e.after_name)})" if e.after_name else ""
+        print(f"{e.effective_date.isoformat()}\t{e.kind.value}\t{role} {';'.join(other)}{names}\t{e.legal_act}")
+    if not events:
+        print(f"no lineage event names unit {args.code}")
+    return 0
+
+
+def _cmd_crosswalk(store: Store, args, settings: Settings) -> int:
+    from boundaries.vintages import crosswalk_between
+
+    old, new, table = crosswalk_between(store, args.from_date, args.to_date, province=args.province,
+                                        sliver_tolerance=args.sliver_tolerance)
+    table.to_csv(args.output)
+    print(f"crosswalk {old.name} -> {new.name}: {len(table.pairs)} pairs, {len(table.slivers)} slivers "
+          f"(under {args.sliver_tolerance:.1%} of both units); wrote {args.output}")
+    return 0
+
+
 def _cmd_frameworks(store: Store | None, args, settings: Settings) -> int:
     from geo_ntm.domain import LEVELS
     from geo_ntm.frameworks import all_frameworks, get_framework
@@ -138,6 +168,25 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     bi.add_argument("--dry-run", action="store_true", help="validate and report, store nothing")
     bi.set_defaults(handler=_cmd_boundaries_import)
     b.add_parser("list", help="list stored vintages").set_defaults(handler=_cmd_boundaries_list)
+
+    lg = sub.add_parser("lineage", help="legal changes of units").add_subparsers(dest="action", required=True)
+    li = lg.add_parser("import", help="import lineage events (CSV) and derive the vintages after them")
+    li.add_argument("file", type=Path)
+    li.add_argument("--no-derive", action="store_true", help="store the events only, derive no vintage")
+    li.add_argument("--dry-run", action="store_true", help="validate and report, store nothing")
+    li.set_defaults(handler=_cmd_lineage_import)
+    ls = lg.add_parser("show", help="what a unit came from and became")
+    ls.add_argument("code")
+    ls.set_defaults(handler=_cmd_lineage_show)
+
+    cw = sub.add_parser("crosswalk", help="overlaps between the communes in force on two dates, as CSV")
+    cw.add_argument("--from", dest="from_date", type=_date, required=True)
+    cw.add_argument("--to", dest="to_date", type=_date, required=True)
+    cw.add_argument("--province", help="a province of the --from boundaries (default: the whole country)")
+    cw.add_argument("--sliver-tolerance", type=float, default=0.01,
+                    help="overlaps under this share of both units are slivers (default %(default)s)")
+    cw.add_argument("-o", "--output", required=True)
+    cw.set_defaults(handler=_cmd_crosswalk)
 
     f = sub.add_parser("frameworks", help="list the criteria frameworks")
     f.add_argument("--id", help="show one framework with its criteria")

@@ -220,3 +220,35 @@ class Assessment:
     recognized_levels: tuple[str, ...] = ()
     decisions: tuple[str, ...] = ()
     met_criteria: frozenset[int] = field(default_factory=frozenset)
+
+
+class EventKind(str, Enum):
+    """Kinds of legal change of administrative units."""
+
+    MERGE = "merge"
+    SPLIT = "split"
+    RENAME = "rename"
+    TRANSFER = "transfer"
+    TYPE_CHANGE = "type_change"
+    CREATE = "create"
+
+
+@dataclass(frozen=True)
+class LineageEvent:
+    """One legal change of units (one row of a lineage file; see ``boundaries/lineage.py``)."""
+
+    event_id: str
+    effective_date: dt.date
+    legal_act: str
+    kind: EventKind
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    after_name: tuple[str, ...] = ()
+    after_type: tuple[UnitType, ...] = ()
+    parent_after: str | None = None
+    note: str | None = None
+    line: int = 0  # line of the CSV file, for messages
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line} (event {self.event_id})"

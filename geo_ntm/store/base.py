@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 
-from geo_ntm.domain import AdminLevel, CriterionStatus, StatusSummary, Unit, UnitFlag, UnitType, Vintage
+from geo_ntm.domain import (AdminLevel, CriterionStatus, LineageEvent, StatusSummary, Unit, UnitFlag, UnitType,
+                            Vintage)
 from geo_ntm.errors import NotFoundError
 
 
@@ -50,6 +51,18 @@ class Store(ABC):
         self, name: str, valid_from: dt.date, source: str, units: gpd.GeoDataFrame, record: ImportRecord
     ) -> Vintage:
         """Store a vintage and all its units (columns of ``UNIT_COLUMNS`` but the ids) atomically."""
+
+    @abstractmethod
+    def add_lineage(
+        self, record: ImportRecord, events: Sequence[LineageEvent],
+        derived: Sequence[tuple[str, dt.date, str, gpd.GeoDataFrame]],
+    ) -> list[Vintage]:
+        """Store lineage events and the vintages derived from them (name, valid_from, source,
+        units) in one transaction; returns the new vintages."""
+
+    @abstractmethod
+    def lineage_events(self, code: str | None = None) -> list[LineageEvent]:
+        """Stored lineage events in date order, optionally only those naming ``code``."""
 
     @abstractmethod
     def vintages(self) -> list[Vintage]:

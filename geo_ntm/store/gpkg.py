@@ -19,13 +19,13 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo_ntm.domain import UNIT_COLUMNS, AdminLevel, CriterionStatus, StatusSummary, Vintage
+from geo_ntm.domain import UNIT_COLUMNS, CriterionStatus, EventKind, LineageEvent, StatusSummary, UnitType, Vintage
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.store import gpkg_geometry as gg
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 
 SRS_ID = 4326
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _GPKG_CORE = """
 CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
@@ -75,6 +75,11 @@ CREATE TABLE IF NOT EXISTS status_summaries (
   recognized INTEGER NOT NULL, decision TEXT, decision_date TEXT,
   source TEXT, row_number INTEGER, import_id INTEGER REFERENCES imports(import_id));
 CREATE INDEX IF NOT EXISTS status_summaries_unit_year ON status_summaries (unit_id, year);
+CREATE TABLE IF NOT EXISTS lineage_events (
+  id INTEGER PRIMARY KEY, import_id INTEGER NOT NULL REFERENCES imports(import_id), event_id TEXT NOT NULL,
+  effective_date TEXT NOT NULL, legal_act TEXT NOT NULL, kind TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,
+  after_name TEXT NOT NULL, after_type TEXT NOT NULL, parent_after TEXT, note TEXT, line INTEGER NOT NULL,
+  UNIQUE (event_id, effective_date));
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
   VALUES ('units', 'features', 'units', 'Administrative units of every boundary vintage', 4326);
 INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('units', 'geom', 'MULTIPOLYGON', 4326, 0, 0);
@@ -82,7 +87,8 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   VALUES ('vintages', 'attributes', 'vintages', 'Boundary vintages and their start dates'),
          ('imports', 'attributes', 'imports', 'Audit trail of imports'),
          ('criterion_statuses', 'attributes', 'criterion_statuses', 'Reported NTM criterion statuses'),
-         ('status_summaries', 'attributes', 'status_summaries', 'Reported criteria counts and recognitions');
+         ('status_summaries', 'attributes', 'status_summaries', 'Reported criteria counts and recognitions'),
+         ('lineage_events', 'attributes', 'lineage_events', 'Legal changes of units (merges, renames, transfers)');
 INSERT OR IGNORE INTO gpkg_extensions VALUES
   ('units', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
 CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);
@@ -118,21 +124,23 @@ class GeoPackageStore(Store):
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            self._create()
-        elif not 10200 <= version < 20000:
+        if version != 0 and not 10200 <= version < 20000:
             raise GeoNtmError(f"{self.path} is not a geo_ntm GeoPackage store (user_version {version})")
+        self._create_or_upgrade()
 
-    def _create(self) -> None:
+    def _create_or_upgrade(self) -> None:
+        """Create the schema, or add what a newer schema version has (every statement is idempotent)."""
+        has_meta = self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'geo_ntm_meta'").fetchone()
+        if has_meta and self._conn.execute(
+                "SELECT value FROM geo_ntm_meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION):
+            return
         with self._transaction() as cur:
             cur.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
             cur.execute("PRAGMA user_version = 10400")  # GeoPackage 1.4
             for statement in (_GPKG_CORE + _SCHEMA).split(";\n"):
                 if statement.strip():
                     cur.execute(statement)
-            cur.execute(
-                "CREATE TABLE IF NOT EXISTS geo_ntm_meta (key TEXT PRIMARY KEY, value TEXT);"
-            )
+            cur.execute("CREATE TABLE IF NOT EXISTS geo_ntm_meta (key TEXT PRIMARY KEY, value TEXT)")
             cur.execute("INSERT OR REPLACE INTO geo_ntm_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def _transaction(self):
@@ -164,34 +172,95 @@ class GeoPackageStore(Store):
         return cur.lastrowid
 
     # -- vintages ----------------------------------------------------------------------------
+    def _insert_vintage(self, cur: sqlite3.Cursor, name: str, valid_from: dt.date, source: str,
+                        units: gpd.GeoDataFrame, import_id: int) -> int:
+        if cur.execute("SELECT 1 FROM vintages WHERE name = ? OR valid_from = ?", (name, valid_from.isoformat())).fetchone():
+            raise GeoNtmError(
+                f"a boundary vintage named {name!r} or starting on {valid_from.isoformat()} is already stored"
+            )
+        cur.execute(
+            "INSERT INTO vintages (name, valid_from, source, import_id) VALUES (?,?,?,?)",
+            (name, valid_from.isoformat(), source, import_id),
+        )
+        vintage_id = cur.lastrowid
+        columns = [c for c in UNIT_COLUMNS if c not in ("unit_id", "vintage_id", "geometry")]
+        blobs = [gg.encode(g, SRS_ID) for g in units.geometry]
+        values = units[columns].astype(object).where(units[columns].notna(), None).itertuples(index=False)
+        cur.executemany(
+            f"INSERT INTO units (vintage_id, geom, {', '.join(columns)}) VALUES (?, ?, {', '.join('?' * len(columns))})",
+            ((vintage_id, blob, *row) for blob, row in zip(blobs, values)),
+        )
+        minx, miny, maxx, maxy = units.total_bounds
+        cur.execute(
+            """UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+               min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?),
+               max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?)
+               WHERE table_name = 'units'""",
+            (minx, minx, miny, miny, maxx, maxx, maxy, maxy),
+        )
+        return vintage_id
+
+    def _vintage(self, vintage_id: int) -> Vintage:
+        return next(v for v in self.vintages() if v.vintage_id == vintage_id)
+
     def add_vintage(self, name, valid_from, source, units, record) -> Vintage:
         with self._transaction() as cur:
-            if cur.execute("SELECT 1 FROM vintages WHERE name = ? OR valid_from = ?", (name, valid_from.isoformat())).fetchone():
-                raise GeoNtmError(
-                    f"a boundary vintage named {name!r} or starting on {valid_from.isoformat()} is already stored"
-                )
+            vintage_id = self._insert_vintage(cur, name, valid_from, source, units, self._insert_import(cur, record))
+        return self._vintage(vintage_id)
+
+    def add_lineage(self, record, events, derived) -> list[Vintage]:
+        with self._transaction() as cur:
             import_id = self._insert_import(cur, record)
-            cur.execute(
-                "INSERT INTO vintages (name, valid_from, source, import_id) VALUES (?,?,?,?)",
-                (name, valid_from.isoformat(), source, import_id),
-            )
-            vintage_id = cur.lastrowid
-            columns = [c for c in UNIT_COLUMNS if c not in ("unit_id", "vintage_id", "geometry")]
-            blobs = [gg.encode(g, SRS_ID) for g in units.geometry]
-            values = units[columns].astype(object).where(units[columns].notna(), None).itertuples(index=False)
-            cur.executemany(
-                f"INSERT INTO units (vintage_id, geom, {', '.join(columns)}) VALUES (?, ?, {', '.join('?' * len(columns))})",
-                ((vintage_id, blob, *row) for blob, row in zip(blobs, values)),
-            )
-            minx, miny, maxx, maxy = units.total_bounds
-            cur.execute(
-                """UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-                   min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?),
-                   max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?)
-                   WHERE table_name = 'units'""",
-                (minx, minx, miny, miny, maxx, maxx, maxy, maxy),
-            )
-        return next(v for v in self.vintages() if v.vintage_id == vintage_id)
+            for e in events:
+                if cur.execute("SELECT 1 FROM lineage_events WHERE event_id = ? AND effective_date = ?",
+                               (e.event_id, e.effective_date.isoformat())).fetchone():
+                    raise GeoNtmError(f"lineage event {e.event_id!r} of {e.effective_date.isoformat()} "
+                                      f"({e.where}) is already stored")
+                cur.execute(
+                    "INSERT INTO lineage_events (import_id, event_id, effective_date, legal_act, kind, before, after,"
+                    " after_name, after_type, parent_after, note, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (import_id, e.event_id, e.effective_date.isoformat(), e.legal_act, e.kind.value,
+                     ";".join(e.before), ";".join(e.after), ";".join(e.after_name),
+                     ";".join(t.value for t in e.after_type), e.parent_after, e.note, e.line),
+                )
+            ids = [self._insert_vintage(cur, name, valid_from, source, units, import_id)
+                   for name, valid_from, source, units in derived]
+            self._repoint_statuses(cur, ids)
+        return [self._vintage(i) for i in ids]
+
+    def _repoint_statuses(self, cur: sqlite3.Cursor, derived_ids: list[int]) -> None:
+        """Statuses belong to the vintage in force on 31 December of their year. A derived vintage
+        keeps the codes of its base, so statuses of the years it now covers move to its unit of the
+        same level and code; statuses of units that no longer exist stay where they are."""
+        starts = [(dt.date.fromisoformat(r[1]), r[0]) for r in
+                  cur.execute("SELECT vintage_id, valid_from FROM vintages ORDER BY valid_from").fetchall()]
+        for i, (start, vintage_id) in enumerate(starts):
+            if vintage_id not in derived_ids:
+                continue
+            # the years whose 31 December falls on or after the start and before the next vintage
+            first, last = start.year, (starts[i + 1][0].year - 1) if i + 1 < len(starts) else 9999
+            for table in ("criterion_statuses", "status_summaries"):
+                cur.execute(
+                    f"""UPDATE {table} SET unit_id = (
+                          SELECT n.fid FROM units n JOIN units o ON o.fid = {table}.unit_id
+                          WHERE n.vintage_id = :vd AND n.level = o.level AND n.code = o.code)
+                        WHERE year BETWEEN :first AND :last AND EXISTS (
+                          SELECT 1 FROM units n JOIN units o ON o.fid = {table}.unit_id
+                          WHERE n.vintage_id = :vd AND n.level = o.level AND n.code = o.code AND o.vintage_id != :vd)""",
+                    {"vd": vintage_id, "first": first, "last": last},
+                )
+
+    def lineage_events(self, code=None) -> list[LineageEvent]:
+        sql = ("SELECT event_id, effective_date, legal_act, kind, before, after, after_name, after_type, parent_after,"
+               " note, line FROM lineage_events")
+        rows = self._conn.execute(sql + " ORDER BY effective_date, id").fetchall()
+
+        def codes(text):
+            return tuple(c for c in text.split(";") if c)
+
+        events = [LineageEvent(r[0], dt.date.fromisoformat(r[1]), r[2], EventKind(r[3]), codes(r[4]), codes(r[5]),
+                               codes(r[6]), tuple(UnitType(t) for t in codes(r[7])), r[8], r[9], r[10]) for r in rows]
+        return [e for e in events if code is None or code in e.before or code in e.after]
 
     def vintages(self) -> list[Vintage]:
         rows = self._conn.execute("SELECT vintage_id, name, valid_from, source FROM vintages ORDER BY valid_from").fetchall()
@@ -265,7 +334,7 @@ class GeoPackageStore(Store):
             ids = [int(u) for u in unit_ids]
             if not ids:
                 return []
-            where.append(f"unit_id IN (SELECT value FROM json_each(?))")
+            where.append("unit_id IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(ids))
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return self._conn.execute(f"SELECT {columns} FROM {table} {clause} ORDER BY id", params).fetchall()

@@ -1,0 +1,92 @@
+"""Working with the store's vintages: import lineage events and derive the vintages after them,
+and compute the crosswalk between the vintages in force on two dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from boundaries.crosswalk import Crosswalk, crosswalk
+from boundaries.lineage import derive_vintage, read_lineage, validate_against
+from geo_ntm.domain import AdminLevel, LineageEvent, Vintage
+from geo_ntm.errors import NotFoundError
+from geo_ntm.places import find_unit
+from geo_ntm.store import ImportRecord, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LineageImportReport:
+    source_file: str
+    events: int
+    base_vintage: str
+    derived: list[str] = field(default_factory=list)  # names of the derived vintages
+    reflected: list[str] = field(default_factory=list)  # events already shown by the base vintage
+    not_derived: list[str] = field(default_factory=list)  # events at or after the next stored vintage
+    stored: bool = False
+
+    def text(self) -> str:
+        lines = [f"Lineage from {self.source_file}: {self.events} events, base vintage {self.base_vintage}"]
+        lines += [f"  already reflected by the base vintage: {e}" for e in self.reflected]
+        lines += [f"  not derived (a later stored vintage starts before it): {e}" for e in self.not_derived]
+        lines += [f"  derived vintage: {name}" for name in self.derived]
+        lines.append("stored" if self.stored else "dry run: nothing stored")
+        return "\n".join(lines)
+
+
+def _base_vintage(store: Store, events: list[LineageEvent]) -> Vintage:
+    """The vintage the events apply to: the one in force the day before the first event, or,
+    when none is, the one starting on that day (which then already reflects it)."""
+    first = min(e.effective_date for e in events)
+    try:
+        return store.vintage_on(first - dt.timedelta(days=1))
+    except NotFoundError:
+        return store.vintage_on(first)
+
+
+def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_run: bool = False) -> LineageImportReport:
+    """Validate a lineage file against the vintage it applies to, store its events and (unless
+    ``derive`` is False) one derived vintage per effective date, all in one transaction."""
+    path = Path(path)
+    events = read_lineage(path)
+    base = _base_vintage(store, events)
+    units = store.units(base.vintage_id)
+    validate_against(events, units, base.valid_from)
+    report = LineageImportReport(str(path), len(events), base.name)
+    report.reflected = [e.where for e in events if e.effective_date <= base.valid_from]
+    later = [e for e in events if base.valid_to is not None and e.effective_date >= base.valid_to]
+    report.not_derived = [e.where for e in later]
+    derived = []
+    dates = sorted({e.effective_date for e in events if e.effective_date > base.valid_from} - {e.effective_date for e in later})
+    if derive:
+        for day in dates:
+            log.info("deriving the vintage of %s from %s", day.isoformat(), base.name)
+            frame = derive_vintage(units, events, day, vintage_start=base.valid_from)
+            derived.append((f"{day.isoformat()} {base.name} + {path.stem}", day,
+                            f"derived from vintage {base.name!r} by the lineage file {path.name}", frame))
+    report.derived = [name for name, *_ in derived]
+    if dry_run:
+        return report
+    record = ImportRecord(kind="lineage", source_file=str(path), rows_read=len(events), rows_stored=len(events),
+                          report={"base_vintage": base.name, "derived": report.derived,
+                                  "reflected": report.reflected, "not_derived": report.not_derived})
+    store.add_lineage(record, events, derived)
+    report.stored = True
+    return report
+
+
+def crosswalk_between(store: Store, from_date: dt.date, to_date: dt.date, *, province: str | None = None,
+                      sliver_tolerance: float = 0.01) -> tuple[Vintage, Vintage, Crosswalk]:
+    """Crosswalk of the communes in force on ``from_date`` to those in force on ``to_date``,
+    optionally for one province of the ``from`` vintage."""
+    old_v, new_v = store.vintage_on(from_date), store.vintage_on(to_date)
+    province_code = None
+    if province:
+        provinces = store.unit_records(old_v.vintage_id, AdminLevel.PROVINCE)
+        province_code = find_unit(provinces, province, "province").province_code
+    old = store.units(old_v.vintage_id, AdminLevel.COMMUNE, province_code=province_code)
+    new = store.units(new_v.vintage_id, AdminLevel.COMMUNE, bbox=tuple(old.total_bounds) if province else None)
+    return old_v, new_v, crosswalk(old, new, sliver_tolerance=sliver_tolerance)
