@@ -129,6 +129,26 @@ class Store(ABC):
         """The vintage in force on 31 December of ``year``."""
         return self.vintage_on(dt.date(year, 12, 31))
 
+    def vintage_named(self, text: str) -> Vintage:
+        """A vintage by its id, its name or its start date."""
+        for v in self.vintages():
+            if text in (str(v.vintage_id), v.name, v.valid_from.isoformat()):
+                return v
+        known = "; ".join(f"{v.vintage_id}: {v.name}" for v in self.vintages())
+        raise NotFoundError(f"no boundary vintage {text!r}; stored: {known or 'none'}")
+
+    def resolve_vintage(self, *, vintage: str | None = None, day: dt.date | None = None,
+                        year: int | None = None) -> Vintage:
+        """The boundaries a query asks for: a named vintage, else the one in force on ``day``,
+        else on 31 December of ``year``, else today."""
+        if vintage:
+            return self.vintage_named(vintage)
+        if day is not None:
+            return self.vintage_on(day)
+        if year is not None:
+            return self.vintage_for_year(year)
+        return self.vintage_on(dt.date.today())
+
     def unit_records(self, vintage_id: int, level: AdminLevel | None = None) -> list[Unit]:
         """Units of a vintage as ``Unit`` records, without geometry."""
         frame = self.units(vintage_id, level, geometry=False)

@@ -39,7 +39,7 @@ def test_health_and_collections(client):
     health = client.get("/health").json()
     assert health["status"] == "ok" and len(health["vintages"]) == 1
     ids = [c["id"] for c in client.get("/collections").json()["collections"]]
-    assert ids == ["provinces", "districts", "communes"]
+    assert ids == ["provinces", "districts", "communes", "units"]
 
 
 def test_communes_of_a_district_with_statuses(client):

@@ -1,0 +1,28 @@
+"""The planner's web page (``/``) and the map it frames (``/map.html``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from api.deps import StoreDep
+from api.page import control_page
+from geo_ntm.places import resolve_scope
+from maps.assets import served
+from maps.province_map import province_map_html
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(store: StoreDep, province: str | None = None, district: str | None = None, year: int | None = None,
+          measure: str = "criteria_met", lang: str = "vi") -> HTMLResponse:
+    return HTMLResponse(control_page(store, province=province, district=district, year=year, measure=measure,
+                                     lang=lang))
+
+
+@router.get("/map.html", response_class=HTMLResponse)
+def map_page(store: StoreDep, province: str, year: int, district: str | None = None,
+             measure: str = "criteria_met", lang: str = "vi") -> HTMLResponse:
+    scope = resolve_scope(store, store.vintage_for_year(year), province, district)
+    return HTMLResponse(province_map_html(store, scope, year, measure, lang=lang, assets=served("/static")))

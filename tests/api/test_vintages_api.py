@@ -1,0 +1,107 @@
+"""Dates, vintages, lineage and crosswalk over HTTP, on the 2009 boundaries with the Bến Tre city
+lineage example imported (three vintages: 2009-04-01, 2013-04-05, 2020-02-01)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import shutil
+from importlib import resources
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from boundaries.vintages import import_lineage
+from geo_ntm.settings import Settings
+from geo_ntm.status_import.importer import import_status_file
+from geo_ntm.store import open_store
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory, boundaries_2009_template, data_dir):
+    path = tmp_path_factory.mktemp("vintages") / "store.gpkg"
+    shutil.copy(boundaries_2009_template, path)
+    with open_store(str(path)) as store:
+        assert import_status_file(store, data_dir / "samples" / "status_ben_tre_city_long.csv").ok
+        import_lineage(store, resources.files("boundaries") / "examples" / "ben_tre_city_lineage.csv")
+    with TestClient(create_app(dataclasses.replace(Settings.from_env(), db=str(path)))) as c:
+        yield c
+
+
+def _names(body) -> set[str]:
+    return {f["properties"]["name"] for f in body["features"]}
+
+
+def test_vintages_listed_with_intervals(client):
+    listed = client.get("/vintages").json()["vintages"]
+    assert [(v["valid_from"], v["valid_to"]) for v in listed] == [
+        ("2009-04-01", "2013-04-05"), ("2013-04-05", "2020-02-01"), ("2020-02-01", None)]
+
+
+@pytest.mark.parametrize("params, count, present, absent", [
+    ({"date": "2019-12-31"}, 17, "Phường 1", "Phường An Hội"),
+    ({"date": "2020-02-01"}, 14, "Phường An Hội", "Phường 1"),
+    ({"year": 2019}, 17, "Xã Mỹ Thành", "Phường An Hội"),
+    ({"vintage": "2020-02-01"}, 14, "Xã Bình Phú", "Xã Mỹ Thành"),
+])
+def test_units_of_a_date(client, params, count, present, absent):
+    body = client.get("/collections/communes/items",
+                      params={"province": "Bến Tre", "district": "Thành phố Bến Tre", "limit": 100, **params}).json()
+    assert body["numberMatched"] == count and present in _names(body) and absent not in _names(body)
+
+
+def test_units_collection_spans_levels_and_pages_across_them(client):
+    params = {"province": "Bến Tre", "district": "Thành phố Bến Tre", "date": "2021-01-01"}
+    body = client.get("/collections/units/items", params={**params, "limit": 100}).json()
+    levels = [f["properties"]["admin_level"] for f in body["features"]]
+    assert levels[0] == "province" and levels.count("district") == 1 and levels.count("commune") == 14
+    assert body["numberMatched"] == 16 and body["vintage"]["valid_from"] == "2020-02-01"
+    page1 = client.get("/collections/units/items", params={**params, "limit": 2}).json()
+    page2 = client.get("/collections/units/items", params={**params, "limit": 2, "offset": 2}).json()
+    assert [f["properties"]["admin_level"] for f in page1["features"]] == ["province", "district"]
+    assert [f["properties"]["admin_level"] for f in page2["features"]] == ["commune", "commune"]
+    only = client.get("/collections/units/items", params={**params, "level": "district"}).json()
+    assert only["numberMatched"] == 1
+    bad = client.get("/collections/units/items", params={**params, "level": "hamlet"})
+    assert bad.status_code == 400 and "hamlet" in bad.json()["description"]
+
+
+def test_statuses_on_the_derived_vintage(client):
+    p = client.get("/collections/communes/items/8110125", params={"year": 2020}).json()["properties"]
+    assert p["criteria_met"] == 19 and p["level"] == "ntm"
+
+
+def test_lineage_of_a_unit(client):
+    body = client.get("/lineage/28777").json()
+    assert [e["before"] for e in body["came_from"]] == [["8110101", "8110103", "8110105"]]
+    assert body["came_from"][0]["legal_act"].startswith("856/NQ-UBTVQH14") and body["became"] == []
+    my_thanh = client.get("/lineage/8110131").json()
+    assert [e["after"] for e in my_thanh["became"]][-1] == ["8110121"]
+    assert client.get("/lineage/0000").json() == {"code": "0000", "came_from": [], "became": []}
+
+
+def test_crosswalk_json_and_csv(client):
+    body = client.get("/crosswalk", params={"from": "2019-01-01", "to": "2021-01-01", "province": "Bến Tre"}).json()
+    assert body["from"]["vintage"].startswith("2013-04-05") and body["to"]["vintage"].startswith("2020-02-01")
+    an_hoi = [p for p in body["pairs"] if p["new_code"] == "28777" and p["share_of_old"] > 0.99]
+    assert {p["old_code"] for p in an_hoi} == {"8110101", "8110103", "8110105"}
+    assert all(max(s["share_of_old"], s["share_of_new"]) < 0.01 for s in body["slivers"])
+    text = client.get("/crosswalk", params={"from": "2019-01-01", "to": "2021-01-01", "province": "811",
+                                            "f": "csv"})
+    assert text.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(text.text)))
+    assert len(rows) == len(body["pairs"]) + len(body["slivers"])
+
+
+@pytest.mark.parametrize("path, params, status, words", [
+    ("/collections/communes/items", {"date": "2020-13-01"}, 400, "YYYY-MM-DD"),
+    ("/collections/communes/items", {"date": "2001-01-01"}, 404, "no boundary vintage is in force"),
+    ("/collections/communes/items", {"vintage": "1999"}, 404, "no boundary vintage '1999'"),
+    ("/crosswalk", {"from": "2019-01-01"}, 400, "to"),
+    ("/crosswalk", {"from": "2019-01-01", "to": "2021-01-01", "f": "xml"}, 400, "json or csv"),
+])
+def test_errors(client, path, params, status, words):
+    r = client.get(path, params=params)
+    assert r.status_code == status and words in r.json()["description"]
