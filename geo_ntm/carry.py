@@ -134,7 +134,6 @@ def carry(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, rule: CarryRule) -> gpd.
     if rule.name == "all":
         carried["assessed"] = (carried["assessed_parts"] > 0) | (carried["old_units"].str.len() == 0)
         carried["has_data"] = carried["has_data"].fillna(False).astype(bool)
-        carried["level"] = carried["level"].astype(object).where(carried["level"].notna(), None)
     else:  # a unit no old unit covers: 0 of its area is known; its population share is undefined
         fill = 0.0 if rule.name == "share_area" else float("nan")
         for column in ("share", "share_known", "share_assessed"):
