@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import BoundariesDep, StoreDep, YearParam, parse_bbox
+from api.deps import BoundariesDep, RuleDep, StoreDep, YearParam, parse_bbox
 from api.features import feature, feature_collection
+from geo_ntm.carry import CarryRule
 from geo_ntm.domain import AdminLevel, Vintage
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
-from geo_ntm.views import commune_view, unit_view
+from geo_ntm.views import assessment_view, unit_view
 
 router = APIRouter()
 COLLECTIONS = {
@@ -55,9 +56,10 @@ def _scope(store: Store, vintage: Vintage, province: str | None, district: str |
     return scope
 
 
-def _view(store: Store, vintage: Vintage, level: AdminLevel, year: int | None, **filters):
+def _view(store: Store, vintage: Vintage, level: AdminLevel, year: int | None, rule: CarryRule | None = None,
+          **filters):
     if level is AdminLevel.COMMUNE:
-        return commune_view(store, vintage, year, **filters)
+        return assessment_view(store, vintage, year, rule, **filters)
     if level is AdminLevel.PROVINCE:
         filters.pop("district_code", None)
     return unit_view(store, vintage, level, **filters)
@@ -78,6 +80,7 @@ def items(
     request: Request,
     store: StoreDep,
     vintage: BoundariesDep,
+    rule: RuleDep,
     year: YearParam = None,
     province: str | None = None,
     district: str | None = None,
@@ -95,10 +98,10 @@ def items(
         n = len(store.units(vintage.vintage_id, lv, geometry=False,
                             **{k: v for k, v in scope.items() if lv is not AdminLevel.PROVINCE or k != "district_code"}))
         if box is not None:  # the R-tree preselects by envelope; the exact test needs the geometries
-            frame = _view(store, vintage, lv, year, bbox=box, **scope)
+            frame = _view(store, vintage, lv, year, rule, bbox=box, **scope)
             n, frame = len(frame), frame.iloc[skip:skip + left]
         elif left > 0 and skip < n:
-            frame = _view(store, vintage, lv, year, limit=left, offset=skip, **scope)
+            frame = _view(store, vintage, lv, year, rule, limit=left, offset=skip, **scope)
         else:
             frame = None
         matched += n
@@ -117,11 +120,11 @@ def items(
 
 
 @router.get("/collections/{collection_id}/items/{code}")
-def item(collection_id: str, code: str, store: StoreDep, vintage: BoundariesDep, year: YearParam = None,
-         level: str | None = None) -> JSONResponse:
+def item(collection_id: str, code: str, store: StoreDep, vintage: BoundariesDep, rule: RuleDep,
+         year: YearParam = None, level: str | None = None) -> JSONResponse:
     """One unit by the boundary source's code."""
     for lv in _levels(collection_id, level):
-        frame = _view(store, vintage, lv, year, codes=[code])
+        frame = _view(store, vintage, lv, year, rule, codes=[code])
         if not frame.empty:
             return JSONResponse(feature(next(frame.itertuples(index=False)), lv), media_type=GEOJSON)
     raise NotFoundError(f"no unit with code {code!r} in collection {collection_id!r} (boundaries {vintage.name})")

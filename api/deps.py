@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from geo_ntm.carry import CarryRule, parse_rule
 from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.store import BBox, Store, open_store
@@ -64,3 +65,14 @@ def boundaries(store: StoreDep, year: YearParam = None, date: DateParam = None,
 
 
 BoundariesDep = Annotated[Vintage, Depends(boundaries)]
+
+
+def carry_rule(rule: Annotated[str | None, Query(description="carry rule when the boundaries are not those of the "
+                                                "status year: all, share_area, share_population")] = None,
+               rule_level: Annotated[str, Query(description="level counted by the share rules")] = "ntm",
+               sliver_tolerance: Annotated[float, Query(ge=0, lt=1)] = 0.01) -> CarryRule | None:
+    """The carry rule a request names, if any."""
+    return parse_rule(rule, rule_level, sliver_tolerance) if rule else None
+
+
+RuleDep = Annotated[CarryRule | None, Depends(carry_rule)]

@@ -37,9 +37,15 @@ def _plain(value):
     return value
 
 
+#: Properties of a commune whose assessment was carried from other boundaries (geo_ntm.carry).
+CARRIED = ("carry_rule", "carried_from_year", "old_units", "assessed_parts", "parts_with_data", "coverage",
+           "share", "share_known", "share_assessed", "population_known")
+
+
 def feature(row, level: AdminLevel) -> dict:
     """One GeoJSON Feature whose id is the source code of the unit."""
     props = {"admin_level": level.value} | {name: _plain(getattr(row, name)) for name in PROPERTIES[level]}
+    props |= {name: _plain(getattr(row, name)) for name in CARRIED if hasattr(row, name)}
     geometry = json.loads(shapely.to_geojson(row.geometry)) if row.geometry is not None else None
     return {"type": "Feature", "id": row.code, "geometry": geometry, "properties": props}
 

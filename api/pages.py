@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.deps import StoreDep
+from api.deps import BoundariesDep, RuleDep, StoreDep
 from api.page import control_page
 from geo_ntm.places import resolve_scope
 from maps.assets import served
@@ -22,7 +22,9 @@ def index(store: StoreDep, province: str | None = None, district: str | None = N
 
 
 @router.get("/map.html", response_class=HTMLResponse)
-def map_page(store: StoreDep, province: str, year: int, district: str | None = None,
-             measure: str = "criteria_met", lang: str = "vi") -> HTMLResponse:
-    scope = resolve_scope(store, store.vintage_for_year(year), province, district)
-    return HTMLResponse(province_map_html(store, scope, year, measure, lang=lang, assets=served("/static")))
+def map_page(store: StoreDep, vintage: BoundariesDep, rule: RuleDep, province: str, year: int,
+             district: str | None = None, measure: str = "criteria_met", lang: str = "vi") -> HTMLResponse:
+    """The map of ``year`` on the boundaries asked (``date``, ``vintage``, default those of the year)."""
+    scope = resolve_scope(store, vintage, province, district)
+    return HTMLResponse(province_map_html(store, scope, year, measure, lang=lang, assets=served("/static"),
+                                          rule=rule))

@@ -9,8 +9,10 @@ Old wards and towns count as "not assessed", never as "not reached". Rules (``RU
   of its area. The new unit reaches the highest level L that every assessed part reached (a part
   at ``ntm_nang_cao`` also counts as ``ntm``). If any assessed part has no data, the level is
   unknown (``has_data`` False), unless a part with data reached no level at all: then the new
-  unit reached none either (``has_data`` True). A new unit whose parts are all not assessed gets
-  ``assessed`` False. ``criteria_met`` is the area-weighted mean over the assessed parts,
+  unit reached none either (``has_data`` True). An old ward or town making up more than the
+  tolerance has no level, so a new unit with such a part reaches none once its xã parts are known
+  (the rule is "every old unit"). A new unit whose parts are all not assessed gets ``assessed``
+  False. ``criteria_met`` is the area-weighted mean over the assessed parts,
   rounded to 2 decimals, and is given only when every assessed part has a count.
 - ``share_area``: ``share`` is the fraction of the new unit's area that lay in old assessed
   units that reached at least ``rule.level``. ``share_known`` is the fraction in assessed units
@@ -68,8 +70,8 @@ class CarryRule:
         pct = f"{self.sliver_tolerance * 100:g}%".replace(".", ",")
         reached = f"các xã cũ đạt từ mức “{LEVELS[self.level][0]}” trở lên"
         return {
-            "all": f"Quy tắc 'all': đơn vị mới đạt một mức NTM chỉ khi mọi xã cũ chiếm trên {pct} "
-                   "diện tích của nó đều đạt mức đó (phường, thị trấn cũ không xét)",
+            "all": f"Quy tắc 'all': đơn vị mới đạt một mức NTM chỉ khi mọi đơn vị cũ chiếm trên {pct} "
+                   "diện tích của nó đều đạt mức đó (có phần là phường, thị trấn cũ thì không đạt)",
             "share_area": f"Quy tắc 'share_area': tỷ lệ diện tích của đơn vị mới nằm trong {reached}",
             "share_population": f"Quy tắc 'share_population': tỷ lệ dân số của đơn vị mới sống trong "
                                 f"{reached} (dân số mỗi đơn vị cũ coi như phân bố đều theo diện tích)",
@@ -81,8 +83,8 @@ class CarryRule:
         pct = f"{self.sliver_tolerance * 100:g}%"
         reached = f"old communes at level “{LEVELS[self.level][1]}” or above"
         return {
-            "all": f"Rule 'all': a new unit reaches an NTM level only if every old commune (xã) making up "
-                   f"more than {pct} of its area reached it (old wards and towns are not assessed)",
+            "all": f"Rule 'all': a new unit reaches an NTM level only if every old unit making up more than "
+                   f"{pct} of its area reached it (a part that was a ward or town has no level)",
             "share_area": f"Rule 'share_area': share of the new unit's area that lay in {reached}",
             "share_population": f"Rule 'share_population': share of the new unit's population that lived in "
                                 f"{reached} (each old unit's population spread evenly over its area)",
@@ -179,11 +181,15 @@ def _statuses(old: pd.DataFrame) -> pd.DataFrame:
 
 def _by_level(pairs: pd.DataFrame) -> pd.DataFrame:
     """Rule ``all`` per new code: ``level``, ``has_data``, ``criteria_met``."""
+    urban_part = (~pairs["assessed"]).groupby(pairs["new_code"]).any()
     parts = pairs[pairs["assessed"]]
     group = parts["new_code"]
     lowest = parts["rank"].groupby(group).min()  # lowest level among the parts with data
     complete = parts["known"].groupby(group).all()
     has_data = complete | (lowest == 0)  # a part that reached nothing decides even if others lack data
+    # an old ward or town making up more than the tolerance has no level: once the xã parts are
+    # known, the new unit reaches none
+    lowest = lowest.where(~urban_part.reindex(lowest.index, fill_value=False), 0)
     area = parts["shared_ha"].groupby(group).sum()
     weighted = (parts["criteria_met"] * parts["shared_ha"]).groupby(group).sum() / area
     counted = parts["criteria_met"].notna().groupby(group).all()

@@ -100,9 +100,12 @@ def _cmd_status_import(store: Store, args, settings: Settings) -> int:
 
 
 def _scope(store: Store, args):
+    """The province/district asked, in the boundaries of --vintage, --date or the year."""
     from geo_ntm.places import resolve_scope
 
-    return resolve_scope(store, store.vintage_for_year(args.year), args.province, args.district)
+    vintage = store.resolve_vintage(vintage=getattr(args, "vintage", None), day=getattr(args, "date", None),
+                                    year=args.year)
+    return resolve_scope(store, vintage, args.province, args.district)
 
 
 def _cmd_report(store: Store, args, settings: Settings) -> int:
@@ -122,8 +125,11 @@ def _cmd_map(store: Store, args, settings: Settings) -> int:
     from maps.assets import inline
     from maps.province_map import province_map_html
 
+    from geo_ntm.carry import parse_rule
+
+    rule = parse_rule(args.rule) if args.rule else None
     html = province_map_html(store, _scope(store, args), args.year, args.measure, lang=args.lang,
-                             assets=inline(settings.assets_dir))
+                             assets=inline(settings.assets_dir), rule=rule)
     Path(args.output).write_text(html, encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
@@ -213,7 +219,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         if name == "report":
             c.add_argument("--format", choices=["json", "csv", "table"], default="table")
         else:
-            c.add_argument("--measure", default="criteria_met", help="criteria_met, level or tc<N>")
+            c.add_argument("--measure", default="criteria_met", help="criteria_met, level, tc<N>, or share "
+                           "(of an assessment carried to other boundaries by a share rule)")
+            c.add_argument("--date", type=_date, help="draw the boundaries in force on this day (default: those "
+                           "of 31 December of --year); statuses are then carried by --rule")
+            c.add_argument("--vintage", help="draw this boundary vintage (id, name or start date)")
+            c.add_argument("--rule", help="carry rule when the boundaries are not those of the year: all "
+                           "(default), share_area, share_population")
             c.add_argument("--lang", choices=["vi", "en"], default="vi")
             c.add_argument("-o", "--output", required=True, help="HTML file to write")
 

@@ -7,6 +7,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_ntm.assessment import assess_units
+from geo_ntm.carry import CarryRule, carry
 from geo_ntm.domain import AdminLevel, Vintage
 from geo_ntm.store import BBox, Store
 from geo_ntm.store.base import unit_from_row
@@ -64,3 +65,31 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
     extra["criteria_met"] = extra["criteria_met"].astype("Int64")
     extra["criteria_total"] = extra["criteria_total"].astype("Int64")
     return gpd.GeoDataFrame(pd.concat([frame, extra], axis=1), geometry="geometry", crs=frame.crs)
+
+
+def assessment_view(store: Store, vintage: Vintage, year: int | None, rule: CarryRule | None = None,
+                    **filters) -> gpd.GeoDataFrame:
+    """Communes of ``vintage`` with the assessment of ``year``: their own when ``vintage`` is the
+    one in force that year, else carried from that year's vintage by ``rule`` (default ``all``).
+
+    A carried view has the columns of ``geo_ntm.carry.carry`` (``carry_rule``, ``share`` ...) and
+    empty per-criterion lists: a criterion is not carried between units."""
+    if year is None or store.vintage_for_year(year) == vintage:
+        return commune_view(store, vintage, year, **filters)
+    rule = rule or CarryRule("all")
+    new = unit_view(store, vintage, AdminLevel.COMMUNE, **filters)
+    if new.empty:
+        return new
+    old = commune_view(store, store.vintage_for_year(year), year, bbox=tuple(new.total_bounds))
+    carried = carry(old, new, rule)
+    carried["year"] = year
+    carried["framework"] = old["framework"].dropna().iloc[0] if old["framework"].notna().any() else None
+    carried["criteria_total"] = pd.array([pd.NA] * len(carried), dtype="Int64")
+    for column in ("criteria_unmet", "criteria_conflicting", "met_criteria"):
+        carried[column] = [[] for _ in range(len(carried))]
+    if rule.name != "all":
+        carried["assessed"] = carried["share_assessed"] > 0
+        carried["has_data"] = carried["share_known"] > 0
+        carried["level"] = None
+        carried["criteria_met"] = pd.NA
+    return carried

@@ -30,6 +30,7 @@ DEFAULT_CRITERIA_TOTAL = 19
 MEASURES: tuple[str, ...] = (
     "criteria_met",
     "level",
+    "share",  # of a carried assessment (geo_ntm.carry share rules)
     *(f"tc{n}" for n in range(1, DEFAULT_CRITERIA_TOTAL + 1)),
 )
 
@@ -46,6 +47,7 @@ FILLS = {
     "all_met": "#238443", "15_top": "#78c679", "10_14": "#c2e699", "below_10": "#ffffcc",
     "ntm_kieu_mau": "#005a32", "ntm_nang_cao": "#41ab5d", "ntm": "#addd8e", "not_reached": "#ffffcc",
     "met": "#1b9e77", "unmet": "#d95f02", "conflict": "#7570b3",
+    "share_100": "#006837", "share_75": "#31a354", "share_50": "#78c679", "share_25": "#c2e699", "share_0": "#ffffcc",
     NO_DATA: "#bdbdbd", NOT_ASSESSED: f"url(#{_HATCH_ID})",
 }  # fmt: skip
 _HATCH_CSS = "repeating-linear-gradient(45deg, #c4c4c4 0 2px, #f2f2f2 2px 5px)"
@@ -62,13 +64,13 @@ def validate_measure(measure: str, criteria_total: int = DEFAULT_CRITERIA_TOTAL)
     Raises InputError for anything else.
     """
     name = str(measure).strip().lower()
-    if name in ("criteria_met", "level"):
+    if name in ("criteria_met", "level", "share"):
         return name
     match = _TC.fullmatch(name)
     if match and 1 <= int(match[1]) <= criteria_total:
         return f"tc{int(match[1])}"
     raise InputError(
-        f"unknown map measure {measure!r}: use criteria_met, level, "
+        f"unknown map measure {measure!r}: use criteria_met, level, share (of a carried assessment) "
         f"or tc1..tc{criteria_total} for a single criterion"
     )
 
@@ -89,6 +91,9 @@ class _Commune:
     total: int | None
     unmet: tuple[int, ...]
     conflicting: tuple[int, ...]
+    share: float | None = None  # of a carried assessment
+    share_known: float | None = None
+    old_units: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row) -> "_Commune":
@@ -105,6 +110,9 @@ class _Commune:
             total=_int(row.criteria_total),
             unmet=_ints(row.criteria_unmet),
             conflicting=_ints(row.criteria_conflicting),
+            share=_scalar(getattr(row, "share", None)),
+            share_known=_scalar(getattr(row, "share_known", None)),
+            old_units=tuple(getattr(row, "old_units", None) or ()),
         )
 
     def class_key(self, measure: str) -> str:
@@ -115,6 +123,10 @@ class _Commune:
             return NO_DATA
         if measure == "level":
             return self.level or "not_reached"
+        if measure == "share":
+            if self.share is None or not self.share_known:
+                return NO_DATA
+            return next(f"share_{floor}" for floor in (100, 75, 50, 25, 0) if self.share * 100 >= floor - 1e-9)
         if measure == "criteria_met":
             if self.met is None or self.total is None:
                 return NO_DATA
@@ -150,8 +162,15 @@ class _Commune:
                 lines.append(f"{t['tip.unmet']}: {_join(self.unmet)}")
             if self.conflicting:
                 lines.append(f"{t['tip.conflicting']}: {_join(self.conflicting)}")
-            level = level_label(self.level, lang) if self.level else t["class.not_reached"]
-            lines.append(f"{t['tip.level']}: {level}")
+            if self.share is not None:
+                lines.append(f"{t['tip.share']}: {self.share:.0%}")
+                lines.append(f"{t['tip.share_known']}: {self.share_known or 0:.0%}")
+            else:
+                level = level_label(self.level, lang) if self.level else t["class.not_reached"]
+                lines.append(f"{t['tip.level']}: {level}")
+            if self.old_units:
+                lines.append(f"{t['tip.old_units']}: {escape(', '.join(self.old_units[:8]))}"
+                             + (" …" if len(self.old_units) > 8 else ""))
         return "<br>".join(lines)
 
 
@@ -165,12 +184,15 @@ def render_map(
     assets: AssetMode,
     basemap: str | None = None,
     basemap_attr: str | None = None,
+    legend_note: str = "",
 ) -> str:
     """A complete standalone HTML page mapping ``measure`` for the communes of ``frame``.
 
     ``frame`` has one row per commune with the columns in ``COLUMNS`` and a geometry (EPSG:4326).
     ``basemap`` is an optional tile URL or xyzservices name (``basemap_attr`` its attribution);
-    without it the page needs no internet.
+    without it the page needs no internet. ``legend_note`` (e.g. the boundaries and the carry rule
+    shown) is printed under the legend. A carried assessment adds the optional columns ``share``,
+    ``share_known`` and ``old_units`` (measure ``share``).
     """
     texts(lang)  # an unknown language fails before any work
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -182,7 +204,8 @@ def render_map(
     if math.isnan(xmin):
         raise InputError("nothing to map: the frame has no commune geometries")
 
-    communes = [_Commune.from_row(row) for row in frame[list(COLUMNS)].itertuples(index=False)]
+    optional = [c for c in ("share", "share_known", "old_units") if c in frame.columns]
+    communes = [_Commune.from_row(row) for row in frame[list(COLUMNS) + optional].itertuples(index=False)]
     totals = {c.total for c in communes if c.has_data and c.total}
     measure = validate_measure(measure, max(totals, default=DEFAULT_CRITERIA_TOTAL))
     keys = [c.class_key(measure) for c in communes]
@@ -215,7 +238,7 @@ def render_map(
     root = m.get_root()
     root.title = escape(title)
     root.header.add_child(RawElement(_PAGE_CSS), name="ntm_page_css")
-    legend = _legend(_classes(measure, totals, lang), Counter(keys), _heading(measure, frame, lang))
+    legend = _legend(_classes(measure, totals, lang), Counter(keys), _heading(measure, frame, lang), legend_note)
     root.html.add_child(RawElement(_HATCH_SVG + _title_box(title, subtitle) + legend), name="ntm_page")
     return root.render()
 
@@ -223,7 +246,9 @@ def render_map(
 def _classes(measure: str, totals: set[int], lang: str) -> list[tuple[str, str]]:
     """(class key, label) of every legend row of ``measure``, best first."""
     t = texts(lang)
-    if measure == "level":
+    if measure == "share":
+        ranked = [(f"share_{floor}", t[f"class.share_{floor}"]) for floor in (100, 75, 50, 25, 0)]
+    elif measure == "level":
         ranked = [(lv, level_label(lv, lang)) for lv in reversed(LEVEL_ORDER)]
         ranked.append(("not_reached", t["class.not_reached"]))
     elif measure == "criteria_met":
@@ -262,7 +287,7 @@ def _style(key: str, opacity: float) -> dict:
     return {"fillColor": FILLS[key], "fillOpacity": opacity, "color": outline, "weight": 0.8}
 
 
-def _legend(classes: list[tuple[str, str]], counts: Counter, heading: str) -> str:
+def _legend(classes: list[tuple[str, str]], counts: Counter, heading: str, note: str = "") -> str:
     rows = "".join(
         f'<tr data-class="{key}" data-count="{counts[key]}">'
         f'<td><span class="ntm-swatch" style="background:{_SWATCHES[key]}"></span></td>'
@@ -270,7 +295,8 @@ def _legend(classes: list[tuple[str, str]], counts: Counter, heading: str) -> st
         for key, label in classes
     )
     heading = f'<div class="ntm-legend-heading">{escape(heading)}</div>'
-    return f'<div class="ntm-legend">{heading}<table>{rows}</table></div>'
+    note = f'<div class="ntm-legend-note">{escape(note)}</div>' if note else ""
+    return f'<div class="ntm-legend">{heading}<table>{rows}</table>{note}</div>'
 
 
 def _title_box(title: str, subtitle: str) -> str:
@@ -317,6 +343,7 @@ _PAGE_CSS = f"""<style>
 .ntm-subtitle {{ font-size: 13px; color: #555; margin-top: 2px; }}
 .ntm-legend {{ bottom: 50px; padding: 8px 10px; font-size: 13px; }}
 .ntm-legend-heading {{ font-weight: 600; margin-bottom: 4px; }}
+.ntm-legend-note {{ max-width: 320px; margin-top: 6px; font-size: 12px; color: #444; }}
 .ntm-legend table {{ border-collapse: collapse; }}
 .ntm-legend td {{ padding: 2px 4px; vertical-align: middle; }}
 .ntm-count {{ text-align: right; color: #444; font-variant-numeric: tabular-nums; padding-left: 12px; }}

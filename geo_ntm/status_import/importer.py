@@ -2,7 +2,13 @@
 conflicts (within the file and with the store) and store everything in one transaction.
 
 Nothing is stored when any row is unmatched, ambiguous or invalid, unless ``skip_unmatched``;
-conflicting reports are all kept, with their sources, and listed in the report."""
+conflicting reports are all kept, with their sources, and listed in the report.
+
+A row whose commune is only found in another boundary vintage is matched (or explained) through
+the stored lineage events (see ``matching``): a row matched that way counts as matched, is counted
+in ``matched_through_lineage`` and gets a note naming each change and its legal act; a row whose
+unit was merged into another stays unmatched, its reason tells the merger and the merged unit is
+its candidate."""
 
 from __future__ import annotations
 
@@ -57,6 +63,7 @@ class StatusImportReport:
     rows_skipped_blank: int = 0
     rows_skipped_notes: int = 0
     matched: int = 0  # data rows matched to a unit
+    matched_through_lineage: int = 0  # of those, rows whose name is of another vintage (see the notes)
     merged_duplicates: int = 0  # reports repeated within the file
     already_stored: int = 0  # reports identical to ones already in the store
     statuses_stored: int = 0
@@ -81,7 +88,9 @@ class StatusImportReport:
                    else "NOTHING STORED: fix the rows below or import with --skip-unmatched")
         lines = [
             f"Status import of {where}: {self.layout} layout, header on row {self.header_row}",
-            f"  rows: {self.rows_read} read, {self.matched} matched, {self.rows_skipped_blank} blank and "
+            f"  rows: {self.rows_read} read, {self.matched} matched"
+            + (f" ({self.matched_through_lineage} through lineage)" if self.matched_through_lineage else "")
+            + f", {self.rows_skipped_blank} blank and "
             f"{self.rows_skipped_notes} note rows skipped, {len(self.unmatched)} unmatched, "
             f"{len(self.ambiguous)} ambiguous, {len({i.row for i in self.invalid})} invalid",
             f"  reports: {self.merged_duplicates} duplicates merged, {self.already_stored} already stored, "
@@ -234,6 +243,8 @@ def _match_rows(matcher: UnitMatcher, data: Sheet,
         labels[m.unit.unit_id] = f"{m.unit.name} ({m.district})"
         if m.note:
             notes[m.note].append(row.row)
+        if m.found_in:
+            report.matched_through_lineage += 1
         if not m.unit.assessed:
             report.warnings.append(Issue(row.row, f"matched {m.unit.name}, which is not a xã: wards and towns are "
                                          "not assessed on NTM criteria", place=row.place))

@@ -18,16 +18,45 @@ Rules, in order:
   empty) falls back to the whole province. A blank district searches the whole province, a
   blank province the whole country. Every fallback and type change is returned as a note.
 - Flagged polygons are never matched; only commune-level units are.
+
+Names of other vintages, through lineage. A commune not found in the vintage in force in the
+row's year (31 December) is looked for, by the same rules, in every other stored vintage (each
+indexed once per import). Where it is found, the stored lineage events are followed by code, in
+date order, from that vintage to the row's vintage: forward (an old name after a change) through
+the events effective after the found vintage starts, up to the start of the row's vintage (that
+is, every change up to 31 December of the row's year that the row's vintage shows), or backward
+(a new name used for a year before the change) through the events effective after the row's
+vintage starts, up to the start of the found vintage, latest first.
+
+- A rename, type change or transfer of a whole unit (one to one) keeps the unit: the row is
+  matched to its successor (forward) or predecessor (backward) in the row's vintage, with a note
+  naming each change, its date and its legal act. Backward mapping is as safe as forward: it is
+  the same unit under its earlier name.
+- A merge where the unit survives (its code is the merged unit's code, e.g. Xã Bình Phú absorbing
+  Xã Mỹ Thành) is followed forward with a note (the status of the survivor before the merger).
+- A merge the unit disappears into (absorbed, or merged into a new unit: Phường 1, 2, 3 into
+  Phường An Hội; Xã Mỹ Thành into Xã Bình Phú) is never mapped: a status of a former part is not
+  the status of the merged unit. The row is unmatched; the reason tells when, into what and by
+  which act it was merged, and the merged unit (followed on to the row's vintage) is the
+  candidate. The same holds backward for a unit formed by a merge, a split or a creation (the
+  former parts are the candidates) and forward for a unit split up (the new units are).
+- A unit that gives up part of its area to a created unit stays the same unit.
+- Found in another vintage but not linked by any event (e.g. two boundary sources with their own
+  codes), or the events lead to a code the row's vintage gives to a unit of another name (codes
+  are reused): unmatched, saying where the name was found.
+- If several other vintages lead to different outcomes, the row is ambiguous; vintages whose
+  unit no event links are ignored when another vintage is linked.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from geo_ntm.domain import AdminLevel, Unit, UnitType, Vintage
+from geo_ntm.domain import AdminLevel, EventKind, LineageEvent, Unit, UnitType, Vintage
 from geo_ntm.errors import NotFoundError
 from geo_ntm.store import Store
 from geo_ntm.text import fold, nfc, split_prefix
@@ -49,6 +78,7 @@ class Match:
     note: str | None = None  # a fallback or type change the reader should know about
     vintage: str | None = None
     district: str | None = None  # name of the matched unit's district
+    found_in: str | None = None  # the other vintage the name was found in (see "through lineage")
 
 
 def _exact(text: str | None) -> str:
@@ -179,6 +209,14 @@ class UnitMatcher:
         self._by_year: dict[int, _VintageIndex | str] = {}  # year -> index, or why there is none
         self._by_vintage: dict[int, _VintageIndex] = {}
         self._cache: dict[tuple, Match] = {}
+        self._vintages: list[Vintage] | None = None  # all stored vintages, read on first need
+        self._lineage: _Lineage | None = None
+
+    def _vintage_index(self, vintage: Vintage) -> _VintageIndex:
+        if vintage.vintage_id not in self._by_vintage:
+            units = self.store.unit_records(vintage.vintage_id)
+            self._by_vintage[vintage.vintage_id] = _VintageIndex(vintage, units)
+        return self._by_vintage[vintage.vintage_id]
 
     def _index(self, year: int) -> _VintageIndex | str:
         if year not in self._by_year:
@@ -187,10 +225,7 @@ class UnitMatcher:
             except NotFoundError as exc:
                 self._by_year[year] = str(exc)
             else:
-                if vintage.vintage_id not in self._by_vintage:
-                    units = self.store.unit_records(vintage.vintage_id)
-                    self._by_vintage[vintage.vintage_id] = _VintageIndex(vintage, units)
-                self._by_year[year] = self._by_vintage[vintage.vintage_id]
+                self._by_year[year] = self._vintage_index(vintage)
         return self._by_year[year]
 
     def vintage_years(self) -> dict[str, list[int]]:
@@ -206,9 +241,62 @@ class UnitMatcher:
         key = (year, province, district, commune)
         if key not in self._cache:
             index = self._index(year)
-            self._cache[key] = (Match(None, "unmatched", index) if isinstance(index, str)
-                                else _Lookup(index, province, district, commune).run())
+            if isinstance(index, str):
+                self._cache[key] = Match(None, "unmatched", index)
+            else:
+                match = _Lookup(index, province, district, commune).run()
+                if match.problem == "unmatched":
+                    match = self._through_lineage(index, match, province, district, commune)
+                self._cache[key] = match
         return self._cache[key]
+
+    # -- names of other vintages, through lineage ----------------------------------------------
+
+    def _other_vintages(self, index: _VintageIndex) -> list[_VintageIndex]:
+        """The other stored vintages, nearest to ``index``'s first (earlier first at equal distance)."""
+        if self._vintages is None:
+            self._vintages = self.store.vintages()
+        ids = [v.vintage_id for v in self._vintages]
+        here = ids.index(index.vintage.vintage_id) if index.vintage.vintage_id in ids else 0
+        order = sorted((i for i in range(len(ids)) if ids[i] != index.vintage.vintage_id),
+                       key=lambda i: (abs(i - here), i))
+        return [self._vintage_index(self._vintages[i]) for i in order]
+
+    def _through_lineage(self, index: _VintageIndex, unmatched: Match, province: str | None,
+                         district: str | None, commune: str) -> Match:
+        """A commune not found in the row's vintage: look for it in the other vintages and follow
+        the lineage from there (see the module docstring); ``unmatched`` if found nowhere."""
+        traces = []
+        for other in self._other_vintages(index):
+            found = _Lookup(other, province, district, commune, closest=False).run()
+            if found.unit is not None:
+                if self._lineage is None:
+                    self._lineage = _Lineage(self.store.lineage_events())
+                traces.append(_Tracer(self, other, found, index, commune).trace())
+        if not traces:
+            return unmatched
+        linked = [t for t in traces if t.linked] or traces[:1]
+        by_outcome: dict[tuple, _Trace] = {}
+        for trace in sorted(linked, key=lambda t: t.noted):  # explained by a plain find, else the nearest
+            by_outcome.setdefault(trace.key, trace)
+        outcomes = list(by_outcome.values())
+        if len(outcomes) > 1:
+            reason = (f"{unmatched.reason}; the name is found in other vintages and leads to different units: "
+                      + " | ".join(f"{t.found_in.vintage.name}: {t.text}" for t in outcomes))
+            candidates = list({c["code"]: c for t in outcomes for c in t.candidates}.values())
+            return Match(None, "ambiguous", reason, tuple(candidates), vintage=index.vintage.name)
+        trace = outcomes[0]
+        if trace.target is not None:
+            return Match(trace.target, note=trace.text, vintage=index.vintage.name,
+                         district=index.district_name(trace.target), found_in=trace.found_in.vintage.name)
+        return Match(None, "unmatched", f"{unmatched.reason}; {trace.text}", trace.candidates or unmatched.candidates,
+                     vintage=index.vintage.name, found_in=trace.found_in.vintage.name)
+
+    def _name_at(self, level: AdminLevel, code: str, day: dt.date) -> str:
+        """The name of unit ``code`` in the vintage in force on ``day``, else the code."""
+        vintage = next((v for v in self._vintages or () if v.covers(day)), None)
+        unit = self._vintage_index(vintage).by_code.get((level, code)) if vintage else None
+        return unit.name if unit and unit.name else code
 
 
 @dataclass(frozen=True)
@@ -224,13 +312,18 @@ class _Scope:
 class _Lookup:
     """One row's walk down the hierarchy: province, district, commune."""
 
-    def __init__(self, index: _VintageIndex, province: str | None, district: str | None, commune: str):
+    def __init__(self, index: _VintageIndex, province: str | None, district: str | None, commune: str, *,
+                 closest: bool = True):
         self.index = index
         self.province_text, self.district_text, self.commune_text = province, district, commune
         self.vintage = index.vintage.name
+        self.closest = closest  # whether an unmatched name gets the closest names as candidates
 
     def _fail(self, problem: str, reason: str, units: list[Unit]) -> Match:
         return Match(None, problem, reason, tuple(self.index.describe(u) for u in units), vintage=self.vintage)
+
+    def _near(self, index: _NameIndex, text: str) -> list[Unit]:
+        return index.closest(text) if self.closest else []
 
     def run(self) -> Match:
         province = None
@@ -240,7 +333,7 @@ class _Lookup:
                 return self._fail("ambiguous", f"province {self.province_text!r} matches several provinces", found)
             if not found:
                 return self._fail("unmatched", f"province {self.province_text!r} not found in the {self.vintage} "
-                                  "boundaries", self.index.provinces.closest(self.province_text))
+                                  "boundaries", self._near(self.index.provinces, self.province_text))
             province = found[0]
         scopes = self._scopes(province)
         for scope in scopes:
@@ -252,7 +345,7 @@ class _Lookup:
                               found)
         if not found:
             return self._fail("unmatched", f"commune {self.commune_text!r} not found in {scope.label}",
-                              scope.index.closest(self.commune_text))
+                              self._near(scope.index, self.commune_text))
         unit = found[0]
         notes = []
         if scope.note:
@@ -287,3 +380,238 @@ class _Lookup:
         note = (f"district {text!r} not found in {label} in the {self.vintage} boundaries: communes searched "
                 f"in all of {label}")
         return [_Scope(whole, label, note, True)]
+
+
+# -- lineage ---------------------------------------------------------------------------------------
+
+_ONE_TO_ONE = (EventKind.RENAME, EventKind.TYPE_CHANGE, EventKind.TRANSFER)
+_DAY = dt.timedelta(days=1)
+
+
+class _Lineage:
+    """The stored lineage events (in date order, file order within a day), indexed by the codes
+    they take (``before``) and give (``after``); built once per matcher."""
+
+    def __init__(self, events: list[LineageEvent]):
+        self.events = events
+        self.taking: dict[str, list[int]] = defaultdict(list)  # code -> positions of events, ascending
+        self.giving: dict[str, list[int]] = defaultdict(list)
+        for i, e in enumerate(events):
+            for code in e.before:
+                self.taking[code].append(i)
+            for code in dict.fromkeys(e.after):
+                self.giving[code].append(i)
+
+    def next_taking(self, code: str, after: int, start: dt.date, end: dt.date) -> int | None:
+        """The first event after position ``after``, effective in (start, end], that takes ``code``."""
+        return next((i for i in self.taking.get(code, ()) if i > after
+                     and start < self.events[i].effective_date <= end), None)
+
+    def last_giving(self, code: str, before: int, start: dt.date, end: dt.date) -> int | None:
+        """The last event before position ``before``, effective in (start, end], that gives ``code``."""
+        return next((i for i in reversed(self.giving.get(code, ())) if i < before
+                     and start < self.events[i].effective_date <= end), None)
+
+
+@dataclass(frozen=True)
+class _Trace:
+    """Where a name was found outside the row's vintage and what its lineage leads to."""
+
+    found_in: _VintageIndex
+    text: str  # the explanation for the report
+    key: tuple  # the outcome, to tell vintages that agree from those that do not
+    linked: bool = True  # some lineage event links the found unit to the row's vintage
+    target: Unit | None = None  # the unit of the row's vintage the row is matched to
+    candidates: tuple[dict, ...] = ()
+    noted: bool = False  # the name was found there only with a note (a fallback, a type change)
+
+
+def _quoted(name: str | None, code: str) -> str:
+    return f"{name!r} (code {code})" if name else f"code {code}"
+
+
+class _Tracer:
+    """Follows the lineage of one unit found in another vintage to the row's vintage."""
+
+    def __init__(self, matcher: UnitMatcher, found_in: _VintageIndex, found: Match, row_index: _VintageIndex,
+                 text: str):
+        self.matcher, self.lineage = matcher, matcher._lineage
+        self.found_in, self.unit, self.row_index, self.text = found_in, found.unit, row_index, text
+        self.where = (f"; in the {found_in.vintage.name} boundaries: {found.note}" if found.note else "")
+
+    def trace(self) -> _Trace:
+        if self.found_in.vintage.valid_from < self.row_index.vintage.valid_from:
+            return self._forward()
+        return self._backward()
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _result(self, text: str, key: tuple, **kw) -> _Trace:
+        return _Trace(self.found_in, text + self.where, key, noted=bool(self.where), **kw)
+
+    def _name(self, code: str, day: dt.date, level: AdminLevel = AdminLevel.COMMUNE) -> str:
+        return self.matcher._name_at(level, code, day)
+
+    def _as_found(self) -> str:
+        """'Bao Ninh' or 'Bao Ninh' (Xã Bảo Ninh, code 4070125)."""
+        shown = "" if _exact(self.text) == _exact(self.unit.name) else f"{self.unit.name}, "
+        return f"{self.text!r} ({shown}code {self.unit.code})"
+
+    def _in_row_vintage(self, code: str, name: str | None) -> Unit | None:
+        """The commune ``code`` of the row's vintage, if it bears ``name`` (codes are reused)."""
+        unit = self.row_index.by_code.get((self.unit.level, code))
+        if unit is None or (name and _folded(name) != _folded(unit.name)):
+            return None
+        return unit
+
+    def _describe(self, code: str, name: str | None) -> dict:
+        unit = self.row_index.by_code.get((self.unit.level, code))
+        return self.row_index.describe(unit) if unit else {"name": name or code, "district": None,
+                                                             "province": None, "code": code}
+
+    def _step(self, e: LineageEvent, old: str, new: str, new_name: str | None) -> str:
+        """What event ``e`` did to unit ``old`` (which became ``new``, named ``new_name``)."""
+        if e.kind is EventKind.TRANSFER:
+            parent = self._name(e.parent_after, e.effective_date, AdminLevel.DISTRICT)
+            return f"moved to {parent}" + (f" (code {new})" if new != old else "") + f" by {e.legal_act}"
+        if e.kind is EventKind.CREATE:
+            made = ", ".join(_quoted(n, c) for c, n in zip(e.after, e.after_name))
+            return f"ceded part of its area to the new unit(s) {made} by {e.legal_act}"
+        if e.kind is EventKind.MERGE:  # the survivor
+            others = ", ".join(self._name(c, e.effective_date - _DAY) for c in e.before if c != old)
+            renamed = new_name and _folded(new_name) != _folded(self._name(old, e.effective_date - _DAY))
+            return (f"absorbed {others}" + (f" and became {_quoted(new_name, new)}" if renamed else "")
+                    + f" by {e.legal_act}")
+        verb = "renamed to" if e.kind is EventKind.RENAME else "changed type to"
+        return f"{verb} {_quoted(new_name, new)} by {e.legal_act}"
+
+    # -- forward: an old name ----------------------------------------------------------------------
+
+    def _forward(self) -> _Trace:
+        start, end = self.found_in.vintage.valid_from, self.row_index.vintage.valid_from
+        code, name, position = self.unit.code, self.unit.name, -1
+        steps: list[str] = []
+        first: dt.date | None = None
+        block: tuple[LineageEvent, str] | None = None  # the merge the unit disappeared in, and its code then
+        while (position := self.lineage.next_taking(code, position, start, end)) is not None:
+            e = self.lineage.events[position]
+            first = first or e.effective_date
+            if e.kind is EventKind.SPLIT:
+                if block is None:
+                    return self._split_forward(e, steps)
+                code, name = "", None  # the merged unit was split later: no single successor
+                break
+            if e.kind is EventKind.CREATE and code not in e.after:
+                new, new_name = code, name
+            elif e.kind is EventKind.MERGE:
+                new, new_name = e.after[0], e.after_name[0] if e.after_name else name
+            else:
+                i = e.before.index(code)
+                new = e.after[i] if i < len(e.after) else e.after[-1]
+                new_name = e.after_name[i] if i < len(e.after_name) else name
+            if e.kind is EventKind.MERGE and new != code and block is None:
+                block = (e, code)
+            elif block is None:
+                steps.append(self._step(e, code, new, new_name) if not steps and e.effective_date == first
+                             else f"on {e.effective_date} " + self._step(e, code, new, new_name))
+            code, name = new, new_name
+        if first is None:
+            return self._unlinked()
+        target = self._in_row_vintage(code, name)
+        lead = f"{self._as_found()} is the name before {first}"
+        if block:
+            return self._merged_forward(block, steps, lead, target, code, name)
+        if target is None:
+            return self._lost(lead, steps, code, name)
+        text = "; ".join([lead, *steps, f"matched to {target.name} ({self.row_index.district_name(target)})"])
+        return self._result(text, ("unit", target.unit_id), target=target)
+
+    def _merged_forward(self, block: tuple[LineageEvent, str], steps: list[str], lead: str, target: Unit | None,
+                        code: str, name: str | None) -> _Trace:
+        e, old = block
+        day = e.effective_date - _DAY
+        others = [self._name(c, day) for c in e.before if c not in (old, e.after[0])]
+        into = (f"merged with {', '.join(others)} into " if e.after[0] not in e.before and others
+                else "merged into ") + f"{e.after_name[0] if e.after_name else e.after[0]} ({e.after[0]})"
+        merged = f"existed until {e.effective_date}, when it was {into} by {e.legal_act}"
+        successor = target.name if target else (e.after_name[0] if e.after_name else e.after[0])
+        text = ("; ".join([lead, *steps, f"it {merged}"]) if steps else f"{self._as_found()} {merged}")
+        text += ("; a status of a former part is not the status of the merged unit: report it for the year "
+                 f"before the merger or for {successor}")
+        candidate = self.row_index.describe(target) if target else self._describe(e.after[0], e.after_name[0]
+                                                                                  if e.after_name else None)
+        return self._result(text, ("merged", e.event_id, e.effective_date),
+                      candidates=(candidate,))
+
+    def _split_forward(self, e: LineageEvent, steps: list[str]) -> _Trace:
+        new = ", ".join(_quoted(n, c) for c, n in zip(e.after, e.after_name))
+        split = f"existed until {e.effective_date}, when it was split into {new} by {e.legal_act}"
+        lead = f"{self._as_found()} is the name before {e.effective_date}"
+        text = "; ".join([lead, *steps, f"it {split}"]) if steps else f"{self._as_found()} {split}"
+        text += "; a status of the former whole is not the status of a part: report it for each new unit"
+        names = dict(zip(e.after, e.after_name))
+        return self._result(text, ("split", e.event_id, e.effective_date),
+                      candidates=tuple(self._describe(c, names.get(c)) for c in e.after))
+
+    # -- backward: a new name used for a year before the change -------------------------------------
+
+    def _backward(self) -> _Trace:
+        start, end = self.row_index.vintage.valid_from, self.found_in.vintage.valid_from
+        code, position = self.unit.code, len(self.lineage.events)
+        changes: list[tuple[LineageEvent, str, str]] = []  # (event, code before, code after), latest first
+        while (position := self.lineage.last_giving(code, position, start, end)) is not None:
+            e = self.lineage.events[position]
+            if e.kind is EventKind.CREATE and code in e.before:
+                changes.append((e, code, code))
+                continue
+            if e.kind not in _ONE_TO_ONE:
+                return self._formed(e, code, changes)
+            old = e.before[e.after.index(code)]
+            changes.append((e, old, code))
+            code = old
+        if not changes:
+            return self._unlinked()
+        last = changes[0][0].effective_date
+        target = self._in_row_vintage(code, self._name(code, changes[-1][0].effective_date - _DAY))
+        lead = f"{self._as_found()} is the name from {last}"
+        steps = []
+        for e, old, new in reversed(changes):
+            before = self._name(old, e.effective_date - _DAY)
+            after = e.after_name[e.after.index(new)] if e.after_name else self._name(new, e.effective_date)
+            steps.append(f"on {e.effective_date} {before} " + self._step(e, old, new, after))
+        if target is None:
+            return self._lost(lead, steps, code, None)
+        matched = f"the same unit: matched to {target.name} ({self.row_index.district_name(target)})"
+        text = "; ".join([lead, *steps, matched])
+        return self._result(text, ("unit", target.unit_id), target=target)
+
+    def _formed(self, e: LineageEvent, code: str, changes: list) -> _Trace:
+        """The unit (``code`` then) was made on ``e``'s date by a merge, split or creation."""
+        day = e.effective_date - _DAY
+        parts = ", ".join(f"{self._name(c, day)} ({c})" for c in e.before)
+        how = {EventKind.MERGE: f"formed by merging {parts}", EventKind.SPLIT: f"formed by splitting {parts}"}.get(
+            e.kind, f"created from parts of {parts}" if e.before else "created")
+        text = f"{self._as_found()} exists only from {e.effective_date}, when it was {how} by {e.legal_act}"
+        if changes:
+            text += "; later " + "; ".join(f"on {c.effective_date} " + self._step(c, old, new, self._name(
+                new, c.effective_date)) for c, old, new in reversed(changes))
+        text += (("; a status of the merged unit is not the status of a former part" if e.kind is EventKind.MERGE
+                  else "; a status of a new unit is not the status of the unit(s) it came from")
+                 + f": report it for a year from {e.effective_date} on, or for the former units")
+        return self._result(text, ("formed", e.event_id, e.effective_date),
+                      candidates=tuple(self._describe(c, self._name(c, day)) for c in e.before))
+
+    # -- no way through ------------------------------------------------------------------------------
+
+    def _unlinked(self) -> _Trace:
+        text = (f"found in vintage {self.found_in.vintage.name} as {self.unit.name} ({self.unit.code}), but no "
+                f"lineage event links it to the {self.row_index.vintage.name} boundaries")
+        return self._result(text, ("unlinked", self.found_in.vintage.vintage_id,
+                                                          self.unit.code), linked=False)
+
+    def _lost(self, lead: str, steps: list[str], code: str, name: str | None) -> _Trace:
+        unit = self.row_index.by_code.get((self.unit.level, code))
+        there = (f"which the {self.row_index.vintage.name} boundaries give to {unit.name}" if unit
+                 else f"which is not in the {self.row_index.vintage.name} boundaries")
+        text = "; ".join([lead, *steps, f"the lineage leads to {_quoted(name, code)}, {there}: not matched"])
+        return self._result(text, ("lost", code))

@@ -105,3 +105,31 @@ def test_crosswalk_json_and_csv(client):
 def test_errors(client, path, params, status, words):
     r = client.get(path, params=params)
     assert r.status_code == status and words in r.json()["description"]
+
+
+def test_statuses_carried_to_other_boundaries(client):
+    # the 2020 statuses (on the 2020 boundaries) shown on the boundaries of 2019: carried by a rule
+    params = {"year": 2020, "date": "2019-06-01"}
+    my_thanh = client.get("/collections/communes/items/8110131", params=params).json()["properties"]
+    assert my_thanh["carry_rule"] == "all" and my_thanh["carried_from_year"] == 2020
+    assert my_thanh["level"] == "ntm" and my_thanh["old_units"] == ["8110121"]  # now part of Bình Phú (NTM)
+    share = client.get("/collections/communes/items/8110131", params={**params, "rule": "share_area"}).json()
+    assert share["properties"]["share"] == pytest.approx(1.0) and share["properties"]["carry_rule"] == "share_area"
+    ward = client.get("/collections/communes/items/8110101", params=params).json()["properties"]
+    assert ward["assessed"] is False and ward["level"] is None  # made of old wards only
+    direct = client.get("/collections/communes/items/8110125", params={"year": 2020}).json()["properties"]
+    assert "carry_rule" not in direct  # the boundaries of the status year: no carrying
+    bad = client.get("/collections/communes/items/8110131", params={**params, "rule": "most"})
+    assert bad.status_code == 400 and "all, share_area, share_population" in bad.json()["description"]
+
+
+def test_map_of_carried_statuses_states_boundaries_and_rule(client):
+    base = {"province": "Bến Tre", "district": "Thành phố Bến Tre", "year": 2020, "date": "2019-06-01"}
+    page = client.get("/map.html", params={**base, "rule": "share_area", "measure": "share"})
+    assert page.status_code == 200
+    assert "Quy tắc &#x27;share_area&#x27;" in page.text or "Quy tắc 'share_area'" in page.text
+    assert "2013-04-05" in page.text  # the vintage drawn is named in the legend
+    level = client.get("/map.html", params={**base, "measure": "level", "lang": "en"})
+    assert level.status_code == 200 and "Rule &#x27;all&#x27;" in level.text
+    criterion = client.get("/map.html", params={**base, "measure": "tc3"})
+    assert criterion.status_code == 400 and "not carried" in criterion.json()["description"]

@@ -188,7 +188,7 @@ def test_unknown_measure_is_an_input_error(frame, measure):
 
 
 def test_measures_are_validated_and_normalised():
-    assert MEASURES[:3] == ("criteria_met", "level", "tc1") and MEASURES[-1] == "tc19"
+    assert MEASURES[:4] == ("criteria_met", "level", "share", "tc1") and MEASURES[-1] == "tc19"
     assert all(validate_measure(m) == m for m in MEASURES)
     assert validate_measure(" TC05 ") == "tc5"
     assert validate_measure("tc20", criteria_total=20) == "tc20"
