@@ -16,9 +16,11 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse)
 def index(store: StoreDep, province: str | None = None, district: str | None = None, year: int | None = None,
-          measure: str = "criteria_met", lang: str = "vi") -> HTMLResponse:
-    return HTMLResponse(control_page(store, province=province, district=district, year=year, measure=measure,
-                                     lang=lang))
+          measure: str = "criteria_met", lang: str = "vi", vintage: str | None = None,
+          rule: str | None = None) -> HTMLResponse:
+    """The planner's page; empty form fields mean "the default"."""
+    return HTMLResponse(control_page(store, province=province, district=district or None, year=year,
+                                     measure=measure, lang=lang, vintage=vintage or None, rule=rule or None))
 
 
 @router.get("/map.html", response_class=HTMLResponse)

@@ -133,3 +133,12 @@ def test_map_of_carried_statuses_states_boundaries_and_rule(client):
     assert level.status_code == 200 and "Rule &#x27;all&#x27;" in level.text
     criterion = client.get("/map.html", params={**base, "measure": "tc3"})
     assert criterion.status_code == 400 and "not carried" in criterion.json()["description"]
+
+
+def test_page_offers_boundaries_and_rule(client):
+    html = client.get("/", params={"province": "811", "year": 2020, "vintage": "2", "rule": "share_area",
+                                   "measure": "share"}).text.replace("&amp;", "&")
+    assert '<option value="2" selected>2013-04-05' in html and '<option value="share_area" selected>' in html
+    assert "vintage=2" in html and "rule=share_area" in html and "measure=share" in html
+    default = client.get("/", params={"province": "811", "year": 2020}).text
+    assert "vintage=" not in default.split("<iframe")[1]  # boundaries of the status year by default
