@@ -227,3 +227,36 @@ def _by_share(pairs: pd.DataFrame, rule: CarryRule) -> pd.DataFrame:
 def _fraction(weight: pd.Series, mask: pd.Series, group: pd.Series, total: pd.Series) -> pd.Series:
     """Per group: the sum of ``weight`` where ``mask`` holds (NaN weights left out), over ``total``."""
     return weight.where(mask, 0.0).groupby(group).sum() / total
+
+
+def carry_indicator(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, column: str, *, how: str = "mean",
+                    weight: str = "area", sliver_tolerance: float = 0.01) -> pd.DataFrame:
+    """Carry the indicator ``column`` of the old units onto the new ones.
+
+    ``how="sum"`` (counts: households, km of road) spreads each old value over the old unit evenly
+    by area and adds up the pieces; ``how="mean"`` (rates, shares) averages the old values weighted
+    by the shared area (``weight="area"``) or by the population living there, each old unit's
+    population spread evenly over its area (``weight="population"``). Slivers never count.
+    Returns, per new code: the value and ``known`` (the fraction of the new unit's area whose old
+    unit had a value)."""
+    if how not in ("mean", "sum") or weight not in ("area", "population"):
+        raise InputError(f"carry an indicator with how=mean|sum and weight=area|population, not {how}/{weight}")
+    missing = [c for c in ("code", "name", column) + (("population",) if weight == "population" else ())
+               if c not in old.columns]
+    if missing:
+        raise InputError(f"old units lack the column(s) {', '.join(missing)}")
+    pairs = crosswalk(old, new, sliver_tolerance=sliver_tolerance).pairs
+    pairs = pairs.join(old.set_index("code")[column].astype(float).rename("value"), on="old_code")
+    group = pairs["new_code"]
+    valued = pairs["value"].notna()
+    if how == "sum":
+        value = (pairs["value"] * pairs["share_of_old"]).where(valued).groupby(group).sum(min_count=1)
+    else:
+        w = pairs["shared_ha"] if weight == "area" else pairs["population"]
+        w = w.where(valued & w.notna(), 0.0)
+        value = (pairs["value"].fillna(0.0) * w).groupby(group).sum() / w.groupby(group).sum().replace(0.0, float("nan"))
+    known = pairs["share_of_new"].where(valued, 0.0).groupby(group).sum().clip(upper=1.0)
+    result = pd.DataFrame({column: value, "known": known}).reindex(new["code"].to_numpy())
+    result["known"] = result["known"].fillna(0.0)
+    result.index.name = "code"
+    return result

@@ -254,3 +254,32 @@ def test_rule_all_on_the_city_wards(carried, old_2020, wards_2025):
     if len(parts) > 1:
         assert pd.isna(with_ntm(parts[1:]).loc[new_code, "level"])  # the first part has no data
     assert with_ntm(parts).loc[new_code, "criteria_met"] == 19.0
+
+
+def test_indicators_are_carried_as_sums_and_weighted_means():
+    # 1 km strips in UTM 48N: old A (0-1 km) and B (1-2 km); new N covers A and half of B
+    from shapely.geometry import box
+
+    from geo_ntm.carry import carry_indicator
+
+    def strip(x0, x1):
+        return box(600_000 + x0 * 1000, 1_130_000, 600_000 + x1 * 1000, 1_131_000)
+
+    old = gpd.GeoDataFrame({"code": ["A", "B"], "name": ["A", "B"], "households": [100.0, 40.0],
+                            "water_share": [0.9, 0.5], "population": [1000.0, 3000.0]},
+                           geometry=[strip(0, 1), strip(1, 2)], crs=32648).to_crs(4326)
+    new = gpd.GeoDataFrame({"code": ["N", "M"], "name": ["N", "M"]},
+                           geometry=[strip(0, 1.5), strip(1.5, 2)], crs=32648).to_crs(4326)
+    sums = carry_indicator(old, new, "households", how="sum")
+    assert sums.loc["N", "households"] == pytest.approx(120, rel=1e-5)  # 100 + half of 40
+    assert sums.loc["M", "households"] == pytest.approx(20, rel=1e-5) and sums["known"].tolist() == pytest.approx([1, 1], rel=1e-5)
+    by_area = carry_indicator(old, new, "water_share")
+    assert by_area.loc["N", "water_share"] == pytest.approx((0.9 * 1 + 0.5 * 0.5) / 1.5, rel=1e-5)
+    by_people = carry_indicator(old, new, "water_share", weight="population")
+    assert by_people.loc["N", "water_share"] == pytest.approx((0.9 * 1000 + 0.5 * 1500) / 2500, rel=1e-5)
+    partial = old.assign(water_share=[0.9, None])
+    unknown = carry_indicator(partial, new, "water_share")
+    assert unknown.loc["N", "water_share"] == pytest.approx(0.9, rel=1e-5) and unknown.loc["N", "known"] == pytest.approx(1 / 1.5, rel=1e-5)
+    assert pd.isna(unknown.loc["M", "water_share"]) and unknown.loc["M", "known"] == 0
+    with pytest.raises(InputError, match="how=mean"):
+        carry_indicator(old, new, "households", how="median")
