@@ -65,7 +65,7 @@ def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_r
         for day in dates:
             log.info("deriving the vintage of %s from %s", day.isoformat(), base.name)
             frame = derive_vintage(units, events, day, vintage_start=base.valid_from)
-            derived.append((f"{day.isoformat()} {base.name} + {path.stem}", day,
+            derived.append((f"{day.isoformat()} derived: {path.stem}", day,
                             f"derived from vintage {base.name!r} by the lineage file {path.name}", frame))
     report.derived = [name for name, *_ in derived]
     if dry_run:

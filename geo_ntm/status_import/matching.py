@@ -520,28 +520,30 @@ class _Tracer:
         target = self._in_row_vintage(code, name)
         lead = f"{self._as_found()} is the name before {first}"
         if block:
-            return self._merged_forward(block, steps, lead, target, code, name)
+            return self._merged_forward(block, steps, lead, target)
         if target is None:
             return self._lost(lead, steps, code, name)
         text = "; ".join([lead, *steps, f"matched to {target.name} ({self.row_index.district_name(target)})"])
-        return self._result(text, ("unit", target.unit_id), target=target)
+        return self._result(text, ("unit", target.unit_id), target=target,
+                            candidates=(self.row_index.describe(target),))
 
-    def _merged_forward(self, block: tuple[LineageEvent, str], steps: list[str], lead: str, target: Unit | None,
-                        code: str, name: str | None) -> _Trace:
+    def _merged_forward(self, block: tuple[LineageEvent, str], steps: list[str], lead: str,
+                        target: Unit | None) -> _Trace:
+        """The unit disappeared in the merge ``block``; ``target`` is the merged unit followed on to
+        the row's vintage, if it is there."""
         e, old = block
         day = e.effective_date - _DAY
+        merged_name = e.after_name[0] if e.after_name else None
         others = [self._name(c, day) for c in e.before if c not in (old, e.after[0])]
         into = (f"merged with {', '.join(others)} into " if e.after[0] not in e.before and others
-                else "merged into ") + f"{e.after_name[0] if e.after_name else e.after[0]} ({e.after[0]})"
+                else "merged into ") + f"{merged_name or e.after[0]} ({e.after[0]})"
         merged = f"existed until {e.effective_date}, when it was {into} by {e.legal_act}"
-        successor = target.name if target else (e.after_name[0] if e.after_name else e.after[0])
-        text = ("; ".join([lead, *steps, f"it {merged}"]) if steps else f"{self._as_found()} {merged}")
+        successor = target.name if target else (merged_name or e.after[0])
+        text = "; ".join([lead, *steps, f"it {merged}"]) if steps else f"{self._as_found()} {merged}"
         text += ("; a status of a former part is not the status of the merged unit: report it for the year "
                  f"before the merger or for {successor}")
-        candidate = self.row_index.describe(target) if target else self._describe(e.after[0], e.after_name[0]
-                                                                                  if e.after_name else None)
-        return self._result(text, ("merged", e.event_id, e.effective_date),
-                      candidates=(candidate,))
+        candidate = self.row_index.describe(target) if target else self._describe(e.after[0], merged_name)
+        return self._result(text, ("merged", e.event_id, e.effective_date), candidates=(candidate,))
 
     def _split_forward(self, e: LineageEvent, steps: list[str]) -> _Trace:
         new = ", ".join(_quoted(n, c) for c, n in zip(e.after, e.after_name))
@@ -550,8 +552,8 @@ class _Tracer:
         text = "; ".join([lead, *steps, f"it {split}"]) if steps else f"{self._as_found()} {split}"
         text += "; a status of the former whole is not the status of a part: report it for each new unit"
         names = dict(zip(e.after, e.after_name))
-        return self._result(text, ("split", e.event_id, e.effective_date),
-                      candidates=tuple(self._describe(c, names.get(c)) for c in e.after))
+        candidates = tuple(self._describe(c, names.get(c)) for c in e.after)
+        return self._result(text, ("split", e.event_id, e.effective_date), candidates=candidates)
 
     # -- backward: a new name used for a year before the change -------------------------------------
 
@@ -561,10 +563,7 @@ class _Tracer:
         changes: list[tuple[LineageEvent, str, str]] = []  # (event, code before, code after), latest first
         while (position := self.lineage.last_giving(code, position, start, end)) is not None:
             e = self.lineage.events[position]
-            if e.kind is EventKind.CREATE and code in e.before:
-                changes.append((e, code, code))
-                continue
-            if e.kind not in _ONE_TO_ONE:
+            if e.kind not in _ONE_TO_ONE:  # a unit that only ceded area to a created one is not given by it
                 return self._formed(e, code, changes)
             old = e.before[e.after.index(code)]
             changes.append((e, old, code))
@@ -583,7 +582,8 @@ class _Tracer:
             return self._lost(lead, steps, code, None)
         matched = f"the same unit: matched to {target.name} ({self.row_index.district_name(target)})"
         text = "; ".join([lead, *steps, matched])
-        return self._result(text, ("unit", target.unit_id), target=target)
+        return self._result(text, ("unit", target.unit_id), target=target,
+                            candidates=(self.row_index.describe(target),))
 
     def _formed(self, e: LineageEvent, code: str, changes: list) -> _Trace:
         """The unit (``code`` then) was made on ``e``'s date by a merge, split or creation."""
@@ -598,16 +598,15 @@ class _Tracer:
         text += (("; a status of the merged unit is not the status of a former part" if e.kind is EventKind.MERGE
                   else "; a status of a new unit is not the status of the unit(s) it came from")
                  + f": report it for a year from {e.effective_date} on, or for the former units")
-        return self._result(text, ("formed", e.event_id, e.effective_date),
-                      candidates=tuple(self._describe(c, self._name(c, day)) for c in e.before))
+        candidates = tuple(self._describe(c, self._name(c, day)) for c in e.before)
+        return self._result(text, ("formed", e.event_id, e.effective_date), candidates=candidates)
 
     # -- no way through ------------------------------------------------------------------------------
 
     def _unlinked(self) -> _Trace:
         text = (f"found in vintage {self.found_in.vintage.name} as {self.unit.name} ({self.unit.code}), but no "
                 f"lineage event links it to the {self.row_index.vintage.name} boundaries")
-        return self._result(text, ("unlinked", self.found_in.vintage.vintage_id,
-                                                          self.unit.code), linked=False)
+        return self._result(text, ("unlinked", self.found_in.vintage.vintage_id, self.unit.code), linked=False)
 
     def _lost(self, lead: str, steps: list[str], code: str, name: str | None) -> _Trace:
         unit = self.row_index.by_code.get((self.unit.level, code))
