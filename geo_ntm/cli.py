@@ -135,10 +135,43 @@ def _cmd_map(store: Store, args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_layers_import(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.infrastructure.layers import import_layer
+    from geo_ntm.infrastructure.model import LayerKind
+
+    report = import_layer(store, args.path, args.name or args.path.stem, LayerKind(args.kind), args.date,
+                          mapping=args.mapping, source_layer=args.layer, dry_run=args.dry_run)
+    print(report.text())
+    return 0
+
+
+def _cmd_layers_list(store: Store, args, settings: Settings) -> int:
+    for x in store.layers():
+        print(f"{x.layer_id}\t{x.name}\t{x.kind.value}\t{x.valid_date.isoformat()}\t{x.feature_count}\t{x.crs}\t{x.source}")
+    return 0
+
+
+def _cmd_coverage(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.infrastructure.coverage import write_table
+    from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+
+    table, totals = coverage(store, CoverageRequest(args.measure, args.province, args.district, args.date, args.year,
+                                                    args.vintage, args.layer))
+    write_table(table, args.output, f"coverage_{args.measure}")
+    print(json.dumps(totals, ensure_ascii=False))
+    print(f"wrote {len(table)} communes to {args.output}")
+    return 0
+
+
 def _cmd_demo(store: Store, args, settings: Settings) -> int:
     from geo_ntm.demo import load_demo
 
     load_demo(store, Path(args.data_dir) if args.data_dir else settings.data_dir)
+    return 0
+
+
+def _cmd_db_upgrade(store: Store, args, settings: Settings) -> int:
+    print(f"store schema at version {store.schema_version}")  # opening the store created or migrated it
     return 0
 
 
@@ -156,8 +189,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     """The argument parser of ``geo-ntm``."""
     p = argparse.ArgumentParser(prog="geo-ntm", description="Maps and reports of Vietnam's New Rural "
                                 "Development (Nông thôn mới) criteria per commune.")
-    p.add_argument("--db", default=settings.db, help="store: a GeoPackage file path (default %(default)s; "
-                   "env GEO_NTM_DB)")
+    p.add_argument("--db", default=settings.db, help="store: a GeoPackage file path or a postgresql:// URL "
+                   "(default %(default)s; env GEO_NTM_DB)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every step")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -229,9 +262,37 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
             c.add_argument("--lang", choices=["vi", "en"], default="vi")
             c.add_argument("-o", "--output", required=True, help="HTML file to write")
 
+    ly = sub.add_parser("layers", help="infrastructure layers").add_subparsers(dest="action", required=True)
+    lyi = ly.add_parser("import", help="import roads, water, households, facilities (vector) or population (GeoTIFF)")
+    lyi.add_argument("path", type=Path, help="GeoPackage, GeoJSON, Shapefile, .osm/.osm.pbf, or GeoTIFF")
+    lyi.add_argument("--name", help="layer name (default: the file name)")
+    lyi.add_argument("--kind", required=True, choices=["roads", "water_lines", "water_points", "households",
+                                                       "facilities", "population"])
+    lyi.add_argument("--date", type=_date, required=True, help="the day the layer describes")
+    lyi.add_argument("--mapping", help="attribute mapping (osm, vn_inventory; default: found from the columns)")
+    lyi.add_argument("--layer", help="layer of the source file (default: its only layer; OSM: lines or points)")
+    lyi.add_argument("--dry-run", action="store_true", help="check and report, store nothing")
+    lyi.set_defaults(handler=_cmd_layers_import)
+    ly.add_parser("list", help="list stored layers").set_defaults(handler=_cmd_layers_list)
+
+    cv = sub.add_parser("coverage", help="per-commune infrastructure figures as CSV or GeoPackage")
+    cv.add_argument("measure", choices=["roads", "population"])
+    cv.add_argument("--province", help="province name or code (default: the whole country)")
+    cv.add_argument("--district", help="district name or code")
+    cv.add_argument("--date", type=_date, help="boundaries and layers of this day (default: 31 December of --year)")
+    cv.add_argument("--year", type=int, help="year (its framework's thresholds apply)")
+    cv.add_argument("--vintage", help="boundary vintage (id, name or start date)")
+    cv.add_argument("--layer", help="layer to measure (default: the latest of its kind on the day)")
+    cv.add_argument("-o", "--output", required=True, help="FILE.csv or FILE.gpkg")
+    cv.set_defaults(handler=_cmd_coverage)
+
     d = sub.add_parser("demo", help="load the demo data (2009 boundaries and the status samples)")
     d.add_argument("--data-dir", help="shared data folder (default: env GEO_NTM_DATA_DIR or ../shared/data)")
     d.set_defaults(handler=_cmd_demo)
+
+    db = sub.add_parser("db", help="the store's schema").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="create the store's schema or apply its pending migrations, and print "
+                  "its version").set_defaults(handler=_cmd_db_upgrade)
 
     sv = sub.add_parser("serve", help="run the web map and HTTP API")
     sv.add_argument("--host", default=settings.host)

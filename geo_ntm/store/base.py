@@ -13,6 +13,7 @@ import geopandas as gpd
 from geo_ntm.domain import (AdminLevel, CriterionStatus, LineageEvent, StatusSummary, Unit, UnitFlag, UnitType,
                             Vintage)
 from geo_ntm.errors import NotFoundError
+from geo_ntm.infrastructure.model import Layer, LayerKind
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ BBox = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max (
 
 
 class Store(ABC):
-    """One interface, several backends: the embedded GeoPackage file and (later) PostGIS."""
+    """One interface, several backends: the embedded GeoPackage file and PostGIS."""
 
     # -- boundary vintages -------------------------------------------------------------------
     @abstractmethod
@@ -82,7 +83,8 @@ class Store(ABC):
         limit: int | None = None,
         offset: int = 0,
     ) -> gpd.GeoDataFrame:
-        """Units of one vintage as a GeoDataFrame (EPSG:4326) ordered by level and code."""
+        """Units of one vintage as a GeoDataFrame (EPSG:4326) ordered by level and code; ``bbox``
+        keeps those whose geometry intersects it, and ``limit``/``offset`` page the result."""
 
     # -- statuses ----------------------------------------------------------------------------
     @abstractmethod
@@ -106,6 +108,41 @@ class Store(ABC):
     @abstractmethod
     def imports(self) -> list[ImportRecord]:
         """The audit trail of imports, oldest first."""
+
+    # -- infrastructure layers ---------------------------------------------------------------
+    @abstractmethod
+    def add_layer(self, name: str, kind: LayerKind, valid_date: dt.date, source: str, crs: str,
+                  features: gpd.GeoDataFrame | None, raster: bytes | None, summary: dict,
+                  record: ImportRecord) -> Layer:
+        """Store one layer atomically: vector ``features`` (EPSG:4326; columns ``road_class``,
+        ``surface``, ``kind``, ``name``, ``properties`` (JSON text), ``geometry``) or a ``raster``
+        (GeoTIFF bytes, kept in its own CRS). A layer name is stored once."""
+
+    @abstractmethod
+    def layers(self) -> list[Layer]:
+        """Stored layers in import order."""
+
+    @abstractmethod
+    def layer_features(self, layer_id: int, bbox: BBox | None = None) -> gpd.GeoDataFrame:
+        """Features of a vector layer (EPSG:4326), optionally those whose envelope meets ``bbox``."""
+
+    @abstractmethod
+    def layer_raster(self, layer_id: int) -> bytes:
+        """The GeoTIFF bytes of a raster layer."""
+
+    @abstractmethod
+    def partition(self, vintage_id: int, bbox: BBox | None = None) -> gpd.GeoDataFrame | None:
+        """The clean partition of a vintage's communes (``unit_id``, ``code``, ``geometry``; cells
+        meeting ``bbox`` by envelope), or None while it has not been built."""
+
+    @abstractmethod
+    def add_partition(self, vintage_id: int, cells: gpd.GeoDataFrame, report: dict) -> None:
+        """Store a vintage's partition cells (``unit_id``, ``geometry``); a no-op if already stored."""
+
+    @property
+    @abstractmethod
+    def schema_version(self) -> int:
+        """The version of the store's schema (created or upgraded when the store is opened)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -153,6 +190,22 @@ class Store(ABC):
         """Units of a vintage as ``Unit`` records, without geometry."""
         frame = self.units(vintage_id, level, geometry=False)
         return [unit_from_row(row) for row in frame.itertuples(index=False)]
+
+    def layer_named(self, text: str) -> Layer:
+        """A layer by its id or name."""
+        for layer in self.layers():
+            if text in (str(layer.layer_id), layer.name):
+                return layer
+        known = "; ".join(f"{x.layer_id}: {x.name} ({x.kind.value})" for x in self.layers())
+        raise NotFoundError(f"no infrastructure layer {text!r}; stored: {known or 'none'}")
+
+    def latest_layer(self, kind: LayerKind, day: dt.date | None = None) -> Layer:
+        """The layer of ``kind`` describing the latest day on or before ``day`` (default: any)."""
+        found = [x for x in self.layers() if x.kind is kind and (day is None or x.valid_date <= day)]
+        if not found:
+            when = f" dated on or before {day.isoformat()}" if day else ""
+            raise NotFoundError(f"no {kind.value} layer{when}; run 'geo-ntm layers import' first")
+        return max(found, key=lambda x: (x.valid_date, x.layer_id))
 
     def __enter__(self) -> "Store":
         return self

@@ -19,13 +19,15 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo_ntm.domain import UNIT_COLUMNS, CriterionStatus, EventKind, LineageEvent, StatusSummary, UnitType, Vintage
+from geo_ntm.domain import CriterionStatus, LineageEvent, StatusSummary, Vintage
 from geo_ntm.errors import GeoNtmError
+from geo_ntm.infrastructure.model import Layer
 from geo_ntm.store import gpkg_geometry as gg
+from geo_ntm.store import rows
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 
 SRS_ID = 4326
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _GPKG_CORE = """
 CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
@@ -102,6 +104,50 @@ CREATE TRIGGER IF NOT EXISTS rtree_units_geom_delete AFTER DELETE ON units
 """
 
 
+def _feature_table_sql(table: str, geometry_type: str, description: str) -> str:
+    """Registration, R-tree and R-tree triggers of a GeoPackage feature table (column ``geom``)."""
+    return f"""
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+  VALUES ('{table}', 'features', '{table}', '{description}', 4326);
+INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('{table}', 'geom', '{geometry_type}', 4326, 0, 0);
+INSERT OR IGNORE INTO gpkg_extensions VALUES
+  ('{table}', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+CREATE VIRTUAL TABLE IF NOT EXISTS rtree_{table}_geom USING rtree(id, minx, maxx, miny, maxy);
+CREATE TRIGGER IF NOT EXISTS rtree_{table}_geom_insert AFTER INSERT ON {table}
+  WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+  BEGIN INSERT OR REPLACE INTO rtree_{table}_geom VALUES
+    (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
+CREATE TRIGGER IF NOT EXISTS rtree_{table}_geom_delete AFTER DELETE ON {table}
+  WHEN old.geom NOT NULL
+  BEGIN DELETE FROM rtree_{table}_geom WHERE id = OLD.fid; END;
+"""
+
+
+# Schema version 3: infrastructure layers (vector features in one feature table, rasters as
+# GeoTIFF blobs so the store stays one file) and the clean partition of each vintage's communes.
+_SCHEMA_LAYERS = """
+CREATE TABLE IF NOT EXISTS layers (
+  layer_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, valid_date TEXT NOT NULL,
+  source TEXT NOT NULL, crs TEXT NOT NULL, feature_count INTEGER NOT NULL, summary TEXT NOT NULL,
+  import_id INTEGER REFERENCES imports(import_id), raster BLOB);
+CREATE TABLE IF NOT EXISTS layer_features (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY, layer_id INTEGER NOT NULL REFERENCES layers(layer_id),
+  road_class TEXT, surface TEXT, kind TEXT, name TEXT, properties TEXT);
+CREATE INDEX IF NOT EXISTS layer_features_layer ON layer_features (layer_id);
+CREATE TABLE IF NOT EXISTS partitions (
+  vintage_id INTEGER PRIMARY KEY REFERENCES vintages(vintage_id), built_at TEXT NOT NULL, report TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS unit_partition (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON, unit_id INTEGER NOT NULL UNIQUE REFERENCES units(fid),
+  vintage_id INTEGER NOT NULL REFERENCES vintages(vintage_id));
+CREATE INDEX IF NOT EXISTS unit_partition_vintage ON unit_partition (vintage_id);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('layers', 'attributes', 'layers', 'Infrastructure layers: name, kind, date, source (rasters as GeoTIFF)'),
+         ('partitions', 'attributes', 'partitions', 'How each vintage partition was built');""" + \
+    _feature_table_sql("layer_features", "GEOMETRY", "Features of the infrastructure layers") + \
+    _feature_table_sql("unit_partition", "MULTIPOLYGON",
+                       "Communes of each vintage cleaned into a partition: the owner of every point")
+
+
 def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
     """The SQL functions the GeoPackage R-tree triggers call (GDAL provides them in its own
     connections; plain sqlite3 does not)."""
@@ -137,11 +183,15 @@ class GeoPackageStore(Store):
         with self._transaction() as cur:
             cur.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
             cur.execute("PRAGMA user_version = 10400")  # GeoPackage 1.4
-            for statement in (_GPKG_CORE + _SCHEMA).split(";\n"):
+            for statement in (_GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS).split(";\n"):
                 if statement.strip():
                     cur.execute(statement)
             cur.execute("CREATE TABLE IF NOT EXISTS geo_ntm_meta (key TEXT PRIMARY KEY, value TEXT)")
             cur.execute("INSERT OR REPLACE INTO geo_ntm_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    @property
+    def schema_version(self) -> int:
+        return SCHEMA_VERSION
 
     def _transaction(self):
         conn = self._conn
@@ -158,46 +208,26 @@ class GeoPackageStore(Store):
         return _Tx()
 
     def _insert_import(self, cur: sqlite3.Cursor, record: ImportRecord) -> int:
-        cur.execute(
-            "INSERT INTO imports (kind, source_file, imported_at, rows_read, rows_stored, report) VALUES (?,?,?,?,?,?)",
-            (
-                record.kind,
-                record.source_file,
-                dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                record.rows_read,
-                record.rows_stored,
-                json.dumps(record.report, ensure_ascii=False, default=str),
-            ),
-        )
+        cur.execute(f"INSERT INTO imports ({rows.IMPORT_COLUMNS}) VALUES (?,?,?,?,?,?)", rows.import_row(record))
         return cur.lastrowid
 
     # -- vintages ----------------------------------------------------------------------------
     def _insert_vintage(self, cur: sqlite3.Cursor, name: str, valid_from: dt.date, source: str,
                         units: gpd.GeoDataFrame, import_id: int) -> int:
         if cur.execute("SELECT 1 FROM vintages WHERE name = ? OR valid_from = ?", (name, valid_from.isoformat())).fetchone():
-            raise GeoNtmError(
-                f"a boundary vintage named {name!r} or starting on {valid_from.isoformat()} is already stored"
-            )
+            raise rows.duplicate_vintage(name, valid_from)
         cur.execute(
             "INSERT INTO vintages (name, valid_from, source, import_id) VALUES (?,?,?,?)",
             (name, valid_from.isoformat(), source, import_id),
         )
         vintage_id = cur.lastrowid
-        columns = [c for c in UNIT_COLUMNS if c not in ("unit_id", "vintage_id", "geometry")]
+        columns = rows.UNIT_ATTRIBUTES
         blobs = [gg.encode(g, SRS_ID) for g in units.geometry]
-        values = units[columns].astype(object).where(units[columns].notna(), None).itertuples(index=False)
         cur.executemany(
             f"INSERT INTO units (vintage_id, geom, {', '.join(columns)}) VALUES (?, ?, {', '.join('?' * len(columns))})",
-            ((vintage_id, blob, *row) for blob, row in zip(blobs, values)),
+            ((vintage_id, blob, *row) for blob, row in zip(blobs, rows.attribute_rows(units, columns))),
         )
-        minx, miny, maxx, maxy = units.total_bounds
-        cur.execute(
-            """UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-               min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?),
-               max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?)
-               WHERE table_name = 'units'""",
-            (minx, minx, miny, miny, maxx, maxx, maxy, maxy),
-        )
+        self._extend_extent(cur, "units", units.total_bounds)
         return vintage_id
 
     def _vintage(self, vintage_id: int) -> Vintage:
@@ -214,15 +244,9 @@ class GeoPackageStore(Store):
             for e in events:
                 if cur.execute("SELECT 1 FROM lineage_events WHERE event_id = ? AND effective_date = ?",
                                (e.event_id, e.effective_date.isoformat())).fetchone():
-                    raise GeoNtmError(f"lineage event {e.event_id!r} of {e.effective_date.isoformat()} "
-                                      f"({e.where}) is already stored")
-                cur.execute(
-                    "INSERT INTO lineage_events (import_id, event_id, effective_date, legal_act, kind, before, after,"
-                    " after_name, after_type, parent_after, note, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (import_id, e.event_id, e.effective_date.isoformat(), e.legal_act, e.kind.value,
-                     ";".join(e.before), ";".join(e.after), ";".join(e.after_name),
-                     ";".join(t.value for t in e.after_type), e.parent_after, e.note, e.line),
-                )
+                    raise rows.duplicate_event(e)
+                cur.execute(f"INSERT INTO lineage_events (import_id, {rows.EVENT_COLUMNS})"
+                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (import_id, *rows.event_row(e)))
             ids = [self._insert_vintage(cur, name, valid_from, source, units, import_id)
                    for name, valid_from, source, units in derived]
             self._repoint_statuses(cur, ids)
@@ -230,15 +254,11 @@ class GeoPackageStore(Store):
 
     def _repoint_statuses(self, cur: sqlite3.Cursor, derived_ids: list[int]) -> None:
         """Statuses belong to the vintage in force on 31 December of their year. A derived vintage
-        keeps the codes of its base, so statuses of the years it now covers move to its unit of the
-        same level and code; statuses of units that no longer exist stay where they are."""
+        keeps the codes of its base, so statuses of the years it now covers (``rows.years_covered``)
+        move to its unit of the same level and code; statuses of units that no longer exist stay."""
         starts = [(dt.date.fromisoformat(r[1]), r[0]) for r in
                   cur.execute("SELECT vintage_id, valid_from FROM vintages ORDER BY valid_from").fetchall()]
-        for i, (start, vintage_id) in enumerate(starts):
-            if vintage_id not in derived_ids:
-                continue
-            # the years whose 31 December falls on or after the start and before the next vintage
-            first, last = start.year, (starts[i + 1][0].year - 1) if i + 1 < len(starts) else 9999
+        for vintage_id, first, last in rows.years_covered(starts, derived_ids):
             for table in ("criterion_statuses", "status_summaries"):
                 cur.execute(
                     f"""UPDATE {table} SET unit_id = (
@@ -251,24 +271,12 @@ class GeoPackageStore(Store):
                 )
 
     def lineage_events(self, code=None) -> list[LineageEvent]:
-        sql = ("SELECT event_id, effective_date, legal_act, kind, before, after, after_name, after_type, parent_after,"
-               " note, line FROM lineage_events")
-        rows = self._conn.execute(sql + " ORDER BY effective_date, id").fetchall()
-
-        def codes(text):
-            return tuple(c for c in text.split(";") if c)
-
-        events = [LineageEvent(r[0], dt.date.fromisoformat(r[1]), r[2], EventKind(r[3]), codes(r[4]), codes(r[5]),
-                               codes(r[6]), tuple(UnitType(t) for t in codes(r[7])), r[8], r[9], r[10]) for r in rows]
-        return [e for e in events if code is None or code in e.before or code in e.after]
+        found = self._conn.execute(f"SELECT {rows.EVENT_COLUMNS} FROM lineage_events ORDER BY effective_date, id")
+        return rows.events_naming([rows.event_from_row(r) for r in found], code)
 
     def vintages(self) -> list[Vintage]:
-        rows = self._conn.execute("SELECT vintage_id, name, valid_from, source FROM vintages ORDER BY valid_from").fetchall()
-        starts = [dt.date.fromisoformat(r[2]) for r in rows]
-        return [
-            Vintage(r[0], r[1], starts[i], starts[i + 1] if i + 1 < len(rows) else None, r[3])
-            for i, r in enumerate(rows)
-        ]
+        found = self._conn.execute("SELECT vintage_id, name, valid_from, source FROM vintages ORDER BY valid_from")
+        return rows.chain_vintages(found.fetchall())
 
     def units(
         self,
@@ -292,37 +300,31 @@ class GeoPackageStore(Store):
         if codes is not None:
             where.append(f"code IN ({', '.join('?' * len(codes))})")
             params.extend(codes)
-        if bbox is not None:
+        if bbox is not None:  # the R-tree preselects by envelope; the exact test below needs the geometries
             where.append("fid IN (SELECT id FROM rtree_units_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)")
             params.extend([bbox[2], bbox[0], bbox[3], bbox[1]])
-        order = "ORDER BY CASE level WHEN 'province' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, code"
-        page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
-        attrs = [c for c in UNIT_COLUMNS if c not in ("unit_id", "geometry")]
-        sql = f"SELECT fid AS unit_id, {', '.join(attrs)}{', geom' if geometry else ''} FROM units WHERE {' AND '.join(where)} {order}{page}"
+        read_geometry = geometry or bbox is not None
+        page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None and bbox is None else ""
+        sql = (f"SELECT fid AS unit_id, vintage_id, {', '.join(rows.UNIT_ATTRIBUTES)}{', geom' if read_geometry else ''}"
+               f" FROM units WHERE {' AND '.join(where)} ORDER BY {rows.UNIT_ORDER}{page}")
         frame = pd.read_sql_query(sql, self._conn, params=params)
-        geoms = gg.decode_many(frame.pop("geom")) if geometry else [None] * len(frame)
+        geoms = gg.decode_many(frame.pop("geom")) if read_geometry else [None] * len(frame)
         result = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"))
-        if geometry and bbox is not None and len(result):
-            result = result[result.intersects(shapely.box(*bbox))].reset_index(drop=True)
+        if bbox is not None:
+            result = result[result.intersects(shapely.box(*bbox))]
+            result = result.iloc[offset:None if limit is None else offset + limit].reset_index(drop=True)
+            if not geometry:
+                result["geometry"] = gpd.GeoSeries([None] * len(result), crs="EPSG:4326")
         return result
 
     # -- statuses ----------------------------------------------------------------------------
     def add_statuses(self, record, statuses: Sequence[CriterionStatus], summaries: Sequence[StatusSummary]) -> int:
         with self._transaction() as cur:
             import_id = self._insert_import(cur, record)
-            cur.executemany(
-                "INSERT INTO criterion_statuses (unit_id, year, framework_id, level, criterion, met, source, row_number, import_id)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                ((s.unit_id, s.year, s.framework_id, s.level, s.criterion, int(s.met), s.source, s.row_number, import_id)
-                 for s in statuses),
-            )
-            cur.executemany(
-                "INSERT INTO status_summaries (unit_id, year, framework_id, level, criteria_met, criteria_total,"
-                " recognized, decision, decision_date, source, row_number, import_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                ((s.unit_id, s.year, s.framework_id, s.level, s.criteria_met, s.criteria_total, int(s.recognized),
-                  s.decision, s.decision_date.isoformat() if s.decision_date else None, s.source, s.row_number, import_id)
-                 for s in summaries),
-            )
+            cur.executemany(f"INSERT INTO criterion_statuses ({rows.STATUS_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                            (rows.status_row(s, import_id) for s in statuses))
+            cur.executemany(f"INSERT INTO status_summaries ({rows.SUMMARY_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                            (rows.summary_row(s, import_id) for s in summaries))
         return import_id
 
     def _select(self, table: str, columns: str, unit_ids, year) -> list[tuple]:
@@ -340,43 +342,105 @@ class GeoPackageStore(Store):
         return self._conn.execute(f"SELECT {columns} FROM {table} {clause} ORDER BY id", params).fetchall()
 
     def statuses(self, unit_ids=None, year=None) -> list[CriterionStatus]:
-        rows = self._select(
-            "criterion_statuses",
-            "unit_id, year, framework_id, level, criterion, met, source, row_number, import_id",
-            unit_ids,
-            year,
-        )
-        return [CriterionStatus(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8]) for r in rows]
+        found = self._select("criterion_statuses", rows.STATUS_COLUMNS, unit_ids, year)
+        return [rows.status_from_row(r) for r in found]
 
     def summaries(self, unit_ids=None, year=None) -> list[StatusSummary]:
-        rows = self._select(
-            "status_summaries",
-            "unit_id, year, framework_id, level, criteria_met, criteria_total, recognized, decision, decision_date,"
-            " source, row_number, import_id",
-            unit_ids,
-            year,
-        )
-        return [
-            StatusSummary(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7],
-                          dt.date.fromisoformat(r[8]) if r[8] else None, r[9], r[10], r[11])
-            for r in rows
-        ]
+        found = self._select("status_summaries", rows.SUMMARY_COLUMNS, unit_ids, year)
+        return [rows.summary_from_row(r) for r in found]
 
     def data_extent(self) -> list[DataExtent]:
-        rows = self._conn.execute(
+        found = self._conn.execute(
             """SELECT u.vintage_id, u.province_code, s.year, count(*), min(s.import_id)
                FROM (SELECT unit_id, year, import_id FROM criterion_statuses
                      UNION ALL SELECT unit_id, year, import_id FROM status_summaries) s
                JOIN units u ON u.fid = s.unit_id
                GROUP BY u.vintage_id, u.province_code, s.year ORDER BY u.vintage_id, u.province_code, s.year"""
         ).fetchall()
-        return [DataExtent(*r) for r in rows]
+        return [DataExtent(*r) for r in found]
 
     def imports(self) -> list[ImportRecord]:
-        rows = self._conn.execute(
-            "SELECT import_id, kind, source_file, imported_at, rows_read, rows_stored, report FROM imports ORDER BY import_id"
-        ).fetchall()
-        return [ImportRecord(r[1], r[2], r[4], r[5], json.loads(r[6]), r[0], r[3]) for r in rows]
+        found = self._conn.execute(f"SELECT import_id, {rows.IMPORT_COLUMNS} FROM imports ORDER BY import_id")
+        return [rows.import_from_row(r) for r in found]
+
+    # -- infrastructure layers ---------------------------------------------------------------
+    def _extend_extent(self, cur: sqlite3.Cursor, table: str, bounds) -> None:
+        minx, miny, maxx, maxy = (float(b) for b in bounds)
+        cur.execute(
+            """UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+               min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?),
+               max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?)
+               WHERE table_name = ?""",
+            (minx, minx, miny, miny, maxx, maxx, maxy, maxy, table),
+        )
+
+    def add_layer(self, name, kind, valid_date, source, crs, features, raster, summary, record) -> Layer:
+        count = len(features) if features is not None else 0
+        with self._transaction() as cur:
+            if cur.execute("SELECT 1 FROM layers WHERE name = ?", (name,)).fetchone():
+                raise rows.duplicate_layer(name)
+            import_id = self._insert_import(cur, record)
+            cur.execute(
+                "INSERT INTO layers (name, kind, valid_date, source, crs, feature_count, summary, import_id, raster)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (name, kind.value, valid_date.isoformat(), source, crs, count, rows.to_json(summary), import_id,
+                 raster),
+            )
+            layer_id = cur.lastrowid
+            if count:
+                columns = rows.FEATURE_ATTRIBUTES
+                blobs = gg.encode_many(features.geometry.array, SRS_ID)
+                cur.executemany(
+                    f"INSERT INTO layer_features (layer_id, geom, {', '.join(columns)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    ((layer_id, blob, *row) for blob, row in zip(blobs, rows.attribute_rows(features, columns))),
+                )
+                self._extend_extent(cur, "layer_features", features.total_bounds)
+        return self.layer_named(str(layer_id))
+
+    def layers(self) -> list[Layer]:
+        found = self._conn.execute(f"SELECT {rows.LAYER_COLUMNS} FROM layers ORDER BY layer_id")
+        return [rows.layer_from_row(r) for r in found]
+
+    def layer_features(self, layer_id, bbox=None) -> gpd.GeoDataFrame:
+        where, params = "layer_id = ?", [layer_id]
+        if bbox is not None:
+            where += (" AND fid IN (SELECT id FROM rtree_layer_features_geom"
+                      " WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)")
+            params += [bbox[2], bbox[0], bbox[3], bbox[1]]
+        frame = pd.read_sql_query(f"SELECT fid AS feature_id, road_class, surface, kind, name, properties, geom"
+                                  f" FROM layer_features WHERE {where} ORDER BY fid", self._conn, params=params)
+        geoms = gg.decode_many(frame.pop("geom"))
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+
+    def layer_raster(self, layer_id) -> bytes:
+        row = self._conn.execute("SELECT raster FROM layers WHERE layer_id = ?", (layer_id,)).fetchone()
+        if row is None or row[0] is None:
+            raise GeoNtmError(f"layer {layer_id} is not a raster layer")
+        return bytes(row[0])
+
+    def partition(self, vintage_id, bbox=None) -> gpd.GeoDataFrame | None:
+        if not self._conn.execute("SELECT 1 FROM partitions WHERE vintage_id = ?", (vintage_id,)).fetchone():
+            return None
+        where, params = "p.vintage_id = ?", [vintage_id]
+        if bbox is not None:
+            where += (" AND p.fid IN (SELECT id FROM rtree_unit_partition_geom"
+                      " WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)")
+            params += [bbox[2], bbox[0], bbox[3], bbox[1]]
+        frame = pd.read_sql_query(f"SELECT p.unit_id, u.code, p.geom FROM unit_partition p JOIN units u"
+                                  f" ON u.fid = p.unit_id WHERE {where} ORDER BY u.code", self._conn, params=params)
+        geoms = gg.decode_many(frame.pop("geom"))
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+
+    def add_partition(self, vintage_id, cells, report) -> None:
+        with self._transaction() as cur:
+            if cur.execute("SELECT 1 FROM partitions WHERE vintage_id = ?", (vintage_id,)).fetchone():
+                return
+            cur.execute("INSERT INTO partitions VALUES (?, ?, ?)",
+                        (vintage_id, rows.now(), rows.to_json(report)))
+            blobs = gg.encode_many(cells.geometry.array, SRS_ID)
+            cur.executemany("INSERT INTO unit_partition (geom, unit_id, vintage_id) VALUES (?, ?, ?)",
+                            ((blob, int(u), vintage_id) for blob, u in zip(blobs, cells["unit_id"])))
+            self._extend_extent(cur, "unit_partition", cells.total_bounds)
 
     def close(self) -> None:
         self._conn.close()

@@ -49,3 +49,15 @@ def envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
 
 def is_empty(blob: bytes | None) -> int:
     return 1 if blob is None or bool(blob[3] & 0b1_0000) else 0
+
+
+def encode_many(geoms, srs_id: int) -> list[bytes | None]:
+    """``encode`` for an array of geometries, with the WKB and envelopes computed vectorised."""
+    geoms = np.asarray(geoms, dtype=object)
+    wkb = shapely.to_wkb(geoms, flavor="iso", byte_order=1)
+    bounds = shapely.bounds(geoms)
+    empty = shapely.is_empty(geoms)
+    srs = struct.pack("<i", srs_id)
+    full, hollow = b"GP\x00\x03" + srs, b"GP\x00\x11" + srs
+    return [None if w is None else hollow + w if e else full + struct.pack("<4d", b[0], b[2], b[1], b[3]) + w
+            for w, b, e in zip(wkb, bounds, empty)]

@@ -6,6 +6,7 @@ import datetime as dt
 import zipfile
 
 import geopandas as gpd
+import psycopg
 import pyogrio
 import pytest
 import shapely
@@ -29,13 +30,29 @@ def ben_tre_city(data_dir) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(str(tmp_path / "s.gpkg"))
+def store(empty_db_location):
+    """An empty store, on each backend."""
+    s = open_store(empty_db_location)
     yield s
     s.close()
 
 
-def test_national_2009_import_counts_flags_and_coverage(store, data_dir):
+def _read_as_gis_tools_do(location: str, bbox) -> tuple[int, set[str]]:
+    """The number of features of the ``units`` layer and the names of those meeting ``bbox``, read
+    the way QGIS and ogr2ogr read the store: GDAL on the GeoPackage; the PostGIS catalogue and a
+    spatial query on PostgreSQL."""
+    if not location.startswith("postgresql://"):
+        near = pyogrio.read_dataframe(location, layer="units", bbox=bbox)
+        return pyogrio.read_info(location, layer="units")["features"], set(near["name"])
+    with psycopg.connect(location) as conn:
+        assert conn.execute("SELECT type, srid FROM geometry_columns WHERE f_table_name = 'units'"
+                            " AND f_geometry_column = 'geom'").fetchone() == ("MULTIPOLYGON", 4326)
+        count = conn.execute("SELECT count(*) FROM units").fetchone()[0]
+        near = conn.execute("SELECT name FROM units WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)", bbox)
+        return count, {r[0] for r in near}
+
+
+def test_national_2009_import_counts_flags_and_coverage(store, empty_db_location, data_dir):
     vintage, report = import_boundaries(store, data_dir / "vn_admin_2009.gpkg", DAY)
     levels = {layer.level: layer for layer in report.layers}
     assert {lv: lr.rows_read for lv, lr in levels.items()} == {"province": 63, "district": 703, "commune": 11163}
@@ -61,10 +78,9 @@ def test_national_2009_import_counts_flags_and_coverage(store, data_dir):
     assert city["area_ha"].sum() > area_ha(city_union.geometry)[0]  # the thinned polygons overlap
     provinces = store.units(vintage.vintage_id, AdminLevel.PROVINCE, geometry=False).set_index("code")
     assert provinces.loc["101", "unit_type"] == "thanh_pho" and provinces.loc["811", "unit_type"] == "tinh"
-    # the store is a GeoPackage that GDAL reads, with the units layer and a working spatial index
-    assert pyogrio.read_info(store.path, layer="units")["features"] == 63 + 703 + 11163
-    near = pyogrio.read_dataframe(store.path, layer="units", bbox=(106.36, 10.22, 106.40, 10.26))
-    assert "Phường Phú Khương" in set(near["name"])
+    # GIS tools read the units layer, with a working spatial index
+    count, near = _read_as_gis_tools_do(empty_db_location, (106.36, 10.22, 106.40, 10.26))
+    assert count == 63 + 703 + 11163 and "Phường Phú Khương" in near
 
 
 def test_zipped_shapefile_and_reprojected_geojson(store, tmp_path, ben_tre_city):

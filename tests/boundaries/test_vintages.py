@@ -54,7 +54,7 @@ def test_lineage_import_derives_the_2020_city(store):
     assert events[1].after == ("8110121",) and events[1].legal_act.startswith("856/NQ-UBTVQH14")
 
 
-def test_statuses_follow_the_vintage_of_their_year(store):
+def test_statuses_follow_the_vintage_of_their_year(store, db_location):
     import_lineage(store, LINEAGE)
     v2020, city2020 = _city(store, dt.date(2020, 12, 31))
     ids_2020 = city2020["unit_id"].tolist()
@@ -63,7 +63,7 @@ def test_statuses_follow_the_vintage_of_their_year(store):
     v2011, city2011 = _city(store, dt.date(2011, 12, 31))
     assert v2011.valid_from == dt.date(2009, 4, 1)
     assert len(store.statuses(city2011["unit_id"].tolist(), 2011)) == 6  # 2011 stays on its vintage
-    assert main(["--db", str(store.path), "report", "--province", "Bến Tre", "--district", "81101",
+    assert main(["--db", db_location, "report", "--province", "Bến Tre", "--district", "81101",
                  "--year", "2020", "--format", "json"]) == 0
 
 
@@ -76,16 +76,16 @@ def test_lineage_import_is_atomic_and_not_repeated(store, tmp_path):
     assert not dry.stored and len(store.vintages()) == 3
 
 
-def test_broken_lineage_stores_nothing(store, tmp_path):
+def test_broken_lineage_stores_nothing(store, db_location, tmp_path):
     broken = tmp_path / "broken.csv"
     text = LINEAGE.read_text(encoding="utf-8").replace("8110103;8110105", "8110103;9999999")
     broken.write_text(text, encoding="utf-8")
-    assert main(["--db", str(store.path), "lineage", "import", str(broken)]) == 2
+    assert main(["--db", db_location, "lineage", "import", str(broken)]) == 2
     assert len(store.vintages()) == 1 and store.lineage_events() == []
 
 
-def test_lineage_and_crosswalk_commands(store, tmp_path, capsys):
-    db = str(store.path)
+def test_lineage_and_crosswalk_commands(store, db_location, tmp_path, capsys):
+    db = db_location
     assert main(["--db", db, "lineage", "import", str(LINEAGE)]) == 0
     assert "derived vintage: 2020-02-01" in capsys.readouterr().out
     assert main(["--db", db, "lineage", "show", "8110105"]) == 0

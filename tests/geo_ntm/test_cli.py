@@ -14,18 +14,18 @@ from geo_ntm.cli import main
 
 
 @pytest.fixture
-def db(store_2009_path, data_dir) -> str:
-    """A store with the 2009 boundaries and the Bến Tre, Đồng Hới and Hồng Ngự samples."""
-    path = str(store_2009_path)
+def db(db_location, data_dir) -> str:
+    """A store with the 2009 boundaries and the Bến Tre, Đồng Hới and Hồng Ngự samples (each backend)."""
+    path = db_location
     for name in ("status_ben_tre_city_long.csv", "status_dong_hoi_wide.xlsx", "status_hong_ngu_counts.csv"):
         assert main(["--db", path, "status", "import", str(data_dir / "samples" / name)]) == 0
     return path
 
 
-def test_boundaries_import_and_list(tmp_path, data_dir, capsys):
+def test_boundaries_import_and_list(empty_db_location, tmp_path, data_dir, capsys):
     city = gpd.read_file(data_dir / "vn_admin_2009.gpkg", layer="communes", where="district_id = '81101'")
     city.to_file(tmp_path / "ben_tre.gpkg", layer="communes", engine="pyogrio")
-    db = str(tmp_path / "s.gpkg")
+    db = empty_db_location
     assert main(["--db", db, "boundaries", "import", str(tmp_path / "ben_tre.gpkg"), "--vintage", "2009-04-01"]) == 0
     out = capsys.readouterr().out
     assert "communes (commune): 17 units read" in out and "stored vintage 1" in out
@@ -33,18 +33,18 @@ def test_boundaries_import_and_list(tmp_path, data_dir, capsys):
     assert "2009-04-01 .. now" in capsys.readouterr().out
 
 
-def test_broken_boundaries_exit_2_with_the_feature_named(tmp_path, data_dir, capsys):
+def test_broken_boundaries_exit_2_with_the_feature_named(empty_db_location, tmp_path, data_dir, capsys):
     city = gpd.read_file(data_dir / "vn_admin_2009.gpkg", layer="communes", where="district_id = '81101'")
     city.loc[city.index[5], "commune_id"] = city["commune_id"].iloc[4]
     city.to_file(tmp_path / "dup.gpkg", layer="communes", engine="pyogrio")
-    db = tmp_path / "s.gpkg"
-    assert main(["--db", str(db), "boundaries", "import", str(tmp_path / "dup.gpkg"), "--vintage", "2009-04-01"]) == 2
+    db = empty_db_location
+    assert main(["--db", db, "boundaries", "import", str(tmp_path / "dup.gpkg"), "--vintage", "2009-04-01"]) == 2
     err = capsys.readouterr().err
     assert "error:" in err and "code 8110109" in err and "feature #6" in err
-    assert main(["--db", str(db), "boundaries", "list"]) == 0
+    assert main(["--db", db, "boundaries", "list"]) == 0
     assert capsys.readouterr().out == ""  # nothing stored
     with pytest.raises(SystemExit):
-        main(["--db", str(db), "boundaries", "import", "x.gpkg", "--vintage", "April 2009"])
+        main(["--db", db, "boundaries", "import", "x.gpkg", "--vintage", "April 2009"])
 
 
 def test_report_json_for_ben_tre_2020(db, capsys):
@@ -99,12 +99,19 @@ def test_map_command_writes_a_standalone_page(db, tmp_path, capsys):
     assert "no province named 'Atlantis'" in capsys.readouterr().err
 
 
-def test_status_import_with_unmatched_name_exits_1(store_2009_path, tmp_path, capsys):
+def test_status_import_with_unmatched_name_exits_1(db_location, tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("province,district,commune,year,framework,level,criterion,status,source\n"
                    "Bến Tre,Thành phố Bến Tre,Nhơn Thạnh Tây,2020,qd1980_2016,ntm,1,đạt,test\n", encoding="utf-8")
-    assert main(["--db", str(store_2009_path), "status", "import", str(bad)]) == 1
+    assert main(["--db", db_location, "status", "import", str(bad)]) == 1
     assert "Nhơn Thạnh" in capsys.readouterr().out  # the closest candidate is offered
-    assert main(["--db", str(store_2009_path), "report", "--province", "811", "--year", "2020",
+    assert main(["--db", db_location, "report", "--province", "811", "--year", "2020",
                  "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 0)[0])["total"]["communes_with_data"] == 0
+
+
+def test_db_upgrade_creates_the_schema_and_prints_its_version(empty_db_location, capsys):
+    for _ in range(2):  # the second run has nothing to do
+        assert main(["--db", empty_db_location, "db", "upgrade"]) == 0
+        assert re.fullmatch(r"store schema at version \d+\n", capsys.readouterr().out)
+    assert main(["--db", empty_db_location, "boundaries", "list"]) == 0 and capsys.readouterr().out == ""

@@ -1,0 +1,72 @@
+"""What the coverage commands and endpoints share: the communes of a scope, the framework of a
+year, and writing a per-commune table as CSV or GeoPackage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_ntm.domain import AdminLevel, UnitType, Vintage
+from geo_ntm.errors import InputError
+from geo_ntm.frameworks import all_frameworks
+from geo_ntm.places import resolve_scope
+from geo_ntm.store import Store
+from geo_ntm.views import unit_view
+
+#: Columns every coverage table starts with.
+UNIT_FIELDS = ["unit_id", "code", "name", "unit_type", "district", "province", "assessed"]
+
+
+def scope_communes(store: Store, vintage: Vintage, province: str | None = None,
+                   district: str | None = None) -> gpd.GeoDataFrame:
+    """Communes of a province, a district or (no province) the whole country, with parent names
+    and ``assessed`` (xã only: wards, towns and flagged polygons are not assessed)."""
+    filters = {}
+    if province:
+        scope = resolve_scope(store, vintage, province, district)
+        filters["province_code"] = scope.province.province_code
+        if scope.district is not None:
+            filters["district_code"] = scope.district.code
+    elif district:
+        raise InputError("a district needs its province: add --province / province=")
+    frame = unit_view(store, vintage, AdminLevel.COMMUNE, **filters)
+    frame["assessed"] = (frame["unit_type"] == UnitType.XA.value) & frame["flag"].isna()
+    return frame
+
+
+def align_to_units(units: gpd.GeoDataFrame, cell_unit_ids, values: np.ndarray) -> np.ndarray:
+    """Rows of ``values`` (one per partition cell, cells identified by ``cell_unit_ids``) in the
+    order of ``units``; zeros for a unit without a cell."""
+    position = pd.Series(np.arange(len(values)), index=np.asarray(cell_unit_ids))
+    rows = position.reindex(units["unit_id"].to_numpy()).to_numpy()
+    aligned = np.zeros((len(units), *values.shape[1:]))
+    found = ~np.isnan(rows)
+    aligned[found] = values[rows[found].astype(int)]
+    return aligned
+
+
+def framework_of_year(year: int) -> str | None:
+    """The national commune framework in force in ``year`` (None outside the programme years)."""
+    found = [f for f in all_frameworks().values()
+             if f.applies_to is AdminLevel.COMMUNE and f.years[0] <= year <= f.years[1]]
+    return found[0].framework_id if found else None
+
+
+def query_day(day: dt.date | None, year: int | None) -> dt.date:
+    """The day a coverage query describes: ``day``, else 31 December of ``year``, else today."""
+    return day or (dt.date(year, 12, 31) if year else dt.date.today())
+
+
+def write_table(frame: gpd.GeoDataFrame, path: str | Path, layer: str) -> None:
+    """Write a per-commune table: ``.csv`` (no geometry, UTF-8 with BOM for Excel) or ``.gpkg``."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        frame.drop(columns="geometry", errors="ignore").to_csv(path, index=False, encoding="utf-8-sig")
+    elif path.suffix.lower() == ".gpkg":
+        frame.to_file(path, layer=layer, driver="GPKG")
+    else:
+        raise InputError(f"cannot write {path}: the output must end in .csv or .gpkg")

@@ -1,0 +1,202 @@
+"""Import infrastructure layers into the store: roads, water lines and points, households and
+facilities from GeoPackage, GeoJSON, Shapefile or OpenStreetMap (.osm, .osm.pbf) files, and
+population rasters (GeoTIFF, any CRS).
+
+A file without a CRS, a geometry of the wrong type, an empty layer or an unusable raster raises
+``InputError`` and stores nothing. Attribute values the mapping does not know are stored as
+``unknown`` and reported with their counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import rasterio
+import shapely
+
+from geo_ntm.errors import InputError
+from geo_ntm.infrastructure.mapping import choose_mapping, expand_osm_tags, map_column
+from geo_ntm.infrastructure.model import Layer, LayerKind
+from geo_ntm.store import ImportRecord, Store
+
+_GEOMETRY_TYPES = {"line": ("LineString", "MultiLineString"), "point": ("Point", "MultiPoint")}
+_NAME_FIELDS = ("name", "ten", "tên", "ten_duong", "tên đường")
+_OSM_SUFFIXES = (".osm", ".pbf")
+
+
+@dataclass
+class LayerReport:
+    """What an import read, stored, dropped and could not map."""
+
+    name: str
+    kind: str
+    source: str
+    rows_read: int = 0
+    rows_stored: int = 0
+    reprojected_from: str | None = None
+    mapping: str | None = None
+    attributes: dict = field(default_factory=dict)  # section -> MappedColumn.report()
+    dropped: dict = field(default_factory=dict)  # reason -> count
+    warnings: list[str] = field(default_factory=list)
+    raster: dict = field(default_factory=dict)
+    layer: Layer | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "layer"}
+
+    def text(self) -> str:
+        lines = [f"layer {self.name!r} ({self.kind}) from {self.source}: read {self.rows_read}, "
+                 f"stored {self.rows_stored}"]
+        if self.reprojected_from:
+            lines.append(f"  reprojected from {self.reprojected_from} to EPSG:4326")
+        if self.mapping:
+            lines.append(f"  mapping: {self.mapping}")
+        for section, rep in self.attributes.items():
+            lines.append(f"  {section}: column {rep['column']!r}, {rep['missing']} without a value")
+        lines += [f"  dropped {n}: {reason}" for reason, n in self.dropped.items()]
+        lines += [f"  raster {k}: {v}" for k, v in self.raster.items()]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        lines.append("dry run: nothing stored" if self.layer is None else f"stored layer {self.layer.layer_id}")
+        return "\n".join(lines)
+
+
+def import_layer(store: Store, path: str | Path, name: str, kind: LayerKind, valid_date: dt.date, *,
+                 mapping: str | None = None, source_layer: str | None = None, dry_run: bool = False) -> LayerReport:
+    """Read, check, map and store one layer (all or nothing)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    report = LayerReport(name, kind.value, str(path))
+    if kind is LayerKind.POPULATION:
+        raster, crs = _read_raster(path, report)
+        features = None
+    else:
+        features = _read_vector(path, kind, source_layer, mapping, report)
+        raster, crs = None, "EPSG:4326"
+    record = ImportRecord("layer", str(path), report.rows_read, report.rows_stored, report.as_dict())
+    if not dry_run:
+        report.layer = store.add_layer(name, kind, valid_date, str(path), crs, features, raster,
+                                       {"attributes": report.attributes, "dropped": report.dropped,
+                                        "raster": report.raster}, record)
+    return report
+
+
+def _source_layer(path: Path, kind: LayerKind, source_layer: str | None) -> str:
+    if source_layer:
+        return source_layer
+    if path.name.lower().endswith(_OSM_SUFFIXES):  # GDAL's OSM driver: lines, points, multipolygons ...
+        return "lines" if kind.geometry_family == "line" else "points"
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:  # noqa: BLE001 - GDAL's message is the useful part
+        raise InputError(f"cannot read {path}: {exc}") from exc
+    if len(layers) != 1:
+        raise InputError(f"{path} has {len(layers)} layers ({', '.join(str(x[0]) for x in layers)}); "
+                         "name the one to import with --layer")
+    return str(layers[0][0])
+
+
+def _read_vector(path: Path, kind: LayerKind, source_layer: str | None, mapping_name: str | None,
+                 report: LayerReport) -> gpd.GeoDataFrame:
+    layer = _source_layer(path, kind, source_layer)
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"cannot read layer {layer!r} of {path}: {exc}") from exc
+    report.rows_read = len(frame)
+    if frame.empty:
+        raise InputError(f"layer {layer!r} of {path} is empty: nothing to import")
+    if frame.crs is None:
+        raise InputError(f"{path} has no coordinate reference system; assign one (e.g. ogr2ogr -a_srs EPSG:4326)")
+    frame = _checked_geometries(frame, kind, path, report)
+    if not frame.crs.equals("EPSG:4326"):
+        report.reprojected_from = frame.crs.to_string()
+        frame = frame.to_crs(4326)
+    frame = expand_osm_tags(frame, ["surface", "amenity", "shop"])
+    sections = {LayerKind.ROADS: ("class", "surface"), LayerKind.FACILITIES: ("kind",)}.get(kind, ())
+    out = pd.DataFrame(index=frame.index, columns=["road_class", "surface", "kind"], dtype=object)
+    keep = pd.Series(True, index=frame.index)
+    if sections:
+        mapping = choose_mapping(frame.columns, sections[0], mapping_name)
+        report.mapping = mapping.name
+        for section in sections:
+            mapped = map_column(frame, mapping, section)
+            report.attributes[section] = mapped.report()
+            out[{"class": "road_class"}.get(section, section)] = mapped.values
+            if mapped.column is None:
+                report.warnings.append(f"no {section} column (expected one of {list(mapping.sections[section].fields)})"
+                                       f": every feature's {section} is unknown")
+            if mapped.unknown:
+                shown = ", ".join(f"{v!r} ({n})" for v, n in list(mapped.unknown.items())[:20])
+                report.warnings.append(f"{sum(mapped.unknown.values())} features have a {section} value the mapping "
+                                       f"{mapping.name!r} does not know, stored as unknown: {shown}")
+            if mapped.excluded is not None and mapped.excluded.any():
+                report.dropped[f"{section} excluded by the mapping (not roads)"] = int(mapped.excluded.sum())
+                keep &= ~mapped.excluded
+    if not keep.any():
+        raise InputError(f"every feature of {path} was excluded by the mapping: nothing to import")
+    frame, out = frame[keep], out[keep]
+    attributes = frame.drop(columns=frame.geometry.name)
+    name_col = next((c for c in attributes.columns if c.casefold() in _NAME_FIELDS), None)
+    out["name"] = attributes[name_col].astype(object).where(attributes[name_col].notna(), None) if name_col else None
+    out["properties"] = (attributes.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+                         .splitlines() if len(attributes.columns) else None)
+    report.rows_stored = len(out)
+    return gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=4326).reset_index(drop=True)
+
+
+def _checked_geometries(frame: gpd.GeoDataFrame, kind: LayerKind, path: Path, report: LayerReport) -> gpd.GeoDataFrame:
+    """Drop (and count) features without geometry; refuse a layer with the wrong geometry type."""
+    geoms = frame.geometry
+    missing = geoms.isna() | geoms.is_empty
+    if missing.all():
+        raise InputError(f"no feature of {path} has a geometry")
+    if missing.any():
+        report.dropped["no geometry"] = int(missing.sum())
+        frame = frame[~missing]
+    types = frame.geometry.geom_type.value_counts()
+    wrong = types[~types.index.isin(_GEOMETRY_TYPES[kind.geometry_family])]
+    if len(wrong):
+        first = frame.index[~frame.geometry.geom_type.isin(_GEOMETRY_TYPES[kind.geometry_family])][:5].tolist()
+        raise InputError(f"a {kind.value} layer must hold {kind.geometry_family}s, but {path} has "
+                         f"{', '.join(f'{n} {t}' for t, n in wrong.items())} (first features: {first})")
+    if kind.geometry_family == "point" and (types.index == "MultiPoint").any():
+        frame = frame.explode(index_parts=False)
+    if kind.geometry_family == "line":
+        zero = shapely.length(np.asarray(frame.geometry.array)) == 0
+        if zero.any():
+            report.dropped["zero length"] = int(zero.sum())
+            frame = frame[~zero]
+    return frame
+
+
+def _read_raster(path: Path, report: LayerReport) -> tuple[bytes, str]:
+    """The GeoTIFF's bytes and CRS, after checking it is a single-band grid of non-negative counts."""
+    try:
+        with rasterio.open(path) as src:
+            if src.driver != "GTiff":
+                raise InputError(f"{path} is a {src.driver} raster; population rasters must be GeoTIFF")
+            if src.crs is None:
+                raise InputError(f"{path} has no coordinate reference system; assign one (gdal_edit.py -a_srs)")
+            band = src.read(1, masked=True)
+            report.raster = {"crs": src.crs.to_string(), "width": src.width, "height": src.height,
+                             "resolution": list(src.res), "bounds": list(src.bounds), "bands": src.count,
+                             "nodata": src.nodata, "total": float(band.sum()) if band.count() else 0.0}
+            crs = src.crs.to_string()
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"cannot read {path} as a raster: {exc}") from exc
+    if band.count() == 0:
+        raise InputError(f"{path} has no data cell: nothing to import")
+    negative = int((band < 0).sum())
+    if negative:
+        raise InputError(f"{path} has {negative} negative cells; a population raster holds counts of people")
+    if report.raster["bands"] > 1:
+        report.warnings.append(f"{path} has {report.raster['bands']} bands; band 1 is used")
+    report.rows_read = report.rows_stored = int(band.count())
+    return path.read_bytes(), crs
+

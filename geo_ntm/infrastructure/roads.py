@@ -1,0 +1,87 @@
+"""Road length per commune by class and surface, the hardened share of each class, and the
+criterion 2 indicators evaluated against the framework's thresholds.
+
+Pieces are cut at the borders of the vintage's partition (``partition``), each given to one
+commune (``clip``), and measured on the WGS 84 ellipsoid (``measure``)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_ntm.domain import Vintage
+from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, clip_lines
+from geo_ntm.infrastructure.coverage import UNIT_FIELDS, align_to_units
+from geo_ntm.infrastructure.model import HARDENED, ROAD_CLASSES, SURFACES, Layer
+from geo_ntm.infrastructure.partition import partition_cells
+from geo_ntm.infrastructure.thresholds import indicators, threshold, verdict
+from geo_ntm.store import Store
+
+
+def road_km(features: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> tuple[np.ndarray, float]:
+    """Km per (cell, class, surface) as an array shaped (cells, classes, surfaces), and the km
+    outside every cell."""
+    n, c, s = len(cells), len(ROAD_CLASSES), len(SURFACES)
+    if features.empty or not n:
+        return np.zeros((n, c, s)), 0.0
+    pieces = clip_lines(features.geometry.array, cells.geometry.array)
+    cls = pd.Categorical(features["road_class"].fillna("unknown"), categories=ROAD_CLASSES).codes
+    surf = pd.Categorical(features["surface"].fillna("unknown"), categories=SURFACES).codes
+    cls, surf = np.where(cls < 0, c - 1, cls), np.where(surf < 0, s - 1, surf)
+    inside = pieces.cell >= 0
+    key = (pieces.cell[inside] * c + cls[pieces.line[inside]]) * s + surf[pieces.line[inside]]
+    km = np.bincount(key, weights=pieces.metres[inside] / 1000, minlength=n * c * s).reshape(n, c, s)
+    return km, float(pieces.metres[~inside].sum() / 1000)
+
+
+def road_table(units: gpd.GeoDataFrame, km: np.ndarray, framework_id: str | None) -> gpd.GeoDataFrame:
+    """Per commune: km in total, by class, by class and surface, the hardened share of each class,
+    and indicators 2.1-2.4 (value, threshold, verdict). ``km`` is aligned with ``units``."""
+    cols: dict[str, np.ndarray] = {"km_total": km.sum(axis=(1, 2))}
+    by_class = km.sum(axis=2)
+    hard = np.isin(SURFACES, sorted(HARDENED))
+    for i, cls in enumerate(ROAD_CLASSES):
+        cols[f"km_{cls}"] = by_class[:, i]
+    for i, cls in enumerate(ROAD_CLASSES):
+        for j, surface in enumerate(SURFACES):
+            cols[f"km_{cls}_{surface}"] = km[:, i, j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, cls in enumerate(ROAD_CLASSES):
+            cols[f"hardened_share_{cls}"] = km[:, i, hard].sum(axis=1) / by_class[:, i]
+        unknown = SURFACES.index("unknown")
+        for ind in indicators().values():
+            rows = [ROAD_CLASSES.index(c) for c in ind.classes]
+            total = by_class[:, rows].sum(axis=1)
+            share = km[:, rows][:, :, np.isin(SURFACES, sorted(ind.surfaces))].sum(axis=(1, 2)) / total
+            unknown_share = km[:, rows, unknown].sum(axis=1) / total
+            limit = threshold(framework_id, ind.indicator_id).value
+            key = "ind_" + ind.indicator_id.replace(".", "_")
+            cols[f"{key}_value"] = share
+            cols[f"{key}_threshold"] = np.full(len(units), np.nan if limit is None else limit)
+            cols[f"{key}_verdict"] = np.array([verdict(v, u, limit) for v, u in zip(share, unknown_share)],
+                                              dtype=object)
+    table = units[UNIT_FIELDS].reset_index(drop=True).assign(framework=framework_id)
+    return gpd.GeoDataFrame(pd.concat([table, pd.DataFrame(cols)], axis=1),
+                            geometry=units.geometry.reset_index(drop=True), crs=units.crs)
+
+
+def road_coverage(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDataFrame,
+                  framework_id: str | None) -> tuple[gpd.GeoDataFrame, dict]:
+    """``road_table`` for ``units`` (communes of ``vintage``) from a stored road layer, and totals.
+
+    Only the roads and partition cells around ``units`` are read; the result for a commune is the
+    same as in a national computation."""
+    minx, miny, maxx, maxy = units.total_bounds
+    pad = NEAREST_MAX_DEG
+    features = store.layer_features(layer.layer_id, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad))
+    if len(features):
+        minx, miny, maxx, maxy = features.total_bounds
+    cells = partition_cells(store, vintage, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad))
+    km, _ = road_km(features, cells)
+    aligned = align_to_units(units, cells["unit_id"], km)
+    table = road_table(units, aligned, framework_id)
+    totals = {"communes": len(units), "km_total": float(aligned.sum()),
+              **{f"km_{c}": float(aligned[:, i].sum()) for i, c in enumerate(ROAD_CLASSES)},
+              "layer": layer.name, "layer_date": layer.valid_date.isoformat(), "vintage": vintage.name}
+    return table, totals

@@ -1,0 +1,157 @@
+"""Table rows shared by the SQL backends: domain records to rows and back, and the messages of the
+checks every backend makes, so that the GeoPackage and PostGIS stores give the same answers.
+
+Dates are written as ISO text (both backends read it into their date columns) and read back from
+either text or dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+import geopandas as gpd
+
+from geo_ntm.domain import UNIT_COLUMNS, CriterionStatus, EventKind, LineageEvent, StatusSummary, UnitType, Vintage
+from geo_ntm.errors import GeoNtmError
+from geo_ntm.infrastructure.model import Layer, LayerKind
+from geo_ntm.store.base import ImportRecord
+
+#: Unit columns a backend stores besides its own id, the vintage id and the geometry.
+UNIT_ATTRIBUTES = tuple(c for c in UNIT_COLUMNS if c not in ("unit_id", "vintage_id", "geometry"))
+#: The order units come in: level (province, district, commune), then code.
+UNIT_ORDER = "CASE level WHEN 'province' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, code"
+IMPORT_COLUMNS = "kind, source_file, imported_at, rows_read, rows_stored, report"
+EVENT_COLUMNS = ("event_id, effective_date, legal_act, kind, before, after, after_name, after_type, parent_after, "
+                 "note, line")
+STATUS_COLUMNS = "unit_id, year, framework_id, level, criterion, met, source, row_number, import_id"
+SUMMARY_COLUMNS = ("unit_id, year, framework_id, level, criteria_met, criteria_total, recognized, decision, "
+                   "decision_date, source, row_number, import_id")
+
+
+def _date(value: str | dt.date | None) -> dt.date | None:
+    if not value:
+        return None
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def to_json(value) -> str:
+    """JSON text of a report or summary, as stored."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def now() -> str:
+    """The time an import is recorded at (UTC, ISO, seconds)."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# -- imports ---------------------------------------------------------------------------------
+def import_row(record: ImportRecord) -> tuple:
+    """Values of ``IMPORT_COLUMNS``."""
+    return record.kind, record.source_file, now(), record.rows_read, record.rows_stored, to_json(record.report)
+
+
+def import_from_row(row: Sequence) -> ImportRecord:
+    """An ``ImportRecord`` from ``import_id`` followed by ``IMPORT_COLUMNS``."""
+    import_id, kind, source_file, imported_at, rows_read, rows_stored, report = row
+    if isinstance(imported_at, dt.datetime):
+        imported_at = imported_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    return ImportRecord(kind, source_file, rows_read, rows_stored, json.loads(report), import_id, imported_at)
+
+
+# -- vintages and units ----------------------------------------------------------------------
+def duplicate_vintage(name: str, valid_from: dt.date) -> GeoNtmError:
+    return GeoNtmError(f"a boundary vintage named {name!r} or starting on {valid_from.isoformat()} is already stored")
+
+
+def chain_vintages(rows: Sequence[Sequence]) -> list[Vintage]:
+    """Vintages from rows (vintage_id, name, valid_from, source) ordered by ``valid_from``: each is
+    valid until the next one starts."""
+    starts = [_date(r[2]) for r in rows]
+    return [Vintage(r[0], r[1], starts[i], starts[i + 1] if i + 1 < len(rows) else None, r[3])
+            for i, r in enumerate(rows)]
+
+
+def attribute_rows(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> list[tuple]:
+    """Values of ``columns`` (e.g. ``UNIT_ATTRIBUTES``) per row of ``frame``, missing values as None."""
+    columns = list(columns)
+    return list(frame[columns].astype(object).where(frame[columns].notna(), None).itertuples(index=False, name=None))
+
+
+def years_covered(starts: Sequence[tuple[dt.date, int]], derived_ids: Sequence[int]) -> list[tuple[int, int, int]]:
+    """For each derived vintage among ``starts`` ((valid_from, vintage_id) in date order): the
+    first and last year whose 31 December falls on or after its start and before the next start;
+    the statuses of those years belong to it."""
+    covered = []
+    for i, (start, vintage_id) in enumerate(starts):
+        if vintage_id in derived_ids:
+            last = starts[i + 1][0].year - 1 if i + 1 < len(starts) else 9999
+            covered.append((vintage_id, start.year, last))
+    return covered
+
+
+# -- lineage events --------------------------------------------------------------------------
+def duplicate_event(event: LineageEvent) -> GeoNtmError:
+    return GeoNtmError(f"lineage event {event.event_id!r} of {event.effective_date.isoformat()} ({event.where}) "
+                       "is already stored")
+
+
+def event_row(e: LineageEvent) -> tuple:
+    """Values of ``EVENT_COLUMNS`` (code lists joined by ``;``)."""
+    return (e.event_id, e.effective_date.isoformat(), e.legal_act, e.kind.value, ";".join(e.before),
+            ";".join(e.after), ";".join(e.after_name), ";".join(t.value for t in e.after_type), e.parent_after,
+            e.note, e.line)
+
+
+def event_from_row(r: Sequence) -> LineageEvent:
+    def codes(text):
+        return tuple(c for c in text.split(";") if c)
+
+    return LineageEvent(r[0], _date(r[1]), r[2], EventKind(r[3]), codes(r[4]), codes(r[5]), codes(r[6]),
+                        tuple(UnitType(t) for t in codes(r[7])), r[8], r[9], r[10])
+
+
+def events_naming(events: list[LineageEvent], code: str | None) -> list[LineageEvent]:
+    """The events with ``code`` before or after (all of them without a code)."""
+    return [e for e in events if code is None or code in e.before or code in e.after]
+
+
+# -- statuses --------------------------------------------------------------------------------
+def status_row(s: CriterionStatus, import_id: int) -> tuple:
+    """Values of ``STATUS_COLUMNS`` for a status of import ``import_id``."""
+    return s.unit_id, s.year, s.framework_id, s.level, s.criterion, bool(s.met), s.source, s.row_number, import_id
+
+
+def summary_row(s: StatusSummary, import_id: int) -> tuple:
+    """Values of ``SUMMARY_COLUMNS`` for a summary of import ``import_id``."""
+    return (s.unit_id, s.year, s.framework_id, s.level, s.criteria_met, s.criteria_total, bool(s.recognized),
+            s.decision, _iso(s.decision_date), s.source, s.row_number, import_id)
+
+
+def status_from_row(r: Sequence) -> CriterionStatus:
+    return CriterionStatus(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8])
+
+
+def summary_from_row(r: Sequence) -> StatusSummary:
+    return StatusSummary(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], _date(r[8]), r[9], r[10],
+                         r[11])
+
+
+# -- infrastructure layers -------------------------------------------------------------------
+LAYER_COLUMNS = "layer_id, name, kind, valid_date, source, feature_count, crs, import_id, summary"
+#: Attribute columns of a vector layer's features, besides the geometry.
+FEATURE_ATTRIBUTES = ("road_class", "surface", "kind", "name", "properties")
+
+
+def duplicate_layer(name: str) -> GeoNtmError:
+    return GeoNtmError(f"a layer named {name!r} is already stored; choose another --name")
+
+
+def layer_from_row(r: Sequence) -> Layer:
+    """A ``Layer`` from the values of ``LAYER_COLUMNS``."""
+    return Layer(r[0], r[1], LayerKind(r[2]), _date(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]))
+
