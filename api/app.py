@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import collections, pages, vintages
+from api import infrastructure, ogc, pages, vintages
 from api.deps import StoreDep
 from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.settings import Settings
@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health(store: StoreDep) -> dict:
         return {"status": "ok", "vintages": [v.name for v in store.vintages()]}
 
-    for router in (collections.router, vintages.router, pages.router):
+    ogc.install(app)  # OGC API - Features (/conformance, /api, /collections/...) and downloads
+    for router in (vintages.router, infrastructure.router, pages.router):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")
     return app

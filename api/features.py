@@ -48,12 +48,3 @@ def feature(row, level: AdminLevel) -> dict:
     props |= {name: _plain(getattr(row, name)) for name in CARRIED if hasattr(row, name)}
     geometry = json.loads(shapely.to_geojson(row.geometry)) if row.geometry is not None else None
     return {"type": "Feature", "id": row.code, "geometry": geometry, "properties": props}
-
-
-def feature_collection(frames: list[tuple[AdminLevel, gpd.GeoDataFrame]], *, number_matched: int,
-                       links: list[dict]) -> dict:
-    """A GeoJSON FeatureCollection of the rows of ``frames`` (one frame per level), with OGC API
-    paging members."""
-    features = [feature(row, level) for level, frame in frames for row in frame.itertuples(index=False)]
-    return {"type": "FeatureCollection", "numberMatched": number_matched, "numberReturned": len(features),
-            "links": links, "features": features}

@@ -16,21 +16,18 @@ from geo_ntm.store import open_store
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory, boundaries_2009_template, data_dir):
-    """The 2009 boundaries with every status sample imported."""
-    import shutil
-
-    path = tmp_path_factory.mktemp("api") / "demo.gpkg"
-    shutil.copy(boundaries_2009_template, path)
-    with open_store(str(path)) as store:
+def demo_store(backend, new_location, data_dir) -> str:
+    """The 2009 boundaries with every status sample imported, on each backend."""
+    location = new_location(backend)
+    with open_store(location) as store:
         for sample in sorted((data_dir / "samples").glob("status_*.csv")):
             assert import_status_file(store, sample).ok
-    return path
+    return location
 
 
 @pytest.fixture(scope="module")
 def client(demo_store):
-    settings = dataclasses.replace(Settings.from_env(), db=str(demo_store))
+    settings = dataclasses.replace(Settings.from_env(), db=demo_store)
     with TestClient(create_app(settings)) as c:
         yield c
 

@@ -23,16 +23,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def demo_env(tmp_path, data_dir) -> dict[str, str]:
-    return {**os.environ, "GEO_NTM_DB": str(tmp_path / "var" / "geo_ntm.gpkg"),
-            "GEO_NTM_DATA_DIR": str(data_dir), "GEO_NTM_PORT": str(_free_port())}
+def demo_env(backend, empty_db_location, tmp_path, data_dir) -> dict[str, str]:
+    """GEO_NTM_DB: a GeoPackage file in a folder that does not exist yet, or an empty PostGIS database."""
+    db = str(tmp_path / "var" / "geo_ntm.gpkg") if backend == "gpkg" else empty_db_location
+    return {**os.environ, "GEO_NTM_DB": db, "GEO_NTM_DATA_DIR": str(data_dir), "GEO_NTM_PORT": str(_free_port())}
 
 
-def test_demo_then_serve(demo_env):
+def test_demo_then_serve(demo_env, backend):
     loaded = subprocess.run(GEO_NTM + ["demo"], env=demo_env, capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
     assert "communes (commune): 11163 units read" in loaded.stdout and "result: OK, stored" in loaded.stdout
-    assert Path(demo_env["GEO_NTM_DB"]).is_file()
+    assert backend == "postgis" or Path(demo_env["GEO_NTM_DB"]).is_file()
     again = subprocess.run(GEO_NTM + ["demo"], env=demo_env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "boundaries already loaded" in again.stdout
     assert "stored 0 criterion statuses and 0 summaries" in again.stdout  # idempotent

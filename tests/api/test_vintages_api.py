@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import shutil
 from importlib import resources
 
 import pytest
@@ -20,13 +19,12 @@ from geo_ntm.store import open_store
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, boundaries_2009_template, data_dir):
-    path = tmp_path_factory.mktemp("vintages") / "store.gpkg"
-    shutil.copy(boundaries_2009_template, path)
-    with open_store(str(path)) as store:
+def client(backend, new_location, data_dir):
+    location = new_location(backend)
+    with open_store(location) as store:
         assert import_status_file(store, data_dir / "samples" / "status_ben_tre_city_long.csv").ok
         import_lineage(store, resources.files("boundaries") / "examples" / "ben_tre_city_lineage.csv")
-    with TestClient(create_app(dataclasses.replace(Settings.from_env(), db=str(path)))) as c:
+    with TestClient(create_app(dataclasses.replace(Settings.from_env(), db=location))) as c:
         yield c
 
 

@@ -1,0 +1,267 @@
+"""Downloads of any collection with any filter: GeoJSON, GeoPackage, zipped Shapefile, CSV and
+XLSX, streamed, named after what they hold (collection, province, district, date).
+
+``GET /collections/{collectionId}/download?format=...`` takes every parameter of ``/items``
+(boundaries, year, place, ``bbox``, property filters, CQL2 ``filter``, ``crs``) and no paging:
+the file holds every matching feature."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from api import ogc
+from api.deps import StoreDep
+from api.features import CARRIED, PROPERTIES
+from geo_ntm.domain import AdminLevel
+from geo_ntm.errors import InputError
+
+router = APIRouter()
+
+#: format -> (media type, file extension)
+FORMATS = {
+    "geojson": ("application/geo+json", "geojson"),
+    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
+    "shp": ("application/zip", "shp.zip"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+
+#: Every column of a download, its Shapefile name (10 characters at most) and its meaning.
+FIELDS = {
+    "admin_level": ("adm_level", "administrative level: province, district, commune"),
+    "code": ("code", "unit code of the boundary source (the feature id)"),
+    "name": ("name", "full name, e.g. Xã Nhơn Thạnh"),
+    "unit_type": ("unit_type", "xa, phuong, thi_tran, dac_khu; huyen, quan, thi_xa, thanh_pho; tinh"),
+    "district": ("district", "district name (communes)"),
+    "province": ("province", "province name"),
+    "population": ("population", "population in the boundary file"),
+    "area_ha": ("area_ha", "area in hectares"),
+    "flag": ("flag", "unnamed or not_admin_unit polygons (never assessed)"),
+    "assessed": ("assessed", "a commune assessed for NTM (not a ward or town)"),
+    "year": ("year", "year of the NTM status"),
+    "framework": ("framework", "criteria framework, e.g. qd1980_2016"),
+    "level": ("ntm_level", "NTM level reached (ntm, ntm_nang_cao, ...)"),
+    "criteria_met": ("crit_met", "number of criteria met"),
+    "criteria_total": ("crit_total", "number of criteria in the framework"),
+    "criteria_unmet": ("crit_unmet", "numbers of the unmet criteria, ';'-separated"),
+    "criteria_conflicting": ("crit_confl", "criteria with conflicting sources, ';'-separated"),
+    "carry_rule": ("carry_rule", "rule that carried the status from other boundaries"),
+    "carried_from_year": ("carry_year", "year whose boundaries the status was carried from"),
+    "old_units": ("old_units", "codes of the old units counted, ';'-separated"),
+    "assessed_parts": ("asd_parts", "old units assessed"),
+    "parts_with_data": ("data_parts", "old units with data"),
+    "coverage": ("coverage", "share of the area covered by old units"),
+    "share": ("share", "share (area or population) that reached the rule's level"),
+    "share_known": ("shr_known", "share with data"),
+    "share_assessed": ("shr_asd", "share assessed"),
+    "population_known": ("pop_known", "share of the population known"),
+}
+_LISTS = ("criteria_unmet", "criteria_conflicting", "old_units")
+_CHUNK = 1 << 16
+
+
+def slug(text: str) -> str:
+    """ASCII file-name part: 'Bến Tre' -> 'Ben-Tre'."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"
+
+
+def file_stem(q: ogc.FeatureQuery) -> str:
+    """``communes_Ben-Tre_2020-12-31``: collection, province (and district), day of the
+    boundaries; ``_status-YYYY`` when the status year is not that day's; ``_filtered`` when a
+    bbox or property filter chose a subset."""
+    if q.day is not None:
+        day = q.day
+    elif q.year is not None:
+        day = dt.date(q.year, 12, 31)
+    else:
+        day = dt.date.today() if q.vintage.covers(dt.date.today()) else q.vintage.valid_from
+    parts = [q.collection, "_".join(slug(p) for p in q.place) if q.place else "Viet-Nam", day.isoformat()]
+    if q.year is not None and day != dt.date(q.year, 12, 31):
+        parts.append(f"status-{q.year}")
+    if q.filtered:
+        parts.append("filtered")
+    return "_".join(parts)
+
+
+def table(frames: list[tuple[AdminLevel, gpd.GeoDataFrame]], crs: str) -> gpd.GeoDataFrame:
+    """One flat table of every feature (columns in FIELDS order, lists joined with ';'),
+    geometries in ``crs`` with x = longitude/easting (the order GIS files use)."""
+    parts = []
+    for lv, frame in frames:
+        columns = [c for c in (*PROPERTIES[lv], *CARRIED) if c in frame.columns]
+        part = pd.DataFrame({c: frame[c].values for c in columns})
+        part["admin_level"] = lv.value
+        parts.append(gpd.GeoDataFrame(part, geometry=list(frame.geometry.values), crs="EPSG:4326"))
+    target = "EPSG:4326" if crs == ogc.CRS84 else ogc._crs(crs)  # files: GDAL stores x = longitude anyway
+    if not parts:
+        return gpd.GeoDataFrame({c: [] for c in ("admin_level", "code", "name")}, geometry=[], crs=target)
+    out = pd.concat(parts, ignore_index=True)
+    out = gpd.GeoDataFrame(out[[c for c in FIELDS if c in out.columns] + ["geometry"]], geometry="geometry",
+                           crs="EPSG:4326")
+    for column in _LISTS:
+        if column in out.columns:
+            out[column] = out[column].map(lambda v: ";".join(str(x) for x in v) if isinstance(v, list) else None)
+    for column in ("criteria_met", "criteria_total", "year", "carried_from_year", "assessed_parts",
+                   "parts_with_data"):
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
+    for column in ("assessed",):
+        if column in out.columns:
+            out[column] = out[column].astype("boolean")
+    return out.to_crs(target) if crs != ogc.CRS84 else out
+
+
+def _stream_file(directory: Path, path: Path) -> Iterator[bytes]:
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                yield chunk
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _point_columns(frame: gpd.GeoDataFrame, crs: str) -> tuple[str, str]:
+    return ("lon", "lat") if ogc._crs(crs).is_geographic else ("easting", "northing")
+
+
+def _attributes(frame: gpd.GeoDataFrame, crs: str, wkt: bool) -> pd.DataFrame:
+    """The table without geometry: a point inside each unit (x first), and the WKT if asked."""
+    points = frame.geometry.representative_point()
+    x, y = _point_columns(frame, crs)
+    out = pd.DataFrame(frame.drop(columns="geometry"))
+    out[x] = points.x.round(7 if ogc._crs(crs).is_geographic else 2)
+    out[y] = points.y.round(7 if ogc._crs(crs).is_geographic else 2)
+    if wkt:
+        out["wkt"] = frame.geometry.to_wkt()
+    return out
+
+
+def _csv_rows(frame: pd.DataFrame) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # a BOM, so that Excel reads the Vietnamese names as UTF-8
+    writer.writerow(frame.columns)
+    for i, row in enumerate(frame.itertuples(index=False, name=None), 1):
+        writer.writerow(["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in row])
+        if i % 500 == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _geojson(q: ogc.FeatureQuery, frames, matched: int) -> Iterator[bytes]:
+    head = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": matched,
+            "vintage": ogc._vintage_doc(q.vintage)}
+    yield json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "features": ['
+    for i, f in enumerate(ogc.encode_features(frames, q.crs)):
+        yield (b"," if i else b"") + json.dumps(f, ensure_ascii=False).encode("utf-8")
+    yield b"]}"
+
+
+def _readme(q: ogc.FeatureQuery, request: Request, matched: int) -> list[tuple[str, str]]:
+    return [("collection", q.collection), ("features", str(matched)), ("boundaries", q.vintage.name),
+            ("boundaries_valid_from", q.vintage.valid_from.isoformat()),
+            ("status_year", str(q.year or "")), ("crs", q.crs), ("request", str(request.url)),
+            ("made", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))]
+
+
+def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, str]]) -> None:
+    from openpyxl import Workbook
+    book = Workbook(write_only=True)
+    data = book.create_sheet(sheet)
+    data.append(list(frame.columns))
+    for row in frame.itertuples(index=False, name=None):
+        data.append([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in row])
+    fields = book.create_sheet("fields")
+    fields.append(["field", "meaning"])
+    for name in frame.columns:
+        fields.append([name, FIELDS[name][1] if name in FIELDS else "point inside the unit" if name != "wkt"
+                       else "geometry as WKT"])
+    about = book.create_sheet("about")
+    for row in readme:
+        about.append(list(row))
+    book.save(path)
+
+
+def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, collection: str) -> Path:
+    renamed = frame.rename(columns={k: v[0] for k, v in FIELDS.items()})
+    shp = directory / f"{stem}.shp"
+    pyogrio.write_dataframe(renamed, shp, driver="ESRI Shapefile", layer=stem, encoding="UTF-8")
+    fields = directory / "fields.csv"
+    with open(fields, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["shapefile_field", "field", "meaning"])
+        for name in frame.columns:
+            if name != "geometry":
+                writer.writerow([FIELDS[name][0], name, FIELDS[name][1]])
+    archive = directory / f"{stem}.shp.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part in sorted(directory.glob(f"{stem}.*")):
+            if part != archive:
+                zf.write(part, part.name)
+        zf.write(fields, f"{stem}_fields.csv")
+    return archive
+
+
+@router.get("/collections/{collectionId}/download", summary="Download the features asked as a file")
+def download(
+    collectionId: str,
+    request: Request,
+    store: StoreDep,
+    q: ogc.QueryDep,
+    format: Annotated[str, Query(description="geojson, gpkg, shp (zipped), csv or xlsx",
+                                 json_schema_extra={"enum": list(FORMATS)})] = "geojson",
+    geometry: Annotated[str | None, Query(description="csv: 'wkt' adds the geometry as WKT")] = None,
+) -> StreamingResponse:
+    """Every feature the query selects (no paging) as a file named after what it holds."""
+    if format not in FORMATS:
+        raise InputError(f"format={format!r}: available formats are {', '.join(FORMATS)}")
+    if geometry not in (None, "wkt", "none"):
+        raise InputError(f"geometry={geometry!r}: use wkt (CSV only) or none")
+    if geometry == "wkt" and format != "csv":
+        raise InputError("geometry=wkt is for CSV only (an XLSX cell holds at most 32,767 characters)")
+    media, ext = FORMATS[format]
+    stem = file_stem(q)
+    headers = {"Content-Disposition": f'attachment; filename="{stem}.{ext}"', "Content-Crs": f"<{q.crs}>"}
+    matched, frames = ogc.run(store, q)
+    if format == "geojson":
+        return StreamingResponse(_geojson(q, frames, matched), media_type=media, headers=headers)
+    frame = table(frames, q.crs)
+    if format == "csv":
+        return StreamingResponse(_csv_rows(_attributes(frame, q.crs, geometry == "wkt")), media_type=media,
+                                 headers=headers)
+    directory = Path(tempfile.mkdtemp(prefix="geo_ntm_download_"))
+    try:
+        if format == "gpkg":
+            path = directory / f"{stem}.gpkg"
+            pyogrio.write_dataframe(frame, path, driver="GPKG", layer=collectionId)
+        elif format == "shp":
+            path = _shapefile(directory, stem, frame, collectionId)
+        else:
+            path = directory / f"{stem}.xlsx"
+            _xlsx(path, _attributes(frame, q.crs, False), collectionId, _readme(q, request, matched))
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    headers["Content-Length"] = str(path.stat().st_size)
+    return StreamingResponse(_stream_file(directory, path), media_type=media, headers=headers)
