@@ -48,14 +48,6 @@ def boundaries_2009_template(tmp_path_factory, data_dir) -> Path:
     return path
 
 
-@pytest.fixture
-def store_2009_path(tmp_path, boundaries_2009_template) -> Path:
-    """A private copy of the 2009 store file for one test."""
-    path = tmp_path / "store.gpkg"
-    shutil.copy(boundaries_2009_template, path)
-    return path
-
-
 # -- PostgreSQL with PostGIS -----------------------------------------------------------------
 class PostgisCluster:
     """A throwaway PostgreSQL cluster on 127.0.0.1 in a temporary directory, PostGIS in every new

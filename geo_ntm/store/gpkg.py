@@ -167,11 +167,14 @@ class GeoPackageStore(Store):
         except sqlite3.Error as exc:
             raise GeoNtmError(f"cannot open the store {self.path}: {exc}") from exc
         _register_gpkg_functions(self._conn)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version != 0 and not 10200 <= version < 20000:
             raise GeoNtmError(f"{self.path} is not a geo_ntm GeoPackage store (user_version {version})")
+        if version == 0:  # mark a new file as a GeoPackage in its header before WAL mode defers writes
+            self._conn.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+            self._conn.execute("PRAGMA user_version = 10400")  # GeoPackage 1.4
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
         self._create_or_upgrade()
 
     def _create_or_upgrade(self) -> None:
@@ -181,8 +184,6 @@ class GeoPackageStore(Store):
                 "SELECT value FROM geo_ntm_meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION):
             return
         with self._transaction() as cur:
-            cur.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
-            cur.execute("PRAGMA user_version = 10400")  # GeoPackage 1.4
             for statement in (_GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS).split(";\n"):
                 if statement.strip():
                     cur.execute(statement)
