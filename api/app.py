@@ -3,29 +3,35 @@ NTM assessment. Errors are JSON ``{"code": ..., "description": ...}`` with a 4xx
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import infrastructure, ogc, pages, vintages
+from api import infrastructure, ogc, pages, vintages, writes
+from api.auth import BodyLimit, load_tokens, read_access
 from api.deps import StoreDep
 from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.settings import Settings
 from maps.assets import leaflet_dist
 
 
-def _error(status: int, code: str, description: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"code": code, "description": description})
+def _error(status: int, code: str, description: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"code": code, "description": description}, headers=headers)
+
+
+_CODES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "ContentTooLarge"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The FastAPI application on the store named by ``settings.db``."""
     settings = settings or Settings.from_env()
     app = FastAPI(title="geo_ntm", description="Bản đồ nông thôn mới / New Rural Development maps and API",
-                  version="0.1.0")
+                  version="0.1.0", dependencies=[Depends(read_access)])
     app.state.settings = settings
+    app.state.tokens = load_tokens(settings.tokens_file)
+    app.add_middleware(BodyLimit, max_bytes=int(settings.max_upload_mb * 1_000_000))
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError):
@@ -42,16 +48,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        code = "NotFound" if exc.status_code == 404 else "HTTPError"
         detail = exc.detail if exc.status_code != 404 else f"no such resource: {request.url.path}"
-        return _error(exc.status_code, code, str(detail))
+        return _error(exc.status_code, _CODES.get(exc.status_code, "HTTPError"), str(detail), exc.headers)
 
     @app.get("/health")
     def health(store: StoreDep) -> dict:
         return {"status": "ok", "vintages": [v.name for v in store.vintages()]}
 
     ogc.install(app)  # OGC API - Features (/conformance, /api, /collections/...) and downloads
-    for router in (vintages.router, infrastructure.router, pages.router):
+    for router in (vintages.router, infrastructure.router, pages.router, writes.router):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")
     return app

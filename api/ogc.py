@@ -682,6 +682,9 @@ def _to_30(node):
             node.pop("type")
     if "const" in node:
         node["enum"] = [node.pop("const")]
+    if "contentMediaType" in node:  # an uploaded file: 3.0 writes it as a binary string
+        node.pop("contentMediaType")
+        node["format"] = "binary"
     if isinstance(node.get("examples"), list):
         examples = node.pop("examples")
         if examples:

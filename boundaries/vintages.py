@@ -47,15 +47,19 @@ def _base_vintage(store: Store, events: list[LineageEvent]) -> Vintage:
         return store.vintage_on(first)
 
 
-def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_run: bool = False) -> LineageImportReport:
+def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_run: bool = False,
+                   actor: str | None = None, source_name: str | None = None) -> LineageImportReport:
     """Validate a lineage file against the vintage it applies to, store its events and (unless
-    ``derive`` is False) one derived vintage per effective date, all in one transaction."""
+    ``derive`` is False) one derived vintage per effective date, all in one transaction.
+    ``actor`` and ``source_name`` (recorded instead of ``path``) go into the audit trail."""
     path = Path(path)
+    source = source_name or str(path)
+    stem = Path(source).stem
     events = read_lineage(path)
     base = _base_vintage(store, events)
     units = store.units(base.vintage_id)
     validate_against(events, units, base.valid_from)
-    report = LineageImportReport(str(path), len(events), base.name)
+    report = LineageImportReport(source, len(events), base.name)
     report.reflected = [e.where for e in events if e.effective_date <= base.valid_from]
     later = [e for e in events if base.valid_to is not None and e.effective_date >= base.valid_to]
     report.not_derived = [e.where for e in later]
@@ -65,14 +69,14 @@ def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_r
         for day in dates:
             log.info("deriving the vintage of %s from %s", day.isoformat(), base.name)
             frame = derive_vintage(units, events, day, vintage_start=base.valid_from)
-            derived.append((f"{day.isoformat()} derived: {path.stem}", day,
-                            f"derived from vintage {base.name!r} by the lineage file {path.name}", frame))
+            derived.append((f"{day.isoformat()} derived: {stem}", day,
+                            f"derived from vintage {base.name!r} by the lineage file {Path(source).name}", frame))
     report.derived = [name for name, *_ in derived]
     if dry_run:
         return report
-    record = ImportRecord(kind="lineage", source_file=str(path), rows_read=len(events), rows_stored=len(events),
+    record = ImportRecord(kind="lineage", source_file=source, rows_read=len(events), rows_stored=len(events),
                           report={"base_vintage": base.name, "derived": report.derived,
-                                  "reflected": report.reflected, "not_derived": report.not_derived})
+                                  "reflected": report.reflected, "not_derived": report.not_derived}, actor=actor)
     store.add_lineage(record, events, derived)
     report.stored = True
     return report

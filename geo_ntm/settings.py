@@ -18,6 +18,9 @@ class Settings:
     host: str
     port: int
     log_level: str
+    tokens_file: Path | None = None  # lines "name role token" (see api/auth.py); no file: every write is refused
+    read_token_required: bool = False  # reads need a valid token too
+    max_upload_mb: float = 50  # largest request body (an upload) accepted, in MB
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -29,4 +32,7 @@ class Settings:
             host=env.get("GEO_NTM_HOST", "127.0.0.1"),
             port=int(env.get("GEO_NTM_PORT", "8000")),
             log_level=env.get("GEO_NTM_LOG_LEVEL", "INFO"),
+            tokens_file=Path(env["GEO_NTM_TOKENS"]) if env.get("GEO_NTM_TOKENS") else None,
+            read_token_required=env.get("GEO_NTM_READ_TOKEN_REQUIRED", "0").lower() in ("1", "true", "yes"),
+            max_upload_mb=float(env.get("GEO_NTM_MAX_UPLOAD_MB", "50")),
         )

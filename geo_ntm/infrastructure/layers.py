@@ -66,21 +66,23 @@ class LayerReport:
 
 
 def import_layer(store: Store, path: str | Path, name: str, kind: LayerKind, valid_date: dt.date, *,
-                 mapping: str | None = None, source_layer: str | None = None, dry_run: bool = False) -> LayerReport:
-    """Read, check, map and store one layer (all or nothing)."""
+                 mapping: str | None = None, source_layer: str | None = None, dry_run: bool = False,
+                 actor: str | None = None, source_name: str | None = None) -> LayerReport:
+    """Read, check, map and store one layer (all or nothing). ``actor`` and ``source_name``
+    (recorded instead of ``path``) go into the audit trail."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist")
-    report = LayerReport(name, kind.value, str(path))
+    report = LayerReport(name, kind.value, source_name or str(path))
     if kind is LayerKind.POPULATION:
         raster, crs = _read_raster(path, report)
         features = None
     else:
         features = _read_vector(path, kind, source_layer, mapping, report)
         raster, crs = None, "EPSG:4326"
-    record = ImportRecord("layer", str(path), report.rows_read, report.rows_stored, report.as_dict())
+    record = ImportRecord("layer", report.source, report.rows_read, report.rows_stored, report.as_dict(), actor=actor)
     if not dry_run:
-        report.layer = store.add_layer(name, kind, valid_date, str(path), crs, features, raster,
+        report.layer = store.add_layer(name, kind, valid_date, report.source, crs, features, raster,
                                        {"attributes": report.attributes, "dropped": report.dropped,
                                         "raster": report.raster}, record)
     return report

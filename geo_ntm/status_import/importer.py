@@ -258,14 +258,16 @@ def _match_rows(matcher: UnitMatcher, data: Sheet,
 
 def import_status_file(store: Store, path: str | Path, *, sheet: str | None = None, dry_run: bool = False,
                        skip_unmatched: bool = False, default_framework: str | None = None,
-                       default_level: str | None = None) -> StatusImportReport:
+                       default_level: str | None = None, actor: str | None = None,
+                       source_name: str | None = None) -> StatusImportReport:
     """Import a status CSV/XLSX (long, wide or counts layout) and return the report.
 
     Raises InputError only if the file cannot be read at all; row problems go into the report,
-    and then nothing is stored unless ``skip_unmatched``."""
+    and then nothing is stored unless ``skip_unmatched``. ``actor`` (who) and ``source_name`` (the
+    file name to record instead of ``path``) go into the audit trail of imports."""
     data = read_status_file(path, sheet=sheet, default_framework=default_framework, default_level=default_level)
     report = StatusImportReport(
-        source_file=str(path), sheet=data.sheet, layout=data.layout, header_row=data.header_row, dry_run=dry_run,
+        source_file=source_name or str(path), sheet=data.sheet, layout=data.layout, header_row=data.header_row, dry_run=dry_run,
         rows_read=data.rows_read, rows_skipped_blank=data.rows_skipped_blank,
         rows_skipped_notes=data.rows_skipped_notes, invalid=list(data.invalid), warnings=list(data.warnings))
     if data.ignored_columns:
@@ -293,8 +295,8 @@ def import_status_file(store: Store, path: str | Path, *, sheet: str | None = No
         return report
     report.stored = True
     report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
-    record = ImportRecord(kind="status", source_file=str(path), rows_read=report.rows_read,
-                          rows_stored=len(statuses.new) + len(summaries.new), report=report.as_dict())
+    record = ImportRecord(kind="status", source_file=report.source_file, rows_read=report.rows_read,
+                          rows_stored=len(statuses.new) + len(summaries.new), report=report.as_dict(), actor=actor)
     report.import_id = store.add_statuses(record, statuses.new, summaries.new)
     log.info("%s: stored %d criterion statuses and %d summaries (import %d)", path, report.statuses_stored,
              report.summaries_stored, report.import_id)

@@ -20,13 +20,14 @@ from geo_ntm.infrastructure.model import Layer, LayerKind
 class ImportRecord:
     """What one import did, kept in the store for the audit trail."""
 
-    kind: str  # "boundaries" or "status"
+    kind: str  # "boundaries", "status", "lineage" or "layer"
     source_file: str
     rows_read: int
     rows_stored: int
     report: dict = field(default_factory=dict)
     import_id: int | None = None
     imported_at: str | None = None
+    actor: str | None = None  # who: the token name of an HTTP write; stored as "cli" when None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from geo_ntm.store import rows
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 
 SRS_ID = 4326
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _GPKG_CORE = """
 CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
@@ -187,6 +187,8 @@ class GeoPackageStore(Store):
             for statement in (_GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS).split(";\n"):
                 if statement.strip():
                     cur.execute(statement)
+            if "actor" not in {r[1] for r in cur.execute("PRAGMA table_info(imports)")}:  # schema 4
+                cur.execute("ALTER TABLE imports ADD COLUMN actor TEXT")
             cur.execute("CREATE TABLE IF NOT EXISTS geo_ntm_meta (key TEXT PRIMARY KEY, value TEXT)")
             cur.execute("INSERT OR REPLACE INTO geo_ntm_meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
@@ -209,7 +211,7 @@ class GeoPackageStore(Store):
         return _Tx()
 
     def _insert_import(self, cur: sqlite3.Cursor, record: ImportRecord) -> int:
-        cur.execute(f"INSERT INTO imports ({rows.IMPORT_COLUMNS}) VALUES (?,?,?,?,?,?)", rows.import_row(record))
+        cur.execute(f"INSERT INTO imports ({rows.IMPORT_COLUMNS}) VALUES (?,?,?,?,?,?,?)", rows.import_row(record))
         return cur.lastrowid
 
     # -- vintages ----------------------------------------------------------------------------

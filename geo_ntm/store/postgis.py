@@ -94,7 +94,7 @@ class PostgisStore(Store):
                 copy.write_row(row)
 
     def _insert_import(self, cur: psycopg.Cursor, record: ImportRecord) -> int:
-        return cur.execute(f"INSERT INTO imports ({rows.IMPORT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)"
+        return cur.execute(f"INSERT INTO imports ({rows.IMPORT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
                            " RETURNING import_id", rows.import_row(record)).fetchone()[0]
 
     # -- vintages ----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from geo_ntm.store.base import ImportRecord
 UNIT_ATTRIBUTES = tuple(c for c in UNIT_COLUMNS if c not in ("unit_id", "vintage_id", "geometry"))
 #: The order units come in: level (province, district, commune), then code.
 UNIT_ORDER = "CASE level WHEN 'province' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, code"
-IMPORT_COLUMNS = "kind, source_file, imported_at, rows_read, rows_stored, report"
+IMPORT_COLUMNS = "kind, source_file, imported_at, rows_read, rows_stored, report, actor"
 EVENT_COLUMNS = ("event_id, effective_date, legal_act, kind, before, after, after_name, after_type, parent_after, "
                  "note, line")
 STATUS_COLUMNS = "unit_id, year, framework_id, level, criterion, met, source, row_number, import_id"
@@ -52,15 +52,17 @@ def now() -> str:
 # -- imports ---------------------------------------------------------------------------------
 def import_row(record: ImportRecord) -> tuple:
     """Values of ``IMPORT_COLUMNS``."""
-    return record.kind, record.source_file, now(), record.rows_read, record.rows_stored, to_json(record.report)
+    return (record.kind, record.source_file, now(), record.rows_read, record.rows_stored, to_json(record.report),
+            record.actor or "cli")
 
 
 def import_from_row(row: Sequence) -> ImportRecord:
     """An ``ImportRecord`` from ``import_id`` followed by ``IMPORT_COLUMNS``."""
-    import_id, kind, source_file, imported_at, rows_read, rows_stored, report = row
+    import_id, kind, source_file, imported_at, rows_read, rows_stored, report, actor = row
     if isinstance(imported_at, dt.datetime):
         imported_at = imported_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-    return ImportRecord(kind, source_file, rows_read, rows_stored, json.loads(report), import_id, imported_at)
+    return ImportRecord(kind, source_file, rows_read, rows_stored, json.loads(report), import_id, imported_at,
+                        actor)
 
 
 # -- vintages and units ----------------------------------------------------------------------

@@ -1,0 +1,126 @@
+"""Writes over HTTP need a token with the editor role; refusals change nothing; uploads over the
+size limit get 413; every stored write is in the audit log, which only admins read. On both backends."""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import resources
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from geo_ntm.settings import Settings
+from geo_ntm.store import open_store
+
+TOKENS = {"reader": "r-secret", "editor": "e-secret", "admin": "a-secret"}
+
+
+@pytest.fixture
+def client(db_location, tmp_path):
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("# name role token\n" + "".join(f"{role}-user {role} {t}\n" for role, t in TOKENS.items()))
+    settings = dataclasses.replace(Settings.from_env(), db=db_location, tokens_file=tokens, max_upload_mb=0.1)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def sample(data_dir):
+    path = data_dir / "samples" / "status_ben_tre_city_long.csv"
+    return {"file": (path.name, path.read_bytes(), "text/csv")}
+
+
+def _auth(role: str | None = None, token: str | None = None) -> dict:
+    token = token or TOKENS.get(role)
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _counts(db_location) -> tuple[int, int, int]:
+    with open_store(db_location) as store:
+        return len(store.imports()), len(store.statuses()), len(store.vintages())
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({}, 401), (_auth(token="wrong"), 401), ({"Authorization": "Basic e-secret"}, 401), (_auth("reader"), 403)])
+def test_refused_writes_change_nothing(client, db_location, sample, headers, status):
+    before = _counts(db_location)
+    lineage = resources.files("boundaries") / "examples" / "ben_tre_city_lineage.csv"
+    for path, files in (("/statuses", sample), ("/lineage", {"file": ("l.csv", lineage.read_bytes())})):
+        response = client.post(path, files=files, headers=headers)
+        assert response.status_code == status, response.text
+        assert response.json()["code"] in ("Unauthorized", "Forbidden")
+        if status == 401:
+            assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert _counts(db_location) == before
+
+
+def test_editor_uploads_statuses_and_the_audit_names_them(client, db_location, sample):
+    imports, statuses, _ = _counts(db_location)
+    dry = client.post("/statuses", files=sample, data={"dry_run": "true"}, headers=_auth("editor"))
+    assert dry.status_code == 200 and not dry.json()["stored"]
+    assert _counts(db_location)[:2] == (imports, statuses)
+
+    response = client.post("/statuses", files=sample, headers=_auth("editor"))
+    body = response.json()
+    assert response.status_code == 200 and body["ok"] and body["stored"]
+    assert _counts(db_location)[1] == statuses + body["statuses_stored"] > statuses
+
+    audit = client.get("/audit", headers=_auth("admin")).json()["imports"]
+    assert len(audit) == imports + 1
+    last = audit[-1]
+    assert (last["actor"], last["kind"], last["source_file"]) == ("editor-user", "status", sample["file"][0])
+    assert last["rows_read"] == body["rows_read"] and last["rows_stored"] > 0 and last["imported_at"]
+    assert audit[0]["actor"] == "cli"  # the 2009 boundaries, imported outside the service
+
+
+def test_editor_imports_lineage(client, db_location):
+    lineage = resources.files("boundaries") / "examples" / "ben_tre_city_lineage.csv"
+    response = client.post("/lineage", files={"file": (lineage.name, lineage.read_bytes())}, headers=_auth("admin"))
+    assert response.status_code == 200 and response.json()["stored"], response.text
+    assert _counts(db_location)[2] == 3
+    last = client.get("/audit", headers=_auth("admin")).json()["imports"][-1]
+    assert (last["actor"], last["kind"], last["source_file"]) == ("admin-user", "lineage", lineage.name)
+
+
+def test_a_file_with_problems_gets_400_and_stores_nothing(client, db_location):
+    before = _counts(db_location)
+    bad = "province,district,commune,year,framework,level,criterion,status\nBến Tre,X,Nowhere,2019,qd1980_2016,ntm,1,đạt\n"
+    response = client.post("/statuses", files={"file": ("bad.csv", bad.encode())}, headers=_auth("editor"))
+    assert response.status_code == 400 and response.json()["ok"] is False
+    assert _counts(db_location) == before
+
+
+def test_oversize_uploads_get_413_and_store_nothing(client, db_location):
+    before = _counts(db_location)
+    big = b"x" * 200_000  # the limit is 0.1 MB
+    response = client.post("/statuses", files={"file": ("big.csv", big)}, headers=_auth("editor"))
+    assert response.status_code == 413 and "GEO_NTM_MAX_UPLOAD_MB" in response.json()["description"]
+
+    def chunks():  # no Content-Length: counted while read
+        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n"
+        for _ in range(20):
+            yield b"x" * 10_000
+        yield b"\r\n--b--\r\n"
+
+    response = client.post("/statuses", content=chunks(), headers={
+        **_auth("editor"), "Content-Type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 413 and response.json()["code"] == "ContentTooLarge"
+    assert _counts(db_location) == before
+
+
+def test_audit_is_for_admins_only(client):
+    assert client.get("/audit").status_code == 401
+    assert client.get("/audit", headers=_auth("editor")).status_code == 403
+    assert client.get("/audit", headers=_auth("admin")).status_code == 200
+
+
+def test_reads_are_public_unless_configured(db_location, tmp_path):
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("reader-user reader r-secret\n")
+    settings = dataclasses.replace(Settings.from_env(), db=db_location, tokens_file=tokens)
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/health").status_code == 200
+    with TestClient(create_app(dataclasses.replace(settings, read_token_required=True))) as c:
+        assert c.get("/health").status_code == 401
+        assert c.get("/health", headers=_auth(token="r-secret")).status_code == 200
