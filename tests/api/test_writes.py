@@ -124,3 +124,23 @@ def test_reads_are_public_unless_configured(db_location, tmp_path):
     with TestClient(create_app(dataclasses.replace(settings, read_token_required=True))) as c:
         assert c.get("/health").status_code == 401
         assert c.get("/health", headers=_auth(token="r-secret")).status_code == 200
+
+
+def test_editor_uploads_a_road_layer(client, db_location):
+    # two hand-made road segments in Thành phố Bến Tre, tagged as OSM extracts are (test data)
+    roads = ('{"type": "FeatureCollection", "features": ['
+             '{"type": "Feature", "properties": {"highway": "residential", "surface": "asphalt"}, "geometry": '
+             '{"type": "LineString", "coordinates": [[106.37, 10.24], [106.38, 10.24]]}},'
+             '{"type": "Feature", "properties": {"highway": "track", "surface": "dirt"}, "geometry": '
+             '{"type": "LineString", "coordinates": [[106.38, 10.24], [106.38, 10.25]]}}]}')
+    upload = {"file": ("roads.geojson", roads.encode(), "application/geo+json")}
+    form = {"name": "test roads", "kind": "roads", "valid_date": "2020-12-31", "mapping": "osm"}
+    refused = client.post("/layers", files=upload, data=form, headers=_auth("reader"))
+    assert refused.status_code == 403
+    response = client.post("/layers", files=upload, data=form, headers=_auth("editor"))
+    assert response.status_code == 200, response.text
+    assert response.json()["layer_id"] is not None
+    with open_store(db_location) as store:
+        assert [layer.name for layer in store.layers()] == ["test roads"]
+    last = client.get("/audit", headers=_auth("admin")).json()["imports"][-1]
+    assert (last["actor"], last["source_file"]) == ("editor-user", "roads.geojson")
