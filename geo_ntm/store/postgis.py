@@ -30,6 +30,9 @@ from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 SRID = 4326
 _WRITE_LOCK = 0x67656F5F6E746E  # advisory lock serialising geo_ntm writers
 _ENVELOPE = f"ST_MakeEnvelope(%s, %s, %s, %s, {SRID})"
+# The exact test uses the box as a geometry of its own dimension: a degenerate box (a point asked
+# for by a lookup) stays a valid point, where ST_MakeEnvelope would give an invalid polygon.
+_BOX = f"ST_Envelope(ST_MakeLine(ST_Point(%s, %s, {SRID}), ST_Point(%s, %s, {SRID})))"
 
 
 def _ewkb(geoms) -> list[str | None]:
@@ -165,7 +168,7 @@ class PostgisStore(Store):
             where.append("code = ANY(%s)")
             params.append(list(codes))
         if bbox is not None:
-            where.append(f"geom && {_ENVELOPE} AND ST_Intersects(geom, {_ENVELOPE})")
+            where.append(f"geom && {_ENVELOPE} AND ST_Intersects(geom, {_BOX})")
             params.extend([*bbox, *bbox])
         page = ""
         if limit is not None:
