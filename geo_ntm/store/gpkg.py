@@ -52,6 +52,25 @@ CREATE TABLE IF NOT EXISTS gpkg_extensions (
   CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
 """
 
+def _feature_table_sql(table: str, geometry_type: str, description: str) -> str:
+    """Registration, R-tree and R-tree triggers of a GeoPackage feature table (column ``geom``)."""
+    return f"""
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+  VALUES ('{table}', 'features', '{table}', '{description}', 4326);
+INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('{table}', 'geom', '{geometry_type}', 4326, 0, 0);
+INSERT OR IGNORE INTO gpkg_extensions VALUES
+  ('{table}', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+CREATE VIRTUAL TABLE IF NOT EXISTS rtree_{table}_geom USING rtree(id, minx, maxx, miny, maxy);
+CREATE TRIGGER IF NOT EXISTS rtree_{table}_geom_insert AFTER INSERT ON {table}
+  WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+  BEGIN INSERT OR REPLACE INTO rtree_{table}_geom VALUES
+    (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
+CREATE TRIGGER IF NOT EXISTS rtree_{table}_geom_delete AFTER DELETE ON {table}
+  WHEN old.geom NOT NULL
+  BEGIN DELETE FROM rtree_{table}_geom WHERE id = OLD.fid; END;
+"""
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vintages (
   vintage_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, valid_from TEXT NOT NULL UNIQUE,
@@ -82,45 +101,15 @@ CREATE TABLE IF NOT EXISTS lineage_events (
   effective_date TEXT NOT NULL, legal_act TEXT NOT NULL, kind TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,
   after_name TEXT NOT NULL, after_type TEXT NOT NULL, parent_after TEXT, note TEXT, line INTEGER NOT NULL,
   UNIQUE (event_id, effective_date));
-INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-  VALUES ('units', 'features', 'units', 'Administrative units of every boundary vintage', 4326);
-INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('units', 'geom', 'MULTIPOLYGON', 4326, 0, 0);
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
   VALUES ('vintages', 'attributes', 'vintages', 'Boundary vintages and their start dates'),
          ('imports', 'attributes', 'imports', 'Audit trail of imports'),
          ('criterion_statuses', 'attributes', 'criterion_statuses', 'Reported NTM criterion statuses'),
          ('status_summaries', 'attributes', 'status_summaries', 'Reported criteria counts and recognitions'),
          ('lineage_events', 'attributes', 'lineage_events', 'Legal changes of units (merges, renames, transfers)');
-INSERT OR IGNORE INTO gpkg_extensions VALUES
-  ('units', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
-CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);
-CREATE TRIGGER IF NOT EXISTS rtree_units_geom_insert AFTER INSERT ON units
-  WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
-  BEGIN INSERT OR REPLACE INTO rtree_units_geom VALUES
-    (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
-CREATE TRIGGER IF NOT EXISTS rtree_units_geom_delete AFTER DELETE ON units
-  WHEN old.geom NOT NULL
-  BEGIN DELETE FROM rtree_units_geom WHERE id = OLD.fid; END;
-"""
+""" + _feature_table_sql("units", "MULTIPOLYGON", "Administrative units of every boundary vintage")
 
 
-def _feature_table_sql(table: str, geometry_type: str, description: str) -> str:
-    """Registration, R-tree and R-tree triggers of a GeoPackage feature table (column ``geom``)."""
-    return f"""
-INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-  VALUES ('{table}', 'features', '{table}', '{description}', 4326);
-INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('{table}', 'geom', '{geometry_type}', 4326, 0, 0);
-INSERT OR IGNORE INTO gpkg_extensions VALUES
-  ('{table}', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
-CREATE VIRTUAL TABLE IF NOT EXISTS rtree_{table}_geom USING rtree(id, minx, maxx, miny, maxy);
-CREATE TRIGGER IF NOT EXISTS rtree_{table}_geom_insert AFTER INSERT ON {table}
-  WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
-  BEGIN INSERT OR REPLACE INTO rtree_{table}_geom VALUES
-    (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;
-CREATE TRIGGER IF NOT EXISTS rtree_{table}_geom_delete AFTER DELETE ON {table}
-  WHEN old.geom NOT NULL
-  BEGIN DELETE FROM rtree_{table}_geom WHERE id = OLD.fid; END;
-"""
 
 
 # Schema version 3: infrastructure layers (vector features in one feature table, rasters as
@@ -154,6 +143,21 @@ def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("ST_IsEmpty", 1, gg.is_empty, deterministic=True)
     for i, fn in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
         conn.create_function(fn, 1, lambda b, i=i: (gg.envelope(b) or (None,) * 4)[i], deterministic=True)
+
+
+def _rtree_filter(table: str, fid: str) -> str:
+    """SQL selecting the rows of ``table`` whose envelope meets a box (see ``_rtree_params``)."""
+    return f"{fid} IN (SELECT id FROM rtree_{table}_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
+
+
+def _rtree_params(bbox: BBox) -> list[float]:
+    return [bbox[2], bbox[0], bbox[3], bbox[1]]
+
+
+def _geoframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with its GeoPackage ``geom`` blobs decoded into an EPSG:4326 geometry column."""
+    geoms = gg.decode_many(frame.pop("geom"))
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
 
 
 class GeoPackageStore(Store):
@@ -304,8 +308,8 @@ class GeoPackageStore(Store):
             where.append(f"code IN ({', '.join('?' * len(codes))})")
             params.extend(codes)
         if bbox is not None:  # the R-tree preselects by envelope; the exact test below needs the geometries
-            where.append("fid IN (SELECT id FROM rtree_units_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)")
-            params.extend([bbox[2], bbox[0], bbox[3], bbox[1]])
+            where.append(_rtree_filter("units", "fid"))
+            params.extend(_rtree_params(bbox))
         read_geometry = geometry or bbox is not None
         page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None and bbox is None else ""
         sql = (f"SELECT fid AS unit_id, vintage_id, {', '.join(rows.UNIT_ATTRIBUTES)}{', geom' if read_geometry else ''}"
@@ -314,7 +318,9 @@ class GeoPackageStore(Store):
         geoms = gg.decode_many(frame.pop("geom")) if read_geometry else [None] * len(frame)
         result = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"))
         if bbox is not None:
-            result = result[result.intersects(shapely.box(*bbox))]
+            # the box as a geometry of its own dimension: a degenerate box stays a valid point
+            box = shapely.envelope(shapely.linestrings([bbox[:2], bbox[2:]]))
+            result = result[result.intersects(box)]
             result = result.iloc[offset:None if limit is None else offset + limit].reset_index(drop=True)
             if not geometry:
                 result["geometry"] = gpd.GeoSeries([None] * len(result), crs="EPSG:4326")
@@ -407,13 +413,11 @@ class GeoPackageStore(Store):
     def layer_features(self, layer_id, bbox=None) -> gpd.GeoDataFrame:
         where, params = "layer_id = ?", [layer_id]
         if bbox is not None:
-            where += (" AND fid IN (SELECT id FROM rtree_layer_features_geom"
-                      " WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)")
-            params += [bbox[2], bbox[0], bbox[3], bbox[1]]
+            where += " AND " + _rtree_filter("layer_features", "fid")
+            params += _rtree_params(bbox)
         frame = pd.read_sql_query(f"SELECT fid AS feature_id, road_class, surface, kind, name, properties, geom"
                                   f" FROM layer_features WHERE {where} ORDER BY fid", self._conn, params=params)
-        geoms = gg.decode_many(frame.pop("geom"))
-        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+        return _geoframe(frame)
 
     def layer_raster(self, layer_id) -> bytes:
         row = self._conn.execute("SELECT raster FROM layers WHERE layer_id = ?", (layer_id,)).fetchone()
@@ -426,13 +430,11 @@ class GeoPackageStore(Store):
             return None
         where, params = "p.vintage_id = ?", [vintage_id]
         if bbox is not None:
-            where += (" AND p.fid IN (SELECT id FROM rtree_unit_partition_geom"
-                      " WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)")
-            params += [bbox[2], bbox[0], bbox[3], bbox[1]]
+            where += " AND " + _rtree_filter("unit_partition", "p.fid")
+            params += _rtree_params(bbox)
         frame = pd.read_sql_query(f"SELECT p.unit_id, u.code, p.geom FROM unit_partition p JOIN units u"
                                   f" ON u.fid = p.unit_id WHERE {where} ORDER BY u.code", self._conn, params=params)
-        geoms = gg.decode_many(frame.pop("geom"))
-        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+        return _geoframe(frame)
 
     def add_partition(self, vintage_id, cells, report) -> None:
         with self._transaction() as cur:
