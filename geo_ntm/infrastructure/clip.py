@@ -1,16 +1,19 @@
 """Cut lines at the borders of partition cells and give every piece to exactly one cell.
 
-Rule (vectorised, spatial index on the cells):
-- a line *within* one cell (the usual case) goes to it whole;
-- any other line is cut cell by cell in cell order (code order): the piece inside the first
-  candidate cell is taken, the rest goes on to the next. A piece lying *on* a border shared by
-  two cells is therefore taken once, by the cell first in code order;
+Rule (vectorised, spatial indexes on the cells and on the lines):
+- a line inside one cell, not touching its border (the usual case), goes to it whole;
+- any other line is cut by every cell it meets, all at once; when the pieces add up to the
+  line (planar lengths equal within ``FIT_TOLERANCE``) each piece goes to its cell. Otherwise
+  the line runs along a border or leaves every cell, and is cut cell by cell in cell order
+  (code order): the piece inside the first candidate cell is taken, the rest goes on to the
+  next. A piece lying *on* a border shared by two cells is therefore taken once, by the cell
+  first in code order;
 - each part left outside every cell goes to its nearest cell if all its vertices lie within
   ``NEAREST_MAX_DEG`` (0.01°, about 1.1 km) of that cell: roads along a coast or a national
   border drawn slightly outside the thinned polygons. Other parts (a road going on abroad or out
   to sea) are reported as outside (cell -1).
 Lengths are geodesic (``measure.geodesic_lengths``), so the pieces of a line add up to its
-length.
+length. The cutting runs on several threads (``parallel``).
 """
 
 from __future__ import annotations
@@ -21,8 +24,13 @@ import numpy as np
 import shapely
 
 from geo_ntm.infrastructure.measure import geodesic_lengths
+from geo_ntm.infrastructure.parallel import threaded
 
 NEAREST_MAX_DEG = 0.01
+#: Relative planar-length tolerance for "the pieces add up to the line" (rounding at the cuts is ~1e-16).
+FIT_TOLERANCE = 1e-11
+#: A thread tests at least this many cells (each cell is a prepared polygon: much more work than a line).
+CELLS_PER_THREAD = 500
 _LINEAR = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 
 
@@ -53,15 +61,20 @@ def clip_lines(lines, cells) -> Pieces:
     """Give every piece of ``lines`` to one of ``cells`` (a partition: no overlaps)."""
     lines, cells = np.asarray(lines, dtype=object), np.asarray(cells, dtype=object)
     tree = shapely.STRtree(cells)
-    inside = tree.query(lines, predicate="within")
-    whole_line, first = np.unique(inside[0], return_index=True)  # cells never overlap; guard anyway
-    whole_cell = inside[1][first]
-    rest = np.setdiff1d(np.arange(len(lines)), whole_line)
-    piece_geoms, piece_line, piece_cell = [lines[whole_line]], [whole_line], [whole_cell]
-
+    whole_line, whole_cell = _lines_inside(lines, cells)
+    cut_here = np.ones(len(lines), dtype=bool)
+    cut_here[whole_line] = False
+    rest = np.flatnonzero(cut_here)
     cand = tree.query(lines[rest], predicate="intersects")
-    order = np.lexsort((cand[1], cand[0]))
-    cand_line, cand_cell = rest[cand[0][order]], cand[1][order]
+    cand = cand[:, np.lexsort((cand[1], cand[0]))]  # by line, then cell (code order)
+    cut = threaded(shapely.intersection, lines[rest][cand[0]], cells[cand[1]])
+    fits = _pieces_fit(cut, cand[0], lines[rest])
+    fit = fits[cand[0]]
+    piece_geoms, piece_line, piece_cell = [lines[whole_line], cut[fit]], [whole_line, rest[cand[0][fit]]], \
+        [whole_cell, cand[1][fit]]
+
+    irregular = np.isin(cand[0], np.flatnonzero(~fits))
+    cand_line, cand_cell = rest[cand[0][irregular]], cand[1][irregular]
     rank = np.arange(len(cand_line)) - np.searchsorted(cand_line, cand_line)  # position within its line
     remaining = lines.copy()
     for k in range(int(rank.max()) + 1 if len(rank) else 0):
@@ -74,11 +87,10 @@ def clip_lines(lines, cells) -> Pieces:
         piece_cell.append(ci)
         remaining[li] = shapely.difference(remaining[li], cells[ci])
 
-    left = remaining[rest]
-    parts, owner = linear_parts(left)
+    parts, owner = linear_parts(remaining[rest[~fits]])  # what no cell took (a line meeting none: whole)
     target = _nearest_close_cell(parts, cells, tree)
     piece_geoms.append(parts)
-    piece_line.append(rest[owner])
+    piece_line.append(rest[~fits][owner])
     piece_cell.append(target)
 
     geoms = np.concatenate(piece_geoms)
@@ -86,6 +98,27 @@ def clip_lines(lines, cells) -> Pieces:
     parts, owner = linear_parts(geoms)
     metres = np.bincount(owner, weights=geodesic_lengths(parts), minlength=len(geoms))
     return Pieces(line_of, cell_of, metres)
+
+
+def _lines_inside(lines: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lines lying inside one cell without touching its border, and that cell (each cell is
+    prepared once and tested against the lines its box meets)."""
+    line_tree = shapely.STRtree(lines)
+    def inside(idx: np.ndarray) -> np.ndarray:  # (cell, line) rows for a chunk of cells
+        found = line_tree.query(cells[idx], predicate="contains_properly")
+        return np.stack([idx[found[0]], found[1]], axis=1)
+
+    pairs = threaded(inside, np.arange(len(cells)), min_chunk=CELLS_PER_THREAD)
+    cell, line = pairs[:, 0], pairs[:, 1]
+    line, first = np.unique(line, return_index=True)  # cells never overlap; guard anyway
+    return line, cell[first]
+
+
+def _pieces_fit(pieces: np.ndarray, owner: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """Per line, whether its pieces add up to it: nothing on a border counted twice, nothing outside."""
+    total = np.bincount(owner, weights=shapely.length(pieces), minlength=len(lines))
+    length = shapely.length(lines)
+    return np.abs(total - length) <= FIT_TOLERANCE * length
 
 
 def _nearest_close_cell(parts: np.ndarray, cells: np.ndarray, tree: shapely.STRtree) -> np.ndarray:

@@ -8,6 +8,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
+from geo_ntm.infrastructure import clip, parallel
 from geo_ntm.infrastructure.clip import clip_lines
 from geo_ntm.infrastructure.measure import geodesic_lengths, utm_crs
 from geo_ntm.infrastructure.partition import build_partition
@@ -105,17 +106,41 @@ def test_pieces_outside_every_commune():
     assert km.sum() + outside == pytest.approx(GEOD.geometry_length(near) + GEOD.geometry_length(abroad), rel=1e-8)
 
 
-def test_real_2009_communes_every_piece_once(synthetic, data_dir):
-    """Bến Tre and Trà Vinh (269 real communes, overlapping as delivered): the generated network's
-    length equals the sum of its pieces within 1e-9 in total (1e-8 per road: a cut point lies on
-    the lon/lat chord, a hair off the geodesic)."""
+@pytest.fixture(scope="module")
+def ben_tre_tra_vinh(synthetic, data_dir):
+    """The partition of Bến Tre and Trà Vinh's 269 real 2009 communes and a SYNTHETIC network."""
     communes = synthetic.read_communes(data_dir / "vn_admin_2009.gpkg")
     communes = communes[communes["province_id"].isin(["811", "817"])].reset_index(drop=True)
     communes = communes.rename(columns={"commune_id": "code"}).assign(unit_id=range(len(communes)))
     cells, report = build_partition(communes)
-    assert report["empty_cells"] == 0 and shapely.coverage_is_valid(np.asarray(cells.geometry.array))
     roads = synthetic.synthetic_roads(communes.rename(columns={"code": "commune_id"}), 20_000, seed=3)
-    lines = np.asarray(roads.geometry.array)
+    return cells, report, np.asarray(roads.geometry.array)
+
+
+def test_threads_give_the_answer_of_one_thread(ben_tre_tra_vinh, monkeypatch):
+    """Chunks of lines, pairs and cells on several threads: the same pieces as in one call."""
+    cells, _, lines = ben_tre_tra_vinh
+    cell_geoms = np.asarray(cells.geometry.array)
+    monkeypatch.setattr(parallel, "WORKERS", 1)
+    one = clip_lines(lines, cell_geoms)
+    monkeypatch.setattr(parallel, "WORKERS", 3)
+    monkeypatch.setattr(parallel, "_MIN_CHUNK", 10)
+    monkeypatch.setattr(clip, "CELLS_PER_THREAD", 10)
+    many = clip_lines(lines, cell_geoms)
+    for pieces in (one, many):
+        assert (pieces.cell >= 0).sum() > len(lines) * 0.9
+    order_one, order_many = np.lexsort((one.cell, one.line)), np.lexsort((many.cell, many.line))
+    assert np.array_equal(one.line[order_one], many.line[order_many])
+    assert np.array_equal(one.cell[order_one], many.cell[order_many])
+    assert np.allclose(one.metres[order_one], many.metres[order_many], rtol=1e-12)
+
+
+def test_real_2009_communes_every_piece_once(ben_tre_tra_vinh):
+    """Bến Tre and Trà Vinh (269 real communes, overlapping as delivered): the generated network's
+    length equals the sum of its pieces within 1e-9 in total (1e-8 per road: a cut point lies on
+    the lon/lat chord, a hair off the geodesic)."""
+    cells, report, lines = ben_tre_tra_vinh
+    assert report["empty_cells"] == 0 and shapely.coverage_is_valid(np.asarray(cells.geometry.array))
     pieces = clip_lines(lines, np.asarray(cells.geometry.array))
     before = geodesic_lengths(lines)
     per_road = np.bincount(pieces.line, weights=pieces.metres, minlength=len(lines))
