@@ -1,5 +1,5 @@
 """Infrastructure layers and spatial questions: stored layers, per-commune coverage tables
-(roads ...) and which unit a point lies in."""
+(roads, population, water, facilities) and which unit a point lies in."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import io
 from typing import Annotated
 
 import shapely
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import BoundariesDep, DateParam, StoreDep, VintageParam, YearParam, parse_date
 from geo_ntm.domain import AdminLevel
 from geo_ntm.errors import NotFoundError
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.infrastructure.thresholds import load_thresholds
 
 router = APIRouter()
 
@@ -26,13 +27,27 @@ def layers(store: StoreDep) -> dict:
 
 
 @router.get("/coverage/{measure}")
-def coverage_table(measure: str, store: StoreDep, province: str | None = None, district: str | None = None,
-                   year: YearParam = None, date: DateParam = None, vintage: VintageParam = None,
-                   layer: str | None = None,
+def coverage_table(measure: str, request: Request, store: StoreDep, province: str | None = None,
+                   district: str | None = None, year: YearParam = None, date: DateParam = None,
+                   vintage: VintageParam = None,
+                   layer: Annotated[str | None, Query(description="the layer measured: roads, population, water "
+                                                      "lines or facilities (default: the latest of its kind)")] = None,
+                   distance: Annotated[float | None, Query(description="water, facilities: reach in metres")] = None,
+                   kind: Annotated[str | None, Query(description="facilities: the kind whose reach is measured")] = None,
+                   points_layer: Annotated[str | None, Query(description="water: supply points")] = None,
+                   households_layer: Annotated[str | None, Query(description="water: household points (used "
+                                                                 "only when named)")] = None,
+                   population_layer: Annotated[str | None, Query(description="water, facilities: population")] = None,
                    f: Annotated[str, Query(pattern="^(json|csv)$", description="json or csv")] = "json"):
-    """Per-commune figures of ``measure`` (``roads``: km by class and surface, hardened shares,
-    indicators 2.1-2.4) for a province, a district or the whole country."""
-    table, totals = coverage(store, CoverageRequest(measure, province, district, parse_date(date), year, vintage, layer))
+    """Per-commune figures of ``measure`` for a province, a district or the whole country:
+    ``roads`` (km by class and surface, hardened shares, indicators 2.1-2.4), ``population``,
+    ``water`` (people and households within ``distance`` of the network or a supply point,
+    indicator 17.1), ``facilities`` (counts by kind; people within ``distance`` of a ``kind``),
+    ``discrepancies`` (reported criteria 2 and 17 of ``year`` against those indicators)."""
+    asked = CoverageRequest(measure, province, district, parse_date(date), year, vintage, layer, distance=distance,
+                            kind=kind, points_layer=points_layer, population_layer=population_layer,
+                            households_layer=households_layer)
+    table, totals = coverage(store, asked, load_thresholds(request.app.state.settings.thresholds_file))
     rows = table.drop(columns="geometry")
     if f == "csv":
         buffer = io.StringIO()

@@ -129,7 +129,7 @@ def _cmd_map(store: Store, args, settings: Settings) -> int:
 
     rule = parse_rule(args.rule) if args.rule else None
     html = province_map_html(store, _scope(store, args), args.year, args.measure, lang=args.lang,
-                             assets=inline(settings.assets_dir), rule=rule)
+                             assets=inline(settings.assets_dir), rule=rule, scheme=args.scheme, classes=args.classes)
     Path(args.output).write_text(html, encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
@@ -154,9 +154,12 @@ def _cmd_layers_list(store: Store, args, settings: Settings) -> int:
 def _cmd_coverage(store: Store, args, settings: Settings) -> int:
     from geo_ntm.infrastructure.coverage import write_table
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+    from geo_ntm.infrastructure.thresholds import load_thresholds
 
-    table, totals = coverage(store, CoverageRequest(args.measure, args.province, args.district, args.date, args.year,
-                                                    args.vintage, args.layer))
+    request = CoverageRequest(args.measure, args.province, args.district, args.date, args.year, args.vintage,
+                              args.layer, distance=args.distance, kind=args.kind, points_layer=args.points_layer,
+                              population_layer=args.population_layer, households_layer=args.households_layer)
+    table, totals = coverage(store, request, load_thresholds(settings.thresholds_file))
     write_table(table, args.output, f"coverage_{args.measure}")
     print(json.dumps(totals, ensure_ascii=False))
     print(f"wrote {len(table)} communes to {args.output}")
@@ -252,8 +255,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         if name == "report":
             c.add_argument("--format", choices=["json", "csv", "table"], default="table")
         else:
-            c.add_argument("--measure", default="criteria_met", help="criteria_met, level, tc<N>, or share "
-                           "(of an assessment carried to other boundaries by a share rule)")
+            c.add_argument("--measure", default="criteria_met", help="criteria_met, level, tc<N>, share (of an "
+                           "assessment carried to other boundaries by a share rule), or a computed indicator "
+                           "<coverage measure>:<column> such as roads:hardened_share_hamlet")
+            c.add_argument("--scheme", choices=["standard", "quantiles", "equal_interval", "natural_breaks"],
+                           help="classification (default: the measure's own: categories, or quantiles for numbers)")
+            c.add_argument("--classes", type=int, default=5, choices=range(3, 8), metavar="3..7",
+                           help="number of classes of a numeric measure (default 5)")
             c.add_argument("--date", type=_date, help="draw the boundaries in force on this day (default: those "
                            "of 31 December of --year); statuses are then carried by --rule")
             c.add_argument("--vintage", help="draw this boundary vintage (id, name or start date)")
@@ -276,13 +284,20 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     ly.add_parser("list", help="list stored layers").set_defaults(handler=_cmd_layers_list)
 
     cv = sub.add_parser("coverage", help="per-commune infrastructure figures as CSV or GeoPackage")
-    cv.add_argument("measure", choices=["roads", "population"])
+    cv.add_argument("measure", choices=["roads", "population", "water", "facilities", "discrepancies"])
     cv.add_argument("--province", help="province name or code (default: the whole country)")
     cv.add_argument("--district", help="district name or code")
     cv.add_argument("--date", type=_date, help="boundaries and layers of this day (default: 31 December of --year)")
     cv.add_argument("--year", type=int, help="year (its framework's thresholds apply)")
     cv.add_argument("--vintage", help="boundary vintage (id, name or start date)")
-    cv.add_argument("--layer", help="layer to measure (default: the latest of its kind on the day)")
+    cv.add_argument("--layer", help="layer to measure: roads, population, water lines or facilities (default: the "
+                    "latest of its kind on the day, as for every layer below)")
+    cv.add_argument("--distance", type=float, help="water, facilities: the reach in metres")
+    cv.add_argument("--kind", help="facilities: the kind whose reach is measured (default: any kind)")
+    cv.add_argument("--points-layer", help="water: the supply points layer")
+    cv.add_argument("--households-layer", help="water: household points (only when named; 17.1 is then a share of "
+                    "households rather than of people)")
+    cv.add_argument("--population-layer", help="water, facilities: the population raster")
     cv.add_argument("-o", "--output", required=True, help="FILE.csv or FILE.gpkg")
     cv.set_defaults(handler=_cmd_coverage)
 

@@ -21,6 +21,8 @@ class Settings:
     tokens_file: Path | None = None  # lines "name role token" (see api/auth.py); no file: every write is refused
     read_token_required: bool = False  # reads need a valid token too
     max_upload_mb: float = 50  # largest request body (an upload) accepted, in MB
+    thresholds_file: Path | None = None  # a TOML file of thresholds over the shipped ones (infrastructure.thresholds)
+    db_pool_size: int = 10  # PostGIS: connections the service keeps and shares (0: a new connection per request)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -35,4 +37,6 @@ class Settings:
             tokens_file=Path(env["GEO_NTM_TOKENS"]) if env.get("GEO_NTM_TOKENS") else None,
             read_token_required=env.get("GEO_NTM_READ_TOKEN_REQUIRED", "0").lower() in ("1", "true", "yes"),
             max_upload_mb=float(env.get("GEO_NTM_MAX_UPLOAD_MB", "50")),
+            thresholds_file=Path(env["GEO_NTM_THRESHOLDS"]) if env.get("GEO_NTM_THRESHOLDS") else None,
+            db_pool_size=int(env.get("GEO_NTM_DB_POOL_SIZE", "10")),
         )

@@ -8,8 +8,8 @@ Rule (vectorised, spatial indexes on the cells and on the lines):
   (code order): the piece inside the first candidate cell is taken, the rest goes on to the
   next. A piece lying *on* a border shared by two cells is therefore taken once, by the cell
   first in code order;
-- each part left outside every cell goes to its nearest cell if all its vertices lie within
-  ``NEAREST_MAX_DEG`` (0.01°, about 1.1 km) of that cell: roads along a coast or a national
+- each part left outside every cell goes to its nearest cell (of cells equally near, the first
+  in code order) if all its vertices lie within ``NEAREST_MAX_DEG`` (0.01°, about 1.1 km) of it: roads along a coast or a national
   border drawn slightly outside the thinned polygons. Other parts (a road going on abroad or out
   to sea) are reported as outside (cell -1).
 Lengths are geodesic (``measure.geodesic_lengths``), so the pieces of a line add up to its
@@ -88,7 +88,7 @@ def clip_lines(lines, cells) -> Pieces:
         remaining[li] = shapely.difference(remaining[li], cells[ci])
 
     parts, owner = linear_parts(remaining[rest[~fits]])  # what no cell took (a line meeting none: whole)
-    target = _nearest_close_cell(parts, cells, tree)
+    target = nearest_close_cell(parts, cells, tree)
     piece_geoms.append(parts)
     piece_line.append(rest[~fits][owner])
     piece_cell.append(target)
@@ -121,12 +121,16 @@ def _pieces_fit(pieces: np.ndarray, owner: np.ndarray, lines: np.ndarray) -> np.
     return np.abs(total - length) <= FIT_TOLERANCE * length
 
 
-def _nearest_close_cell(parts: np.ndarray, cells: np.ndarray, tree: shapely.STRtree) -> np.ndarray:
-    """Per part, the nearest cell if every vertex of the part is within NEAREST_MAX_DEG of it, else -1."""
+def nearest_close_cell(parts: np.ndarray, cells: np.ndarray, tree: shapely.STRtree) -> np.ndarray:
+    """Per part, the nearest cell if every vertex of the part is within NEAREST_MAX_DEG of it, else -1.
+    Cells equally near (a piece touching two communes) go by code order: the first cell wins."""
     target = np.full(len(parts), -1)
     if not len(parts):
         return target
-    found, cell = tree.query_nearest(parts, max_distance=NEAREST_MAX_DEG, all_matches=False)
+    found, cell = tree.query_nearest(parts, max_distance=NEAREST_MAX_DEG, all_matches=True)
+    order = np.lexsort((cell, found))
+    first = np.unique(found[order], return_index=True)[1]
+    found, cell = found[order][first], cell[order][first]
     coords, idx = shapely.get_coordinates(parts[found], return_index=True)
     far = np.zeros(len(found))
     np.maximum.at(far, idx, shapely.distance(shapely.points(coords), cells[cell[idx]]))

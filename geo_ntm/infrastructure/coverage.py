@@ -49,6 +49,33 @@ def align_to_units(units: gpd.GeoDataFrame, cell_unit_ids, values: np.ndarray) -
     return aligned
 
 
+def unit_table(units: gpd.GeoDataFrame, columns: dict[str, np.ndarray], **constant) -> gpd.GeoDataFrame:
+    """A per-commune table: ``UNIT_FIELDS`` of ``units``, ``constant`` columns, then ``columns``
+    (arrays in the order of ``units``), with the communes' geometry."""
+    table = units[UNIT_FIELDS].reset_index(drop=True).assign(**constant)
+    return gpd.GeoDataFrame(pd.concat([table, pd.DataFrame(columns)], axis=1),
+                            geometry=units.geometry.reset_index(drop=True), crs=units.crs)
+
+
+def described(layers: dict) -> dict:
+    """Totals naming the layers of a computation: ``layer`` and ``layer_date`` of the first
+    (the layer measured, as for roads and population), and ``layers``, each role's name and date
+    (None for a role not filled)."""
+    main = next(x for x in layers.values() if x is not None)
+    return {"layer": main.name, "layer_date": main.valid_date.isoformat(),
+            "layers": {role: None if x is None else {"name": x.name, "date": x.valid_date.isoformat()}
+                       for role, x in layers.items()}}
+
+
+def share(part, whole):
+    """``part / whole`` per row (NaN where ``whole`` is 0), or for two numbers (None where
+    ``whole`` is 0, so totals stay valid JSON)."""
+    if np.ndim(whole) == 0:
+        return float(part) / float(whole) if whole else None
+    part, whole = np.asarray(part, dtype=float), np.asarray(whole, dtype=float)
+    return np.divide(part, whole, out=np.full(len(whole), np.nan), where=whole != 0)
+
+
 def framework_of_year(year: int) -> str | None:
     """The national commune framework in force in ``year`` (None outside the programme years)."""
     found = [f for f in all_frameworks().values()

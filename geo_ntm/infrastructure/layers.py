@@ -81,10 +81,11 @@ def import_layer(store: Store, path: str | Path, name: str, kind: LayerKind, val
         features = _read_vector(path, kind, source_layer, mapping, report)
         raster, crs = None, "EPSG:4326"
     record = ImportRecord("layer", report.source, report.rows_read, report.rows_stored, report.as_dict(), actor=actor)
+    summary = {"attributes": report.attributes, "dropped": report.dropped, "raster": report.raster}
+    if kind is LayerKind.FACILITIES:  # the kinds a coverage question may ask for
+        summary["kinds"] = {str(k): int(n) for k, n in features["kind"].fillna("unknown").value_counts().items()}
     if not dry_run:
-        report.layer = store.add_layer(name, kind, valid_date, report.source, crs, features, raster,
-                                       {"attributes": report.attributes, "dropped": report.dropped,
-                                        "raster": report.raster}, record)
+        report.layer = store.add_layer(name, kind, valid_date, report.source, crs, features, raster, summary, record)
     return report
 
 

@@ -12,10 +12,10 @@ import pandas as pd
 
 from geo_ntm.domain import Vintage
 from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, clip_lines
-from geo_ntm.infrastructure.coverage import UNIT_FIELDS, align_to_units
+from geo_ntm.infrastructure.coverage import align_to_units, unit_table
 from geo_ntm.infrastructure.model import HARDENED, ROAD_CLASSES, SURFACES, Layer
 from geo_ntm.infrastructure.partition import partition_cells
-from geo_ntm.infrastructure.thresholds import indicators, threshold, verdict
+from geo_ntm.infrastructure.thresholds import Thresholds, load_thresholds
 from geo_ntm.store import Store
 
 
@@ -35,9 +35,11 @@ def road_km(features: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> tuple[np.nda
     return km, float(pieces.metres[~inside].sum() / 1000)
 
 
-def road_table(units: gpd.GeoDataFrame, km: np.ndarray, framework_id: str | None) -> gpd.GeoDataFrame:
+def road_table(units: gpd.GeoDataFrame, km: np.ndarray, framework_id: str | None,
+               thresholds: Thresholds | None = None) -> gpd.GeoDataFrame:
     """Per commune: km in total, by class, by class and surface, the hardened share of each class,
-    and indicators 2.1-2.4 (value, threshold, verdict). ``km`` is aligned with ``units``."""
+    and indicators 2.1-2.4 (value, threshold, its source, verdict). ``km`` is aligned with ``units``."""
+    thresholds = thresholds or load_thresholds()
     cols: dict[str, np.ndarray] = {"km_total": km.sum(axis=(1, 2))}
     by_class = km.sum(axis=2)
     hard = np.isin(SURFACES, sorted(HARDENED))
@@ -50,24 +52,17 @@ def road_table(units: gpd.GeoDataFrame, km: np.ndarray, framework_id: str | None
         for i, cls in enumerate(ROAD_CLASSES):
             cols[f"hardened_share_{cls}"] = km[:, i, hard].sum(axis=1) / by_class[:, i]
         unknown = SURFACES.index("unknown")
-        for ind in indicators().values():
+        for ind in thresholds.of_measure("roads"):
             rows = [ROAD_CLASSES.index(c) for c in ind.classes]
             total = by_class[:, rows].sum(axis=1)
             share = km[:, rows][:, :, np.isin(SURFACES, sorted(ind.surfaces))].sum(axis=(1, 2)) / total
             unknown_share = km[:, rows, unknown].sum(axis=1) / total
-            limit = threshold(framework_id, ind.indicator_id).value
-            key = "ind_" + ind.indicator_id.replace(".", "_")
-            cols[f"{key}_value"] = share
-            cols[f"{key}_threshold"] = np.full(len(units), np.nan if limit is None else limit)
-            cols[f"{key}_verdict"] = np.array([verdict(v, u, limit) for v, u in zip(share, unknown_share)],
-                                              dtype=object)
-    table = units[UNIT_FIELDS].reset_index(drop=True).assign(framework=framework_id)
-    return gpd.GeoDataFrame(pd.concat([table, pd.DataFrame(cols)], axis=1),
-                            geometry=units.geometry.reset_index(drop=True), crs=units.crs)
+            cols |= thresholds.columns(ind, framework_id, units["province_code"], share, unknown_share)
+    return unit_table(units, cols, framework=framework_id)
 
 
 def road_coverage(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDataFrame,
-                  framework_id: str | None) -> tuple[gpd.GeoDataFrame, dict]:
+                  framework_id: str | None, thresholds: Thresholds | None = None) -> tuple[gpd.GeoDataFrame, dict]:
     """``road_table`` for ``units`` (communes of ``vintage``) from a stored road layer, and totals.
 
     Only the roads and partition cells around ``units`` are read; the result for a commune is the
@@ -80,7 +75,7 @@ def road_coverage(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDa
     cells = partition_cells(store, vintage, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad))
     km, _ = road_km(features, cells)
     aligned = align_to_units(units, cells["unit_id"], km)
-    table = road_table(units, aligned, framework_id)
+    table = road_table(units, aligned, framework_id, thresholds)
     totals = {"communes": len(units), "km_total": float(aligned.sum()),
               **{f"km_{c}": float(aligned[:, i].sum()) for i, c in enumerate(ROAD_CLASSES)},
               "layer": layer.name, "layer_date": layer.valid_date.isoformat(), "vintage": vintage.name}

@@ -1,5 +1,6 @@
-"""Fixtures of the infrastructure tests: the SYNTHETIC data generator of ``bench/``, and a small
-store holding the real 2009 boundaries of Bến Tre province with a synthetic road layer."""
+"""Fixtures of the infrastructure tests: the SYNTHETIC data generator of ``bench/``, a small
+store holding the real 2009 boundaries of Bến Tre province with a synthetic road layer, and the
+hand-made world of ``reach_world.py`` on each backend."""
 
 from __future__ import annotations
 
@@ -21,14 +22,30 @@ BEN_TRE = "811"
 ROAD_DATE = dt.date(2020, 6, 30)
 
 
-@pytest.fixture(scope="session")
-def synthetic():
-    """The module ``bench/make_synthetic.py``."""
-    path = Path(__file__).resolve().parents[3] / "bench" / "make_synthetic.py"
-    spec = importlib.util.spec_from_file_location("make_synthetic", path)
+def load_module(path: Path):
+    """The Python module of ``path`` (test helpers are not importable packages)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def synthetic():
+    """The module ``bench/make_synthetic.py``."""
+    return load_module(Path(__file__).resolve().parents[3] / "bench" / "make_synthetic.py")
+
+
+@pytest.fixture(scope="session")
+def world():
+    """The module ``reach_world.py``: a hand-made world for water and facility coverage."""
+    return load_module(Path(__file__).with_name("reach_world.py"))
+
+
+@pytest.fixture(scope="module")
+def world_db(backend, new_location, tmp_path_factory, world) -> str:
+    """A store holding the hand-made world (boundaries and every layer), on each backend."""
+    return world.stored(new_location(backend, with_2009=False), tmp_path_factory.mktemp("world"))
 
 
 @pytest.fixture(scope="session")

@@ -106,6 +106,19 @@ def test_pieces_outside_every_commune():
     assert km.sum() + outside == pytest.approx(GEOD.geometry_length(near) + GEOD.geometry_length(abroad), rel=1e-8)
 
 
+def test_a_piece_outside_touching_two_communes_goes_to_the_first_in_code_order():
+    """A road leaves WEST across the coast (y = 10.02), runs 500 m offshore and comes back into
+    EAST: the offshore piece touches both, and goes to the first cell whatever the index does."""
+    road = shapely.LineString([(106.015, 10.01), (106.015, 10.025), (106.025, 10.025), (106.025, 10.01)])
+    offshore = GEOD.geometry_length(shapely.LineString([(106.015, 10.02), (106.015, 10.025), (106.025, 10.025),
+                                                        (106.025, 10.02)]))
+    west_part = GEOD.geometry_length(shapely.LineString([(106.015, 10.01), (106.015, 10.02)]))
+    for cells in ([WEST, EAST], [EAST, WEST]):
+        km = per_cell(clip_lines([road], cells), 2)
+        assert km[0] == pytest.approx(offshore + west_part, rel=1e-8)  # the first cell takes the offshore piece
+        assert km[1] == pytest.approx(west_part, rel=1e-8)  # (both inland legs are the same length)
+
+
 @pytest.fixture(scope="module")
 def ben_tre_tra_vinh(synthetic, data_dir):
     """The partition of Bến Tre and Trà Vinh's 269 real 2009 communes and a SYNTHETIC network."""

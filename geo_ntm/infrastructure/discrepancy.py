@@ -1,0 +1,136 @@
+"""Where the reported status of a criterion disagrees with what the layers measure.
+
+Criterion 2 (transport) is measured by indicators 2.1-2.4 (road layers), criterion 17.1 (clean
+water) by the water coverage. A criterion is *computed not met* when any of its measured
+indicators is ``not_met``; it is *computed met* only when the indicators measure the whole
+criterion (2: yes; 17: no, waste and cemeteries are not in a layer) and every one with roads or
+people to judge is ``met``. Anything else (no threshold, unknown surfaces, no data) is
+``unknown`` and never a discrepancy.
+
+The reported side is the commune's status of that criterion in the year (met, not met or
+conflicting, with the sources), or "met" when the commune reached the NTM level of the year
+(every criterion met, or recognised) without per-criterion rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geo_ntm.domain import CriterionStatus, Vintage
+from geo_ntm.infrastructure.coverage import UNIT_FIELDS
+from geo_ntm.store import Store
+from geo_ntm.views import commune_view
+
+MET, NOT_MET, UNKNOWN, NO_DATA, CONFLICTING = "met", "not_met", "unknown", "no_data", "conflicting"
+#: The two kinds of disagreement.
+REPORTED_MET_COMPUTED_NOT = "reported_met_computed_not_met"
+REPORTED_NOT_COMPUTED_MET = "reported_not_met_computed_met"
+
+
+@dataclass(frozen=True)
+class CriterionCheck:
+    """A criterion and the computed indicators (``ind_<id>_verdict`` columns) that measure it."""
+
+    criterion: int
+    measure: str  # the coverage measure whose table holds the indicators
+    indicators: tuple[str, ...]
+    complete: bool  # the indicators measure the whole criterion
+
+    def column(self, indicator: str) -> str:
+        return "ind_" + indicator.replace(".", "_") + "_verdict"
+
+
+CHECKS = (CriterionCheck(2, "roads", ("2.1", "2.2", "2.3", "2.4"), complete=True),
+          CriterionCheck(17, "water", ("17.1",), complete=False))
+
+
+def computed_verdict(verdicts: list[str], complete: bool) -> str:
+    """One criterion's computed verdict from its indicators' verdicts (see the module rule)."""
+    judged = [v for v in verdicts if v != NO_DATA]
+    if NOT_MET in judged:
+        return NOT_MET
+    if complete and judged and all(v == MET for v in judged):
+        return MET
+    return UNKNOWN if judged else NO_DATA
+
+
+def reported_status(criterion: int, met: list, unmet: list, conflicting: list, level) -> str:
+    """A commune's reported status of ``criterion`` from its assessment columns."""
+    if criterion in conflicting:
+        return CONFLICTING
+    if criterion in met:
+        return MET
+    if criterion in unmet:
+        return NOT_MET
+    return MET if isinstance(level, str) else NO_DATA
+
+
+def agreement(reported: str, computed: str) -> str | None:
+    """The kind of disagreement, or None when the two agree or cannot be compared."""
+    if reported == MET and computed == NOT_MET:
+        return REPORTED_MET_COMPUTED_NOT
+    if reported == NOT_MET and computed == MET:
+        return REPORTED_NOT_COMPUTED_MET
+    return None
+
+
+def discrepancy_table(communes: pd.DataFrame, statuses: list[CriterionStatus],
+                      tables: dict[str, pd.DataFrame]) -> gpd.GeoDataFrame:
+    """Per commune of ``communes`` (a ``commune_view`` of the year, with geometry), for each check
+    whose measure is in ``tables`` (coverage tables keyed by measure, rows by ``unit_id``): the
+    reported status and its sources, the computed verdict and its indicators, the disagreement."""
+    sources: dict[tuple[int, int], set[str]] = {}
+    for s in statuses:
+        sources.setdefault((s.unit_id, s.criterion), set()).add(s.source or "")
+    out = communes[UNIT_FIELDS].reset_index(drop=True).assign(year=communes["year"].to_numpy(),
+                                                              level=communes["level"].to_numpy())
+    any_disagreement = pd.Series(False, index=out.index)
+    for check in CHECKS:
+        if check.measure not in tables:
+            continue
+        indicators = tables[check.measure].set_index("unit_id").reindex(out["unit_id"])
+        prefix = f"tc{check.criterion}"
+        reported = [reported_status(check.criterion, m, u, c, lv) if a else NO_DATA
+                    for m, u, c, lv, a in zip(communes["met_criteria"], communes["criteria_unmet"],
+                                              communes["criteria_conflicting"], communes["level"],
+                                              communes["assessed"])]
+        verdicts = indicators[[check.column(i) for i in check.indicators]].fillna(NO_DATA)
+        computed = [computed_verdict(list(row), check.complete) for row in verdicts.itertuples(index=False)]
+        out[f"{prefix}_reported"] = reported
+        out[f"{prefix}_source"] = ["; ".join(sorted(sources.get((uid, check.criterion), ()))) or None
+                                   for uid in out["unit_id"]]
+        out[f"{prefix}_computed"] = computed
+        for indicator, column in zip(check.indicators, verdicts.columns):
+            key = "ind_" + indicator.replace(".", "_")
+            out[f"{key}_value"] = indicators[f"{key}_value"].to_numpy()
+            out[column] = verdicts[column].to_numpy()
+        out[f"{prefix}_discrepancy"] = [agreement(r, c) for r, c in zip(reported, computed)]
+        any_disagreement |= out[f"{prefix}_discrepancy"].notna()
+    out["discrepancy"] = any_disagreement
+    return gpd.GeoDataFrame(out, geometry=communes.geometry.reset_index(drop=True), crs=communes.crs)
+
+
+def discrepancy_coverage(store: Store, vintage: Vintage, units: gpd.GeoDataFrame, year: int,
+                         tables: dict[str, pd.DataFrame], national: bool,
+                         skipped: dict[str, str]) -> tuple[gpd.GeoDataFrame, dict]:
+    """``discrepancy_table`` for the communes ``units`` in ``year`` (the whole country when
+    ``national``), and totals: per criterion checked, communes compared and disagreeing."""
+    communes = commune_view(store, vintage, year, codes=None if national else units["code"].tolist())
+    communes = communes.set_index("unit_id", drop=False).loc[units["unit_id"]].reset_index(drop=True)
+    communes = communes.assign(assessed=units["assessed"].to_numpy())
+    statuses = [s for s in store.statuses(communes["unit_id"].tolist(), year)
+                if s.criterion in {c.criterion for c in CHECKS}]
+    table = discrepancy_table(communes, statuses, tables)
+    totals: dict = {"communes": len(table), "year": year, "vintage": vintage.name,
+                    "discrepancies": int(table["discrepancy"].sum()), "not_checked": skipped}
+    for check in CHECKS:
+        if check.measure in tables:
+            prefix = f"tc{check.criterion}"
+            kinds = table[f"{prefix}_discrepancy"].value_counts()
+            totals[prefix] = {"reported": int((table[f"{prefix}_reported"] != NO_DATA).sum()),
+                              "compared": int(((table[f"{prefix}_reported"].isin([MET, NOT_MET]))
+                                               & table[f"{prefix}_computed"].isin([MET, NOT_MET])).sum()),
+                              **{kind: int(n) for kind, n in kinds.items()}}
+    return table, totals
