@@ -4,24 +4,55 @@ parameters (bbox, date, the boundary vintage a query asks for)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 
 from geo_ntm.carry import CarryRule, parse_rule
 from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError
-from geo_ntm.store import BBox, Store, open_store
+from geo_ntm.store import BBox, Store, StoreFactory
 
 YearParam = Annotated[int | None, Query(ge=1990, le=2100, description="status year; boundaries of 31 December")]
 DateParam = Annotated[str | None, Query(description="boundaries in force on this day, YYYY-MM-DD")]
 VintageParam = Annotated[str | None, Query(description="boundary vintage by id, name or start date")]
 
 
+_FACTORY_LOCK = threading.Lock()
+
+
+def store_factory(app: FastAPI) -> StoreFactory:
+    """The application's one ``StoreFactory`` (made on first use): on PostGIS it holds the
+    process's connection pool (``GEO_NTM_DB_POOL_SIZE``), on GeoPackage it opens a file connection
+    per request."""
+    factory = getattr(app.state, "stores", None)
+    if factory is None:
+        with _FACTORY_LOCK:
+            factory = getattr(app.state, "stores", None)
+            if factory is None:
+                settings = app.state.settings
+                factory = app.state.stores = StoreFactory(settings.db, settings.db_pool_size)
+    return factory
+
+
+@asynccontextmanager
+async def store_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The application's lifespan: its connection pool, if it made one, is closed at shutdown."""
+    try:
+        yield
+    finally:
+        factory = getattr(app.state, "stores", None)
+        if factory is not None:
+            factory.close()
+
+
 def get_store(request: Request) -> Iterator[Store]:
-    """One store connection per request, on the store the application was created for."""
-    store = open_store(request.app.state.settings.db)
+    """One store per request, on the store the application was created for: its own GeoPackage
+    connection, or a PostGIS connection borrowed from the pool and given back after the response."""
+    store = store_factory(request.app).open()
     try:
         yield store
     finally:

@@ -8,26 +8,18 @@ Tests that take ``backend`` (directly or through ``db_location``, ``store_2009``
 from __future__ import annotations
 
 import datetime as dt
-import glob
-import itertools
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from boundaries.importer import import_boundaries
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
+from geo_ntm.store.pg_cluster import INSTALL_HINT, PostgisCluster, server_bindir
 
 VINTAGE_2009 = dt.date(2009, 4, 1)
-INSTALL_HINT = ("`make test` installs PostgreSQL and PostGIS (Debian packages postgresql and postgresql-15-postgis-3, "
-                "when run as root)")
 
 
 @pytest.fixture(scope="session")
@@ -49,88 +41,19 @@ def boundaries_2009_template(tmp_path_factory, data_dir) -> Path:
 
 
 # -- PostgreSQL with PostGIS -----------------------------------------------------------------
-class PostgisCluster:
-    """A throwaway PostgreSQL cluster on 127.0.0.1 in a temporary directory, PostGIS in every new
-    database. The server runs as the ``postgres`` system user when the tests run as root."""
-
-    def __init__(self, bindir: Path):
-        self.bindir = bindir
-        self.dir = Path(tempfile.mkdtemp(prefix="geo_ntm_pg_"))
-        self.port = _free_port()
-        self._as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self._as_owner:
-            shutil.chown(self.dir, "postgres", "postgres")
-        self._names = (f"test_{i}" for i in itertools.count(1))
-
-    def start(self) -> None:
-        data = self.dir / "data"
-        self._run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
-        log = self.dir / "server.log"
-        try:
-            self._run("pg_ctl", "start", "-w", "-D", data, "-l", log, "-o", options)
-        except RuntimeError as exc:
-            raise RuntimeError(f"{exc}\n{log.read_text() if log.exists() else ''}") from None
-
-    def stop(self) -> None:
-        if (self.dir / "data" / "postmaster.pid").exists():
-            self._run("pg_ctl", "stop", "-D", self.dir / "data", "-m", "immediate")
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def _run(self, program: str, *args) -> None:
-        done = subprocess.run([*self._as_owner, str(self.bindir / program), *map(str, args)], cwd=self.dir,
-                              capture_output=True, text=True)
-        if done.returncode:
-            raise RuntimeError(f"{program} failed: {done.stderr or done.stdout}")
-
-    def url(self, dbname: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
-
-    def execute(self, sql: str, dbname: str = "postgres") -> None:
-        with psycopg.connect(self.url(dbname), autocommit=True) as conn:
-            conn.execute(sql)
-
-    def create_database(self, template: str = "template1") -> str:
-        """A new database copied from ``template``; returns its URL."""
-        name = next(self._names)
-        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY file_copy')
-        return self.url(name)
-
-    def drop_database(self, url: str) -> None:
-        self.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _server_bindir() -> Path | None:
-    """The newest installed PostgreSQL server's bin folder (Debian's layout), if any."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
 @pytest.fixture(scope="session")
 def postgis_cluster():
-    """The throwaway cluster, started once per session (only when a test needs it) and stopped at
-    the end; ``template1`` has PostGIS, so every database made from it has it too."""
-    bindir = _server_bindir()
+    """The throwaway cluster (``geo_ntm.store.pg_cluster``), started once per session (only when a
+    test needs it) and stopped at the end; ``template1`` has PostGIS, so every database made from it
+    has it too."""
+    bindir = server_bindir()
     if bindir is None:
         pytest.fail(f"the PostgreSQL server (initdb, pg_ctl) is not installed; {INSTALL_HINT}")
     cluster = PostgisCluster(bindir)
     try:
-        cluster.start()
-        cluster.execute("CREATE EXTENSION postgis", dbname="template1")
-    except (RuntimeError, psycopg.Error) as exc:
-        cluster.stop()
-        hint = f"\n{INSTALL_HINT}" if "postgis" in str(exc).lower() else ""
-        pytest.fail(f"cannot start a PostgreSQL cluster with PostGIS: {exc}{hint}")
+        cluster.start_with_postgis()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield cluster
     cluster.stop()
 

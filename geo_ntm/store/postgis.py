@@ -6,6 +6,10 @@ migrated by ``postgis_migrations`` when the store opens. Every import is one tra
 take an advisory lock, one at a time, as SQLite does), bulk rows go in with COPY, and every read
 is one statement, so a reader sees the data before or after an import, never a mix; a failed
 import leaves nothing behind.
+
+A long-running process (the API) opens its stores from a ``PostgisPool``: one
+``psycopg_pool.ConnectionPool`` per process, each store borrowing a connection and giving it back
+on ``close``, so requests do not connect (and check the schema) each time.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
+import psycopg_pool
 import shapely
 from psycopg.conninfo import conninfo_to_dict
 
@@ -33,6 +38,7 @@ _ENVELOPE = f"ST_MakeEnvelope(%s, %s, %s, %s, {SRID})"
 # The exact test uses the box as a geometry of its own dimension: a degenerate box (a point asked
 # for by a lookup) stays a valid point, where ST_MakeEnvelope would give an invalid polygon.
 _BOX = f"ST_Envelope(ST_MakeLine(ST_Point(%s, %s, {SRID}), ST_Point(%s, %s, {SRID})))"
+_CONNECT = {"autocommit": True, "connect_timeout": 10, "application_name": "geo_ntm"}
 
 
 def _ewkb(geoms) -> list[str | None]:
@@ -63,9 +69,16 @@ def _describe(url: str) -> str:
 class PostgisStore(Store):
     """Store backend on a PostgreSQL database with the PostGIS extension."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool: "PostgisPool | None" = None):
+        """A store on its own connection to ``url``, or (``pool``) on a connection borrowed from
+        the pool until ``close``."""
+        self._pool = pool
+        if pool is not None:
+            self._conn = pool.borrow()
+            self._version = pool.schema_version
+            return
         try:
-            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="geo_ntm")
+            self._conn = psycopg.connect(url, **_CONNECT)
         except psycopg.Error as exc:
             raise GeoNtmError(f"cannot open the store {_describe(url)}: {exc}".strip()) from exc
         try:
@@ -286,4 +299,50 @@ class PostgisStore(Store):
                        ((geom, int(u), vintage_id) for geom, u in zip(_ewkb(cells.geometry.array), cells["unit_id"])))
 
     def close(self) -> None:
-        self._conn.close()
+        if self._pool is None:
+            self._conn.close()
+        elif self._conn is not None:
+            conn, self._conn = self._conn, None
+            self._pool.give_back(conn)
+
+
+class PostgisPool:
+    """One pool of at most ``size`` connections to ``url``, shared by the stores a process opens
+    with ``store()`` (each API request borrows one connection and gives it back when done).
+
+    The schema is created or migrated once, when the pool is made; connections are opened on
+    demand (one at first), checked when borrowed (a connection the server dropped is replaced) and
+    rolled back if returned inside a transaction. A borrower waits up to ``timeout`` seconds for a
+    free connection."""
+
+    def __init__(self, url: str, size: int, timeout: float = 30.0):
+        if size < 1:
+            raise GeoNtmError(f"a connection pool needs at least one connection, not {size}")
+        with PostgisStore(url) as first:  # creates or migrates the schema; a clear error if unreachable
+            self.schema_version = first.schema_version
+        self.url = url
+        self.size = size
+        self._pool = psycopg_pool.ConnectionPool(
+            url, kwargs=_CONNECT, min_size=1, max_size=size, timeout=timeout, name="geo_ntm",
+            check=psycopg_pool.ConnectionPool.check_connection, open=True)
+
+    def store(self) -> PostgisStore:
+        """A store on a borrowed connection; ``close()`` gives it back."""
+        return PostgisStore(self.url, pool=self)
+
+    def borrow(self) -> psycopg.Connection:
+        try:
+            return self._pool.getconn()
+        except psycopg_pool.PoolTimeout as exc:
+            raise GeoNtmError(f"no connection to the store {_describe(self.url)} became free or could be opened "
+                              f"within {self._pool.timeout:g} s (pool of {self.size}): {exc}") from exc
+
+    def give_back(self, conn: psycopg.Connection) -> None:
+        self._pool.putconn(conn)
+
+    def stats(self) -> dict[str, int]:
+        """The pool's counters (``pool_size``, ``pool_available``, ``requests_waiting`` …)."""
+        return self._pool.get_stats()
+
+    def close(self) -> None:
+        self._pool.close()

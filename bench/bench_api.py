@@ -1,0 +1,287 @@
+"""Load test of the HTTP service on both stores: requests per second and p50/p99 latency under
+32 concurrent clients on 127.0.0.1.
+
+    python bench/bench_api.py                      # writes bench/results/api.json
+    python bench/bench_api.py --duration 5 --targets items --stores gpkg
+
+Each store is loaded with the demo (``geo-ntm demo``: the real 2009 boundaries and the status
+samples) and served by a real ``geo-ntm serve`` (uvicorn, one process) in a subprocess; the
+PostGIS store lives in a throwaway cluster (``geo_ntm.store.pg_cluster``) unless
+``--pg-admin-url`` names a server. Stores: ``gpkg``; ``postgis`` (the connection pool,
+``GEO_NTM_DB_POOL_SIZE`` default 10); ``postgis_no_pool`` (``GEO_NTM_DB_POOL_SIZE=0``: a new
+connection per request, the behaviour before the pool, for comparison).
+
+Targets, both for Bến Tre (a province with statuses) in 2020:
+``items``: ``GET /collections/communes/items?province=Bến Tre&year=2020&limit=200`` (all 164
+communes in one page, GeoJSON with their NTM assessment); ``map``: ``GET /map.html?province=Bến
+Tre&year=2020``, the map page the planner's page frames (folium HTML with the data inline).
+
+The load generator is a Python asyncio + httpx client (``--clients`` tasks, each sending its next
+request when the last one is answered, keep-alive connections) running on the same machine as
+the server: what it spends is CPU the server did not get, so it is reported (``client_cpu_seconds``
+beside ``server_cpu_seconds``). After a short warm-up, every answer received within
+``--duration`` seconds counts; latency is from sending the request to reading the whole body.
+Requests answered after the window (the clients stop sending at its end) do not count.
+The server logs at WARNING (no access log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent
+TARGETS = {
+    "items": "/collections/communes/items?province=Bến Tre&year=2020&limit=200",
+    "map": "/map.html?province=Bến Tre&year=2020",
+}
+STORES = ("gpkg", "postgis", "postgis_no_pool")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation between closest ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+async def _load(base: str, path: str, clients: int, duration: float, warmup: float) -> dict:
+    """``clients`` concurrent loops of GET ``path``: ``warmup`` seconds, then ``duration`` seconds
+    in which every answer received counts (as wrk counts), with its latency."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    latencies, statuses, sizes = [], {}, []
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+        start = time.perf_counter()
+        measure_from, stop_at = start + warmup, start + warmup + duration
+
+        async def worker():
+            while time.perf_counter() < stop_at:
+                sent = time.perf_counter()
+                try:
+                    response = await client.get(path)
+                    status, size = response.status_code, len(response.content)
+                except httpx.HTTPError as exc:
+                    status, size = type(exc).__name__, 0
+                done = time.perf_counter()
+                if measure_from <= done <= stop_at:
+                    latencies.append(done - sent)
+                    statuses[str(status)] = statuses.get(str(status), 0) + 1
+                    sizes.append(size)
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    ok = statuses.get("200", 0)
+    return {"requests": len(latencies), "ok": ok, "statuses": statuses, "rps": round(ok / duration, 2),
+            "p50_ms": round(_percentile(latencies, 50) * 1000, 1), "p99_ms": round(_percentile(latencies, 99) * 1000, 1),
+            "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+            "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
+            "response_bytes": int(statistics.median(sizes)) if sizes else 0}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _Watch:
+    """Samples the service's connections to a PostGIS database (``pg_stat_activity``)."""
+
+    def __init__(self, url: str | None):
+        self.url, self.max, self.distinct = url, 0, set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True) if url else None
+
+    def _run(self):
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True, application_name="bench_watch") as conn:
+            while not self._stop.wait(0.05):
+                pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname ="
+                                                   " current_database() AND application_name = 'geo_ntm'")]
+                self.max = max(self.max, len(pids))
+                self.distinct.update(pids)
+
+    def __enter__(self):
+        if self._thread:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+
+    def result(self) -> dict:
+        return {"server_connections_max": self.max, "server_connections_distinct": len(self.distinct)} if self.url else {}
+
+
+def _geo_ntm(db: str, *args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "geo-ntm"), "--db", db, *args], env=env or os.environ.copy(), check=True,
+                          capture_output=True, text=True, **kwargs)
+
+
+class Service:
+    """``geo-ntm serve`` on a free port of 127.0.0.1, in a subprocess."""
+
+    def __init__(self, db: str, pool_size: int, log: Path):
+        from geo_ntm.store.pg_cluster import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "GEO_NTM_LOG_LEVEL": "WARNING", "GEO_NTM_DB_POOL_SIZE": str(pool_size)}
+        self.log = open(log, "w")
+        self.process = subprocess.Popen([str(BIN / "geo-ntm"), "--db", db, "serve", "--host", "127.0.0.1",
+                                         "--port", str(self.port)], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"geo-ntm serve did not start: {Path(log).read_text()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def _git() -> dict:
+    def run(*args):
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    status = run("status", "--short")
+    return {"commit": run("rev-parse", "HEAD"), "status_short": status.splitlines() if status else []}
+
+
+def run(stores=STORES, targets=tuple(TARGETS), clients: int = 32, duration: float = 20.0, warmup: float = 3.0,
+        workdir: Path | None = None, out: Path | None = None, pg_admin_url: str | None = None,
+        pool_size: int = 10, log=print) -> dict:
+    from geo_ntm.store.pg_cluster import PostgisCluster, server_bindir
+
+    work = Path(workdir or tempfile.mkdtemp(prefix="geo_ntm_bench_api_"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = {"what": "GET requests/s and latency of the geo_ntm service under concurrent clients on 127.0.0.1",
+               "clients": clients, "duration_seconds": duration, "warmup_seconds": warmup, "targets": dict(TARGETS),
+               "load_tool": f"Python asyncio + httpx {httpx.__version__}, one process on the same machine",
+               "server": "geo-ntm serve (uvicorn, one process), GEO_NTM_LOG_LEVEL=WARNING",
+               "git": _git(), "started": dt.datetime.now().isoformat(timespec="seconds"),
+               "machine": {"cpus": multiprocessing.cpu_count(), "python": platform.python_version(),
+                           "platform": platform.platform()},
+               "note": "2 cores shared by the server, the load generator, PostgreSQL and other workers running at "
+                       "the same time: figures are lower bounds of what the service does on a quiet machine",
+               "runs": {}}
+    cluster = None
+    pg_url = None
+    try:
+        locations = {}
+        if "gpkg" in stores:
+            locations["gpkg"] = str(work / "demo.gpkg")
+        if {"postgis", "postgis_no_pool"} & set(stores):
+            if pg_admin_url is None:
+                cluster = PostgisCluster(server_bindir())
+                cluster.start_with_postgis()
+                pg_url = cluster.create_database()
+            else:
+                import psycopg
+
+                with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "bench_api_{os.getpid()}" WITH (FORCE)')
+                    conn.execute(f'CREATE DATABASE "bench_api_{os.getpid()}"')
+                pg_url = pg_admin_url.rsplit("/", 1)[0] + f"/bench_api_{os.getpid()}"
+                with psycopg.connect(pg_url, autocommit=True) as conn:
+                    conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            locations["postgis"] = locations["postgis_no_pool"] = pg_url
+        loaded = set()
+        for store in stores:
+            db = locations[store]
+            if db not in loaded:
+                started = time.perf_counter()
+                _geo_ntm(db, "demo")
+                loaded.add(db)
+                log(f"{store}: demo loaded in {time.perf_counter() - started:.1f} s")
+            size = 0 if store == "postgis_no_pool" else pool_size
+            service = Service(db, size, work / f"serve_{store}.log")
+            try:
+                for target in targets:
+                    for _ in range(3):  # first requests fill caches (fonts, frameworks, the extent)
+                        assert httpx.get(service.url + TARGETS[target], timeout=120).status_code == 200
+                    server_cpu, client_cpu = _cpu_seconds(service.process.pid), _client_cpu()
+                    with _Watch(db if store != "gpkg" else None) as watch:
+                        measured = asyncio.run(_load(service.url, TARGETS[target], clients, duration, warmup))
+                    measured["server_cpu_seconds"] = round(_cpu_seconds(service.process.pid) - server_cpu, 1)
+                    measured["client_cpu_seconds"] = round(_client_cpu() - client_cpu, 1)
+                    measured.update(watch.result())
+                    if store != "gpkg":
+                        measured["pool_size"] = size
+                    results["runs"].setdefault(store, {})[target] = measured
+                    log(f"{store} {target}: {json.dumps(measured)}")
+            finally:
+                service.stop()
+    finally:
+        if cluster is not None:
+            cluster.stop()
+        elif pg_url is not None:
+            import psycopg
+
+            with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "bench_api_{os.getpid()}" WITH (FORCE)')
+    results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        log(f"wrote {out}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="load test of the geo_ntm service on both stores")
+    p.add_argument("--stores", nargs="+", default=list(STORES), choices=STORES)
+    p.add_argument("--targets", nargs="+", default=list(TARGETS), choices=list(TARGETS))
+    p.add_argument("--clients", type=int, default=32)
+    p.add_argument("--duration", type=float, default=20.0, help="measured seconds per store and target")
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring")
+    p.add_argument("--pool-size", type=int, default=10, help="GEO_NTM_DB_POOL_SIZE of the postgis run")
+    p.add_argument("--workdir", type=Path)
+    p.add_argument("--out", type=Path, default=HERE / "results" / "api.json")
+    p.add_argument("--pg-admin-url", help="a PostgreSQL server with PostGIS (default: a throwaway cluster)")
+    args = p.parse_args(argv)
+    run(tuple(args.stores), tuple(args.targets), args.clients, args.duration, args.warmup, args.workdir, args.out,
+        args.pg_admin_url, args.pool_size)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
