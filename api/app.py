@@ -9,12 +9,12 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import infrastructure, ogc, pages, vintages, writes
+from api import infrastructure, ogc, pages, planner, vintages, writes
 from api.auth import BodyLimit, load_tokens, read_access
-from api.deps import StoreDep
+from api.deps import StoreDep, store_lifespan
 from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.settings import Settings
-from maps.assets import leaflet_dist
+from maps.assets import PLANNER_STATIC, leaflet_dist
 
 
 def _error(status: int, code: str, description: str, headers: dict | None = None) -> JSONResponse:
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The FastAPI application on the store named by ``settings.db``."""
     settings = settings or Settings.from_env()
     app = FastAPI(title="geo_ntm", description="Bản đồ nông thôn mới / New Rural Development maps and API",
-                  version="0.1.0", dependencies=[Depends(read_access)])
+                  version="0.1.0", dependencies=[Depends(read_access)], lifespan=store_lifespan)
     app.state.settings = settings
     app.state.tokens = load_tokens(settings.tokens_file)
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_upload_mb * 1_000_000))
@@ -56,7 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "vintages": [v.name for v in store.vintages()]}
 
     ogc.install(app)  # OGC API - Features (/conformance, /api, /collections/...) and downloads
-    for router in (vintages.router, infrastructure.router, pages.router, writes.router):
+    for router in (vintages.router, infrastructure.router, pages.router, planner.router, writes.router):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")
+    app.mount("/static/planner", StaticFiles(directory=PLANNER_STATIC), name="planner")
     return app

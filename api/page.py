@@ -1,62 +1,43 @@
-"""The planner's page: a form (province, district, year, measure, language) above the map, which is
-served by ``/map.html`` in a frame. Vietnamese first, English available."""
+"""The planner's page (``GET /``): one HTML page whose own script (``maps/static/planner.js``)
+draws the map with Leaflet and asks the service's JSON endpoints for the data; and the choices it
+offers (provinces, districts, years, boundaries, measures, classifications), sent with the page
+and by ``GET /map/options``. Vietnamese first, English available."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from html import escape
 from urllib.parse import urlencode
 
-from geo_ntm.domain import AdminLevel
 from geo_ntm.carry import RULES
+from geo_ntm.domain import LEVELS, AdminLevel
 from geo_ntm.errors import NotFoundError
 from geo_ntm.frameworks import all_frameworks
+from geo_ntm.infrastructure.coverage import framework_of_year
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
-from maps.province_map import measure_title
+from maps.choropleth import HATCH_SVG
+from maps.classify import CLASS_COUNTS, SCHEMES, Measure, parse_measure
+from maps.i18n import LANGS, level_label, texts, ui_texts
+from maps.indicators import offered
 
-TEXT = {
-    "vi": {"title": "Bản đồ nông thôn mới", "province": "Tỉnh/thành phố", "district": "Huyện/quận",
-           "whole": "Toàn tỉnh", "year": "Năm", "measure": "Chỉ tiêu hiển thị", "show": "Xem bản đồ",
-           "empty": "Chưa có ranh giới hành chính trong kho dữ liệu. Chạy: geo-ntm demo",
-           "has_data": "có số liệu", "other": "English", "boundaries": "Ranh giới",
-           "of_year": "theo năm số liệu", "rule": "Quy tắc chuyển đổi"},
-    "en": {"title": "New Rural Development map", "province": "Province", "district": "District",
-           "whole": "Whole province", "year": "Year", "measure": "Measure", "show": "Show map",
-           "empty": "No boundaries in the store yet. Run: geo-ntm demo", "has_data": "with data",
-           "other": "Tiếng Việt", "boundaries": "Boundaries", "of_year": "of the status year",
-           "rule": "Carry rule"},
-}
-_STYLE = """
-body{margin:0;font-family:system-ui,'Segoe UI',Roboto,Arial,sans-serif;display:flex;flex-direction:column;height:100vh}
-header{padding:8px 14px;background:#1b5e20;color:#fff;display:flex;flex-wrap:wrap;gap:12px;align-items:center}
-header h1{font-size:18px;margin:0 12px 0 0}
-form{display:flex;flex-wrap:wrap;gap:10px;align-items:center}
-label{font-size:13px}select,input,button{font-size:14px;padding:3px 6px}
-header a{color:#c8e6c9;margin-left:auto}
-iframe{flex:1;border:0;width:100%}
-.empty{padding:40px;font-size:18px}
-"""
+FIRST_YEAR = 2009  # the year before the programme's start, when QĐ 491/QĐ-TTg set the first criteria
 
 
-def _options(pairs, selected) -> str:
-    return "".join(f'<option value="{escape(str(v))}"{" selected" if str(v) == str(selected) else ""}>'
-                   f"{escape(label)}</option>" for v, label in pairs)
-
-
-def control_page(store: Store, *, province: str | None, district: str | None, year: int | None,
-                 measure: str, lang: str, vintage: str | None = None, rule: str | None = None) -> str:
-    """The HTML of ``GET /``; defaults to the first province that received data, at its latest year."""
-    lang = lang if lang in TEXT else "vi"
-    t = TEXT[lang]
-    extents = store.data_extent()
+def page_options(store: Store, *, province: str | None = None, year: int | None = None, vintage: str | None = None,
+                 lang: str = "vi") -> dict:
+    """What the page lets the user choose, and the choice to start from: by default the first
+    province that received data, at its latest year, on the boundaries of that year."""
+    t = ui_texts(lang)
+    base = {"lang": lang, "texts": t, "levels": {lv: level_label(lv, lang) for lv in LEVELS}}
     if not store.vintages():
-        return f"<!doctype html><html lang='{lang}'><meta charset='utf-8'><title>{t['title']}</title>" \
-               f"<style>{_STYLE}</style><div class='empty'>{escape(t['empty'])}</div></html>"
+        return {**base, "empty": True, "provinces": []}
+    extents = store.data_extent()
     if province is None and extents:
         province = min(extents, key=lambda e: e.first_import_id).province_code
     if year is None:
-        years = [e.year for e in extents if province is None or e.province_code == province] or [e.year for e in extents]
+        years = [e.year for e in extents if e.province_code == province] or [e.year for e in extents]
         year = max(years) if years else dt.date.today().year
     drawn = store.vintage_named(vintage) if vintage else store.vintage_for_year(year)
     provinces = store.unit_records(drawn.vintage_id, AdminLevel.PROVINCE)
@@ -66,35 +47,70 @@ def control_page(store: Store, *, province: str | None, district: str | None, ye
         chosen = None
     chosen = chosen or sorted(provinces, key=lambda u: u.code)[0]
     with_data = {e.province_code for e in extents if e.vintage_id == drawn.vintage_id}
-    ordered = sorted(provinces, key=lambda u: (u.province_code not in with_data, u.name or ""))
-    province_pairs = [(u.code, (u.name or u.code) + (f" ({t['has_data']})" if u.province_code in with_data else ""))
-                      for u in ordered]
+    data_years = sorted({e.year for e in extents if e.province_code == chosen.province_code})
     districts = sorted((u for u in store.unit_records(drawn.vintage_id, AdminLevel.DISTRICT)
                         if u.province_code == chosen.province_code), key=lambda u: u.name or "")
-    district_code = find_unit(districts, district, "district").code if district and districts else ""
-    criteria = max(fw.criteria_total for fw in all_frameworks().values())
-    measures = [(m, measure_title(m, lang)) for m in ("criteria_met", "level", "share")] + \
-               [(f"tc{n}", measure_title(f"tc{n}", lang)) for n in range(1, criteria + 1)]
-    vintages = [("", t["of_year"])] + [(str(v.vintage_id), v.name) for v in store.vintages()]
-    rules = [("", "all")] + [(r, r) for r in RULES if r != "all"]
-    query = {"province": chosen.code, "year": year, "measure": measure, "lang": lang}
-    for key, value in (("district", district_code), ("vintage", vintage), ("rule", rule)):
-        if value:
-            query[key] = value
-    other_lang = {**query, "lang": "en" if lang == "vi" else "vi"}
+    return {
+        **base,
+        "empty": False,
+        "province": chosen.code,
+        "year": year,
+        "vintage": str(drawn.vintage_id) if vintage else "",
+        "provinces": [{"code": u.code, "name": u.name or u.code, "has_data": u.province_code in with_data}
+                      for u in sorted(provinces, key=lambda u: (u.province_code not in with_data, u.name or ""))],
+        "districts": [{"code": u.code, "name": u.name or u.code} for u in districts],
+        "years": list(range(FIRST_YEAR, max(dt.date.today().year, year, *data_years) + 1)),
+        "data_years": data_years,
+        "vintages": [{"id": str(v.vintage_id), "name": v.name, "valid_from": v.valid_from.isoformat()}
+                     for v in store.vintages()],
+        "rules": list(RULES),
+        "carried": drawn != store.vintage_for_year(year),
+        "measures": _measures(store, year, lang, carried=drawn != store.vintage_for_year(year)),
+        "schemes": [{"id": s, "label": texts(lang)[f"scheme.{s}"]} for s in SCHEMES],
+        "class_counts": list(CLASS_COUNTS),
+    }
+
+
+def _measures(store: Store, year: int, lang: str, carried: bool) -> list[dict]:
+    """Every measure the page offers, in groups: assessment, single criteria (named after the
+    framework in force that year), indicators of the layers the store holds. Statuses carried to
+    other boundaries give levels, counts and shares, never single criteria."""
+    t = ui_texts(lang)
+    framework = all_frameworks().get(framework_of_year(year) or "qd1980_2016")
+    criteria = [parse_measure(f"tc{c.number}", framework.criteria_total) for c in framework.criteria]
+    names = {c.number: c.name_vi if lang == "vi" else c.name_en for c in framework.criteria}
+    groups = [(t["group_assessment"], [Measure("level"), Measure("criteria_met")] + [Measure("share")] * carried),
+              (t["group_criteria"], [] if carried else criteria),
+              (t["group_indicators"], [Measure(i.name, indicator=i) for i in offered(store, year)])]
+    return [{"id": m.name, "label": m.title(lang, names.get(m.criterion)), "group": group, "schemes": list(m.schemes)}
+            for group, measures in groups for m in measures]
+
+
+def planner_page(options: dict) -> str:
+    """The HTML of ``GET /``: the page's frame, its texts and options as JSON, Leaflet and our script."""
+    lang = options["lang"]
+    t = options["texts"]
+    other = "en" if lang == "vi" else "vi"
+    data = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(t['title'])} — {escape(chosen.name or chosen.code)} {year}</title><style>{_STYLE}</style></head>
-<body><header><h1>{escape(t['title'])}</h1>
-<form method="get" action="/">
-<input type="hidden" name="lang" value="{lang}">
-<label>{t['province']} <select name="province" onchange="this.form.district.value='';this.form.submit()">{_options(province_pairs, chosen.code)}</select></label>
-<label>{t['district']} <select name="district">{_options([("", t['whole'])] + [(u.code, u.name) for u in districts], district_code)}</select></label>
-<label>{t['year']} <input type="number" name="year" min="2000" max="2100" value="{year}" style="width:5em"></label>
-<label>{t['measure']} <select name="measure">{_options(measures, measure)}</select></label>
-<label>{t['boundaries']} <select name="vintage">{_options(vintages, vintage or "")}</select></label>
-<label>{t['rule']} <select name="rule">{_options(rules, rule or "")}</select></label>
-<button type="submit">{t['show']}</button></form>
-<a href="/?{escape(urlencode(other_lang))}">{t['other']}</a></header>
-<iframe id="map" title="{escape(t['title'])}" src="/map.html?{escape(urlencode(query))}"></iframe>
+<title>{escape(t['title'])}</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/leaflet/leaflet.css"><link rel="stylesheet" href="/static/planner/planner.css">
+</head><body data-state="loading">{HATCH_SVG}
+<header><h1>{escape(t['title'])}</h1><form id="controls" aria-label="{escape(t['title'])}"></form>
+<nav><a id="lang-switch" href="/?{urlencode({'lang': other})}" hreflang="{other}" lang="{other}">{escape(t['other_lang'])}</a></nav>
+</header>
+<main><div id="status" role="status" aria-live="polite"></div>
+<div id="maps"><div id="map" class="ntm-map" role="region" aria-label="{escape(t['map_label'])}"></div>
+<div id="map2" class="ntm-map" role="region" aria-label="{escape(t['map_label'])}" hidden></div></div>
+<section id="table-view" hidden></section>
+<aside id="profile" aria-labelledby="profile-title" hidden></aside></main>
+<noscript><p><a href="/map.html?{escape(urlencode({'province': options.get('province', ''), 'year': options.get('year', ''), 'lang': lang}))}">{escape(t['view_map'])}</a></p></noscript>
+<script type="application/json" id="ntm-options">{data}</script>
+<script src="/static/leaflet/leaflet.js"></script><script src="/static/planner/planner.js"></script>
 </body></html>"""
+
+
+def valid_lang(lang: str) -> str:
+    """``lang`` if the page speaks it, else Vietnamese."""
+    return lang if lang in LANGS else "vi"

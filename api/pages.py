@@ -1,32 +1,32 @@
-"""The planner's web page (``/``) and the map it frames (``/map.html``)."""
+"""The planner's web page (``/``), its script and style (``/static/planner/``), and the folium
+map of one province alone (``/map.html``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.deps import BoundariesDep, RuleDep, StoreDep
-from api.page import control_page
-from geo_ntm.places import resolve_scope
+from api.deps import StoreDep
+from api.page import page_options, planner_page, valid_lang
+from api.planner import MapRequestDep
 from maps.assets import served
-from maps.province_map import province_map_html
+from maps.choropleth import render_map
+from maps.layer import build_layer
 
 router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(store: StoreDep, province: str | None = None, district: str | None = None, year: int | None = None,
-          measure: str = "criteria_met", lang: str = "vi", vintage: str | None = None,
-          rule: str | None = None) -> HTMLResponse:
-    """The planner's page; empty form fields mean "the default"."""
-    return HTMLResponse(control_page(store, province=province, district=district or None, year=year,
-                                     measure=measure, lang=lang, vintage=vintage or None, rule=rule or None))
+def index(store: StoreDep, province: str | None = None, year: int | None = None, vintage: str | None = None,
+          lang: str = "vi") -> HTMLResponse:
+    """The planner's page, starting on ``province`` and ``year`` (default: the first province that
+    received data, at its latest year); the rest of the state is read from the URL by the page."""
+    options = page_options(store, province=province or None, year=year, vintage=vintage or None,
+                           lang=valid_lang(lang))
+    return HTMLResponse(planner_page(options))
 
 
 @router.get("/map.html", response_class=HTMLResponse)
-def map_page(store: StoreDep, vintage: BoundariesDep, rule: RuleDep, province: str, year: int,
-             district: str | None = None, measure: str = "criteria_met", lang: str = "vi") -> HTMLResponse:
+def map_page(store: StoreDep, request: MapRequestDep) -> HTMLResponse:
     """The map of ``year`` on the boundaries asked (``date``, ``vintage``, default those of the year)."""
-    scope = resolve_scope(store, vintage, province, district)
-    return HTMLResponse(province_map_html(store, scope, year, measure, lang=lang, assets=served("/static"),
-                                          rule=rule))
+    return HTMLResponse(render_map(build_layer(store, request), assets=served("/static")))

@@ -16,6 +16,8 @@ from branca.element import Element
 from geo_ntm.errors import GeoNtmError
 
 _JS, _CSS = "leaflet.js", "leaflet.css"
+#: Our own script and style of the planner's page (``planner.js``, ``planner.css``), served by the service.
+PLANNER_STATIC = Path(__file__).resolve().parent / "static"
 
 
 class RawElement(Element):

@@ -110,14 +110,17 @@ def test_map_page_and_index(client):
     assert index.status_code == 200
     html = index.text
     assert "Bản đồ nông thôn mới" in html and "Tỉnh Bến Tre" in html
-    src = re.search(r'<iframe[^>]+src="([^"]+)"', html).group(1).replace("&amp;", "&")
-    assert "province=811" in src and "year=2020" in src  # the demo's first province at its latest year
-    page = client.get(src)
+    options = json.loads(re.search(r'<script type="application/json" id="ntm-options">(.*?)</script>', html, re.S)[1])
+    assert options["province"] == "811" and options["year"] == 2020  # the demo's first province at its latest year
+    for asset in re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/static/[^"]+)"', html):
+        assert client.get(asset).status_code == 200, asset  # Leaflet and our own script and style, nothing else
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', html)
+    page = client.get("/map.html", params={"province": "811", "year": 2020})
     assert page.status_code == 200 and json.dumps("Xã Nhơn Thạnh")[1:-1] in page.text  # in the GeoJSON
     assert "/static/leaflet/leaflet.js" in page.text
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', page.text)
     assert client.get("/static/leaflet/leaflet.js").status_code == 200
     english = client.get("/", params={"lang": "en", "province": "Quảng Bình", "year": 2019})
-    assert "New Rural Development map" in english.text and "province=407" in english.text.replace("&amp;", "&")
+    assert "New Rural Development map" in english.text and '"province": "407"' in english.text
     bad = client.get("/map.html", params={"province": "811", "year": 2020, "measure": "tc42"})
     assert bad.status_code == 400 and "tc42" in bad.json()["description"]

@@ -134,9 +134,12 @@ def test_map_of_carried_statuses_states_boundaries_and_rule(client):
 
 
 def test_page_offers_boundaries_and_rule(client):
-    html = client.get("/", params={"province": "811", "year": 2020, "vintage": "2", "rule": "share_area",
-                                   "measure": "share"}).text.replace("&amp;", "&")
-    assert '<option value="2" selected>2013-04-05' in html and '<option value="share_area" selected>' in html
-    assert "vintage=2" in html and "rule=share_area" in html and "measure=share" in html
-    default = client.get("/", params={"province": "811", "year": 2020}).text
-    assert "vintage=" not in default.split("<iframe")[1]  # boundaries of the status year by default
+    carried = client.get("/map/options", params={"province": "811", "year": 2020, "vintage": "2"}).json()
+    assert carried["vintage"] == "2" and carried["carried"] is True and "share_area" in carried["rules"]
+    measures = [m["id"] for m in carried["measures"]]
+    assert "share" in measures and "tc3" not in measures  # a single criterion is not carried
+    default = client.get("/map/options", params={"province": "811", "year": 2020}).json()
+    assert default["vintage"] == "" and default["carried"] is False  # boundaries of the status year by default
+    shown = client.get("/map/data", params={"province": "811", "year": 2020, "vintage": "2", "rule": "share_area",
+                                            "measure": "share"}).json()
+    assert shown["boundaries"]["valid_from"] == "2013-04-05" and "share_area" in shown["note"]

@@ -20,7 +20,9 @@ import pytest
 from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.settings import Settings
 from maps import assets
-from maps.choropleth import FILLS, MEASURES, render_map, validate_measure
+from maps.choropleth import render_map
+from maps.classify import FILLS, validate_measure
+from maps.layer import MapLayer
 
 CHROMIUM = "/usr/bin/chromium"
 TITLE = "Thành phố Bến Tre: tiến độ xây dựng nông thôn mới"
@@ -33,6 +35,11 @@ STATUS = {
     "Xã Mỹ Thạnh An": (12, [], [], None),  # a count only: which criteria are unmet is unknown
 }
 NO_DATA = {"Xã Sơn Đông", "Xã Mỹ Thành"}
+
+
+def draw(frame, measure, *, assets, **options) -> str:
+    """The folium page of ``frame`` for ``measure``."""
+    return render_map(MapLayer.from_frame(frame, measure, **options), assets=assets)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +83,7 @@ def inline_assets(settings) -> assets.AssetMode:
 
 @pytest.fixture(scope="module")
 def page(frame, inline_assets) -> str:
-    return render_map(frame, "criteria_met", title=TITLE, subtitle="Năm 2020", assets=inline_assets)
+    return draw(frame, "criteria_met", title=TITLE, subtitle="Năm 2020", assets=inline_assets)
 
 
 class _Page(HTMLParser):
@@ -168,7 +175,7 @@ def test_inline_page_loads_nothing_from_the_internet(page):
 
 
 def test_served_page_links_leaflet_under_the_prefix(frame):
-    html = render_map(frame, "level", title=TITLE, assets=assets.served())
+    html = draw(frame, "level", title=TITLE, assets=assets.served())
     assert sorted(_Page(html).links()) == ["/static/leaflet/leaflet.css", "/static/leaflet/leaflet.js"]
     assert '<script src="/static/leaflet/leaflet.js"></script>' in html
     assert _Page(html).legend["ntm_nang_cao"][1] == ["NTM nâng cao", "1"]
@@ -184,18 +191,18 @@ def test_unknown_measure_is_an_input_error(frame, measure):
     with pytest.raises(InputError, match="unknown map measure"):
         validate_measure(measure)
     with pytest.raises(InputError, match="unknown map measure"):
-        render_map(frame, measure, title=TITLE, assets=assets.served())
+        draw(frame, measure, title=TITLE, assets=assets.served())
 
 
 def test_measures_are_validated_and_normalised():
-    assert MEASURES[:4] == ("criteria_met", "level", "share", "tc1") and MEASURES[-1] == "tc19"
-    assert all(validate_measure(m) == m for m in MEASURES)
+    measures = ["criteria_met", "level", "share", *(f"tc{n}" for n in range(1, 20)), "roads:hardened_share_hamlet"]
+    assert all(validate_measure(m) == m for m in measures)
     assert validate_measure(" TC05 ") == "tc5"
     assert validate_measure("tc20", criteria_total=20) == "tc20"
 
 
 def test_single_criterion_marks_unmet_conflicting_and_unknown(frame, inline_assets):
-    html = render_map(frame, "tc5", title=TITLE, assets=inline_assets)
+    html = draw(frame, "tc5", title=TITLE, assets=inline_assets)
     classes = classes_by_name(frame, html)
     assert classes["Xã Bình Phú"] == "unmet"  # 5 is in its unmet list
     assert classes["Xã Phú Hưng"] == "conflict"
@@ -213,16 +220,16 @@ def test_partial_report_still_marks_the_unmet_criterion(frame, inline_assets):
     is_son_dong = partial["name"] == "Xã Sơn Đông"
     partial.loc[is_son_dong, "has_data"] = True
     partial.loc[is_son_dong, "criteria_unmet"] = partial.loc[is_son_dong, "criteria_unmet"].map(lambda _: [9])
-    tc9 = classes_by_name(partial, render_map(partial, "tc9", title=TITLE, assets=inline_assets))
+    tc9 = classes_by_name(partial, draw(partial, "tc9", title=TITLE, assets=inline_assets))
     assert tc9["Xã Sơn Đông"] == "unmet"
-    counts = classes_by_name(partial, render_map(partial, "criteria_met", title=TITLE, assets=inline_assets))
+    counts = classes_by_name(partial, draw(partial, "criteria_met", title=TITLE, assets=inline_assets))
     assert counts["Xã Sơn Đông"] == "no_data"
-    tc1 = classes_by_name(partial, render_map(partial, "tc1", title=TITLE, assets=inline_assets))
+    tc1 = classes_by_name(partial, draw(partial, "tc1", title=TITLE, assets=inline_assets))
     assert tc1["Xã Sơn Đông"] == "no_data"
 
 
 def test_english_page(frame):
-    html = render_map(frame, "level", title="Ben Tre city", lang="en", assets=assets.served())
+    html = draw(frame, "level", title="Ben Tre city", lang="en", assets=assets.served())
     props = features(html)
     assert props["8110117"]["tooltip"] == (  # Phường Phú Khương
         "<b>Phường Phú Khương</b><br>Thành phố Bến Tre<br>Ward/town: not assessed on NTM criteria"
@@ -231,14 +238,14 @@ def test_english_page(frame):
     assert legend["not_assessed"][1] == ["Not assessed", "10"]
     assert legend["not_reached"][1] == ["Not yet at NTM standard", "3"]
     with pytest.raises(InputError, match="language"):
-        render_map(frame, "level", title="x", lang="fr", assets=assets.served())
+        draw(frame, "level", title="x", lang="fr", assets=assets.served())
 
 
 def test_unnamed_polygon_is_not_assessed(frame):
     unnamed = frame.copy()
     row = unnamed["name"] == "Xã Mỹ Thành"
     unnamed.loc[row, ["name", "unit_type", "assessed", "has_data"]] = [None, None, False, False]
-    html = render_map(unnamed, "criteria_met", title=TITLE, assets=assets.served())
+    html = draw(unnamed, "criteria_met", title=TITLE, assets=assets.served())
     assert features(html)["8110131"]["tooltip"] == (
         "<b>(không tên)</b><br>Thành phố Bến Tre<br>Không đánh giá tiêu chí NTM"
     )
@@ -247,7 +254,7 @@ def test_unnamed_polygon_is_not_assessed(frame):
 
 def test_frame_without_the_status_columns_is_an_input_error(frame):
     with pytest.raises(InputError, match="criteria_unmet"):
-        render_map(frame.drop(columns="criteria_unmet"), "level", title=TITLE, assets=assets.served())
+        draw(frame.drop(columns="criteria_unmet"), "level", title=TITLE, assets=assets.served())
 
 
 def png_pixels(data: bytes) -> np.ndarray:
@@ -295,7 +302,7 @@ def png_pixels(data: bytes) -> np.ndarray:
 @pytest.mark.skipif(not shutil.which(CHROMIUM), reason="no headless Chromium at /usr/bin/chromium")
 def test_screenshot_shows_coloured_communes(frame, inline_assets, tmp_path):
     html_file, png_file = tmp_path / "map.html", tmp_path / "map.png"
-    html_file.write_text(render_map(frame, "tc5", title=TITLE, assets=inline_assets), encoding="utf-8")
+    html_file.write_text(draw(frame, "tc5", title=TITLE, assets=inline_assets), encoding="utf-8")
     subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",

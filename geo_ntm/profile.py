@@ -1,0 +1,99 @@
+"""What the store says about one commune: in one year, every criterion of its framework with its
+status (met, unmet, conflicting, no data) and the sources that reported it; its level in every
+year with data. Also where the statuses of many units come from (a map's source line)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import pandas as pd
+
+from geo_ntm.assessment import assess_unit
+from geo_ntm.domain import AdminLevel, Assessment, CriterionStatus, StatusSummary, Unit, Vintage
+from geo_ntm.errors import NotFoundError
+from geo_ntm.frameworks import all_frameworks
+from geo_ntm.infrastructure.coverage import framework_of_year
+from geo_ntm.store import Store
+from geo_ntm.store.base import unit_from_row
+from geo_ntm.views import unit_view
+
+_Year = tuple[Unit, Vintage, list[CriterionStatus], list[StatusSummary]]
+
+
+def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dict:
+    """The profile of the commune ``code`` of ``vintage`` in ``year``, with its history.
+
+    A year's statuses belong to the unit with this code in the vintage in force on 31 December of
+    that year (the same unit, or the one it continued as after a rename or a merger it survived)."""
+    frame = unit_view(store, vintage, AdminLevel.COMMUNE, codes=[code], geometry=False)
+    if frame.empty:
+        raise NotFoundError(f"no commune with code {code!r} in the boundaries {vintage.name}")
+    row = next(frame.itertuples(index=False))
+    unit = unit_from_row(row)
+    years = _years(store, code)
+    own, own_vintage, statuses, summaries = years.get(year, (unit, store.vintage_for_year(year), [], []))
+    assessment = assess_unit(own, year, statuses, summaries)
+    return {
+        "code": unit.code, "name": unit.name, "unit_type": unit.unit_type.value if unit.unit_type else None,
+        "district": row.district, "province": row.province, "district_code": unit.district_code,
+        "province_code": unit.province_code, "vintage": vintage.name,
+        "population": None if pd.isna(row.population) else float(row.population),
+        "assessed": unit.assessed, "year": year, "statuses_vintage": own_vintage.name,
+        **_figures(assessment),
+        "criteria": _criteria(assessment, statuses, year) if unit.assessed else [],
+        "reported_counts": [{"level": s.level, "framework": s.framework_id, "criteria_met": s.criteria_met,
+                             "criteria_total": s.criteria_total, "recognized": s.recognized, "decision": s.decision,
+                             "decision_date": s.decision_date.isoformat() if s.decision_date else None,
+                             "source": s.source} for s in summaries],
+        "history": [{"year": y, "vintage": v.name, **_figures(assess_unit(u, y, st, su))}
+                    for y, (u, v, st, su) in sorted(years.items())] if unit.assessed else [],
+    }
+
+
+def _years(store: Store, code: str) -> dict[int, _Year]:
+    """Per year with data: the unit holding that year's statuses, its vintage, the statuses and
+    the summaries."""
+    found: dict[int, _Year] = {}
+    for vintage in store.vintages():
+        for unit in (unit_from_row(r) for r in store.units(vintage.vintage_id, AdminLevel.COMMUNE, codes=[code],
+                                                           geometry=False).itertuples(index=False)):
+            statuses, summaries = store.statuses([unit.unit_id]), store.summaries([unit.unit_id])
+            for year in {s.year for s in statuses} | {s.year for s in summaries}:
+                if store.vintage_for_year(year) == vintage:
+                    found[year] = (unit, vintage, [s for s in statuses if s.year == year],
+                                   [s for s in summaries if s.year == year])
+    return found
+
+
+def _figures(a: Assessment) -> dict:
+    return {"has_data": a.has_data, "framework": a.framework_id, "target_level": a.target_level, "level": a.level,
+            "criteria_met": a.criteria_met, "criteria_total": a.criteria_total,
+            "criteria_unmet": list(a.criteria_unmet), "criteria_conflicting": list(a.criteria_conflicting),
+            "recognized_levels": list(a.recognized_levels), "decisions": list(a.decisions)}
+
+
+def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list[dict]:
+    """Every criterion of the framework measured that year (the one in force without data)."""
+    framework = all_frameworks().get(a.framework_id or framework_of_year(year) or "")
+    if framework is None:
+        return []
+    reported: dict[int, dict[tuple[bool, str | None], None]] = {}
+    for s in statuses:
+        if s.framework_id == framework.framework_id and (a.target_level is None or s.level == a.target_level):
+            reported.setdefault(s.criterion, {})[(s.met, s.source)] = None
+    rows = []
+    for c in framework.criteria:
+        sources = list(reported.get(c.number, {}))
+        values = {met for met, _ in sources}
+        status = ("no_data" if not values else "conflicting" if len(values) > 1
+                  else "met" if values == {True} else "unmet")
+        rows.append({"number": c.number, "name_vi": c.name_vi, "name_en": c.name_en, "status": status,
+                     "sources": [{"met": met, "source": source} for met, source in sources]})
+    return rows
+
+
+def status_sources(store: Store, unit_ids: Sequence[int], year: int) -> list[str]:
+    """The sources of the statuses and counts of ``unit_ids`` in ``year``, the most used first."""
+    counted = Counter(s.source for s in [*store.statuses(unit_ids, year), *store.summaries(unit_ids, year)] if s.source)
+    return [source for source, _ in counted.most_common()]

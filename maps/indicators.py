@@ -1,0 +1,153 @@
+"""Indicators computed from infrastructure layers as map measures: ``<coverage measure>:<column>``
+(``roads:hardened_share_hamlet``, ``population:population``) and, for what is measured within a
+distance, ``<measure>:<column>@<metres>`` (``water:ind_17_1_value@500``); their labels and units,
+which ones a store can offer, and their values per commune (``geo_ntm.infrastructure.queries``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geo_ntm.domain import Vintage
+from geo_ntm.errors import InputError
+from geo_ntm.infrastructure.model import ROAD_CLASSES, SURFACES, LayerKind
+from geo_ntm.infrastructure.queries import MEASURES, CoverageRequest, coverage
+from geo_ntm.infrastructure.thresholds import Thresholds, indicators as criterion_indicators
+from geo_ntm.store import Store
+from maps.i18n import format_number, texts
+
+#: Columns offered in the page's measure list, per coverage measure (others can still be asked),
+#: and the kind of layer the store must hold for them.
+OFFERED = {
+    "roads": ("km_total", *(f"km_{c}" for c in ("commune", "hamlet", "alley", "field")),
+              *(f"hardened_share_{c}" for c in ("commune", "hamlet", "alley", "field")),
+              *(f"{i.column}_value" for i in criterion_indicators().values() if i.measure == "roads")),
+    "population": ("population", "population_2009"),
+    "facilities": ("facilities_total",),
+    "water": ("ind_17_1_value", "population_within_share"),
+}
+#: Measures computed within a distance, and the distances (metres) the page offers them at; any
+#: other distance can be asked by name (``water:ind_17_1_value@300``). A display choice, stated
+#: in every label: the frameworks set no distance.
+OFFERED_DISTANCES_M = {"water": (500,)}
+_KINDS = {"roads": (LayerKind.ROADS,), "population": (LayerKind.POPULATION,), "facilities": (LayerKind.FACILITIES,),
+          "water": (LayerKind.WATER_LINES, LayerKind.WATER_POINTS)}
+_NAME = re.compile(r"([a-z_]+):([a-z0-9_]+)(?:@(\d+(?:\.\d+)?))?")
+_KM = re.compile(rf"km_({'|'.join(ROAD_CLASSES)})(?:_({'|'.join(SURFACES)}))?")
+_SHARE = re.compile(rf"hardened_share_({'|'.join(ROAD_CLASSES)})")
+_INDICATOR = re.compile(r"ind_(\d+)_(\d+)_value")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One column of one coverage table."""
+
+    measure: str  # coverage measure: roads, population, ...
+    column: str
+    distance: float | None = None  # metres, for the measures computed within a distance
+
+    @property
+    def name(self) -> str:
+        return f"{self.measure}:{self.column}" + ("" if self.distance is None else f"@{self.distance:g}")
+
+    @property
+    def unit(self) -> str:
+        """``share`` (0..1, shown in %), ``km``, ``people`` or ``number``."""
+        if "share" in self.column or _INDICATOR.fullmatch(self.column):
+            return "share"
+        if self.column.startswith("km_"):
+            return "km"
+        return "people" if self.column.startswith("population") else "number"
+
+    def label(self, lang: str) -> str:
+        """What the column measures, in ``lang`` (and within which distance)."""
+        label = self._column_label(lang)
+        if self.distance is None:
+            return label
+        return texts(lang)["ind.within"].format(label=label, distance=format_number(self.distance, "number", lang))
+
+    def _column_label(self, lang: str) -> str:
+        t = texts(lang)
+        if f"ind.{self.column}" in t:
+            return t[f"ind.{self.column}"]
+        if km := _KM.fullmatch(self.column):
+            road = t[f"road.{km[1]}"]
+            return (t["ind.km_surface"].format(road=road, surface=t[f"surface.{km[2]}"]) if km[2]
+                    else t["ind.km_class"].format(road=road))
+        if share := _SHARE.fullmatch(self.column):
+            return t["ind.hardened_share"].format(road=t[f"road.{share[1]}"])
+        if (ind := _INDICATOR.fullmatch(self.column)) and f"{ind[1]}.{ind[2]}" in criterion_indicators():
+            found = criterion_indicators()[f"{ind[1]}.{ind[2]}"]
+            return t["ind.criterion"].format(id=found.indicator_id, name=found.name_vi if lang == "vi" else found.name_en)
+        return self.name
+
+
+def parse_indicator(text: str) -> Indicator | None:
+    """The indicator named ``text``, None when ``text`` is not of the form ``measure:column``;
+    an InputError for an unknown coverage measure."""
+    match = _NAME.fullmatch(str(text).strip().lower())
+    if not match:
+        return None
+    if match[1] not in MEASURES:
+        raise InputError(f"unknown indicator measure {text!r}: the part before ':' is one of {', '.join(MEASURES)}")
+    if match[1] in OFFERED_DISTANCES_M and match[3] is None:
+        raise InputError(f"{text!r} is measured within a distance: add it in metres, e.g. {match[0]}@500")
+    return Indicator(match[1], match[2], None if match[3] is None else float(match[3]))
+
+
+def offered(store: Store, year: int) -> list[Indicator]:
+    """The indicators of the coverage measures for which the store holds a layer dated on or
+    before 31 December of ``year``."""
+    kinds = {layer.kind for layer in store.layers() if layer.valid_date <= dt.date(year, 12, 31)}
+    return [Indicator(m, c, d) for m, columns in OFFERED.items() if kinds & set(_KINDS[m])
+            for d in OFFERED_DISTANCES_M.get(m, (None,)) for c in columns]
+
+
+def indicator_table(store: Store, vintage: Vintage, measure: str, year: int, province: str,
+                    district: str | None = None, thresholds: Thresholds | None = None,
+                    distance: float | None = None) -> tuple[pd.DataFrame, dict]:
+    """The coverage table of ``measure`` (within ``distance`` metres, for water) indexed by commune
+    code, without geometry, on ``vintage``, from the layers of 31 December of ``year``, and its
+    totals (layer name and date); verdicts use ``thresholds`` (default: the shipped ones)."""
+    table, totals = coverage(store, CoverageRequest(measure, province, district, year=year, distance=distance,
+                                                    vintage=str(vintage.vintage_id)), thresholds)
+    return pd.DataFrame(table.drop(columns="geometry")).set_index("code"), totals
+
+
+def indicator_values(store: Store, vintage: Vintage, indicator: Indicator, year: int, province: str,
+                     district: str | None = None) -> tuple[pd.Series, dict]:
+    """The values of ``indicator`` by commune code, and the coverage totals."""
+    table, totals = indicator_table(store, vintage, indicator.measure, year, province, district,
+                                    distance=indicator.distance)
+    if indicator.column not in table.columns or not pd.api.types.is_numeric_dtype(table[indicator.column]):
+        numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c]) and c != "unit_id"]
+        raise InputError(f"the {indicator.measure} table has no numeric column {indicator.column!r}; "
+                         f"columns: {', '.join(numeric)}")
+    return table[indicator.column].astype(float), totals
+
+
+def commune_indicators(store: Store, vintage: Vintage, code: str, year: int, province: str, district: str | None,
+                       lang: str, thresholds: Thresholds | None = None) -> list[dict]:
+    """Every offered indicator of one commune in ``year`` (label, value as written in ``lang``,
+    the verdict against the framework's threshold where there is one, and the layer)."""
+    found = []
+    by_measure: dict[tuple[str, float | None], list[Indicator]] = {}
+    for indicator in offered(store, year):
+        by_measure.setdefault((indicator.measure, indicator.distance), []).append(indicator)
+    for (measure, distance), wanted in by_measure.items():
+        table, totals = indicator_table(store, vintage, measure, year, province, district, thresholds, distance)
+        if code not in table.index:
+            continue
+        row = table.loc[code]
+        for indicator in wanted:
+            value = row.get(indicator.column)
+            value = None if value is None or pd.isna(value) else float(value)
+            verdict = row.get(indicator.column.removesuffix("_value") + "_verdict")
+            found.append({"id": indicator.name, "label": indicator.label(lang), "unit": indicator.unit, "value": value,
+                          "text": format_number(value, indicator.unit, lang),
+                          "verdict": verdict if isinstance(verdict, str) else None,
+                          "layer": totals["layer"], "layer_date": totals["layer_date"]})
+    return found

@@ -1,0 +1,216 @@
+"""A classified map layer: the communes of a province or district in a year with the measure's
+value, class, fill and tooltip, the legend, and the title, subtitle, note and source every map
+of it carries. The folium page, the planner's JSON and the PNG export are drawn from one."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from dataclasses import dataclass
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import mapping
+
+from geo_ntm.carry import CarryRule
+from geo_ntm.errors import InputError
+from geo_ntm.places import Scope
+from geo_ntm.profile import status_sources
+from geo_ntm.store import Store
+from geo_ntm.views import assessment_view
+from maps.classify import DEFAULT_CRITERIA_TOTAL, Classification, Measure, classify, criterion_name, parse_measure
+from maps.commune import COLUMNS, OPTIONAL, Commune
+from maps.i18n import format_number, level_label, texts
+from maps.indicators import indicator_values
+
+_DECIMALS = 6  # ~0.1 m: plenty for a commune map, and a much smaller page
+_SCREEN_DECIMALS = 5  # ~1 m, for geometries simplified for the screen
+
+
+@dataclass(frozen=True)
+class MapRequest:
+    """One map: where, when, what and how classed. ``compare`` maps the change from that year
+    to ``year``; ``rule`` carries statuses to boundaries other than those of their year."""
+
+    scope: Scope
+    year: int
+    measure: str = "criteria_met"
+    scheme: str | None = None
+    classes: int = 5
+    lang: str = "vi"
+    rule: CarryRule | None = None
+    compare: int | None = None
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """The communes of a map (``frame``, EPSG:4326), each classified and with its tooltip."""
+
+    frame: gpd.GeoDataFrame
+    communes: tuple[Commune, ...]
+    classification: Classification
+    tooltips: tuple[str, ...]
+    title: str
+    lang: str
+    subtitle: str = ""
+    note: str = ""  # under the legend: boundaries and carry rule
+    source: str = ""
+
+    @classmethod
+    def from_frame(cls, frame: gpd.GeoDataFrame, measure: str | Measure, *, title: str, lang: str = "vi",
+                   scheme: str | None = None, classes: int = 5, subtitle: str = "", note: str = "",
+                   source: str = "", year: int | None = None) -> "MapLayer":
+        """Classify ``frame`` (one row per commune with the columns of ``maps.commune.COLUMNS``, and
+        those of ``OPTIONAL`` the measure needs) for ``measure``; ``year`` is the later year of a change."""
+        texts(lang)  # an unknown language fails before any work
+        missing = [c for c in COLUMNS if c not in frame.columns]
+        if missing:
+            raise InputError(f"the map frame lacks column(s) {', '.join(missing)}")
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+        if frame.empty or math.isnan(frame.total_bounds[0]):
+            raise InputError("nothing to map: the frame has no commune geometries")
+        columns = list(COLUMNS) + [c for c in OPTIONAL if c in frame.columns]
+        communes = tuple(Commune.from_row(row) for row in frame[columns].itertuples(index=False))
+        if isinstance(measure, str):
+            totals = {c.total for c in communes if c.has_data and c.total}
+            measure = parse_measure(measure, max(totals, default=DEFAULT_CRITERIA_TOTAL))
+        frameworks = frame["framework"].dropna().unique()
+        framework = frameworks[0] if len(frameworks) == 1 else None
+        classification = classify(list(communes), measure, scheme=scheme, classes=classes, lang=lang,
+                                  framework=framework, year=year)
+        tooltips = tuple(c.tooltip(lang, _extra(c, measure, lang)) for c in communes)
+        return cls(frame, communes, classification, tooltips, title, lang, subtitle, note, source)
+
+    @property
+    def measure(self) -> Measure:
+        return self.classification.measure
+
+    def features(self, simplify: bool = False) -> list[dict]:
+        """GeoJSON features: the commune's figures, its class, label, fill and tooltip. With
+        ``simplify`` the polygons are simplified for the screen (about 1/2000 of the map's extent)."""
+        xmin, ymin, xmax, ymax = self.frame.total_bounds
+        tolerance = max(xmax - xmin, ymax - ymin) / 2000 if simplify else 0.0
+        decimals = _SCREEN_DECIMALS if simplify else _DECIMALS
+        out = []
+        for c, key, tip, geom in zip(self.communes, self.classification.keys, self.tooltips, self.frame.geometry):
+            if geom is None or geom.is_empty:
+                continue
+            if tolerance:
+                geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+            geometry = mapping(shapely.transform(geom, lambda xy: xy.round(decimals)))
+            out.append({"type": "Feature", "id": c.code, "geometry": geometry,
+                        "properties": self._properties(c, key, tip)})
+        return out
+
+    def _properties(self, c: Commune, key: str, tooltip: str) -> dict:
+        value = _value(c, self.measure)
+        props = {"code": c.code, "name": c.name, "unit_type": c.unit_type, "district": c.district,
+                 "assessed": c.assessed, "has_data": c.has_data, "level": c.level,
+                 "level_label": level_label(c.level, self.lang) if c.level else None, "criteria_met": c.met,
+                 "criteria_total": c.total, "criteria_unmet": list(c.unmet), "criteria_conflicting": list(c.conflicting),
+                 "value": value, "value_text": None if value is None else format_number(value, self.measure.unit, self.lang),
+                 "class": key, "label": self.classification.label(key), "fill": self.classification.fill(key),
+                 "tooltip": tooltip}
+        if self.measure.kind == "change":
+            props.update(before_year=self.measure.compare, before_has_data=c.before_has_data,
+                         before_level=c.before_level, before_met=c.before_met)
+        return props
+
+
+def _value(c: Commune, measure: Measure) -> float | None:
+    """The number a measure maps for ``c`` (None for categories and where unknown)."""
+    if measure.kind == "criteria_met":
+        return None if c.met is None else float(c.met)
+    if measure.kind == "change" and measure.name == "criteria_met":
+        return None if c.met is None or c.before_met is None else float(c.met - c.before_met)
+    return c.share if measure.kind == "share" else c.value
+
+
+def _extra(c: Commune, measure: Measure, lang: str) -> tuple[str, ...]:
+    """Tooltip lines of the measure beyond the commune's figures."""
+    t = texts(lang)
+    if measure.kind == "indicator":
+        return (f"{measure.title(lang)}: {format_number(c.value, measure.unit, lang)}",)
+    if measure.kind != "change" or not c.assessed:
+        return ()
+    if not c.before_has_data:
+        return (f"{measure.compare}: {t['class.no_data']}",)
+    level = level_label(c.before_level, lang) if c.before_level else t["class.not_reached"]
+    met = "–" if c.before_met is None else format_number(c.before_met, "number", lang)
+    return (f"{measure.compare}: {t['tip.criteria_met']} {met}; {t['tip.level']} {level}",)
+
+
+def build_layer(store: Store, request: MapRequest) -> MapLayer:
+    """The map ``request`` asks for, on the boundaries of ``request.scope``. When the statuses of
+    the year belong to other boundaries they are carried by ``request.rule`` (default ``all``)."""
+    t = texts(request.lang)
+    scope, year = request.scope, request.year
+    measure = parse_measure(request.measure)
+    carried = store.vintage_for_year(year) != scope.vintage
+    rule = (request.rule or CarryRule("all")) if carried else None
+    _check_carry(measure, year, scope, rule)
+    where = {"province_code": scope.province.province_code,
+             "district_code": scope.district.code if scope.district else None}
+    frame = assessment_view(store, scope.vintage, year, rule, **where)
+    sources = [f"{t['map.boundaries'].format(name=scope.vintage.name)} ({Path(scope.vintage.source).name})"]
+    if not carried:
+        found = status_sources(store, frame["unit_id"].tolist(), year)
+        sources.append(t["map.status_sources"].format(sources="; ".join(found[:2]) + (" …" if len(found) > 2 else ""))
+                       if found else t["map.no_status_source"])
+    if measure.indicator:
+        values, totals = indicator_values(store, scope.vintage, measure.indicator, year, scope.province.code,
+                                          scope.district.code if scope.district else None)
+        frame["value"] = frame["code"].map(values).astype(float)
+        sources.append(t["map.layer"].format(name=totals["layer"], day=totals["layer_date"]))
+    period = str(year)
+    if request.compare is not None:
+        measure = measure.changed_since(request.compare)
+        _add_earlier_year(store, frame, scope, request.compare, rule, where)
+        period = f"{request.compare}–{year}"
+    note = f"{_sentence(t['map.boundaries'].format(name=scope.vintage.name))}."
+    if rule is not None:
+        note += " " + (rule.label_vi if request.lang == "vi" else rule.label_en)
+    layer = MapLayer.from_frame(
+        frame, measure, scheme=request.scheme, classes=request.classes, lang=request.lang, year=year, title="",
+        subtitle=f"{_sentence(t['map.year'].format(year=period))}; {t['map.boundaries'].format(name=scope.vintage.name)}",
+        note=note, source=f"{t['map.source']}: " + "; ".join([*sources, t["map.tool"]]) + ".")
+    if measure.kind == "change":
+        heading = layer.classification.heading
+    else:
+        frameworks = frame["framework"].dropna().unique()
+        named = criterion_name(frameworks[0], measure.criterion, request.lang) if len(frameworks) == 1 else None
+        heading = measure.title(request.lang, named if measure.criterion else None)
+    return dataclasses.replace(layer, title=f"{heading} — {scope.label}")
+
+
+def _add_earlier_year(store: Store, frame: gpd.GeoDataFrame, scope: Scope, year: int, rule: CarryRule | None,
+                      where: dict) -> None:
+    """The ``before_*`` columns of a comparison: the assessment of ``year`` on the boundaries drawn
+    (carried by ``rule``, default ``all``, when that year's statuses belong to other boundaries)."""
+    carried = store.vintage_for_year(year) != scope.vintage
+    before = assessment_view(store, scope.vintage, year, (rule or CarryRule("all")) if carried else None,
+                             **where).set_index("code")
+    frame["before_has_data"] = frame["code"].map(before["has_data"]).fillna(False).astype(bool)
+    frame["before_level"] = frame["code"].map(before["level"])
+    frame["before_met"] = frame["code"].map(before["criteria_met"].astype(float))
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter (the rest as it is: names keep their capitals)."""
+    return text[:1].upper() + text[1:]
+
+
+def _check_carry(measure: Measure, year: int, scope: Scope, rule: CarryRule | None) -> None:
+    """Carried statuses give levels and counts (rule ``all``) or shares (the share rules) only."""
+    if measure.indicator:
+        return  # indicators are computed on the boundaries drawn
+    allowed = ("level", "criteria_met") if rule is None or rule.name == "all" else ("share",)
+    if rule is not None and measure.name not in allowed:
+        raise InputError(
+            f"the statuses of {year} belong to other boundaries than {scope.vintage.name}: with rule "
+            f"'{rule.name}' map {' or '.join(allowed)}; a single criterion is not carried between units")
+    if measure.name == "share" and rule is None:
+        raise InputError("measure 'share' maps a carried assessment: choose boundaries (date or vintage) "
+                         "other than those of the status year")

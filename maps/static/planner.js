@@ -1,0 +1,417 @@
+/* The planner's page of geo_ntm: the controls, the map (Leaflet, served by the service itself),
+   its legend, a commune's profile, the table with its summaries, two years compared, the PNG
+   export and printing. Every figure comes from the service's JSON endpoints and every text from
+   the page's options (Vietnamese or English); nothing is loaded from the internet. */
+(function () {
+  "use strict";
+
+  var options = JSON.parse(document.getElementById("ntm-options").textContent);
+  var T = options.texts;
+  var url = new URLSearchParams(location.search);
+  var state = {
+    province: options.province || "", district: url.get("district") || "", year: String(options.year || ""),
+    vintage: options.vintage || "", rule: url.get("rule") || "", measure: url.get("measure") || "criteria_met",
+    scheme: url.get("scheme") || "", classes: url.get("classes") || "5", mode: url.get("mode") || "none",
+    compare: url.get("compare") || "", view: url.get("view") || "map"
+  };
+  var form = document.getElementById("controls");
+  var statusBox = document.getElementById("status");
+  var tableView = document.getElementById("table-view");
+  var profileBox = document.getElementById("profile");
+  var views = {};  // "main" (the year chosen) and "other" (the year compared, side by side)
+  var current = {main: null, other: null, summary: null};
+  var drawnScope = "";
+  var sort = {key: "name", dir: 1};
+  var generation = 0;  // answers to an older state are dropped
+
+  // -- helpers ------------------------------------------------------------------------------
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; } else if (attrs[k] !== null && attrs[k] !== undefined) { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { if (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); } });
+    return node;
+  }
+
+  function query(extra) {
+    var q = new URLSearchParams();
+    var all = Object.assign({province: state.province, district: state.district, year: state.year,
+      vintage: state.vintage, rule: state.vintage ? state.rule : "", measure: state.measure,
+      scheme: state.scheme, classes: state.classes, lang: options.lang}, extra || {});
+    Object.keys(all).forEach(function (k) { if (all[k] !== "" && all[k] !== null && all[k] !== undefined) { q.set(k, all[k]); } });
+    return q;
+  }
+
+  function getJSON(path, q) {
+    return fetch(path + "?" + q.toString(), {headers: {Accept: "application/json"}}).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) { throw new Error(body.description || r.statusText); }
+        return body;
+      });
+    });
+  }
+
+  function busy(text) {
+    document.body.dataset.state = text ? "error" : "loading";
+    statusBox.textContent = text ? T.error + ": " + text : T.loading;
+    statusBox.className = text ? "error" : "";
+  }
+
+  function ready() {
+    document.body.dataset.state = "ready";
+    statusBox.textContent = "";
+    statusBox.className = "";
+  }
+
+  function levelLabel(level) { return level ? options.levels[level] : T.not_reached; }
+
+  function metText(p) {
+    return p.criteria_met === null || p.criteria_met === undefined ? "–" : p.criteria_met + (p.criteria_total ? "/" + p.criteria_total : "");
+  }
+
+  // -- controls -----------------------------------------------------------------------------
+  function select(name, label, choices, value) {
+    var box = el("select", {name: name, id: "ctl-" + name});
+    var groups = {};
+    choices.forEach(function (c) {
+      var option = el("option", {value: c.value, text: c.label});
+      if (String(c.value) === String(value)) { option.selected = true; }
+      if (c.group) {
+        if (!groups[c.group]) { groups[c.group] = box.appendChild(el("optgroup", {label: c.group})); }
+        groups[c.group].appendChild(option);
+      } else {
+        box.appendChild(option);
+      }
+    });
+    return el("label", {"for": "ctl-" + name}, [label + " ", box]);
+  }
+
+  function measureInfo() {
+    return options.measures.filter(function (m) { return m.id === state.measure; })[0] || options.measures[0];
+  }
+
+  function renderControls() {
+    var measure = measureInfo();
+    state.measure = measure.id;
+    if (measure.schemes.indexOf(state.scheme) < 0) { state.scheme = measure.schemes[0]; }
+    if (!state.compare) {
+      var earlier = options.data_years.filter(function (y) { return y < Number(state.year); });
+      state.compare = String(earlier.length ? earlier[earlier.length - 1] : Number(state.year) - 1);
+    }
+    var years = options.years.map(function (y) {
+      return {value: y, label: options.data_years.indexOf(y) >= 0 ? y + " (" + T.has_data + ")" : String(y)};
+    });
+    var fields = [
+      select("province", T.province, options.provinces.map(function (p) {
+        return {value: p.code, label: p.name + (p.has_data ? " (" + T.has_data + ")" : "")};
+      }), state.province),
+      select("district", T.district, [{value: "", label: T.whole}].concat(options.districts.map(function (d) {
+        return {value: d.code, label: d.name};
+      })), state.district),
+      select("year", T.year, years, state.year),
+      select("vintage", T.boundaries, [{value: "", label: T.of_year}].concat(options.vintages.map(function (v) {
+        return {value: v.id, label: v.name};
+      })), state.vintage),
+      options.carried ? select("rule", T.rule, options.rules.map(function (r) { return {value: r, label: r}; }), state.rule || "all") : null,
+      select("measure", T.measure, options.measures.map(function (m) {
+        return {value: m.id, label: m.label, group: m.group};
+      }), state.measure),
+      select("scheme", T.scheme, options.schemes.filter(function (s) { return measure.schemes.indexOf(s.id) >= 0; })
+        .map(function (s) { return {value: s.id, label: s.label}; }), state.scheme),
+      state.scheme !== "standard" ? select("classes", T.classes, options.class_counts.map(function (n) {
+        return {value: n, label: String(n)};
+      }), state.classes) : null,
+      select("mode", T.compare, [{value: "none", label: T.compare_none}, {value: "side", label: T.compare_side},
+        {value: "change", label: T.compare_change}], state.mode),
+      state.mode !== "none" ? select("compare", T.compare_year, years, state.compare) : null,
+      select("view", T.view_map + " / " + T.view_table, [{value: "map", label: T.view_map}, {value: "table", label: T.view_table}], state.view),
+      el("a", {id: "export", "class": "button", href: "#", download: ""}, [T.export]),
+      el("button", {id: "print", type: "button"}, [T.print])
+    ];
+    form.replaceChildren.apply(form, fields.filter(Boolean));
+    document.getElementById("print").addEventListener("click", function () { window.print(); });
+  }
+
+  form.addEventListener("change", function (event) {
+    var name = event.target.name;
+    state[name] = event.target.value;
+    if (name === "province") { state.district = ""; }
+    if (name === "province" || name === "year" || name === "vintage") {
+      busy();
+      generation += 1;
+      getJSON("/map/options", new URLSearchParams({province: state.province, year: state.year, vintage: state.vintage, lang: options.lang}))
+        .then(function (fresh) { options = fresh; renderControls(); refresh(); })
+        .catch(function (e) { busy(e.message); });
+      return;
+    }
+    renderControls();
+    refresh();
+  });
+
+  // -- maps ---------------------------------------------------------------------------------
+  function makeView(id) {
+    var map = L.map(id, {zoomSnap: 0.25, zoomControl: false, attributionControl: true});
+    L.control.zoom({position: "topright"}).addTo(map);
+    map.attributionControl.setPrefix(false);
+    L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
+    var view = {map: map, layer: null, title: L.control({position: "topleft"}), legend: L.control({position: "bottomleft"})};
+    view.title.onAdd = function () { return el("div", {"class": "ntm-title"}); };
+    view.legend.onAdd = function () { return el("div", {"class": "ntm-legend"}); };
+    view.title.addTo(map);
+    view.legend.addTo(map);
+    return view;
+  }
+
+  function sync(a, b) {
+    var moving = false;
+    a.map.on("move", function () {
+      if (moving || document.getElementById(b.map.getContainer().id).hidden) { return; }
+      moving = true;
+      b.map.setView(a.map.getCenter(), a.map.getZoom(), {animate: false});
+      moving = false;
+    });
+  }
+
+  function draw(view, data) {
+    if (view.layer) { view.map.removeLayer(view.layer); }
+    view.layer = L.geoJSON(data, {
+      style: function (f) {
+        return {fillColor: f.properties.fill, fillOpacity: 1, weight: 0.8, className: "ntm-commune",
+          color: f.properties["class"] === "not_assessed" ? "#9a9a9a" : "#4a4a4a"};
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(f.properties.tooltip, {sticky: true});
+        layer.on("click", function () { openProfile(f.properties.code); });
+        layer.on("mouseover", function () { layer.setStyle({weight: 2.5, color: "#111111"}); layer.bringToFront(); });
+        layer.on("mouseout", function () { view.layer.resetStyle(layer); });
+      }
+    }).addTo(view.map);
+    var title = view.title.getContainer();
+    title.replaceChildren(el("div", {"class": "ntm-title-main", text: data.title}), el("div", {"class": "ntm-subtitle", text: data.subtitle}));
+    var rows = data.legend.entries.map(function (e) {
+      return el("tr", {"data-class": e.key, "data-count": e.count}, [
+        el("td", {}, [el("span", {"class": "ntm-swatch", style: "background:" + e.swatch})]),
+        el("td", {text: e.label}), el("td", {"class": "ntm-count", text: String(e.count)})]);
+    });
+    view.legend.getContainer().replaceChildren(el("div", {"class": "ntm-legend-heading", text: data.legend.heading}),
+      el("table", {}, rows), el("div", {"class": "ntm-legend-note", text: data.note}));
+    if (view.source) { view.map.attributionControl.removeAttribution(view.source); }
+    view.source = data.source.replace(/[&<>"]/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+    view.map.attributionControl.addAttribution(view.source);
+  }
+
+  function fit() {
+    var scope = [state.province, state.district, state.vintage, state.mode === "side"].join("|");
+    if (scope === drawnScope) { return; }
+    drawnScope = scope;
+    refit();
+  }
+
+  // -- refresh ------------------------------------------------------------------------------
+  function refresh() {
+    var mine = ++generation;
+    busy();
+    var side = state.mode === "side";
+    var main = getJSON("/map/data", query(state.mode === "change" ? {compare: state.compare} : {}));
+    var other = side ? getJSON("/map/data", query({year: state.compare})) : Promise.resolve(null);
+    var summary = options.carried ? Promise.resolve(null)
+      : getJSON("/map/summary", new URLSearchParams({province: state.province, district: state.district, year: state.year, lang: options.lang}));
+    document.getElementById("map2").hidden = !side || state.view !== "map";
+    document.getElementById("maps").hidden = state.view !== "map";
+    tableView.hidden = state.view !== "table";
+    Promise.all([main, other, summary]).then(function (found) {
+      if (mine !== generation) { return; }
+      current.main = found[0];
+      current.other = found[1];
+      current.summary = found[2];
+      if (state.view === "map") {
+        views.main.map.invalidateSize();
+        draw(views.main, found[0]);
+        fit();
+        if (found[1]) {
+          views.other.map.invalidateSize();
+          draw(views.other, found[1]);
+          views.other.map.setView(views.main.map.getCenter(), views.main.map.getZoom(), {animate: false});
+        }
+      } else {
+        drawnScope = "";  // fit again when the map is shown
+      }
+      renderTable();
+      links();
+      ready();
+    }).catch(function (e) { if (mine === generation) { busy(e.message); } });
+  }
+
+  function links() {
+    var page = new URLSearchParams();
+    Object.keys(state).forEach(function (k) { if (state[k]) { page.set(k, state[k]); } });
+    page.set("lang", options.lang);
+    history.replaceState(null, "", "?" + page.toString());
+    page.set("lang", options.lang === "vi" ? "en" : "vi");
+    document.getElementById("lang-switch").href = "?" + page.toString();
+    document.getElementById("export").href = "/map.png?" + query(state.mode === "change" ? {compare: state.compare} : {}).toString();
+  }
+
+  // -- table and summaries ------------------------------------------------------------------
+  function columns() {
+    var measure = current.main.measure;
+    var cols = [
+      {key: "name", label: T.col_name}, {key: "district", label: T.col_district},
+      {key: "level", label: T.col_level, text: function (p) { return p.assessed ? (p.has_data ? levelLabel(p.level) : "–") : T.level_none; }},
+      {key: "criteria_met", label: T.col_met, numeric: true, text: metText},
+      {key: "criteria_unmet", label: T.col_unmet, text: function (p) { return p.criteria_unmet.join(", "); }}
+    ];
+    if (measure.kind === "indicator" || (measure.kind === "change" && measure.id === "criteria_met")) {
+      cols.push({key: "value", label: T.col_value, numeric: true, text: function (p) { return p.value_text || "–"; }});
+    }
+    if (current.other) {
+      var before = {};
+      current.other.features.forEach(function (f) { before[f.properties.code] = f.properties; });
+      var y = current.other.year;
+      cols.push({key: "other_level", label: T.col_level + " " + y, value: function (p) { return before[p.code] ? before[p.code].level || "" : ""; },
+        text: function (p) { var o = before[p.code]; return o && o.assessed && o.has_data ? levelLabel(o.level) : "–"; }});
+      cols.push({key: "other_met", label: T.col_met + " " + y, numeric: true,
+        value: function (p) { return before[p.code] ? before[p.code].criteria_met : null; },
+        text: function (p) { return before[p.code] ? metText(before[p.code]) : "–"; }});
+    }
+    cols.push({key: "label", label: measure.kind === "change" ? T.col_change : T.col_class});
+    return cols;
+  }
+
+  function cellValue(col, p) {
+    if (col.value) { return col.value(p); }
+    var v = p[col.key];
+    return Array.isArray(v) ? v.length : v;
+  }
+
+  function sortedRows(cols) {
+    var col = cols.filter(function (c) { return c.key === sort.key; })[0] || cols[0];
+    return current.main.features.map(function (f) { return f.properties; }).sort(function (a, b) {
+      var x = cellValue(col, a), y = cellValue(col, b);
+      if (x === null || x === undefined || x === "") { return 1; }
+      if (y === null || y === undefined || y === "") { return -1; }
+      return sort.dir * (col.numeric ? x - y : String(x).localeCompare(String(y), options.lang));
+    });
+  }
+
+  function renderTable() {
+    var cols = columns();
+    var head = el("tr", {}, cols.map(function (c) {
+      var th = el("th", {scope: "col", "aria-sort": c.key === sort.key ? (sort.dir > 0 ? "ascending" : "descending") : "none"}, [
+        el("button", {type: "button", "data-key": c.key, text: c.label})]);
+      return th;
+    }));
+    var body = sortedRows(cols).map(function (p) {
+      return el("tr", {"data-code": p.code}, cols.map(function (c) {
+        if (c.key === "name") { return el("th", {scope: "row"}, [el("button", {type: "button", "class": "link", "data-code": p.code, text: p.name || p.code})]); }
+        if (c.key === "label") { return el("td", {}, [el("span", {"class": "ntm-swatch", style: "background:" + swatchOf(p["class"])}), " " + p.label]); }
+        return el("td", {"class": c.numeric ? "num" : null, text: c.text ? c.text(p) : (p[c.key] || "")});
+      }));
+    });
+    var table = el("table", {"class": "data", id: "communes-table"}, [
+      el("caption", {text: current.main.title + " — " + T.sort_hint}), el("thead", {}, [head]), el("tbody", {}, body)]);
+    tableView.replaceChildren(table, summaryBlock(current.summary));
+  }
+
+  function swatchOf(key) {
+    return current.main.legend.entries.filter(function (e) { return e.key === key; })[0].swatch;
+  }
+
+  function smallTable(caption, heads, rows) {
+    return el("table", {"class": "data"}, [el("caption", {text: caption}),
+      el("thead", {}, [el("tr", {}, heads.map(function (h) { return el("th", {scope: "col", text: h}); }))]),
+      el("tbody", {}, rows.length ? rows.map(function (r) { return el("tr", {}, r.map(function (c) { return el("td", {text: String(c)}); })); })
+        : [el("tr", {}, [el("td", {colspan: heads.length, text: T.none})])])]);
+  }
+
+  function summaryBlock(summary) {
+    if (!summary) { return el("div", {id: "summaries"}); }
+    var named = function (item) { return options.lang === "vi" ? item.name_vi : item.name_en; };
+    var near = summary.near_next_level.map(function (r) {
+      return [r.name, r.district || "", r.criteria_met + "/" + r.criteria_total, r.next_level_label, r.missing.join(", ") || "–"];
+    });
+    var unmet = summary.most_unmet.map(function (r) { return [r.criterion + ". " + (named(r) || ""), r.communes, r.conflicting]; });
+    return el("div", {"class": "summaries", id: "summaries"}, [
+      smallTable(T.near_next, [T.col_name, T.col_district, T.col_met, T.col_next, T.col_missing], near),
+      smallTable(T.most_unmet, [T.col_criterion, T.col_communes, T.col_conflicting], unmet)]);
+  }
+
+  tableView.addEventListener("click", function (event) {
+    var button = event.target.closest("button");
+    if (!button) { return; }
+    if (button.dataset.code) { openProfile(button.dataset.code); return; }
+    sort = {key: button.dataset.key, dir: sort.key === button.dataset.key ? -sort.dir : 1};
+    renderTable();
+    tableView.querySelector('button[data-key="' + sort.key + '"]').focus();
+  });
+
+  // -- a commune's profile ------------------------------------------------------------------
+  function openProfile(code) {
+    var q = new URLSearchParams({year: state.year, lang: options.lang});
+    if (state.vintage) { q.set("vintage", state.vintage); }
+    profileBox.hidden = false;
+    profileBox.replaceChildren(el("p", {text: T.loading}));
+    getJSON("/profile/" + encodeURIComponent(code), q).then(renderProfile).catch(function (e) {
+      profileBox.replaceChildren(el("p", {"class": "error", text: T.error + ": " + e.message}), closeButton());
+    });
+  }
+
+  function closeButton() {
+    var button = el("button", {type: "button", "class": "close", "aria-label": T.close, text: "×"});
+    button.addEventListener("click", function () { profileBox.hidden = true; });
+    return button;
+  }
+
+  function renderProfile(p) {
+    var named = function (c) { return options.lang === "vi" ? c.name_vi : c.name_en; };
+    var parts = [el("header", {}, [el("h2", {id: "profile-title", tabindex: "-1", text: p.name || p.code}), closeButton()]),
+      el("p", {"class": "place", text: [p.district, p.province].filter(Boolean).join(", ") + " · " + T.year + " " + p.year})];
+    if (!p.assessed) {
+      parts.push(el("p", {text: T.not_assessed}));
+    } else {
+      parts.push(el("p", {"class": "figures", text: T.reached + ": " + (p.has_data ? levelLabel(p.level) : T.status_no_data) +
+        " · " + T.col_met + ": " + metText(p) + (p.framework ? " · " + T.framework + ": " + p.framework : "")}));
+      parts.push(smallTable(T.criteria, [T.col_criterion, T.col_status, T.source], p.criteria.map(function (c) {
+        return [c.number + ". " + named(c), T["status_" + c.status], c.sources.map(function (s) {
+          return (c.status === "conflicting" ? (s.met ? T.status_met : T.status_unmet) + ": " : "") + (s.source || "–");
+        }).join("; ")];
+      })));
+      if (p.decisions.length) { parts.push(el("p", {text: T.decisions + ": " + p.decisions.join("; ")})); }
+      parts.push(smallTable(T.history, [T.col_year, T.col_level, T.col_met, T.col_unmet], p.history.map(function (h) {
+        return [h.year, levelLabel(h.level), metText(h), h.criteria_unmet.join(", ")];
+      })));
+    }
+    parts.push(smallTable(T.indicators, [T.col_indicator, T.col_value, T.col_verdict, T.source], p.indicators.map(function (i) {
+      return [i.label, i.text, i.verdict || "", i.layer + " (" + i.layer_date + ")"];
+    })));
+    profileBox.replaceChildren.apply(profileBox, parts);
+    document.getElementById("profile-title").focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !profileBox.hidden) { profileBox.hidden = true; }
+  });
+  function refit() {
+    if (!current.main) { return; }
+    views.main.map.invalidateSize();
+    var b = current.main.bbox;
+    views.main.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {padding: [20, 20], animate: false});
+  }
+  window.addEventListener("beforeprint", refit);
+  window.addEventListener("afterprint", refit);
+
+  // -- start --------------------------------------------------------------------------------
+  if (options.empty) {
+    statusBox.textContent = T.empty;
+    document.body.dataset.state = "empty";
+    return;
+  }
+  renderControls();
+  views.main = makeView("map");
+  views.other = makeView("map2");
+  sync(views.main, views.other);
+  sync(views.other, views.main);
+  window.ntmPlanner = {views: views, state: state, current: current};
+  refresh();
+}());

@@ -1,0 +1,62 @@
+"""A store for the planner's tests: the real 2009 boundaries of Bến Tre province (provinces,
+districts, communes), the Bến Tre status sample, the made-up 2019 TEST statuses of
+``tests/data`` and a SYNTHETIC road network from ``bench/make_synthetic.py`` (partition built)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import runpy
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from boundaries.importer import import_boundaries
+from geo_ntm.infrastructure.layers import import_layer
+from geo_ntm.infrastructure.model import LayerKind
+from geo_ntm.infrastructure.partition import partition_cells
+from geo_ntm.status_import.importer import import_status_file
+from geo_ntm.store import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_STATUSES = ROOT / "tests" / "data" / "status_ben_tre_city_2019_TEST.csv"
+SYNTHETIC_ROADS = "synthetic_roads"
+
+
+@pytest.fixture(scope="session")
+def ben_tre_sources(tmp_path_factory, data_dir) -> dict[str, Path]:
+    """Bến Tre's 2009 boundaries as a GeoPackage of three layers, and a SYNTHETIC road network."""
+    folder = tmp_path_factory.mktemp("planner_sources")
+    national = data_dir / "vn_admin_2009.gpkg"
+    boundaries = folder / "ben_tre_2009.gpkg"
+    communes = None
+    for layer in ("provinces", "districts", "communes"):
+        communes = gpd.read_file(national, layer=layer, where="province_id = '811'")
+        communes.to_file(boundaries, layer=layer)
+    make = runpy.run_path(str(ROOT / "bench" / "make_synthetic.py"))
+    roads = folder / "synthetic_roads.gpkg"
+    make["synthetic_roads"](communes, 3000, seed=11).to_file(roads, layer="roads")
+    return {"boundaries": boundaries, "roads": roads}
+
+
+def load_planner_store(location: str, sources: dict[str, Path], data_dir: Path) -> str:
+    """Fill the empty store at ``location``; returns it."""
+    with open_store(location) as store:
+        import_boundaries(store, sources["boundaries"], dt.date(2009, 4, 1), measure_quality=False)
+        for statuses in (data_dir / "samples" / "status_ben_tre_city_long.csv", TEST_STATUSES):
+            assert import_status_file(store, statuses).ok, statuses
+        import_layer(store, sources["roads"], SYNTHETIC_ROADS, LayerKind.ROADS, dt.date(2020, 6, 30))
+        partition_cells(store, store.vintages()[0])
+    return location
+
+
+@pytest.fixture(scope="module")
+def planner_db(backend, new_location, ben_tre_sources, data_dir) -> str:
+    """The planner's store on each backend."""
+    return load_planner_store(new_location(backend, with_2009=False), ben_tre_sources, data_dir)
+
+
+@pytest.fixture(scope="module")
+def planner_gpkg(new_location, ben_tre_sources, data_dir) -> str:
+    """The planner's store as a GeoPackage file."""
+    return load_planner_store(new_location("gpkg", with_2009=False), ben_tre_sources, data_dir)

@@ -1,0 +1,58 @@
+"""Water reach as a map measure (``water:<column>@<metres>``) on the hand-made world of
+``tests/geo_ntm/infrastructure/reach_world.py`` (answers known by construction)."""
+
+from __future__ import annotations
+
+import dataclasses
+import runpy
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from geo_ntm.errors import InputError
+from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.settings import Settings
+from geo_ntm.store import open_store
+from maps.indicators import indicator_values, offered, parse_indicator
+
+WORLD = Path(__file__).resolve().parents[1] / "geo_ntm" / "infrastructure" / "reach_world.py"
+
+
+@pytest.fixture(scope="module")
+def world_store(new_location, tmp_path_factory) -> str:
+    world = runpy.run_path(str(WORLD))
+    return world["stored"](new_location("gpkg", with_2009=False), tmp_path_factory.mktemp("world"))
+
+
+def test_water_measures_carry_their_distance():
+    indicator = parse_indicator("water:population_within_share@250")
+    assert indicator.distance == 250 and indicator.name == "water:population_within_share@250"
+    assert "250 m" in indicator.label("vi") and "within 250 m" in indicator.label("en")
+    with pytest.raises(InputError, match="within a distance.*@500"):
+        parse_indicator("water:ind_17_1_value")
+
+
+def test_water_values_are_the_coverage_table(world_store):
+    with open_store(world_store) as store:
+        names = [i.name for i in offered(store, 2020)]
+        assert "water:ind_17_1_value@500" in names and "water:population_within_share@500" in names
+        vintage = store.vintages()[0]
+        values, totals = indicator_values(store, vintage, parse_indicator("water:population_within_share@250"),
+                                          2020, "999")
+        table, _ = coverage(store, CoverageRequest("water", "999", year=2020, distance=250))
+    expected = table.set_index("code")["population_within_share"]
+    assert values.to_dict() == pytest.approx(expected.to_dict())
+    assert 0 < values["9990101"] < 1 and totals["distance_m"] == 250  # A: the pipe reaches part of it
+
+
+def test_the_page_maps_water_reach(world_store):
+    client = TestClient(create_app(dataclasses.replace(Settings.from_env(), db=world_store)))
+    answer = client.get("/map/data", params={"province": "999", "year": 2020,
+                                             "measure": "water:population_within_share@250"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert len(body["features"]) == 3 and "250 m" in body["title"]
+    missing = client.get("/map/data", params={"province": "999", "year": 2020, "measure": "water:ind_17_1_value"})
+    assert missing.status_code == 400 and "@500" in missing.json()["description"]
