@@ -53,11 +53,12 @@ import multiprocessing
 import os
 import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from provenance import git_state
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -482,15 +483,6 @@ def compare(answer_csv: Path, reference_csv: Path, leave_out: set[str] = frozens
 
 
 # -- the run ----------------------------------------------------------------------------------
-def _git() -> dict:
-    def run(*args):
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    status = run("status", "--short")
-    return {"commit": run("rev-parse", "HEAD"), "status_short": status.splitlines() if status else []}
-
-
 class _Postgres:
     """Databases for the run: on ``admin_url``'s server, or on a throwaway cluster."""
 
@@ -545,7 +537,7 @@ def run(segments: int, province: str | None = None, engines: tuple[str, ...] = E
     work.mkdir(parents=True, exist_ok=True)
     results = {"data": "SYNTHETIC road network over the real 2009 communes (bench/make_synthetic.py)",
                "scope": f"province {province}" if province else "national", "segments": segments, "seed": seed,
-               "git": _git(), "code": code_fingerprint(), "started": dt.datetime.now().isoformat(timespec="seconds"),
+               "git": git_state(REPO), "code": code_fingerprint(), "started": dt.datetime.now().isoformat(timespec="seconds"),
                "machine": {"cpus": multiprocessing.cpu_count(), "python": platform.python_version(),
                            "platform": platform.platform()},
                "note": "2 cores shared with other workers running at the same time: times are upper bounds",

@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 
 import httpx
+from provenance import git_state
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -177,15 +178,6 @@ class Service:
         self.log.close()
 
 
-def _git() -> dict:
-    def run(*args):
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    status = run("status", "--short")
-    return {"commit": run("rev-parse", "HEAD"), "status_short": status.splitlines() if status else []}
-
-
 def run(stores=STORES, targets=tuple(TARGETS), clients: int = 32, duration: float = 20.0, warmup: float = 3.0,
         workdir: Path | None = None, out: Path | None = None, pg_admin_url: str | None = None,
         pool_size: int = 10, log=print) -> dict:
@@ -197,7 +189,7 @@ def run(stores=STORES, targets=tuple(TARGETS), clients: int = 32, duration: floa
                "clients": clients, "duration_seconds": duration, "warmup_seconds": warmup, "targets": dict(TARGETS),
                "load_tool": f"Python asyncio + httpx {httpx.__version__}, one process on the same machine",
                "server": "geo-ntm serve (uvicorn, one process), GEO_NTM_LOG_LEVEL=WARNING",
-               "git": _git(), "started": dt.datetime.now().isoformat(timespec="seconds"),
+               "git": git_state(REPO), "started": dt.datetime.now().isoformat(timespec="seconds"),
                "machine": {"cpus": multiprocessing.cpu_count(), "python": platform.python_version(),
                            "platform": platform.platform()},
                "note": "2 cores shared by the server, the load generator, PostgreSQL and other workers running at "

@@ -69,7 +69,8 @@ def road_coverage(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDa
     same as in a national computation."""
     minx, miny, maxx, maxy = units.total_bounds
     pad = NEAREST_MAX_DEG
-    features = store.layer_features(layer.layer_id, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad))
+    features = store.layer_features(layer.layer_id, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad),
+                                    attributes=("road_class", "surface"))
     if len(features):
         minx, miny, maxx, maxy = features.total_bounds
     cells = partition_cells(store, vintage, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad))

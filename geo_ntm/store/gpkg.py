@@ -410,12 +410,13 @@ class GeoPackageStore(Store):
         found = self._conn.execute(f"SELECT {rows.LAYER_COLUMNS} FROM layers ORDER BY layer_id")
         return [rows.layer_from_row(r) for r in found]
 
-    def layer_features(self, layer_id, bbox=None) -> gpd.GeoDataFrame:
+    def layer_features(self, layer_id, bbox=None, attributes=rows.FEATURE_ATTRIBUTES) -> gpd.GeoDataFrame:
         where, params = "layer_id = ?", [layer_id]
         if bbox is not None:
             where += " AND " + _rtree_filter("layer_features", "fid")
             params += _rtree_params(bbox)
-        frame = pd.read_sql_query(f"SELECT fid AS feature_id, road_class, surface, kind, name, properties, geom"
+        columns = "".join(f"{c}, " for c in rows.checked_attributes(attributes))
+        frame = pd.read_sql_query(f"SELECT fid AS feature_id, {columns}geom"
                                   f" FROM layer_features WHERE {where} ORDER BY fid", self._conn, params=params)
         return _geoframe(frame)
 

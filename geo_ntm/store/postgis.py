@@ -262,13 +262,14 @@ class PostgisStore(Store):
         found = self._conn.execute(f"SELECT {rows.LAYER_COLUMNS} FROM layers ORDER BY layer_id")
         return [rows.layer_from_row(r) for r in found]
 
-    def layer_features(self, layer_id, bbox=None) -> gpd.GeoDataFrame:
+    def layer_features(self, layer_id, bbox=None, attributes=rows.FEATURE_ATTRIBUTES) -> gpd.GeoDataFrame:
         where, params = "layer_id = %s", [layer_id]
         if bbox is not None:
             where += f" AND geom && {_ENVELOPE}"
             params += list(bbox)
         with self._conn.cursor() as cur:
-            cur.execute(f"SELECT feature_id, {', '.join(rows.FEATURE_ATTRIBUTES)}, ST_AsBinary(geom) AS geom"
+            columns = "".join(f"{c}, " for c in rows.checked_attributes(attributes))
+            cur.execute(f"SELECT feature_id, {columns}ST_AsBinary(geom) AS geom"
                         f" FROM layer_features WHERE {where} ORDER BY feature_id", params)
             return _frame(cur, geometry=True)
 

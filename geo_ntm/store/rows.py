@@ -15,7 +15,7 @@ import geopandas as gpd
 from geo_ntm.domain import UNIT_COLUMNS, CriterionStatus, EventKind, LineageEvent, StatusSummary, UnitType, Vintage
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.infrastructure.model import Layer, LayerKind
-from geo_ntm.store.base import ImportRecord
+from geo_ntm.store.base import FEATURE_ATTRIBUTES, ImportRecord
 
 #: Unit columns a backend stores besides its own id, the vintage id and the geometry.
 UNIT_ATTRIBUTES = tuple(c for c in UNIT_COLUMNS if c not in ("unit_id", "vintage_id", "geometry"))
@@ -145,8 +145,14 @@ def summary_from_row(r: Sequence) -> StatusSummary:
 
 # -- infrastructure layers -------------------------------------------------------------------
 LAYER_COLUMNS = "layer_id, name, kind, valid_date, source, feature_count, crs, import_id, summary"
-#: Attribute columns of a vector layer's features, besides the geometry.
-FEATURE_ATTRIBUTES = ("road_class", "surface", "kind", "name", "properties")
+
+
+def checked_attributes(attributes: tuple[str, ...]) -> tuple[str, ...]:
+    """``attributes`` if each is one of ``FEATURE_ATTRIBUTES`` (they become SQL column names)."""
+    unknown = set(attributes) - set(FEATURE_ATTRIBUTES)
+    if unknown:
+        raise GeoNtmError(f"unknown feature attributes {sorted(unknown)}; one of {FEATURE_ATTRIBUTES}")
+    return tuple(attributes)
 
 
 def duplicate_layer(name: str) -> GeoNtmError:

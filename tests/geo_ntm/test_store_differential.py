@@ -175,7 +175,8 @@ def test_infrastructure_layers_and_partition(new_location):
             store.add_partition(vintage, city.iloc[:1], {})  # already built: nothing changes
             answers.append((store.layers(), store.layer_features(1), store.layer_features(1, BEN_TRE_CITY),
                             store.layer_raster(2), store.partition(vintage).drop(columns="unit_id"),
-                            store.partition(vintage, (106.36, 10.23, 106.37, 10.24)).drop(columns="unit_id")))
+                            store.partition(vintage, (106.36, 10.23, 106.37, 10.24)).drop(columns="unit_id"),
+                            store.layer_features(1, attributes=("surface", "road_class"))))
     gpkg, pg = answers
     assert gpkg[0] == pg[0] and [x.feature_count for x in pg[0]] == [3, 0]
     for a, b in zip(gpkg[1:], pg[1:]):
@@ -185,6 +186,7 @@ def test_infrastructure_layers_and_partition(new_location):
             assert len(b) > 0
             _assert_frames_equal(a, b)
     assert len(pg[2]) == 1 and len(pg[4]) == 17 and 0 < len(pg[5]) < 17
+    assert list(pg[6].columns) == ["feature_id", "surface", "road_class", "geometry"]
 
 
 @pytest.mark.parametrize("path, params", [

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo_ntm.errors import InputError
+from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.mapping import get_mapping, map_column
 from geo_ntm.infrastructure.model import LayerKind
@@ -57,6 +57,11 @@ def test_osm_tags_with_unknown_values_counted_and_non_roads_dropped(tmp_path, st
     assert report.dropped == {"class excluded by the mapping (not roads)": 1}
     assert report.attributes["surface"]["unknown_values"] == {"moon_dust": 1}
     assert report.attributes["class"]["unknown_values"] == {"weird": 1}
+    light = store.layer_features(report.layer.layer_id, attributes=("road_class",))  # what a computation reads
+    assert list(light.columns) == ["feature_id", "road_class", "geometry"]
+    assert list(light["road_class"]) == list(stored["road_class"]) and light.geometry.equals(stored.geometry)
+    with pytest.raises(GeoNtmError, match="unknown feature attributes"):
+        store.layer_features(report.layer.layer_id, attributes=("road_class; DROP TABLE layers",))
 
 
 def test_osm_xml_file_through_gdal(tmp_path, store):
