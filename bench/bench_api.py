@@ -11,10 +11,12 @@ PostGIS store lives in a throwaway cluster (``geo_ntm.store.pg_cluster``) unless
 ``GEO_NTM_DB_POOL_SIZE`` default 10); ``postgis_no_pool`` (``GEO_NTM_DB_POOL_SIZE=0``: a new
 connection per request, the behaviour before the pool, for comparison).
 
-Targets, both for Bến Tre (a province with statuses) in 2020:
+Targets, all for Bến Tre (a province with statuses) in 2020:
 ``items``: ``GET /collections/communes/items?province=Bến Tre&year=2020&limit=200`` (all 164
 communes in one page, GeoJSON with their NTM assessment); ``map``: ``GET /map.html?province=Bến
-Tre&year=2020``, the map page the planner's page frames (folium HTML with the data inline).
+Tre&year=2020``, the standalone folium map (HTML with the data inline); ``map_data``: ``GET
+/map/data?province=Bến Tre&year=2020``, what the planner's page loads to draw the map (classified
+GeoJSON with the legend).
 
 The load generator is a Python asyncio + httpx client (``--clients`` tasks, each sending its next
 request when the last one is answered, keep-alive connections) running on the same machine as
@@ -52,6 +54,7 @@ BIN = Path(sys.executable).parent
 TARGETS = {
     "items": "/collections/communes/items?province=Bến Tre&year=2020&limit=200",
     "map": "/map.html?province=Bến Tre&year=2020",
+    "map_data": "/map/data?province=Bến Tre&year=2020",
 }
 STORES = ("gpkg", "postgis", "postgis_no_pool")
 

@@ -55,7 +55,7 @@ class _Scope:
 
 def _roads(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thresholds):
     layer = _layer(store, r.layer, LayerKind.ROADS, s.day)
-    return road_coverage(store, s.vintage, layer, s.units, s.framework, thresholds)
+    return road_coverage(store, s.vintage, layer, s.units, s.framework, thresholds, whole_vintage=r.province is None)
 
 
 def _population(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thresholds):

@@ -6,6 +6,8 @@ commune (``clip``), and measured on the WGS 84 ellipsoid (``measure``)."""
 
 from __future__ import annotations
 
+import logging
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -17,6 +19,8 @@ from geo_ntm.infrastructure.model import HARDENED, ROAD_CLASSES, SURFACES, Layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.thresholds import Thresholds, load_thresholds
 from geo_ntm.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def road_km(features: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> tuple[np.ndarray, float]:
@@ -62,11 +66,27 @@ def road_table(units: gpd.GeoDataFrame, km: np.ndarray, framework_id: str | None
 
 
 def road_coverage(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDataFrame,
-                  framework_id: str | None, thresholds: Thresholds | None = None) -> tuple[gpd.GeoDataFrame, dict]:
+                  framework_id: str | None, thresholds: Thresholds | None = None,
+                  whole_vintage: bool = False) -> tuple[gpd.GeoDataFrame, dict]:
     """``road_table`` for ``units`` (communes of ``vintage``) from a stored road layer, and totals.
 
-    Only the roads and partition cells around ``units`` are read; the result for a commune is the
-    same as in a national computation."""
+    The layer and the partition never change, so the km of the whole layer per commune are
+    computed once, when the whole vintage is asked (``whole_vintage``), stored, and summed from
+    the store for every later question. Until then only the roads and partition cells around
+    ``units`` are read and clipped; the result for a commune is the same either way."""
+    stored = store.road_km(layer.layer_id, vintage.vintage_id)
+    if stored is None and whole_vintage:
+        stored = _store_layer_km(store, vintage, layer)
+    aligned = _scope_km(store, vintage, layer, units) if stored is None else _stored_km(units, stored)
+    table = road_table(units, aligned, framework_id, thresholds)
+    totals = {"communes": len(units), "km_total": float(aligned.sum()),
+              **{f"km_{c}": float(aligned[:, i].sum()) for i, c in enumerate(ROAD_CLASSES)},
+              "layer": layer.name, "layer_date": layer.valid_date.isoformat(), "vintage": vintage.name}
+    return table, totals
+
+
+def _scope_km(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDataFrame) -> np.ndarray:
+    """``road_km`` of ``units`` from the roads and cells around them."""
     minx, miny, maxx, maxy = units.total_bounds
     pad = NEAREST_MAX_DEG
     features = store.layer_features(layer.layer_id, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad),
@@ -75,9 +95,27 @@ def road_coverage(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDa
         minx, miny, maxx, maxy = features.total_bounds
     cells = partition_cells(store, vintage, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad))
     km, _ = road_km(features, cells)
-    aligned = align_to_units(units, cells["unit_id"], km)
-    table = road_table(units, aligned, framework_id, thresholds)
-    totals = {"communes": len(units), "km_total": float(aligned.sum()),
-              **{f"km_{c}": float(aligned[:, i].sum()) for i, c in enumerate(ROAD_CLASSES)},
-              "layer": layer.name, "layer_date": layer.valid_date.isoformat(), "vintage": vintage.name}
-    return table, totals
+    return align_to_units(units, cells["unit_id"], km)
+
+
+def _store_layer_km(store: Store, vintage: Vintage, layer: Layer) -> pd.DataFrame:
+    """Compute the km of the whole layer per commune, class and surface, and store them."""
+    log.info("computing the km of road layer %s per commune of vintage %s (once)", layer.name, vintage.name)
+    cells = partition_cells(store, vintage)
+    km, _ = road_km(store.layer_features(layer.layer_id, attributes=("road_class", "surface")), cells)
+    cell, cls, surface = np.nonzero(km)
+    table = pd.DataFrame({"unit_id": cells["unit_id"].to_numpy()[cell], "road_class": np.asarray(ROAD_CLASSES)[cls],
+                          "surface": np.asarray(SURFACES)[surface], "km": km[cell, cls, surface]})
+    store.add_road_km(layer.layer_id, vintage.vintage_id, table)
+    return table
+
+
+def _stored_km(units: gpd.GeoDataFrame, stored: pd.DataFrame) -> np.ndarray:
+    """The stored km as an array (units, classes, surfaces) in the order of ``units``."""
+    km = np.zeros((len(units), len(ROAD_CLASSES), len(SURFACES)))
+    row = pd.Index(units["unit_id"]).get_indexer(stored["unit_id"])
+    mine = row >= 0
+    cls = pd.Index(ROAD_CLASSES).get_indexer(stored["road_class"])[mine]
+    surface = pd.Index(SURFACES).get_indexer(stored["surface"])[mine]
+    np.add.at(km, (row[mine], cls, surface), stored["km"].to_numpy()[mine])
+    return km

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import pandas as pd
 
 from geo_ntm.domain import (AdminLevel, CriterionStatus, LineageEvent, StatusSummary, Unit, UnitFlag, UnitType,
                             Vintage)
@@ -145,6 +146,15 @@ class Store(ABC):
     @abstractmethod
     def add_partition(self, vintage_id: int, cells: gpd.GeoDataFrame, report: dict) -> None:
         """Store a vintage's partition cells (``unit_id``, ``geometry``); a no-op if already stored."""
+
+    @abstractmethod
+    def road_km(self, layer_id: int, vintage_id: int) -> pd.DataFrame | None:
+        """The stored km of a road layer per commune of a vintage (``unit_id``, ``road_class``,
+        ``surface``, ``km``; rows with km only), or None while they have not been stored."""
+
+    @abstractmethod
+    def add_road_km(self, layer_id: int, vintage_id: int, table: pd.DataFrame) -> None:
+        """Store ``road_km``'s table of a layer and vintage; a no-op if already stored."""
 
     @property
     @abstractmethod

@@ -27,7 +27,7 @@ from geo_ntm.store import rows
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 
 SRS_ID = 4326
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _GPKG_CORE = """
 CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
@@ -137,6 +137,22 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
                        "Communes of each vintage cleaned into a partition: the owner of every point")
 
 
+# Schema version 5: the km of each road layer per commune of a vintage, computed once.
+_SCHEMA_ROAD_KM = """
+CREATE TABLE IF NOT EXISTS road_km_runs (
+  layer_id INTEGER NOT NULL REFERENCES layers(layer_id), vintage_id INTEGER NOT NULL REFERENCES vintages(vintage_id),
+  computed_at TEXT NOT NULL, PRIMARY KEY (layer_id, vintage_id));
+CREATE TABLE IF NOT EXISTS road_km (
+  layer_id INTEGER NOT NULL, vintage_id INTEGER NOT NULL, unit_id INTEGER NOT NULL REFERENCES units(fid),
+  road_class TEXT NOT NULL, surface TEXT NOT NULL, km REAL NOT NULL,
+  PRIMARY KEY (layer_id, vintage_id, unit_id, road_class, surface),
+  FOREIGN KEY (layer_id, vintage_id) REFERENCES road_km_runs (layer_id, vintage_id));
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('road_km_runs', 'attributes', 'road_km_runs', 'Road layers whose km per commune are stored'),
+         ('road_km', 'attributes', 'road_km', 'Km of a road layer per commune of a vintage, by class and surface');
+"""
+
+
 def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
     """The SQL functions the GeoPackage R-tree triggers call (GDAL provides them in its own
     connections; plain sqlite3 does not)."""
@@ -188,7 +204,7 @@ class GeoPackageStore(Store):
                 "SELECT value FROM geo_ntm_meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION):
             return
         with self._transaction() as cur:
-            for statement in (_GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS).split(";\n"):
+            for statement in (_GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS + _SCHEMA_ROAD_KM).split(";\n"):
                 if statement.strip():
                     cur.execute(statement)
             if "actor" not in {r[1] for r in cur.execute("PRAGMA table_info(imports)")}:  # schema 4
@@ -447,6 +463,22 @@ class GeoPackageStore(Store):
             cur.executemany("INSERT INTO unit_partition (geom, unit_id, vintage_id) VALUES (?, ?, ?)",
                             ((blob, int(u), vintage_id) for blob, u in zip(blobs, cells["unit_id"])))
             self._extend_extent(cur, "unit_partition", cells.total_bounds)
+
+    def road_km(self, layer_id, vintage_id) -> pd.DataFrame | None:
+        key = (layer_id, vintage_id)
+        if not self._conn.execute("SELECT 1 FROM road_km_runs WHERE layer_id = ? AND vintage_id = ?", key).fetchone():
+            return None
+        return pd.read_sql_query("SELECT unit_id, road_class, surface, km FROM road_km WHERE layer_id = ?"
+                                 " AND vintage_id = ? ORDER BY unit_id, road_class, surface", self._conn, params=key)
+
+    def add_road_km(self, layer_id, vintage_id, table) -> None:
+        with self._transaction() as cur:
+            key = (layer_id, vintage_id)
+            if cur.execute("SELECT 1 FROM road_km_runs WHERE layer_id = ? AND vintage_id = ?", key).fetchone():
+                return
+            cur.execute("INSERT INTO road_km_runs VALUES (?, ?, ?)", (*key, rows.now()))
+            cur.executemany("INSERT INTO road_km VALUES (?, ?, ?, ?, ?, ?)",
+                            ((*key, *r) for r in rows.road_km_rows(table)))
 
     def close(self) -> None:
         self._conn.close()

@@ -299,6 +299,25 @@ class PostgisStore(Store):
             self._copy(cur, "unit_partition", "geom, unit_id, vintage_id",
                        ((geom, int(u), vintage_id) for geom, u in zip(_ewkb(cells.geometry.array), cells["unit_id"])))
 
+    def road_km(self, layer_id, vintage_id) -> pd.DataFrame | None:
+        key = (layer_id, vintage_id)
+        if not self._conn.execute("SELECT 1 FROM road_km_runs WHERE layer_id = %s AND vintage_id = %s",
+                                  key).fetchone():
+            return None
+        with self._conn.cursor() as cur:
+            cur.execute("SELECT unit_id, road_class, surface, km FROM road_km WHERE layer_id = %s AND vintage_id = %s"
+                        " ORDER BY unit_id, road_class, surface", key)
+            return pd.DataFrame.from_records(cur.fetchall(), columns=["unit_id", "road_class", "surface", "km"])
+
+    def add_road_km(self, layer_id, vintage_id, table) -> None:
+        with self._write() as cur:
+            key = (layer_id, vintage_id)
+            if cur.execute("SELECT 1 FROM road_km_runs WHERE layer_id = %s AND vintage_id = %s", key).fetchone():
+                return
+            cur.execute("INSERT INTO road_km_runs VALUES (%s, %s, %s)", (*key, rows.now()))
+            self._copy(cur, "road_km", "layer_id, vintage_id, unit_id, road_class, surface, km",
+                       ((*key, *r) for r in rows.road_km_rows(table)))
+
     def close(self) -> None:
         if self._pool is None:
             self._conn.close()

@@ -147,6 +147,12 @@ def summary_from_row(r: Sequence) -> StatusSummary:
 LAYER_COLUMNS = "layer_id, name, kind, valid_date, source, feature_count, crs, import_id, summary"
 
 
+def road_km_rows(table) -> list[tuple[int, str, str, float]]:
+    """(unit_id, road_class, surface, km) tuples of a road km table, with plain Python types."""
+    return [(int(u), str(c), str(s), float(k))
+            for u, c, s, k in zip(table["unit_id"], table["road_class"], table["surface"], table["km"])]
+
+
 def checked_attributes(attributes: tuple[str, ...]) -> tuple[str, ...]:
     """``attributes`` if each is one of ``FEATURE_ATTRIBUTES`` (they become SQL column names)."""
     unknown = set(attributes) - set(FEATURE_ATTRIBUTES)

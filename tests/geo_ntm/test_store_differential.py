@@ -173,10 +173,15 @@ def test_infrastructure_layers_and_partition(new_location):
             city = store.units(vintage, AdminLevel.COMMUNE, district_code="81101")[["unit_id", "geometry"]]
             store.add_partition(vintage, city, {"cells": len(city)})
             store.add_partition(vintage, city.iloc[:1], {})  # already built: nothing changes
+            assert store.road_km(1, vintage) is None
+            store.add_road_km(1, vintage, pd.DataFrame({"unit_id": city["unit_id"].iloc[:2], "road_class": "commune",
+                                                        "surface": ["asphalt", "earth"], "km": [1.25, 0.5]}))
+            store.add_road_km(1, vintage, pd.DataFrame({"unit_id": [], "road_class": [], "surface": [], "km": []}))
             answers.append((store.layers(), store.layer_features(1), store.layer_features(1, BEN_TRE_CITY),
                             store.layer_raster(2), store.partition(vintage).drop(columns="unit_id"),
                             store.partition(vintage, (106.36, 10.23, 106.37, 10.24)).drop(columns="unit_id"),
-                            store.layer_features(1, attributes=("surface", "road_class"))))
+                            store.layer_features(1, attributes=("surface", "road_class")),
+                            store.road_km(1, vintage).assign(unit_id=0)))
     gpkg, pg = answers
     assert gpkg[0] == pg[0] and [x.feature_count for x in pg[0]] == [3, 0]
     for a, b in zip(gpkg[1:], pg[1:]):
@@ -187,6 +192,7 @@ def test_infrastructure_layers_and_partition(new_location):
             _assert_frames_equal(a, b)
     assert len(pg[2]) == 1 and len(pg[4]) == 17 and 0 < len(pg[5]) < 17
     assert list(pg[6].columns) == ["feature_id", "surface", "road_class", "geometry"]
+    assert list(pg[7]["km"]) == [1.25, 0.5]  # the second add changed nothing
 
 
 @pytest.mark.parametrize("path, params", [

@@ -44,6 +44,26 @@ def test_a_district_gives_the_same_figures_as_its_province(ben_tre_db):
     assert len(city) == 17 and np.allclose(city["km_total"], same, rtol=1e-12)
 
 
+def test_the_whole_layer_is_computed_once_and_stored(ben_tre_db, monkeypatch):
+    """A national question stores the km per commune; later questions (any scope) sum them and
+    give what clipping the scope gives."""
+    km_columns = lambda t: t.set_index("code").filter(regex=r"^km_").sort_index()  # noqa: E731
+    with open_store(ben_tre_db) as store:
+        layer, vintage = store.layer_named("synthetic_roads").layer_id, store.vintages()[0].vintage_id
+        clipped, _ = coverage(store, CoverageRequest("roads", province="Bến Tre", year=2020))
+        assert store.road_km(layer, vintage) is None  # a province is clipped, not stored
+        national, totals = coverage(store, CoverageRequest("roads", year=2020))
+        stored = store.road_km(layer, vintage)
+        assert stored is not None and (stored["km"] > 0).all()
+        assert stored["km"].sum() == pytest.approx(totals["km_total"], rel=1e-12)
+        monkeypatch.setattr("geo_ntm.infrastructure.roads.road_km", None)  # no clipping from here on
+        again, _ = coverage(store, CoverageRequest("roads", province="Bến Tre", year=2020))
+        store.add_road_km(layer, vintage, stored.iloc[:1])  # already stored: nothing changes
+        assert len(store.road_km(layer, vintage)) == len(stored)
+    for table in (national, again):
+        assert np.allclose(km_columns(table), km_columns(clipped), rtol=1e-12, atol=1e-12)
+
+
 def test_thresholds_are_cited_or_unknown():
     assert threshold("qd1980_2016", "2.1").value == 1.0 and "1980" in threshold("qd1980_2016", "2.1").source
     assert threshold("qd318_2022", "2.1").value is None and threshold("qd1980_2016", "2.2").value is None
