@@ -31,6 +31,8 @@ NEAREST_MAX_DEG = 0.01
 FIT_TOLERANCE = 1e-11
 #: A thread tests at least this many cells (each cell is a prepared polygon: much more work than a line).
 CELLS_PER_THREAD = 500
+#: Distances equal within this (degrees; cut points are a rounding error off the border) are a tie.
+TIE_DEG = 1e-12
 _LINEAR = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 
 
@@ -123,14 +125,16 @@ def _pieces_fit(pieces: np.ndarray, owner: np.ndarray, lines: np.ndarray) -> np.
 
 def nearest_close_cell(parts: np.ndarray, cells: np.ndarray, tree: shapely.STRtree) -> np.ndarray:
     """Per part, the nearest cell if every vertex of the part is within NEAREST_MAX_DEG of it, else -1.
-    Cells equally near (a piece touching two communes) go by code order: the first cell wins."""
+    Cells equally near (within ``TIE_DEG``: a piece touching two communes) go by code order: the first wins."""
     target = np.full(len(parts), -1)
     if not len(parts):
         return target
-    found, cell = tree.query_nearest(parts, max_distance=NEAREST_MAX_DEG, all_matches=True)
-    order = np.lexsort((cell, found))
-    first = np.unique(found[order], return_index=True)[1]
-    found, cell = found[order][first], cell[order][first]
+    (found, _), distance = tree.query_nearest(parts, max_distance=NEAREST_MAX_DEG, return_distance=True,
+                                              all_matches=False)
+    near, cell = tree.query(parts[found], predicate="dwithin", distance=distance + TIE_DEG)
+    order = np.lexsort((cell, near))  # by part, then cell (code order)
+    first = np.unique(near[order], return_index=True)[1]
+    found, cell = found[near[order][first]], cell[order][first]
     coords, idx = shapely.get_coordinates(parts[found], return_index=True)
     far = np.zeros(len(found))
     np.maximum.at(far, idx, shapely.distance(shapely.points(coords), cells[cell[idx]]))
