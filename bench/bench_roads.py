@@ -1,6 +1,6 @@
 """Benchmark of the national road computation on a SYNTHETIC network over the real 2009 communes.
 
-    python bench/bench_roads.py --segments 1000000 [--json bench/results/roads_1000000.json]
+    python bench/bench_roads.py --segments 2000000 [--json bench/results/roads_2000000.json]
 
 Stages, each in a fresh process so its time and peak memory (max RSS) are its own:
 generate the network (``make_synthetic.py``) and write it as GeoPackage; import it as a layer;

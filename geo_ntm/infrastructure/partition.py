@@ -83,7 +83,7 @@ def _fill_holes(cells: np.ndarray) -> tuple[np.ndarray, int]:
 
 def partition_cells(store: Store, vintage: Vintage, bbox: BBox | None = None) -> gpd.GeoDataFrame:
     """The stored partition of ``vintage`` (cells meeting ``bbox``), built and stored on first use
-    (about a minute for the 11,163 communes of 2009)."""
+    (20-30 s for the 11,163 communes of 2009)."""
     cells = store.partition(vintage.vintage_id, bbox)
     if cells is None:
         log.info("building the commune partition of vintage %s (once per vintage)", vintage.name)
