@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import infrastructure, ogc, pages, planner, vintages, writes
 from api.auth import BodyLimit, load_tokens, read_access
 from api.deps import StoreDep, store_lifespan
-from geo_ntm.errors import GeoNtmError, NotFoundError
+from geo_ntm.errors import GeoNtmError, NotFoundError, StoreBusyError
 from geo_ntm.settings import Settings
 from maps.assets import PLANNER_STATIC, leaflet_dist
 
@@ -36,6 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError):
         return _error(404, "NotFound", str(exc))
+
+    @app.exception_handler(StoreBusyError)
+    async def _busy(request: Request, exc: StoreBusyError):
+        return _error(503, "ServiceUnavailable", str(exc), {"Retry-After": "5"})
 
     @app.exception_handler(GeoNtmError)
     async def _bad_input(request: Request, exc: GeoNtmError):

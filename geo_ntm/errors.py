@@ -25,3 +25,7 @@ class InputError(GeoNtmError):
 
 class NotFoundError(GeoNtmError):
     """A unit, vintage, framework or province asked for does not exist."""
+
+
+class StoreBusyError(GeoNtmError):
+    """The store could not serve the request now (no free connection): try again shortly."""

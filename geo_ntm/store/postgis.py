@@ -27,7 +27,7 @@ import shapely
 from psycopg.conninfo import conninfo_to_dict
 
 from geo_ntm.domain import Vintage
-from geo_ntm.errors import GeoNtmError
+from geo_ntm.errors import GeoNtmError, StoreBusyError
 from geo_ntm.infrastructure.model import Layer
 from geo_ntm.store import postgis_migrations, rows
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
@@ -354,8 +354,9 @@ class PostgisPool:
         try:
             return self._pool.getconn()
         except psycopg_pool.PoolTimeout as exc:
-            raise GeoNtmError(f"no connection to the store {_describe(self.url)} became free or could be opened "
-                              f"within {self._pool.timeout:g} s (pool of {self.size}): {exc}") from exc
+            raise StoreBusyError(f"no connection to the store {_describe(self.url)} became free or could be opened "
+                                 f"within {self._pool.timeout:g} s (pool of {self.size}); try again shortly, or raise "
+                                 f"GEO_NTM_DB_POOL_SIZE: {exc}") from exc
 
     def give_back(self, conn: psycopg.Connection) -> None:
         self._pool.putconn(conn)

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from geo_ntm.errors import GeoNtmError
+from geo_ntm.errors import GeoNtmError, StoreBusyError
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import ImportRecord, StoreFactory, open_store
@@ -197,12 +197,25 @@ def test_geopackage_stores_have_their_own_connection(new_location):
         factory.close()
 
 
+def test_a_busy_store_is_a_503_with_retry_after():
+    app = create_app(Settings.from_env())
+
+    @app.get("/busy")
+    def busy():
+        raise StoreBusyError("no connection to the store became free within 30 s")
+
+    answer = TestClient(app).get("/busy")
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+    assert answer.json() == {"code": "ServiceUnavailable", "description": "no connection to the store became free "
+                                                                          "within 30 s"}
+
+
 def test_a_request_waits_for_a_free_connection_then_is_refused(pg_store):
     pool = PostgisPool(pg_store, size=1, timeout=0.5)
     try:
         held = pool.store()
         started = time.perf_counter()
-        with pytest.raises(GeoNtmError, match="became free"):
+        with pytest.raises(StoreBusyError, match="became free"):
             pool.store()
         assert time.perf_counter() - started >= 0.4
         held.close()
