@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
-from importlib import resources
 
+from geo_ntm.data_files import shipped_toml
 from geo_ntm.domain import LEVELS, AdminLevel, Criterion, Framework
 from geo_ntm.errors import InputError, NotFoundError
 
@@ -37,12 +36,8 @@ def _parse(name: str, data: dict) -> Framework:
 @cache
 def all_frameworks() -> dict[str, Framework]:
     """Every shipped framework, keyed by id, in file-name order."""
-    found: dict[str, Framework] = {}
-    for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".toml"):
-            fw = _parse(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
-            found[fw.framework_id] = fw
-    return found
+    frameworks = (_parse(name, data) for name, data in shipped_toml(__package__))
+    return {fw.framework_id: fw for fw in frameworks}
 
 
 def get_framework(framework_id: str) -> Framework:

@@ -5,14 +5,13 @@ and are reported with their counts; ``exclude`` values (not roads) are dropped a
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 import pandas as pd
 
+from geo_ntm.data_files import shipped_toml
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.infrastructure.model import ROAD_CLASSES, SURFACES
 from geo_ntm.text import fold, nfc
@@ -93,13 +92,8 @@ def _parse(file_name: str, data: dict) -> Mapping:
 @cache
 def all_mappings() -> dict[str, Mapping]:
     """Every shipped mapping, keyed by name."""
-    folder = resources.files(__package__) / "mappings"
-    found = {}
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".toml"):
-            m = _parse(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
-            found[m.name] = m
-    return found
+    mappings = (_parse(name, data) for name, data in shipped_toml(__package__, "mappings"))
+    return {m.name: m for m in mappings}
 
 
 def get_mapping(name: str) -> Mapping:

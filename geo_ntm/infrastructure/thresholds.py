@@ -11,11 +11,11 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from geo_ntm.data_files import shipped_toml
 from geo_ntm.errors import InputError
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.infrastructure.model import HARDENED, ROAD_CLASSES, SEALED
@@ -133,9 +133,7 @@ def _indicator(d: dict) -> Indicator:
 @cache
 def _shipped() -> Thresholds:
     indicators, entries = {}, {}
-    files = sorted((f for f in (resources.files(__package__) / "thresholds").iterdir() if f.name.endswith(".toml")),
-                   key=lambda p: p.name)
-    data = {f.name: tomllib.loads(f.read_text(encoding="utf-8")) for f in files}
+    data = dict(shipped_toml(__package__, "thresholds"))
     for name, content in data.items():
         try:
             indicators.update({d["id"]: _indicator(d) for d in content.get("indicator", [])})
