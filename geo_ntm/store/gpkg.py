@@ -353,18 +353,9 @@ class GeoPackageStore(Store):
         return import_id
 
     def _select(self, table: str, columns: str, unit_ids, year) -> list[tuple]:
-        where, params = [], []
-        if year is not None:
-            where.append("year = ?")
-            params.append(int(year))
-        if unit_ids is not None:
-            ids = [int(u) for u in unit_ids]
-            if not ids:
-                return []
-            where.append("unit_id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(ids))
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        return self._conn.execute(f"SELECT {columns} FROM {table} {clause} ORDER BY id", params).fetchall()
+        query = rows.unit_year_query(table, columns, unit_ids, year, "?",
+                                     "unit_id IN (SELECT value FROM json_each(?))", json.dumps)
+        return [] if query is None else self._conn.execute(*query).fetchall()
 
     def statuses(self, unit_ids=None, year=None) -> list[CriterionStatus]:
         found = self._select("criterion_statuses", rows.STATUS_COLUMNS, unit_ids, year)

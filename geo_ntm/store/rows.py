@@ -147,6 +147,26 @@ def summary_from_row(r: Sequence) -> StatusSummary:
 LAYER_COLUMNS = "layer_id, name, kind, valid_date, source, feature_count, crs, import_id, summary"
 
 
+def unit_year_query(table: str, columns: str, unit_ids, year, mark: str, ids_condition: str,
+                    ids_value) -> tuple[str, list] | None:
+    """SQL selecting ``columns`` of ``table`` for some units and one year (either optional), in
+    insertion order, and its parameters; None when ``unit_ids`` is empty (nothing to select).
+    The backend gives its parameter ``mark`` and how it tests ``unit_id`` against a list:
+    ``ids_condition`` with one parameter, ``ids_value(ids)``."""
+    where, params = [], []
+    if year is not None:
+        where.append(f"year = {mark}")
+        params.append(int(year))
+    if unit_ids is not None:
+        ids = [int(u) for u in unit_ids]
+        if not ids:
+            return None
+        where.append(ids_condition)
+        params.append(ids_value(ids))
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    return f"SELECT {columns} FROM {table} {clause} ORDER BY id", params
+
+
 def road_km_rows(table) -> list[tuple[int, str, str, float]]:
     """(unit_id, road_class, surface, km) tuples of a road km table, with plain Python types."""
     return [(int(u), str(c), str(s), float(k))
