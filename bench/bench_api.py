@@ -153,7 +153,7 @@ class Service:
     """``geo-ntm serve`` on a free port of 127.0.0.1, in a subprocess."""
 
     def __init__(self, db: str, pool_size: int, log: Path):
-        from geo_ntm.store.pg_cluster import free_port
+        from geo_ntm.local_service import free_port, wait_until_serving
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -161,15 +161,11 @@ class Service:
         self.log = open(log, "w")
         self.process = subprocess.Popen([str(BIN / "geo-ntm"), "--db", db, "serve", "--host", "127.0.0.1",
                                          "--port", str(self.port)], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"geo-ntm serve did not start: {Path(log).read_text()}")
+        try:
+            wait_until_serving(self.url, self.process, 60).raise_for_status()
+        except (RuntimeError, httpx.HTTPStatusError) as exc:
+            self.stop()
+            raise RuntimeError(f"geo-ntm serve did not start ({exc}): {Path(log).read_text()}") from None
 
     def stop(self) -> None:
         self.process.terminate()

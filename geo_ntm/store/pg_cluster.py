@@ -9,12 +9,13 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg
+
+from geo_ntm.local_service import free_port
 
 INSTALL_HINT = ("`make test` installs PostgreSQL and PostGIS (Debian packages postgresql and postgresql-15-postgis-3, "
                 "when run as root)")
@@ -91,12 +92,6 @@ class PostgisCluster:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_bindir() -> Path | None:

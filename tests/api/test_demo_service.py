@@ -4,29 +4,23 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from geo_ntm.local_service import free_port, wait_until_serving
+
 GEO_NTM = [sys.executable, "-m", "geo_ntm.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def demo_env(backend, empty_db_location, tmp_path, data_dir) -> dict[str, str]:
     """GEO_NTM_DB: a GeoPackage file in a folder that does not exist yet, or an empty PostGIS database."""
     db = str(tmp_path / "var" / "geo_ntm.gpkg") if backend == "gpkg" else empty_db_location
-    return {**os.environ, "GEO_NTM_DB": db, "GEO_NTM_DATA_DIR": str(data_dir), "GEO_NTM_PORT": str(_free_port())}
+    return {**os.environ, "GEO_NTM_DB": db, "GEO_NTM_DATA_DIR": str(data_dir), "GEO_NTM_PORT": str(free_port())}
 
 
 def test_demo_then_serve(demo_env, backend):
@@ -43,14 +37,7 @@ def test_demo_then_serve(demo_env, backend):
     base = f"http://127.0.0.1:{demo_env['GEO_NTM_PORT']}"
     try:
         assert server.stdout.readline().strip() == f"geo_ntm map: {base}/"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                health = httpx.get(f"{base}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and server.poll() is None, "the service did not start"
-                time.sleep(0.2)
+        health = wait_until_serving(base, server, 30)
         assert health.json()["status"] == "ok"
         page = httpx.get(f"{base}/", timeout=10)
         assert page.status_code == 200 and "Tỉnh Bến Tre" in page.text

@@ -7,10 +7,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -22,6 +20,7 @@ from openapi_spec_validator import validate
 from owslib.ogcapi.features import Features
 
 from boundaries.vintages import import_lineage
+from geo_ntm.local_service import free_port, wait_until_serving
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 
@@ -43,9 +42,7 @@ class Server:
     the server cannot share the test's process); its access log says what each client asked."""
 
     def __init__(self, db: str, log: Path):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         env = {**os.environ, "GEO_NTM_DB": db}
@@ -53,14 +50,11 @@ class Server:
             [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "info"],
             env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
-        for _ in range(200):
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"uvicorn did not start: {log.read_text()}")
+        try:
+            assert wait_until_serving(self.url, self.process, 30).status_code == 200
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}: {log.read_text()}") from None
 
     def requests(self) -> list[str]:
         """The request lines ('GET /path?query') logged so far."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-import socket
 import threading
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from PIL import Image
 from shapely.geometry import shape
 
 from api.app import create_app
+from geo_ntm.local_service import free_port
 from geo_ntm.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,9 +45,7 @@ def artifacts() -> Path:
 @pytest.fixture(scope="module")
 def service(planner_gpkg) -> str:
     """The service on a free 127.0.0.1 port (uvicorn in a thread), on a GeoPackage planner store."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     app = create_app(dataclasses.replace(Settings.from_env(), db=planner_gpkg))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
