@@ -117,9 +117,11 @@ def discrepancy_coverage(store: Store, vintage: Vintage, units: gpd.GeoDataFrame
                          skipped: dict[str, str]) -> tuple[gpd.GeoDataFrame, dict]:
     """``discrepancy_table`` for the communes ``units`` in ``year`` (the whole country when
     ``national``), and totals: per criterion checked, communes compared and disagreeing."""
-    communes = commune_view(store, vintage, year, codes=None if national else units["code"].tolist())
+    communes = commune_view(store, vintage, year, codes=None if national else units["code"].tolist(),
+                            geometry=False)  # the geometry is the one of ``units``, already read
     communes = communes.set_index("unit_id", drop=False).loc[units["unit_id"]].reset_index(drop=True)
-    communes = communes.assign(assessed=units["assessed"].to_numpy())
+    communes = communes.assign(assessed=units["assessed"].to_numpy()).set_geometry(
+        gpd.GeoSeries(units.geometry.to_numpy(), crs=units.crs))
     statuses = [s for s in store.statuses(communes["unit_id"].tolist(), year)
                 if s.criterion in {c.criterion for c in CHECKS}]
     table = discrepancy_table(communes, statuses, tables)

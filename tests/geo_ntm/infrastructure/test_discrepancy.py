@@ -33,6 +33,7 @@ def test_reported_criterion_2_against_the_road_indicators(statuses_db):
     with open_store(statuses_db) as store:
         table, totals = coverage(store, CoverageRequest("discrepancies", province="Bến Tre", year=2020))
         roads, _ = coverage(store, CoverageRequest("roads", province="Bến Tre", year=2020))
+    assert table.crs == roads.crs and table.geometry.geom_equals(roads.geometry).all()  # each commune's polygon
     reported = table[table["tc2_reported"] != "no_data"]
     assert set(reported["name"]) == BEN_TRE_CITY_2020 and (reported["tc2_reported"] == "met").all()
     assert reported["tc2_source"].str.contains("Báo cáo UBND Thành phố Bến Tre").all()
