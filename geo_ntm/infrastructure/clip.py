@@ -67,11 +67,13 @@ def clip_lines(lines, cells) -> Pieces:
     cut_here = np.ones(len(lines), dtype=bool)
     cut_here[whole_line] = False
     rest = np.flatnonzero(cut_here)
-    cand = tree.query(lines[rest], predicate="intersects")
+    rest_lines = lines[rest]
+    cand = tree.query(rest_lines, predicate="intersects")
     cand = cand[:, np.lexsort((cand[1], cand[0]))]  # by line, then cell (code order)
-    cut = threaded(shapely.intersection, lines[rest][cand[0]], cells[cand[1]])
-    fits = _pieces_fit(cut, cand[0], lines[rest])
+    cut = threaded(shapely.intersection, rest_lines[cand[0]], cells[cand[1]])
+    fits = _pieces_fit(cut, cand[0], rest_lines)
     fit = fits[cand[0]]
+    unfit = rest[~fits]
     piece_geoms, piece_line, piece_cell = [lines[whole_line], cut[fit]], [whole_line, rest[cand[0][fit]]], \
         [whole_cell, cand[1][fit]]
 
@@ -89,10 +91,10 @@ def clip_lines(lines, cells) -> Pieces:
         piece_cell.append(ci)
         remaining[li] = shapely.difference(remaining[li], cells[ci])
 
-    parts, owner = linear_parts(remaining[rest[~fits]])  # what no cell took (a line meeting none: whole)
+    parts, owner = linear_parts(remaining[unfit])  # what no cell took (a line meeting none: whole)
     target = nearest_close_cell(parts, cells, tree)
     piece_geoms.append(parts)
-    piece_line.append(rest[~fits][owner])
+    piece_line.append(unfit[owner])
     piece_cell.append(target)
 
     geoms = np.concatenate(piece_geoms)
@@ -106,6 +108,7 @@ def _lines_inside(lines: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.
     """Lines lying inside one cell without touching its border, and that cell (each cell is
     prepared once and tested against the lines its box meets)."""
     line_tree = shapely.STRtree(lines)
+
     def inside(idx: np.ndarray) -> np.ndarray:  # (cell, line) rows for a chunk of cells
         found = line_tree.query(cells[idx], predicate="contains_properly")
         return np.stack([idx[found[0]], found[1]], axis=1)
