@@ -41,7 +41,7 @@ figure. Every engine is compared with every reference: the largest relative diff
 reference.
 
 PostGIS: ``--pg-admin-url`` names a server where databases with PostGIS can be created;
-without it a throwaway cluster is started (``geo_ntm.store.pg_cluster``, Debian's PostgreSQL +
+without it a throwaway cluster is started (``tests.support.pg_cluster``, Debian's PostgreSQL +
 PostGIS). Peak memory of a PostGIS stage is that of the client process and, separately, the peak
 RSS (VmHWM) of the server backend that ran the query (shared buffers it touched included).
 """
@@ -64,6 +64,7 @@ from provenance import git_state
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))  # tests.support: the throwaway PostGIS cluster and local services
 ENGINES = ("geo_ntm_gpkg", "geo_ntm_postgis", "postgis_sql", "geopandas", "duckdb")
 ROAD_DATE = dt.date(2020, 6, 30)
 VINTAGE_DATE = dt.date(2009, 4, 1)
@@ -185,7 +186,7 @@ def _generate(work: str, segments: int, seed: int, province: str | None, boundar
 def _geo_ntm_import(db: str, work: str) -> dict:
     from boundaries.importer import import_boundaries
     from geo_ntm.infrastructure.layers import import_layer
-    from geo_ntm.infrastructure.model import LayerKind
+    from geo_ntm.domain import LayerKind
     from geo_ntm.store import open_store
 
     started = time.perf_counter()
@@ -211,7 +212,7 @@ def _geo_ntm_partition(db: str) -> dict:
 def _geo_ntm_roads(db: str, out: str) -> dict:
     import pandas as pd
 
-    from geo_ntm.infrastructure.model import ROAD_CLASSES
+    from geo_ntm.domain import ROAD_CLASSES
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
     from geo_ntm.store import open_store
 
@@ -497,7 +498,7 @@ class _Postgres:
     def __init__(self, admin_url: str | None):
         self.cluster = None
         if admin_url is None:
-            from geo_ntm.store.pg_cluster import PostgisCluster, server_bindir
+            from tests.support.pg_cluster import PostgisCluster, server_bindir
 
             bindir = server_bindir()
             if bindir is None:

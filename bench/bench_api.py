@@ -6,7 +6,7 @@
 
 Each store is loaded with the demo (``geo-ntm demo``: the real 2009 boundaries and the status
 samples) and served by a real ``geo-ntm serve`` (uvicorn, one process) in a subprocess; the
-PostGIS store lives in a throwaway cluster (``geo_ntm.store.pg_cluster``) unless
+PostGIS store lives in a throwaway cluster (``tests.support.pg_cluster``) unless
 ``--pg-admin-url`` names a server. Stores: ``gpkg``; ``postgis`` (the connection pool,
 ``GEO_NTM_DB_POOL_SIZE`` default 10); ``postgis_no_pool`` (``GEO_NTM_DB_POOL_SIZE=0``: a new
 connection per request, the behaviour before the pool, for comparison).
@@ -50,6 +50,7 @@ from provenance import git_state
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))  # tests.support: the throwaway PostGIS cluster and local services
 BIN = Path(sys.executable).parent
 TARGETS = {
     "items": "/collections/communes/items?province=Bến Tre&year=2020&limit=200",
@@ -153,7 +154,7 @@ class Service:
     """``geo-ntm serve`` on a free port of 127.0.0.1, in a subprocess."""
 
     def __init__(self, db: str, pool_size: int, log: Path):
-        from geo_ntm.local_service import free_port, wait_until_serving
+        from tests.support.local_service import free_port, wait_until_serving
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -180,7 +181,7 @@ class Service:
 def run(stores=STORES, targets=tuple(TARGETS), clients: int = 32, duration: float = 20.0, warmup: float = 3.0,
         workdir: Path | None = None, out: Path | None = None, pg_admin_url: str | None = None,
         pool_size: int = 10, log=print) -> dict:
-    from geo_ntm.store.pg_cluster import PostgisCluster, server_bindir
+    from tests.support.pg_cluster import PostgisCluster, server_bindir
 
     work = Path(workdir or tempfile.mkdtemp(prefix="geo_ntm_bench_api_"))
     work.mkdir(parents=True, exist_ok=True)

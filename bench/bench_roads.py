@@ -46,7 +46,7 @@ def _generate(segments: int, seed: int, roads: str) -> dict:
 def _import(db: str, roads: str) -> dict:
     from boundaries.importer import import_boundaries
     from geo_ntm.infrastructure.layers import import_layer
-    from geo_ntm.infrastructure.model import LayerKind
+    from geo_ntm.domain import LayerKind
     from geo_ntm.store import open_store
 
     sys.path.insert(0, str(HERE))

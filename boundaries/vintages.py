@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from boundaries.crosswalk import Crosswalk, crosswalk
+from geo_ntm.crosswalk import Crosswalk, crosswalk
 from boundaries.lineage import derive_vintage, read_lineage, validate_against
 from geo_ntm.domain import AdminLevel, LineageEvent, Vintage
 from geo_ntm.errors import NotFoundError

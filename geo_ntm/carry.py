@@ -1,7 +1,7 @@
 """Carry the NTM assessment of one year from the units of an old boundary vintage onto the units
 of a new vintage, by a named rule that the caller chooses and the output states.
 
-The old and new units are matched by ``boundaries.crosswalk.crosswalk``. Only real pairs count.
+The old and new units are matched by ``geo_ntm.crosswalk.crosswalk``. Only real pairs count.
 Slivers (overlaps under ``sliver_tolerance`` of both units) never count. Only old xã are assessed.
 Old wards and towns count as "not assessed", never as "not reached". Rules (``RULES``):
 
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from boundaries.crosswalk import crosswalk
+from geo_ntm.crosswalk import crosswalk
 from geo_ntm.domain import LEVEL_ORDER, LEVELS
 from geo_ntm.errors import InputError
 

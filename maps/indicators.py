@@ -13,7 +13,7 @@ import pandas as pd
 
 from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError
-from geo_ntm.infrastructure.model import ROAD_CLASSES, SURFACES, LayerKind
+from geo_ntm.domain import ROAD_CLASSES, SURFACES, LayerKind
 from geo_ntm.infrastructure.queries import MEASURES, CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import Thresholds, indicators as criterion_indicators
 from geo_ntm.store import Store

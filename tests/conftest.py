@@ -17,7 +17,7 @@ import pytest
 from boundaries.importer import import_boundaries
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
-from geo_ntm.store.pg_cluster import INSTALL_HINT, PostgisCluster, server_bindir
+from tests.support.pg_cluster import INSTALL_HINT, PostgisCluster, server_bindir
 
 VINTAGE_2009 = dt.date(2009, 4, 1)
 
@@ -43,7 +43,7 @@ def boundaries_2009_template(tmp_path_factory, data_dir) -> Path:
 # -- PostgreSQL with PostGIS -----------------------------------------------------------------
 @pytest.fixture(scope="session")
 def postgis_cluster():
-    """The throwaway cluster (``geo_ntm.store.pg_cluster``), started once per session (only when a
+    """The throwaway cluster (``tests.support.pg_cluster``), started once per session (only when a
     test needs it) and stopped at the end; ``template1`` has PostGIS, so every database made from it
     has it too."""
     bindir = server_bindir()

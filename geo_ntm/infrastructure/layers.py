@@ -21,7 +21,7 @@ import shapely
 
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.mapping import choose_mapping, expand_osm_tags, map_column
-from geo_ntm.infrastructure.model import Layer, LayerKind
+from geo_ntm.domain import Layer, LayerKind
 from geo_ntm.store import ImportRecord, Store
 
 _GEOMETRY_TYPES = {"line": ("LineString", "MultiLineString"), "point": ("Point", "MultiPoint")}

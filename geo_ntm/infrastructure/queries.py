@@ -14,7 +14,7 @@ from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.infrastructure.coverage import framework_of_year, query_day, scope_communes
 from geo_ntm.infrastructure.discrepancy import discrepancy_coverage
 from geo_ntm.infrastructure.facilities import facility_coverage
-from geo_ntm.infrastructure.model import Layer, LayerKind
+from geo_ntm.domain import Layer, LayerKind
 from geo_ntm.infrastructure.population import population_coverage
 from geo_ntm.infrastructure.reach import checked_distance
 from geo_ntm.infrastructure.roads import road_coverage

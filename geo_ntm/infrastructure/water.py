@@ -13,7 +13,7 @@ import numpy as np
 
 from geo_ntm.domain import Vintage
 from geo_ntm.infrastructure.coverage import align_to_units, described, share, unit_table
-from geo_ntm.infrastructure.model import Layer
+from geo_ntm.domain import Layer
 from geo_ntm.infrastructure.reach import (assign_points, cell_zones, cells_around, people_within, points_within,
                                           read_around)
 from geo_ntm.infrastructure.thresholds import Thresholds

@@ -14,7 +14,7 @@ import pandas as pd
 from geo_ntm.domain import (AdminLevel, CriterionStatus, LineageEvent, StatusSummary, Unit, UnitFlag, UnitType,
                             Vintage)
 from geo_ntm.errors import NotFoundError
-from geo_ntm.infrastructure.model import Layer, LayerKind
+from geo_ntm.domain import Layer, LayerKind
 
 #: Attribute columns of a vector layer's features, besides the geometry.
 FEATURE_ATTRIBUTES = ("road_class", "surface", "kind", "name", "properties")

@@ -21,7 +21,7 @@ import shapely
 
 from geo_ntm.domain import CriterionStatus, LineageEvent, StatusSummary, Vintage
 from geo_ntm.errors import GeoNtmError
-from geo_ntm.infrastructure.model import Layer
+from geo_ntm.domain import Layer
 from geo_ntm.store import gpkg_geometry as gg
 from geo_ntm.store import rows
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store

@@ -28,7 +28,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from geo_ntm.domain import Vintage
 from geo_ntm.errors import GeoNtmError, StoreBusyError
-from geo_ntm.infrastructure.model import Layer
+from geo_ntm.domain import Layer
 from geo_ntm.store import postgis_migrations, rows
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 

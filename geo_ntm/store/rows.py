@@ -14,7 +14,7 @@ import geopandas as gpd
 
 from geo_ntm.domain import UNIT_COLUMNS, CriterionStatus, EventKind, LineageEvent, StatusSummary, UnitType, Vintage
 from geo_ntm.errors import GeoNtmError
-from geo_ntm.infrastructure.model import Layer, LayerKind
+from geo_ntm.domain import Layer, LayerKind
 from geo_ntm.store.base import FEATURE_ATTRIBUTES, ImportRecord
 
 #: Unit columns a backend stores besides its own id, the vintage id and the geometry.

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from geo_ntm.local_service import free_port, wait_until_serving
+from tests.support.local_service import free_port, wait_until_serving
 
-GEO_NTM = [sys.executable, "-m", "geo_ntm.cli"]
+GEO_NTM = [sys.executable, "-m", "cli.main"]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from openapi_spec_validator import validate
 from owslib.ogcapi.features import Features
 
 from boundaries.vintages import import_lineage
-from geo_ntm.local_service import free_port, wait_until_serving
+from tests.support.local_service import free_port, wait_until_serving
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 

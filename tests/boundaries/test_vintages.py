@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from boundaries.vintages import import_lineage
-from geo_ntm.cli import main
+from cli.main import main
 from geo_ntm.domain import AdminLevel
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.status_import.importer import import_status_file

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from geo_ntm.cli import main
+from cli.main import main
 from geo_ntm.domain import AdminLevel, UnitType
 from geo_ntm.errors import NotFoundError
 from geo_ntm.frameworks import all_frameworks, get_framework

@@ -20,7 +20,7 @@ from api.app import create_app
 from boundaries.vintages import crosswalk_between, import_lineage
 from geo_ntm.domain import AdminLevel
 from geo_ntm.errors import GeoNtmError
-from geo_ntm.infrastructure.model import LayerKind
+from geo_ntm.domain import LayerKind
 from geo_ntm.places import resolve_scope
 from geo_ntm.report import province_report
 from geo_ntm.settings import Settings

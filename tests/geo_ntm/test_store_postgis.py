@@ -9,7 +9,7 @@ import threading
 import psycopg
 import pytest
 
-from geo_ntm.cli import main
+from cli.main import main
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.store import open_store
 from geo_ntm.store.postgis_migrations import migrations

@@ -25,7 +25,7 @@ from PIL import Image
 from shapely.geometry import shape
 
 from api.app import create_app
-from geo_ntm.local_service import free_port
+from tests.support.local_service import free_port
 from geo_ntm.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from geo_ntm.cli import main
+from cli.main import main
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file

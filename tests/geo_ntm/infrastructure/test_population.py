@@ -13,7 +13,7 @@ from rasterio.transform import from_origin
 
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.layers import import_layer
-from geo_ntm.infrastructure.model import LayerKind
+from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.population import zonal_sums
 from geo_ntm.store import open_store
 
@@ -81,7 +81,7 @@ def test_synthetic_population_over_real_communes(synthetic, data_dir):
 
 def test_population_coverage_of_a_province_in_a_projected_raster(ben_tre_db, synthetic, data_dir, tmp_path):
     """A SYNTHETIC grid in UTM 48N over Bến Tre: the communes hold the raster's people once."""
-    from geo_ntm.cli import main
+    from cli.main import main
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 
     communes = synthetic.read_communes(data_dir / "vn_admin_2009.gpkg", "811")

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import shapely
 
-from geo_ntm.cli import main
+from cli.main import main
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.infrastructure.layers import import_layer
-from geo_ntm.infrastructure.model import LayerKind
+from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import load_thresholds
 from geo_ntm.settings import Settings

@@ -10,7 +10,7 @@ import pyogrio
 import pytest
 import shapely
 
-from boundaries.crosswalk import PAIR_COLUMNS, POPULATION_COLUMNS, crosswalk
+from geo_ntm.crosswalk import PAIR_COLUMNS, POPULATION_COLUMNS, crosswalk
 from geo_ntm.errors import InputError
 
 UTM_48N = 32648

@@ -137,7 +137,7 @@ def _cmd_map(store: Store, args, settings: Settings) -> int:
 
 def _cmd_layers_import(store: Store, args, settings: Settings) -> int:
     from geo_ntm.infrastructure.layers import import_layer
-    from geo_ntm.infrastructure.model import LayerKind
+    from geo_ntm.domain import LayerKind
 
     report = import_layer(store, args.path, args.name or args.path.stem, LayerKind(args.kind), args.date,
                           mapping=args.mapping, source_layer=args.layer, dry_run=args.dry_run)
@@ -167,7 +167,7 @@ def _cmd_coverage(store: Store, args, settings: Settings) -> int:
 
 
 def _cmd_demo(store: Store, args, settings: Settings) -> int:
-    from geo_ntm.demo import load_demo
+    from cli.demo import load_demo
 
     load_demo(store, Path(args.data_dir) if args.data_dir else settings.data_dir)
     return 0

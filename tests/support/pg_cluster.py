@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from geo_ntm.local_service import free_port
+from tests.support.local_service import free_port
 
 INSTALL_HINT = ("`make test` installs PostgreSQL and PostGIS (Debian packages postgresql and postgresql-15-postgis-3, "
                 "when run as root)")

@@ -10,7 +10,7 @@ import re
 import geopandas as gpd
 import pytest
 
-from geo_ntm.cli import main
+from cli.main import main
 
 
 @pytest.fixture
