@@ -5,11 +5,11 @@ year) and units (every level) of the boundaries in force on a date. The endpoint
 from __future__ import annotations
 
 from geo_ntm.carry import CarryRule
-from geo_ntm.domain import AdminLevel, Vintage
+from geo_ntm.domain import AdminLevel
 from geo_ntm.errors import InputError, NotFoundError
-from geo_ntm.places import find_unit
 from geo_ntm.store import Store
 from geo_ntm.views import assessment_view, unit_view
+from geo_ntm.where import Where
 
 COLLECTIONS = {
     "provinces": (AdminLevel.PROVINCE, "Tỉnh, thành phố / Provinces"),
@@ -34,24 +34,11 @@ def _levels(collection_id: str, level: str | None) -> list[AdminLevel]:
         raise InputError(f"level {level!r} is not one of {', '.join(a.value for a in AdminLevel)}") from None
 
 
-def _scope(store: Store, vintage: Vintage, province: str | None, district: str | None) -> dict:
-    if not province:
-        if district:
-            raise InputError("district needs its province: add province=... to the query")
-        return {}
-    prov = find_unit(store.unit_records(vintage.vintage_id, AdminLevel.PROVINCE), province, "province")
-    scope = {"province_code": prov.province_code}
-    if district:
-        districts = [u for u in store.unit_records(vintage.vintage_id, AdminLevel.DISTRICT)
-                     if u.province_code == prov.province_code]
-        scope["district_code"] = find_unit(districts, district, f"district of {prov.name}").code
-    return scope
-
-
-def _view(store: Store, vintage: Vintage, level: AdminLevel, year: int | None, rule: CarryRule | None = None,
-          **filters):
+def _view(store: Store, where: Where, level: AdminLevel, rule: CarryRule | None = None, **filters):
+    """The units of ``level`` in ``where`` (communes with their assessment of its year)."""
+    filters = {**where.place_filters, **filters}
     if level is AdminLevel.COMMUNE:
-        return assessment_view(store, vintage, year, rule, **filters)
+        return assessment_view(store, where, rule, **filters)
     if level is AdminLevel.PROVINCE:
         filters.pop("district_code", None)
-    return unit_view(store, vintage, level, **filters)
+    return unit_view(store, where.vintage, level, **filters)

@@ -1,5 +1,8 @@
-"""Request dependencies shared by the routers: the store, and the parsing of the common
-parameters (bbox, date, the boundary vintage a query asks for)."""
+"""Request dependencies shared by the routers: the store, and where and when a request looks.
+
+Each query parameter of the where (``year``, ``date``, ``vintage``, ``province``, ``district``)
+has its own dependency, declared once; ``WhereDep`` resolves them into one ``geo_ntm.where.Where``
+per request (FastAPI runs each dependency once per request), which the routers pass down as it is."""
 
 from __future__ import annotations
 
@@ -12,13 +15,17 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Query, Request
 
 from geo_ntm.carry import CarryRule, parse_rule
-from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError
-from geo_ntm.store import BBox, Store, StoreFactory
+from geo_ntm.store import Store, StoreFactory
+from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
 
-YearParam = Annotated[int | None, Query(ge=1990, le=2100, description="status year; boundaries of 31 December")]
+_YEAR = {"ge": FIRST_YEAR, "le": LAST_YEAR}
+YearParam = Annotated[int | None, Query(**_YEAR, description="status year; boundaries of 31 December")]
+RequiredYear = Annotated[int, Query(**_YEAR, description="status year; boundaries of 31 December")]
 DateParam = Annotated[str | None, Query(description="boundaries in force on this day, YYYY-MM-DD")]
 VintageParam = Annotated[str | None, Query(description="boundary vintage by id, name or start date")]
+ProvinceParam = Annotated[str | None, Query(description="province name or code (default: the whole country)")]
+DistrictParam = Annotated[str | None, Query(description="district name or code (with its province)")]
 
 
 _FACTORY_LOCK = threading.Lock()
@@ -72,30 +79,40 @@ def parse_date(text: str | None, name: str = "date") -> dt.date | None:
         raise InputError(f"{name} {text!r} is not a date of the form YYYY-MM-DD") from None
 
 
-def parse_bbox(text: str | None) -> BBox | None:
-    """``minlon,minlat,maxlon,maxlat`` in EPSG:4326, checked."""
-    if text is None:
-        return None
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise InputError(f"bbox {text!r} must be four numbers: minlon,minlat,maxlon,maxlat") from None
-    if len(values) != 4:
-        raise InputError(f"bbox {text!r} must have four numbers (minlon,minlat,maxlon,maxlat), not {len(values)}")
-    minx, miny, maxx, maxy = values
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InputError(f"bbox {text!r} is not a valid lon/lat box (min <= max, lon within ±180, lat within ±90)")
-    return values
+def day_asked(date: DateParam = None) -> dt.date | None:
+    """The ``date`` parameter, checked."""
+    return parse_date(date)
 
 
-def boundaries(store: StoreDep, year: YearParam = None, date: DateParam = None,
-               vintage: VintageParam = None) -> Vintage:
-    """The vintage a request asks for: ``vintage``, else in force on ``date``, else on 31 December
-    of ``year``, else today."""
-    return store.resolve_vintage(vintage=vintage, day=parse_date(date), year=year)
+DayDep = Annotated[dt.date | None, Depends(day_asked)]
 
 
-BoundariesDep = Annotated[Vintage, Depends(boundaries)]
+def boundaries(store: StoreDep, day: DayDep, year: YearParam = None, vintage: VintageParam = None) -> Where:
+    """The boundaries a request asks for (no place): ``vintage``, else in force on ``date``, else on
+    31 December of ``year``, else today."""
+    return resolve_where(store, vintage=vintage, day=day, year=year)
+
+
+BoundariesDep = Annotated[Where, Depends(boundaries)]
+
+
+def where(store: StoreDep, day: DayDep, year: YearParam = None, vintage: VintageParam = None,
+          province: ProvinceParam = None, district: DistrictParam = None) -> Where:
+    """Where and when a request looks: the boundaries of ``vintage``, else in force on ``date``,
+    else on 31 December of ``year``, else today; the province and district named in them."""
+    return resolve_where(store, vintage=vintage, day=day, year=year, province=province, district=district)
+
+
+WhereDep = Annotated[Where, Depends(where)]
+
+
+def where_of_year(store: StoreDep, day: DayDep, year: RequiredYear, province: Annotated[str, Query(
+        description="province name or code")], vintage: VintageParam = None, district: DistrictParam = None) -> Where:
+    """``where`` for the planner's views of one province (or district) in a status year: both required."""
+    return resolve_where(store, vintage=vintage, day=day, year=year, province=province, district=district)
+
+
+PlaceYearDep = Annotated[Where, Depends(where_of_year)]
 
 
 def carry_rule(rule: Annotated[str | None, Query(description="carry rule when the boundaries are not those of the "

@@ -88,15 +88,14 @@ def file_stem(q: ogc.FeatureQuery) -> str:
     """``communes_Ben-Tre_2020-12-31``: collection, province (and district), day of the
     boundaries; ``_status-YYYY`` when the status year is not that day's; ``_filtered`` when a
     bbox or property filter chose a subset."""
-    if q.day is not None:
-        day = q.day
-    elif q.year is not None:
-        day = dt.date(q.year, 12, 31)
+    where = q.where
+    if where.day_asked is not None or where.year is not None:
+        day = where.day
     else:
-        day = dt.date.today() if q.vintage.covers(dt.date.today()) else q.vintage.valid_from
+        day = dt.date.today() if where.vintage.covers(dt.date.today()) else where.vintage.valid_from
     parts = [q.collection, "_".join(slug(p) for p in q.place) if q.place else "Viet-Nam", day.isoformat()]
-    if q.year is not None and day != dt.date(q.year, 12, 31):
-        parts.append(f"status-{q.year}")
+    if where.year is not None and day != dt.date(where.year, 12, 31):
+        parts.append(f"status-{where.year}")
     if q.filtered:
         parts.append("filtered")
     return "_".join(parts)
@@ -171,7 +170,7 @@ def _csv_rows(frame: pd.DataFrame) -> Iterator[bytes]:
 
 def _geojson(q: ogc.FeatureQuery, frames, matched: int) -> Iterator[bytes]:
     head = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": matched,
-            "vintage": ogc._vintage_doc(q.vintage)}
+            "vintage": ogc._vintage_doc(q.where.vintage)}
     yield json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "features": ['
     for i, f in enumerate(ogc.encode_features(frames, q.crs)):
         yield (b"," if i else b"") + json.dumps(f, ensure_ascii=False).encode("utf-8")
@@ -179,9 +178,9 @@ def _geojson(q: ogc.FeatureQuery, frames, matched: int) -> Iterator[bytes]:
 
 
 def _readme(q: ogc.FeatureQuery, request: Request, matched: int) -> list[tuple[str, str]]:
-    return [("collection", q.collection), ("features", str(matched)), ("boundaries", q.vintage.name),
-            ("boundaries_valid_from", q.vintage.valid_from.isoformat()),
-            ("status_year", str(q.year or "")), ("crs", q.crs), ("request", str(request.url)),
+    return [("collection", q.collection), ("features", str(matched)), ("boundaries", q.where.vintage.name),
+            ("boundaries_valid_from", q.where.vintage.valid_from.isoformat()),
+            ("status_year", str(q.where.year or "")), ("crs", q.crs), ("request", str(request.url)),
             ("made", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))]
 
 

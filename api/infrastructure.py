@@ -10,7 +10,7 @@ import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import BoundariesDep, DateParam, StoreDep, VintageParam, YearParam, parse_date
+from api.deps import BoundariesDep, StoreDep, WhereDep
 from geo_ntm.domain import AdminLevel
 from geo_ntm.errors import NotFoundError
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
@@ -27,9 +27,7 @@ def layers(store: StoreDep) -> dict:
 
 
 @router.get("/coverage/{measure}")
-def coverage_table(measure: str, request: Request, store: StoreDep, province: str | None = None,
-                   district: str | None = None, year: YearParam = None, date: DateParam = None,
-                   vintage: VintageParam = None,
+def coverage_table(measure: str, request: Request, store: StoreDep, where: WhereDep,
                    layer: Annotated[str | None, Query(description="the layer measured: roads, population, water "
                                                       "lines or facilities (default: the latest of its kind)")] = None,
                    distance: Annotated[float | None, Query(description="water, facilities: reach in metres")] = None,
@@ -44,7 +42,7 @@ def coverage_table(measure: str, request: Request, store: StoreDep, province: st
     ``water`` (people and households within ``distance`` of the network or a supply point,
     indicator 17.1), ``facilities`` (counts by kind; people within ``distance`` of a ``kind``),
     ``discrepancies`` (reported criteria 2 and 17 of ``year`` against those indicators)."""
-    asked = CoverageRequest(measure, province, district, parse_date(date), year, vintage, layer, distance=distance,
+    asked = CoverageRequest(measure, where, layer, distance=distance,
                             kind=kind, points_layer=points_layer, population_layer=population_layer,
                             households_layer=households_layer)
     table, totals = coverage(store, asked, load_thresholds(request.app.state.settings.thresholds_file))
@@ -58,12 +56,13 @@ def coverage_table(measure: str, request: Request, store: StoreDep, province: st
 
 
 @router.get("/lookup")
-def lookup(store: StoreDep, vintage: BoundariesDep, lon: Annotated[float, Query(ge=-180, le=180)],
+def lookup(store: StoreDep, boundaries: BoundariesDep, lon: Annotated[float, Query(ge=-180, le=180)],
            lat: Annotated[float, Query(ge=-90, le=90)]) -> dict:
     """The commune, district and province a point lies in, in the boundaries asked (``date``,
     ``year`` or ``vintage``). Where overlapping polygons both hold the point, the smaller one is
     given (the partition's rule) and the others are listed in ``also``."""
     point = shapely.Point(lon, lat)
+    vintage = boundaries.vintage
     found = store.units(vintage.vintage_id, bbox=(lon, lat, lon, lat))
     found = found[found.covers(point)]
     if found.empty:

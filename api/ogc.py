@@ -19,7 +19,7 @@ import copy
 import datetime as dt
 import json
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated
 
@@ -31,13 +31,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pyproj import CRS, Transformer
 
 from api import cql2, ogc_html
-from api.collections import COLLECTIONS, MAX_LIMIT, _levels, _scope, _view
-from api.deps import StoreDep, YearParam, carry_rule, parse_date
+from api.collections import COLLECTIONS, MAX_LIMIT, _levels, _view
+from api.deps import DistrictParam, ProvinceParam, StoreDep, YearParam, carry_rule, parse_date
 from api.features import CARRIED, PROPERTIES, feature
 from geo_ntm.carry import CarryRule
 from geo_ntm.domain import AdminLevel, Vintage
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.store import Store
+from geo_ntm.where import Where, resolve_where
 
 router = APIRouter()
 
@@ -404,14 +405,10 @@ def parse_datetime(text: str) -> tuple[dt.date | None, dt.date | None]:
     return d, d
 
 
-def resolve_vintage(store: Store, *, year: int | None, date: str | None, vintage: str | None,
-                    datetime_: str | None) -> tuple[Vintage, dt.date | None]:
-    """The boundaries asked and the day they were asked for (None when only a year or a vintage
-    name was given). ``datetime`` is the vintage in force on that instant; an interval is accepted
-    when one vintage is in force over all of it."""
-    if datetime_ is None:
-        day = parse_date(date)
-        return store.resolve_vintage(vintage=vintage, day=day, year=year), day
+def datetime_boundaries(store: Store, datetime_: str, *, date: str | None,
+                        vintage: str | None) -> tuple[Vintage, dt.date | None]:
+    """The boundaries an OGC ``datetime`` asks for and its day: the vintage in force on that
+    instant; an interval is accepted when one vintage is in force over all of it."""
     if date or vintage:
         raise InputError("datetime and date/vintage both name the boundaries: give only one")
     start, end = parse_datetime(datetime_)
@@ -438,21 +435,24 @@ STANDARD_PARAMS = {"year", "date", "vintage", "datetime", "rule", "rule_level", 
 
 @dataclass
 class FeatureQuery:
+    """The features a request asks for: collection, levels, where and when, carry rule, filters, CRS."""
+
     collection: str
     levels: list[AdminLevel]
-    vintage: Vintage
-    day: dt.date | None
-    year: int | None
+    where: Where
     rule: CarryRule | None
-    scope: dict
     box: tuple[float, float, float, float] | None
     expr: tuple | None
     crs: str
-    place: list[str] = field(default_factory=list)  # short names of the province and district asked
 
     @property
     def filtered(self) -> bool:
         return self.expr is not None or self.box is not None
+
+    @property
+    def place(self) -> list[str]:
+        """Short names of the province and district asked."""
+        return [u.name_short or u.name or u.code for u in (self.where.province, self.where.district) if u is not None]
 
 
 def _typed(name: str, kind: str, text: str):
@@ -481,8 +481,8 @@ def feature_query(
     datetime_: Annotated[str | None, Query(alias="datetime", description=(
         "boundaries in force at this instant (RFC 3339 date or date-time); an interval only within one "
         "vintage"))] = None,
-    province: Annotated[str | None, Query(description="province name or code")] = None,
-    district: Annotated[str | None, Query(description="district name or code (with province)")] = None,
+    province: ProvinceParam = None,
+    district: DistrictParam = None,
     level: Annotated[str | None, Query(description=(
         "units: the administrative level (province, district, commune); communes: the NTM level reached"))] = None,
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs (default CRS84: lon/lat)")] = None,
@@ -521,15 +521,13 @@ def feature_query(
                              f"{', '.join(repr(u) for u in sorted(unknown))}; "
                              f"queryables are {', '.join(sorted(types))}")
         expressions.append(node)
-    the_vintage, day = resolve_vintage(store, year=year, date=date, vintage=vintage, datetime_=datetime_)
-    scope = _scope(store, the_vintage, province, district)
-    place = []
-    for lv, key in ((AdminLevel.PROVINCE, "province_code"), (AdminLevel.DISTRICT, "district_code")):
-        if key in scope:
-            units = store.units(the_vintage.vintage_id, lv, codes=[scope[key]], geometry=False)
-            place.append(str(units["name_short"].iloc[0] or units["name"].iloc[0]) if len(units) else scope[key])
-    return FeatureQuery(collectionId, levels, the_vintage, day, year, rule, scope, parse_bbox_crs(bbox, bbox_crs),
-                        cql2.conjunction(expressions), parse_crs(crs), place)
+    if datetime_ is None:
+        boundaries, day = vintage, parse_date(date)
+    else:
+        boundaries, day = datetime_boundaries(store, datetime_, date=date, vintage=vintage)
+    where = resolve_where(store, vintage=boundaries, day=day, year=year, province=province, district=district)
+    return FeatureQuery(collectionId, levels, where, rule, parse_bbox_crs(bbox, bbox_crs),
+                        cql2.conjunction(expressions), parse_crs(crs))
 
 
 QueryDep = Annotated[FeatureQuery, Depends(feature_query)]
@@ -555,11 +553,11 @@ def run(store: Store, q: FeatureQuery, *, limit: int | None = None, offset: int 
     types = queryable_types(q.collection)
     for lv in q.levels:
         if not q.filtered and limit is not None:  # the store pages; no view beyond the page
-            n = len(store.units(q.vintage.vintage_id, lv, geometry=False, **_level_scope(q.scope, lv)))
-            frame = (_view(store, q.vintage, lv, q.year, q.rule, limit=left, offset=skip, **q.scope)
+            n = len(store.units(q.where.vintage.vintage_id, lv, geometry=False, **_level_scope(q.where.place_filters, lv)))
+            frame = (_view(store, q.where, lv, q.rule, limit=left, offset=skip)
                      if left > 0 and skip < n else None)
         else:
-            frame = _view(store, q.vintage, lv, q.year, q.rule, bbox=q.box, **q.scope)
+            frame = _view(store, q.where, lv, q.rule, bbox=q.box)
             if q.expr is not None and len(frame):
                 frame = frame[cql2.select(q.expr, property_frame(frame, lv), types)]
             n = len(frame)
@@ -626,7 +624,7 @@ def items(
                       "href": str(url.include_query_params(offset=max(0, offset - limit), limit=limit))})
     body = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(features),
             "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links,
-            "features": features, "vintage": _vintage_doc(q.vintage)}
+            "features": features, "vintage": _vintage_doc(q.where.vintage)}
     if encoding == "html":
         return HTMLResponse(ogc_html.items(body, COLLECTIONS[collectionId][1], _base(request)),
                             headers=_content_crs(q.crs))
@@ -639,7 +637,7 @@ def item(collectionId: str, featureId: str, request: Request, store: StoreDep, q
     """One unit by the boundary source's code (same boundaries, year and crs parameters)."""
     encoding = wants(request, f)
     for lv in q.levels:
-        frame = _view(store, q.vintage, lv, q.year, q.rule, codes=[featureId])
+        frame = _view(store, q.where, lv, q.rule, codes=[featureId])
         if not frame.empty:
             doc = next(encode_features([(lv, frame)], q.crs))
             url = request.url
@@ -652,7 +650,7 @@ def item(collectionId: str, featureId: str, request: Request, store: StoreDep, q
                 return HTMLResponse(ogc_html.item(doc, _base(request)), headers=_content_crs(q.crs))
             return JSONResponse(doc, media_type=GEOJSON, headers=_content_crs(q.crs))
     raise NotFoundError(f"no unit with code {featureId!r} in collection {collectionId!r} "
-                        f"(boundaries {q.vintage.name})")
+                        f"(boundaries {q.where.vintage.name})")
 
 
 # -- the API definition (OpenAPI 3.0) ---------------------------------------------------------

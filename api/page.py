@@ -17,6 +17,7 @@ from geo_ntm.frameworks import all_frameworks
 from geo_ntm.infrastructure.coverage import framework_of_year
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
+from geo_ntm.where import resolve_where
 from maps.choropleth import HATCH_SVG
 from maps.classify import CLASS_COUNTS, SCHEMES, Measure, parse_measure
 from maps.i18n import LANGS, level_label, texts, ui_texts
@@ -39,7 +40,8 @@ def page_options(store: Store, *, province: str | None = None, year: int | None 
     if year is None:
         years = [e.year for e in extents if e.province_code == province] or [e.year for e in extents]
         year = max(years) if years else dt.date.today().year
-    drawn = store.vintage_named(vintage) if vintage else store.vintage_for_year(year)
+    where = resolve_where(store, vintage=vintage, year=year)
+    drawn = where.vintage
     provinces = store.unit_records(drawn.vintage_id, AdminLevel.PROVINCE)
     try:
         chosen = find_unit(provinces, province, "province") if province else None
@@ -64,8 +66,8 @@ def page_options(store: Store, *, province: str | None = None, year: int | None 
         "vintages": [{"id": str(v.vintage_id), "name": v.name, "valid_from": v.valid_from.isoformat()}
                      for v in store.vintages()],
         "rules": list(RULES),
-        "carried": drawn != store.vintage_for_year(year),
-        "measures": _measures(store, year, lang, carried=drawn != store.vintage_for_year(year)),
+        "carried": not where.own_boundaries,
+        "measures": _measures(store, year, lang, carried=not where.own_boundaries),
         "schemes": [{"id": s, "label": texts(lang)[f"scheme.{s}"]} for s in SCHEMES],
         "class_counts": list(CLASS_COUNTS),
     }

@@ -214,17 +214,18 @@ def _geo_ntm_roads(db: str, out: str) -> dict:
 
     from geo_ntm.domain import ROAD_CLASSES
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+    from geo_ntm.where import resolve_where
     from geo_ntm.store import open_store
 
     with open_store(db) as store:
         backend_pid = _service_backend(db)
         started = time.perf_counter()
-        table, totals = coverage(store, CoverageRequest("roads", year=2020))  # clips, then stores the km
+        table, totals = coverage(store, CoverageRequest("roads", resolve_where(store, year=2020)))  # clips, then stores the km
         seconds = time.perf_counter() - started
         peak = _peak_rss_mb()
         server = _backend_peak_mb(backend_pid) if backend_pid else None
         started = time.perf_counter()
-        again, _ = coverage(store, CoverageRequest("roads", year=2020))  # sums the stored km
+        again, _ = coverage(store, CoverageRequest("roads", resolve_where(store, year=2020)))  # sums the stored km
         stored_seconds = time.perf_counter() - started
     columns = [f"km_{cls}" for cls in ROAD_CLASSES]
     stored_max_diff = float((again[columns] - table[columns]).abs().to_numpy().max())

@@ -72,11 +72,12 @@ def _national(db: str) -> dict:
     from geo_ntm.infrastructure.clip import clip_lines
     from geo_ntm.infrastructure.measure import geodesic_lengths
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+    from geo_ntm.where import resolve_where
     from geo_ntm.store import open_store
 
     with open_store(db) as store:
         started = time.perf_counter()
-        table, totals = coverage(store, CoverageRequest("roads", year=2020))
+        table, totals = coverage(store, CoverageRequest("roads", resolve_where(store, year=2020)))
         seconds = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         roads = store.layer_features(store.layer_named("synthetic_roads").layer_id)

@@ -13,6 +13,7 @@ from pathlib import Path
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.settings import Settings
 from geo_ntm.store import Store, open_store
+from geo_ntm.where import Where, checked_year, resolve_where
 
 log = logging.getLogger("geo_ntm")
 
@@ -22,6 +23,13 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _year(text: str) -> int:
+    try:
+        return checked_year(int(text))
+    except (ValueError, GeoNtmError) as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a status year: {exc}") from None
 
 
 def _cmd_boundaries_import(store: Store, args, settings: Settings) -> int:
@@ -99,19 +107,29 @@ def _cmd_status_import(store: Store, args, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
-def _scope(store: Store, args):
-    """The province/district asked, in the boundaries of --vintage, --date or the year."""
-    from geo_ntm.places import resolve_scope
+def _add_where_options(parser: argparse.ArgumentParser, *, place_required: bool, year_help: str,
+                       date_help: str | None) -> None:
+    """The options that say where and when a command looks (resolved by ``_where``)."""
+    parser.add_argument("--province", required=place_required,
+                        help="province name or code" + ("" if place_required else " (default: the whole country)"))
+    parser.add_argument("--district", help="district name or code (default: the whole province)")
+    parser.add_argument("--year", type=_year, required=place_required, help=year_help)
+    if date_help is not None:
+        parser.add_argument("--date", type=_date, help=date_help)
+        parser.add_argument("--vintage", help="draw this boundary vintage (id, name or start date)")
 
-    vintage = store.resolve_vintage(vintage=getattr(args, "vintage", None), day=getattr(args, "date", None),
-                                    year=args.year)
-    return resolve_scope(store, vintage, args.province, args.district)
+
+def _where(store: Store, args) -> Where:
+    """Where and when the command looks: the boundaries of --vintage, --date or the year, and the
+    province/district asked in them."""
+    return resolve_where(store, vintage=getattr(args, "vintage", None), day=getattr(args, "date", None),
+                         year=args.year, province=args.province, district=args.district)
 
 
 def _cmd_report(store: Store, args, settings: Settings) -> int:
     from geo_ntm.report import province_report, report_csv, report_table
 
-    report = province_report(store, _scope(store, args), args.year)
+    report = province_report(store, _where(store, args))
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
     elif args.format == "csv":
@@ -128,7 +146,7 @@ def _cmd_map(store: Store, args, settings: Settings) -> int:
     from geo_ntm.carry import parse_rule
 
     rule = parse_rule(args.rule) if args.rule else None
-    html = province_map_html(store, _scope(store, args), args.year, args.measure, lang=args.lang,
+    html = province_map_html(store, _where(store, args), args.measure, lang=args.lang,
                              assets=inline(settings.assets_dir), rule=rule, scheme=args.scheme, classes=args.classes)
     Path(args.output).write_text(html, encoding="utf-8")
     print(f"wrote {args.output}")
@@ -156,8 +174,7 @@ def _cmd_coverage(store: Store, args, settings: Settings) -> int:
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
     from geo_ntm.infrastructure.thresholds import load_thresholds
 
-    request = CoverageRequest(args.measure, args.province, args.district, args.date, args.year, args.vintage,
-                              args.layer, distance=args.distance, kind=args.kind, points_layer=args.points_layer,
+    request = CoverageRequest(args.measure, _where(store, args), args.layer, distance=args.distance, kind=args.kind, points_layer=args.points_layer,
                               population_layer=args.population_layer, households_layer=args.households_layer)
     table, totals = coverage(store, request, load_thresholds(settings.thresholds_file))
     write_table(table, args.output, f"coverage_{args.measure}")
@@ -248,9 +265,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     for name, handler, help_text in (("report", _cmd_report, "province report for a year"),
                                      ("map", _cmd_map, "write a choropleth map as a standalone HTML file")):
         c = sub.add_parser(name, help=help_text)
-        c.add_argument("--province", required=True, help="province name or code")
-        c.add_argument("--district", help="district name or code (default: the whole province)")
-        c.add_argument("--year", type=int, required=True)
+        _add_where_options(c, place_required=True, year_help="status year",
+                           date_help=None if name == "report" else "draw the boundaries in force on this day "
+                           "(default: those of 31 December of --year); statuses are then carried by --rule")
         c.set_defaults(handler=handler)
         if name == "report":
             c.add_argument("--format", choices=["json", "csv", "table"], default="table")
@@ -262,9 +279,6 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
                            help="classification (default: the measure's own: categories, or quantiles for numbers)")
             c.add_argument("--classes", type=int, default=5, choices=range(3, 8), metavar="3..7",
                            help="number of classes of a numeric measure (default 5)")
-            c.add_argument("--date", type=_date, help="draw the boundaries in force on this day (default: those "
-                           "of 31 December of --year); statuses are then carried by --rule")
-            c.add_argument("--vintage", help="draw this boundary vintage (id, name or start date)")
             c.add_argument("--rule", help="carry rule when the boundaries are not those of the year: all "
                            "(default), share_area, share_population")
             c.add_argument("--lang", choices=["vi", "en"], default="vi")
@@ -285,11 +299,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
     cv = sub.add_parser("coverage", help="per-commune infrastructure figures as CSV or GeoPackage")
     cv.add_argument("measure", choices=["roads", "population", "water", "facilities", "discrepancies"])
-    cv.add_argument("--province", help="province name or code (default: the whole country)")
-    cv.add_argument("--district", help="district name or code")
-    cv.add_argument("--date", type=_date, help="boundaries and layers of this day (default: 31 December of --year)")
-    cv.add_argument("--year", type=int, help="year (its framework's thresholds apply)")
-    cv.add_argument("--vintage", help="boundary vintage (id, name or start date)")
+    _add_where_options(cv, place_required=False, year_help="year (its framework's thresholds apply)",
+                       date_help="boundaries and layers of this day (default: 31 December of --year)")
     cv.add_argument("--layer", help="layer to measure: roads, population, water lines or facilities (default: the "
                     "latest of its kind on the day, as for every layer below)")
     cv.add_argument("--distance", type=float, help="water, facilities: the reach in metres")

@@ -9,9 +9,9 @@ import io
 import pandas as pd
 
 from geo_ntm.domain import LEVEL_ORDER
-from geo_ntm.places import Scope
 from geo_ntm.store import Store
 from geo_ntm.views import commune_view
+from geo_ntm.where import Where
 
 
 def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
@@ -33,23 +33,22 @@ def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
     }
 
 
-def province_report(store: Store, scope: Scope, year: int) -> dict:
-    """Report for the province (or the one district) of ``scope`` in ``year``."""
-    frame = commune_view(store, scope.vintage, year, province_code=scope.province.province_code,
-                         district_code=scope.district.code if scope.district else None, geometry=False)
+def province_report(store: Store, where: Where) -> dict:
+    """Report for the province (or the one district) of ``where`` in its year, on its boundaries."""
+    frame = commune_view(store, where.vintage, where.year, geometry=False, **where.place_filters)
     xa = frame[frame["assessed"]]
     totals = xa["criteria_total"].dropna()
     criteria_total = int(totals.max()) if len(totals) else 19
     frameworks = sorted(set(xa["framework"].dropna()))
     districts = [_summarise(name, group, criteria_total)
                  for (_, name), group in xa.groupby(["district_code", "district"], sort=True, dropna=False)]
-    total = _summarise(scope.label, xa, criteria_total)
+    total = _summarise(where.label, xa, criteria_total)
     total.pop("district")
     return {
-        "province": scope.province.name,
-        "district": scope.district.name if scope.district else None,
-        "year": year,
-        "vintage": scope.vintage.name,
+        "province": where.province.name,
+        "district": where.district.name if where.district else None,
+        "year": where.year,
+        "vintage": where.vintage.name,
         "frameworks": frameworks,
         "wards_and_towns_not_assessed": int((~frame["assessed"]).sum()),
         "districts": districts,

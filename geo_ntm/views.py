@@ -11,6 +11,7 @@ from geo_ntm.carry import CarryRule, carry
 from geo_ntm.domain import AdminLevel, Vintage
 from geo_ntm.store import BBox, Store
 from geo_ntm.store.base import unit_from_row
+from geo_ntm.where import Where
 
 #: Columns a commune view adds to the unit columns.
 ASSESSMENT_COLUMNS = ("year", "assessed", "has_data", "framework", "target_level", "level", "criteria_met",
@@ -67,20 +68,22 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
     return gpd.GeoDataFrame(pd.concat([frame, extra], axis=1), geometry="geometry", crs=frame.crs)
 
 
-def assessment_view(store: Store, vintage: Vintage, year: int | None, rule: CarryRule | None = None,
-                    **filters) -> gpd.GeoDataFrame:
-    """Communes of ``vintage`` with the assessment of ``year``: their own when ``vintage`` is the
-    one in force that year, else carried from that year's vintage by ``rule`` (default ``all``).
+def assessment_view(store: Store, where: Where, rule: CarryRule | None = None, **filters) -> gpd.GeoDataFrame:
+    """Communes of ``where`` (its boundaries and place; ``filters`` narrow it further) with the
+    assessment of its year: their own when the boundaries are that year's, else carried from that
+    year's boundaries by ``rule`` (default ``all``).
 
     A carried view has the columns of ``geo_ntm.carry.carry`` (``carry_rule``, ``share`` ...) and
     empty per-criterion lists: a criterion is not carried between units."""
-    if year is None or store.vintage_for_year(year) == vintage:
-        return commune_view(store, vintage, year, **filters)
+    filters = {**where.place_filters, **filters}
+    year = where.year
+    if where.own_boundaries:
+        return commune_view(store, where.vintage, year, **filters)
     rule = rule or CarryRule("all")
-    new = unit_view(store, vintage, AdminLevel.COMMUNE, **filters)
+    new = unit_view(store, where.vintage, AdminLevel.COMMUNE, **filters)
     if new.empty:
         return new
-    old = commune_view(store, store.vintage_for_year(year), year, bbox=tuple(new.total_bounds))
+    old = commune_view(store, where.statuses_vintage, year, bbox=tuple(new.total_bounds))
     carried = carry(old, new, rule)
     carried["year"] = year
     carried["framework"] = old["framework"].dropna().iloc[0] if old["framework"].notna().any() else None

@@ -5,18 +5,19 @@ which ones a store can offer, and their values per commune (``geo_ntm.infrastruc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.domain import ROAD_CLASSES, SURFACES, LayerKind
 from geo_ntm.infrastructure.queries import MEASURES, CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import Thresholds, indicators as criterion_indicators
 from geo_ntm.store import Store
+from geo_ntm.where import Where
 from maps.i18n import format_number, texts
 
 #: Columns offered in the page's measure list, per coverage measure (others can still be asked),
@@ -106,22 +107,20 @@ def offered(store: Store, year: int) -> list[Indicator]:
             for d in OFFERED_DISTANCES_M.get(m, (None,)) for c in columns]
 
 
-def indicator_table(store: Store, vintage: Vintage, measure: str, year: int, province: str,
-                    district: str | None = None, thresholds: Thresholds | None = None,
+def indicator_table(store: Store, where: Where, measure: str, thresholds: Thresholds | None = None,
                     distance: float | None = None) -> tuple[pd.DataFrame, dict]:
     """The coverage table of ``measure`` (within ``distance`` metres, for water) indexed by commune
-    code, without geometry, on ``vintage``, from the layers of 31 December of ``year``, and its
-    totals (layer name and date); verdicts use ``thresholds`` (default: the shipped ones)."""
-    table, totals = coverage(store, CoverageRequest(measure, province, district, year=year, distance=distance,
-                                                    vintage=str(vintage.vintage_id)), thresholds)
+    code, without geometry, for the place and boundaries of ``where``, from the layers of 31 December
+    of its year, and its totals (layer name and date); verdicts use ``thresholds`` (default: the
+    shipped ones)."""
+    of_year = dataclasses.replace(where, day_asked=None)  # the layers of the status year, whatever day drew the map
+    table, totals = coverage(store, CoverageRequest(measure, of_year, distance=distance), thresholds)
     return pd.DataFrame(table.drop(columns="geometry")).set_index("code"), totals
 
 
-def indicator_values(store: Store, vintage: Vintage, indicator: Indicator, year: int, province: str,
-                     district: str | None = None) -> tuple[pd.Series, dict]:
-    """The values of ``indicator`` by commune code, and the coverage totals."""
-    table, totals = indicator_table(store, vintage, indicator.measure, year, province, district,
-                                    distance=indicator.distance)
+def indicator_values(store: Store, where: Where, indicator: Indicator) -> tuple[pd.Series, dict]:
+    """The values of ``indicator`` by commune code in ``where``, and the coverage totals."""
+    table, totals = indicator_table(store, where, indicator.measure, distance=indicator.distance)
     if indicator.column not in table.columns or not pd.api.types.is_numeric_dtype(table[indicator.column]):
         numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c]) and c != "unit_id"]
         raise InputError(f"the {indicator.measure} table has no numeric column {indicator.column!r}; "
@@ -129,16 +128,17 @@ def indicator_values(store: Store, vintage: Vintage, indicator: Indicator, year:
     return table[indicator.column].astype(float), totals
 
 
-def commune_indicators(store: Store, vintage: Vintage, code: str, year: int, province: str, district: str | None,
-                       lang: str, thresholds: Thresholds | None = None) -> list[dict]:
-    """Every offered indicator of one commune in ``year`` (label, value as written in ``lang``,
-    the verdict against the framework's threshold where there is one, and the layer)."""
+def commune_indicators(store: Store, where: Where, code: str, lang: str,
+                       thresholds: Thresholds | None = None) -> list[dict]:
+    """Every offered indicator of the commune ``code`` of ``where`` (its district, or its province
+    where there are no districts) in its year: label, value as written in ``lang``, the verdict
+    against the framework's threshold where there is one, and the layer."""
     found = []
     by_measure: dict[tuple[str, float | None], list[Indicator]] = {}
-    for indicator in offered(store, year):
+    for indicator in offered(store, where.year):
         by_measure.setdefault((indicator.measure, indicator.distance), []).append(indicator)
     for (measure, distance), wanted in by_measure.items():
-        table, totals = indicator_table(store, vintage, measure, year, province, district, thresholds, distance)
+        table, totals = indicator_table(store, where, measure, thresholds, distance)
         if code not in table.index:
             continue
         row = table.loc[code]

@@ -15,10 +15,10 @@ from shapely.geometry import mapping
 
 from geo_ntm.carry import CarryRule
 from geo_ntm.errors import InputError
-from geo_ntm.places import Scope
 from geo_ntm.profile import status_sources
 from geo_ntm.store import Store
 from geo_ntm.views import assessment_view
+from geo_ntm.where import Where
 from maps.classify import DEFAULT_CRITERIA_TOTAL, Classification, Measure, classify, criterion_name, parse_measure
 from maps.commune import COLUMNS, OPTIONAL, Commune
 from maps.i18n import format_number, level_label, texts
@@ -30,17 +30,17 @@ _SCREEN_DECIMALS = 5  # ~1 m, for geometries simplified for the screen
 
 @dataclass(frozen=True)
 class MapRequest:
-    """One map: where, when, what and how classed. ``compare`` maps the change from that year
-    to ``year``; ``rule`` carries statuses to boundaries other than those of their year."""
+    """One map: where and when (the boundaries drawn, the province or district, the status year),
+    what and how classed. ``compare`` (the same place in an earlier year) maps the change from that
+    year; ``rule`` carries statuses to boundaries other than those of their year."""
 
-    scope: Scope
-    year: int
+    where: Where
     measure: str = "criteria_met"
     scheme: str | None = None
     classes: int = 5
     lang: str = "vi"
     rule: CarryRule | None = None
-    compare: int | None = None
+    compare: Where | None = None
 
 
 @dataclass(frozen=True)
@@ -143,38 +143,35 @@ def _extra(c: Commune, measure: Measure, lang: str) -> tuple[str, ...]:
 
 
 def build_layer(store: Store, request: MapRequest) -> MapLayer:
-    """The map ``request`` asks for, on the boundaries of ``request.scope``. When the statuses of
+    """The map ``request`` asks for, on the boundaries of ``request.where``. When the statuses of
     the year belong to other boundaries they are carried by ``request.rule`` (default ``all``)."""
     t = texts(request.lang)
-    scope, year = request.scope, request.year
+    where = request.where
+    year, vintage = where.year, where.vintage
     measure = parse_measure(request.measure)
-    carried = store.vintage_for_year(year) != scope.vintage
-    rule = (request.rule or CarryRule("all")) if carried else None
-    _check_carry(measure, year, scope, rule)
-    where = {"province_code": scope.province.province_code,
-             "district_code": scope.district.code if scope.district else None}
-    frame = assessment_view(store, scope.vintage, year, rule, **where)
-    sources = [f"{t['map.boundaries'].format(name=scope.vintage.name)} ({Path(scope.vintage.source).name})"]
-    if not carried:
+    rule = None if where.own_boundaries else (request.rule or CarryRule("all"))
+    _check_carry(measure, where, rule)
+    frame = assessment_view(store, where, rule)
+    sources = [f"{t['map.boundaries'].format(name=vintage.name)} ({Path(vintage.source).name})"]
+    if where.own_boundaries:
         found = status_sources(store, frame["unit_id"].tolist(), year)
         sources.append(t["map.status_sources"].format(sources="; ".join(found[:2]) + (" …" if len(found) > 2 else ""))
                        if found else t["map.no_status_source"])
     if measure.indicator:
-        values, totals = indicator_values(store, scope.vintage, measure.indicator, year, scope.province.code,
-                                          scope.district.code if scope.district else None)
+        values, totals = indicator_values(store, where, measure.indicator)
         frame["value"] = frame["code"].map(values).astype(float)
         sources.append(t["map.layer"].format(name=totals["layer"], day=totals["layer_date"]))
     period = str(year)
     if request.compare is not None:
-        measure = measure.changed_since(request.compare)
-        _add_earlier_year(store, frame, scope, request.compare, rule, where)
-        period = f"{request.compare}–{year}"
-    note = f"{_sentence(t['map.boundaries'].format(name=scope.vintage.name))}."
+        measure = measure.changed_since(request.compare.year)
+        _add_earlier_year(store, frame, request.compare, rule)
+        period = f"{request.compare.year}–{year}"
+    note = f"{_sentence(t['map.boundaries'].format(name=vintage.name))}."
     if rule is not None:
         note += " " + (rule.label_vi if request.lang == "vi" else rule.label_en)
     layer = MapLayer.from_frame(
         frame, measure, scheme=request.scheme, classes=request.classes, lang=request.lang, year=year, title="",
-        subtitle=f"{_sentence(t['map.year'].format(year=period))}; {t['map.boundaries'].format(name=scope.vintage.name)}",
+        subtitle=f"{_sentence(t['map.year'].format(year=period))}; {t['map.boundaries'].format(name=vintage.name)}",
         note=note, source=f"{t['map.source']}: " + "; ".join([*sources, t["map.tool"]]) + ".")
     if measure.kind == "change":
         heading = layer.classification.heading
@@ -182,16 +179,15 @@ def build_layer(store: Store, request: MapRequest) -> MapLayer:
         frameworks = frame["framework"].dropna().unique()
         named = criterion_name(frameworks[0], measure.criterion, request.lang) if len(frameworks) == 1 else None
         heading = measure.title(request.lang, named if measure.criterion else None)
-    return dataclasses.replace(layer, title=f"{heading} — {scope.label}")
+    return dataclasses.replace(layer, title=f"{heading} — {where.label}")
 
 
-def _add_earlier_year(store: Store, frame: gpd.GeoDataFrame, scope: Scope, year: int, rule: CarryRule | None,
-                      where: dict) -> None:
-    """The ``before_*`` columns of a comparison: the assessment of ``year`` on the boundaries drawn
-    (carried by ``rule``, default ``all``, when that year's statuses belong to other boundaries)."""
-    carried = store.vintage_for_year(year) != scope.vintage
-    before = assessment_view(store, scope.vintage, year, (rule or CarryRule("all")) if carried else None,
-                             **where).set_index("code")
+def _add_earlier_year(store: Store, frame: gpd.GeoDataFrame, earlier: Where, rule: CarryRule | None) -> None:
+    """The ``before_*`` columns of a comparison: the assessment of the ``earlier`` year on the
+    boundaries drawn (carried by ``rule``, default ``all``, when that year's statuses belong to
+    other boundaries)."""
+    carry_rule = None if earlier.own_boundaries else (rule or CarryRule("all"))
+    before = assessment_view(store, earlier, carry_rule).set_index("code")
     frame["before_has_data"] = frame["code"].map(before["has_data"]).fillna(False).astype(bool)
     frame["before_level"] = frame["code"].map(before["level"])
     frame["before_met"] = frame["code"].map(before["criteria_met"].astype(float))
@@ -202,14 +198,14 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _check_carry(measure: Measure, year: int, scope: Scope, rule: CarryRule | None) -> None:
+def _check_carry(measure: Measure, where: Where, rule: CarryRule | None) -> None:
     """Carried statuses give levels and counts (rule ``all``) or shares (the share rules) only."""
     if measure.indicator:
         return  # indicators are computed on the boundaries drawn
     allowed = ("level", "criteria_met") if rule is None or rule.name == "all" else ("share",)
     if rule is not None and measure.name not in allowed:
         raise InputError(
-            f"the statuses of {year} belong to other boundaries than {scope.vintage.name}: with rule "
+            f"the statuses of {where.year} belong to other boundaries than {where.vintage.name}: with rule "
             f"'{rule.name}' map {' or '.join(allowed)}; a single criterion is not carried between units")
     if measure.name == "share" and rule is None:
         raise InputError("measure 'share' maps a carried assessment: choose boundaries (date or vintage) "

@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 from geo_ntm.carry import CarryRule
-from geo_ntm.places import Scope
 from geo_ntm.store import Store
+from geo_ntm.where import Where
 from maps.assets import AssetMode
 from maps.choropleth import render_map
 from maps.layer import MapRequest, build_layer
 
 
-def province_map_html(store: Store, scope: Scope, year: int, measure: str, *, lang: str = "vi",
+def province_map_html(store: Store, where: Where, measure: str, *, lang: str = "vi",
                       assets: AssetMode, rule: CarryRule | None = None, scheme: str | None = None,
                       classes: int = 5) -> str:
-    """A complete HTML page with the choropleth of ``measure`` for the communes of ``scope`` (drawn
-    on ``scope.vintage``). When the statuses of ``year`` belong to another vintage they are carried
+    """A complete HTML page with the choropleth of ``measure`` for the communes of ``where`` (drawn
+    on its boundaries). When the statuses of its year belong to another vintage they are carried
     by ``rule`` (default ``all``), and the legend says which boundaries and rule it shows."""
-    request = MapRequest(scope, year, measure, scheme=scheme, classes=classes, lang=lang, rule=rule)
+    request = MapRequest(where, measure, scheme=scheme, classes=classes, lang=lang, rule=rule)
     return render_map(build_layer(store, request), assets=assets)

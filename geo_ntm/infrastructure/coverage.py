@@ -1,39 +1,29 @@
-"""What the coverage commands and endpoints share: the communes of a scope, the framework of a
+"""What the coverage commands and endpoints share: the communes of a place, the framework of a
 year, and writing a per-commune table as CSV or GeoPackage."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_ntm.domain import AdminLevel, UnitType, Vintage
+from geo_ntm.domain import AdminLevel, UnitType
 from geo_ntm.errors import InputError
 from geo_ntm.frameworks import all_frameworks
-from geo_ntm.places import resolve_scope
 from geo_ntm.store import Store
 from geo_ntm.views import unit_view
+from geo_ntm.where import Where
 
 #: Columns every coverage table starts with.
 UNIT_FIELDS = ["unit_id", "code", "name", "unit_type", "district", "province", "assessed"]
 
 
-def scope_communes(store: Store, vintage: Vintage, province: str | None = None,
-                   district: str | None = None) -> gpd.GeoDataFrame:
-    """Communes of a province, a district or (no province) the whole country, with parent names
-    and ``assessed`` (xã only: wards, towns and flagged polygons are not assessed)."""
-    filters = {}
-    if province:
-        scope = resolve_scope(store, vintage, province, district)
-        filters["province_code"] = scope.province.province_code
-        if scope.district is not None:
-            filters["district_code"] = scope.district.code
-    elif district:
-        raise InputError("a district needs its province: add --province / province=")
-    frame = unit_view(store, vintage, AdminLevel.COMMUNE, **filters)
+def place_communes(store: Store, where: Where) -> gpd.GeoDataFrame:
+    """Communes of the province, the district or (no province) the whole country of ``where``, with
+    parent names and ``assessed`` (xã only: wards, towns and flagged polygons are not assessed)."""
+    frame = unit_view(store, where.vintage, AdminLevel.COMMUNE, **where.place_filters)
     frame["assessed"] = (frame["unit_type"] == UnitType.XA.value) & frame["flag"].isna()
     return frame
 
@@ -81,11 +71,6 @@ def framework_of_year(year: int) -> str | None:
     found = [f for f in all_frameworks().values()
              if f.applies_to is AdminLevel.COMMUNE and f.years[0] <= year <= f.years[1]]
     return found[0].framework_id if found else None
-
-
-def query_day(day: dt.date | None, year: int | None) -> dt.date:
-    """The day a coverage query describes: ``day``, else 31 December of ``year``, else today."""
-    return day or (dt.date(year, 12, 31) if year else dt.date.today())
 
 
 def write_table(frame: gpd.GeoDataFrame, path: str | Path, layer: str) -> None:

@@ -9,31 +9,28 @@ from dataclasses import dataclass, replace
 
 import geopandas as gpd
 
-from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError, NotFoundError
-from geo_ntm.infrastructure.coverage import framework_of_year, query_day, scope_communes
+from geo_ntm.infrastructure.coverage import framework_of_year, place_communes
 from geo_ntm.infrastructure.discrepancy import discrepancy_coverage
 from geo_ntm.infrastructure.facilities import facility_coverage
-from geo_ntm.domain import Layer, LayerKind
+from geo_ntm.domain import Layer, LayerKind, Vintage
 from geo_ntm.infrastructure.population import population_coverage
 from geo_ntm.infrastructure.reach import checked_distance
 from geo_ntm.infrastructure.roads import road_coverage
 from geo_ntm.infrastructure.thresholds import Thresholds, load_thresholds
 from geo_ntm.infrastructure.water import WaterLayers, water_coverage
 from geo_ntm.store import Store
+from geo_ntm.where import Where
 
 
 @dataclass(frozen=True)
 class CoverageRequest:
-    """One coverage question: the measure, where, when, from which layers and, for water and
-    facilities, within which distance."""
+    """One coverage question: the measure, where and when (the boundaries, the day, the place;
+    no province is the whole country), from which layers and, for water and facilities, within
+    which distance."""
 
     measure: str
-    province: str | None = None
-    district: str | None = None
-    day: dt.date | None = None
-    year: int | None = None
-    vintage: str | None = None
+    where: Where
     layer: str | None = None  # the layer measured: roads, population, water lines or facilities
     distance: float | None = None  # metres: water and facilities
     kind: str | None = None  # facilities: the kind whose reach is measured (default: any)
@@ -46,23 +43,32 @@ class CoverageRequest:
 
 
 @dataclass(frozen=True)
-class _Scope:
-    day: dt.date
-    vintage: Vintage
+class _Communes:
+    """The communes a question is about, with the day and the framework of that day's year."""
+
+    where: Where
     units: gpd.GeoDataFrame
     framework: str | None
 
+    @property
+    def day(self) -> dt.date:
+        return self.where.day
 
-def _roads(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thresholds):
+    @property
+    def vintage(self) -> Vintage:
+        return self.where.vintage
+
+
+def _roads(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
     layer = _layer(store, r.layer, LayerKind.ROADS, s.day)
-    return road_coverage(store, s.vintage, layer, s.units, s.framework, thresholds, whole_vintage=r.province is None)
+    return road_coverage(store, s.vintage, layer, s.units, s.framework, thresholds, whole_vintage=r.where.national)
 
 
-def _population(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thresholds):
+def _population(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
     return population_coverage(store, s.vintage, _layer(store, r.layer, LayerKind.POPULATION, s.day), s.units)
 
 
-def _water(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thresholds):
+def _water(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
     distance = checked_distance(r.distance, "water coverage")
     lines = _optional_layer(store, r.layer, LayerKind.WATER_LINES, s.day)
     points = _optional_layer(store, r.points_layer, LayerKind.WATER_POINTS, s.day)
@@ -74,7 +80,7 @@ def _water(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thresholds):
     return water_coverage(store, s.vintage, s.units, layers, distance, s.framework, thresholds)
 
 
-def _facilities(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thresholds):
+def _facilities(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
     if r.kind is not None and r.distance is None:
         raise InputError(f"a facility kind ({r.kind!r}) asks for the people within a distance of it: add a "
                          "distance in metres (--distance / distance=)")
@@ -84,7 +90,7 @@ def _facilities(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thresho
                              population, r.kind, distance)
 
 
-def _discrepancies(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thresholds):
+def _discrepancies(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
     """Criterion 2 against the roads (``layer``), criterion 17 against the water coverage when a
     distance is given; a check without its layers is skipped and said so in the totals."""
     tables, skipped = {}, {}
@@ -101,7 +107,7 @@ def _discrepancies(store: Store, r: CoverageRequest, s: _Scope, thresholds: Thre
             skipped["water"] = str(exc)
     if not tables:
         raise NotFoundError("nothing to compare the reported statuses with: " + "; ".join(skipped.values()))
-    return discrepancy_coverage(store, s.vintage, s.units, s.day.year, tables, r.province is None, skipped)
+    return discrepancy_coverage(store, s.vintage, s.units, s.day.year, tables, r.where.national, skipped)
 
 
 #: Measure -> how it is computed, and the options of ``CoverageRequest`` it takes beyond ``layer``.
@@ -127,12 +133,11 @@ def coverage(store: Store, request: CoverageRequest,
         named = "; ".join(f"--{o.replace('_', '-')} / {o}=" for o in stray)
         raise InputError(f"{request.measure} coverage does not take {named}"
                          + (f" (it takes {', '.join(options)})" if options else ""))
-    day = query_day(request.day, request.year)
-    vintage = store.resolve_vintage(vintage=request.vintage, day=request.day, year=request.year)
-    scope = _Scope(day, vintage, scope_communes(store, vintage, request.province, request.district),
-                   framework_of_year(day.year))
-    table, totals = compute(store, request, scope, thresholds or load_thresholds())
-    return table, {"measure": request.measure, "day": day.isoformat(), "framework": scope.framework, **totals}
+    where = request.where
+    communes = _Communes(where, place_communes(store, where), framework_of_year(where.day.year))
+    table, totals = compute(store, request, communes, thresholds or load_thresholds())
+    return table, {"measure": request.measure, "day": where.day.isoformat(), "framework": communes.framework,
+                   **totals}
 
 
 def _layer(store: Store, name: str | None, kind: LayerKind, day: dt.date) -> Layer:

@@ -21,12 +21,12 @@ from boundaries.vintages import crosswalk_between, import_lineage
 from geo_ntm.domain import AdminLevel
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.domain import LayerKind
-from geo_ntm.places import resolve_scope
 from geo_ntm.report import province_report
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import ImportRecord, Store, open_store
 from geo_ntm.views import assessment_view
+from geo_ntm.where import resolve_where
 
 LINEAGE = resources.files("boundaries") / "examples" / "ben_tre_city_lineage.csv"
 BEN_TRE_CITY = (106.33, 10.20, 106.42, 10.30)
@@ -134,10 +134,10 @@ def test_reports_and_assessments(stores):
     scopes = {(e.province_code, e.year) for e in pg.data_extent()}
     assert len(scopes) >= 4
     for province, year in sorted(scopes):
-        reports = [province_report(s, resolve_scope(s, s.vintage_for_year(year), province), year) for s in stores]
+        reports = [province_report(s, resolve_where(s, year=year, province=province)) for s in stores]
         assert reports[0] == reports[1] and reports[1]["total"]["communes_with_data"] > 0
     for year, day in ((2020, None), (2019, dt.date(2020, 2, 1))):  # its own boundaries, and carried
-        views = [assessment_view(s, s.resolve_vintage(day=day, year=year), year, province_code="811") for s in stores]
+        views = [assessment_view(s, resolve_where(s, day=day, year=year), province_code="811") for s in stores]
         _assert_frames_equal(views[0].drop(columns="unit_id"), views[1].drop(columns="unit_id"))
 
 

@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from cli.main import main
-from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
+from tests.support.questions import coverage_request
 
 CITY = {"province": "811", "district": "81101", "year": 2020}
 
@@ -41,7 +42,7 @@ def test_indicators_are_offered_only_for_years_with_a_layer(client):
 def test_an_indicator_is_classed_by_mapclassify(client, planner_db, scheme):
     body = client.get("/map/data", params={**CITY, "measure": "roads:hardened_share_hamlet", "scheme": scheme}).json()
     with open_store(planner_db) as store:
-        table, _ = coverage(store, CoverageRequest("roads", "811", "81101", year=2020))
+        table, _ = coverage(store, coverage_request(store, "roads", province="811", district="81101", year=2020))
     expected = dict(zip(table["code"], table["hardened_share_hamlet"]))
     numeric = [e for e in body["legend"]["entries"] if e["lower"] is not None]
     assert 2 <= len(numeric) <= 5 and numeric[-1]["lower"] <= numeric[0]["upper"]

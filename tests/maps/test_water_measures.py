@@ -12,10 +12,12 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from geo_ntm.errors import InputError
-from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
 from maps.indicators import indicator_values, offered, parse_indicator
+from geo_ntm.where import resolve_where
+from tests.support.questions import coverage_request
 
 WORLD = Path(__file__).resolve().parents[1] / "geo_ntm" / "infrastructure" / "reach_world.py"
 
@@ -38,10 +40,9 @@ def test_water_values_are_the_coverage_table(world_store):
     with open_store(world_store) as store:
         names = [i.name for i in offered(store, 2020)]
         assert "water:ind_17_1_value@500" in names and "water:population_within_share@500" in names
-        vintage = store.vintages()[0]
-        values, totals = indicator_values(store, vintage, parse_indicator("water:population_within_share@250"),
-                                          2020, "999")
-        table, _ = coverage(store, CoverageRequest("water", "999", year=2020, distance=250))
+        where = resolve_where(store, vintage=store.vintages()[0], year=2020, province="999")
+        values, totals = indicator_values(store, where, parse_indicator("water:population_within_share@250"))
+        table, _ = coverage(store, coverage_request(store, "water", province="999", year=2020, distance=250))
     expected = table.set_index("code")["population_within_share"]
     assert values.to_dict() == pytest.approx(expected.to_dict())
     assert 0 < values["9990101"] < 1 and totals["distance_m"] == 250  # A: the pipe reaches part of it

@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from cli.main import main
-from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
+from tests.support.questions import coverage_request
 
 BEN_TRE_CITY_2020 = {"Xã Nhơn Thạnh", "Xã Phú Nhuận", "Xã Bình Phú", "Xã Mỹ Thạnh An", "Xã Phú Hưng", "Xã Sơn Đông"}
 
@@ -31,8 +32,8 @@ def statuses_db(ben_tre_db, data_dir) -> str:
 
 def test_reported_criterion_2_against_the_road_indicators(statuses_db):
     with open_store(statuses_db) as store:
-        table, totals = coverage(store, CoverageRequest("discrepancies", province="Bến Tre", year=2020))
-        roads, _ = coverage(store, CoverageRequest("roads", province="Bến Tre", year=2020))
+        table, totals = coverage(store, coverage_request(store, "discrepancies", province="Bến Tre", year=2020))
+        roads, _ = coverage(store, coverage_request(store, "roads", province="Bến Tre", year=2020))
     assert table.crs == roads.crs and table.geometry.geom_equals(roads.geometry).all()  # each commune's polygon
     reported = table[table["tc2_reported"] != "no_data"]
     assert set(reported["name"]) == BEN_TRE_CITY_2020 and (reported["tc2_reported"] == "met").all()
@@ -101,7 +102,7 @@ def test_criterion_17_against_the_households_within_reach(world_db, tmp_path, va
     with open_store(world_db) as store:
         imported = import_status_file(store, tmp_path / "statuses.csv")  # the store is shared by the module
         assert imported.statuses_stored + imported.already_stored == 2
-        request = CoverageRequest("discrepancies", year=2020, distance=250, households_layer="households")
+        request = coverage_request(store, "discrepancies", year=2020, distance=250, households_layer="households")
         table, totals = coverage(store, request, load_thresholds(tmp_path / "thresholds.toml"))
     rows = table.set_index("name")
     assert list(rows.loc[["Xã A", "Xã B"], "tc17_reported"]) == ["met", "not_met"]

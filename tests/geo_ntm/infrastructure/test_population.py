@@ -16,6 +16,7 @@ from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.population import zonal_sums
 from geo_ntm.store import open_store
+from tests.support.questions import coverage_request
 
 
 def geotiff(values: np.ndarray, transform, crs="EPSG:4326", nodata=-1.0) -> bytes:
@@ -82,7 +83,7 @@ def test_synthetic_population_over_real_communes(synthetic, data_dir):
 def test_population_coverage_of_a_province_in_a_projected_raster(ben_tre_db, synthetic, data_dir, tmp_path):
     """A SYNTHETIC grid in UTM 48N over Bến Tre: the communes hold the raster's people once."""
     from cli.main import main
-    from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+    from geo_ntm.infrastructure.queries import coverage
 
     communes = synthetic.read_communes(data_dir / "vn_admin_2009.gpkg", "811")
     grid, transform, crs = synthetic.synthetic_population(communes, 250.0, seed=5, crs="EPSG:32648")
@@ -91,6 +92,6 @@ def test_population_coverage_of_a_province_in_a_projected_raster(ben_tre_db, syn
     assert main(["--db", ben_tre_db, "layers", "import", str(path), "--kind", "population", "--date",
                  "2020-01-01", "--name", "pop"]) == 0
     with open_store(ben_tre_db) as store:
-        table, totals = coverage(store, CoverageRequest("population", province="Bến Tre", year=2020))
+        table, totals = coverage(store, coverage_request(store, "population", province="Bến Tre", year=2020))
     assert len(table) == 164 and (table["population"] >= 0).all()
     assert totals["population"] == pytest.approx(grid[grid > 0].sum(), rel=0.01)  # a few cells fall in the sea

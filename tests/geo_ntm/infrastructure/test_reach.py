@@ -18,8 +18,9 @@ from geo_ntm.infrastructure import reach
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.population import zonal_sums
-from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.store import open_store
+from tests.support.questions import coverage_request
 
 GEOD = Geod(ellps="WGS84")
 N = 4 * reach.QUAD_SEGS  # vertices of a buffered point
@@ -98,9 +99,9 @@ def ben_tre_water(backend, new_location, ben_tre_files, synthetic, data_dir, tmp
 
 def test_reach_over_real_communes_counts_everybody_once(ben_tre_water):
     with open_store(ben_tre_water) as store:
-        request = CoverageRequest("water", province="Bến Tre", year=2020, distance=DISTANCE, households_layer="households")
+        request = coverage_request(store, "water", province="Bến Tre", year=2020, distance=DISTANCE, households_layer="households")
         table, totals = coverage(store, request)
-        city, _ = coverage(store, CoverageRequest("water", province="Bến Tre", district="Thành phố Bến Tre", year=2020,
+        city, _ = coverage(store, coverage_request(store, "water", province="Bến Tre", district="Thành phố Bến Tre", year=2020,
                                                   distance=DISTANCE, households_layer="households"))
         cells = store.partition(store.vintages()[0].vintage_id)
         sources = np.concatenate([np.asarray(store.layer_features(store.layer_named(n).layer_id).geometry.array)

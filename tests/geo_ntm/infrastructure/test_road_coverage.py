@@ -14,15 +14,16 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from cli.main import main
 from geo_ntm.infrastructure.measure import geodesic_lengths
-from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.infrastructure.thresholds import threshold, verdict
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
+from tests.support.questions import coverage_request
 
 
 def test_province_table_adds_up_and_is_consistent(ben_tre_db):
     with open_store(ben_tre_db) as store:
-        table, totals = coverage(store, CoverageRequest("roads", province="Bến Tre", year=2020))
+        table, totals = coverage(store, coverage_request(store, "roads", province="Bến Tre", year=2020))
         roads = store.layer_features(store.layer_named("synthetic_roads").layer_id)
         cells = store.partition(store.vintages()[0].vintage_id)
     assert len(table) == 164 and len(cells) == 164 and totals["framework"] == "qd1980_2016"
@@ -38,8 +39,8 @@ def test_province_table_adds_up_and_is_consistent(ben_tre_db):
 
 def test_a_district_gives_the_same_figures_as_its_province(ben_tre_db):
     with open_store(ben_tre_db) as store:
-        province, _ = coverage(store, CoverageRequest("roads", province="Bến Tre", year=2020))
-        city, _ = coverage(store, CoverageRequest("roads", province="Bến Tre", district="Thành phố Bến Tre", year=2020))
+        province, _ = coverage(store, coverage_request(store, "roads", province="Bến Tre", year=2020))
+        city, _ = coverage(store, coverage_request(store, "roads", province="Bến Tre", district="Thành phố Bến Tre", year=2020))
     same = province.set_index("code").loc[city["code"], "km_total"].to_numpy()
     assert len(city) == 17 and np.allclose(city["km_total"], same, rtol=1e-12)
 
@@ -50,14 +51,14 @@ def test_the_whole_layer_is_computed_once_and_stored(ben_tre_db, monkeypatch):
     km_columns = lambda t: t.set_index("code").filter(regex=r"^km_").sort_index()  # noqa: E731
     with open_store(ben_tre_db) as store:
         layer, vintage = store.layer_named("synthetic_roads").layer_id, store.vintages()[0].vintage_id
-        clipped, _ = coverage(store, CoverageRequest("roads", province="Bến Tre", year=2020))
+        clipped, _ = coverage(store, coverage_request(store, "roads", province="Bến Tre", year=2020))
         assert store.road_km(layer, vintage) is None  # a province is clipped, not stored
-        national, totals = coverage(store, CoverageRequest("roads", year=2020))
+        national, totals = coverage(store, coverage_request(store, "roads", year=2020))
         stored = store.road_km(layer, vintage)
         assert stored is not None and (stored["km"] > 0).all()
         assert stored["km"].sum() == pytest.approx(totals["km_total"], rel=1e-12)
         monkeypatch.setattr("geo_ntm.infrastructure.roads.road_km", None)  # no clipping from here on
-        again, _ = coverage(store, CoverageRequest("roads", province="Bến Tre", year=2020))
+        again, _ = coverage(store, coverage_request(store, "roads", province="Bến Tre", year=2020))
         store.add_road_km(layer, vintage, stored.iloc[:1])  # already stored: nothing changes
         assert len(store.road_km(layer, vintage)) == len(stored)
     for table in (national, again):

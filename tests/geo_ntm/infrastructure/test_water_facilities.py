@@ -17,15 +17,16 @@ from cli.main import main
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.domain import LayerKind
-from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.infrastructure.thresholds import load_thresholds
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
+from tests.support.questions import coverage_request
 
 
 def ask(location: str, measure: str, thresholds=None, **options):
     with open_store(location) as store:
-        table, totals = coverage(store, CoverageRequest(measure, year=2020, **options), thresholds)
+        table, totals = coverage(store, coverage_request(store, measure, year=2020, **options), thresholds)
     return table.set_index("code"), totals
 
 
@@ -123,7 +124,7 @@ def test_reach_across_a_border_is_split_and_counted_once(world_db, world):
 def test_bad_questions_say_what_to_change(world_db, measure, options, error, message):
     options = {"year": 2020, **options}
     with open_store(world_db) as store, pytest.raises(error, match=message):
-        coverage(store, CoverageRequest(measure, **options))
+        coverage(store, coverage_request(store, measure, **options))
 
 
 def test_imports_of_the_water_and_facility_kinds(world_db, world, tmp_path):
