@@ -70,7 +70,7 @@ def _about(layer: MapLayer, request: MapRequest) -> dict:
         "province": scope.province.name, "district": scope.district.name if scope.district else None,
         "year": request.year, "compare": request.compare,
         "boundaries": {"vintage": scope.vintage.name, "valid_from": scope.vintage.valid_from.isoformat()},
-        "measure": {"id": measure.name, "kind": measure.kind, "unit": measure.unit, "schemes": list(measure.schemes)},
+        "measure": measure.about(), "table": {"value": measure.table_value, "class_heading": measure.class_column},
         "scheme": classes.scheme, "classes": request.classes,
         "legend": {"heading": classes.heading, "entries": [
             {"key": e.key, "label": e.label, "fill": e.fill, "swatch": e.swatch, "count": e.count, "lower": e.lower,
