@@ -21,7 +21,7 @@ from geo_ntm.store import Store
 from geo_ntm.views import assessment_view
 from maps.classify import Classification, classify
 from maps.commune import COLUMNS, OPTIONAL, Commune
-from maps.i18n import format_number, level_label, texts
+from maps.i18n import format_number, level_label, rule_label, texts
 from maps.measures import carried_names, parse_measure
 from maps.measures.base import DEFAULT_CRITERIA_TOTAL, Measure
 
@@ -146,7 +146,7 @@ def build_layer(store: Store, request: MapRequest) -> MapLayer:
         period = f"{request.compare}–{year}"
     note = f"{_sentence(t['map.boundaries'].format(name=scope.vintage.name))}."
     if rule is not None:
-        note += " " + (rule.label_vi if request.lang == "vi" else rule.label_en)
+        note += " " + rule_label(rule, request.lang)
     layer = MapLayer.from_frame(
         frame, measure, scheme=request.scheme, classes=request.classes, lang=request.lang, year=year, title="",
         subtitle=f"{_sentence(t['map.year'].format(year=period))}; {t['map.boundaries'].format(name=scope.vintage.name)}",
