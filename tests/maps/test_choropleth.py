@@ -195,13 +195,6 @@ def test_unknown_measure_is_an_input_error(frame, measure):
         draw(frame, measure, title=TITLE, assets=assets.served())
 
 
-def test_measures_are_validated_and_normalised():
-    measures = ["criteria_met", "level", "share", *(f"tc{n}" for n in range(1, 20)), "roads:hardened_share_hamlet"]
-    assert all(parse_measure(m).name == m for m in measures)
-    assert parse_measure(" TC05 ").name == "tc5"
-    assert parse_measure("tc20", criteria_total=20).name == "tc20"
-
-
 def test_single_criterion_marks_unmet_conflicting_and_unknown(frame, inline_assets):
     html = draw(frame, "tc5", title=TITLE, assets=inline_assets)
     classes = classes_by_name(frame, html)
