@@ -19,9 +19,10 @@ from geo_ntm.places import find_unit
 from geo_ntm.store import Store
 from geo_ntm.where import resolve_where
 from maps.choropleth import HATCH_SVG
-from maps.classify import CLASS_COUNTS, SCHEMES, Measure, parse_measure
+from maps.classify import CLASS_COUNTS
 from maps.i18n import LANGS, level_label, texts, ui_texts
-from maps.indicators import offered
+from maps.measures import offered_measures
+from maps.measures.base import SCHEMES
 
 FIRST_YEAR = 2009  # the year before the programme's start, when QĐ 491/QĐ-TTg set the first criteria
 
@@ -79,13 +80,8 @@ def _measures(store: Store, year: int, lang: str, carried: bool) -> list[dict]:
     other boundaries give levels, counts and shares, never single criteria."""
     t = ui_texts(lang)
     framework = all_frameworks().get(framework_of_year(year) or "qd1980_2016")
-    criteria = [parse_measure(f"tc{c.number}", framework.criteria_total) for c in framework.criteria]
-    names = {c.number: c.name_vi if lang == "vi" else c.name_en for c in framework.criteria}
-    groups = [(t["group_assessment"], [Measure("level"), Measure("criteria_met")] + [Measure("share")] * carried),
-              (t["group_criteria"], [] if carried else criteria),
-              (t["group_indicators"], [Measure(i.name, indicator=i) for i in offered(store, year)])]
-    return [{"id": m.name, "label": m.title(lang, names.get(m.criterion)), "group": group, "schemes": list(m.schemes)}
-            for group, measures in groups for m in measures]
+    return [{"id": m.name, "label": m.title(lang, framework.framework_id), "group": t[m.group],
+             "schemes": list(m.schemes)} for m in offered_measures(store, year, framework, carried)]
 
 
 def planner_page(options: dict) -> str:

@@ -68,7 +68,7 @@ def _about(layer: MapLayer, request: MapRequest) -> dict:
         "province": where.province.name, "district": where.district.name if where.district else None,
         "year": where.year, "compare": request.compare.year if request.compare else None,
         "boundaries": {"vintage": where.vintage.name, "valid_from": where.vintage.valid_from.isoformat()},
-        "measure": {"id": measure.name, "kind": measure.kind, "unit": measure.unit, "schemes": list(measure.schemes)},
+        "measure": measure.about(), "table": {"value": measure.table_value, "class_heading": measure.class_column},
         "scheme": classes.scheme, "classes": request.classes,
         "legend": {"heading": classes.heading, "entries": [
             {"key": e.key, "label": e.label, "fill": e.fill, "swatch": e.swatch, "count": e.count, "lower": e.lower,

@@ -64,32 +64,6 @@ class CarryRule:
         if not 0 <= self.sliver_tolerance < 1:
             raise InputError(f"sliver tolerance must be a share between 0 and 1, got {self.sliver_tolerance}")
 
-    @property
-    def label_vi(self) -> str:
-        """A Vietnamese sentence that states the rule, for map legends and API answers."""
-        pct = f"{self.sliver_tolerance * 100:g}%".replace(".", ",")
-        reached = f"các xã cũ đạt từ mức “{LEVELS[self.level][0]}” trở lên"
-        return {
-            "all": f"Quy tắc 'all': đơn vị mới đạt một mức NTM chỉ khi mọi đơn vị cũ chiếm trên {pct} "
-                   "diện tích của nó đều đạt mức đó (có phần là phường, thị trấn cũ thì không đạt)",
-            "share_area": f"Quy tắc 'share_area': tỷ lệ diện tích của đơn vị mới nằm trong {reached}",
-            "share_population": f"Quy tắc 'share_population': tỷ lệ dân số của đơn vị mới sống trong "
-                                f"{reached} (dân số mỗi đơn vị cũ coi như phân bố đều theo diện tích)",
-        }[self.name]
-
-    @property
-    def label_en(self) -> str:
-        """The same sentence in English."""
-        pct = f"{self.sliver_tolerance * 100:g}%"
-        reached = f"old communes at level “{LEVELS[self.level][1]}” or above"
-        return {
-            "all": f"Rule 'all': a new unit reaches an NTM level only if every old unit making up more than "
-                   f"{pct} of its area reached it (a part that was a ward or town has no level)",
-            "share_area": f"Rule 'share_area': share of the new unit's area that lay in {reached}",
-            "share_population": f"Rule 'share_population': share of the new unit's population that lived in "
-                                f"{reached} (each old unit's population spread evenly over its area)",
-        }[self.name]
-
 
 def parse_rule(text: str, level: str = "ntm", sliver_tolerance: float = 0.01) -> CarryRule:
     """The rule named ``text`` (case and ``-``/``_`` ignored); InputError lists the valid names."""

@@ -41,11 +41,6 @@ class UnitType(str, Enum):
     def label_vi(self) -> str:
         return UNIT_TYPE_LABELS_VI[self]
 
-    @property
-    def is_rural_commune(self) -> bool:
-        """True for the units assessed on NTM commune criteria (xã)."""
-        return self is UnitType.XA
-
 
 UNIT_TYPE_LABELS_VI = {
     UnitType.TINH: "Tỉnh",

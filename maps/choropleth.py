@@ -13,8 +13,9 @@ import folium
 
 from geo_ntm.errors import InputError
 from maps.assets import AssetMode, RawElement
-from maps.classify import HATCH_ID, NOT_ASSESSED, LegendEntry
+from maps.classify import LegendEntry
 from maps.layer import MapLayer
+from maps.measures.base import HATCH_ID, NOT_ASSESSED
 
 
 def render_map(layer: MapLayer, *, assets: AssetMode, basemap: str | None = None,

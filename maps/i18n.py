@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from geo_ntm.carry import CarryRule
 from geo_ntm.domain import LEVELS
 from geo_ntm.errors import InputError
 
@@ -102,6 +103,13 @@ _TEXTS = {
         "map.layer": "lớp {name} ({day})",
         "map.tool": "bản đồ: geo_ntm",
         "map.rows": "{n} xã/phường/thị trấn",
+        # carry rules (geo_ntm.carry), under the legend of a map on other boundaries
+        "rule.all": "Quy tắc 'all': đơn vị mới đạt một mức NTM chỉ khi mọi đơn vị cũ chiếm trên {pct} "
+                    "diện tích của nó đều đạt mức đó (có phần là phường, thị trấn cũ thì không đạt)",
+        "rule.share_area": "Quy tắc 'share_area': tỷ lệ diện tích của đơn vị mới nằm trong {reached}",
+        "rule.share_population": "Quy tắc 'share_population': tỷ lệ dân số của đơn vị mới sống trong "
+                                 "{reached} (dân số mỗi đơn vị cũ coi như phân bố đều theo diện tích)",
+        "rule.reached": "các xã cũ đạt từ mức “{level}” trở lên",
     },
     "en": {
         "heading.criteria_met": "NTM criteria met",
@@ -186,6 +194,12 @@ _TEXTS = {
         "map.layer": "layer {name} ({day})",
         "map.tool": "map: geo_ntm",
         "map.rows": "{n} communes, wards and towns",
+        "rule.all": "Rule 'all': a new unit reaches an NTM level only if every old unit making up more than "
+                    "{pct} of its area reached it (a part that was a ward or town has no level)",
+        "rule.share_area": "Rule 'share_area': share of the new unit's area that lay in {reached}",
+        "rule.share_population": "Rule 'share_population': share of the new unit's population that lived in "
+                                 "{reached} (each old unit's population spread evenly over its area)",
+        "rule.reached": "old communes at level “{level}” or above",
     },
 }
 
@@ -260,6 +274,15 @@ def level_label(level: str, lang: str) -> str:
     """The label of a recognition level (``ntm``, ``ntm_nang_cao``, ``ntm_kieu_mau``)."""
     vi, en = LEVELS[level]
     return vi if lang == "vi" else en
+
+
+def rule_label(rule: CarryRule, lang: str) -> str:
+    """A sentence that states the carry ``rule`` (its sliver tolerance and the level its shares
+    count), for map legends and API answers."""
+    t = texts(lang)
+    pct = f"{rule.sliver_tolerance * 100:g}%"
+    reached = t["rule.reached"].format(level=level_label(rule.level, lang))
+    return t[f"rule.{rule.name}"].format(pct=pct.replace(".", ",") if lang == "vi" else pct, reached=reached)
 
 
 def format_number(value: float | None, unit: str, lang: str) -> str:

@@ -19,10 +19,11 @@ from geo_ntm.profile import status_sources
 from geo_ntm.store import Store
 from geo_ntm.views import assessment_view
 from geo_ntm.where import Where
-from maps.classify import DEFAULT_CRITERIA_TOTAL, Classification, Measure, classify, criterion_name, parse_measure
+from maps.classify import Classification, classify
 from maps.commune import COLUMNS, OPTIONAL, Commune
-from maps.i18n import format_number, level_label, texts
-from maps.indicators import indicator_values
+from maps.i18n import format_number, level_label, rule_label, texts
+from maps.measures import carried_names, parse_measure
+from maps.measures.base import DEFAULT_CRITERIA_TOTAL, Measure
 
 _DECIMALS = 6  # ~0.1 m: plenty for a commune map, and a much smaller page
 _SCREEN_DECIMALS = 5  # ~1 m, for geometries simplified for the screen
@@ -76,11 +77,9 @@ class MapLayer:
         if isinstance(measure, str):
             totals = {c.total for c in communes if c.has_data and c.total}
             measure = parse_measure(measure, max(totals, default=DEFAULT_CRITERIA_TOTAL))
-        frameworks = frame["framework"].dropna().unique()
-        framework = frameworks[0] if len(frameworks) == 1 else None
         classification = classify(list(communes), measure, scheme=scheme, classes=classes, lang=lang,
-                                  framework=framework, year=year)
-        tooltips = tuple(c.tooltip(lang, _extra(c, measure, lang)) for c in communes)
+                                  framework=_one_framework(frame), year=year)
+        tooltips = tuple(c.tooltip(lang, measure.tooltip_extra(c, lang)) for c in communes)
         return cls(frame, communes, classification, tooltips, title, lang, subtitle, note, source)
 
     @property
@@ -105,7 +104,7 @@ class MapLayer:
         return out
 
     def _properties(self, c: Commune, key: str, tooltip: str) -> dict:
-        value = _value(c, self.measure)
+        value = self.measure.value(c)
         props = {"code": c.code, "name": c.name, "unit_type": c.unit_type, "district": c.district,
                  "assessed": c.assessed, "has_data": c.has_data, "level": c.level,
                  "level_label": level_label(c.level, self.lang) if c.level else None, "criteria_met": c.met,
@@ -113,33 +112,13 @@ class MapLayer:
                  "value": value, "value_text": None if value is None else format_number(value, self.measure.unit, self.lang),
                  "class": key, "label": self.classification.label(key), "fill": self.classification.fill(key),
                  "tooltip": tooltip}
-        if self.measure.kind == "change":
-            props.update(before_year=self.measure.compare, before_has_data=c.before_has_data,
-                         before_level=c.before_level, before_met=c.before_met)
-        return props
+        return props | self.measure.properties(c)
 
 
-def _value(c: Commune, measure: Measure) -> float | None:
-    """The number a measure maps for ``c`` (None for categories and where unknown)."""
-    if measure.kind == "criteria_met":
-        return None if c.met is None else float(c.met)
-    if measure.kind == "change" and measure.name == "criteria_met":
-        return None if c.met is None or c.before_met is None else float(c.met - c.before_met)
-    return c.share if measure.kind == "share" else c.value
-
-
-def _extra(c: Commune, measure: Measure, lang: str) -> tuple[str, ...]:
-    """Tooltip lines of the measure beyond the commune's figures."""
-    t = texts(lang)
-    if measure.kind == "indicator":
-        return (f"{measure.title(lang)}: {format_number(c.value, measure.unit, lang)}",)
-    if measure.kind != "change" or not c.assessed:
-        return ()
-    if not c.before_has_data:
-        return (f"{measure.compare}: {t['class.no_data']}",)
-    level = level_label(c.before_level, lang) if c.before_level else t["class.not_reached"]
-    met = "–" if c.before_met is None else format_number(c.before_met, "number", lang)
-    return (f"{measure.compare}: {t['tip.criteria_met']} {met}; {t['tip.level']} {level}",)
+def _one_framework(frame: gpd.GeoDataFrame) -> str | None:
+    """The framework of the communes of ``frame`` when they share one (it names a criterion)."""
+    frameworks = frame["framework"].dropna().unique()
+    return frameworks[0] if len(frameworks) == 1 else None
 
 
 def build_layer(store: Store, request: MapRequest) -> MapLayer:
@@ -157,10 +136,7 @@ def build_layer(store: Store, request: MapRequest) -> MapLayer:
         found = status_sources(store, frame["unit_id"].tolist(), year)
         sources.append(t["map.status_sources"].format(sources="; ".join(found[:2]) + (" …" if len(found) > 2 else ""))
                        if found else t["map.no_status_source"])
-    if measure.indicator:
-        values, totals = indicator_values(store, where, measure.indicator)
-        frame["value"] = frame["code"].map(values).astype(float)
-        sources.append(t["map.layer"].format(name=totals["layer"], day=totals["layer_date"]))
+    sources += measure.load(store, frame, where, request.lang)
     period = str(year)
     if request.compare is not None:
         measure = measure.changed_since(request.compare.year)
@@ -168,17 +144,12 @@ def build_layer(store: Store, request: MapRequest) -> MapLayer:
         period = f"{request.compare.year}–{year}"
     note = f"{_sentence(t['map.boundaries'].format(name=vintage.name))}."
     if rule is not None:
-        note += " " + (rule.label_vi if request.lang == "vi" else rule.label_en)
+        note += " " + rule_label(rule, request.lang)
     layer = MapLayer.from_frame(
         frame, measure, scheme=request.scheme, classes=request.classes, lang=request.lang, year=year, title="",
         subtitle=f"{_sentence(t['map.year'].format(year=period))}; {t['map.boundaries'].format(name=vintage.name)}",
         note=note, source=f"{t['map.source']}: " + "; ".join([*sources, t["map.tool"]]) + ".")
-    if measure.kind == "change":
-        heading = layer.classification.heading
-    else:
-        frameworks = frame["framework"].dropna().unique()
-        named = criterion_name(frameworks[0], measure.criterion, request.lang) if len(frameworks) == 1 else None
-        heading = measure.title(request.lang, named if measure.criterion else None)
+    heading = measure.title(request.lang, _one_framework(frame), year)
     return dataclasses.replace(layer, title=f"{heading} — {where.label}")
 
 
@@ -199,14 +170,13 @@ def _sentence(text: str) -> str:
 
 
 def _check_carry(measure: Measure, where: Where, rule: CarryRule | None) -> None:
-    """Carried statuses give levels and counts (rule ``all``) or shares (the share rules) only."""
-    if measure.indicator:
-        return  # indicators are computed on the boundaries drawn
-    allowed = ("level", "criteria_met") if rule is None or rule.name == "all" else ("share",)
-    if rule is not None and measure.name not in allowed:
+    """Carried statuses give levels and counts (rule ``all``) or shares (the share rules) only;
+    which measure each rule gives is the measure's ``carried_by``."""
+    if rule is not None and not measure.carried_with(rule.name):
         raise InputError(
             f"the statuses of {where.year} belong to other boundaries than {where.vintage.name}: with rule "
-            f"'{rule.name}' map {' or '.join(allowed)}; a single criterion is not carried between units")
-    if measure.name == "share" and rule is None:
-        raise InputError("measure 'share' maps a carried assessment: choose boundaries (date or vintage) "
+            f"'{rule.name}' map {' or '.join(carried_names(rule.name))}; "
+            "a single criterion is not carried between units")
+    if measure.needs_carry and rule is None:
+        raise InputError(f"measure {measure.name!r} maps a carried assessment: choose boundaries (date or vintage) "
                          "other than those of the status year")

@@ -16,9 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from pyproj import Geod
 
-from maps.classify import NOT_ASSESSED
 from maps.i18n import texts
 from maps.layer import MapLayer
+from maps.measures.base import NOT_ASSESSED
 
 SIZES = range(600, 4001)  # pixels, either side
 _DPI = 150

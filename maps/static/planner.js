@@ -255,14 +255,14 @@
 
   // -- table and summaries ------------------------------------------------------------------
   function columns() {
-    var measure = current.main.measure;
+    var table = current.main.table;
     var cols = [
       {key: "name", label: T.col_name}, {key: "district", label: T.col_district},
       {key: "level", label: T.col_level, text: function (p) { return p.assessed ? (p.has_data ? levelLabel(p.level) : "–") : T.level_none; }},
       {key: "criteria_met", label: T.col_met, numeric: true, text: metText},
       {key: "criteria_unmet", label: T.col_unmet, text: function (p) { return p.criteria_unmet.join(", "); }}
     ];
-    if (measure.kind === "indicator" || (measure.kind === "change" && measure.id === "criteria_met")) {
+    if (table.value) {
       cols.push({key: "value", label: T.col_value, numeric: true, text: function (p) { return p.value_text || "–"; }});
     }
     if (current.other) {
@@ -275,7 +275,7 @@
         value: function (p) { return before[p.code] ? before[p.code].criteria_met : null; },
         text: function (p) { return before[p.code] ? metText(before[p.code]) : "–"; }});
     }
-    cols.push({key: "label", label: measure.kind === "change" ? T.col_change : T.col_class});
+    cols.push({key: "label", label: T[table.class_heading]});
     return cols;
   }
 

@@ -21,8 +21,9 @@ from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.settings import Settings
 from maps import assets
 from maps.choropleth import render_map
-from maps.classify import FILLS, validate_measure
 from maps.layer import MapLayer
+from maps.measures import parse_measure
+from maps.measures.base import OUTSIDE_FILLS
 
 CHROMIUM = "/usr/bin/chromium"
 TITLE = "Thành phố Bến Tre: tiến độ xây dựng nông thôn mới"
@@ -189,16 +190,9 @@ def test_missing_leaflet_says_how_to_install_it(tmp_path):
 @pytest.mark.parametrize("measure", ["tc25", "tc0", "foo", "criteria", ""])
 def test_unknown_measure_is_an_input_error(frame, measure):
     with pytest.raises(InputError, match="unknown map measure"):
-        validate_measure(measure)
+        parse_measure(measure)
     with pytest.raises(InputError, match="unknown map measure"):
         draw(frame, measure, title=TITLE, assets=assets.served())
-
-
-def test_measures_are_validated_and_normalised():
-    measures = ["criteria_met", "level", "share", *(f"tc{n}" for n in range(1, 20)), "roads:hardened_share_hamlet"]
-    assert all(validate_measure(m) == m for m in measures)
-    assert validate_measure(" TC05 ") == "tc5"
-    assert validate_measure("tc20", criteria_total=20) == "tc20"
 
 
 def test_single_criterion_marks_unmet_conflicting_and_unknown(frame, inline_assets):
@@ -313,5 +307,5 @@ def test_screenshot_shows_coloured_communes(frame, inline_assets, tmp_path):
     colours, counts = np.unique(pixels, axis=0, return_counts=True)
     assert (counts > 0.005 * len(pixels)).sum() >= 5  # background, boxes and the classes' fills
     for key in ("met", "unmet", "conflict", "no_data"):  # the polygons are filled, not only the legend
-        fill = np.array([int(FILLS[key][i : i + 2], 16) for i in (1, 3, 5)])
+        fill = np.array([int({**parse_measure("tc5").fills, **OUTSIDE_FILLS}[key][i : i + 2], 16) for i in (1, 3, 5)])
         assert counts[(colours == fill).all(axis=1)].sum() > 0.01 * len(pixels), key

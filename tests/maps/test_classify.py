@@ -7,9 +7,10 @@ import unicodedata
 
 import pytest
 
-from maps.classify import NUMERIC_FILLS, classify, parse_measure
+from maps.classify import NUMERIC_FILLS, classify
 from maps.commune import Commune
 from maps.i18n import _TEXTS, _UI, format_number
+from maps.measures import parse_measure
 
 
 def commune(code: str, value: float | None, assessed: bool = True) -> Commune:

@@ -1,0 +1,64 @@
+"""The map measures: what a choropleth can colour, one class per measure in its own module.
+
+``parse_measure`` finds the measure a name asks for; ``offered_measures`` lists those the
+planner's page offers; the interface is ``maps.measures.base.Measure``.
+
+To add a measure:
+
+1. Write ``maps/measures/<measure>.py`` with a subclass of ``Measure``: its ``name`` (or a
+   ``parse`` for a family of names), ``kind``, ``group``, ``fills`` of its fixed classes and
+   ``fixed_key`` (or ``schemes`` without ``standard`` and a ``value``), and override what differs
+   from the defaults (unit, title and heading, tooltip lines, ``load`` for data beyond the
+   assessment, ``carried_by``; derive from ``maps.measures.change.Changing`` for a change between
+   years).
+2. Add the class to ``REGISTRY`` below, where its names should be tried and the page should list it.
+3. Add its texts (``text_keys``: ``measure.<name>``, ``heading.<name>``, ``class.<key>``) to both
+   languages of ``maps.i18n``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from geo_ntm.errors import InputError
+from maps.measures.base import DEFAULT_CRITERIA_TOTAL, Measure
+from maps.measures.change import Changing
+from maps.measures.criteria_met import CriteriaMet
+from maps.measures.criterion import Criterion
+from maps.measures.indicator import IndicatorMeasure
+from maps.measures.level import Level
+from maps.measures.share import Share
+
+if TYPE_CHECKING:
+    from geo_ntm.frameworks import Framework
+    from geo_ntm.store import Store
+
+#: Every measure class, in the order names are tried and the page lists them.
+REGISTRY: list[type[Measure]] = [Level, CriteriaMet, Share, Criterion, IndicatorMeasure]
+
+
+def parse_measure(text: str, criteria_total: int = DEFAULT_CRITERIA_TOTAL) -> Measure:
+    """The measure named ``text`` (case and surrounding blanks ignored; ``tc<N>`` with N in
+    1..criteria_total); an InputError for anything else."""
+    name = str(text).strip().lower()
+    for cls in REGISTRY:
+        if found := cls.parse(name, criteria_total):
+            return found
+    hints = [cls.hint(criteria_total) for cls in REGISTRY]
+    raise InputError(f"unknown map measure {text!r}: use {', '.join(hints[:-1])}, or {hints[-1]}")
+
+
+def offered_measures(store: Store, year: int, framework: Framework, carried: bool) -> list[Measure]:
+    """The measures the page offers in ``year`` (``framework`` in force), on carried boundaries
+    (``carried``) or on those of the status year."""
+    return [m for cls in REGISTRY if cls.offered_on(carried) for m in cls.offered(store, year, framework)]
+
+
+def carried_names(rule: str) -> list[str]:
+    """The names of the measures the statuses carried by ``rule`` give (computed ones aside)."""
+    return [cls.name for cls in REGISTRY if cls.carried_by and rule in cls.carried_by]
+
+
+def changing_names() -> list[str]:
+    """The names of the measures that have a change between years."""
+    return [cls.name for cls in REGISTRY if issubclass(cls, Changing)]
