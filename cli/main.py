@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         if not getattr(args, "needs_store", True):
-            return args.handler(None, args, dataclasses.replace(settings, db=args.db))
+            return args.handler(None, args, settings.model_copy(update=dict(db=args.db)))
         with open_store(args.db) as store:
             return args.handler(store, args, settings)
     except GeoNtmError as exc:

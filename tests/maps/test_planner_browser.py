@@ -46,7 +46,7 @@ def artifacts() -> Path:
 def service(planner_gpkg) -> str:
     """The service on a free 127.0.0.1 port (uvicorn in a thread), on a GeoPackage planner store."""
     port = free_port()
-    app = create_app(dataclasses.replace(Settings.from_env(), db=planner_gpkg))
+    app = create_app(Settings.from_env().model_copy(update=dict(db=planner_gpkg)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
