@@ -5,7 +5,6 @@ the settings, and errors a client can act on."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import importlib.util
 import io
 from pathlib import Path

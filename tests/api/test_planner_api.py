@@ -4,7 +4,6 @@ classified map, comparisons of two years, the summaries, a commune's profile and
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from pathlib import Path
 

@@ -5,7 +5,6 @@ throwaway cluster by asking the server (``pg_stat_activity``) which connections 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import threading
 import time

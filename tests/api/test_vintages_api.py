@@ -4,7 +4,6 @@ lineage example imported (three vintages: 2009-04-01, 2013-04-05, 2020-02-01).""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 from importlib import resources
 

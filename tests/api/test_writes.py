@@ -3,7 +3,6 @@ size limit get 413; every stored write is in the audit log, which only admins re
 
 from __future__ import annotations
 
-import dataclasses
 from importlib import resources
 
 import pytest

@@ -5,7 +5,6 @@ profile lists them, and ``geo-ntm map`` draws them with legend and tooltips."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 

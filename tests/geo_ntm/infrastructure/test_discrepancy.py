@@ -5,7 +5,6 @@ network; through the function, the CLI and the API."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 
 import pandas as pd
 import pytest

@@ -4,7 +4,6 @@ partition, the table, the CLI and the API (including the point lookup)."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 
 import numpy as np
