@@ -44,26 +44,39 @@ def load_demo(store: Store, data_dir: Path) -> None:
     samples = [s for s in sorted((data_dir / "samples").glob("status_*")) if s.suffix.lower() in (".csv", ".xlsx")]
     steps = len(samples) + 1
     if not store.vintages():
-        _say(f"[1/{steps}] boundaries of {DEMO_VINTAGE_DATE.isoformat()}: {boundaries} "
-             f"({_layer_counts(boundaries)}); reading, repairing, measuring overlaps and storing ...")
+        _say(
+            f"[1/{steps}] boundaries of {DEMO_VINTAGE_DATE.isoformat()}: {boundaries} "
+            f"({_layer_counts(boundaries)}); reading, repairing, measuring overlaps and storing ..."
+        )
         started = time.monotonic()
         vintage, report = import_boundaries(store, boundaries, DEMO_VINTAGE_DATE)
         _say(report.text())
-        log.info("demo: stored boundary vintage %r from %s in %.0f s", vintage.name if vintage else None,
-                 boundaries, time.monotonic() - started)
+        log.info(
+            "demo: stored boundary vintage %r from %s in %.0f s",
+            vintage.name if vintage else None,
+            boundaries,
+            time.monotonic() - started,
+        )
     else:
         _say(f"[1/{steps}] boundaries already loaded: " + ", ".join(v.name for v in store.vintages()))
         log.info("demo: boundaries already stored, %s not imported again", boundaries)
     statuses = summaries = 0
     for step, sample in enumerate(samples, start=2):
         _say(f"[{step}/{steps}] statuses: {sample.name} ...")
-        report = import_status_file(store, sample)
-        _say(report.text())
-        if not report.ok:
+        imported = import_status_file(store, sample)
+        _say(imported.text())
+        if not imported.ok:
             raise InputError(f"demo sample {sample.name} did not import cleanly")
-        statuses += report.statuses_stored
-        summaries += report.summaries_stored
-    _say(f"demo loaded: {len(samples)} status files; stored {statuses} criterion statuses and {summaries} "
-         "summaries (0 when they were stored already)")
-    log.info("demo: %d status files from %s; stored %d criterion statuses and %d summaries", len(samples),
-             data_dir / "samples", statuses, summaries)
+        statuses += imported.statuses_stored
+        summaries += imported.summaries_stored
+    _say(
+        f"demo loaded: {len(samples)} status files; stored {statuses} criterion statuses and {summaries} "
+        "summaries (0 when they were stored already)"
+    )
+    log.info(
+        "demo: %d status files from %s; stored %d criterion statuses and %d summaries",
+        len(samples),
+        data_dir / "samples",
+        statuses,
+        summaries,
+    )

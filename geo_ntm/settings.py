@@ -50,8 +50,9 @@ class Settings(BaseSettings):
     read_token_required: bool = False  # reads need a valid token too
     max_upload_mb: float = Field(default=50, gt=0)  # largest request body (an upload) accepted, in MB
     # a TOML file of thresholds over the shipped ones (infrastructure.thresholds)
-    thresholds_file: Path | None = Field(default=None,
-                                         validation_alias=AliasChoices("thresholds_file", "GEO_NTM_THRESHOLDS"))
+    thresholds_file: Path | None = Field(
+        default=None, validation_alias=AliasChoices("thresholds_file", "GEO_NTM_THRESHOLDS")
+    )
     db_pool_size: int = Field(default=10, ge=0)  # PostGIS: connections kept and shared (0: one per request)
 
     @field_validator("log_level")
@@ -73,7 +74,6 @@ class Settings(BaseSettings):
             raise SettingsError("settings refused", [_explain(e, environ) for e in exc.errors()]) from None
 
 
-
 class _MappingEnvSource(EnvSettingsSource):
     """The environment source reading an explicit mapping instead of ``os.environ`` (tests)."""
 
@@ -88,8 +88,9 @@ class _MappingEnvSource(EnvSettingsSource):
 def _from_mapping(cls: type[Settings], environ: Mapping[str, str]) -> Settings:
     class _Explicit(cls):  # type: ignore[valid-type, misc]
         @classmethod
-        def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                       file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        def settings_customise_sources(
+            cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
             return (init_settings, _MappingEnvSource(settings_cls, environ))
 
     values = _Explicit().model_dump()

@@ -34,8 +34,13 @@ def test_an_unknown_host_is_exit_2(capsys):
 @pytest.mark.e2e
 def test_the_url_is_printed_first_and_answers(tmp_path):
     env = {**os.environ, "GEO_NTM_DB": str(tmp_path / "store.gpkg"), "GEO_NTM_LOG_LEVEL": "INFO"}
-    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", "0"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         first = server.stdout.readline().strip()  # stderr too: no start-up log line comes before the URL
         assert first.startswith("geo_ntm map: http://127.0.0.1:") and first.endswith("/"), first

@@ -22,13 +22,22 @@ def test_defaults_without_any_variable():
 
 
 def test_every_variable_is_read():
-    s = Settings.from_env({
-        "GEO_NTM_DB": "postgresql://geo_ntm@dbhost/ntm", "GEO_NTM_DATA_DIR": "/data", "GEO_NTM_ASSETS_DIR": "/nm",
-        "GEO_NTM_HOST": "0.0.0.0", "GEO_NTM_PORT": "8080", "GEO_NTM_LOG_LEVEL": "debug",
-        "GEO_NTM_TOKENS": "/etc/geo_ntm/tokens", "GEO_NTM_READ_TOKEN_REQUIRED": "1", "GEO_NTM_MAX_UPLOAD_MB": "2.5",
-        "GEO_NTM_THRESHOLDS": "/etc/geo_ntm/thresholds.toml", "GEO_NTM_DB_POOL_SIZE": "0",
-        "GEO_NTM_ARTIFACTS_DIR": "/tmp/a",  # a test's variable, not a setting: ignored
-    })
+    s = Settings.from_env(
+        {
+            "GEO_NTM_DB": "postgresql://geo_ntm@dbhost/ntm",
+            "GEO_NTM_DATA_DIR": "/data",
+            "GEO_NTM_ASSETS_DIR": "/nm",
+            "GEO_NTM_HOST": "0.0.0.0",
+            "GEO_NTM_PORT": "8080",
+            "GEO_NTM_LOG_LEVEL": "debug",
+            "GEO_NTM_TOKENS": "/etc/geo_ntm/tokens",
+            "GEO_NTM_READ_TOKEN_REQUIRED": "1",
+            "GEO_NTM_MAX_UPLOAD_MB": "2.5",
+            "GEO_NTM_THRESHOLDS": "/etc/geo_ntm/thresholds.toml",
+            "GEO_NTM_DB_POOL_SIZE": "0",
+            "GEO_NTM_ARTIFACTS_DIR": "/tmp/a",  # a test's variable, not a setting: ignored
+        }
+    )
     assert s.db == "postgresql://geo_ntm@dbhost/ntm"
     assert (s.data_dir, s.assets_dir) == (Path("/data"), Path("/nm"))
     assert (s.host, s.port, s.log_level) == ("0.0.0.0", 8080, "debug")
@@ -60,16 +69,19 @@ def test_the_process_environment_is_the_default(monkeypatch):
     assert Settings.from_env({}).port == 8000  # an explicit environment ignores the process's
 
 
-@pytest.mark.parametrize(("variable", "value", "words"), [
-    ("GEO_NTM_PORT", "80a", "valid integer"),
-    ("GEO_NTM_PORT", "70000", "less than or equal to 65535"),
-    ("GEO_NTM_DB_POOL_SIZE", "ten", "valid integer"),
-    ("GEO_NTM_DB_POOL_SIZE", "-1", "greater than or equal to 0"),
-    ("GEO_NTM_MAX_UPLOAD_MB", "lots", "valid number"),
-    ("GEO_NTM_MAX_UPLOAD_MB", "0", "greater than 0"),
-    ("GEO_NTM_READ_TOKEN_REQUIRED", "maybe", "valid boolean"),
-    ("GEO_NTM_LOG_LEVEL", "loud", "INFO"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("GEO_NTM_PORT", "80a", "valid integer"),
+        ("GEO_NTM_PORT", "70000", "less than or equal to 65535"),
+        ("GEO_NTM_DB_POOL_SIZE", "ten", "valid integer"),
+        ("GEO_NTM_DB_POOL_SIZE", "-1", "greater than or equal to 0"),
+        ("GEO_NTM_MAX_UPLOAD_MB", "lots", "valid number"),
+        ("GEO_NTM_MAX_UPLOAD_MB", "0", "greater than 0"),
+        ("GEO_NTM_READ_TOKEN_REQUIRED", "maybe", "valid boolean"),
+        ("GEO_NTM_LOG_LEVEL", "loud", "INFO"),
+    ],
+)
 def test_a_bad_value_is_refused_naming_the_variable(variable, value, words):
     with pytest.raises(SettingsError) as refused:
         Settings.from_env({variable: value})
