@@ -3,25 +3,38 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test browser postgis clean
+.PHONY: install install-test run test test-fast lint browser postgis clean
 
-# Python packages from PyPI (editable install) and Leaflet from the npm registry.
-install: $(VENV)/.installed node_modules/.installed
+# What running needs: the runtime packages from PyPI (editable install, no extras) and Leaflet from
+# the npm registry. Separate stamps: `make run` after `make test` installs nothing again.
+install: $(VENV)/.installed-run node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed-run: pyproject.toml
+	@echo "==> Python packages geo_ntm needs to run, into $(VENV) (the first time takes a few minutes)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --progress-bar on -e .
+	touch $@
+
+# The tests' packages (pytest, Playwright, ruff, mypy ...) and the benchmarks' (DuckDB: the suite runs
+# a benchmark smoke test), on top of the runtime ones.
+install-test: $(VENV)/.installed-test node_modules/.installed
+
+$(VENV)/.installed-test: $(VENV)/.installed-run pyproject.toml
+	@echo "==> test and benchmark packages, into $(VENV)"
+	$(BIN)/pip install --progress-bar on -e '.[test,bench]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@echo "==> Leaflet from the npm registry, into node_modules"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Headless Chromium (Debian package) for the page screenshot tests; skipped where apt is not usable.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  (echo "==> chromium (Debian)" && apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium not installed: browser tests will be skipped"; }
 
 # PostgreSQL and PostGIS (Debian packages) for the tests of the PostGIS store, which start their own
@@ -30,16 +43,31 @@ POSTGIS_PACKAGES := postgresql postgresql-15-postgis-3
 postgis:
 	@{ ls /usr/lib/postgresql/*/bin/initdb && ls /usr/share/postgresql/*/extension/postgis.control; } >/dev/null 2>&1 || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(POSTGIS_PACKAGES) >/dev/null) || \
+	  (echo "==> $(POSTGIS_PACKAGES) (Debian)" && apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(POSTGIS_PACKAGES) >/dev/null) || \
 	  echo "$(POSTGIS_PACKAGES) not installed: the PostGIS store tests will fail"; }
 
 # The store is GEO_NTM_DB (default var/geo_ntm.gpkg); loading the demo again changes nothing.
+# `geo-ntm demo` says what it loads as it goes; `geo-ntm serve` prints the URL once it answers.
 run: install
+	@echo "==> loading the demo data into $${GEO_NTM_DB:-var/geo_ntm.gpkg}"
 	$(BIN)/geo-ntm demo
+	@echo "==> starting the service (Ctrl-C stops it)"
 	$(BIN)/geo-ntm serve
 
-test: install browser postgis
+# Style, import order, likely bugs (ruff) and types (mypy); configured in pyproject.toml.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Everything: lint, then every test (the service subprocess tests, the browser tests, both stores).
+test: install-test browser postgis lint
 	$(BIN)/pytest -q
+
+# The quick loop while developing: no lint, no service subprocess, no browser (markers in pyproject.toml).
+test-fast: install-test postgis
+	$(BIN)/pytest -q -m "not e2e and not browser"
 
 clean:
 	rm -rf $(VENV) node_modules var build *.egg-info

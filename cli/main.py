@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -196,12 +195,45 @@ def _cmd_db_upgrade(store: Store, args, settings: Settings) -> int:
 
 
 def _cmd_serve(store: Store | None, args, settings: Settings) -> int:
+    """Bind HOST:PORT first (a taken port is exit 2, naming them), then run uvicorn on that socket and
+    print the URL once it is serving: a printed URL always answers."""
+    import socket
+
     import uvicorn
 
     from api.app import create_app
 
-    print(f"geo_ntm map: http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower())
+    try:
+        family, _, _, _, address = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM,
+                                                      flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a port in TIME_WAIT is free
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (is another service using "
+              "it? choose another with --port or GEO_NTM_PORT)", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]  # the one chosen when --port 0
+    url = f"http://[{args.host}]:{port}/" if ":" in args.host else f"http://{args.host}:{port}/"
+    uvicorn_log = logging.getLogger("uvicorn.error")
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets=sockets)
+            uvicorn_log.setLevel(level)  # the start-up chatter is replaced by the one line below
+            if self.started:
+                print(f"geo_ntm map: {url}", flush=True)
+
+    config = uvicorn.Config(create_app(settings), log_level=settings.log_level.lower())
+    level = uvicorn_log.level
+    uvicorn_log.setLevel(max(level, logging.WARNING))
+    with sock:
+        Server(config).run(sockets=[sock])
     return 0
 
 
@@ -335,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         if not getattr(args, "needs_store", True):
-            return args.handler(None, args, dataclasses.replace(settings, db=args.db))
+            return args.handler(None, args, settings.model_copy(update=dict(db=args.db)))
         with open_store(args.db) as store:
             return args.handler(store, args, settings)
     except GeoNtmError as exc:

@@ -1,42 +1,111 @@
-"""All settings in one place, read from environment variables prefixed ``GEO_NTM_``."""
+"""All settings in one place, read from environment variables prefixed ``GEO_NTM_`` and validated
+(``docs/settings.md`` lists them). A value that does not fit is refused with a message naming the
+variable, e.g. ``GEO_NTM_PORT='80a' is not valid: Input should be a valid integer ...``."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+from geo_ntm.errors import InputError
 
 #: The repository (or install) root: the folder holding geo_ntm/, api/, maps/.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+ENV_PREFIX = "GEO_NTM_"
 
-@dataclass(frozen=True)
-class Settings:
-    db: str  # a file path (embedded GeoPackage store) or a postgresql:// URL
-    data_dir: Path  # the shared data folder with the boundary files and status samples
-    assets_dir: Path  # node_modules folder holding Leaflet, installed from the npm registry
-    host: str
-    port: int
-    log_level: str
-    tokens_file: Path | None = None  # lines "name role token" (see api/auth.py); no file: every write is refused
+#: Log levels both ``logging`` and uvicorn know (``trace`` is uvicorn's, below debug).
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class SettingsError(InputError):
+    """An environment variable holds a value the setting cannot take; nothing was started."""
+
+
+class Settings(BaseSettings):
+    """The service's and the command line's settings; ``Settings.from_env()`` reads them."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,  # GEO_NTM_TOKENS= (empty) means "not set", as before
+        extra="ignore",  # other GEO_NTM_* variables (GEO_NTM_ARTIFACTS_DIR of the tests) are not settings
+        frozen=True,
+        validate_default=False,
+        populate_by_name=True,  # Settings(tokens_file=...) as well as GEO_NTM_TOKENS
+    )
+
+    db: str = str(PROJECT_ROOT / "var" / "geo_ntm.gpkg")  # a file path (GeoPackage store) or a postgresql:// URL
+    data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"  # the shared data folder: boundary files, status samples
+    assets_dir: Path = PROJECT_ROOT / "node_modules"  # node_modules folder holding Leaflet (from the npm registry)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: str = "INFO"
+    # lines "name role token" (see api/auth.py); no file: every write is refused
+    tokens_file: Path | None = Field(default=None, validation_alias=AliasChoices("tokens_file", "GEO_NTM_TOKENS"))
     read_token_required: bool = False  # reads need a valid token too
-    max_upload_mb: float = 50  # largest request body (an upload) accepted, in MB
-    thresholds_file: Path | None = None  # a TOML file of thresholds over the shipped ones (infrastructure.thresholds)
-    db_pool_size: int = 10  # PostGIS: connections the service keeps and shares (0: a new connection per request)
+    max_upload_mb: float = Field(default=50, gt=0)  # largest request body (an upload) accepted, in MB
+    # a TOML file of thresholds over the shipped ones (infrastructure.thresholds)
+    thresholds_file: Path | None = Field(
+        default=None, validation_alias=AliasChoices("thresholds_file", "GEO_NTM_THRESHOLDS")
+    )
+    db_pool_size: int = Field(default=10, ge=0)  # PostGIS: connections kept and shared (0: one per request)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.lower() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(level.upper() for level in LOG_LEVELS)}")
+        return value
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
-        env = os.environ if environ is None else environ
-        return cls(
-            db=env.get("GEO_NTM_DB", str(PROJECT_ROOT / "var" / "geo_ntm.gpkg")),
-            data_dir=Path(env.get("GEO_NTM_DATA_DIR", str(PROJECT_ROOT.parent / "shared" / "data"))),
-            assets_dir=Path(env.get("GEO_NTM_ASSETS_DIR", str(PROJECT_ROOT / "node_modules"))),
-            host=env.get("GEO_NTM_HOST", "127.0.0.1"),
-            port=int(env.get("GEO_NTM_PORT", "8000")),
-            log_level=env.get("GEO_NTM_LOG_LEVEL", "INFO"),
-            tokens_file=Path(env["GEO_NTM_TOKENS"]) if env.get("GEO_NTM_TOKENS") else None,
-            read_token_required=env.get("GEO_NTM_READ_TOKEN_REQUIRED", "0").lower() in ("1", "true", "yes"),
-            max_upload_mb=float(env.get("GEO_NTM_MAX_UPLOAD_MB", "50")),
-            thresholds_file=Path(env["GEO_NTM_THRESHOLDS"]) if env.get("GEO_NTM_THRESHOLDS") else None,
-            db_pool_size=int(env.get("GEO_NTM_DB_POOL_SIZE", "10")),
-        )
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings of ``environ`` (default: the process environment); SettingsError names every
+        variable whose value was refused."""
+        try:
+            if environ is None:
+                return cls()
+            return _from_mapping(cls, environ)
+        except ValidationError as exc:
+            raise SettingsError("settings refused", [_explain(e, environ) for e in exc.errors()]) from None
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """The environment source reading an explicit mapping instead of ``os.environ`` (tests)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in self._environ.items() if v != ""}  # env_ignore_empty
+
+
+def _from_mapping(cls: type[Settings], environ: Mapping[str, str]) -> Settings:
+    class _Explicit(cls):  # type: ignore[valid-type, misc]
+        @classmethod
+        def settings_customise_sources(
+            cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, _MappingEnvSource(settings_cls, environ))
+
+    values = _Explicit().model_dump()
+    return cls.model_construct(**values)
+
+
+def _variable(field: str) -> str:
+    alias = {"tokens_file": "TOKENS", "thresholds_file": "THRESHOLDS"}.get(field, field.upper())
+    return alias if alias.startswith(ENV_PREFIX) else ENV_PREFIX + alias
+
+
+def _explain(error: Any, environ: Mapping[str, str] | None) -> str:
+    """``GEO_NTM_PORT='80a' is not valid: Input should be a valid integer ...``."""
+    loc = str(error["loc"][0]) if error.get("loc") else "?"
+    variable = _variable(loc)
+    env = os.environ if environ is None else environ
+    shown = env.get(variable, error.get("input"))
+    return f"{variable}={shown!r} is not valid: {error['msg']}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 
@@ -27,7 +26,7 @@ def demo_store(backend, new_location, data_dir) -> str:
 
 @pytest.fixture(scope="module")
 def client(demo_store):
-    settings = dataclasses.replace(Settings.from_env(), db=demo_store)
+    settings = Settings.from_env().model_copy(update=dict(db=demo_store))
     with TestClient(create_app(settings)) as c:
         yield c
 

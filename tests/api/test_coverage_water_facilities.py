@@ -5,7 +5,6 @@ the settings, and errors a client can act on."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import importlib.util
 import io
 from pathlib import Path
@@ -34,7 +33,7 @@ def world_location(backend, new_location, tmp_path_factory, world) -> str:
 
 
 def client_for(location: str, **settings) -> TestClient:
-    return TestClient(create_app(dataclasses.replace(Settings.from_env(), db=location, **settings)))
+    return TestClient(create_app(Settings.from_env().model_copy(update=dict(db=location, **settings))))
 
 
 def test_water_as_json_and_csv(world_location, world):

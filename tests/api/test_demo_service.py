@@ -13,6 +13,8 @@ import pytest
 
 from tests.support.local_service import free_port, wait_until_serving
 
+pytestmark = pytest.mark.e2e  # starts the service as a subprocess
+
 GEO_NTM = [sys.executable, "-m", "cli.main"]
 
 

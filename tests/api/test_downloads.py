@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import shutil
@@ -33,7 +32,7 @@ def client(tmp_path_factory, boundaries_2009_template, data_dir):
     with open_store(str(path)) as store:
         assert import_status_file(store, data_dir / "samples" / "status_ben_tre_city_long.csv").ok
         import_lineage(store, resources.files("boundaries") / "examples" / "ben_tre_city_lineage.csv")
-    with TestClient(create_app(dataclasses.replace(Settings.from_env(), db=str(path)))) as c:
+    with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=str(path))))) as c:
         yield c
 
 

@@ -24,6 +24,8 @@ from tests.support.local_service import free_port, wait_until_serving
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 
+pytestmark = pytest.mark.e2e  # every test reads the uvicorn subprocess (the `server` fixture)
+
 CITY_XA_2020 = {"Xã Bình Phú", "Xã Mỹ Thạnh An", "Xã Nhơn Thạnh", "Xã Phú Hưng", "Xã Phú Nhuận", "Xã Sơn Đông"}
 
 

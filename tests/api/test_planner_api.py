@@ -4,7 +4,6 @@ classified map, comparisons of two years, the summaries, a commune's profile and
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from pathlib import Path
 
@@ -28,7 +27,7 @@ def client(backend, new_location, data_dir):
     with open_store(location) as store:
         for statuses in [*sorted((data_dir / "samples").glob("status_*.csv")), TEST_STATUSES]:
             assert import_status_file(store, statuses).ok, statuses
-    with TestClient(create_app(dataclasses.replace(Settings.from_env(), db=location))) as c:
+    with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=location)))) as c:
         yield c
 
 
@@ -154,6 +153,6 @@ def test_png_export_has_the_legend_colours_title_and_source(client):
 
 
 def test_page_of_an_empty_store_says_how_to_load_data(empty_db_location):
-    with TestClient(create_app(dataclasses.replace(Settings.from_env(), db=empty_db_location))) as empty:
+    with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=empty_db_location)))) as empty:
         page = empty.get("/").text
     assert '"empty": true' in page and "geo-ntm demo" in page and '<script src="/static/planner/planner.js">' in page

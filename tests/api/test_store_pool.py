@@ -5,7 +5,6 @@ throwaway cluster by asking the server (``pg_stat_activity``) which connections 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import threading
 import time
@@ -46,7 +45,7 @@ def _service_pids(url: str) -> list[int]:
 
 
 def _client(url: str, pool_size: int) -> TestClient:
-    return TestClient(create_app(dataclasses.replace(Settings.from_env(), db=url, db_pool_size=pool_size)))
+    return TestClient(create_app(Settings.from_env().model_copy(update=dict(db=url, db_pool_size=pool_size))))
 
 
 def _answer(response) -> tuple[int, object]:

@@ -4,7 +4,6 @@ lineage example imported (three vintages: 2009-04-01, 2013-04-05, 2020-02-01).""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 from importlib import resources
 
@@ -24,7 +23,7 @@ def client(backend, new_location, data_dir):
     with open_store(location) as store:
         assert import_status_file(store, data_dir / "samples" / "status_ben_tre_city_long.csv").ok
         import_lineage(store, resources.files("boundaries") / "examples" / "ben_tre_city_lineage.csv")
-    with TestClient(create_app(dataclasses.replace(Settings.from_env(), db=location))) as c:
+    with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=location)))) as c:
         yield c
 
 

@@ -3,7 +3,6 @@ size limit get 413; every stored write is in the audit log, which only admins re
 
 from __future__ import annotations
 
-import dataclasses
 from importlib import resources
 
 import pytest
@@ -20,7 +19,7 @@ TOKENS = {"reader": "r-secret", "editor": "e-secret", "admin": "a-secret"}
 def client(db_location, tmp_path):
     tokens = tmp_path / "tokens.txt"
     tokens.write_text("# name role token\n" + "".join(f"{role}-user {role} {t}\n" for role, t in TOKENS.items()))
-    settings = dataclasses.replace(Settings.from_env(), db=db_location, tokens_file=tokens, max_upload_mb=0.1)
+    settings = Settings.from_env().model_copy(update=dict(db=db_location, tokens_file=tokens, max_upload_mb=0.1))
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -118,10 +117,10 @@ def test_audit_is_for_admins_only(client):
 def test_reads_are_public_unless_configured(db_location, tmp_path):
     tokens = tmp_path / "tokens.txt"
     tokens.write_text("reader-user reader r-secret\n")
-    settings = dataclasses.replace(Settings.from_env(), db=db_location, tokens_file=tokens)
+    settings = Settings.from_env().model_copy(update=dict(db=db_location, tokens_file=tokens))
     with TestClient(create_app(settings)) as c:
         assert c.get("/health").status_code == 200
-    with TestClient(create_app(dataclasses.replace(settings, read_token_required=True))) as c:
+    with TestClient(create_app(settings.model_copy(update=dict(read_token_required=True)))) as c:
         assert c.get("/health").status_code == 401
         assert c.get("/health", headers=_auth(token="r-secret")).status_code == 200
 

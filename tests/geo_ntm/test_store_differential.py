@@ -209,7 +209,7 @@ def test_infrastructure_layers_and_partition(new_location):
 def test_api_answers(locations, path, params):
     answers = []
     for location in locations.values():
-        with TestClient(create_app(dataclasses.replace(Settings.from_env(), db=location))) as client:
+        with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=location)))) as client:
             response = client.get(path, params=params)
             assert response.status_code == 200, response.text
             answers.append({k: v for k, v in response.json().items() if k != "timeStamp"})

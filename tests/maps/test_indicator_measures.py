@@ -5,7 +5,6 @@ profile lists them, and ``geo-ntm map`` draws them with legend and tooltips."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 
@@ -24,7 +23,7 @@ CITY = {"province": "811", "district": "81101", "year": 2020}
 
 @pytest.fixture(scope="module")
 def client(planner_db):
-    with TestClient(create_app(dataclasses.replace(Settings.from_env(), db=planner_db))) as c:
+    with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=planner_db)))) as c:
         yield c
 
 

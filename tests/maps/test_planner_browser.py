@@ -9,7 +9,6 @@ statuses and a SYNTHETIC road layer (see conftest.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import threading
@@ -30,8 +29,9 @@ from geo_ntm.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium "
-                                                             "(`make browser` installs it as root)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at "
+                                 "/usr/bin/chromium (`make browser` installs it as root)")]
 CITY = {"province": "811", "district": "81101"}  # Thành phố Bến Tre
 
 
@@ -46,7 +46,7 @@ def artifacts() -> Path:
 def service(planner_gpkg) -> str:
     """The service on a free 127.0.0.1 port (uvicorn in a thread), on a GeoPackage planner store."""
     port = free_port()
-    app = create_app(dataclasses.replace(Settings.from_env(), db=planner_gpkg))
+    app = create_app(Settings.from_env().model_copy(update=dict(db=planner_gpkg)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

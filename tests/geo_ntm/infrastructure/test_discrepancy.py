@@ -5,7 +5,6 @@ network; through the function, the CLI and the API."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 
 import pandas as pd
 import pytest
@@ -62,7 +61,7 @@ def test_cli_and_api(statuses_db, tmp_path, capsys):
     flagged = {r["name"] for r in rows if r["discrepancy"] == "True"}
     assert len(rows) == 164 and flagged and flagged <= BEN_TRE_CITY_2020
 
-    client = TestClient(create_app(dataclasses.replace(Settings.from_env(), db=statuses_db)))
+    client = TestClient(create_app(Settings.from_env().model_copy(update=dict(db=statuses_db))))
     answer = client.get("/coverage/discrepancies", params={"province": "Bến Tre", "year": 2020}).json()
     assert {c["name"] for c in answer["communes"] if c["discrepancy"]} == flagged
     assert answer["totals"]["tc2"]["reported_met_computed_not_met"] == len(flagged)
@@ -72,7 +71,7 @@ def test_nothing_to_compare_is_an_error(ben_tre_db):
     with open_store(ben_tre_db) as store:
         store_layers = [x.name for x in store.layers()]
     assert store_layers == ["synthetic_roads"]
-    client = TestClient(create_app(dataclasses.replace(Settings.from_env(), db=ben_tre_db)))
+    client = TestClient(create_app(Settings.from_env().model_copy(update=dict(db=ben_tre_db))))
     answer = client.get("/coverage/discrepancies", params={"province": "Bến Tre", "year": 2015})
     assert answer.status_code == 404  # the road layer is dated 2020: none on 31 December 2015
     assert "nothing to compare" in answer.json()["description"] and "distance" in answer.json()["description"]

@@ -4,7 +4,6 @@ partition, the table, the CLI and the API (including the point lookup)."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 
 import numpy as np
@@ -93,7 +92,7 @@ def test_cli_layers_and_coverage(ben_tre_db, ben_tre_files, tmp_path, capsys):
 
 @pytest.fixture
 def client(ben_tre_db):
-    settings = dataclasses.replace(Settings.from_env(), db=ben_tre_db)
+    settings = Settings.from_env().model_copy(update=dict(db=ben_tre_db))
     with TestClient(create_app(settings)) as c:
         yield c
 
