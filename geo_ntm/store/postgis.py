@@ -104,7 +104,7 @@ def _describe(url: str) -> str:
 class PostgisStore(SqlStore):
     """Store backend on a PostgreSQL database with the PostGIS extension."""
 
-    def __init__(self, url: str, pool: "PostgisPool | None" = None):
+    def __init__(self, url: str, pool: PostgisPool | None = None):
         """A store on its own connection to ``url`` (the schema created or migrated first), or
         (``pool``) on a connection borrowed from the pool until ``close``."""
         self._pool = pool

@@ -104,8 +104,9 @@ class SqlStore(Store):
                         import_id: int) -> int:
         if self._exists(cur, "SELECT 1 FROM vintages WHERE name = ? OR valid_from = ?", (name, valid_from.isoformat())):
             raise rows.duplicate_vintage(name, valid_from)
-        vintage_id = self._insert_id(cur, "INSERT INTO vintages (name, valid_from, source, import_id) VALUES (?, ?, ?, ?)",
-                                     (name, valid_from.isoformat(), source, import_id), "vintage_id")
+        vintage_id = self._insert_id(cur, "INSERT INTO vintages (name, valid_from, source, import_id)"
+                                          " VALUES (?, ?, ?, ?)", (name, valid_from.isoformat(), source, import_id),
+                                     "vintage_id")
         values = [(vintage_id, *attrs) for attrs in rows.attribute_rows(units, rows.UNIT_ATTRIBUTES)]
         self._insert_features(cur, "units", ["vintage_id", *rows.UNIT_ATTRIBUTES], values, units.geometry)
         return vintage_id
@@ -248,10 +249,10 @@ class SqlStore(Store):
                 raise rows.duplicate_layer(name)
             import_id = self._insert_import(cur, record)
             layer_id = self._insert_id(
-                cur, "INSERT INTO layers (name, kind, valid_date, source, crs, feature_count, summary, import_id, raster)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (name, kind.value, valid_date.isoformat(), source, crs, count, rows.to_json(summary), import_id, raster),
-                "layer_id")
+                cur, "INSERT INTO layers (name, kind, valid_date, source, crs, feature_count, summary, import_id,"
+                     " raster) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, kind.value, valid_date.isoformat(), source, crs, count, rows.to_json(summary), import_id,
+                 raster), "layer_id")
             if count:
                 values = [(layer_id, *attrs) for attrs in rows.attribute_rows(features, rows.FEATURE_ATTRIBUTES)]
                 self._insert_features(cur, "layer_features", ["layer_id", *rows.FEATURE_ATTRIBUTES], values,

@@ -36,7 +36,8 @@ def make_schema_5_store(path: Path) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.executescript(SCHEMA_5.read_text(encoding="utf-8"))
-    conn.execute("INSERT INTO imports VALUES (1, 'boundaries', 'old.gpkg', '2024-01-02T03:04:05+00:00', 3, 3, '{}', 'cli')")
+    conn.execute("INSERT INTO imports VALUES (1, 'boundaries', 'old.gpkg', '2024-01-02T03:04:05+00:00', 3, 3, '{}',"
+                 " 'cli')")
     conn.execute("INSERT INTO vintages VALUES (1, 'old 2009', '2009-04-01', 'old.gpkg', 1)")
     blobs = gg.encode_many([unit_geometry(box) for *_, box in UNITS], 4326)
     conn.executemany("INSERT INTO units (fid, geom, vintage_id, level, code, name, parent_code, province_code)"

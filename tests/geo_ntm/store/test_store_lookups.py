@@ -49,7 +49,8 @@ def test_vintage_lookups(empty_db_location):
         assert store.vintage_named("2013-04-05") == second
         assert store.resolve_vintage(vintage="first", day=dt.date(2020, 6, 1)) == first
         for text in (f"0{third.vintage_id}", "2013-4-5", "20130405", "First"):
-            with pytest.raises(NotFoundError, match=f"no boundary vintage '{text}'; stored: {first.vintage_id}: first;"):
+            with pytest.raises(NotFoundError, match=f"no boundary vintage '{text}'; stored: {first.vintage_id}:"
+                                                    " first;"):
                 store.vintage_named(text)
 
 
