@@ -13,7 +13,6 @@ import pandas as pd
 
 from geo_ntm.domain import (AdminLevel, CriterionStatus, LineageEvent, StatusSummary, Unit, UnitFlag, UnitType,
                             Vintage)
-from geo_ntm.errors import NotFoundError
 from geo_ntm.domain import Layer, LayerKind
 
 #: Attribute columns of a vector layer's features, besides the geometry.
@@ -75,6 +74,16 @@ class Store(ABC):
         """All vintages, oldest first, each valid until the next one starts."""
 
     @abstractmethod
+    def vintage_on(self, day: dt.date) -> Vintage:
+        """The vintage in force on ``day``: the latest starting on or before it. ``NotFoundError``
+        when the store holds none, or all start later (the message names the earliest start)."""
+
+    @abstractmethod
+    def vintage_named(self, text: str) -> Vintage:
+        """A vintage by its id, its name or its start date (ISO), the earliest starting if several
+        match; ``NotFoundError`` listing the stored vintages otherwise."""
+
+    @abstractmethod
     def units(
         self,
         vintage_id: int,
@@ -128,6 +137,16 @@ class Store(ABC):
         """Stored layers in import order."""
 
     @abstractmethod
+    def layer_named(self, text: str) -> Layer:
+        """A layer by its id or name (the first imported if both match); ``NotFoundError`` listing
+        the stored layers otherwise."""
+
+    @abstractmethod
+    def latest_layer(self, kind: LayerKind, day: dt.date | None = None) -> Layer:
+        """The layer of ``kind`` describing the latest day on or before ``day`` (default: any), the
+        last imported among those of that day; ``NotFoundError`` if there is none."""
+
+    @abstractmethod
     def layer_features(self, layer_id: int, bbox: BBox | None = None,
                        attributes: tuple[str, ...] = FEATURE_ATTRIBUTES) -> gpd.GeoDataFrame:
         """Features of a vector layer (EPSG:4326) with ``feature_id``, the ``attributes`` asked (of
@@ -166,30 +185,9 @@ class Store(ABC):
         """Release connections."""
 
     # -- derived conveniences, the same for every backend -------------------------------------
-    def vintage_on(self, day: dt.date) -> Vintage:
-        """The vintage in force on ``day``."""
-        vintages = self.vintages()
-        for v in vintages:
-            if v.covers(day):
-                return v
-        if not vintages:
-            raise NotFoundError("the store holds no boundaries yet; run 'geo-ntm boundaries import' first")
-        raise NotFoundError(
-            f"no boundary vintage is in force on {day.isoformat()}; the earliest starts on "
-            f"{vintages[0].valid_from.isoformat()}"
-        )
-
     def vintage_for_year(self, year: int) -> Vintage:
         """The vintage in force on 31 December of ``year``."""
         return self.vintage_on(dt.date(year, 12, 31))
-
-    def vintage_named(self, text: str) -> Vintage:
-        """A vintage by its id, its name or its start date."""
-        for v in self.vintages():
-            if text in (str(v.vintage_id), v.name, v.valid_from.isoformat()):
-                return v
-        known = "; ".join(f"{v.vintage_id}: {v.name}" for v in self.vintages())
-        raise NotFoundError(f"no boundary vintage {text!r}; stored: {known or 'none'}")
 
     def resolve_vintage(self, *, vintage: str | None = None, day: dt.date | None = None,
                         year: int | None = None) -> Vintage:
@@ -207,22 +205,6 @@ class Store(ABC):
         """Units of a vintage as ``Unit`` records, without geometry."""
         frame = self.units(vintage_id, level, geometry=False)
         return [unit_from_row(row) for row in frame.itertuples(index=False)]
-
-    def layer_named(self, text: str) -> Layer:
-        """A layer by its id or name."""
-        for layer in self.layers():
-            if text in (str(layer.layer_id), layer.name):
-                return layer
-        known = "; ".join(f"{x.layer_id}: {x.name} ({x.kind.value})" for x in self.layers())
-        raise NotFoundError(f"no infrastructure layer {text!r}; stored: {known or 'none'}")
-
-    def latest_layer(self, kind: LayerKind, day: dt.date | None = None) -> Layer:
-        """The layer of ``kind`` describing the latest day on or before ``day`` (default: any)."""
-        found = [x for x in self.layers() if x.kind is kind and (day is None or x.valid_date <= day)]
-        if not found:
-            when = f" dated on or before {day.isoformat()}" if day else ""
-            raise NotFoundError(f"no {kind.value} layer{when}; run 'geo-ntm layers import' first")
-        return max(found, key=lambda x: (x.valid_date, x.layer_id))
 
     def __enter__(self) -> "Store":
         return self

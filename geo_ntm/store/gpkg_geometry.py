@@ -11,19 +11,6 @@ import shapely
 _ENVELOPE_SIZES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 
-def encode(geom: shapely.Geometry | None, srs_id: int) -> bytes | None:
-    """GeoPackage blob of ``geom`` with an XY envelope, little-endian."""
-    if geom is None:
-        return None
-    if geom.is_empty:
-        flags = 0b0001_0001  # empty, no envelope, little endian
-        return b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id) + shapely.to_wkb(geom, flavor="iso")
-    minx, miny, maxx, maxy = geom.bounds
-    flags = 0b0000_0011  # envelope [minx, maxx, miny, maxy], little endian
-    header = b"GP" + bytes([0, flags]) + struct.pack("<i", srs_id) + struct.pack("<4d", minx, maxx, miny, maxy)
-    return header + shapely.to_wkb(geom, flavor="iso", byte_order=1)
-
-
 def _wkb_offset(blob: bytes) -> int:
     if blob[:2] != b"GP":
         raise ValueError("not a GeoPackage geometry blob")
@@ -52,7 +39,8 @@ def is_empty(blob: bytes | None) -> int:
 
 
 def encode_many(geoms, srs_id: int) -> list[bytes | None]:
-    """``encode`` for an array of geometries, with the WKB and envelopes computed vectorised."""
+    """GeoPackage blobs (XY envelope, little-endian; empty geometries flagged, without envelope) of an
+    array of geometries (None stays None), with the WKB and envelopes computed vectorised."""
     geoms = np.asarray(geoms, dtype=object)
     wkb = shapely.to_wkb(geoms, flavor="iso", byte_order=1)
     bounds = shapely.bounds(geoms)

@@ -29,7 +29,8 @@ SUMMARY_COLUMNS = ("unit_id, year, framework_id, level, criteria_met, criteria_t
                    "decision_date, source, row_number, import_id")
 
 
-def _date(value: str | dt.date | None) -> dt.date | None:
+def to_date(value: str | dt.date | None) -> dt.date | None:
+    """A date read from either backend (ISO text or a date)."""
     if not value:
         return None
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
@@ -70,12 +71,23 @@ def duplicate_vintage(name: str, valid_from: dt.date) -> GeoNtmError:
     return GeoNtmError(f"a boundary vintage named {name!r} or starting on {valid_from.isoformat()} is already stored")
 
 
-def chain_vintages(rows: Sequence[Sequence]) -> list[Vintage]:
-    """Vintages from rows (vintage_id, name, valid_from, source) ordered by ``valid_from``: each is
-    valid until the next one starts."""
-    starts = [_date(r[2]) for r in rows]
-    return [Vintage(r[0], r[1], starts[i], starts[i + 1] if i + 1 < len(rows) else None, r[3])
-            for i, r in enumerate(rows)]
+def vintage_from_row(r: Sequence) -> Vintage:
+    """A ``Vintage`` from (vintage_id, name, valid_from, valid_to, source); ``valid_to`` is the next
+    vintage's start, None for the latest."""
+    return Vintage(r[0], r[1], to_date(r[2]), to_date(r[3]), r[4])
+
+
+def id_named(text: str) -> int | None:
+    """The id ``text`` names (its decimal form, as ids are printed), else None (matches no row)."""
+    return int(text) if text.isdecimal() and str(int(text)) == text else None
+
+
+def iso_date_named(text: str) -> str | None:
+    """``text`` if it is a date in ISO form (YYYY-MM-DD, as start dates are printed), else None."""
+    try:
+        return text if dt.date.fromisoformat(text).isoformat() == text else None
+    except ValueError:
+        return None
 
 
 def attribute_rows(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> list[tuple]:
@@ -113,7 +125,7 @@ def event_from_row(r: Sequence) -> LineageEvent:
     def codes(text):
         return tuple(c for c in text.split(";") if c)
 
-    return LineageEvent(r[0], _date(r[1]), r[2], EventKind(r[3]), codes(r[4]), codes(r[5]), codes(r[6]),
+    return LineageEvent(r[0], to_date(r[1]), r[2], EventKind(r[3]), codes(r[4]), codes(r[5]), codes(r[6]),
                         tuple(UnitType(t) for t in codes(r[7])), r[8], r[9], r[10])
 
 
@@ -139,32 +151,12 @@ def status_from_row(r: Sequence) -> CriterionStatus:
 
 
 def summary_from_row(r: Sequence) -> StatusSummary:
-    return StatusSummary(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], _date(r[8]), r[9], r[10],
+    return StatusSummary(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], to_date(r[8]), r[9], r[10],
                          r[11])
 
 
 # -- infrastructure layers -------------------------------------------------------------------
 LAYER_COLUMNS = "layer_id, name, kind, valid_date, source, feature_count, crs, import_id, summary"
-
-
-def unit_year_query(table: str, columns: str, unit_ids, year, mark: str, ids_condition: str,
-                    ids_value) -> tuple[str, list] | None:
-    """SQL selecting ``columns`` of ``table`` for some units and one year (either optional), in
-    insertion order, and its parameters; None when ``unit_ids`` is empty (nothing to select).
-    The backend gives its parameter ``mark`` and how it tests ``unit_id`` against a list:
-    ``ids_condition`` with one parameter, ``ids_value(ids)``."""
-    where, params = [], []
-    if year is not None:
-        where.append(f"year = {mark}")
-        params.append(int(year))
-    if unit_ids is not None:
-        ids = [int(u) for u in unit_ids]
-        if not ids:
-            return None
-        where.append(ids_condition)
-        params.append(ids_value(ids))
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return f"SELECT {columns} FROM {table} {clause} ORDER BY id", params
 
 
 def road_km_rows(table) -> list[tuple[int, str, str, float]]:
@@ -187,5 +179,5 @@ def duplicate_layer(name: str) -> GeoNtmError:
 
 def layer_from_row(r: Sequence) -> Layer:
     """A ``Layer`` from the values of ``LAYER_COLUMNS``."""
-    return Layer(r[0], r[1], LayerKind(r[2]), _date(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]))
+    return Layer(r[0], r[1], LayerKind(r[2]), to_date(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]))
 

@@ -1,0 +1,92 @@
+"""A GeoPackage store of schema 5 (feature keys named ``fid``) is upgraded when opened: the keys are
+renamed as in PostGIS (``units.unit_id``, ``layer_features.feature_id``, ``unit_partition.id``), every
+row and id is kept, the foreign keys follow the rename, the R-tree triggers index new rows by the new
+key, and GDAL still reads the file as a GeoPackage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import warnings
+
+import pyogrio
+import pytest
+import shapely
+
+from geo_ntm.store import ImportRecord, open_store
+from geo_ntm.store.gpkg_schema import SCHEMA_VERSION
+from tests.geo_ntm.store.old_gpkg import ROADS, UNITS, make_schema_5_store, unit_geometry
+
+PROVINCE_CORNER = (106.5, 11.5, 106.6, 11.6)  # inside the province only
+
+
+@pytest.fixture
+def old_store(tmp_path):
+    path = tmp_path / "old.gpkg"
+    make_schema_5_store(path)
+    return path
+
+
+def test_upgrade_keeps_every_row_and_id(old_store):
+    with open_store(str(old_store)) as store:
+        assert store.schema_version == SCHEMA_VERSION == 6
+        vintage = store.vintage_named("old 2009")
+        units = store.units(vintage.vintage_id)
+        assert units["unit_id"].tolist() == [10, 11, 12] and units["code"].tolist() == ["83", "831", "83101"]
+        assert shapely.equals_exact(units.geometry.array, [unit_geometry(u[4]) for u in UNITS]).all()
+        assert store.units(vintage.vintage_id, bbox=PROVINCE_CORNER)["unit_id"].tolist() == [10]
+        assert [(s.unit_id, s.year, s.criterion, s.met) for s in store.statuses()] == [(12, 2020, 3, True)]
+        assert [(s.unit_id, s.decision_date) for s in store.summaries([12], 2020)] == [(12, dt.date(2020, 12, 1))]
+        assert [(r.import_id, r.actor) for r in store.imports()] == [(1, "cli")]
+        features = store.layer_features(store.layer_named("roads").layer_id)
+        assert features["feature_id"].tolist() == [7, 8] and shapely.equals_exact(features.geometry.array, ROADS).all()
+        assert store.layer_features(1, bbox=PROVINCE_CORNER)["feature_id"].tolist() == [8]
+        partition = store.partition(vintage.vintage_id)
+        assert partition[["unit_id", "code"]].values.tolist() == [[12, "83101"]]
+        assert store.road_km(1, vintage.vintage_id).values.tolist() == [[12, "commune", "asphalt", 1.5]]
+
+
+def test_upgraded_schema_has_the_new_keys_and_working_foreign_keys(old_store):
+    open_store(str(old_store)).close()
+    conn = sqlite3.connect(old_store)
+    try:
+        for table, key in (("units", "unit_id"), ("layer_features", "feature_id"), ("unit_partition", "id")):
+            columns = {r[1]: r[5] for r in conn.execute(f"PRAGMA table_info({table})")}  # name: primary key rank
+            assert "fid" not in columns and columns[key] == 1, table
+            triggers = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                                                   " AND tbl_name = ?", (table,))]
+            assert len(triggers) == 2 and all(f"NEW.{key}" in t or f"OLD.{key}" in t for t in triggers), table
+        for table in ("criterion_statuses", "status_summaries", "unit_partition", "road_km"):
+            references = {(r[2], r[4]) for r in conn.execute(f"PRAGMA foreign_key_list({table})")}
+            assert ("units", "unit_id") in references, table
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.execute("PRAGMA foreign_keys=ON")
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            conn.execute("INSERT INTO criterion_statuses (unit_id, year, framework_id, level, criterion, met)"
+                         " VALUES (999, 2020, 'x', 'commune', 1, 1)")
+    finally:
+        conn.close()
+
+
+def test_upgraded_store_takes_new_units_into_its_rtree(old_store):
+    with open_store(str(old_store)) as store:
+        units = store.units(1).drop(columns=["unit_id", "vintage_id"])
+        new = store.add_vintage("2015", dt.date(2015, 1, 1), "test", units, ImportRecord("boundaries", "test", 3, 3))
+        found = store.units(new.vintage_id, bbox=PROVINCE_CORNER)
+        assert found["unit_id"].tolist() == [13] and found["code"].tolist() == ["83"]
+    with open_store(str(old_store)) as again:  # reopening finds the schema current
+        assert [v.name for v in again.vintages()] == ["old 2009", "2015"]
+
+
+def test_gdal_reads_the_upgraded_units_layer(old_store):
+    open_store(str(old_store)).close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # GDAL warns on a header or schema it does not accept
+        layers = dict(pyogrio.list_layers(old_store))
+        info = pyogrio.read_info(old_store, layer="units")
+        units = pyogrio.read_dataframe(old_store, layer="units", fid_as_index=True)
+    assert layers["units"] == "MultiPolygon" and layers["unit_partition"] == "MultiPolygon"
+    assert info["fid_column"] == "unit_id" and info["features"] == 3
+    assert units.index.tolist() == [10, 11, 12] and units["code"].tolist() == ["83", "831", "83101"]
+    assert shapely.equals_exact(units.geometry.array, [unit_geometry(u[4]) for u in UNITS]).all()
