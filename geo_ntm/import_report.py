@@ -69,7 +69,8 @@ class ImportReport(ABC):
         """The report as JSON-able data: every field but the hidden ones, ``ok``, the import kind,
         and the old keys of ``aliases`` (clients of the API read them)."""
         data = {"import_kind": self.import_kind, "ok": self.ok}
-        data |= {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if not f.metadata.get("hidden")}
+        shown = [f.name for f in dataclasses.fields(self) if not f.metadata.get("hidden")]
+        data |= {name: _plain(getattr(self, name)) for name in shown}
         data |= {old: data[name] for old, name in self.aliases.items()}
         return data
 
