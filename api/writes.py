@@ -56,7 +56,7 @@ def post_statuses(store: StoreDep, who: Editor, file: Upload, sheet: Annotated[s
         report = import_status_file(store, path, sheet=sheet, dry_run=dry_run, skip_unmatched=skip_unmatched,
                                     actor=who.name, source_name=name)
     _logged(who, "status upload", name, report.stored)
-    return JSONResponse(report.as_dict(), status_code=200 if report.ok or report.stored else 400)
+    return JSONResponse(report.to_dict(), status_code=200 if report.ok or report.stored else 400)
 
 
 @router.post("/lineage", summary="Import a lineage CSV and derive its vintages (editor)")
@@ -65,7 +65,7 @@ def post_lineage(store: StoreDep, who: Editor, file: Upload, derive: Annotated[b
     with _saved(file) as (path, name):
         report = import_lineage(store, path, derive=derive, dry_run=dry_run, actor=who.name, source_name=name)
     _logged(who, "lineage upload", name, report.stored)
-    return report.__dict__
+    return report.to_dict()
 
 
 @router.post("/layers", summary="Import an infrastructure layer from one file (editor)")
@@ -78,7 +78,7 @@ def post_layer(store: StoreDep, who: Editor, file: Upload, name: Annotated[str, 
         report = import_layer(store, path, name, kind, valid_date, mapping=mapping, source_layer=source_layer,
                               dry_run=dry_run, actor=who.name, source_name=file_name)
     _logged(who, "layer upload", file_name, report.layer is not None)
-    return {**report.as_dict(), "layer_id": report.layer.layer_id if report.layer else None}
+    return {**report.to_dict(), "layer_id": report.layer.layer_id if report.layer else None}
 
 
 @router.get("/audit", summary="The audit log of imports (admin)")

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +21,8 @@ from boundaries.quality import CoverageReport, measure_coverage
 from geo_ntm.domain import TYPES_BY_LEVEL, AdminLevel, UnitFlag, UnitType, Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha, as_multipolygon, make_polygonal
-from geo_ntm.store import ImportRecord, Store
+from geo_ntm.import_report import ImportReport
+from geo_ntm.store import Store
 from geo_ntm.text import nfc, split_prefix
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,9 @@ class LayerSpec:
 
 
 @dataclass
-class LayerReport:
+class BoundaryLayerReport:
+    """What the import found in one layer (provinces, districts or communes) of a boundary file."""
+
     layer: str
     level: str
     rows_read: int
@@ -71,23 +75,18 @@ class LayerReport:
     reprojected_from: str | None = None
     coverage: CoverageReport | None = None
 
-    def as_dict(self) -> dict:
-        d = dict(self.__dict__)
-        d["coverage"] = self.coverage.as_dict() if self.coverage else None
-        return d
 
+@dataclass(kw_only=True)
+class BoundaryImportReport(ImportReport):
+    """What a boundary import found, layer by layer; ``rows_read`` counts the units of all layers."""
 
-@dataclass
-class BoundaryImportReport:
-    source_file: str
+    import_kind: ClassVar[str] = "boundaries"
+
     valid_from: str
-    layers: list[LayerReport] = field(default_factory=list)
+    layers: list[BoundaryLayerReport] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        return {"source_file": self.source_file, "valid_from": self.valid_from,
-                "layers": [layer.as_dict() for layer in self.layers]}
-
-    def text(self) -> str:
+    def lines(self) -> list[str]:
+        """Per layer: units read, repaired, flagged and reprojected, missing parents, overlaps and gaps."""
         lines = [f"Boundaries from {self.source_file}, valid from {self.valid_from}:"]
         for lr in self.layers:
             lines.append(f"  {lr.layer} ({lr.level}): {lr.rows_read} units read, {len(lr.repaired)} geometries repaired, "
@@ -103,7 +102,7 @@ class BoundaryImportReport:
                     lines.append(f"      overlap {a} / {b}: {ha} ha")
                 for lon, lat, ha in lr.coverage.largest_gaps[:3]:
                     lines.append(f"      gap near {lon}, {lat}: {ha} ha")
-        return "\n".join(lines)
+        return lines
 
 
 def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
@@ -171,9 +170,9 @@ def _unit_type(level: AdminLevel, declared, name: str | None) -> UnitType | None
     return next((t for t in types if t in allowed), None)
 
 
-def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, LayerReport]:
+def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, BoundaryLayerReport]:
     """Validate one source layer and turn it into rows of the store's unit schema."""
-    report = LayerReport(layer=spec.layer, level=spec.level.value, rows_read=len(frame))
+    report = BoundaryLayerReport(layer=spec.layer, level=spec.level.value, rows_read=len(frame))
     where = f"layer {spec.layer!r}"
     if len(frame) == 0:
         raise InputError(f"{where} is empty")
@@ -285,7 +284,7 @@ def read_layers(path: Path, layers: list[str] | None = None, level: AdminLevel |
     return result
 
 
-def _check_parents(prepared: dict[AdminLevel, tuple[gpd.GeoDataFrame, LayerReport]]) -> None:
+def _check_parents(prepared: dict[AdminLevel, tuple[gpd.GeoDataFrame, BoundaryLayerReport]]) -> None:
     for level, (units, report) in prepared.items():
         parent_level = level.parent
         if parent_level is None or parent_level not in prepared:
@@ -300,8 +299,8 @@ def import_boundaries(store: Store, path: str | Path, valid_from: dt.date, *, la
                       measure_quality: bool = True, dry_run: bool = False) -> tuple[Vintage | None, BoundaryImportReport]:
     """Read, validate and store one boundary vintage; returns the vintage (None on a dry run)."""
     path = Path(path)
-    report = BoundaryImportReport(source_file=str(path), valid_from=valid_from.isoformat())
-    prepared: dict[AdminLevel, tuple[gpd.GeoDataFrame, LayerReport]] = {}
+    report = BoundaryImportReport(source_file=str(path), valid_from=valid_from.isoformat(), dry_run=dry_run)
+    prepared: dict[AdminLevel, tuple[gpd.GeoDataFrame, BoundaryLayerReport]] = {}
     for spec, frame in read_layers(path, layers, level, code_field, name_field):
         units, layer_report = prepare_layer(spec, frame)
         log.info("%s: %d units, %d repaired, %d flagged", spec.layer, len(units), len(layer_report.repaired),
@@ -312,12 +311,12 @@ def import_boundaries(store: Store, path: str | Path, valid_from: dt.date, *, la
         prepared[spec.level] = (units, layer_report)
         report.layers.append(layer_report)
     _check_parents(prepared)
+    report.rows_read = sum(r.rows_read for r in report.layers)
     if dry_run:
         return None, report
     all_units = pd.concat([u for u, _ in prepared.values()], ignore_index=True)
-    record = ImportRecord(kind="boundaries", source_file=str(path), rows_read=sum(r.rows_read for r in report.layers),
-                          rows_stored=len(all_units), report=report.as_dict())
+    report.rows_stored, report.stored = len(all_units), True  # as the record says: stored with it, or neither
     vintage = store.add_vintage(vintage_name or f"{valid_from.isoformat()} {path.stem}", valid_from, str(path),
-                                gpd.GeoDataFrame(all_units, geometry="geometry", crs=4326), record)
+                                gpd.GeoDataFrame(all_units, geometry="geometry", crs=4326), report.record())
     log.info("stored vintage %s: %d units", vintage.name, len(all_units))
     return vintage, report

@@ -7,34 +7,39 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from geo_ntm.crosswalk import Crosswalk, crosswalk
 from boundaries.lineage import derive_vintage, read_lineage, validate_against
 from geo_ntm.domain import AdminLevel, LineageEvent, Vintage
 from geo_ntm.errors import NotFoundError
 from geo_ntm.places import find_unit
-from geo_ntm.store import ImportRecord, Store
+from geo_ntm.import_report import ImportReport
+from geo_ntm.store import Store
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class LineageImportReport:
-    source_file: str
-    events: int
+@dataclass(kw_only=True)
+class LineageImportReport(ImportReport):
+    """What a lineage import validated and derived; ``rows_read`` counts the events."""
+
+    import_kind: ClassVar[str] = "lineage"
+    aliases: ClassVar[dict[str, str]] = {"events": "rows_read"}
+
     base_vintage: str
     derived: list[str] = field(default_factory=list)  # names of the derived vintages
     reflected: list[str] = field(default_factory=list)  # events already shown by the base vintage
     not_derived: list[str] = field(default_factory=list)  # events at or after the next stored vintage
-    stored: bool = False
 
-    def text(self) -> str:
-        lines = [f"Lineage from {self.source_file}: {self.events} events, base vintage {self.base_vintage}"]
+    def lines(self) -> list[str]:
+        """The events and base vintage, the events not derived (and why), the vintages derived."""
+        lines = [f"Lineage from {self.source_file}: {self.rows_read} events, base vintage {self.base_vintage}"]
         lines += [f"  already reflected by the base vintage: {e}" for e in self.reflected]
         lines += [f"  not derived (a later stored vintage starts before it): {e}" for e in self.not_derived]
         lines += [f"  derived vintage: {name}" for name in self.derived]
         lines.append("stored" if self.stored else "dry run: nothing stored")
-        return "\n".join(lines)
+        return lines
 
 
 def _base_vintage(store: Store, events: list[LineageEvent]) -> Vintage:
@@ -59,7 +64,7 @@ def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_r
     base = _base_vintage(store, events)
     units = store.units(base.vintage_id)
     validate_against(events, units, base.valid_from)
-    report = LineageImportReport(source, len(events), base.name)
+    report = LineageImportReport(source_file=source, rows_read=len(events), base_vintage=base.name, dry_run=dry_run)
     report.reflected = [e.where for e in events if e.effective_date <= base.valid_from]
     later = [e for e in events if base.valid_to is not None and e.effective_date >= base.valid_to]
     report.not_derived = [e.where for e in later]
@@ -74,11 +79,8 @@ def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_r
     report.derived = [name for name, *_ in derived]
     if dry_run:
         return report
-    record = ImportRecord(kind="lineage", source_file=source, rows_read=len(events), rows_stored=len(events),
-                          report={"base_vintage": base.name, "derived": report.derived,
-                                  "reflected": report.reflected, "not_derived": report.not_derived}, actor=actor)
-    store.add_lineage(record, events, derived)
-    report.stored = True
+    report.rows_stored, report.stored = len(events), True  # as the record says: stored with it, or neither
+    store.add_lineage(report.record(actor), events, derived)
     return report
 
 

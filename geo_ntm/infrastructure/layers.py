@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -22,35 +23,33 @@ import shapely
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.mapping import choose_mapping, expand_osm_tags, map_column
 from geo_ntm.domain import Layer, LayerKind
-from geo_ntm.store import ImportRecord, Store
+from geo_ntm.import_report import HIDDEN, ImportReport
+from geo_ntm.store import Store
 
 _GEOMETRY_TYPES = {"line": ("LineString", "MultiLineString"), "point": ("Point", "MultiPoint")}
 _NAME_FIELDS = ("name", "ten", "tên", "ten_duong", "tên đường")
 _OSM_SUFFIXES = (".osm", ".pbf")
 
 
-@dataclass
-class LayerReport:
-    """What an import read, stored, dropped and could not map."""
+@dataclass(kw_only=True)
+class LayerImportReport(ImportReport):
+    """What a layer import read, stored, dropped and could not map; its warnings are sentences."""
+
+    import_kind: ClassVar[str] = "layer"
+    aliases: ClassVar[dict[str, str]] = {"source": "source_file"}
 
     name: str
-    kind: str
-    source: str
-    rows_read: int = 0
-    rows_stored: int = 0
+    kind: str  # the layer's kind (roads, water_lines ...)
     reprojected_from: str | None = None
     mapping: str | None = None
     attributes: dict = field(default_factory=dict)  # section -> MappedColumn.report()
     dropped: dict = field(default_factory=dict)  # reason -> count
-    warnings: list[str] = field(default_factory=list)
     raster: dict = field(default_factory=dict)
-    layer: Layer | None = None
+    layer: Layer | None = field(default=None, metadata=HIDDEN)
 
-    def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "layer"}
-
-    def text(self) -> str:
-        lines = [f"layer {self.name!r} ({self.kind}) from {self.source}: read {self.rows_read}, "
+    def lines(self) -> list[str]:
+        """What was read and stored, then how it was mapped, dropped and warned about."""
+        lines = [f"layer {self.name!r} ({self.kind}) from {self.source_file}: read {self.rows_read}, "
                  f"stored {self.rows_stored}"]
         if self.reprojected_from:
             lines.append(f"  reprojected from {self.reprojected_from} to EPSG:4326")
@@ -62,30 +61,31 @@ class LayerReport:
         lines += [f"  raster {k}: {v}" for k, v in self.raster.items()]
         lines += [f"  warning: {w}" for w in self.warnings]
         lines.append("dry run: nothing stored" if self.layer is None else f"stored layer {self.layer.layer_id}")
-        return "\n".join(lines)
+        return lines
 
 
 def import_layer(store: Store, path: str | Path, name: str, kind: LayerKind, valid_date: dt.date, *,
                  mapping: str | None = None, source_layer: str | None = None, dry_run: bool = False,
-                 actor: str | None = None, source_name: str | None = None) -> LayerReport:
+                 actor: str | None = None, source_name: str | None = None) -> LayerImportReport:
     """Read, check, map and store one layer (all or nothing). ``actor`` and ``source_name``
     (recorded instead of ``path``) go into the audit trail."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist")
-    report = LayerReport(name, kind.value, source_name or str(path))
+    report = LayerImportReport(source_file=source_name or str(path), name=name, kind=kind.value, dry_run=dry_run)
     if kind is LayerKind.POPULATION:
         raster, crs = _read_raster(path, report)
         features = None
     else:
         features = _read_vector(path, kind, source_layer, mapping, report)
         raster, crs = None, "EPSG:4326"
-    record = ImportRecord("layer", report.source, report.rows_read, report.rows_stored, report.as_dict(), actor=actor)
     summary = {"attributes": report.attributes, "dropped": report.dropped, "raster": report.raster}
     if kind is LayerKind.FACILITIES:  # the kinds a coverage question may ask for
         summary["kinds"] = {str(k): int(n) for k, n in features["kind"].fillna("unknown").value_counts().items()}
     if not dry_run:
-        report.layer = store.add_layer(name, kind, valid_date, report.source, crs, features, raster, summary, record)
+        report.stored = True  # in the audit record too: add_layer stores it with the layer, or neither
+        report.layer = store.add_layer(name, kind, valid_date, report.source_file, crs, features, raster, summary,
+                                       report.record(actor))
     return report
 
 
@@ -105,7 +105,7 @@ def _source_layer(path: Path, kind: LayerKind, source_layer: str | None) -> str:
 
 
 def _read_vector(path: Path, kind: LayerKind, source_layer: str | None, mapping_name: str | None,
-                 report: LayerReport) -> gpd.GeoDataFrame:
+                 report: LayerImportReport) -> gpd.GeoDataFrame:
     layer = _source_layer(path, kind, source_layer)
     try:
         frame = pyogrio.read_dataframe(path, layer=layer)
@@ -153,7 +153,8 @@ def _read_vector(path: Path, kind: LayerKind, source_layer: str | None, mapping_
     return gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=4326).reset_index(drop=True)
 
 
-def _checked_geometries(frame: gpd.GeoDataFrame, kind: LayerKind, path: Path, report: LayerReport) -> gpd.GeoDataFrame:
+def _checked_geometries(frame: gpd.GeoDataFrame, kind: LayerKind, path: Path,
+                        report: LayerImportReport) -> gpd.GeoDataFrame:
     """Drop (and count) features without geometry; refuse a layer with the wrong geometry type."""
     geoms = frame.geometry
     missing = geoms.isna() | geoms.is_empty
@@ -178,7 +179,7 @@ def _checked_geometries(frame: gpd.GeoDataFrame, kind: LayerKind, path: Path, re
     return frame
 
 
-def _read_raster(path: Path, report: LayerReport) -> tuple[bytes, str]:
+def _read_raster(path: Path, report: LayerImportReport) -> tuple[bytes, str]:
     """The GeoTIFF's bytes and CRS, after checking it is a single-band grid of non-negative counts."""
     try:
         with rasterio.open(path) as src:

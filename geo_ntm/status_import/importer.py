@@ -12,17 +12,19 @@ its candidate."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from geo_ntm.domain import CriterionStatus, StatusSummary, Unit
+from geo_ntm.import_report import ImportReport
+from geo_ntm.status_import.cells import Issue, SheetRow
 from geo_ntm.status_import.matching import UnitMatcher
-from geo_ntm.status_import.reading import Issue, Sheet, SheetRow, read_status_file
-from geo_ntm.store import ImportRecord, Store
+from geo_ntm.status_import.reading import Sheet, read_status_file
+from geo_ntm.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +50,16 @@ class Note:
     message: str
 
 
-@dataclass
-class StatusImportReport:
-    """What a status import read, matched, merged, found wrong and stored."""
+@dataclass(kw_only=True)
+class StatusImportReport(ImportReport):
+    """What a status import read, matched, merged, found wrong and stored; ``ok`` when no row is
+    unmatched, ambiguous or invalid. Its warnings are ``Issue``s, its notes ``Note``s."""
 
-    source_file: str
+    import_kind: ClassVar[str] = "status"
+
     sheet: str | None = None
     layout: str | None = None
     header_row: int | None = None
-    ok: bool = True  # no row unmatched, ambiguous or invalid
-    stored: bool = False
-    dry_run: bool = False
-    rows_read: int = 0
     rows_skipped_blank: int = 0
     rows_skipped_notes: int = 0
     matched: int = 0  # data rows matched to a unit
@@ -74,15 +74,15 @@ class StatusImportReport:
     ambiguous: list[Issue] = field(default_factory=list)
     invalid: list[Issue] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        """The report as JSON-able data."""
-        return dataclasses.asdict(self)
+    @property
+    def problems(self) -> list[Issue]:
+        """The unmatched, ambiguous and invalid rows: nothing is stored while there are any, unless
+        the import skips them."""
+        return [*self.unmatched, *self.ambiguous, *self.invalid]
 
-    def text(self) -> str:
-        """The report for a person: counts, then every problem row with its number."""
+    def lines(self) -> list[str]:
+        """Counts, then every problem row with its number, the conflicts and the notes."""
         where = self.source_file + (f", sheet {self.sheet!r}" if self.sheet else "")
         outcome = ("stored" if self.stored else "dry run, nothing stored" if self.dry_run
                    else "NOTHING STORED: fix the rows below or import with --skip-unmatched")
@@ -111,7 +111,7 @@ class StatusImportReport:
         if self.notes:
             lines.append(f"Notes ({len(self.notes)}):")
             lines.extend(f"  {_rows_text(n.rows)}: {n.message}" for n in self.notes)
-        return "\n".join(lines)
+        return lines
 
 
 def _rows_text(rows: Sequence[int]) -> str:
@@ -227,7 +227,7 @@ def _merge(records: list, stored: list, key: Callable[[object], Hashable], value
 def _match_rows(matcher: UnitMatcher, data: Sheet,
                 report: StatusImportReport) -> tuple[list[tuple[SheetRow, Unit]], dict[int, str]]:
     """Match every row (invalid ones too, to report all problems at once); fills the report's
-    unmatched, ambiguous, warnings, notes, vintages and ok; returns the valid matched rows and a
+    unmatched, ambiguous, warnings, notes and vintages; returns the valid matched rows and a
     label per matched unit."""
     matched: list[tuple[SheetRow, Unit]] = []
     labels: dict[int, str] = {}
@@ -252,7 +252,6 @@ def _match_rows(matcher: UnitMatcher, data: Sheet,
     report.warnings.sort(key=lambda issue: issue.row)
     report.vintages = matcher.vintage_years()
     report.notes.extend(Note(tuple(rows), message) for message, rows in notes.items())
-    report.ok = not (report.unmatched or report.ambiguous or report.invalid)
     return matched, labels
 
 
@@ -260,20 +259,20 @@ def import_status_file(store: Store, path: str | Path, *, sheet: str | None = No
                        skip_unmatched: bool = False, default_framework: str | None = None,
                        default_level: str | None = None, actor: str | None = None,
                        source_name: str | None = None) -> StatusImportReport:
-    """Import a status CSV/XLSX (long, wide or counts layout) and return the report.
+    """Import a status CSV/XLSX (in any registered layout) and return the report.
 
     Raises InputError only if the file cannot be read at all; row problems go into the report,
     and then nothing is stored unless ``skip_unmatched``. ``actor`` (who) and ``source_name`` (the
     file name to record instead of ``path``) go into the audit trail of imports."""
     data = read_status_file(path, sheet=sheet, default_framework=default_framework, default_level=default_level)
     report = StatusImportReport(
-        source_file=source_name or str(path), sheet=data.sheet, layout=data.layout, header_row=data.header_row, dry_run=dry_run,
-        rows_read=data.rows_read, rows_skipped_blank=data.rows_skipped_blank,
+        source_file=source_name or str(path), sheet=data.sheet, layout=data.layout.name, header_row=data.header_row,
+        dry_run=dry_run, rows_read=data.rows_read, rows_skipped_blank=data.rows_skipped_blank,
         rows_skipped_notes=data.rows_skipped_notes, invalid=list(data.invalid), warnings=list(data.warnings))
     if data.ignored_columns:
         report.notes.append(Note((data.header_row,), "columns ignored: " + ", ".join(data.ignored_columns)))
-    log.info("%s: %s layout, %d rows read (%d blank, %d notes), %d invalid", path, data.layout, data.rows_read,
-             data.rows_skipped_blank, data.rows_skipped_notes, len({i.row for i in data.invalid}))
+    log.info("%s: %s layout, %d rows read (%d blank, %d notes), %d invalid", path, data.layout.name,
+             data.rows_read, data.rows_skipped_blank, data.rows_skipped_notes, len({i.row for i in data.invalid}))
 
     matched, labels = _match_rows(UnitMatcher(store), data, report)
     log.info("%s: %d rows matched, %d unmatched, %d ambiguous", path, len(matched), len(report.unmatched),
@@ -295,9 +294,8 @@ def import_status_file(store: Store, path: str | Path, *, sheet: str | None = No
         return report
     report.stored = True
     report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
-    record = ImportRecord(kind="status", source_file=report.source_file, rows_read=report.rows_read,
-                          rows_stored=len(statuses.new) + len(summaries.new), report=report.as_dict(), actor=actor)
-    report.import_id = store.add_statuses(record, statuses.new, summaries.new)
+    report.rows_stored = report.statuses_stored + report.summaries_stored
+    report.import_id = store.add_statuses(report.record(actor), statuses.new, summaries.new)
     log.info("%s: stored %d criterion statuses and %d summaries (import %d)", path, report.statuses_stored,
              report.summaries_stored, report.import_id)
     return report

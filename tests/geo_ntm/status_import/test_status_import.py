@@ -11,7 +11,7 @@ import pytest
 
 from geo_ntm.domain import AdminLevel, Unit, UnitType
 from geo_ntm.errors import InputError
-from geo_ntm.status_import import import_status_file
+from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.status_import.matching import UnitMatcher, _NameIndex
 from geo_ntm.status_import.reading import read_status_file
 
@@ -381,7 +381,7 @@ def test_unreadable_files_raise_input_error_naming_the_file(store_2009, tmp_path
 def test_report_is_json_and_names_every_problem(store_2009, tmp_path):
     path = long_csv(tmp_path, ["Phú Hưngg,2020,1,đạt,A", "Phú Nhuận,2020,1,đạt,A", "Phú Nhuận,2020,1,chưa đạt,B"])
     report = import_status_file(store_2009, path, dry_run=True)
-    data = json.loads(json.dumps(report.as_dict(), ensure_ascii=False))
+    data = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
     assert data["unmatched"][0]["row"] == 2 and data["conflicts"][0]["criterion"] == 1
     assert data["unmatched"][0]["candidates"][0]["name"] == "Xã Phú Hưng"
     text = report.text()

@@ -16,7 +16,7 @@ import pytest
 
 from boundaries.vintages import import_lineage
 from geo_ntm.domain import AdminLevel
-from geo_ntm.status_import import import_status_file
+from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.status_import.matching import UnitMatcher
 from geo_ntm.store import ImportRecord, open_store
 

@@ -1,0 +1,248 @@
+"""The cells of a status table: what a row reports, and the parsers that turn a cell's text into
+a typed value or a complaint.
+
+Each parser takes a cell's text (None when empty) and raises ValueError with the end of a
+sentence that starts with the column name and the value; ``RowCheck`` turns those into ``Issue``s
+that carry the row number a person sees in Excel or a text editor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from geo_ntm.domain import LEVELS, Framework
+from geo_ntm.errors import GeoNtmError
+from geo_ntm.frameworks import all_frameworks, get_framework
+from geo_ntm.text import fold, nfc
+
+#: "TC1", "TC 1", "TC01", "Tiêu chí 1", "Tiêu chí số 1: Quy hoạch", "criterion 1" (folded).
+TC_COLUMN = re.compile(r"^(?:tc|tieu chi|criterion)\s*(?:so\s*)?(\d{1,2})\b")
+
+_MET = {"dat", "x", "1", "yes", "co", "met", "true"}
+_UNMET = {"chua dat", "khong dat", "0", "no", "khong", "not met", "false"}
+_RECOGNIZED = {"yes", "co", "x", "1", "true", "da cong nhan", "cong nhan"}
+_NOT_RECOGNIZED = {"no", "khong", "0", "false", "chua", "chua cong nhan"}
+_LEVEL_BY_NAME = {fold(name): level for level, labels in LEVELS.items() for name in (level, *labels)}
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+_DMY_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_FRACTION = re.compile(r"^(\d+)\s*/\s*(\d+)$")
+_WORDS = re.compile(r"[\w\s]+")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem (or a remark) about one spreadsheet row."""
+
+    row: int
+    message: str
+    column: str | None = None  # the column header as written
+    value: str | None = None  # the cell as written
+    place: str | None = None  # "province / district / commune" as written
+    candidates: tuple[dict, ...] = ()  # closest or competing units: name, district, province, code
+
+
+@dataclass(frozen=True)
+class CriterionValue:
+    """One reported criterion of a row."""
+
+    criterion: int
+    met: bool
+    column: str
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The 'counts' layout: criteria met out of a total, with the recognition decision."""
+
+    criteria_met: int
+    criteria_total: int
+    recognized: bool
+    decision: str | None
+    decision_date: dt.date | None
+
+
+def place_label(province: str | None, district: str | None, commune: str | None) -> str:
+    """"province / district / commune" as written in the sheet."""
+    return " / ".join(p or "—" for p in (province, district, commune))
+
+
+@dataclass(frozen=True)
+class Place:
+    """The names of a row whose values are invalid, still matched so that every problem of the
+    file is reported at once."""
+
+    row: int
+    year: int
+    province: str | None
+    district: str | None
+    commune: str
+
+    @property
+    def place(self) -> str:
+        return place_label(self.province, self.district, self.commune)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One valid data row: where, when, which framework and level, and what was reported."""
+
+    row: int
+    province: str | None
+    district: str | None
+    commune: str
+    year: int
+    framework_id: str
+    level: str
+    source: str | None
+    values: tuple[CriterionValue, ...] = ()  # criterion by criterion (wide and long layouts)
+    counts: Counts | None = None  # criteria met out of a total (counts layout)
+
+    @property
+    def place(self) -> str:
+        return place_label(self.province, self.district, self.commune)
+
+
+def cell_text(value: object) -> str | None:
+    """A cell as NFC text: whole floats without '.0', dates as ISO, blanks as None."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return nfc(value)
+
+
+# -- parsers ------------------------------------------------------------------------------------
+
+
+def parse_int(text: str | None) -> int:
+    """A whole number; "16.0" is one, "16.5" is not."""
+    if text is None:
+        raise ValueError("is empty")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError("is not a number") from None
+    if not number.is_integer():
+        raise ValueError("is not a whole number")
+    return int(number)
+
+
+def parse_count(text: str | None) -> tuple[int, int | None]:
+    """Criteria met, written "16" or "16/19" (then with its total)."""
+    fraction = _FRACTION.match(text or "")
+    if fraction:
+        return int(fraction.group(1)), int(fraction.group(2))
+    return parse_int(text), None
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_key(text: str | None) -> str | None:
+    """The folded value of a cell made of words only ("đạt?" is not "đạt")."""
+    return fold(text) if text is not None and _WORDS.fullmatch(text) else None
+
+
+def parse_status(text: str | None) -> bool:
+    """Met (Đạt, x, 1, yes, met) or unmet (Chưa đạt, không đạt, 0, no, not met); anything else,
+    an empty cell included, is a complaint."""
+    key = _word_key(text)
+    if key in _MET:
+        return True
+    if key in _UNMET:
+        return False
+    raise ValueError("is empty" if text is None else
+                     "is not a status; use Đạt (or x, 1, yes, met) or Chưa đạt (or không đạt, 0, no, not met)")
+
+
+def parse_recognized(text: str | None) -> bool:
+    """Recognised (yes/có/x/1) or not (no/không/0, or an empty cell)."""
+    key = _word_key(text)
+    if text is None or key in _NOT_RECOGNIZED:
+        return False
+    if key in _RECOGNIZED:
+        return True
+    raise ValueError("is not a yes/no value; use yes/có/x/1 or no/không/0, or leave it empty")
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """A date written dd/mm/yyyy or yyyy-mm-dd; None for an empty cell."""
+    if text is None:
+        return None
+    iso, dmy = _ISO_DATE.match(text), _DMY_DATE.match(text)
+    if not (iso or dmy):
+        raise ValueError("is not a date; write it as dd/mm/yyyy or yyyy-mm-dd")
+    year, month, day = (iso.group(1), iso.group(2), iso.group(3)) if iso else (dmy.group(3), dmy.group(2), dmy.group(1))
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError("is not a valid date") from None
+
+
+def has_criterion(framework: Framework, number: int) -> bool:
+    """Whether ``framework`` has a criterion numbered ``number``."""
+    return any(c.number == number for c in framework.criteria)
+
+
+def not_a_criterion(framework: Framework) -> str:
+    """The complaint about a criterion number ``framework`` does not have."""
+    numbers = [c.number for c in framework.criteria]
+    return f"is not a criterion of {framework.framework_id} (criteria {min(numbers)}-{max(numbers)})"
+
+
+def parse_criterion(text: str | None, framework: Framework) -> int:
+    """A criterion number of ``framework``, written "3", "TC3" or "Tiêu chí 3"."""
+    tc = TC_COLUMN.match(fold(text))
+    number = int(tc.group(1)) if tc else parse_int(text)
+    if not has_criterion(framework, number):
+        raise ValueError(not_a_criterion(framework))
+    return number
+
+
+def parse_framework(text: str | None, default: str | None) -> Framework:
+    """The framework named in the cell, else the default one."""
+    chosen = (text or default or "").strip().lower()
+    if not chosen:
+        raise ValueError("is empty and no default framework was given")
+    try:
+        return get_framework(chosen)
+    except GeoNtmError:
+        raise ValueError(f"is not a known framework; known: {', '.join(all_frameworks())}") from None
+
+
+def parse_level(text: str | None, default: str | None, framework: Framework) -> str:
+    """A level of ``framework`` by any of its names (ntm, nâng cao, kiểu mẫu ...), else the default."""
+    chosen = text or default
+    if not chosen:
+        raise ValueError("is empty and no default level was given")
+    level = _LEVEL_BY_NAME.get(fold(chosen))
+    if level not in framework.levels:
+        raise ValueError(f"is not a level of {framework.framework_id}; its levels: {', '.join(framework.levels)}")
+    return level
+
+
+class RowCheck:
+    """Collects the problems of one row while its cells are parsed."""
+
+    def __init__(self, number: int, place: str):
+        self.number = number
+        self.place = place
+        self.issues: list[Issue] = []
+
+    def fail(self, label: str, text: str | None, message: str) -> None:
+        """Record that the cell ``text`` under ``label`` is wrong: the column, value and why."""
+        shown = f" {text!r}" if text is not None else ""
+        self.issues.append(Issue(self.number, f"{label}{shown} {message}", label, text, self.place))
+
+    def parse(self, label: str, text: str | None, parser: Callable, *args):
+        """``parser(text, *args)``, or None after recording its complaint."""
+        try:
+            return parser(text, *args)
+        except ValueError as exc:
+            self.fail(label, text, str(exc))
+            return None

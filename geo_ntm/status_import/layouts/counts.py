@@ -1,0 +1,39 @@
+"""The counts layout: one row per commune and year with the number of criteria met and the
+recognition decision, without criterion detail."""
+
+from __future__ import annotations
+
+from geo_ntm.domain import Framework
+from geo_ntm.status_import.cells import Counts, RowCheck, parse_count, parse_date, parse_int, parse_recognized
+from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout
+
+
+class CountsLayout(StatusLayout):
+    """Số tiêu chí đạt (criteria met, "16" or "16/19"), with an optional total, recognition and decision."""
+
+    name = "counts"
+    columns_hint = "Số tiêu chí đạt (criteria_met)"
+    fields = {
+        "criteria_total": ("criteria total", "tong so tieu chi", "tong tieu chi", "tong so tc"),
+        "recognized": ("recognized", "recognised", "cong nhan", "da cong nhan"),
+        "decision": ("decision", "quyet dinh", "so quyet dinh", "so qd", "qd cong nhan"),
+        "decision_date": ("decision date", "ngay quyet dinh", "ngay cong nhan", "ngay qd"),
+    }
+
+    def detect(self, header: Header) -> bool:
+        """A criteria-met column (and no criterion detail: the layouts before this one take those)."""
+        return "criteria_met" in header.fields
+
+    def read(self, cells: Cells, framework: Framework, check: RowCheck) -> Reported:
+        """The counts; the total is the total column, else the "16/19" form, else the framework's.
+        Criteria met must lie between 0 and the total."""
+        met_label, met_text = cells.label("criteria_met"), cells.get("criteria_met")
+        met, stated_total = check.parse(met_label, met_text, parse_count) or (None, None)
+        total_text = cells.get("criteria_total")
+        total = (cells.parse(check, "criteria_total", parse_int) if total_text
+                 else stated_total or framework.criteria_total)
+        if met is not None and total is not None and not 0 <= met <= total:
+            check.fail(met_label, met_text, f"must be between 0 and the criteria total ({total})")
+        recognized = cells.parse(check, "recognized", parse_recognized)
+        decision_date = cells.parse(check, "decision_date", parse_date)
+        return Reported(counts=Counts(met, total, recognized, cells.get("decision"), decision_date))
