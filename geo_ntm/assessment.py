@@ -30,8 +30,9 @@ def _pick_framework(candidates: set[str], year: int) -> str:
     return (in_force or sorted(candidates))[0]
 
 
-def assess_unit(unit: Unit, year: int, statuses: Iterable[CriterionStatus],
-                summaries: Iterable[StatusSummary]) -> Assessment:
+def assess_unit(
+    unit: Unit, year: int, statuses: Iterable[CriterionStatus], summaries: Iterable[StatusSummary]
+) -> Assessment:
     """The assessment of one unit in one year from its statuses and summaries of that year."""
     if not unit.assessed:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=False)
@@ -94,8 +95,9 @@ def assess_unit(unit: Unit, year: int, statuses: Iterable[CriterionStatus],
     )
 
 
-def assess_units(units: Iterable[Unit], year: int, statuses: Iterable[CriterionStatus],
-                 summaries: Iterable[StatusSummary]) -> dict[int, Assessment]:
+def assess_units(
+    units: Iterable[Unit], year: int, statuses: Iterable[CriterionStatus], summaries: Iterable[StatusSummary]
+) -> dict[int, Assessment]:
     """Assessments of many units, keyed by unit id (statuses of other years are ignored)."""
     st: dict[int, list[CriterionStatus]] = defaultdict(list)
     for s in statuses:

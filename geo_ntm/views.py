@@ -14,9 +14,21 @@ from geo_ntm.store.base import unit_from_row
 from geo_ntm.where import Where
 
 #: Columns a commune view adds to the unit columns.
-ASSESSMENT_COLUMNS = ("year", "assessed", "has_data", "framework", "target_level", "level", "criteria_met",
-                      "criteria_total", "criteria_unmet", "criteria_conflicting", "met_criteria", "recognized_levels",
-                      "decisions")
+ASSESSMENT_COLUMNS = (
+    "year",
+    "assessed",
+    "has_data",
+    "framework",
+    "target_level",
+    "level",
+    "criteria_met",
+    "criteria_total",
+    "criteria_unmet",
+    "criteria_conflicting",
+    "met_criteria",
+    "recognized_levels",
+    "decisions",
+)
 
 
 def _names(store: Store, vintage: Vintage, level: AdminLevel) -> dict[str, str]:
@@ -24,15 +36,35 @@ def _names(store: Store, vintage: Vintage, level: AdminLevel) -> dict[str, str]:
     return dict(zip(frame["code"], frame["name"]))
 
 
-def unit_view(store: Store, vintage: Vintage, level: AdminLevel, *, province_code: str | None = None,
-              district_code: str | None = None, codes: list[str] | None = None, bbox: BBox | None = None,
-              limit: int | None = None, offset: int = 0, geometry: bool = True) -> gpd.GeoDataFrame:
+def unit_view(
+    store: Store,
+    vintage: Vintage,
+    level: AdminLevel,
+    *,
+    province_code: str | None = None,
+    district_code: str | None = None,
+    codes: list[str] | None = None,
+    bbox: BBox | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    geometry: bool = True,
+) -> gpd.GeoDataFrame:
     """Units of one level with the names of their province and district."""
-    frame = store.units(vintage.vintage_id, level, province_code=province_code, district_code=district_code,
-                        codes=codes, bbox=bbox, limit=limit, offset=offset, geometry=geometry)
+    frame = store.units(
+        vintage.vintage_id,
+        level,
+        province_code=province_code,
+        district_code=district_code,
+        codes=codes,
+        bbox=bbox,
+        limit=limit,
+        offset=offset,
+        geometry=geometry,
+    )
     frame["province"] = frame["province_code"].map(_names(store, vintage, AdminLevel.PROVINCE))
-    frame["district"] = (frame["district_code"].map(_names(store, vintage, AdminLevel.DISTRICT))
-                         if level is AdminLevel.COMMUNE else None)
+    frame["district"] = (
+        frame["district_code"].map(_names(store, vintage, AdminLevel.DISTRICT)) if level is AdminLevel.COMMUNE else None
+    )
     return frame
 
 
@@ -51,14 +83,23 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
         rows = []
         for u in units:
             a = found[u.unit_id]
-            rows.append({
-                "year": year, "assessed": a.assessed, "has_data": a.has_data, "framework": a.framework_id,
-                "target_level": a.target_level, "level": a.level, "criteria_met": a.criteria_met,
-                "criteria_total": a.criteria_total, "criteria_unmet": list(a.criteria_unmet),
-                "criteria_conflicting": list(a.criteria_conflicting), "met_criteria": sorted(a.met_criteria),
-                "recognized_levels": list(a.recognized_levels),
-                "decisions": list(a.decisions),
-            })
+            rows.append(
+                {
+                    "year": year,
+                    "assessed": a.assessed,
+                    "has_data": a.has_data,
+                    "framework": a.framework_id,
+                    "target_level": a.target_level,
+                    "level": a.level,
+                    "criteria_met": a.criteria_met,
+                    "criteria_total": a.criteria_total,
+                    "criteria_unmet": list(a.criteria_unmet),
+                    "criteria_conflicting": list(a.criteria_conflicting),
+                    "met_criteria": sorted(a.met_criteria),
+                    "recognized_levels": list(a.recognized_levels),
+                    "decisions": list(a.decisions),
+                }
+            )
     frame = frame.rename(columns={"level": "admin_level"})  # "level" is the NTM level from here on
     extra = pd.DataFrame(rows, columns=list(ASSESSMENT_COLUMNS), index=frame.index)
     for column in ("criteria_unmet", "criteria_conflicting", "met_criteria", "recognized_levels", "decisions"):

@@ -60,8 +60,9 @@ class Where:
     def statuses_vintage(self) -> Vintage:
         """The boundaries of the year's statuses; NotFoundError when none is stored for that year."""
         if self.status_vintage is None:
-            raise NotFoundError(f"no boundary vintage is in force on 31 December {self.year}, the boundaries of "
-                                f"that year's statuses")
+            raise NotFoundError(
+                f"no boundary vintage is in force on 31 December {self.year}, the boundaries of that year's statuses"
+            )
         return self.status_vintage
 
     @property
@@ -81,7 +82,7 @@ class Where:
 
     @property
     def label(self) -> str:
-        """"District, Province" (or the province alone; empty for the whole country)."""
+        """ "District, Province" (or the province alone; empty for the whole country)."""
         return ", ".join(u.name or u.code for u in (self.district, self.province) if u is not None)
 
     def in_year(self, store: Store, year: int) -> Where:
@@ -98,8 +99,15 @@ def _status_vintage(store: Store, year: int | None) -> Vintage | None:
         return None
 
 
-def resolve_where(store: Store, *, vintage: str | Vintage | None = None, day: dt.date | None = None,
-                  year: int | None = None, province: str | None = None, district: str | None = None) -> Where:
+def resolve_where(
+    store: Store,
+    *,
+    vintage: str | Vintage | None = None,
+    day: dt.date | None = None,
+    year: int | None = None,
+    province: str | None = None,
+    district: str | None = None,
+) -> Where:
     """Resolve what a question names into a ``Where``.
 
     Boundaries: ``vintage`` (id, name or start date), else those in force on ``day``, else on
@@ -116,8 +124,11 @@ def resolve_where(store: Store, *, vintage: str | Vintage | None = None, day: dt
         provinces = store.unit_records(drawn.vintage_id, AdminLevel.PROVINCE)
         found_province = find_unit(provinces, province, "province")
         if district:
-            districts = [u for u in store.unit_records(drawn.vintage_id, AdminLevel.DISTRICT)
-                         if u.province_code == found_province.province_code]
+            districts = [
+                u
+                for u in store.unit_records(drawn.vintage_id, AdminLevel.DISTRICT)
+                if u.province_code == found_province.province_code
+            ]
             found_district = find_unit(districts, district, f"district of {found_province.name}")
     elif district:
         raise InputError("a district needs its province: add --province / province=")

@@ -18,8 +18,9 @@ from maps.layer import MapLayer
 from maps.measures.base import HATCH_ID, NOT_ASSESSED
 
 
-def render_map(layer: MapLayer, *, assets: AssetMode, basemap: str | None = None,
-               basemap_attr: str | None = None) -> str:
+def render_map(
+    layer: MapLayer, *, assets: AssetMode, basemap: str | None = None, basemap_attr: str | None = None
+) -> str:
     """A complete standalone HTML page mapping ``layer``.
 
     ``basemap`` is an optional tile URL or xyzservices name (``basemap_attr`` its attribution);

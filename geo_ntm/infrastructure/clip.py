@@ -74,8 +74,11 @@ def clip_lines(lines, cells) -> Pieces:
     fits = _pieces_fit(cut, cand[0], rest_lines)
     fit = fits[cand[0]]
     unfit = rest[~fits]
-    piece_geoms, piece_line, piece_cell = [lines[whole_line], cut[fit]], [whole_line, rest[cand[0][fit]]], \
-        [whole_cell, cand[1][fit]]
+    piece_geoms, piece_line, piece_cell = (
+        [lines[whole_line], cut[fit]],
+        [whole_line, rest[cand[0][fit]]],
+        [whole_cell, cand[1][fit]],
+    )
 
     irregular = np.isin(cand[0], np.flatnonzero(~fits))
     cand_line, cand_cell = rest[cand[0][irregular]], cand[1][irregular]
@@ -132,8 +135,9 @@ def nearest_close_cell(parts: np.ndarray, cells: np.ndarray, tree: shapely.STRtr
     target = np.full(len(parts), -1)
     if not len(parts):
         return target
-    (found, _), distance = tree.query_nearest(parts, max_distance=NEAREST_MAX_DEG, return_distance=True,
-                                              all_matches=False)
+    (found, _), distance = tree.query_nearest(
+        parts, max_distance=NEAREST_MAX_DEG, return_distance=True, all_matches=False
+    )
     near, cell = tree.query(parts[found], predicate="dwithin", distance=distance + TIE_DEG)
     order = np.lexsort((cell, near))  # by part, then cell (code order)
     first = np.unique(near[order], return_index=True)[1]

@@ -68,8 +68,12 @@ class MappedColumn:
     excluded: pd.Series | None = None  # True for features to drop
 
     def report(self) -> dict:
-        return {"column": self.column, "unknown_values": self.unknown, "missing": self.missing,
-                "excluded": int(self.excluded.sum()) if self.excluded is not None else 0}
+        return {
+            "column": self.column,
+            "unknown_values": self.unknown,
+            "missing": self.missing,
+            "excluded": int(self.excluded.sum()) if self.excluded is not None else 0,
+        }
 
 
 def _parse(file_name: str, data: dict) -> Mapping:
@@ -82,8 +86,12 @@ def _parse(file_name: str, data: dict) -> Mapping:
             bad = sorted({v for v in raw.values() if allowed is not None and v not in allowed})
             if bad:
                 raise InputError(f"mapping {file_name}: [{key}] maps to unknown target(s) {bad}; allowed: {allowed}")
-            sections[key] = Section(tuple(data[key]["fields"]), raw, {fold(k): v for k, v in raw.items()},
-                                    frozenset(nfc(v).casefold() for v in data[key].get("exclude", ())))
+            sections[key] = Section(
+                tuple(data[key]["fields"]),
+                raw,
+                {fold(k): v for k, v in raw.items()},
+                frozenset(nfc(v).casefold() for v in data[key].get("exclude", ())),
+            )
         return Mapping(data["name"], data.get("title", data["name"]), sections)
     except (KeyError, TypeError) as exc:
         raise InputError(f"mapping file {file_name} is malformed: {exc!r}") from exc
@@ -111,8 +119,10 @@ def choose_mapping(columns, section: str, name: str | None = None) -> Mapping:
         if section in m.sections and m.sections[section].find_column(columns):
             return m
     wanted = sorted({f for m in all_mappings().values() if section in m.sections for f in m.sections[section].fields})
-    raise InputError(f"no column tells the {section} of the features; columns are {list(columns)}; "
-                     f"expected one of {wanted} (or pass --mapping)")
+    raise InputError(
+        f"no column tells the {section} of the features; columns are {list(columns)}; "
+        f"expected one of {wanted} (or pass --mapping)"
+    )
 
 
 def expand_osm_tags(frame: pd.DataFrame, keys) -> pd.DataFrame:
@@ -141,4 +151,3 @@ def map_column(frame: pd.DataFrame, mapping: Mapping, section: str) -> MappedCol
     excluded = targets == "exclude"
     values = targets.where(targets.notna() & ~excluded, "unknown")
     return MappedColumn(values, column, dict(unknown.most_common()), int(missing.sum()), excluded)
-

@@ -49,8 +49,9 @@ def test_water_values_are_the_coverage_table(world_store):
 
 def test_the_page_maps_water_reach(world_store):
     client = TestClient(create_app(Settings.from_env().model_copy(update=dict(db=world_store))))
-    answer = client.get("/map/data", params={"province": "999", "year": 2020,
-                                             "measure": "water:population_within_share@250"})
+    answer = client.get(
+        "/map/data", params={"province": "999", "year": 2020, "measure": "water:population_within_share@250"}
+    )
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert len(body["features"]) == 3 and "250 m" in body["title"]
