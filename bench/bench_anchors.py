@@ -194,8 +194,8 @@ def _generate(work: str, segments: int, seed: int, province: str | None, boundar
 # -- geo_ntm on both stores -------------------------------------------------------------------
 def _geo_ntm_import(db: str, work: str) -> dict:
     from boundaries.importer import import_boundaries
-    from geo_ntm.infrastructure.layers import import_layer
     from geo_ntm.domain import LayerKind
+    from geo_ntm.infrastructure.layers import import_layer
     from geo_ntm.store import open_store
 
     started = time.perf_counter()
@@ -226,8 +226,8 @@ def _geo_ntm_roads(db: str, out: str) -> dict:
 
     from geo_ntm.domain import ROAD_CLASSES
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
-    from geo_ntm.where import resolve_where
     from geo_ntm.store import open_store
+    from geo_ntm.where import resolve_where
 
     with open_store(db) as store:
         backend_pid = _service_backend(db)

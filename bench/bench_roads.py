@@ -45,8 +45,8 @@ def _generate(segments: int, seed: int, roads: str) -> dict:
 
 def _import(db: str, roads: str) -> dict:
     from boundaries.importer import import_boundaries
-    from geo_ntm.infrastructure.layers import import_layer
     from geo_ntm.domain import LayerKind
+    from geo_ntm.infrastructure.layers import import_layer
     from geo_ntm.store import open_store
 
     sys.path.insert(0, str(HERE))
@@ -72,8 +72,8 @@ def _national(db: str) -> dict:
     from geo_ntm.infrastructure.clip import clip_lines
     from geo_ntm.infrastructure.measure import geodesic_lengths
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
-    from geo_ntm.where import resolve_where
     from geo_ntm.store import open_store
+    from geo_ntm.where import resolve_where
 
     with open_store(db) as store:
         started = time.perf_counter()

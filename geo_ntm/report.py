@@ -22,8 +22,8 @@ def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
     }
     return {
         "district": label,
-        "communes": int(len(xa)),
-        "communes_with_data": int(len(with_data)),
+        "communes": len(xa),
+        "communes_with_data": len(with_data),
         "communes_without_data": int(len(xa) - len(with_data)),
         "all_criteria_met": int(
             sum(1 for met, total in zip(counted, with_data.loc[counted.index, "criteria_total"]) if met == total)

@@ -48,7 +48,7 @@ class Commune:
     before_met: float | None = None
 
     @classmethod
-    def from_row(cls, row) -> "Commune":
+    def from_row(cls, row) -> Commune:
         get = lambda column: _scalar(getattr(row, column, None))  # noqa: E731
         return cls(
             code=str(row.code),

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo_ntm.errors import InputError
 from geo_ntm.domain import ROAD_CLASSES, SURFACES, LayerKind
+from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.queries import MEASURES, CoverageRequest, coverage
-from geo_ntm.infrastructure.thresholds import Thresholds, indicators as criterion_indicators
+from geo_ntm.infrastructure.thresholds import Thresholds
+from geo_ntm.infrastructure.thresholds import indicators as criterion_indicators
 from geo_ntm.store import Store
 from geo_ntm.where import Where
 from maps.i18n import format_number, texts

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import shapely
@@ -72,7 +72,7 @@ class MapLayer:
         note: str = "",
         source: str = "",
         year: int | None = None,
-    ) -> "MapLayer":
+    ) -> MapLayer:
         """Classify ``frame`` (one row per commune with the columns of ``maps.commune.COLUMNS``, and
         those of ``OPTIONAL`` the measure needs) for ``measure``; ``year`` is the later year of a change."""
         texts(lang)  # an unknown language fails before any work

@@ -9,10 +9,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_ntm.domain import Vintage
+from geo_ntm.domain import FACILITY_KINDS, Layer, Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.coverage import align_to_units, described, unit_table
-from geo_ntm.domain import FACILITY_KINDS, Layer
 from geo_ntm.infrastructure.reach import assign_points, cells_around, near_scope, people_within, read_around
 from geo_ntm.store import Store
 

@@ -12,8 +12,8 @@ from functools import cache
 import pandas as pd
 
 from geo_ntm.data_files import shipped_toml
-from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.domain import ROAD_CLASSES, SURFACES
+from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.text import fold, nfc
 
 #: Targets each section may map to.

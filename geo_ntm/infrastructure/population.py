@@ -16,10 +16,9 @@ import rasterio.windows
 import shapely
 from rasterio.io import MemoryFile
 
-from geo_ntm.domain import Vintage
+from geo_ntm.domain import Layer, Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.coverage import UNIT_FIELDS, align_to_units
-from geo_ntm.domain import Layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.store import Store
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 
 import geopandas as gpd
 
+from geo_ntm.domain import Layer, LayerKind, Vintage
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.infrastructure.coverage import framework_of_year, place_communes
 from geo_ntm.infrastructure.discrepancy import discrepancy_coverage
 from geo_ntm.infrastructure.facilities import facility_coverage
-from geo_ntm.domain import Layer, LayerKind, Vintage
 from geo_ntm.infrastructure.population import population_coverage
 from geo_ntm.infrastructure.reach import checked_distance
 from geo_ntm.infrastructure.roads import road_coverage

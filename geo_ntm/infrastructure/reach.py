@@ -26,12 +26,12 @@ import numpy as np
 import shapely
 from pyproj import CRS, Proj, Transformer
 
+from geo_ntm.domain import Layer
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import make_polygonal
 from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, nearest_close_cell
 from geo_ntm.infrastructure.coverage import align_to_units, share
 from geo_ntm.infrastructure.measure import utm_epsg
-from geo_ntm.domain import Layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.population import zonal_sums
 

@@ -12,10 +12,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_ntm.domain import Vintage
+from geo_ntm.domain import HARDENED, ROAD_CLASSES, SURFACES, Layer, Vintage
 from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, clip_lines
 from geo_ntm.infrastructure.coverage import align_to_units, unit_table
-from geo_ntm.domain import HARDENED, ROAD_CLASSES, SURFACES, Layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.thresholds import Thresholds, load_thresholds
 from geo_ntm.store import Store

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from geo_ntm.data_files import shipped_toml
+from geo_ntm.domain import HARDENED, ROAD_CLASSES, SEALED
 from geo_ntm.errors import InputError
 from geo_ntm.frameworks import all_frameworks
-from geo_ntm.domain import HARDENED, ROAD_CLASSES, SEALED
 
 _SURFACE_SETS = {"sealed": SEALED, "hardened": HARDENED}
 _THRESHOLD_KEYS = {"framework", "indicator", "region", "province", "value", "source", "status", "note"}

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 
-from geo_ntm.domain import Vintage
+from geo_ntm.domain import Layer, Vintage
 from geo_ntm.infrastructure.coverage import align_to_units, described, share, unit_table
-from geo_ntm.domain import Layer
 from geo_ntm.infrastructure.reach import (
     assign_points,
     cell_zones,

@@ -13,8 +13,8 @@ import pyogrio
 import pytest
 import shapely
 
-from geo_ntm.crosswalk import crosswalk
 from geo_ntm.carry import RULES, CarryRule, carry, parse_rule
+from geo_ntm.crosswalk import crosswalk
 from geo_ntm.errors import InputError
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store

@@ -24,8 +24,8 @@ from PIL import Image
 from shapely.geometry import shape
 
 from api.app import create_app
-from tests.support.local_service import free_port
 from geo_ntm.settings import Settings
+from tests.support.local_service import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -14,8 +14,8 @@ from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
-from maps.indicators import indicator_values, offered, parse_indicator
 from geo_ntm.where import resolve_where
+from maps.indicators import indicator_values, offered, parse_indicator
 from tests.support.questions import coverage_request
 
 WORLD = Path(__file__).resolve().parents[1] / "geo_ntm" / "infrastructure" / "reach_world.py"

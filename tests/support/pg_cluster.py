@@ -91,7 +91,7 @@ class PostgisCluster:
     def drop_database(self, url: str) -> None:
         self.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
-    def __enter__(self) -> "PostgisCluster":
+    def __enter__(self) -> PostgisCluster:
         self.start_with_postgis()
         return self
 

@@ -28,8 +28,8 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 
 from boundaries.importer import import_boundaries
-from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.domain import LayerKind
+from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.store import open_store
 
 LOCAL = "+proj=tmerc +lat_0=10 +lon_0=106 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"

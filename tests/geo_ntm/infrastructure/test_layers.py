@@ -9,10 +9,10 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from geo_ntm.domain import LayerKind
 from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.mapping import get_mapping, map_column
-from geo_ntm.domain import LayerKind
 from geo_ntm.store import open_store
 
 DAY = dt.date(2020, 1, 1)

@@ -11,9 +11,9 @@ import shapely
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
+from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.layers import import_layer
-from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.population import zonal_sums
 from geo_ntm.store import open_store
 from tests.support.questions import coverage_request

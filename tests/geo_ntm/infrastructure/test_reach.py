@@ -13,10 +13,10 @@ import shapely
 from pyproj import Geod
 
 from boundaries.importer import import_boundaries
+from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure import reach
 from geo_ntm.infrastructure.layers import import_layer
-from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.population import zonal_sums
 from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.store import open_store

@@ -14,9 +14,9 @@ import pytest
 import shapely
 
 from cli.main import main
+from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.infrastructure.layers import import_layer
-from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.infrastructure.thresholds import load_thresholds
 from geo_ntm.settings import Settings
