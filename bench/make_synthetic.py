@@ -149,7 +149,11 @@ def synthetic_population(
     pop = frame["population_2009"].fillna(0).to_numpy(dtype=float)
     density = pop / np.maximum(shapely.area(np.asarray(frame.geometry.array)), 1e-12)  # people per CRS unit²
     grid = rasterio.features.rasterize(
-        zip(frame.geometry, density), out_shape=(height, width), transform=transform, fill=-1.0, dtype="float64"
+        zip(frame.geometry, density, strict=True),
+        out_shape=(height, width),
+        transform=transform,
+        fill=-1.0,
+        dtype="float64",
     )
     noise = rng.lognormal(0.0, 0.5, grid.shape)
     cells = np.where(grid >= 0, grid * resolution * resolution * noise, -1.0)

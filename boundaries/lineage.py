@@ -263,7 +263,9 @@ def validate_against(
     _require_unit_columns(units)
     alive = {
         code: (level, parent, geom)
-        for code, level, parent, geom in zip(units["code"], units["level"], units["parent_code"], units.geometry)
+        for code, level, parent, geom in zip(
+            units["code"], units["level"], units["parent_code"], units.geometry, strict=True
+        )
     }
     parents = set(units["code"]) | set(units["parent_code"].dropna())
     created_by: dict[str, LineageEvent] = {}
@@ -342,7 +344,7 @@ def _replay(e: LineageEvent, alive: dict, gone: dict, parents: set) -> None:
     """Update the code -> (level, parent, geometry) map as ``e`` does (geometry None if unknown)."""
     if e.kind is EventKind.MERGE:
         parts = [alive.pop(code) for code in e.before]
-        survivor = dict(zip(e.before, parts)).get(e.after[0])
+        survivor = dict(zip(e.before, parts, strict=True)).get(e.after[0])
         parent = e.parent_after or (survivor or parts[0])[1]
         geoms = [g for _, _, g in parts]
         union = shapely.union_all(geoms) if all(g is not None for g in geoms) else None
@@ -496,7 +498,7 @@ def _merged_row(e: LineageEvent, rows: dict, nearby: _Neighbours, gap_m: float) 
 
 def _apply_in_place(e: LineageEvent, rows: dict) -> None:
     """Rename, type change or transfer: same geometry, new code, name, type or parent."""
-    for i, (row, new_code) in enumerate(zip([rows.pop(code) for code in e.before], e.after)):
+    for i, (row, new_code) in enumerate(zip([rows.pop(code) for code in e.before], e.after, strict=True)):
         row["code"] = new_code
         if e.after_name:
             row["name"] = e.after_name[i]

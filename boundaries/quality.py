@@ -69,7 +69,7 @@ def measure_coverage(
         )
         largest_gaps = [
             (round(p.x, 5), round(p.y, 5), round(float(a) / 1e4, 3))
-            for p, a in zip(points, np.sort(hole_area)[::-1][:top])
+            for p, a in zip(points, np.sort(hole_area)[::-1][:top], strict=True)
         ]
     total = float(area.sum())
     return CoverageReport(

@@ -137,7 +137,7 @@ def _coverage(
     covered = np.zeros(len(old))
     order = np.argsort(old_idx, kind="stable")
     groups, starts = np.unique(old_idx[order], return_index=True)
-    for i, chunk in zip(groups, np.split(pieces[order], starts[1:])):
+    for i, chunk in zip(groups, np.split(pieces[order], starts[1:]), strict=True):
         covered[i] = shapely.area(shapely.union_all(chunk)) / 1e4
     n = len(old)
     return pd.DataFrame(

@@ -54,7 +54,9 @@ def most_unmet(frame: pd.DataFrame) -> list[dict]:
     data = _with_data(frame)
     unmet: Counter = Counter()
     disputed: Counter = Counter()
-    for fw, numbers, conflicts in zip(data["framework"], data["criteria_unmet"], data["criteria_conflicting"]):
+    for fw, numbers, conflicts in zip(
+        data["framework"], data["criteria_unmet"], data["criteria_conflicting"], strict=True
+    ):
         unmet.update((fw, n) for n in numbers)
         disputed.update((fw, n) for n in conflicts)
     frameworks = all_frameworks()

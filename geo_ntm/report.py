@@ -26,7 +26,11 @@ def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
         "communes_with_data": len(with_data),
         "communes_without_data": int(len(xa) - len(with_data)),
         "all_criteria_met": int(
-            sum(1 for met, total in zip(counted, with_data.loc[counted.index, "criteria_total"]) if met == total)
+            sum(
+                1
+                for met, total in zip(counted, with_data.loc[counted.index, "criteria_total"], strict=True)
+                if met == total
+            )
         ),
         "recognised": {lv: int(sum(lv in r for r in with_data["recognized_levels"])) for lv in LEVEL_ORDER},
         "level_reached": {lv: int((with_data["level"] == lv).sum()) for lv in LEVEL_ORDER},

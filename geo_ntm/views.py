@@ -33,7 +33,7 @@ ASSESSMENT_COLUMNS = (
 
 def _names(store: Store, vintage: Vintage, level: AdminLevel) -> dict[str, str]:
     frame = store.units(vintage.vintage_id, level, geometry=False)
-    return dict(zip(frame["code"], frame["name"]))
+    return dict(zip(frame["code"], frame["name"], strict=True))
 
 
 def unit_view(

@@ -113,7 +113,7 @@ def _numeric(communes: list[Commune], measure: Measure, scheme: str, classes: in
     """Keys ``n1``.. (lowest first) by ``scheme`` over the assessed communes with a value, and the
     legend rows (key, label, fill, lower, upper), highest first."""
     values = [measure.classed_value(c) for c in communes]
-    known = np.array([v for c, v in zip(communes, values) if v is not None and c.assessed], dtype=float)
+    known = np.array([v for c, v in zip(communes, values, strict=True) if v is not None and c.assessed], dtype=float)
     if not len(known):
         return tuple(_status(c) or NO_DATA for c in communes), []
     k = min(classes, len(np.unique(known)))
@@ -124,12 +124,12 @@ def _numeric(communes: list[Commune], measure: Measure, scheme: str, classes: in
     fills = palette[len(palette) - len(bins) :]
     keys = tuple(
         (_status(c) if not c.assessed else NO_DATA if v is None else f"n{int(np.searchsorted(bins, v - 1e-12)) + 1}")
-        for c, v in zip(communes, values)
+        for c, v in zip(communes, values, strict=True)
     )
     lowers = [known.min(), *bins[:-1]]
     rows = [
         (f"n{i + 1}", _interval(lo, hi, measure.unit, lang), fills[i], float(lo), float(hi))
-        for i, (lo, hi) in enumerate(zip(lowers, bins))
+        for i, (lo, hi) in enumerate(zip(lowers, bins, strict=True))
     ]
     return keys, rows[::-1]
 

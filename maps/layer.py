@@ -111,7 +111,9 @@ class MapLayer:
         tolerance = max(xmax - xmin, ymax - ymin) / 2000 if simplify else 0.0
         decimals = _SCREEN_DECIMALS if simplify else _DECIMALS
         out = []
-        for c, key, tip, geom in zip(self.communes, self.classification.keys, self.tooltips, self.frame.geometry):
+        for c, key, tip, geom in zip(
+            self.communes, self.classification.keys, self.tooltips, self.frame.geometry, strict=True
+        ):
             if geom is None or geom.is_empty:
                 continue
             if tolerance:

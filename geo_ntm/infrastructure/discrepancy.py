@@ -106,6 +106,7 @@ def discrepancy_table(
                 communes["criteria_conflicting"],
                 communes["level"],
                 communes["assessed"],
+                strict=True,
             )
         ]
         verdicts = indicators[[check.column(i) for i in check.indicators]].fillna(NO_DATA)
@@ -115,11 +116,11 @@ def discrepancy_table(
             "; ".join(sorted(sources.get((uid, check.criterion), ()))) or None for uid in out["unit_id"]
         ]
         out[f"{prefix}_computed"] = computed
-        for indicator, column in zip(check.indicators, verdicts.columns):
+        for indicator, column in zip(check.indicators, verdicts.columns, strict=True):
             key = "ind_" + indicator.replace(".", "_")
             out[f"{key}_value"] = indicators[f"{key}_value"].to_numpy()
             out[column] = verdicts[column].to_numpy()
-        out[f"{prefix}_discrepancy"] = [agreement(r, c) for r, c in zip(reported, computed)]
+        out[f"{prefix}_discrepancy"] = [agreement(r, c) for r, c in zip(reported, computed, strict=True)]
         any_disagreement |= out[f"{prefix}_discrepancy"].notna()
     out["discrepancy"] = any_disagreement
     return gpd.GeoDataFrame(out, geometry=communes.geometry.reset_index(drop=True), crs=communes.crs)

@@ -93,7 +93,7 @@ class Thresholds:
             f"{indicator.column}_threshold": np.array([np.nan if v is None else v for v in limits], dtype=float),
             f"{indicator.column}_source": np.array([found[p].source for p in provinces], dtype=object),
             f"{indicator.column}_verdict": np.array(
-                [verdict(v, u, lim) for v, u, lim in zip(values, unknown_share, limits)], dtype=object
+                [verdict(v, u, lim) for v, u, lim in zip(values, unknown_share, limits, strict=True)], dtype=object
             ),
         }
 

@@ -42,7 +42,7 @@ def test_numeric_classes_hold_their_values_and_leave_wards_out():
     assert [e.key for e in numeric] == ["n3", "n2", "n1"] and [e.fill for e in numeric] == list(NUMERIC_FILLS[3])[::-1]
     assert numeric[0].upper == 34 and numeric[-1].lower == 1  # the ward's 1000 is not in the breaks
     assert result.keys[-2:] == ("not_assessed", "no_data")
-    for c, key in zip(communes[:8], result.keys):
+    for c, key in zip(communes[:8], result.keys, strict=False):
         entry = next(e for e in numeric if e.key == key)
         assert entry.lower <= c.value <= entry.upper
 

@@ -42,7 +42,7 @@ def test_an_indicator_is_classed_by_mapclassify(client, planner_db, scheme):
     body = client.get("/map/data", params={**CITY, "measure": "roads:hardened_share_hamlet", "scheme": scheme}).json()
     with open_store(planner_db) as store:
         table, _ = coverage(store, coverage_request(store, "roads", province="811", district="81101", year=2020))
-    expected = dict(zip(table["code"], table["hardened_share_hamlet"]))
+    expected = dict(zip(table["code"], table["hardened_share_hamlet"], strict=True))
     numeric = [e for e in body["legend"]["entries"] if e["lower"] is not None]
     assert 2 <= len(numeric) <= 5 and numeric[-1]["lower"] <= numeric[0]["upper"]
     for f in body["features"]:

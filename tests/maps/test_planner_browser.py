@@ -207,6 +207,7 @@ def test_table_sorts_and_summarises_and_years_compare(page, service, artifacts):
         zip(
             page.locator("#map .ntm-legend tr").evaluate_all("rows => rows.map(r => r.dataset.class)"),
             page.locator("#map .ntm-legend tr").evaluate_all("rows => rows.map(r => r.dataset.count)"),
+            strict=True,
         )
     )
     assert counts["gain_1"] == "4" and counts["no_change"] == "1"  # 15..18 -> 19, and 19 -> 19

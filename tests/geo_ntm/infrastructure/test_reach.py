@@ -90,7 +90,7 @@ def ben_tre_water(backend, new_location, ben_tre_files, synthetic, data_dir, tmp
     with open_store(location) as store:
         import_boundaries(store, ben_tre_files["boundaries"], dt.date(2009, 4, 1), measure_quality=False)
         for (name, frame), kind in zip(
-            files.items(), (LayerKind.WATER_LINES, LayerKind.WATER_POINTS, LayerKind.HOUSEHOLDS)
+            files.items(), (LayerKind.WATER_LINES, LayerKind.WATER_POINTS, LayerKind.HOUSEHOLDS), strict=True
         ):
             frame.to_file(folder / f"{name}.gpkg")
             import_layer(store, folder / f"{name}.gpkg", name, kind, dt.date(2020, 1, 1))
