@@ -232,7 +232,7 @@ def _geo_ntm_roads(db: str, out: str) -> dict:
     with open_store(db) as store:
         backend_pid = _service_backend(db)
         started = time.perf_counter()
-        table, totals = coverage(
+        table, _ = coverage(
             store, CoverageRequest("roads", resolve_where(store, year=2020))
         )  # clips, then stores the km
         seconds = time.perf_counter() - started
@@ -281,7 +281,7 @@ def _copy_frame(conn, table: str, frame, columns: list[str]) -> None:
 
     geoms = shapely.to_wkb(shapely.set_srid(frame.geometry.array, 4326), hex=True, include_srid=True)
     with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}, geom) FROM STDIN") as copy:
-        for *values, geom in zip(*(frame[c].tolist() for c in columns), geoms):
+        for *values, geom in zip(*(frame[c].tolist() for c in columns), geoms, strict=True):
             copy.write_row((*values, geom))
 
 
@@ -382,7 +382,8 @@ CELLS_PREPARE = [
        SELECT p.seg_id, p.highway, (ST_Dump(ST_CollectionExtract(
                 ST_Difference(p.geom, coalesce(u.geom, 'SRID=4326;POLYGON EMPTY'::geometry)), 2))).geom AS geom
        FROM ref_partial p
-       LEFT JOIN LATERAL (SELECT ST_Union(c.geom) AS geom FROM cells c WHERE ST_Intersects(c.geom, p.geom)) u ON true""",
+       LEFT JOIN LATERAL (SELECT ST_Union(c.geom) AS geom FROM cells c WHERE ST_Intersects(c.geom, p.geom)) u
+         ON true""",
     # geo_ntm's near-coast rule: a part counts for its nearest cell when all its vertices lie within
     # 0.01° of that cell. geo_ntm does not say which of several equally near cells is "its nearest"
     # (a road leaving one commune for the sea and entering the next touches both: distance 0), and

@@ -178,7 +178,7 @@ class Service:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "GEO_NTM_LOG_LEVEL": "WARNING", "GEO_NTM_DB_POOL_SIZE": str(pool_size)}
-        self.log = open(log, "w")
+        self.log = open(log, "w")  # noqa: SIM115 - the server writes to it until stop() closes it
         self.process = subprocess.Popen(
             [str(BIN / "geo-ntm"), "--db", db, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env,

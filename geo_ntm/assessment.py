@@ -50,7 +50,7 @@ def assess_unit(
     reached: set[str] = set()
     recognized: set[str] = set()
     decisions: list[str] = []
-    for (fw_id, level), sums in sums_by_group.items():
+    for (_, level), sums in sums_by_group.items():
         for s in sums:
             if s.recognized:
                 recognized.add(level)

@@ -9,9 +9,9 @@ Rule (vectorised, spatial indexes on the cells and on the lines):
   next. A piece lying *on* a border shared by two cells is therefore taken once, by the cell
   first in code order;
 - each part left outside every cell goes to its nearest cell (of cells equally near, the first
-  in code order) if all its vertices lie within ``NEAREST_MAX_DEG`` (0.01°, about 1.1 km) of it: roads along a coast or a national
-  border drawn slightly outside the thinned polygons. Other parts (a road going on abroad or out
-  to sea) are reported as outside (cell -1).
+  in code order) if all its vertices lie within ``NEAREST_MAX_DEG`` (0.01°, about 1.1 km) of it:
+  roads along a coast or a national border drawn slightly outside the thinned polygons. Other
+  parts (a road going on abroad or out to sea) are reported as outside (cell -1).
 Lengths are geodesic (``measure.geodesic_lengths``), so the pieces of a line add up to its
 length. The cutting runs on several threads (``parallel``).
 """

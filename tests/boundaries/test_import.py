@@ -109,7 +109,7 @@ def test_zipped_shapefile_and_reprojected_geojson(store, tmp_path, ben_tre_city)
     with zipfile.ZipFile(archive, "w") as zf:
         for f in shp_dir.iterdir():
             zf.write(f, f.name)
-    v1, report = import_boundaries(store, archive, DAY)
+    v1, _ = import_boundaries(store, archive, DAY)
     units = store.units(v1.vintage_id, geometry=False)
     assert len(units) == 17 and "Xã Mỹ Thạnh An" in set(units["name"])  # Vietnamese intact
     assert set(units["unit_type"]) == {"xa", "phuong"}  # from the name prefix

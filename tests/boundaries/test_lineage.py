@@ -205,7 +205,7 @@ def test_broken_lineage_files_are_rejected_with_the_line(tmp_path, case, rows, l
 def test_a_header_without_all_columns_is_rejected(tmp_path):
     path = tmp_path / "lineage.csv"
     path.write_text("event_id,date,legal_act,kind,before,after\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 1 lacks the column.*effective_date"):
+    with pytest.raises(InputError, match=r"line 1 lacks the column.*effective_date"):
         read_lineage(path)
 
 

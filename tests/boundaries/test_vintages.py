@@ -57,7 +57,7 @@ def test_lineage_import_derives_the_2020_city(store):
 
 def test_statuses_follow_the_vintage_of_their_year(store, db_location):
     import_lineage(store, LINEAGE)
-    v2020, city2020 = _city(store, dt.date(2020, 12, 31))
+    _, city2020 = _city(store, dt.date(2020, 12, 31))
     ids_2020 = city2020["unit_id"].tolist()
     statuses_2020 = store.statuses(ids_2020, 2020)
     assert len(statuses_2020) == 6 * 19  # moved to the units of the derived 2020 vintage

@@ -31,7 +31,7 @@ def test_water_measures_carry_their_distance():
     indicator = parse_indicator("water:population_within_share@250")
     assert indicator.distance == 250 and indicator.name == "water:population_within_share@250"
     assert "250 m" in indicator.label("vi") and "within 250 m" in indicator.label("en")
-    with pytest.raises(InputError, match="within a distance.*@500"):
+    with pytest.raises(InputError, match=r"within a distance.*@500"):
         parse_indicator("water:ind_17_1_value")
 
 

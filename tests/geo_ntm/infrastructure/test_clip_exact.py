@@ -42,7 +42,7 @@ def test_lengths_agree_with_the_local_utm_zone():
         _, _, end_lon_lat = None, None, GEOD.fwd(lon, lat, 45, 1000)
         line = shapely.LineString([(lon, lat), end_lon_lat[:2]])
         utm = Transformer.from_crs(4326, utm_crs(lon, lat), always_xy=True)
-        projected = shapely.transform(line, lambda xy: np.column_stack(utm.transform(xy[:, 0], xy[:, 1])))
+        projected = shapely.transform(line, lambda xy, utm=utm: np.column_stack(utm.transform(xy[:, 0], xy[:, 1])))
         assert geodesic_lengths([line])[0] == pytest.approx(1000, rel=1e-9)
         assert projected.length == pytest.approx(1000, rel=1e-3)
 

@@ -218,7 +218,8 @@ def test_user_thresholds_scoped_to_a_province_win_and_keep_their_source(world_db
             "entry 4 .*value 95.0 is not a share between 0 and 1",
         ),
         (
-            '[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nprovice = "811"\nvalue = 0.5\nsource = "x"\n',
+            '[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\n'
+            'provice = "811"\nvalue = 0.5\nsource = "x"\n',
             r"unexpected key\(s\) \['provice'\]",
         ),
         (
@@ -260,7 +261,7 @@ def test_cli_water_and_facilities_to_csv_and_geopackage(world_db, world, tmp_pat
         "-o",
         str(out),
     ]
-    assert main(water[:4] + ["--province", "999"] + water[4:]) == 0
+    assert main([*water[:4], "--province", "999", *water[4:]]) == 0
     totals = json.loads(capsys.readouterr().out.splitlines()[0])
     rows = {r["code"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert totals["distance_m"] == 250 and len(rows) == 3
