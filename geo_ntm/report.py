@@ -41,6 +41,7 @@ def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
 
 def province_report(store: Store, where: Where) -> dict:
     """Report for the province (or the one district) of ``where`` in its year, on its boundaries."""
+    assert where.province is not None, "a report is about a province"
     frame = commune_view(store, where.vintage, where.year, geometry=False, **where.place_filters)
     xa = frame[frame["assessed"]]
     totals = xa["criteria_total"].dropna()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 from geo_ntm.domain import AdminLevel, Unit, Vintage
 from geo_ntm.errors import InputError, NotFoundError
@@ -28,6 +29,13 @@ def checked_year(year: int | None, name: str = "year") -> int | None:
     if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
         raise InputError(f"{name} {year} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
     return year
+
+
+class PlaceFilters(TypedDict, total=False):
+    """The store's unit filters for a place (see ``Where.place_filters``)."""
+
+    province_code: str | None
+    district_code: str
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,9 @@ class Where:
         return self.province is None
 
     @property
-    def place_filters(self) -> dict[str, str]:
+    def place_filters(self) -> PlaceFilters:
         """The store's unit filters for the place (``province_code``, ``district_code``)."""
-        filters = {}
+        filters: PlaceFilters = {}
         if self.province is not None:
             filters["province_code"] = self.province.province_code
         if self.district is not None:
@@ -84,6 +92,13 @@ class Where:
     def label(self) -> str:
         """ "District, Province" (or the province alone; empty for the whole country)."""
         return ", ".join(u.name or u.code for u in (self.district, self.province) if u is not None)
+
+    @property
+    def status_year(self) -> int:
+        """The status year, for the questions that need one (maps, indicators); InputError without."""
+        if self.year is None:
+            raise InputError("this question needs a status year: add --year / year=")
+        return self.year
 
     def in_year(self, store: Store, year: int) -> Where:
         """The same boundaries and place asked about another status year (a comparison's earlier year)."""

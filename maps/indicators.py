@@ -156,7 +156,7 @@ def commune_indicators(
     against the framework's threshold where there is one, and the layer."""
     found = []
     by_measure: dict[tuple[str, float | None], list[Indicator]] = {}
-    for indicator in offered(store, where.year):
+    for indicator in offered(store, where.status_year):
         by_measure.setdefault((indicator.measure, indicator.distance), []).append(indicator)
     for (measure, distance), wanted in by_measure.items():
         table, totals = indicator_table(store, where, measure, thresholds, distance)

@@ -160,7 +160,7 @@ def build_layer(store: Store, request: MapRequest) -> MapLayer:
     the year belong to other boundaries they are carried by ``request.rule`` (default ``all``)."""
     t = texts(request.lang)
     where = request.where
-    year, vintage = where.year, where.vintage
+    year, vintage = where.status_year, where.vintage
     measure = parse_measure(request.measure)
     rule = None if where.own_boundaries else (request.rule or CarryRule("all"))
     _check_carry(measure, where, rule)
@@ -176,7 +176,7 @@ def build_layer(store: Store, request: MapRequest) -> MapLayer:
     sources += measure.load(store, frame, where, request.lang)
     period = str(year)
     if request.compare is not None:
-        measure = measure.changed_since(request.compare.year)
+        measure = measure.changed_since(request.compare.status_year)
         _add_earlier_year(store, frame, request.compare, rule)
         period = f"{request.compare.year}–{year}"
     note = f"{_sentence(t['map.boundaries'].format(name=vintage.name))}."
