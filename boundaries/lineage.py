@@ -175,6 +175,7 @@ def _parse_row(row: dict[str, str | None], line: int) -> tuple[LineageEvent | No
         say(f"after_type lists {len(types)} type(s) for {len(after)} after code(s)")
     if errors:
         return None, [f"line {line}" + (f" (event {event_id})" if event_id else "") + f": {e}" for e in errors]
+    assert day is not None and kind is not None  # each is None only after an error was said
     return LineageEvent(
         event_id, day, legal_act, kind, before, after, names, tuple(types), parent_after, nfc(row.get("note")), line
     ), []
@@ -214,7 +215,9 @@ def read_lineage(path: str | Path) -> list[LineageEvent]:
 
 
 def _cross_row_errors(events: list[LineageEvent]) -> list[str]:
-    errors, first_id, consumed = [], {}, {}
+    errors: list[str] = []
+    first_id: dict[str, LineageEvent] = {}
+    consumed: dict[tuple[dt.date, str], LineageEvent] = {}
     for e in events:
         if e.event_id in first_id:
             errors.append(f"{e.where}: event_id already used on line {first_id[e.event_id].line}")
@@ -466,7 +469,8 @@ class _Neighbours:
     made by events so far (``made``), checked one by one."""
 
     def __init__(self, units: gpd.GeoDataFrame):
-        self.tree, self.codes, self.made = shapely.STRtree(units.geometry.array), units["code"].to_numpy(), set()
+        self.tree, self.codes = shapely.STRtree(units.geometry.array), units["code"].to_numpy()
+        self.made: set[str] = set()
 
     def around(self, box: shapely.Geometry, rows: dict) -> list[shapely.Geometry]:
         codes = set(self.codes[self.tree.query(box)]) | {

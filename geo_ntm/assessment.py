@@ -37,11 +37,11 @@ def assess_unit(
     if not unit.assessed:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=False)
     by_group: dict[tuple[str, str], dict[int, set[bool]]] = defaultdict(lambda: defaultdict(set))
-    for s in statuses:
-        by_group[(s.framework_id, s.level)][s.criterion].add(s.met)
+    for status in statuses:
+        by_group[(status.framework_id, status.level)][status.criterion].add(status.met)
     sums_by_group: dict[tuple[str, str], list[StatusSummary]] = defaultdict(list)
-    for s in summaries:
-        sums_by_group[(s.framework_id, s.level)].append(s)
+    for summary in summaries:
+        sums_by_group[(summary.framework_id, summary.level)].append(summary)
     groups = set(by_group) | set(sums_by_group)
     if not groups:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=True)
@@ -59,8 +59,8 @@ def assess_unit(
             if s.criteria_met >= s.criteria_total:
                 reached.add(level)
     for (fw_id, level), criteria in by_group.items():
-        total = frameworks[fw_id].criteria_total if fw_id in frameworks else len(criteria)
-        if len(criteria) >= total and all(v == {True} for v in criteria.values()):
+        needed = frameworks[fw_id].criteria_total if fw_id in frameworks else len(criteria)
+        if len(criteria) >= needed and all(v == {True} for v in criteria.values()):
             reached.add(level)
     reached |= recognized
 
@@ -100,11 +100,11 @@ def assess_units(
 ) -> dict[int, Assessment]:
     """Assessments of many units, keyed by unit id (statuses of other years are ignored)."""
     st: dict[int, list[CriterionStatus]] = defaultdict(list)
-    for s in statuses:
-        if s.year == year:
-            st[s.unit_id].append(s)
+    for status in statuses:
+        if status.year == year:
+            st[status.unit_id].append(status)
     su: dict[int, list[StatusSummary]] = defaultdict(list)
-    for s in summaries:
-        if s.year == year:
-            su[s.unit_id].append(s)
+    for summary in summaries:
+        if summary.year == year:
+            su[summary.unit_id].append(summary)
     return {u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id]) for u in units}

@@ -139,5 +139,9 @@ def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list
 
 def status_sources(store: Store, unit_ids: Sequence[int], year: int) -> list[str]:
     """The sources of the statuses and counts of ``unit_ids`` in ``year``, the most used first."""
-    counted = Counter(s.source for s in [*store.statuses(unit_ids, year), *store.summaries(unit_ids, year)] if s.source)
+    reported: list[CriterionStatus | StatusSummary] = [
+        *store.statuses(unit_ids, year),
+        *store.summaries(unit_ids, year),
+    ]
+    counted = Counter(s.source for s in reported if s.source)
     return [source for source, _ in counted.most_common()]

@@ -76,7 +76,7 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
     units = [unit_from_row(r) for r in frame.itertuples(index=False)]
     assessed = [u.assessed for u in units]
     if year is None:
-        rows = [{"year": None, "assessed": a, "has_data": False} for a in assessed]
+        rows: list[dict[str, object]] = [{"year": None, "assessed": a, "has_data": False} for a in assessed]
     else:
         ids = [u.unit_id for u in units]
         found = assess_units(units, year, store.statuses(ids, year), store.summaries(ids, year))

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import math
 import textwrap
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -22,8 +23,9 @@ from maps.measures.base import NOT_ASSESSED
 
 SIZES = range(600, 4001)  # pixels, either side
 _DPI = 150
-_FONT = {"family": "DejaVu Sans"}
-_HATCH = {"facecolor": "#f2f2f2", "edgecolor": "#9a9a9a", "hatch": "////"}
+#: Text and patch properties, passed on as keyword arguments (matplotlib types each one separately).
+_FONT: dict[str, Any] = {"family": "DejaVu Sans"}
+_HATCH: dict[str, Any] = {"facecolor": "#f2f2f2", "edgecolor": "#9a9a9a", "hatch": "////"}
 _NICE_KM = (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 500)
 
 
@@ -33,7 +35,7 @@ def render_png(layer: MapLayer, *, width: int = 1600, height: int = 1130, today:
     t = texts(layer.lang)
     today = today or dt.date.today()
     fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor="white")
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     fig.text(0.02, 0.965, layer.title, fontsize=13, fontweight="bold", va="top", wrap=True, **_FONT)
     made = today.strftime("%d/%m/%Y") if layer.lang == "vi" else today.isoformat()
     fig.text(
@@ -65,7 +67,7 @@ def render_png(layer: MapLayer, *, width: int = 1600, height: int = 1130, today:
         alignment="left",
     )
     if layer.note:
-        box = legend.get_window_extent(fig.canvas.get_renderer()).transformed(fig.transFigure.inverted())
+        box = legend.get_window_extent(canvas.get_renderer()).transformed(fig.transFigure.inverted())
         fig.text(
             box.x0 + 0.005, box.y0 - 0.02, textwrap.fill(layer.note, 60), fontsize=7.5, color="#444", va="top", **_FONT
         )

@@ -70,6 +70,7 @@ def facility_coverage(
         "distance_m": distance,
     }
     if distance is not None:
+        assert population is not None, "the people within a distance need a population layer"
         people, people_totals = people_within(
             store, population, units, cells, points if kind is None else points[kind_of == kind], distance
         )

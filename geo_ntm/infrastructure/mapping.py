@@ -82,7 +82,7 @@ def _parse(file_name: str, data: dict) -> Mapping:
         for key, allowed in _TARGETS.items():
             if key not in data:
                 continue
-            raw = {nfc(k).casefold(): v for k, v in data[key]["values"].items()}
+            raw = {(nfc(k) or "").casefold(): v for k, v in data[key]["values"].items()}
             bad = sorted({v for v in raw.values() if allowed is not None and v not in allowed})
             if bad:
                 raise InputError(f"mapping {file_name}: [{key}] maps to unknown target(s) {bad}; allowed: {allowed}")
@@ -90,7 +90,7 @@ def _parse(file_name: str, data: dict) -> Mapping:
                 tuple(data[key]["fields"]),
                 raw,
                 {fold(k): v for k, v in raw.items()},
-                frozenset(nfc(v).casefold() for v in data[key].get("exclude", ())),
+                frozenset((nfc(v) or "").casefold() for v in data[key].get("exclude", ())),
             )
         return Mapping(data["name"], data.get("title", data["name"]), sections)
     except (KeyError, TypeError) as exc:
@@ -140,14 +140,14 @@ def map_column(frame: pd.DataFrame, mapping: Mapping, section: str) -> MappedCol
     """Map the ``section`` attribute of every feature; unknown values are counted, never guessed."""
     sec = mapping.sections.get(section)
     column = sec.find_column(frame.columns) if sec else None
-    if column is None:
+    if sec is None or column is None:
         return MappedColumn(pd.Series("unknown", index=frame.index), None, missing=len(frame))
     source = frame[column]
     distinct = {v: sec.lookup(v) for v in source.dropna().unique()}
     targets = source.map(lambda v: distinct.get(v) if v == v and v is not None else None)
     missing = source.isna() | source.map(lambda v: nfc(v) is None)
     unknown_mask = targets.isna() & ~missing
-    unknown = Counter(nfc(v) for v in source[unknown_mask])
+    unknown = Counter(text for v in source[unknown_mask] if (text := nfc(v)))  # never None: not missing
     excluded = targets == "exclude"
     values = targets.where(targets.notna() & ~excluded, "unknown")
     return MappedColumn(values, column, dict(unknown.most_common()), int(missing.sum()), excluded)

@@ -107,7 +107,7 @@ class _Zone:
     def projected(self, metres: float, geoms: np.ndarray) -> np.ndarray:
         """``metres`` on the ground as a length in the projection, at each of ``geoms`` (lon/lat)."""
         xy = shapely.get_coordinates(shapely.centroid(geoms))
-        return metres * self._proj.get_factors(xy[:, 0], xy[:, 1]).meridional_scale
+        return metres * np.asarray(self._proj.get_factors(xy[:, 0], xy[:, 1]).meridional_scale)
 
 
 def cell_zones(cells: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from maps.commune import Commune
 from maps.i18n import level_label, texts
 from maps.measures.change import Changing
 
-_RANK = {None: 0, **{level: i + 1 for i, level in enumerate(LEVEL_ORDER)}}
+_RANK: dict[str | None, int] = {None: 0, **{level: i + 1 for i, level in enumerate(LEVEL_ORDER)}}
 
 
 class Level(Changing):
