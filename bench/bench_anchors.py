@@ -127,7 +127,10 @@ def _write_result(path: str, frame) -> dict:
     """Write a long table (code, road_class, km) as CSV; its totals."""
     frame = frame[["code", "road_class", "km"]].sort_values(["code", "road_class"])
     frame.to_csv(path, index=False)
-    return {"km_total": float(frame["km"].sum()), "communes_with_roads": int(frame.loc[frame.km > MIN_KM, "code"].nunique())}
+    return {
+        "km_total": float(frame["km"].sum()),
+        "communes_with_roads": int(frame.loc[frame.km > MIN_KM, "code"].nunique()),
+    }
 
 
 def code_fingerprint() -> str:
@@ -174,19 +177,25 @@ def _generate(work: str, segments: int, seed: int, province: str | None, boundar
         where = f"province_id = '{province}'" if province else None
         gpd.read_file(boundaries, layer=layer, where=where).to_file(units, layer=layer, driver="GPKG")
     con = _duckdb()
-    con.execute(f"COPY (SELECT * FROM ST_Read('{work_dir / 'roads.gpkg'}')) TO '{work_dir / 'roads.parquet'}'"
-                " (FORMAT parquet)")
-    con.execute(f"COPY (SELECT * FROM ST_Read('{units}', layer='communes')) TO '{work_dir / 'communes.parquet'}'"
-                " (FORMAT parquet)")
-    return {"segments": len(roads), "communes": len(communes),
-            "km_network": float(geodesic_lengths(roads.geometry.array).sum() / 1000)}
+    con.execute(
+        f"COPY (SELECT * FROM ST_Read('{work_dir / 'roads.gpkg'}')) TO '{work_dir / 'roads.parquet'}' (FORMAT parquet)"
+    )
+    con.execute(
+        f"COPY (SELECT * FROM ST_Read('{units}', layer='communes')) TO '{work_dir / 'communes.parquet'}'"
+        " (FORMAT parquet)"
+    )
+    return {
+        "segments": len(roads),
+        "communes": len(communes),
+        "km_network": float(geodesic_lengths(roads.geometry.array).sum() / 1000),
+    }
 
 
 # -- geo_ntm on both stores -------------------------------------------------------------------
 def _geo_ntm_import(db: str, work: str) -> dict:
     from boundaries.importer import import_boundaries
-    from geo_ntm.infrastructure.layers import import_layer
     from geo_ntm.domain import LayerKind
+    from geo_ntm.infrastructure.layers import import_layer
     from geo_ntm.store import open_store
 
     started = time.perf_counter()
@@ -195,8 +204,11 @@ def _geo_ntm_import(db: str, work: str) -> dict:
         boundaries_done = time.perf_counter()
         report = import_layer(store, Path(work) / "roads.gpkg", "synthetic_roads", LayerKind.ROADS, ROAD_DATE)
     done = time.perf_counter()
-    return {"stored": report.rows_stored, "boundaries_seconds": round(boundaries_done - started, 2),
-            "layer_seconds": round(done - boundaries_done, 2)}
+    return {
+        "stored": report.rows_stored,
+        "boundaries_seconds": round(boundaries_done - started, 2),
+        "layer_seconds": round(done - boundaries_done, 2),
+    }
 
 
 def _geo_ntm_partition(db: str) -> dict:
@@ -214,13 +226,15 @@ def _geo_ntm_roads(db: str, out: str) -> dict:
 
     from geo_ntm.domain import ROAD_CLASSES
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
-    from geo_ntm.where import resolve_where
     from geo_ntm.store import open_store
+    from geo_ntm.where import resolve_where
 
     with open_store(db) as store:
         backend_pid = _service_backend(db)
         started = time.perf_counter()
-        table, totals = coverage(store, CoverageRequest("roads", resolve_where(store, year=2020)))  # clips, then stores the km
+        table, _ = coverage(
+            store, CoverageRequest("roads", resolve_where(store, year=2020))
+        )  # clips, then stores the km
         seconds = time.perf_counter() - started
         peak = _peak_rss_mb()
         server = _backend_peak_mb(backend_pid) if backend_pid else None
@@ -229,15 +243,23 @@ def _geo_ntm_roads(db: str, out: str) -> dict:
         stored_seconds = time.perf_counter() - started
     columns = [f"km_{cls}" for cls in ROAD_CLASSES]
     stored_max_diff = float((again[columns] - table[columns]).abs().to_numpy().max())
-    long = pd.concat([pd.DataFrame({"code": table["code"], "road_class": cls, "km": table[f"km_{cls}"]})
-                      for cls in ROAD_CLASSES])
+    long = pd.concat(
+        [pd.DataFrame({"code": table["code"], "road_class": cls, "km": table[f"km_{cls}"]}) for cls in ROAD_CLASSES]
+    )
     try:
         from geo_ntm.infrastructure.parallel import WORKERS as threads
     except ImportError:
         threads = 1
-    return {"seconds": round(seconds, 2), "compute_peak_rss_mb": peak, "server_backend_peak_rss_mb": server,
-            "stored_seconds": round(stored_seconds, 2), "stored_max_abs_diff_km": stored_max_diff,
-            "communes": len(table), "threads": threads, **_write_result(out, long)}
+    return {
+        "seconds": round(seconds, 2),
+        "compute_peak_rss_mb": peak,
+        "server_backend_peak_rss_mb": server,
+        "stored_seconds": round(stored_seconds, 2),
+        "stored_max_abs_diff_km": stored_max_diff,
+        "communes": len(table),
+        "threads": threads,
+        **_write_result(out, long),
+    }
 
 
 def _service_backend(db: str) -> int | None:
@@ -247,8 +269,9 @@ def _service_backend(db: str) -> int | None:
     import psycopg
 
     with psycopg.connect(db, autocommit=True) as conn:
-        found = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                             " AND application_name = 'geo_ntm'").fetchall()
+        found = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'geo_ntm'"
+        ).fetchall()
     return found[0][0] if len(found) == 1 else None
 
 
@@ -258,7 +281,7 @@ def _copy_frame(conn, table: str, frame, columns: list[str]) -> None:
 
     geoms = shapely.to_wkb(shapely.set_srid(frame.geometry.array, 4326), hex=True, include_srid=True)
     with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}, geom) FROM STDIN") as copy:
-        for *values, geom in zip(*(frame[c].tolist() for c in columns), geoms):
+        for *values, geom in zip(*(frame[c].tolist() for c in columns), geoms, strict=True):
             copy.write_row((*values, geom))
 
 
@@ -284,8 +307,13 @@ def _postgis_load(url: str, work: str) -> dict:
         conn.execute("VACUUM ANALYZE roads")
         conn.execute("VACUUM ANALYZE communes")
     done = time.perf_counter()
-    return {"roads": len(roads), "communes": len(communes), "copy_seconds": round(loaded - started, 2),
-            "index_seconds": round(done - loaded, 2), "seconds": round(done - started, 2)}
+    return {
+        "roads": len(roads),
+        "communes": len(communes),
+        "copy_seconds": round(loaded - started, 2),
+        "index_seconds": round(done - loaded, 2),
+        "seconds": round(done - started, 2),
+    }
 
 
 RAW_QUERY = """
@@ -317,10 +345,15 @@ def _run_query(url: str, sql: str, out: str, prepare: list[str] = (), after: lis
         extra = [conn.execute(q).fetchall() for q in after]
     frame = pd.DataFrame(rows, columns=["code", "road_class", "km"])
     workers = [n.get("Workers Planned", 0) for n in _plan_nodes(plan[0]["Plan"])]
-    return {"seconds": round((prepared - started) + (done - query_started), 2),
-            "prepare_seconds": round(prepared - started, 2), "query_seconds": round(done - query_started, 2),
-            "parallel_workers_planned": max(workers, default=0), "server_backend_peak_rss_mb": server,
-            **_write_result(out, frame), **({"after": extra} if after else {})}
+    return {
+        "seconds": round((prepared - started) + (done - query_started), 2),
+        "prepare_seconds": round(prepared - started, 2),
+        "query_seconds": round(done - query_started, 2),
+        "parallel_workers_planned": max(workers, default=0),
+        "server_backend_peak_rss_mb": server,
+        **_write_result(out, frame),
+        **({"after": extra} if after else {}),
+    }
 
 
 def _plan_nodes(node: dict):
@@ -349,7 +382,8 @@ CELLS_PREPARE = [
        SELECT p.seg_id, p.highway, (ST_Dump(ST_CollectionExtract(
                 ST_Difference(p.geom, coalesce(u.geom, 'SRID=4326;POLYGON EMPTY'::geometry)), 2))).geom AS geom
        FROM ref_partial p
-       LEFT JOIN LATERAL (SELECT ST_Union(c.geom) AS geom FROM cells c WHERE ST_Intersects(c.geom, p.geom)) u ON true""",
+       LEFT JOIN LATERAL (SELECT ST_Union(c.geom) AS geom FROM cells c WHERE ST_Intersects(c.geom, p.geom)) u
+         ON true""",
     # geo_ntm's near-coast rule: a part counts for its nearest cell when all its vertices lie within
     # 0.01° of that cell. geo_ntm does not say which of several equally near cells is "its nearest"
     # (a road leaving one commune for the sea and entering the next touches both: distance 0), and
@@ -400,8 +434,13 @@ def _reference_cells(url: str, store: str, out: str, ties_out: str) -> dict:
     tied_codes = {code for (codes,) in ties for code in codes.split()}
     with psycopg.connect(url, autocommit=True) as conn:
         network_km = conn.execute("SELECT coalesce(sum(ST_Length(geom::geography)), 0) / 1000 FROM roads").fetchone()[0]
-    return {**result, "export_seconds": round(export, 2), "cells": len(cells), "km_network_geography": network_km,
-            "near_coast_ties": {"parts": tied_parts, "km": tied_km, "communes": len(tied_codes)}}
+    return {
+        **result,
+        "export_seconds": round(export, 2),
+        "cells": len(cells),
+        "km_network_geography": network_km,
+        "near_coast_ties": {"parts": tied_parts, "km": tied_km, "communes": len(tied_codes)},
+    }
 
 
 # -- geopandas and DuckDB -------------------------------------------------------------------
@@ -415,16 +454,20 @@ def _geopandas(work: str, out: str) -> dict:
     crs = communes.estimate_utm_crs()
     roads, communes = roads.to_crs(crs), communes.to_crs(crs)
     read = time.perf_counter()
-    pieces = gpd.overlay(roads[["seg_id", "road_class", "geometry"]], communes, how="intersection",
-                         keep_geom_type=True)
+    pieces = gpd.overlay(roads[["seg_id", "road_class", "geometry"]], communes, how="intersection", keep_geom_type=True)
     pieces["km"] = pieces.length / 1000
     overlaid = time.perf_counter()
     table = pieces.dissolve(by=["commune_id", "road_class"], aggfunc={"km": "sum"}).reset_index()
     done = time.perf_counter()
-    return {"seconds": round(done - started, 2), "read_project_seconds": round(read - started, 2),
-            "overlay_seconds": round(overlaid - read, 2), "dissolve_seconds": round(done - overlaid, 2),
-            "crs": crs.to_string(), "crs_name": crs.name,
-            **_write_result(out, table.rename(columns={"commune_id": "code"}))}
+    return {
+        "seconds": round(done - started, 2),
+        "read_project_seconds": round(read - started, 2),
+        "overlay_seconds": round(overlaid - read, 2),
+        "dissolve_seconds": round(done - overlaid, 2),
+        "crs": crs.to_string(),
+        "crs_name": crs.name,
+        **_write_result(out, table.rename(columns={"commune_id": "code"})),
+    }
 
 
 DUCKDB_QUERY = """
@@ -450,15 +493,28 @@ def _duckdb_engine(work: str, out: str) -> dict:
     rows = con.execute(DUCKDB_QUERY).fetchall()
     done = time.perf_counter()
     plan = "\n".join(r[1] for r in con.execute(f"EXPLAIN {DUCKDB_QUERY}").fetchall())
-    return {"seconds": round(done - started, 2), "load_seconds": round(loaded - started, 2),
-            "query_seconds": round(done - loaded, 2), "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
-            "spatial_join_operator": "SPATIAL_JOIN" in plan, "duckdb": duckdb.__version__,
-            **_write_result(out, pd.DataFrame(rows, columns=["code", "road_class", "km"]))}
+    return {
+        "seconds": round(done - started, 2),
+        "load_seconds": round(loaded - started, 2),
+        "query_seconds": round(done - loaded, 2),
+        "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
+        "spatial_join_operator": "SPATIAL_JOIN" in plan,
+        "duckdb": duckdb.__version__,
+        **_write_result(out, pd.DataFrame(rows, columns=["code", "road_class", "km"])),
+    }
 
 
-STAGES = {"generate": _generate, "geo_ntm_import": _geo_ntm_import, "geo_ntm_partition": _geo_ntm_partition,
-          "geo_ntm_roads": _geo_ntm_roads, "postgis_load": _postgis_load, "postgis_sql": _postgis_sql,
-          "reference_cells": _reference_cells, "geopandas": _geopandas, "duckdb": _duckdb_engine}
+STAGES = {
+    "generate": _generate,
+    "geo_ntm_import": _geo_ntm_import,
+    "geo_ntm_partition": _geo_ntm_partition,
+    "geo_ntm_roads": _geo_ntm_roads,
+    "postgis_load": _postgis_load,
+    "postgis_sql": _postgis_sql,
+    "reference_cells": _reference_cells,
+    "geopandas": _geopandas,
+    "duckdb": _duckdb_engine,
+}
 
 
 # -- comparison -------------------------------------------------------------------------------
@@ -481,11 +537,14 @@ def compare(answer_csv: Path, reference_csv: Path, leave_out: set[str] = frozens
         compared = r > MIN_KM
         rel = (a[compared] - r[compared]).abs() / r[compared]
         worst = rel.idxmax() if len(rel) else None
-        out[name] = {"compared": int(compared.sum()), "max_rel_diff": float(rel.max()) if len(rel) else 0.0,
-                     "at": (list(worst) if isinstance(worst, tuple) else worst),
-                     "over_1e-4": int((rel > 1e-4).sum()),
-                     "p50_rel_diff": float(rel.median()) if len(rel) else 0.0,
-                     "only_in_answer": int(((a > MIN_KM) & ~compared).sum())}
+        out[name] = {
+            "compared": int(compared.sum()),
+            "max_rel_diff": float(rel.max()) if len(rel) else 0.0,
+            "at": (list(worst) if isinstance(worst, tuple) else worst),
+            "over_1e-4": int((rel > 1e-4).sum()),
+            "p50_rel_diff": float(rel.median()) if len(rel) else 0.0,
+            "only_in_answer": int(((a > MIN_KM) & ~compared).sum()),
+        }
         if worst is not None:
             out[name]["at_km"] = {"answer": float(a[worst]), "reference": float(r[worst])}
     out["km_total"] = {"answer": float(ans.values.sum()), "reference": float(ref.values.sum())}
@@ -536,34 +595,60 @@ class _Postgres:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(segments: int, province: str | None = None, engines: tuple[str, ...] = ENGINES, seed: int = 2009,
-        workdir: Path | None = None, out: Path | None = None, pg_admin_url: str | None = None,
-        data_dir: Path | None = None, log=print) -> dict:
+def run(
+    segments: int,
+    province: str | None = None,
+    engines: tuple[str, ...] = ENGINES,
+    seed: int = 2009,
+    workdir: Path | None = None,
+    out: Path | None = None,
+    pg_admin_url: str | None = None,
+    data_dir: Path | None = None,
+    log=print,
+) -> dict:
     """The whole benchmark; returns (and writes to ``out``, if given) the results."""
     unknown = set(engines) - set(ENGINES)
     if unknown:
         raise ValueError(f"unknown engines {sorted(unknown)}; known: {', '.join(ENGINES)}")
     work = Path(workdir or tempfile.mkdtemp(prefix="geo_ntm_anchors_"))
     work.mkdir(parents=True, exist_ok=True)
-    results = {"data": "SYNTHETIC road network over the real 2009 communes (bench/make_synthetic.py)",
-               "scope": f"province {province}" if province else "national", "segments": segments, "seed": seed,
-               "git": git_state(REPO), "code": code_fingerprint(), "started": dt.datetime.now().isoformat(timespec="seconds"),
-               "machine": {"cpus": multiprocessing.cpu_count(), "python": platform.python_version(),
-                           "platform": platform.platform()},
-               "note": "2 cores shared with other workers running at the same time: times are upper bounds",
-               "stages": {}, "engines": {}}
+    results = {
+        "data": "SYNTHETIC road network over the real 2009 communes (bench/make_synthetic.py)",
+        "scope": f"province {province}" if province else "national",
+        "segments": segments,
+        "seed": seed,
+        "git": git_state(REPO),
+        "code": code_fingerprint(),
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": multiprocessing.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "note": "2 cores shared with other workers running at the same time: times are upper bounds",
+        "stages": {},
+        "engines": {},
+    }
     ctx = multiprocessing.get_context("spawn")
     pg = _Postgres(pg_admin_url)  # the references are PostGIS geography lengths, whatever the engines
     try:
         with ctx.Pool(1, maxtasksperchild=1) as pool:
+
             def stage(label: str, name: str, **kwargs) -> dict:
                 result = pool.apply(_stage, (name, kwargs))
                 results["stages"][label] = result
                 log(f"{label}: {json.dumps(result)}")
                 return result
 
-            generated = stage("generate", "generate", work=str(work), segments=segments, seed=seed,
-                              province=province, boundaries=str(boundaries_file(data_dir)))
+            generated = stage(
+                "generate",
+                "generate",
+                work=str(work),
+                segments=segments,
+                seed=seed,
+                province=province,
+                boundaries=str(boundaries_file(data_dir)),
+            )
             results["communes"] = generated["communes"]
             answers: dict[str, Path] = {}
             ref_url = pg.database("anchors")
@@ -572,7 +657,10 @@ def run(segments: int, province: str | None = None, engines: tuple[str, ...] = E
             answers["reference_raw"] = work / "reference_raw.csv"
             ref = stage("postgis_sql", "postgis_sql", url=ref_url, out=str(answers["reference_raw"]))
             if "postgis_sql" in engines:
-                results["engines"]["postgis_sql"] = {**ref, "load_seconds": results["stages"]["postgis_load"]["seconds"]}
+                results["engines"]["postgis_sql"] = {
+                    **ref,
+                    "load_seconds": results["stages"]["postgis_load"]["seconds"],
+                }
                 answers["postgis_sql"] = answers["reference_raw"]
             for backend in ("gpkg", "postgis"):
                 engine = f"geo_ntm_{backend}"
@@ -585,12 +673,21 @@ def run(segments: int, province: str | None = None, engines: tuple[str, ...] = E
                 built = stage(f"{engine}_partition", "geo_ntm_partition", db=db)
                 answers[engine] = work / f"{engine}.csv"
                 measured = stage(f"{engine}_roads", "geo_ntm_roads", db=db, out=str(answers[engine]))
-                results["engines"][engine] = {**measured, "import_seconds": imported["process_seconds"],
-                                              "partition_seconds": built["seconds"]}
+                results["engines"][engine] = {
+                    **measured,
+                    "import_seconds": imported["process_seconds"],
+                    "partition_seconds": built["seconds"],
+                }
                 if "reference_cells" not in answers:  # the partition of the first geo_ntm store measured
                     answers["reference_cells"] = work / "reference_cells.csv"
-                    stage("reference_cells", "reference_cells", url=ref_url, store=db,
-                          out=str(answers["reference_cells"]), ties_out=str(work / "reference_cells_ties.txt"))
+                    stage(
+                        "reference_cells",
+                        "reference_cells",
+                        url=ref_url,
+                        store=db,
+                        out=str(answers["reference_cells"]),
+                        ties_out=str(work / "reference_cells_ties.txt"),
+                    )
             for engine, name in (("geopandas", "geopandas"), ("duckdb", "duckdb")):
                 if engine in engines:
                     answers[engine] = work / f"{engine}.csv"
@@ -623,13 +720,19 @@ def summary(results: dict) -> list[dict]:
     reference on geo_ntm's cells (all communes; without those a tied near-coast piece touches)."""
     rows = []
     for engine, e in results["engines"].items():
-        row = {"engine": engine, "seconds": e["seconds"],
-               "peak_rss_mb": e.get("compute_peak_rss_mb", e["peak_rss_mb"]),
-               "server_backend_peak_rss_mb": e.get("server_backend_peak_rss_mb"), "km_total": round(e["km_total"], 3)}
+        row = {
+            "engine": engine,
+            "seconds": e["seconds"],
+            "peak_rss_mb": e.get("compute_peak_rss_mb", e["peak_rss_mb"]),
+            "server_backend_peak_rss_mb": e.get("server_backend_peak_rss_mb"),
+            "km_total": round(e["km_total"], 3),
+        }
         for ref in ("reference_raw", "reference_cells", "reference_cells_untied"):
             if f"vs_{ref}" in e:
-                row[f"vs_{ref}"] = [e[f"vs_{ref}"]["commune_class"]["max_rel_diff"],
-                                    e[f"vs_{ref}"]["commune"]["max_rel_diff"]]
+                row[f"vs_{ref}"] = [
+                    e[f"vs_{ref}"]["commune_class"]["max_rel_diff"],
+                    e[f"vs_{ref}"]["commune"]["max_rel_diff"],
+                ]
         rows.append(row)
     return rows
 
@@ -642,8 +745,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=2009)
     p.add_argument("--workdir", type=Path, help="where the inputs, stores and answers go (default: a temporary folder)")
     p.add_argument("--out", type=Path, help="output JSON (default bench/results/anchors_<segments>[_<province>].json)")
-    p.add_argument("--pg-admin-url", help="a PostgreSQL server with PostGIS where databases may be created "
-                   "(default: start a throwaway cluster)")
+    p.add_argument(
+        "--pg-admin-url",
+        help="a PostgreSQL server with PostGIS where databases may be created (default: start a throwaway cluster)",
+    )
     args = p.parse_args(argv)
     out = args.out or HERE / "results" / f"anchors_{args.segments}{'_' + args.province if args.province else ''}.json"
     results = run(args.segments, args.province, tuple(args.engines), args.seed, args.workdir, out, args.pg_admin_url)

@@ -95,11 +95,17 @@ async def _load(base: str, path: str, clients: int, duration: float, warmup: flo
 
         await asyncio.gather(*(worker() for _ in range(clients)))
     ok = statuses.get("200", 0)
-    return {"requests": len(latencies), "ok": ok, "statuses": statuses, "rps": round(ok / duration, 2),
-            "p50_ms": round(_percentile(latencies, 50) * 1000, 1), "p99_ms": round(_percentile(latencies, 99) * 1000, 1),
-            "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
-            "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
-            "response_bytes": int(statistics.median(sizes)) if sizes else 0}
+    return {
+        "requests": len(latencies),
+        "ok": ok,
+        "statuses": statuses,
+        "rps": round(ok / duration, 2),
+        "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
+        "p99_ms": round(_percentile(latencies, 99) * 1000, 1),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+        "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
+        "response_bytes": int(statistics.median(sizes)) if sizes else 0,
+    }
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -126,8 +132,13 @@ class _Watch:
 
         with psycopg.connect(self.url, autocommit=True, application_name="bench_watch") as conn:
             while not self._stop.wait(0.05):
-                pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname ="
-                                                   " current_database() AND application_name = 'geo_ntm'")]
+                pids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname ="
+                        " current_database() AND application_name = 'geo_ntm'"
+                    )
+                ]
                 self.max = max(self.max, len(pids))
                 self.distinct.update(pids)
 
@@ -142,12 +153,20 @@ class _Watch:
             self._thread.join()
 
     def result(self) -> dict:
-        return {"server_connections_max": self.max, "server_connections_distinct": len(self.distinct)} if self.url else {}
+        return (
+            {"server_connections_max": self.max, "server_connections_distinct": len(self.distinct)} if self.url else {}
+        )
 
 
 def _geo_ntm(db: str, *args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "geo-ntm"), "--db", db, *args], env=env or os.environ.copy(), check=True,
-                          capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [str(BIN / "geo-ntm"), "--db", db, *args],
+        env=env or os.environ.copy(),
+        check=True,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
 
 
 class Service:
@@ -159,9 +178,13 @@ class Service:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "GEO_NTM_LOG_LEVEL": "WARNING", "GEO_NTM_DB_POOL_SIZE": str(pool_size)}
-        self.log = open(log, "w")
-        self.process = subprocess.Popen([str(BIN / "geo-ntm"), "--db", db, "serve", "--host", "127.0.0.1",
-                                         "--port", str(self.port)], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.log = open(log, "w")  # noqa: SIM115 - the server writes to it until stop() closes it
+        self.process = subprocess.Popen(
+            [str(BIN / "geo-ntm"), "--db", db, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_until_serving(self.url, self.process, 60).raise_for_status()
         except (RuntimeError, httpx.HTTPStatusError) as exc:
@@ -178,23 +201,41 @@ class Service:
         self.log.close()
 
 
-def run(stores=STORES, targets=tuple(TARGETS), clients: int = 32, duration: float = 20.0, warmup: float = 3.0,
-        workdir: Path | None = None, out: Path | None = None, pg_admin_url: str | None = None,
-        pool_size: int = 10, log=print) -> dict:
+def run(
+    stores=STORES,
+    targets=tuple(TARGETS),
+    clients: int = 32,
+    duration: float = 20.0,
+    warmup: float = 3.0,
+    workdir: Path | None = None,
+    out: Path | None = None,
+    pg_admin_url: str | None = None,
+    pool_size: int = 10,
+    log=print,
+) -> dict:
     from tests.support.pg_cluster import PostgisCluster, server_bindir
 
     work = Path(workdir or tempfile.mkdtemp(prefix="geo_ntm_bench_api_"))
     work.mkdir(parents=True, exist_ok=True)
-    results = {"what": "GET requests/s and latency of the geo_ntm service under concurrent clients on 127.0.0.1",
-               "clients": clients, "duration_seconds": duration, "warmup_seconds": warmup, "targets": dict(TARGETS),
-               "load_tool": f"Python asyncio + httpx {httpx.__version__}, one process on the same machine",
-               "server": "geo-ntm serve (uvicorn, one process), GEO_NTM_LOG_LEVEL=WARNING",
-               "git": git_state(REPO), "started": dt.datetime.now().isoformat(timespec="seconds"),
-               "machine": {"cpus": multiprocessing.cpu_count(), "python": platform.python_version(),
-                           "platform": platform.platform()},
-               "note": "2 cores shared by the server, the load generator, PostgreSQL and other workers running at "
-                       "the same time: figures are lower bounds of what the service does on a quiet machine",
-               "runs": {}}
+    results = {
+        "what": "GET requests/s and latency of the geo_ntm service under concurrent clients on 127.0.0.1",
+        "clients": clients,
+        "duration_seconds": duration,
+        "warmup_seconds": warmup,
+        "targets": dict(TARGETS),
+        "load_tool": f"Python asyncio + httpx {httpx.__version__}, one process on the same machine",
+        "server": "geo-ntm serve (uvicorn, one process), GEO_NTM_LOG_LEVEL=WARNING",
+        "git": git_state(REPO),
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": multiprocessing.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "note": "2 cores shared by the server, the load generator, PostgreSQL and other workers running at "
+        "the same time: figures are lower bounds of what the service does on a quiet machine",
+        "runs": {},
+    }
     cluster = None
     pg_url = None
     try:
@@ -270,8 +311,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=HERE / "results" / "api.json")
     p.add_argument("--pg-admin-url", help="a PostgreSQL server with PostGIS (default: a throwaway cluster)")
     args = p.parse_args(argv)
-    run(tuple(args.stores), tuple(args.targets), args.clients, args.duration, args.warmup, args.workdir, args.out,
-        args.pg_admin_url, args.pool_size)
+    run(
+        tuple(args.stores),
+        tuple(args.targets),
+        args.clients,
+        args.duration,
+        args.warmup,
+        args.workdir,
+        args.out,
+        args.pg_admin_url,
+        args.pool_size,
+    )
     return 0
 
 

@@ -45,8 +45,8 @@ def _generate(segments: int, seed: int, roads: str) -> dict:
 
 def _import(db: str, roads: str) -> dict:
     from boundaries.importer import import_boundaries
-    from geo_ntm.infrastructure.layers import import_layer
     from geo_ntm.domain import LayerKind
+    from geo_ntm.infrastructure.layers import import_layer
     from geo_ntm.store import open_store
 
     sys.path.insert(0, str(HERE))
@@ -72,8 +72,8 @@ def _national(db: str) -> dict:
     from geo_ntm.infrastructure.clip import clip_lines
     from geo_ntm.infrastructure.measure import geodesic_lengths
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
-    from geo_ntm.where import resolve_where
     from geo_ntm.store import open_store
+    from geo_ntm.where import resolve_where
 
     with open_store(db) as store:
         started = time.perf_counter()
@@ -85,10 +85,15 @@ def _national(db: str) -> dict:
     network = geodesic_lengths(roads.geometry.array).sum() / 1000
     pieces = clip_lines(roads.geometry.array, cells.geometry.array)
     outside = pieces.metres[pieces.cell < 0].sum() / 1000
-    return {"communes": len(table), "coverage_seconds": round(seconds, 2), "coverage_peak_rss_mb": round(peak, 1),
-            "km_in_communes": totals["km_total"],
-            "km_outside": outside, "km_network": network,
-            "relative_error": abs(totals["km_total"] + outside - network) / network}
+    return {
+        "communes": len(table),
+        "coverage_seconds": round(seconds, 2),
+        "coverage_peak_rss_mb": round(peak, 1),
+        "km_in_communes": totals["km_total"],
+        "km_outside": outside,
+        "km_network": network,
+        "relative_error": abs(totals["km_total"] + outside - network) / network,
+    }
 
 
 STAGES = {"generate": _generate, "import": _import, "partition": _partition, "national_roads": _national}
@@ -106,12 +111,23 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     db, roads = str(work / "store.gpkg"), str(work / "synthetic_roads.gpkg")
     ctx = multiprocessing.get_context("spawn")
-    stage_args = {"generate": {"segments": args.segments, "seed": args.seed, "roads": roads},
-                  "import": {"db": db, "roads": roads}, "partition": {"db": db}, "national_roads": {"db": db}}
-    results = {"data": "SYNTHETIC road network over the real 2009 communes (bench/make_synthetic.py)",
-               "segments": args.segments, "seed": args.seed, "machine": {
-                   "cpus": multiprocessing.cpu_count(), "python": platform.python_version(),
-                   "platform": platform.platform()}, "stages": {}}
+    stage_args = {
+        "generate": {"segments": args.segments, "seed": args.seed, "roads": roads},
+        "import": {"db": db, "roads": roads},
+        "partition": {"db": db},
+        "national_roads": {"db": db},
+    }
+    results = {
+        "data": "SYNTHETIC road network over the real 2009 communes (bench/make_synthetic.py)",
+        "segments": args.segments,
+        "seed": args.seed,
+        "machine": {
+            "cpus": multiprocessing.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "stages": {},
+    }
     with ctx.Pool(1, maxtasksperchild=1) as pool:
         for name, kwargs in stage_args.items():
             results["stages"][name] = pool.apply(_stage, (name, kwargs))

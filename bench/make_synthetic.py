@@ -36,10 +36,18 @@ CLASSES = {
     "provincial": (0.03, 5.0, "primary", {"asphalt": 0.85, "concrete": 0.15}),
     "district": (0.05, 4.0, "secondary", {"asphalt": 0.7, "concrete": 0.25, "gravel": 0.05}),
     "commune": (0.15, 2.0, "tertiary", {"asphalt": 0.4, "concrete": 0.5, "gravel": 0.07, "dirt": 0.03}),
-    "hamlet": (0.30, 1.0, "unclassified", {"concrete": 0.6, "asphalt": 0.1, "paving_stones": 0.05,
-                                           "gravel": 0.15, "dirt": 0.1}),
-    "alley": (0.30, 0.6, "residential", {"concrete": 0.55, "paving_stones": 0.1, "gravel": 0.1, "dirt": 0.2,
-                                         None: 0.05}),
+    "hamlet": (
+        0.30,
+        1.0,
+        "unclassified",
+        {"concrete": 0.6, "asphalt": 0.1, "paving_stones": 0.05, "gravel": 0.15, "dirt": 0.1},
+    ),
+    "alley": (
+        0.30,
+        0.6,
+        "residential",
+        {"concrete": 0.55, "paving_stones": 0.1, "gravel": 0.1, "dirt": 0.2, None: 0.05},
+    ),
     "field": (0.15, 1.0, "track", {"concrete": 0.3, "gravel": 0.2, "dirt": 0.45, None: 0.05}),
 }
 
@@ -109,13 +117,16 @@ def synthetic_roads(communes: gpd.GeoDataFrame, n_segments: int, seed: int = 200
         options = list(CLASSES[name][3].items())
         pick = rng.choice(len(options), size=int(mask.sum()), p=[p for _, p in options])
         surfaces[mask] = np.array([s for s, _ in options], dtype=object)[pick]
-    return gpd.GeoDataFrame({
-        "seg_id": np.arange(len(owner)),
-        "highway": np.array([CLASSES[c][2] for c in names], dtype=object)[cls],
-        "surface": surfaces,
-        "synthetic": LABEL,
-        "commune_of_origin": communes["commune_id"].to_numpy()[owner],
-    }, geometry=gpd.GeoSeries(lines, crs="EPSG:4326"))
+    return gpd.GeoDataFrame(
+        {
+            "seg_id": np.arange(len(owner)),
+            "highway": np.array([CLASSES[c][2] for c in names], dtype=object)[cls],
+            "surface": surfaces,
+            "synthetic": LABEL,
+            "commune_of_origin": communes["commune_id"].to_numpy()[owner],
+        },
+        geometry=gpd.GeoSeries(lines, crs="EPSG:4326"),
+    )
 
 
 def _cumsum_by_group(values: np.ndarray, first: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -124,8 +135,9 @@ def _cumsum_by_group(values: np.ndarray, first: np.ndarray, lengths: np.ndarray)
     return total - base
 
 
-def synthetic_population(communes: gpd.GeoDataFrame, resolution: float = 0.01, seed: int = 2009,
-                         crs: str | None = None) -> tuple[np.ndarray, rasterio.Affine, str]:
+def synthetic_population(
+    communes: gpd.GeoDataFrame, resolution: float = 0.01, seed: int = 2009, crs: str | None = None
+) -> tuple[np.ndarray, rasterio.Affine, str]:
     """A SYNTHETIC population grid (people per cell, float32, nodata -1) over ``communes``:
     each commune's 2009 population spread evenly, times log-normal noise. ``resolution`` is in
     the units of ``crs`` (default EPSG:4326, degrees)."""
@@ -136,16 +148,30 @@ def synthetic_population(communes: gpd.GeoDataFrame, resolution: float = 0.01, s
     transform = from_origin(minx, maxy, resolution, resolution)
     pop = frame["population_2009"].fillna(0).to_numpy(dtype=float)
     density = pop / np.maximum(shapely.area(np.asarray(frame.geometry.array)), 1e-12)  # people per CRS unit²
-    grid = rasterio.features.rasterize(zip(frame.geometry, density), out_shape=(height, width),
-                                       transform=transform, fill=-1.0, dtype="float64")
+    grid = rasterio.features.rasterize(
+        zip(frame.geometry, density, strict=True),
+        out_shape=(height, width),
+        transform=transform,
+        fill=-1.0,
+        dtype="float64",
+    )
     noise = rng.lognormal(0.0, 0.5, grid.shape)
     cells = np.where(grid >= 0, grid * resolution * resolution * noise, -1.0)
     return cells.astype("float32"), transform, (crs or "EPSG:4326")
 
 
 def write_population(path: Path, grid: np.ndarray, transform, crs: str) -> None:
-    profile = {"driver": "GTiff", "dtype": "float32", "count": 1, "width": grid.shape[1], "height": grid.shape[0],
-               "crs": crs, "transform": transform, "nodata": -1.0, "compress": "deflate"}
+    profile = {
+        "driver": "GTiff",
+        "dtype": "float32",
+        "count": 1,
+        "width": grid.shape[1],
+        "height": grid.shape[0],
+        "crs": crs,
+        "transform": transform,
+        "nodata": -1.0,
+        "compress": "deflate",
+    }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(grid, 1)
         dst.update_tags(SYNTHETIC="true", description=f"{LABEL} population grid, not real data (geo_ntm bench)")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 def git_state(repo: Path) -> dict:
     """The commit of ``repo`` and its ``git status --short`` lines (None where git cannot tell)."""
+
     def run(*args):
         done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
         return done.stdout.strip() if done.returncode == 0 else None

@@ -78,8 +78,18 @@ from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha, as_multipolygon, equal_area_crs, make_polygonal
 from geo_ntm.text import nfc, split_prefix
 
-LINEAGE_COLUMNS = ("event_id", "effective_date", "legal_act", "kind", "before", "after", "after_name",
-                   "after_type", "parent_after", "note")
+LINEAGE_COLUMNS = (
+    "event_id",
+    "effective_date",
+    "legal_act",
+    "kind",
+    "before",
+    "after",
+    "after_name",
+    "after_type",
+    "parent_after",
+    "note",
+)
 
 #: Parts of a merge must lie within this distance of each other; gaps up to it are closed.
 GAP_TOLERANCE_M = 50.0
@@ -101,6 +111,7 @@ _NEEDS_GEOMETRY = {EventKind.SPLIT, EventKind.CREATE}
 
 
 # -- reading ------------------------------------------------------------------------------------
+
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part for part in (nfc(p) for p in (value or "").split(";")) if part)
@@ -148,8 +159,10 @@ def _parse_row(row: dict[str, str | None], line: int) -> tuple[LineageEvent | No
         if len(after) < fewest_after or (most_after is not None and len(after) > most_after):
             say(f"a {kind.value} takes {_count(fewest_after, most_after)} after unit(s), got {len(after)}")
         if kind is EventKind.TRANSFER and len(before) != len(after):
-            say(f"a transfer lists the after codes pairwise with the before codes: {len(before)} before, "
-                f"{len(after)} after")
+            say(
+                f"a transfer lists the after codes pairwise with the before codes: {len(before)} before, "
+                f"{len(after)} after"
+            )
         if kind is EventKind.TRANSFER and not parent_after:
             say("a transfer needs parent_after, the code of the new parent")
         if kind is EventKind.TYPE_CHANGE and not types:
@@ -162,8 +175,10 @@ def _parse_row(row: dict[str, str | None], line: int) -> tuple[LineageEvent | No
         say(f"after_type lists {len(types)} type(s) for {len(after)} after code(s)")
     if errors:
         return None, [f"line {line}" + (f" (event {event_id})" if event_id else "") + f": {e}" for e in errors]
-    return LineageEvent(event_id, day, legal_act, kind, before, after, names, tuple(types), parent_after,
-                        nfc(row.get("note")), line), []
+    assert day is not None and kind is not None  # each is None only after an error was said
+    return LineageEvent(
+        event_id, day, legal_act, kind, before, after, names, tuple(types), parent_after, nfc(row.get("note")), line
+    ), []
 
 
 def _count(fewest: int, most: int | None) -> str:
@@ -181,8 +196,10 @@ def read_lineage(path: str | Path) -> list[LineageEvent]:
         reader = csv.DictReader(handle)
         missing = [c for c in LINEAGE_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise InputError(f"lineage file {path}: line 1 lacks the column(s) {', '.join(missing)}; "
-                             f"the header must be {','.join(LINEAGE_COLUMNS)}")
+            raise InputError(
+                f"lineage file {path}: line 1 lacks the column(s) {', '.join(missing)}; "
+                f"the header must be {','.join(LINEAGE_COLUMNS)}"
+            )
         events, errors = [], []
         for row in reader:
             if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
@@ -198,7 +215,9 @@ def read_lineage(path: str | Path) -> list[LineageEvent]:
 
 
 def _cross_row_errors(events: list[LineageEvent]) -> list[str]:
-    errors, first_id, consumed = [], {}, {}
+    errors: list[str] = []
+    first_id: dict[str, LineageEvent] = {}
+    consumed: dict[tuple[dt.date, str], LineageEvent] = {}
     for e in events:
         if e.event_id in first_id:
             errors.append(f"{e.where}: event_id already used on line {first_id[e.event_id].line}")
@@ -206,13 +225,16 @@ def _cross_row_errors(events: list[LineageEvent]) -> list[str]:
         for code in e.before:
             other = consumed.get((e.effective_date, code))
             if other:
-                errors.append(f"{e.where}: unit {code} is already changed on {e.effective_date} by {other.where}; "
-                              "one unit can take part in one event per day")
+                errors.append(
+                    f"{e.where}: unit {code} is already changed on {e.effective_date} by {other.where}; "
+                    "one unit can take part in one event per day"
+                )
             consumed.setdefault((e.effective_date, code), e)
     return errors
 
 
 # -- checking against a vintage -----------------------------------------------------------------
+
 
 def _in_date_order(events: Iterable[LineageEvent]) -> list[LineageEvent]:
     return sorted(events, key=lambda e: (e.effective_date, e.line))
@@ -220,8 +242,9 @@ def _in_date_order(events: Iterable[LineageEvent]) -> list[LineageEvent]:
 
 def _parts_touch(parts: Sequence[shapely.Geometry], gap_m: float) -> bool:
     """Whether lon/lat ``parts`` form one cluster when parts within ``gap_m`` metres are linked."""
-    projected = np.asarray(gpd.GeoSeries(list(parts), crs=4326).to_crs(
-        equal_area_crs(tuple(shapely.total_bounds(parts)))).array)
+    projected = np.asarray(
+        gpd.GeoSeries(list(parts), crs=4326).to_crs(equal_area_crs(tuple(shapely.total_bounds(parts)))).array
+    )
     reached, frontier = {0}, [0]
     while frontier:
         near = np.flatnonzero(shapely.dwithin(projected[frontier.pop()], projected, gap_m))
@@ -230,8 +253,9 @@ def _parts_touch(parts: Sequence[shapely.Geometry], gap_m: float) -> bool:
     return len(reached) == len(parts)
 
 
-def validate_against(events: Sequence[LineageEvent], units: gpd.GeoDataFrame, vintage_start: dt.date, *,
-                     gap_m: float = GAP_TOLERANCE_M) -> None:
+def validate_against(
+    events: Sequence[LineageEvent], units: gpd.GeoDataFrame, vintage_start: dt.date, *, gap_m: float = GAP_TOLERANCE_M
+) -> None:
     """Check ``events`` against the units of a vintage valid from ``vintage_start``.
 
     Replays the events in date order and raises ``InputError`` naming each bad line: an event
@@ -240,8 +264,12 @@ def validate_against(events: Sequence[LineageEvent], units: gpd.GeoDataFrame, vi
     (within ``gap_m`` metres). Events effective on ``vintage_start`` are taken as already shown.
     """
     _require_unit_columns(units)
-    alive = {code: (level, parent, geom) for code, level, parent, geom
-             in zip(units["code"], units["level"], units["parent_code"], units.geometry)}
+    alive = {
+        code: (level, parent, geom)
+        for code, level, parent, geom in zip(
+            units["code"], units["level"], units["parent_code"], units.geometry, strict=True
+        )
+    }
     parents = set(units["code"]) | set(units["parent_code"].dropna())
     created_by: dict[str, LineageEvent] = {}
     for e in _in_date_order(events):
@@ -252,8 +280,13 @@ def validate_against(events: Sequence[LineageEvent], units: gpd.GeoDataFrame, vi
     errors: list[tuple[int, str]] = []
     for e in _in_date_order(events):
         if e.effective_date < vintage_start:
-            errors.append((e.line, f"{e.where}: takes effect on {e.effective_date}, before the vintage starts "
-                                   f"({vintage_start}); that vintage already shows the change"))
+            errors.append(
+                (
+                    e.line,
+                    f"{e.where}: takes effect on {e.effective_date}, before the vintage starts "
+                    f"({vintage_start}); that vintage already shows the change",
+                )
+            )
             continue
         if e.effective_date == vintage_start:
             continue
@@ -262,12 +295,16 @@ def validate_against(events: Sequence[LineageEvent], units: gpd.GeoDataFrame, vi
             if code in alive:
                 continue
             if code in gone:
-                problems.append(f"unit {code} no longer exists on {e.effective_date}: {gone[code].where} "
-                                f"changed it on {gone[code].effective_date}")
+                problems.append(
+                    f"unit {code} no longer exists on {e.effective_date}: {gone[code].where} "
+                    f"changed it on {gone[code].effective_date}"
+                )
             elif code in created_by:
                 maker = created_by[code]
-                problems.append(f"unit {code} does not exist yet on {e.effective_date}: {maker.where} "
-                                f"creates it on {maker.effective_date}")
+                problems.append(
+                    f"unit {code} does not exist yet on {e.effective_date}: {maker.where} "
+                    f"creates it on {maker.effective_date}"
+                )
             else:
                 problems.append(f"unknown unit {code}: not in the vintage and not created by an earlier event")
         for code in e.after:
@@ -281,8 +318,10 @@ def validate_against(events: Sequence[LineageEvent], units: gpd.GeoDataFrame, vi
         if not problems:
             _replay(e, alive, gone, parents)
     if errors:
-        raise InputError(f"lineage does not fit the vintage starting {vintage_start}: {len(errors)} problem(s)",
-                         [message for _, message in sorted(errors)])
+        raise InputError(
+            f"lineage does not fit the vintage starting {vintage_start}: {len(errors)} problem(s)",
+            [message for _, message in sorted(errors)],
+        )
 
 
 def _merge_problems(e: LineageEvent, parts: list[tuple], gap_m: float) -> list[str]:
@@ -292,12 +331,15 @@ def _merge_problems(e: LineageEvent, parts: list[tuple], gap_m: float) -> list[s
     problems = []
     parents = {parent for _, parent, _ in parts}
     if len(parents) > 1 and not e.parent_after and e.after[0] not in e.before:
-        problems.append(f"the parts belong to different parents ({', '.join(sorted(map(str, parents)))}); "
-                        "give parent_after")
+        problems.append(
+            f"the parts belong to different parents ({', '.join(sorted(map(str, parents)))}); give parent_after"
+        )
     geoms = [geom for _, _, geom in parts]
     if all(g is not None for g in geoms) and not _parts_touch(geoms, gap_m):
-        problems.append(f"the parts {', '.join(e.before)} of the merge do not touch, even counting parts "
-                        f"less than {gap_m:g} m apart as touching")
+        problems.append(
+            f"the parts {', '.join(e.before)} of the merge do not touch, even counting parts "
+            f"less than {gap_m:g} m apart as touching"
+        )
     return problems
 
 
@@ -305,7 +347,7 @@ def _replay(e: LineageEvent, alive: dict, gone: dict, parents: set) -> None:
     """Update the code -> (level, parent, geometry) map as ``e`` does (geometry None if unknown)."""
     if e.kind is EventKind.MERGE:
         parts = [alive.pop(code) for code in e.before]
-        survivor = dict(zip(e.before, parts)).get(e.after[0])
+        survivor = dict(zip(e.before, parts, strict=True)).get(e.after[0])
         parent = e.parent_after or (survivor or parts[0])[1]
         geoms = [g for _, _, g in parts]
         union = shapely.union_all(geoms) if all(g is not None for g in geoms) else None
@@ -338,13 +380,15 @@ def _require_unit_columns(units: gpd.GeoDataFrame) -> None:
 
 # -- deriving a vintage -------------------------------------------------------------------------
 
-def merge_geometry(parts: Sequence[shapely.Geometry], neighbours: Sequence[shapely.Geometry], *,
-                   gap_m: float = GAP_TOLERANCE_M) -> shapely.MultiPolygon:
+
+def merge_geometry(
+    parts: Sequence[shapely.Geometry], neighbours: Sequence[shapely.Geometry], *, gap_m: float = GAP_TOLERANCE_M
+) -> shapely.MultiPolygon:
     """Union of lon/lat ``parts`` with the gaps between them closed (see the module docstring);
     ``neighbours`` are the other units nearby, whose area is never taken."""
     crs = equal_area_crs(tuple(shapely.total_bounds(parts)))
     projected = np.asarray(gpd.GeoSeries([*parts, *neighbours], crs=4326).to_crs(crs).array)
-    own, others = projected[:len(parts)], projected[len(parts):]
+    own, others = projected[: len(parts)], projected[len(parts) :]
     union = shapely.union_all(own, grid_size=_GRID_M)
     closed = shapely.buffer(shapely.buffer(union, gap_m / 2, join_style="mitre"), -gap_m / 2, join_style="mitre")
     outlines = shapely.union_all([shapely.Polygon(p.exterior) for p in shapely.get_parts(union)])
@@ -359,8 +403,14 @@ def merge_geometry(parts: Sequence[shapely.Geometry], neighbours: Sequence[shape
     return as_multipolygon(lonlat) if lonlat.is_valid else make_polygonal(lonlat)
 
 
-def derive_vintage(units: gpd.GeoDataFrame, events: Sequence[LineageEvent], until: dt.date, *,
-                   vintage_start: dt.date, gap_m: float = GAP_TOLERANCE_M) -> gpd.GeoDataFrame:
+def derive_vintage(
+    units: gpd.GeoDataFrame,
+    events: Sequence[LineageEvent],
+    until: dt.date,
+    *,
+    vintage_start: dt.date,
+    gap_m: float = GAP_TOLERANCE_M,
+) -> gpd.GeoDataFrame:
     """The units in force on ``until``: ``units`` (a vintage valid from ``vintage_start``) with the
     events effective after ``vintage_start`` and up to ``until`` applied in date order.
 
@@ -373,10 +423,11 @@ def derive_vintage(units: gpd.GeoDataFrame, events: Sequence[LineageEvent], unti
     todo = [e for e in todo if e.effective_date > vintage_start]
     unknown = [e for e in todo if e.kind in _NEEDS_GEOMETRY]
     if unknown:
-        raise InputError("a lineage row cannot give the geometry of the units a split or create makes; load "
-                         "the boundaries after the change as a new vintage instead",
-                         [f"{e.where}: {e.kind.value} of {';'.join(e.before) or '—'} into {';'.join(e.after)}"
-                          for e in unknown])
+        raise InputError(
+            "a lineage row cannot give the geometry of the units a split or create makes; load "
+            "the boundaries after the change as a new vintage instead",
+            [f"{e.where}: {e.kind.value} of {';'.join(e.before) or '—'} into {';'.join(e.after)}" for e in unknown],
+        )
     units = units.to_crs(4326) if not units.crs.equals("EPSG:4326") else units
     columns = [c for c in units.columns if c not in ("unit_id", "vintage_id")]
     rows = {row["code"]: row for row in units[columns].to_dict("records")}
@@ -390,8 +441,9 @@ def derive_vintage(units: gpd.GeoDataFrame, events: Sequence[LineageEvent], unti
     derived = gpd.GeoDataFrame(list(rows.values()), columns=columns, geometry="geometry", crs=4326)
     derived["area_ha"] = np.round(area_ha(derived.geometry), 4)
     order = {level.value: i for i, level in enumerate(AdminLevel)}
-    return derived.sort_values(["level", "code"], key=lambda s: s.map(order) if s.name == "level" else s,
-                               ignore_index=True)
+    return derived.sort_values(
+        ["level", "code"], key=lambda s: s.map(order) if s.name == "level" else s, ignore_index=True
+    )
 
 
 def _unit_type(name: str, declared: tuple[UnitType, ...], level: AdminLevel, current: str | None) -> str | None:
@@ -417,11 +469,13 @@ class _Neighbours:
     made by events so far (``made``), checked one by one."""
 
     def __init__(self, units: gpd.GeoDataFrame):
-        self.tree, self.codes, self.made = shapely.STRtree(units.geometry.array), units["code"].to_numpy(), set()
+        self.tree, self.codes = shapely.STRtree(units.geometry.array), units["code"].to_numpy()
+        self.made: set[str] = set()
 
     def around(self, box: shapely.Geometry, rows: dict) -> list[shapely.Geometry]:
-        codes = set(self.codes[self.tree.query(box)]) | {c for c in self.made if c in rows
-                                                          and shapely.intersects(rows[c]["geometry"], box)}
+        codes = set(self.codes[self.tree.query(box)]) | {
+            c for c in self.made if c in rows and shapely.intersects(rows[c]["geometry"], box)
+        }
         return [rows[c]["geometry"] for c in codes if c in rows]
 
 
@@ -448,13 +502,14 @@ def _merged_row(e: LineageEvent, rows: dict, nearby: _Neighbours, gap_m: float) 
 
 def _apply_in_place(e: LineageEvent, rows: dict) -> None:
     """Rename, type change or transfer: same geometry, new code, name, type or parent."""
-    for i, (row, new_code) in enumerate(zip([rows.pop(code) for code in e.before], e.after)):
+    for i, (row, new_code) in enumerate(zip([rows.pop(code) for code in e.before], e.after, strict=True)):
         row["code"] = new_code
         if e.after_name:
             row["name"] = e.after_name[i]
             row["name_short"] = split_prefix(e.after_name[i])[1]
-            row["unit_type"] = _unit_type(e.after_name[i], e.after_type[i:i + 1], AdminLevel(row["level"]),
-                                          row["unit_type"])
+            row["unit_type"] = _unit_type(
+                e.after_name[i], e.after_type[i : i + 1], AdminLevel(row["level"]), row["unit_type"]
+            )
         elif e.after_type:
             row["unit_type"] = e.after_type[i].value
         _set_parent(row, e.parent_after)

@@ -34,8 +34,9 @@ class CoverageReport:
         )
 
 
-def measure_coverage(units: gpd.GeoDataFrame, code_column: str = "code", top: int = 10,
-                     min_overlap_m2: float = 1.0) -> CoverageReport:
+def measure_coverage(
+    units: gpd.GeoDataFrame, code_column: str = "code", top: int = 10, min_overlap_m2: float = 1.0
+) -> CoverageReport:
     """Overlaps (pairwise, via an STRtree) and gaps (holes of the union) of ``units``.
 
     Overlaps smaller than ``min_overlap_m2`` are rounding noise of a shared border and are not
@@ -52,8 +53,9 @@ def measure_coverage(units: gpd.GeoDataFrame, code_column: str = "code", top: in
     overlap[overlap < min_overlap_m2] = 0.0
     real = overlap > 0
     order = np.argsort(-overlap)[:top]
-    largest_overlaps = [(str(codes[left[i]]), str(codes[right[i]]), round(float(overlap[i]) / 1e4, 3))
-                        for i in order if overlap[i] > 0]
+    largest_overlaps = [
+        (str(codes[left[i]]), str(codes[right[i]]), round(float(overlap[i]) / 1e4, 3)) for i in order if overlap[i] > 0
+    ]
 
     union = shapely.union_all(geoms)
     holes = np.array(
@@ -62,9 +64,13 @@ def measure_coverage(units: gpd.GeoDataFrame, code_column: str = "code", top: in
     hole_area = shapely.area(holes) if len(holes) else np.array([])
     largest_gaps = []
     if len(holes):
-        points = gpd.GeoSeries(shapely.point_on_surface(holes[np.argsort(-hole_area)[:top]]), crs=metric.crs).to_crs(4326)
-        largest_gaps = [(round(p.x, 5), round(p.y, 5), round(float(a) / 1e4, 3))
-                        for p, a in zip(points, np.sort(hole_area)[::-1][:top])]
+        points = gpd.GeoSeries(shapely.point_on_surface(holes[np.argsort(-hole_area)[:top]]), crs=metric.crs).to_crs(
+            4326
+        )
+        largest_gaps = [
+            (round(p.x, 5), round(p.y, 5), round(float(a) / 1e4, 3))
+            for p, a in zip(points, np.sort(hole_area)[::-1][:top], strict=True)
+        ]
     total = float(area.sum())
     return CoverageReport(
         units=len(units),

@@ -30,17 +30,18 @@ def _pick_framework(candidates: set[str], year: int) -> str:
     return (in_force or sorted(candidates))[0]
 
 
-def assess_unit(unit: Unit, year: int, statuses: Iterable[CriterionStatus],
-                summaries: Iterable[StatusSummary]) -> Assessment:
+def assess_unit(
+    unit: Unit, year: int, statuses: Iterable[CriterionStatus], summaries: Iterable[StatusSummary]
+) -> Assessment:
     """The assessment of one unit in one year from its statuses and summaries of that year."""
     if not unit.assessed:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=False)
     by_group: dict[tuple[str, str], dict[int, set[bool]]] = defaultdict(lambda: defaultdict(set))
-    for s in statuses:
-        by_group[(s.framework_id, s.level)][s.criterion].add(s.met)
+    for status in statuses:
+        by_group[(status.framework_id, status.level)][status.criterion].add(status.met)
     sums_by_group: dict[tuple[str, str], list[StatusSummary]] = defaultdict(list)
-    for s in summaries:
-        sums_by_group[(s.framework_id, s.level)].append(s)
+    for summary in summaries:
+        sums_by_group[(summary.framework_id, summary.level)].append(summary)
     groups = set(by_group) | set(sums_by_group)
     if not groups:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=True)
@@ -49,7 +50,7 @@ def assess_unit(unit: Unit, year: int, statuses: Iterable[CriterionStatus],
     reached: set[str] = set()
     recognized: set[str] = set()
     decisions: list[str] = []
-    for (fw_id, level), sums in sums_by_group.items():
+    for (_, level), sums in sums_by_group.items():
         for s in sums:
             if s.recognized:
                 recognized.add(level)
@@ -58,8 +59,8 @@ def assess_unit(unit: Unit, year: int, statuses: Iterable[CriterionStatus],
             if s.criteria_met >= s.criteria_total:
                 reached.add(level)
     for (fw_id, level), criteria in by_group.items():
-        total = frameworks[fw_id].criteria_total if fw_id in frameworks else len(criteria)
-        if len(criteria) >= total and all(v == {True} for v in criteria.values()):
+        needed = frameworks[fw_id].criteria_total if fw_id in frameworks else len(criteria)
+        if len(criteria) >= needed and all(v == {True} for v in criteria.values()):
             reached.add(level)
     reached |= recognized
 
@@ -94,15 +95,16 @@ def assess_unit(unit: Unit, year: int, statuses: Iterable[CriterionStatus],
     )
 
 
-def assess_units(units: Iterable[Unit], year: int, statuses: Iterable[CriterionStatus],
-                 summaries: Iterable[StatusSummary]) -> dict[int, Assessment]:
+def assess_units(
+    units: Iterable[Unit], year: int, statuses: Iterable[CriterionStatus], summaries: Iterable[StatusSummary]
+) -> dict[int, Assessment]:
     """Assessments of many units, keyed by unit id (statuses of other years are ignored)."""
     st: dict[int, list[CriterionStatus]] = defaultdict(list)
-    for s in statuses:
-        if s.year == year:
-            st[s.unit_id].append(s)
+    for status in statuses:
+        if status.year == year:
+            st[status.unit_id].append(status)
     su: dict[int, list[StatusSummary]] = defaultdict(list)
-    for s in summaries:
-        if s.year == year:
-            su[s.unit_id].append(s)
+    for summary in summaries:
+        if summary.year == year:
+            su[summary.unit_id].append(summary)
     return {u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id]) for u in units}

@@ -85,8 +85,10 @@ def carry(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, rule: CarryRule) -> gpd.
         raise InputError(f"old units lack the column(s) {', '.join(missing)} that rule {rule.name!r} needs")
     for frame, which in ((old, "old"), (new, "new")):
         if frame["code"].duplicated().any():
-            raise InputError(f"{which} unit codes repeat: "
-                             + ", ".join(sorted(set(frame.loc[frame["code"].duplicated(), "code"].astype(str)))))
+            raise InputError(
+                f"{which} unit codes repeat: "
+                + ", ".join(sorted(set(frame.loc[frame["code"].duplicated(), "code"].astype(str))))
+            )
 
     pairs = crosswalk(old, new, sliver_tolerance=rule.sliver_tolerance).pairs.join(_statuses(old), on="old_code")
     pairs = pairs.sort_values(["new_code", "share_of_new"], ascending=[True, False])
@@ -94,12 +96,14 @@ def carry(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, rule: CarryRule) -> gpd.
     if rule.name == "all":
         pairs = pairs[pairs["share_of_new"] > rule.sliver_tolerance]
     by_new = pairs.groupby("new_code")
-    carried = pd.DataFrame({
-        "old_units": by_new["old_code"].agg(list),
-        "assessed_parts": by_new["assessed"].sum(),
-        "parts_with_data": by_new["known"].sum(),
-        "coverage": coverage,
-    })
+    carried = pd.DataFrame(
+        {
+            "old_units": by_new["old_code"].agg(list),
+            "assessed_parts": by_new["assessed"].sum(),
+            "parts_with_data": by_new["known"].sum(),
+            "coverage": coverage,
+        }
+    )
     carried = carried.join(_by_level(pairs) if rule.name == "all" else _by_share(pairs, rule))
     carried = carried.reindex(new["code"].to_numpy())
 
@@ -130,8 +134,10 @@ def carry(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, rule: CarryRule) -> gpd.
 def _year(old: pd.DataFrame) -> int:
     years = old["year"].dropna().unique() if "year" in old.columns else []
     if len(years) != 1:
-        raise InputError("old units must hold the assessment of exactly one year (a commune_view with a year); "
-                         f"found years: {', '.join(map(str, sorted(years))) or 'none'}")
+        raise InputError(
+            "old units must hold the assessment of exactly one year (a commune_view with a year); "
+            f"found years: {', '.join(map(str, sorted(years))) or 'none'}"
+        )
     return int(years[0])
 
 
@@ -141,16 +147,21 @@ def _statuses(old: pd.DataFrame) -> pd.DataFrame:
     rank = old["level"].map(_RANK)
     odd = old["level"].notna() & rank.isna()
     if odd.any():
-        raise InputError(f"old units have unknown NTM levels {sorted(set(old.loc[odd, 'level']))}; "
-                         f"levels are {', '.join(LEVEL_ORDER)}")
+        raise InputError(
+            f"old units have unknown NTM levels {sorted(set(old.loc[odd, 'level']))}; "
+            f"levels are {', '.join(LEVEL_ORDER)}"
+        )
     assessed = old["assessed"].astype(bool)
     known = assessed & old["has_data"].astype(bool)
-    return pd.DataFrame({
-        "assessed": assessed.to_numpy(),
-        "known": known.to_numpy(),
-        "rank": rank.fillna(0).where(known).to_numpy(dtype=float),
-        "criteria_met": old["criteria_met"].astype(float).to_numpy(),
-    }, index=old["code"].to_numpy())
+    return pd.DataFrame(
+        {
+            "assessed": assessed.to_numpy(),
+            "known": known.to_numpy(),
+            "rank": rank.fillna(0).where(known).to_numpy(dtype=float),
+            "criteria_met": old["criteria_met"].astype(float).to_numpy(),
+        },
+        index=old["code"].to_numpy(),
+    )
 
 
 def _by_level(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -167,11 +178,13 @@ def _by_level(pairs: pd.DataFrame) -> pd.DataFrame:
     area = parts["shared_ha"].groupby(group).sum()
     weighted = (parts["criteria_met"] * parts["shared_ha"]).groupby(group).sum() / area
     counted = parts["criteria_met"].notna().groupby(group).all()
-    return pd.DataFrame({
-        "level": lowest.where(complete).map(_LEVEL_OF_RANK),
-        "has_data": has_data,
-        "criteria_met": weighted.round(2).where(counted),
-    })
+    return pd.DataFrame(
+        {
+            "level": lowest.where(complete).map(_LEVEL_OF_RANK),
+            "has_data": has_data,
+            "criteria_met": weighted.round(2).where(counted),
+        }
+    )
 
 
 def _by_share(pairs: pd.DataFrame, rule: CarryRule) -> pd.DataFrame:
@@ -188,11 +201,13 @@ def _by_share(pairs: pd.DataFrame, rule: CarryRule) -> pd.DataFrame:
         total = weight.groupby(group).sum()
         total = total.where(total > 0)
 
-    shares = pd.DataFrame({
-        "share": _fraction(weight, pairs["rank"] >= _RANK[rule.level], group, total),
-        "share_known": _fraction(weight, pairs["known"], group, total),
-        "share_assessed": _fraction(weight, pairs["assessed"], group, total),
-    })
+    shares = pd.DataFrame(
+        {
+            "share": _fraction(weight, pairs["rank"] >= _RANK[rule.level], group, total),
+            "share_known": _fraction(weight, pairs["known"], group, total),
+            "share_assessed": _fraction(weight, pairs["assessed"], group, total),
+        }
+    )
     if rule.name == "share_population":
         shares["population_known"] = _fraction(pairs["share_of_new"], pairs["population"].notna(), group, area)
     return shares
@@ -203,8 +218,15 @@ def _fraction(weight: pd.Series, mask: pd.Series, group: pd.Series, total: pd.Se
     return weight.where(mask, 0.0).groupby(group).sum() / total
 
 
-def carry_indicator(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, column: str, *, how: str = "mean",
-                    weight: str = "area", sliver_tolerance: float = 0.01) -> pd.DataFrame:
+def carry_indicator(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    column: str,
+    *,
+    how: str = "mean",
+    weight: str = "area",
+    sliver_tolerance: float = 0.01,
+) -> pd.DataFrame:
     """Carry the indicator ``column`` of the old units onto the new ones.
 
     ``how="sum"`` (counts: households, km of road) spreads each old value over the old unit evenly
@@ -215,8 +237,11 @@ def carry_indicator(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, column: str, *
     unit had a value)."""
     if how not in ("mean", "sum") or weight not in ("area", "population"):
         raise InputError(f"carry an indicator with how=mean|sum and weight=area|population, not {how}/{weight}")
-    missing = [c for c in ("code", "name", column) + (("population",) if weight == "population" else ())
-               if c not in old.columns]
+    missing = [
+        c
+        for c in ("code", "name", column) + (("population",) if weight == "population" else ())
+        if c not in old.columns
+    ]
     if missing:
         raise InputError(f"old units lack the column(s) {', '.join(missing)}")
     pairs = crosswalk(old, new, sliver_tolerance=sliver_tolerance).pairs
@@ -228,7 +253,9 @@ def carry_indicator(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, column: str, *
     else:
         w = pairs["shared_ha"] if weight == "area" else pairs["population"]
         w = w.where(valued & w.notna(), 0.0)
-        value = (pairs["value"].fillna(0.0) * w).groupby(group).sum() / w.groupby(group).sum().replace(0.0, float("nan"))
+        value = (pairs["value"].fillna(0.0) * w).groupby(group).sum() / w.groupby(group).sum().replace(
+            0.0, float("nan")
+        )
     known = pairs["share_of_new"].where(valued, 0.0).groupby(group).sum().clip(upper=1.0)
     result = pd.DataFrame({column: value, "known": known}).reindex(new["code"].to_numpy())
     result["known"] = result["known"].fillna(0.0)

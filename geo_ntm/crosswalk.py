@@ -59,13 +59,16 @@ class Crosswalk:
 def _checked(frame: gpd.GeoDataFrame, which: str) -> gpd.GeoDataFrame:
     missing = [c for c in ("code", "name") if c not in frame.columns]
     if missing:
-        raise InputError(f"{which} units lack the column(s) {', '.join(missing)}; "
-                         f"columns are {', '.join(map(str, frame.columns))}")
+        raise InputError(
+            f"{which} units lack the column(s) {', '.join(missing)}; columns are {', '.join(map(str, frame.columns))}"
+        )
     if frame.crs is None:
         raise InputError(f"{which} units have no coordinate reference system; expected EPSG:4326")
     if frame.geometry.is_empty.any() or frame.geometry.isna().any():
-        raise InputError(f"{which} units have empty geometries: "
-                         + ", ".join(map(str, frame.loc[frame.geometry.is_empty | frame.geometry.isna(), "code"])))
+        raise InputError(
+            f"{which} units have empty geometries: "
+            + ", ".join(map(str, frame.loc[frame.geometry.is_empty | frame.geometry.isna(), "code"]))
+        )
     return frame.to_crs(4326) if not frame.crs.equals("EPSG:4326") else frame
 
 
@@ -74,8 +77,13 @@ def _projected(frame: gpd.GeoDataFrame, crs) -> np.ndarray:
     return np.where(shapely.is_valid(geoms), geoms, shapely.make_valid(geoms))
 
 
-def crosswalk(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, sliver_tolerance: float = 0.01,
-              population_column: str | None = "population") -> Crosswalk:
+def crosswalk(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    *,
+    sliver_tolerance: float = 0.01,
+    population_column: str | None = "population",
+) -> Crosswalk:
     """Shared area (ha) and shares of every overlapping (old, new) pair; slivers kept apart."""
     if not 0 <= sliver_tolerance < 1:
         raise InputError(f"sliver tolerance must be a share between 0 and 1, got {sliver_tolerance}")
@@ -92,15 +100,17 @@ def crosswalk(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, sliver_tolerance:
     keep = shared_ha > 0  # borders that only touch share no area
     old_idx, new_idx, pieces, shared_ha = old_idx[keep], new_idx[keep], pieces[keep], shared_ha[keep]
 
-    table = pd.DataFrame({
-        "old_code": old["code"].to_numpy()[old_idx],
-        "old_name": old["name"].to_numpy()[old_idx],
-        "new_code": new["code"].to_numpy()[new_idx],
-        "new_name": new["name"].to_numpy()[new_idx],
-        "shared_ha": shared_ha,
-        "share_of_old": shared_ha / old_ha[old_idx],
-        "share_of_new": shared_ha / new_ha[new_idx],
-    })
+    table = pd.DataFrame(
+        {
+            "old_code": old["code"].to_numpy()[old_idx],
+            "old_name": old["name"].to_numpy()[old_idx],
+            "new_code": new["code"].to_numpy()[new_idx],
+            "new_name": new["name"].to_numpy()[new_idx],
+            "shared_ha": shared_ha,
+            "share_of_old": shared_ha / old_ha[old_idx],
+            "share_of_new": shared_ha / new_ha[new_idx],
+        }
+    )
     is_sliver = ((table["share_of_old"] < sliver_tolerance) & (table["share_of_new"] < sliver_tolerance)).to_numpy()
     if population_column and population_column in old.columns:
         population = pd.to_numeric(old[population_column], errors="coerce").to_numpy(dtype=float)
@@ -115,21 +125,29 @@ def crosswalk(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, sliver_tolerance:
     return Crosswalk(pairs, slivers, coverage, sliver_tolerance, crs.srs)
 
 
-def _coverage(old: gpd.GeoDataFrame, old_ha: np.ndarray, old_idx: np.ndarray, pieces: np.ndarray,
-              share_of_old: np.ndarray, is_sliver: np.ndarray) -> pd.DataFrame:
+def _coverage(
+    old: gpd.GeoDataFrame,
+    old_ha: np.ndarray,
+    old_idx: np.ndarray,
+    pieces: np.ndarray,
+    share_of_old: np.ndarray,
+    is_sliver: np.ndarray,
+) -> pd.DataFrame:
     """Per old unit: the area covered by the union of its overlaps, and its summed shares."""
     covered = np.zeros(len(old))
     order = np.argsort(old_idx, kind="stable")
     groups, starts = np.unique(old_idx[order], return_index=True)
-    for i, chunk in zip(groups, np.split(pieces[order], starts[1:])):
+    for i, chunk in zip(groups, np.split(pieces[order], starts[1:]), strict=True):
         covered[i] = shapely.area(shapely.union_all(chunk)) / 1e4
     n = len(old)
-    return pd.DataFrame({
-        "old_code": old["code"].to_numpy(),
-        "old_name": old["name"].to_numpy(),
-        "old_ha": old_ha,
-        "covered_ha": covered,
-        "coverage": covered / old_ha,
-        "pairs_share": np.bincount(old_idx[~is_sliver], share_of_old[~is_sliver], minlength=n),
-        "slivers_share": np.bincount(old_idx[is_sliver], share_of_old[is_sliver], minlength=n),
-    })
+    return pd.DataFrame(
+        {
+            "old_code": old["code"].to_numpy(),
+            "old_name": old["name"].to_numpy(),
+            "old_ha": old_ha,
+            "covered_ha": covered,
+            "coverage": covered / old_ha,
+            "pairs_share": np.bincount(old_idx[~is_sliver], share_of_old[~is_sliver], minlength=n),
+            "slivers_share": np.bincount(old_idx[is_sliver], share_of_old[is_sliver], minlength=n),
+        }
+    )

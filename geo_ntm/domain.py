@@ -20,7 +20,7 @@ class AdminLevel(str, Enum):
     COMMUNE = "commune"
 
     @property
-    def parent(self) -> "AdminLevel | None":
+    def parent(self) -> AdminLevel | None:
         return {AdminLevel.COMMUNE: AdminLevel.DISTRICT, AdminLevel.DISTRICT: AdminLevel.PROVINCE}.get(self)
 
 

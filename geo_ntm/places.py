@@ -24,9 +24,11 @@ def find_unit(units: list[Unit], query: str, what: str) -> Unit:
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
-        raise NotFoundError(f"{what} {query!r} is ambiguous: it matches "
-                            + "; ".join(f"{u.name} (code {u.code})" for u in hits)
-                            + ". Give the full name with its type or the code.")
+        raise NotFoundError(
+            f"{what} {query!r} is ambiguous: it matches "
+            + "; ".join(f"{u.name} (code {u.code})" for u in hits)
+            + ". Give the full name with its type or the code."
+        )
     names = {fold(u.name): u.name for u in units if u.name}
     close = difflib.get_close_matches(fold(query), list(names), n=3, cutoff=0.5)
     hint = f"; closest: {', '.join(names[c] for c in close)}" if close else ""

@@ -35,19 +35,39 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
     own, own_vintage, statuses, summaries = years.get(year, (unit, store.vintage_for_year(year), [], []))
     assessment = assess_unit(own, year, statuses, summaries)
     return {
-        "code": unit.code, "name": unit.name, "unit_type": unit.unit_type.value if unit.unit_type else None,
-        "district": row.district, "province": row.province, "district_code": unit.district_code,
-        "province_code": unit.province_code, "vintage": vintage.name,
+        "code": unit.code,
+        "name": unit.name,
+        "unit_type": unit.unit_type.value if unit.unit_type else None,
+        "district": row.district,
+        "province": row.province,
+        "district_code": unit.district_code,
+        "province_code": unit.province_code,
+        "vintage": vintage.name,
         "population": None if pd.isna(row.population) else float(row.population),
-        "assessed": unit.assessed, "year": year, "statuses_vintage": own_vintage.name,
+        "assessed": unit.assessed,
+        "year": year,
+        "statuses_vintage": own_vintage.name,
         **_figures(assessment),
         "criteria": _criteria(assessment, statuses, year) if unit.assessed else [],
-        "reported_counts": [{"level": s.level, "framework": s.framework_id, "criteria_met": s.criteria_met,
-                             "criteria_total": s.criteria_total, "recognized": s.recognized, "decision": s.decision,
-                             "decision_date": s.decision_date.isoformat() if s.decision_date else None,
-                             "source": s.source} for s in summaries],
-        "history": [{"year": y, "vintage": v.name, **_figures(assess_unit(u, y, st, su))}
-                    for y, (u, v, st, su) in sorted(years.items())] if unit.assessed else [],
+        "reported_counts": [
+            {
+                "level": s.level,
+                "framework": s.framework_id,
+                "criteria_met": s.criteria_met,
+                "criteria_total": s.criteria_total,
+                "recognized": s.recognized,
+                "decision": s.decision,
+                "decision_date": s.decision_date.isoformat() if s.decision_date else None,
+                "source": s.source,
+            }
+            for s in summaries
+        ],
+        "history": [
+            {"year": y, "vintage": v.name, **_figures(assess_unit(u, y, st, su))}
+            for y, (u, v, st, su) in sorted(years.items())
+        ]
+        if unit.assessed
+        else [],
     }
 
 
@@ -56,21 +76,37 @@ def _years(store: Store, code: str) -> dict[int, _Year]:
     the summaries."""
     found: dict[int, _Year] = {}
     for vintage in store.vintages():
-        for unit in (unit_from_row(r) for r in store.units(vintage.vintage_id, AdminLevel.COMMUNE, codes=[code],
-                                                           geometry=False).itertuples(index=False)):
+        for unit in (
+            unit_from_row(r)
+            for r in store.units(vintage.vintage_id, AdminLevel.COMMUNE, codes=[code], geometry=False).itertuples(
+                index=False
+            )
+        ):
             statuses, summaries = store.statuses([unit.unit_id]), store.summaries([unit.unit_id])
             for year in {s.year for s in statuses} | {s.year for s in summaries}:
                 if store.vintage_for_year(year) == vintage:
-                    found[year] = (unit, vintage, [s for s in statuses if s.year == year],
-                                   [s for s in summaries if s.year == year])
+                    found[year] = (
+                        unit,
+                        vintage,
+                        [s for s in statuses if s.year == year],
+                        [s for s in summaries if s.year == year],
+                    )
     return found
 
 
 def _figures(a: Assessment) -> dict:
-    return {"has_data": a.has_data, "framework": a.framework_id, "target_level": a.target_level, "level": a.level,
-            "criteria_met": a.criteria_met, "criteria_total": a.criteria_total,
-            "criteria_unmet": list(a.criteria_unmet), "criteria_conflicting": list(a.criteria_conflicting),
-            "recognized_levels": list(a.recognized_levels), "decisions": list(a.decisions)}
+    return {
+        "has_data": a.has_data,
+        "framework": a.framework_id,
+        "target_level": a.target_level,
+        "level": a.level,
+        "criteria_met": a.criteria_met,
+        "criteria_total": a.criteria_total,
+        "criteria_unmet": list(a.criteria_unmet),
+        "criteria_conflicting": list(a.criteria_conflicting),
+        "recognized_levels": list(a.recognized_levels),
+        "decisions": list(a.decisions),
+    }
 
 
 def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list[dict]:
@@ -86,14 +122,26 @@ def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list
     for c in framework.criteria:
         sources = list(reported.get(c.number, {}))
         values = {met for met, _ in sources}
-        status = ("no_data" if not values else "conflicting" if len(values) > 1
-                  else "met" if values == {True} else "unmet")
-        rows.append({"number": c.number, "name_vi": c.name_vi, "name_en": c.name_en, "status": status,
-                     "sources": [{"met": met, "source": source} for met, source in sources]})
+        status = (
+            "no_data" if not values else "conflicting" if len(values) > 1 else "met" if values == {True} else "unmet"
+        )
+        rows.append(
+            {
+                "number": c.number,
+                "name_vi": c.name_vi,
+                "name_en": c.name_en,
+                "status": status,
+                "sources": [{"met": met, "source": source} for met, source in sources],
+            }
+        )
     return rows
 
 
 def status_sources(store: Store, unit_ids: Sequence[int], year: int) -> list[str]:
     """The sources of the statuses and counts of ``unit_ids`` in ``year``, the most used first."""
-    counted = Counter(s.source for s in [*store.statuses(unit_ids, year), *store.summaries(unit_ids, year)] if s.source)
+    reported: list[CriterionStatus | StatusSummary] = [
+        *store.statuses(unit_ids, year),
+        *store.summaries(unit_ids, year),
+    ]
+    counted = Counter(s.source for s in reported if s.source)
     return [source for source, _ in counted.most_common()]

@@ -31,11 +31,20 @@ def near_next_level(frame: pd.DataFrame, most: int = 2) -> list[dict]:
             continue
         short = int(r.criteria_total) - int(r.criteria_met)
         if 1 <= short <= most:
-            found.append({"code": r.code, "name": r.name, "district": r.district,
-                          "level": None if pd.isna(r.level) else r.level,
-                          "next_level": r.target_level, "framework": r.framework,
-                          "criteria_met": int(r.criteria_met), "criteria_total": int(r.criteria_total),
-                          "short": short, "missing": sorted({*r.criteria_unmet, *r.criteria_conflicting})})
+            found.append(
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "district": r.district,
+                    "level": None if pd.isna(r.level) else r.level,
+                    "next_level": r.target_level,
+                    "framework": r.framework,
+                    "criteria_met": int(r.criteria_met),
+                    "criteria_total": int(r.criteria_total),
+                    "short": short,
+                    "missing": sorted({*r.criteria_unmet, *r.criteria_conflicting}),
+                }
+            )
     return sorted(found, key=lambda f: (f["short"], f["district"] or "", f["name"] or ""))
 
 
@@ -45,14 +54,24 @@ def most_unmet(frame: pd.DataFrame) -> list[dict]:
     data = _with_data(frame)
     unmet: Counter = Counter()
     disputed: Counter = Counter()
-    for fw, numbers, conflicts in zip(data["framework"], data["criteria_unmet"], data["criteria_conflicting"]):
+    for fw, numbers, conflicts in zip(
+        data["framework"], data["criteria_unmet"], data["criteria_conflicting"], strict=True
+    ):
         unmet.update((fw, n) for n in numbers)
         disputed.update((fw, n) for n in conflicts)
     frameworks = all_frameworks()
     rows = []
     for fw, n in unmet.keys() | disputed.keys():
         criterion = frameworks[fw].criterion(n) if fw in frameworks else None
-        rows.append({"framework": fw, "criterion": n, "name_vi": criterion.name_vi if criterion else None,
-                     "name_en": criterion.name_en if criterion else None, "communes": unmet[(fw, n)],
-                     "conflicting": disputed[(fw, n)], "communes_with_data": int((data["framework"] == fw).sum())})
+        rows.append(
+            {
+                "framework": fw,
+                "criterion": n,
+                "name_vi": criterion.name_vi if criterion else None,
+                "name_en": criterion.name_en if criterion else None,
+                "communes": unmet[(fw, n)],
+                "conflicting": disputed[(fw, n)],
+                "communes_with_data": int((data["framework"] == fw).sum()),
+            }
+        )
     return sorted(rows, key=lambda r: (-r["communes"], -r["conflicting"], r["framework"], r["criterion"]))

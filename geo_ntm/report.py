@@ -17,15 +17,21 @@ from geo_ntm.where import Where
 def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
     with_data = xa[xa["has_data"]]
     counted = with_data["criteria_met"].dropna()
-    per_criterion = {str(n): int(sum(n in met for met in with_data["met_criteria"]))
-                     for n in range(1, criteria_total + 1)}
+    per_criterion = {
+        str(n): int(sum(n in met for met in with_data["met_criteria"])) for n in range(1, criteria_total + 1)
+    }
     return {
         "district": label,
-        "communes": int(len(xa)),
-        "communes_with_data": int(len(with_data)),
+        "communes": len(xa),
+        "communes_with_data": len(with_data),
         "communes_without_data": int(len(xa) - len(with_data)),
-        "all_criteria_met": int(sum(1 for met, total in zip(counted, with_data.loc[counted.index, "criteria_total"])
-                                    if met == total)),
+        "all_criteria_met": int(
+            sum(
+                1
+                for met, total in zip(counted, with_data.loc[counted.index, "criteria_total"], strict=True)
+                if met == total
+            )
+        ),
         "recognised": {lv: int(sum(lv in r for r in with_data["recognized_levels"])) for lv in LEVEL_ORDER},
         "level_reached": {lv: int((with_data["level"] == lv).sum()) for lv in LEVEL_ORDER},
         "avg_criteria_met": round(float(counted.mean()), 2) if len(counted) else None,
@@ -35,13 +41,16 @@ def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
 
 def province_report(store: Store, where: Where) -> dict:
     """Report for the province (or the one district) of ``where`` in its year, on its boundaries."""
+    assert where.province is not None, "a report is about a province"
     frame = commune_view(store, where.vintage, where.year, geometry=False, **where.place_filters)
     xa = frame[frame["assessed"]]
     totals = xa["criteria_total"].dropna()
     criteria_total = int(totals.max()) if len(totals) else 19
     frameworks = sorted(set(xa["framework"].dropna()))
-    districts = [_summarise(name, group, criteria_total)
-                 for (_, name), group in xa.groupby(["district_code", "district"], sort=True, dropna=False)]
+    districts = [
+        _summarise(name, group, criteria_total)
+        for (_, name), group in xa.groupby(["district_code", "district"], sort=True, dropna=False)
+    ]
     total = _summarise(where.label, xa, criteria_total)
     total.pop("district")
     return {
@@ -60,30 +69,48 @@ def report_csv(report: dict) -> str:
     """One CSV row per district plus a total row; per-criterion counts as columns tc1..tcN."""
     rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
     n = len(rows[0]["per_criterion"]) if rows else 0
-    header = ["district", "communes", "communes_with_data", "communes_without_data", "all_criteria_met",
-              "avg_criteria_met"] + [f"recognised_{lv}" for lv in LEVEL_ORDER] + [f"tc{i}" for i in range(1, n + 1)]
+    header = (
+        ["district", "communes", "communes_with_data", "communes_without_data", "all_criteria_met", "avg_criteria_met"]
+        + [f"recognised_{lv}" for lv in LEVEL_ORDER]
+        + [f"tc{i}" for i in range(1, n + 1)]
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     for r in rows:
-        writer.writerow([r["district"], r["communes"], r["communes_with_data"], r["communes_without_data"],
-                         r["all_criteria_met"], "" if r["avg_criteria_met"] is None else r["avg_criteria_met"]]
-                        + [r["recognised"][lv] for lv in LEVEL_ORDER]
-                        + [r["per_criterion"][str(i)] for i in range(1, n + 1)])
+        writer.writerow(
+            [
+                r["district"],
+                r["communes"],
+                r["communes_with_data"],
+                r["communes_without_data"],
+                r["all_criteria_met"],
+                "" if r["avg_criteria_met"] is None else r["avg_criteria_met"],
+            ]
+            + [r["recognised"][lv] for lv in LEVEL_ORDER]
+            + [r["per_criterion"][str(i)] for i in range(1, n + 1)]
+        )
     return out.getvalue()
 
 
 def report_table(report: dict) -> str:
     """A plain-text table for the terminal."""
-    head = (f"{report['province']}{' / ' + report['district'] if report['district'] else ''} — {report['year']} "
-            f"(boundaries {report['vintage']}; frameworks {', '.join(report['frameworks']) or '—'})")
-    lines = [head, f"{'district':32} {'xã':>4} {'data':>5} {'all met':>8} {'avg':>6}   level reached: "
-                   f"{'NTM':>4} {'NC':>4} {'KM':>4}"]
+    head = (
+        f"{report['province']}{' / ' + report['district'] if report['district'] else ''} — {report['year']} "
+        f"(boundaries {report['vintage']}; frameworks {', '.join(report['frameworks']) or '—'})"
+    )
+    lines = [
+        head,
+        f"{'district':32} {'xã':>4} {'data':>5} {'all met':>8} {'avg':>6}   level reached: "
+        f"{'NTM':>4} {'NC':>4} {'KM':>4}",
+    ]
     rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
     for r in rows:
         avg = "—" if r["avg_criteria_met"] is None else f"{r['avg_criteria_met']:.2f}"
         reached = r["level_reached"]
-        lines.append(f"{(r['district'] or '—')[:32]:32} {r['communes']:>4} {r['communes_with_data']:>5} "
-                     f"{r['all_criteria_met']:>8} {avg:>6}                  {reached['ntm']:>4} "
-                     f"{reached['ntm_nang_cao']:>4} {reached['ntm_kieu_mau']:>4}")
+        lines.append(
+            f"{(r['district'] or '—')[:32]:32} {r['communes']:>4} {r['communes_with_data']:>5} "
+            f"{r['all_criteria_met']:>8} {avg:>6}                  {reached['ntm']:>4} "
+            f"{reached['ntm_nang_cao']:>4} {reached['ntm_kieu_mau']:>4}"
+        )
     return "\n".join(lines)

@@ -76,7 +76,7 @@ def split_prefix(name: str | None) -> tuple[tuple[UnitType, ...], str]:
     for prefix, types in _PREFIXES:
         if not lowered.startswith(prefix):
             continue
-        rest = s[len(prefix):]
+        rest = s[len(prefix) :]
         # a word prefix must end at a word boundary; an abbreviation ends with its dot
         if prefix.endswith(".") or (rest[:1] in (" ", "")):
             rest = rest.lstrip(" .")

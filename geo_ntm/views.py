@@ -14,25 +14,57 @@ from geo_ntm.store.base import unit_from_row
 from geo_ntm.where import Where
 
 #: Columns a commune view adds to the unit columns.
-ASSESSMENT_COLUMNS = ("year", "assessed", "has_data", "framework", "target_level", "level", "criteria_met",
-                      "criteria_total", "criteria_unmet", "criteria_conflicting", "met_criteria", "recognized_levels",
-                      "decisions")
+ASSESSMENT_COLUMNS = (
+    "year",
+    "assessed",
+    "has_data",
+    "framework",
+    "target_level",
+    "level",
+    "criteria_met",
+    "criteria_total",
+    "criteria_unmet",
+    "criteria_conflicting",
+    "met_criteria",
+    "recognized_levels",
+    "decisions",
+)
 
 
 def _names(store: Store, vintage: Vintage, level: AdminLevel) -> dict[str, str]:
     frame = store.units(vintage.vintage_id, level, geometry=False)
-    return dict(zip(frame["code"], frame["name"]))
+    return dict(zip(frame["code"], frame["name"], strict=True))
 
 
-def unit_view(store: Store, vintage: Vintage, level: AdminLevel, *, province_code: str | None = None,
-              district_code: str | None = None, codes: list[str] | None = None, bbox: BBox | None = None,
-              limit: int | None = None, offset: int = 0, geometry: bool = True) -> gpd.GeoDataFrame:
+def unit_view(
+    store: Store,
+    vintage: Vintage,
+    level: AdminLevel,
+    *,
+    province_code: str | None = None,
+    district_code: str | None = None,
+    codes: list[str] | None = None,
+    bbox: BBox | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    geometry: bool = True,
+) -> gpd.GeoDataFrame:
     """Units of one level with the names of their province and district."""
-    frame = store.units(vintage.vintage_id, level, province_code=province_code, district_code=district_code,
-                        codes=codes, bbox=bbox, limit=limit, offset=offset, geometry=geometry)
+    frame = store.units(
+        vintage.vintage_id,
+        level,
+        province_code=province_code,
+        district_code=district_code,
+        codes=codes,
+        bbox=bbox,
+        limit=limit,
+        offset=offset,
+        geometry=geometry,
+    )
     frame["province"] = frame["province_code"].map(_names(store, vintage, AdminLevel.PROVINCE))
-    frame["district"] = (frame["district_code"].map(_names(store, vintage, AdminLevel.DISTRICT))
-                         if level is AdminLevel.COMMUNE else None)
+    frame["district"] = (
+        frame["district_code"].map(_names(store, vintage, AdminLevel.DISTRICT)) if level is AdminLevel.COMMUNE else None
+    )
     return frame
 
 
@@ -44,21 +76,30 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
     units = [unit_from_row(r) for r in frame.itertuples(index=False)]
     assessed = [u.assessed for u in units]
     if year is None:
-        rows = [{"year": None, "assessed": a, "has_data": False} for a in assessed]
+        rows: list[dict[str, object]] = [{"year": None, "assessed": a, "has_data": False} for a in assessed]
     else:
         ids = [u.unit_id for u in units]
         found = assess_units(units, year, store.statuses(ids, year), store.summaries(ids, year))
         rows = []
         for u in units:
             a = found[u.unit_id]
-            rows.append({
-                "year": year, "assessed": a.assessed, "has_data": a.has_data, "framework": a.framework_id,
-                "target_level": a.target_level, "level": a.level, "criteria_met": a.criteria_met,
-                "criteria_total": a.criteria_total, "criteria_unmet": list(a.criteria_unmet),
-                "criteria_conflicting": list(a.criteria_conflicting), "met_criteria": sorted(a.met_criteria),
-                "recognized_levels": list(a.recognized_levels),
-                "decisions": list(a.decisions),
-            })
+            rows.append(
+                {
+                    "year": year,
+                    "assessed": a.assessed,
+                    "has_data": a.has_data,
+                    "framework": a.framework_id,
+                    "target_level": a.target_level,
+                    "level": a.level,
+                    "criteria_met": a.criteria_met,
+                    "criteria_total": a.criteria_total,
+                    "criteria_unmet": list(a.criteria_unmet),
+                    "criteria_conflicting": list(a.criteria_conflicting),
+                    "met_criteria": sorted(a.met_criteria),
+                    "recognized_levels": list(a.recognized_levels),
+                    "decisions": list(a.decisions),
+                }
+            )
     frame = frame.rename(columns={"level": "admin_level"})  # "level" is the NTM level from here on
     extra = pd.DataFrame(rows, columns=list(ASSESSMENT_COLUMNS), index=frame.index)
     for column in ("criteria_unmet", "criteria_conflicting", "met_criteria", "recognized_levels", "decisions"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypedDict
 
 from geo_ntm.domain import AdminLevel, Unit, Vintage
 from geo_ntm.errors import InputError, NotFoundError
@@ -28,6 +29,13 @@ def checked_year(year: int | None, name: str = "year") -> int | None:
     if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
         raise InputError(f"{name} {year} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
     return year
+
+
+class PlaceFilters(TypedDict, total=False):
+    """The store's unit filters for a place (see ``Where.place_filters``)."""
+
+    province_code: str | None
+    district_code: str
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,9 @@ class Where:
     def statuses_vintage(self) -> Vintage:
         """The boundaries of the year's statuses; NotFoundError when none is stored for that year."""
         if self.status_vintage is None:
-            raise NotFoundError(f"no boundary vintage is in force on 31 December {self.year}, the boundaries of "
-                                f"that year's statuses")
+            raise NotFoundError(
+                f"no boundary vintage is in force on 31 December {self.year}, the boundaries of that year's statuses"
+            )
         return self.status_vintage
 
     @property
@@ -70,9 +79,9 @@ class Where:
         return self.province is None
 
     @property
-    def place_filters(self) -> dict[str, str]:
+    def place_filters(self) -> PlaceFilters:
         """The store's unit filters for the place (``province_code``, ``district_code``)."""
-        filters = {}
+        filters: PlaceFilters = {}
         if self.province is not None:
             filters["province_code"] = self.province.province_code
         if self.district is not None:
@@ -81,8 +90,15 @@ class Where:
 
     @property
     def label(self) -> str:
-        """"District, Province" (or the province alone; empty for the whole country)."""
+        """ "District, Province" (or the province alone; empty for the whole country)."""
         return ", ".join(u.name or u.code for u in (self.district, self.province) if u is not None)
+
+    @property
+    def status_year(self) -> int:
+        """The status year, for the questions that need one (maps, indicators); InputError without."""
+        if self.year is None:
+            raise InputError("this question needs a status year: add --year / year=")
+        return self.year
 
     def in_year(self, store: Store, year: int) -> Where:
         """The same boundaries and place asked about another status year (a comparison's earlier year)."""
@@ -98,8 +114,15 @@ def _status_vintage(store: Store, year: int | None) -> Vintage | None:
         return None
 
 
-def resolve_where(store: Store, *, vintage: str | Vintage | None = None, day: dt.date | None = None,
-                  year: int | None = None, province: str | None = None, district: str | None = None) -> Where:
+def resolve_where(
+    store: Store,
+    *,
+    vintage: str | Vintage | None = None,
+    day: dt.date | None = None,
+    year: int | None = None,
+    province: str | None = None,
+    district: str | None = None,
+) -> Where:
     """Resolve what a question names into a ``Where``.
 
     Boundaries: ``vintage`` (id, name or start date), else those in force on ``day``, else on
@@ -116,8 +139,11 @@ def resolve_where(store: Store, *, vintage: str | Vintage | None = None, day: dt
         provinces = store.unit_records(drawn.vintage_id, AdminLevel.PROVINCE)
         found_province = find_unit(provinces, province, "province")
         if district:
-            districts = [u for u in store.unit_records(drawn.vintage_id, AdminLevel.DISTRICT)
-                         if u.province_code == found_province.province_code]
+            districts = [
+                u
+                for u in store.unit_records(drawn.vintage_id, AdminLevel.DISTRICT)
+                if u.province_code == found_province.province_code
+            ]
             found_district = find_unit(districts, district, f"district of {found_province.name}")
     elif district:
         raise InputError("a district needs its province: add --province / province=")

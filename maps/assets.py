@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import folium
-from branca.element import Element
+from branca.element import Element, Figure
 
 from geo_ntm.errors import GeoNtmError
 
@@ -50,7 +51,7 @@ class AssetMode:
             m.default_css = [("leaflet_css", f"{self.url_prefix}/leaflet/{_CSS}")]
             return
         m.default_js, m.default_css = [], []
-        header = m.get_root().header
+        header = cast(Figure, m.get_root()).header  # a folium.Map makes a Figure its root
         header.add_child(RawElement(f"<style>{self.css}</style>"), name="leaflet_css")
         header.add_child(RawElement(f"<script>{self.js}</script>"), name="leaflet")
 

@@ -8,8 +8,10 @@ grey as "not assessed", never counted as 0 criteria.
 from __future__ import annotations
 
 from html import escape
+from typing import cast
 
 import folium
+from branca.element import Figure
 
 from geo_ntm.errors import InputError
 from maps.assets import AssetMode, RawElement
@@ -18,8 +20,9 @@ from maps.layer import MapLayer
 from maps.measures.base import HATCH_ID, NOT_ASSESSED
 
 
-def render_map(layer: MapLayer, *, assets: AssetMode, basemap: str | None = None,
-               basemap_attr: str | None = None) -> str:
+def render_map(
+    layer: MapLayer, *, assets: AssetMode, basemap: str | None = None, basemap_attr: str | None = None
+) -> str:
     """A complete standalone HTML page mapping ``layer``.
 
     ``basemap`` is an optional tile URL or xyzservices name (``basemap_attr`` its attribution);
@@ -43,7 +46,7 @@ def render_map(layer: MapLayer, *, assets: AssetMode, basemap: str | None = None
     ).add_to(m)
     m.fit_bounds([[ymin, xmin], [ymax, xmax]], padding=(20, 20))
 
-    root = m.get_root()
+    root = cast(Figure, m.get_root())  # a folium.Map makes a Figure its root
     root.title = escape(layer.title)
     root.header.add_child(RawElement(_PAGE_CSS), name="ntm_page_css")
     legend = _legend(layer.classification.legend, layer.classification.heading, layer.note)

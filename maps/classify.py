@@ -22,8 +22,11 @@ from maps.i18n import format_number, texts
 from maps.measures.base import NO_DATA, NOT_ASSESSED, OUTSIDE_FILLS, Measure
 
 CLASS_COUNTS = range(3, 8)
-_CLASSIFIERS = {"quantiles": mapclassify.Quantiles, "equal_interval": mapclassify.EqualInterval,
-                "natural_breaks": mapclassify.FisherJenks}
+_CLASSIFIERS = {
+    "quantiles": mapclassify.Quantiles,
+    "equal_interval": mapclassify.EqualInterval,
+    "natural_breaks": mapclassify.FisherJenks,
+}
 #: Sequential ColorBrewer YlGnBu (colour-blind safe) for numeric classes, lowest first, per class count.
 NUMERIC_FILLS = {
     3: ("#edf8b1", "#7fcdbb", "#2c7fb8"),
@@ -69,15 +72,25 @@ class Classification:
         return next(e.label for e in self.legend if e.key == key)
 
 
-def classify(communes: list[Commune], measure: Measure, *, scheme: str | None = None, classes: int = 5,
-             lang: str = "vi", framework: str | None = None, year: int | None = None) -> Classification:
+def classify(
+    communes: list[Commune],
+    measure: Measure,
+    *,
+    scheme: str | None = None,
+    classes: int = 5,
+    lang: str = "vi",
+    framework: str | None = None,
+    year: int | None = None,
+) -> Classification:
     """Classes and legend of ``communes`` for ``measure``. ``framework`` (the one framework of the
     frame, if one) names the criterion in the heading; ``year`` is the later year of a change."""
     scheme = scheme or measure.schemes[0]
     if scheme not in measure.schemes:
         raise InputError(f"measure {measure.name!r} is classed by {' or '.join(measure.schemes)}, not {scheme!r}")
     if classes not in CLASS_COUNTS:
-        raise InputError(f"the number of classes must be {CLASS_COUNTS.start} to {CLASS_COUNTS.stop - 1}, not {classes}")
+        raise InputError(
+            f"the number of classes must be {CLASS_COUNTS.start} to {CLASS_COUNTS.stop - 1}, not {classes}"
+        )
     t = texts(lang)
     totals = {c.total for c in communes if c.has_data and c.total}
     if scheme == "standard":
@@ -100,7 +113,7 @@ def _numeric(communes: list[Commune], measure: Measure, scheme: str, classes: in
     """Keys ``n1``.. (lowest first) by ``scheme`` over the assessed communes with a value, and the
     legend rows (key, label, fill, lower, upper), highest first."""
     values = [measure.classed_value(c) for c in communes]
-    known = np.array([v for c, v in zip(communes, values) if v is not None and c.assessed], dtype=float)
+    known = np.array([v for c, v in zip(communes, values, strict=True) if v is not None and c.assessed], dtype=float)
     if not len(known):
         return tuple(_status(c) or NO_DATA for c in communes), []
     k = min(classes, len(np.unique(known)))
@@ -108,18 +121,20 @@ def _numeric(communes: list[Commune], measure: Measure, scheme: str, classes: in
         warnings.simplefilter("ignore")
         bins = np.unique(_CLASSIFIERS[scheme](known, k=k).bins) if k > 1 else np.array([known.max()])
     palette = NUMERIC_FILLS[max(len(bins), 3)]
-    fills = palette[len(palette) - len(bins):]
+    fills = palette[len(palette) - len(bins) :]
     keys = tuple(
         (_status(c) if not c.assessed else NO_DATA if v is None else f"n{int(np.searchsorted(bins, v - 1e-12)) + 1}")
-        for c, v in zip(communes, values)
+        for c, v in zip(communes, values, strict=True)
     )
     lowers = [known.min(), *bins[:-1]]
-    rows = [(f"n{i + 1}", _interval(lo, hi, measure.unit, lang), fills[i], float(lo), float(hi))
-            for i, (lo, hi) in enumerate(zip(lowers, bins))]
+    rows = [
+        (f"n{i + 1}", _interval(lo, hi, measure.unit, lang), fills[i], float(lo), float(hi))
+        for i, (lo, hi) in enumerate(zip(lowers, bins, strict=True))
+    ]
     return keys, rows[::-1]
 
 
 def _interval(lower: float, upper: float, unit: str, lang: str) -> str:
-    """"a – b": a class holds the values above the one before it, up to and including ``upper``."""
+    """ "a – b": a class holds the values above the one before it, up to and including ``upper``."""
     lo, hi = format_number(lower, unit, lang), format_number(upper, unit, lang)
     return lo if lo == hi else f"{lo} – {hi}"

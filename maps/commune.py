@@ -48,15 +48,27 @@ class Commune:
     before_met: float | None = None
 
     @classmethod
-    def from_row(cls, row) -> "Commune":
+    def from_row(cls, row) -> Commune:
         get = lambda column: _scalar(getattr(row, column, None))  # noqa: E731
         return cls(
-            code=str(row.code), name=get("name"), unit_type=get("unit_type"), district=get("district"),
-            province=get("province"), assessed=bool(row.assessed), has_data=bool(row.has_data), level=get("level"),
-            met=_int(row.criteria_met), total=_int(row.criteria_total), unmet=_ints(row.criteria_unmet),
-            conflicting=_ints(row.criteria_conflicting), share=get("share"), share_known=get("share_known"),
-            old_units=tuple(getattr(row, "old_units", None) or ()), value=_float(get("value")),
-            before_has_data=bool(get("before_has_data")), before_level=get("before_level"),
+            code=str(row.code),
+            name=get("name"),
+            unit_type=get("unit_type"),
+            district=get("district"),
+            province=get("province"),
+            assessed=bool(row.assessed),
+            has_data=bool(row.has_data),
+            level=get("level"),
+            met=_int(row.criteria_met),
+            total=_int(row.criteria_total),
+            unmet=_ints(row.criteria_unmet),
+            conflicting=_ints(row.criteria_conflicting),
+            share=get("share"),
+            share_known=get("share_known"),
+            old_units=tuple(getattr(row, "old_units", None) or ()),
+            value=_float(get("value")),
+            before_has_data=bool(get("before_has_data")),
+            before_level=get("before_level"),
             before_met=_float(get("before_met")),
         )
 
@@ -90,8 +102,10 @@ class Commune:
                 level = level_label(self.level, lang) if self.level else t["class.not_reached"]
                 lines.append(f"{t['tip.level']}: {level}")
             if self.old_units:
-                lines.append(f"{t['tip.old_units']}: {escape(', '.join(self.old_units[:8]))}"
-                             + (" …" if len(self.old_units) > 8 else ""))
+                lines.append(
+                    f"{t['tip.old_units']}: {escape(', '.join(self.old_units[:8]))}"
+                    + (" …" if len(self.old_units) > 8 else "")
+                )
         return "<br>".join(lines + list(extra))
 
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo_ntm.errors import InputError
 from geo_ntm.domain import ROAD_CLASSES, SURFACES, LayerKind
+from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.queries import MEASURES, CoverageRequest, coverage
-from geo_ntm.infrastructure.thresholds import Thresholds, indicators as criterion_indicators
+from geo_ntm.infrastructure.thresholds import Thresholds
+from geo_ntm.infrastructure.thresholds import indicators as criterion_indicators
 from geo_ntm.store import Store
 from geo_ntm.where import Where
 from maps.i18n import format_number, texts
@@ -23,9 +24,12 @@ from maps.i18n import format_number, texts
 #: Columns offered in the page's measure list, per coverage measure (others can still be asked),
 #: and the kind of layer the store must hold for them.
 OFFERED = {
-    "roads": ("km_total", *(f"km_{c}" for c in ("commune", "hamlet", "alley", "field")),
-              *(f"hardened_share_{c}" for c in ("commune", "hamlet", "alley", "field")),
-              *(f"{i.column}_value" for i in criterion_indicators().values() if i.measure == "roads")),
+    "roads": (
+        "km_total",
+        *(f"km_{c}" for c in ("commune", "hamlet", "alley", "field")),
+        *(f"hardened_share_{c}" for c in ("commune", "hamlet", "alley", "field")),
+        *(f"{i.column}_value" for i in criterion_indicators().values() if i.measure == "roads"),
+    ),
     "population": ("population", "population_2009"),
     "facilities": ("facilities_total",),
     "water": ("ind_17_1_value", "population_within_share"),
@@ -34,8 +38,12 @@ OFFERED = {
 #: other distance can be asked by name (``water:ind_17_1_value@300``). A display choice, stated
 #: in every label: the frameworks set no distance.
 OFFERED_DISTANCES_M = {"water": (500,)}
-_KINDS = {"roads": (LayerKind.ROADS,), "population": (LayerKind.POPULATION,), "facilities": (LayerKind.FACILITIES,),
-          "water": (LayerKind.WATER_LINES, LayerKind.WATER_POINTS)}
+_KINDS = {
+    "roads": (LayerKind.ROADS,),
+    "population": (LayerKind.POPULATION,),
+    "facilities": (LayerKind.FACILITIES,),
+    "water": (LayerKind.WATER_LINES, LayerKind.WATER_POINTS),
+}
 _NAME = re.compile(r"([a-z_]+):([a-z0-9_]+)(?:@(\d+(?:\.\d+)?))?")
 _KM = re.compile(rf"km_({'|'.join(ROAD_CLASSES)})(?:_({'|'.join(SURFACES)}))?")
 _SHARE = re.compile(rf"hardened_share_({'|'.join(ROAD_CLASSES)})")
@@ -76,13 +84,18 @@ class Indicator:
             return t[f"ind.{self.column}"]
         if km := _KM.fullmatch(self.column):
             road = t[f"road.{km[1]}"]
-            return (t["ind.km_surface"].format(road=road, surface=t[f"surface.{km[2]}"]) if km[2]
-                    else t["ind.km_class"].format(road=road))
+            return (
+                t["ind.km_surface"].format(road=road, surface=t[f"surface.{km[2]}"])
+                if km[2]
+                else t["ind.km_class"].format(road=road)
+            )
         if share := _SHARE.fullmatch(self.column):
             return t["ind.hardened_share"].format(road=t[f"road.{share[1]}"])
         if (ind := _INDICATOR.fullmatch(self.column)) and f"{ind[1]}.{ind[2]}" in criterion_indicators():
             found = criterion_indicators()[f"{ind[1]}.{ind[2]}"]
-            return t["ind.criterion"].format(id=found.indicator_id, name=found.name_vi if lang == "vi" else found.name_en)
+            return t["ind.criterion"].format(
+                id=found.indicator_id, name=found.name_vi if lang == "vi" else found.name_en
+            )
         return self.name
 
 
@@ -103,12 +116,18 @@ def offered(store: Store, year: int) -> list[Indicator]:
     """The indicators of the coverage measures for which the store holds a layer dated on or
     before 31 December of ``year``."""
     kinds = {layer.kind for layer in store.layers() if layer.valid_date <= dt.date(year, 12, 31)}
-    return [Indicator(m, c, d) for m, columns in OFFERED.items() if kinds & set(_KINDS[m])
-            for d in OFFERED_DISTANCES_M.get(m, (None,)) for c in columns]
+    return [
+        Indicator(m, c, d)
+        for m, columns in OFFERED.items()
+        if kinds & set(_KINDS[m])
+        for d in OFFERED_DISTANCES_M.get(m, (None,))
+        for c in columns
+    ]
 
 
-def indicator_table(store: Store, where: Where, measure: str, thresholds: Thresholds | None = None,
-                    distance: float | None = None) -> tuple[pd.DataFrame, dict]:
+def indicator_table(
+    store: Store, where: Where, measure: str, thresholds: Thresholds | None = None, distance: float | None = None
+) -> tuple[pd.DataFrame, dict]:
     """The coverage table of ``measure`` (within ``distance`` metres, for water) indexed by commune
     code, without geometry, for the place and boundaries of ``where``, from the layers of 31 December
     of its year, and its totals (layer name and date); verdicts use ``thresholds`` (default: the
@@ -123,19 +142,21 @@ def indicator_values(store: Store, where: Where, indicator: Indicator) -> tuple[
     table, totals = indicator_table(store, where, indicator.measure, distance=indicator.distance)
     if indicator.column not in table.columns or not pd.api.types.is_numeric_dtype(table[indicator.column]):
         numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c]) and c != "unit_id"]
-        raise InputError(f"the {indicator.measure} table has no numeric column {indicator.column!r}; "
-                         f"columns: {', '.join(numeric)}")
+        raise InputError(
+            f"the {indicator.measure} table has no numeric column {indicator.column!r}; columns: {', '.join(numeric)}"
+        )
     return table[indicator.column].astype(float), totals
 
 
-def commune_indicators(store: Store, where: Where, code: str, lang: str,
-                       thresholds: Thresholds | None = None) -> list[dict]:
+def commune_indicators(
+    store: Store, where: Where, code: str, lang: str, thresholds: Thresholds | None = None
+) -> list[dict]:
     """Every offered indicator of the commune ``code`` of ``where`` (its district, or its province
     where there are no districts) in its year: label, value as written in ``lang``, the verdict
     against the framework's threshold where there is one, and the layer."""
     found = []
     by_measure: dict[tuple[str, float | None], list[Indicator]] = {}
-    for indicator in offered(store, where.year):
+    for indicator in offered(store, where.status_year):
         by_measure.setdefault((indicator.measure, indicator.distance), []).append(indicator)
     for (measure, distance), wanted in by_measure.items():
         table, totals = indicator_table(store, where, measure, thresholds, distance)
@@ -146,8 +167,16 @@ def commune_indicators(store: Store, where: Where, code: str, lang: str,
             value = row.get(indicator.column)
             value = None if value is None or pd.isna(value) else float(value)
             verdict = row.get(indicator.column.removesuffix("_value") + "_verdict")
-            found.append({"id": indicator.name, "label": indicator.label(lang), "unit": indicator.unit, "value": value,
-                          "text": format_number(value, indicator.unit, lang),
-                          "verdict": verdict if isinstance(verdict, str) else None,
-                          "layer": totals["layer"], "layer_date": totals["layer_date"]})
+            found.append(
+                {
+                    "id": indicator.name,
+                    "label": indicator.label(lang),
+                    "unit": indicator.unit,
+                    "value": value,
+                    "text": format_number(value, indicator.unit, lang),
+                    "verdict": verdict if isinstance(verdict, str) else None,
+                    "layer": totals["layer"],
+                    "layer_date": totals["layer_date"],
+                }
+            )
     return found

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import shapely
@@ -59,9 +59,20 @@ class MapLayer:
     source: str = ""
 
     @classmethod
-    def from_frame(cls, frame: gpd.GeoDataFrame, measure: str | Measure, *, title: str, lang: str = "vi",
-                   scheme: str | None = None, classes: int = 5, subtitle: str = "", note: str = "",
-                   source: str = "", year: int | None = None) -> "MapLayer":
+    def from_frame(
+        cls,
+        frame: gpd.GeoDataFrame,
+        measure: str | Measure,
+        *,
+        title: str,
+        lang: str = "vi",
+        scheme: str | None = None,
+        classes: int = 5,
+        subtitle: str = "",
+        note: str = "",
+        source: str = "",
+        year: int | None = None,
+    ) -> MapLayer:
         """Classify ``frame`` (one row per commune with the columns of ``maps.commune.COLUMNS``, and
         those of ``OPTIONAL`` the measure needs) for ``measure``; ``year`` is the later year of a change."""
         texts(lang)  # an unknown language fails before any work
@@ -77,8 +88,15 @@ class MapLayer:
         if isinstance(measure, str):
             totals = {c.total for c in communes if c.has_data and c.total}
             measure = parse_measure(measure, max(totals, default=DEFAULT_CRITERIA_TOTAL))
-        classification = classify(list(communes), measure, scheme=scheme, classes=classes, lang=lang,
-                                  framework=_one_framework(frame), year=year)
+        classification = classify(
+            list(communes),
+            measure,
+            scheme=scheme,
+            classes=classes,
+            lang=lang,
+            framework=_one_framework(frame),
+            year=year,
+        )
         tooltips = tuple(c.tooltip(lang, measure.tooltip_extra(c, lang)) for c in communes)
         return cls(frame, communes, classification, tooltips, title, lang, subtitle, note, source)
 
@@ -93,25 +111,41 @@ class MapLayer:
         tolerance = max(xmax - xmin, ymax - ymin) / 2000 if simplify else 0.0
         decimals = _SCREEN_DECIMALS if simplify else _DECIMALS
         out = []
-        for c, key, tip, geom in zip(self.communes, self.classification.keys, self.tooltips, self.frame.geometry):
+        for c, key, tip, geom in zip(
+            self.communes, self.classification.keys, self.tooltips, self.frame.geometry, strict=True
+        ):
             if geom is None or geom.is_empty:
                 continue
             if tolerance:
                 geom = shapely.simplify(geom, tolerance, preserve_topology=True)
             geometry = mapping(shapely.transform(geom, lambda xy: xy.round(decimals)))
-            out.append({"type": "Feature", "id": c.code, "geometry": geometry,
-                        "properties": self._properties(c, key, tip)})
+            out.append(
+                {"type": "Feature", "id": c.code, "geometry": geometry, "properties": self._properties(c, key, tip)}
+            )
         return out
 
     def _properties(self, c: Commune, key: str, tooltip: str) -> dict:
         value = self.measure.value(c)
-        props = {"code": c.code, "name": c.name, "unit_type": c.unit_type, "district": c.district,
-                 "assessed": c.assessed, "has_data": c.has_data, "level": c.level,
-                 "level_label": level_label(c.level, self.lang) if c.level else None, "criteria_met": c.met,
-                 "criteria_total": c.total, "criteria_unmet": list(c.unmet), "criteria_conflicting": list(c.conflicting),
-                 "value": value, "value_text": None if value is None else format_number(value, self.measure.unit, self.lang),
-                 "class": key, "label": self.classification.label(key), "fill": self.classification.fill(key),
-                 "tooltip": tooltip}
+        props = {
+            "code": c.code,
+            "name": c.name,
+            "unit_type": c.unit_type,
+            "district": c.district,
+            "assessed": c.assessed,
+            "has_data": c.has_data,
+            "level": c.level,
+            "level_label": level_label(c.level, self.lang) if c.level else None,
+            "criteria_met": c.met,
+            "criteria_total": c.total,
+            "criteria_unmet": list(c.unmet),
+            "criteria_conflicting": list(c.conflicting),
+            "value": value,
+            "value_text": None if value is None else format_number(value, self.measure.unit, self.lang),
+            "class": key,
+            "label": self.classification.label(key),
+            "fill": self.classification.fill(key),
+            "tooltip": tooltip,
+        }
         return props | self.measure.properties(c)
 
 
@@ -126,7 +160,7 @@ def build_layer(store: Store, request: MapRequest) -> MapLayer:
     the year belong to other boundaries they are carried by ``request.rule`` (default ``all``)."""
     t = texts(request.lang)
     where = request.where
-    year, vintage = where.year, where.vintage
+    year, vintage = where.status_year, where.vintage
     measure = parse_measure(request.measure)
     rule = None if where.own_boundaries else (request.rule or CarryRule("all"))
     _check_carry(measure, where, rule)
@@ -134,21 +168,32 @@ def build_layer(store: Store, request: MapRequest) -> MapLayer:
     sources = [f"{t['map.boundaries'].format(name=vintage.name)} ({Path(vintage.source).name})"]
     if where.own_boundaries:
         found = status_sources(store, frame["unit_id"].tolist(), year)
-        sources.append(t["map.status_sources"].format(sources="; ".join(found[:2]) + (" …" if len(found) > 2 else ""))
-                       if found else t["map.no_status_source"])
+        sources.append(
+            t["map.status_sources"].format(sources="; ".join(found[:2]) + (" …" if len(found) > 2 else ""))
+            if found
+            else t["map.no_status_source"]
+        )
     sources += measure.load(store, frame, where, request.lang)
     period = str(year)
     if request.compare is not None:
-        measure = measure.changed_since(request.compare.year)
+        measure = measure.changed_since(request.compare.status_year)
         _add_earlier_year(store, frame, request.compare, rule)
         period = f"{request.compare.year}–{year}"
     note = f"{_sentence(t['map.boundaries'].format(name=vintage.name))}."
     if rule is not None:
         note += " " + rule_label(rule, request.lang)
     layer = MapLayer.from_frame(
-        frame, measure, scheme=request.scheme, classes=request.classes, lang=request.lang, year=year, title="",
+        frame,
+        measure,
+        scheme=request.scheme,
+        classes=request.classes,
+        lang=request.lang,
+        year=year,
+        title="",
         subtitle=f"{_sentence(t['map.year'].format(year=period))}; {t['map.boundaries'].format(name=vintage.name)}",
-        note=note, source=f"{t['map.source']}: " + "; ".join([*sources, t["map.tool"]]) + ".")
+        note=note,
+        source=f"{t['map.source']}: " + "; ".join([*sources, t["map.tool"]]) + ".",
+    )
     heading = measure.title(request.lang, _one_framework(frame), year)
     return dataclasses.replace(layer, title=f"{heading} — {where.label}")
 
@@ -176,7 +221,10 @@ def _check_carry(measure: Measure, where: Where, rule: CarryRule | None) -> None
         raise InputError(
             f"the statuses of {where.year} belong to other boundaries than {where.vintage.name}: with rule "
             f"'{rule.name}' map {' or '.join(carried_names(rule.name))}; "
-            "a single criterion is not carried between units")
+            "a single criterion is not carried between units"
+        )
     if measure.needs_carry and rule is None:
-        raise InputError(f"measure {measure.name!r} maps a carried assessment: choose boundaries (date or vintage) "
-                         "other than those of the status year")
+        raise InputError(
+            f"measure {measure.name!r} maps a carried assessment: choose boundaries (date or vintage) "
+            "other than those of the status year"
+        )

@@ -11,9 +11,17 @@ from maps.choropleth import render_map
 from maps.layer import MapRequest, build_layer
 
 
-def province_map_html(store: Store, where: Where, measure: str, *, lang: str = "vi",
-                      assets: AssetMode, rule: CarryRule | None = None, scheme: str | None = None,
-                      classes: int = 5) -> str:
+def province_map_html(
+    store: Store,
+    where: Where,
+    measure: str,
+    *,
+    lang: str = "vi",
+    assets: AssetMode,
+    rule: CarryRule | None = None,
+    scheme: str | None = None,
+    classes: int = 5,
+) -> str:
     """A complete HTML page with the choropleth of ``measure`` for the communes of ``where`` (drawn
     on its boundaries). When the statuses of its year belong to another vintage they are carried
     by ``rule`` (default ``all``), and the legend says which boundaries and rule it shows."""

@@ -9,9 +9,9 @@ Rule (vectorised, spatial indexes on the cells and on the lines):
   next. A piece lying *on* a border shared by two cells is therefore taken once, by the cell
   first in code order;
 - each part left outside every cell goes to its nearest cell (of cells equally near, the first
-  in code order) if all its vertices lie within ``NEAREST_MAX_DEG`` (0.01°, about 1.1 km) of it: roads along a coast or a national
-  border drawn slightly outside the thinned polygons. Other parts (a road going on abroad or out
-  to sea) are reported as outside (cell -1).
+  in code order) if all its vertices lie within ``NEAREST_MAX_DEG`` (0.01°, about 1.1 km) of it:
+  roads along a coast or a national border drawn slightly outside the thinned polygons. Other
+  parts (a road going on abroad or out to sea) are reported as outside (cell -1).
 Lengths are geodesic (``measure.geodesic_lengths``), so the pieces of a line add up to its
 length. The cutting runs on several threads (``parallel``).
 """
@@ -74,8 +74,11 @@ def clip_lines(lines, cells) -> Pieces:
     fits = _pieces_fit(cut, cand[0], rest_lines)
     fit = fits[cand[0]]
     unfit = rest[~fits]
-    piece_geoms, piece_line, piece_cell = [lines[whole_line], cut[fit]], [whole_line, rest[cand[0][fit]]], \
-        [whole_cell, cand[1][fit]]
+    piece_geoms, piece_line, piece_cell = (
+        [lines[whole_line], cut[fit]],
+        [whole_line, rest[cand[0][fit]]],
+        [whole_cell, cand[1][fit]],
+    )
 
     irregular = np.isin(cand[0], np.flatnonzero(~fits))
     cand_line, cand_cell = rest[cand[0][irregular]], cand[1][irregular]
@@ -132,8 +135,9 @@ def nearest_close_cell(parts: np.ndarray, cells: np.ndarray, tree: shapely.STRtr
     target = np.full(len(parts), -1)
     if not len(parts):
         return target
-    (found, _), distance = tree.query_nearest(parts, max_distance=NEAREST_MAX_DEG, return_distance=True,
-                                              all_matches=False)
+    (found, _), distance = tree.query_nearest(
+        parts, max_distance=NEAREST_MAX_DEG, return_distance=True, all_matches=False
+    )
     near, cell = tree.query(parts[found], predicate="dwithin", distance=distance + TIE_DEG)
     order = np.lexsort((cell, near))  # by part, then cell (code order)
     first = np.unique(near[order], return_index=True)[1]

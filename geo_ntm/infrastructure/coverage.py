@@ -43,8 +43,9 @@ def unit_table(units: gpd.GeoDataFrame, columns: dict[str, np.ndarray], **consta
     """A per-commune table: ``UNIT_FIELDS`` of ``units``, ``constant`` columns, then ``columns``
     (arrays in the order of ``units``), with the communes' geometry."""
     table = units[UNIT_FIELDS].reset_index(drop=True).assign(**constant)
-    return gpd.GeoDataFrame(pd.concat([table, pd.DataFrame(columns)], axis=1),
-                            geometry=units.geometry.reset_index(drop=True), crs=units.crs)
+    return gpd.GeoDataFrame(
+        pd.concat([table, pd.DataFrame(columns)], axis=1), geometry=units.geometry.reset_index(drop=True), crs=units.crs
+    )
 
 
 def described(layers: dict) -> dict:
@@ -52,9 +53,14 @@ def described(layers: dict) -> dict:
     (the layer measured, as for roads and population), and ``layers``, each role's name and date
     (None for a role not filled)."""
     main = next(x for x in layers.values() if x is not None)
-    return {"layer": main.name, "layer_date": main.valid_date.isoformat(),
-            "layers": {role: None if x is None else {"name": x.name, "date": x.valid_date.isoformat()}
-                       for role, x in layers.items()}}
+    return {
+        "layer": main.name,
+        "layer_date": main.valid_date.isoformat(),
+        "layers": {
+            role: None if x is None else {"name": x.name, "date": x.valid_date.isoformat()}
+            for role, x in layers.items()
+        },
+    }
 
 
 def share(part, whole):
@@ -68,8 +74,9 @@ def share(part, whole):
 
 def framework_of_year(year: int) -> str | None:
     """The national commune framework in force in ``year`` (None outside the programme years)."""
-    found = [f for f in all_frameworks().values()
-             if f.applies_to is AdminLevel.COMMUNE and f.years[0] <= year <= f.years[1]]
+    found = [
+        f for f in all_frameworks().values() if f.applies_to is AdminLevel.COMMUNE and f.years[0] <= year <= f.years[1]
+    ]
     return found[0].framework_id if found else None
 
 

@@ -42,8 +42,10 @@ class CriterionCheck:
         return "ind_" + indicator.replace(".", "_") + "_verdict"
 
 
-CHECKS = (CriterionCheck(2, "roads", ("2.1", "2.2", "2.3", "2.4"), complete=True),
-          CriterionCheck(17, "water", ("17.1",), complete=False))
+CHECKS = (
+    CriterionCheck(2, "roads", ("2.1", "2.2", "2.3", "2.4"), complete=True),
+    CriterionCheck(17, "water", ("17.1",), complete=False),
+)
 
 
 def computed_verdict(verdicts: list[str], complete: bool) -> str:
@@ -76,63 +78,95 @@ def agreement(reported: str, computed: str) -> str | None:
     return None
 
 
-def discrepancy_table(communes: pd.DataFrame, statuses: list[CriterionStatus],
-                      tables: dict[str, pd.DataFrame]) -> gpd.GeoDataFrame:
+def discrepancy_table(
+    communes: pd.DataFrame, statuses: list[CriterionStatus], tables: dict[str, pd.DataFrame]
+) -> gpd.GeoDataFrame:
     """Per commune of ``communes`` (a ``commune_view`` of the year, with geometry), for each check
     whose measure is in ``tables`` (coverage tables keyed by measure, rows by ``unit_id``): the
     reported status and its sources, the computed verdict and its indicators, the disagreement."""
     sources: dict[tuple[int, int], set[str]] = {}
     for s in statuses:
         sources.setdefault((s.unit_id, s.criterion), set()).add(s.source or "")
-    out = communes[UNIT_FIELDS].reset_index(drop=True).assign(year=communes["year"].to_numpy(),
-                                                              level=communes["level"].to_numpy())
+    out = (
+        communes[UNIT_FIELDS]
+        .reset_index(drop=True)
+        .assign(year=communes["year"].to_numpy(), level=communes["level"].to_numpy())
+    )
     any_disagreement = pd.Series(False, index=out.index)
     for check in CHECKS:
         if check.measure not in tables:
             continue
         indicators = tables[check.measure].set_index("unit_id").reindex(out["unit_id"])
         prefix = f"tc{check.criterion}"
-        reported = [reported_status(check.criterion, m, u, c, lv) if a else NO_DATA
-                    for m, u, c, lv, a in zip(communes["met_criteria"], communes["criteria_unmet"],
-                                              communes["criteria_conflicting"], communes["level"],
-                                              communes["assessed"])]
+        reported = [
+            reported_status(check.criterion, m, u, c, lv) if a else NO_DATA
+            for m, u, c, lv, a in zip(
+                communes["met_criteria"],
+                communes["criteria_unmet"],
+                communes["criteria_conflicting"],
+                communes["level"],
+                communes["assessed"],
+                strict=True,
+            )
+        ]
         verdicts = indicators[[check.column(i) for i in check.indicators]].fillna(NO_DATA)
         computed = [computed_verdict(list(row), check.complete) for row in verdicts.itertuples(index=False)]
         out[f"{prefix}_reported"] = reported
-        out[f"{prefix}_source"] = ["; ".join(sorted(sources.get((uid, check.criterion), ()))) or None
-                                   for uid in out["unit_id"]]
+        out[f"{prefix}_source"] = [
+            "; ".join(sorted(sources.get((uid, check.criterion), ()))) or None for uid in out["unit_id"]
+        ]
         out[f"{prefix}_computed"] = computed
-        for indicator, column in zip(check.indicators, verdicts.columns):
+        for indicator, column in zip(check.indicators, verdicts.columns, strict=True):
             key = "ind_" + indicator.replace(".", "_")
             out[f"{key}_value"] = indicators[f"{key}_value"].to_numpy()
             out[column] = verdicts[column].to_numpy()
-        out[f"{prefix}_discrepancy"] = [agreement(r, c) for r, c in zip(reported, computed)]
+        out[f"{prefix}_discrepancy"] = [agreement(r, c) for r, c in zip(reported, computed, strict=True)]
         any_disagreement |= out[f"{prefix}_discrepancy"].notna()
     out["discrepancy"] = any_disagreement
     return gpd.GeoDataFrame(out, geometry=communes.geometry.reset_index(drop=True), crs=communes.crs)
 
 
-def discrepancy_coverage(store: Store, vintage: Vintage, units: gpd.GeoDataFrame, year: int,
-                         tables: dict[str, pd.DataFrame], national: bool,
-                         skipped: dict[str, str]) -> tuple[gpd.GeoDataFrame, dict]:
+def discrepancy_coverage(
+    store: Store,
+    vintage: Vintage,
+    units: gpd.GeoDataFrame,
+    year: int,
+    tables: dict[str, pd.DataFrame],
+    national: bool,
+    skipped: dict[str, str],
+) -> tuple[gpd.GeoDataFrame, dict]:
     """``discrepancy_table`` for the communes ``units`` in ``year`` (the whole country when
     ``national``), and totals: per criterion checked, communes compared and disagreeing."""
-    communes = commune_view(store, vintage, year, codes=None if national else units["code"].tolist(),
-                            geometry=False)  # the geometry is the one of ``units``, already read
+    communes = commune_view(
+        store, vintage, year, codes=None if national else units["code"].tolist(), geometry=False
+    )  # the geometry is the one of ``units``, already read
     communes = communes.set_index("unit_id", drop=False).loc[units["unit_id"]].reset_index(drop=True)
     communes = communes.assign(assessed=units["assessed"].to_numpy()).set_geometry(
-        gpd.GeoSeries(units.geometry.to_numpy(), crs=units.crs))
-    statuses = [s for s in store.statuses(communes["unit_id"].tolist(), year)
-                if s.criterion in {c.criterion for c in CHECKS}]
+        gpd.GeoSeries(units.geometry.to_numpy(), crs=units.crs)
+    )
+    statuses = [
+        s for s in store.statuses(communes["unit_id"].tolist(), year) if s.criterion in {c.criterion for c in CHECKS}
+    ]
     table = discrepancy_table(communes, statuses, tables)
-    totals: dict = {"communes": len(table), "year": year, "vintage": vintage.name,
-                    "discrepancies": int(table["discrepancy"].sum()), "not_checked": skipped}
+    totals: dict = {
+        "communes": len(table),
+        "year": year,
+        "vintage": vintage.name,
+        "discrepancies": int(table["discrepancy"].sum()),
+        "not_checked": skipped,
+    }
     for check in CHECKS:
         if check.measure in tables:
             prefix = f"tc{check.criterion}"
             kinds = table[f"{prefix}_discrepancy"].value_counts()
-            totals[prefix] = {"reported": int((table[f"{prefix}_reported"] != NO_DATA).sum()),
-                              "compared": int(((table[f"{prefix}_reported"].isin([MET, NOT_MET]))
-                                               & table[f"{prefix}_computed"].isin([MET, NOT_MET])).sum()),
-                              **{kind: int(n) for kind, n in kinds.items()}}
+            totals[prefix] = {
+                "reported": int((table[f"{prefix}_reported"] != NO_DATA).sum()),
+                "compared": int(
+                    (
+                        (table[f"{prefix}_reported"].isin([MET, NOT_MET]))
+                        & table[f"{prefix}_computed"].isin([MET, NOT_MET])
+                    ).sum()
+                ),
+                **{kind: int(n) for kind, n in kinds.items()},
+            }
     return table, totals

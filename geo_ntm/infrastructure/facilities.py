@@ -9,10 +9,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_ntm.domain import Vintage
+from geo_ntm.domain import FACILITY_KINDS, Layer, Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.coverage import align_to_units, described, unit_table
-from geo_ntm.domain import FACILITY_KINDS, Layer
 from geo_ntm.infrastructure.reach import assign_points, cells_around, near_scope, people_within, read_around
 from geo_ntm.store import Store
 
@@ -35,9 +34,15 @@ def checked_kind(kind: str | None, layer: Layer, kinds: dict[str, int]) -> str |
     raise InputError(f"layer {layer.name!r} has no facility of kind {kind!r}; its kinds: {held}")
 
 
-def facility_coverage(store: Store, vintage: Vintage, units: gpd.GeoDataFrame, facilities: Layer,
-                      population: Layer | None, kind: str | None,
-                      distance: float | None) -> tuple[gpd.GeoDataFrame, dict]:
+def facility_coverage(
+    store: Store,
+    vintage: Vintage,
+    units: gpd.GeoDataFrame,
+    facilities: Layer,
+    population: Layer | None,
+    kind: str | None,
+    distance: float | None,
+) -> tuple[gpd.GeoDataFrame, dict]:
     """Per commune of ``units``: facilities by kind and, when ``distance`` is given, the people
     within ``distance`` metres of a facility of ``kind`` (any kind when None); totals."""
     cells = cells_around(store, vintage, units)
@@ -51,16 +56,24 @@ def facility_coverage(store: Store, vintage: Vintage, units: gpd.GeoDataFrame, f
     kinds = list(dict.fromkeys([*FACILITY_KINDS, *sorted(held), *sorted(set(kind_of))]))
     code = pd.Categorical(kind_of[near], categories=kinds).codes
     inside = owner >= 0
-    counts = np.bincount(owner[inside] * len(kinds) + code[inside],
-                         minlength=len(cells) * len(kinds)).reshape(len(cells), len(kinds))
+    counts = np.bincount(owner[inside] * len(kinds) + code[inside], minlength=len(cells) * len(kinds)).reshape(
+        len(cells), len(kinds)
+    )
     counts = align_to_units(units, cells["unit_id"], counts.astype(float)).astype(int)
     cols = {"facilities_total": counts.sum(axis=1), **{f"facilities_{k}": counts[:, i] for i, k in enumerate(kinds)}}
-    totals = {"communes": len(units), "facilities_total": int(counts.sum()),
-              **{f"facilities_{k}": int(counts[:, i].sum()) for i, k in enumerate(kinds)},
-              "facilities_outside_every_commune": int((~inside).sum()), "kind": kind, "distance_m": distance}
+    totals = {
+        "communes": len(units),
+        "facilities_total": int(counts.sum()),
+        **{f"facilities_{k}": int(counts[:, i].sum()) for i, k in enumerate(kinds)},
+        "facilities_outside_every_commune": int((~inside).sum()),
+        "kind": kind,
+        "distance_m": distance,
+    }
     if distance is not None:
-        people, people_totals = people_within(store, population, units, cells,
-                                              points if kind is None else points[kind_of == kind], distance)
+        assert population is not None, "the people within a distance need a population layer"
+        people, people_totals = people_within(
+            store, population, units, cells, points if kind is None else points[kind_of == kind], distance
+        )
         cols |= people
         totals |= people_totals
     layers = described({"facilities": facilities, "population": population if distance is not None else None})

@@ -12,8 +12,8 @@ from functools import cache
 import pandas as pd
 
 from geo_ntm.data_files import shipped_toml
-from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.domain import ROAD_CLASSES, SURFACES
+from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.text import fold, nfc
 
 #: Targets each section may map to.
@@ -68,8 +68,12 @@ class MappedColumn:
     excluded: pd.Series | None = None  # True for features to drop
 
     def report(self) -> dict:
-        return {"column": self.column, "unknown_values": self.unknown, "missing": self.missing,
-                "excluded": int(self.excluded.sum()) if self.excluded is not None else 0}
+        return {
+            "column": self.column,
+            "unknown_values": self.unknown,
+            "missing": self.missing,
+            "excluded": int(self.excluded.sum()) if self.excluded is not None else 0,
+        }
 
 
 def _parse(file_name: str, data: dict) -> Mapping:
@@ -78,12 +82,16 @@ def _parse(file_name: str, data: dict) -> Mapping:
         for key, allowed in _TARGETS.items():
             if key not in data:
                 continue
-            raw = {nfc(k).casefold(): v for k, v in data[key]["values"].items()}
+            raw = {(nfc(k) or "").casefold(): v for k, v in data[key]["values"].items()}
             bad = sorted({v for v in raw.values() if allowed is not None and v not in allowed})
             if bad:
                 raise InputError(f"mapping {file_name}: [{key}] maps to unknown target(s) {bad}; allowed: {allowed}")
-            sections[key] = Section(tuple(data[key]["fields"]), raw, {fold(k): v for k, v in raw.items()},
-                                    frozenset(nfc(v).casefold() for v in data[key].get("exclude", ())))
+            sections[key] = Section(
+                tuple(data[key]["fields"]),
+                raw,
+                {fold(k): v for k, v in raw.items()},
+                frozenset((nfc(v) or "").casefold() for v in data[key].get("exclude", ())),
+            )
         return Mapping(data["name"], data.get("title", data["name"]), sections)
     except (KeyError, TypeError) as exc:
         raise InputError(f"mapping file {file_name} is malformed: {exc!r}") from exc
@@ -111,8 +119,10 @@ def choose_mapping(columns, section: str, name: str | None = None) -> Mapping:
         if section in m.sections and m.sections[section].find_column(columns):
             return m
     wanted = sorted({f for m in all_mappings().values() if section in m.sections for f in m.sections[section].fields})
-    raise InputError(f"no column tells the {section} of the features; columns are {list(columns)}; "
-                     f"expected one of {wanted} (or pass --mapping)")
+    raise InputError(
+        f"no column tells the {section} of the features; columns are {list(columns)}; "
+        f"expected one of {wanted} (or pass --mapping)"
+    )
 
 
 def expand_osm_tags(frame: pd.DataFrame, keys) -> pd.DataFrame:
@@ -130,15 +140,14 @@ def map_column(frame: pd.DataFrame, mapping: Mapping, section: str) -> MappedCol
     """Map the ``section`` attribute of every feature; unknown values are counted, never guessed."""
     sec = mapping.sections.get(section)
     column = sec.find_column(frame.columns) if sec else None
-    if column is None:
+    if sec is None or column is None:
         return MappedColumn(pd.Series("unknown", index=frame.index), None, missing=len(frame))
     source = frame[column]
     distinct = {v: sec.lookup(v) for v in source.dropna().unique()}
     targets = source.map(lambda v: distinct.get(v) if v == v and v is not None else None)
     missing = source.isna() | source.map(lambda v: nfc(v) is None)
     unknown_mask = targets.isna() & ~missing
-    unknown = Counter(nfc(v) for v in source[unknown_mask])
+    unknown = Counter(text for v in source[unknown_mask] if (text := nfc(v)))  # never None: not missing
     excluded = targets == "exclude"
     values = targets.where(targets.notna() & ~excluded, "unknown")
     return MappedColumn(values, column, dict(unknown.most_common()), int(missing.sum()), excluded)
-

@@ -39,23 +39,41 @@ def build_partition(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
     """Partition cells (``unit_id``, ``code``, ``geometry``) of commune ``units``, in code order,
     and a report of what the cleaning changed."""
     if shapely.geos_version < (3, 14, 0):
-        raise GeoNtmError(f"building the commune partition needs GEOS >= 3.14 (shapely.coverage_clean); "
-                          f"this shapely has GEOS {'.'.join(map(str, shapely.geos_version))}")
+        raise GeoNtmError(
+            f"building the commune partition needs GEOS >= 3.14 (shapely.coverage_clean); "
+            f"this shapely has GEOS {'.'.join(map(str, shapely.geos_version))}"
+        )
     units = units.sort_values("code").reset_index(drop=True)
     original = np.asarray(units.geometry.array)
     started = time.perf_counter()
     cells = shapely.coverage_clean(original, gap_width=GAP_WIDTH_DEG, merge_strategy=MERGE_STRATEGY)
     cells, filled = _fill_holes(cells)
-    cells = np.array([shapely.MultiPolygon() if c.is_empty else as_multipolygon(c)
-                      if c.geom_type in ("Polygon", "MultiPolygon") else make_polygonal(c) for c in cells], dtype=object)
+    cells = np.array(
+        [
+            shapely.MultiPolygon()
+            if c.is_empty
+            else as_multipolygon(c)
+            if c.geom_type in ("Polygon", "MultiPolygon")
+            else make_polygonal(c)
+            for c in cells
+        ],
+        dtype=object,
+    )
     change = shapely.area(cells) / np.maximum(shapely.area(original), 1e-18) - 1
-    report = {"method": "shapely.coverage_clean, then holes of the union to the longest shared border",
-              "gap_width_deg": GAP_WIDTH_DEG, "merge_strategy": MERGE_STRATEGY, "cells": len(cells),
-              "holes_filled": filled, "empty_cells": int(shapely.is_empty(cells).sum()),
-              "area_change_pct": {"min": float(change.min() * 100), "max": float(change.max() * 100)},
-              "seconds": round(time.perf_counter() - started, 1)}
-    frame = gpd.GeoDataFrame({"unit_id": units["unit_id"].to_numpy(), "code": units["code"].to_numpy()},
-                             geometry=gpd.GeoSeries(cells, crs="EPSG:4326"))
+    report = {
+        "method": "shapely.coverage_clean, then holes of the union to the longest shared border",
+        "gap_width_deg": GAP_WIDTH_DEG,
+        "merge_strategy": MERGE_STRATEGY,
+        "cells": len(cells),
+        "holes_filled": filled,
+        "empty_cells": int(shapely.is_empty(cells).sum()),
+        "area_change_pct": {"min": float(change.min() * 100), "max": float(change.max() * 100)},
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    frame = gpd.GeoDataFrame(
+        {"unit_id": units["unit_id"].to_numpy(), "code": units["code"].to_numpy()},
+        geometry=gpd.GeoSeries(cells, crs="EPSG:4326"),
+    )
     return frame, report
 
 

@@ -16,10 +16,9 @@ import rasterio.windows
 import shapely
 from rasterio.io import MemoryFile
 
-from geo_ntm.domain import Vintage
+from geo_ntm.domain import Layer, Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.coverage import UNIT_FIELDS, align_to_units
-from geo_ntm.domain import Layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.store import Store
 
@@ -45,11 +44,21 @@ def zonal_sums(geotiff: bytes, zones: gpd.GeoDataFrame) -> tuple[np.ndarray, flo
 
 def _weighted_sums(values: np.ndarray, transform, polys: np.ndarray) -> tuple[np.ndarray, float]:
     shape, n = values.shape, len(polys)
-    owner = rasterio.features.rasterize(((p, i + 1) for i, p in enumerate(polys) if not p.is_empty),
-                                        out_shape=shape, transform=transform, fill=0, dtype="int32")
-    edge = rasterio.features.rasterize(((shapely.boundary(p), 1) for p in polys if not p.is_empty),
-                                       out_shape=shape, transform=transform, fill=0, all_touched=True,
-                                       dtype="uint8").astype(bool)
+    owner = rasterio.features.rasterize(
+        ((p, i + 1) for i, p in enumerate(polys) if not p.is_empty),
+        out_shape=shape,
+        transform=transform,
+        fill=0,
+        dtype="int32",
+    )
+    edge = rasterio.features.rasterize(
+        ((shapely.boundary(p), 1) for p in polys if not p.is_empty),
+        out_shape=shape,
+        transform=transform,
+        fill=0,
+        all_touched=True,
+        dtype="uint8",
+    ).astype(bool)
     whole = (owner > 0) & ~edge
     sums = np.bincount(owner[whole] - 1, weights=values[whole], minlength=n).astype(float)
     rows, cols = np.nonzero(edge & (values != 0))
@@ -63,13 +72,19 @@ def _weighted_sums(values: np.ndarray, transform, polys: np.ndarray) -> tuple[np
     return sums, float(values.sum() - sums.sum())
 
 
-def population_coverage(store: Store, vintage: Vintage, layer: Layer,
-                        units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
+def population_coverage(
+    store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, dict]:
     """People per commune of ``units`` from a stored population raster, and totals."""
     cells = partition_cells(store, vintage, bbox=tuple(units.total_bounds))
     sums, _ = zonal_sums(store.layer_raster(layer.layer_id), cells)
     people = align_to_units(units, cells["unit_id"], sums)
     table = units[UNIT_FIELDS].assign(population=people, population_2009=units["population"])
-    totals = {"communes": len(units), "population": float(people.sum()), "layer": layer.name,
-              "layer_date": layer.valid_date.isoformat(), "vintage": vintage.name}
+    totals = {
+        "communes": len(units),
+        "population": float(people.sum()),
+        "layer": layer.name,
+        "layer_date": layer.valid_date.isoformat(),
+        "vintage": vintage.name,
+    }
     return gpd.GeoDataFrame(table, geometry=units.geometry, crs=units.crs), totals

@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 
 import geopandas as gpd
 
+from geo_ntm.domain import Layer, LayerKind, Vintage
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.infrastructure.coverage import framework_of_year, place_communes
 from geo_ntm.infrastructure.discrepancy import discrepancy_coverage
 from geo_ntm.infrastructure.facilities import facility_coverage
-from geo_ntm.domain import Layer, LayerKind, Vintage
 from geo_ntm.infrastructure.population import population_coverage
 from geo_ntm.infrastructure.reach import checked_distance
 from geo_ntm.infrastructure.roads import road_coverage
@@ -73,8 +73,10 @@ def _water(store: Store, r: CoverageRequest, s: _Communes, thresholds: Threshold
     lines = _optional_layer(store, r.layer, LayerKind.WATER_LINES, s.day)
     points = _optional_layer(store, r.points_layer, LayerKind.WATER_POINTS, s.day)
     if lines is None and points is None:
-        raise NotFoundError(f"no water_lines or water_points layer dated on or before {s.day.isoformat()}; "
-                            "run 'geo-ntm layers import --kind water_lines' (or water_points) first")
+        raise NotFoundError(
+            f"no water_lines or water_points layer dated on or before {s.day.isoformat()}; "
+            "run 'geo-ntm layers import --kind water_lines' (or water_points) first"
+        )
     households = None if r.households_layer is None else _layer(store, r.households_layer, LayerKind.HOUSEHOLDS, s.day)
     layers = WaterLayers(_layer(store, r.population_layer, LayerKind.POPULATION, s.day), lines, points, households)
     return water_coverage(store, s.vintage, s.units, layers, distance, s.framework, thresholds)
@@ -82,12 +84,15 @@ def _water(store: Store, r: CoverageRequest, s: _Communes, thresholds: Threshold
 
 def _facilities(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
     if r.kind is not None and r.distance is None:
-        raise InputError(f"a facility kind ({r.kind!r}) asks for the people within a distance of it: add a "
-                         "distance in metres (--distance / distance=)")
+        raise InputError(
+            f"a facility kind ({r.kind!r}) asks for the people within a distance of it: add a "
+            "distance in metres (--distance / distance=)"
+        )
     distance = None if r.distance is None else checked_distance(r.distance, "facility reach")
     population = None if distance is None else _layer(store, r.population_layer, LayerKind.POPULATION, s.day)
-    return facility_coverage(store, s.vintage, s.units, _layer(store, r.layer, LayerKind.FACILITIES, s.day),
-                             population, r.kind, distance)
+    return facility_coverage(
+        store, s.vintage, s.units, _layer(store, r.layer, LayerKind.FACILITIES, s.day), population, r.kind, distance
+    )
 
 
 def _discrepancies(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
@@ -120,24 +125,29 @@ MEASURES = {
 }
 
 
-def coverage(store: Store, request: CoverageRequest,
-             thresholds: Thresholds | None = None) -> tuple[gpd.GeoDataFrame, dict]:
+def coverage(
+    store: Store, request: CoverageRequest, thresholds: Thresholds | None = None
+) -> tuple[gpd.GeoDataFrame, dict]:
     """The per-commune table and the totals of ``request``; verdicts use ``thresholds`` (default:
     the shipped ones; the CLI and the API add the ``GEO_NTM_THRESHOLDS`` file)."""
     if request.measure not in MEASURES:
         raise InputError(f"unknown coverage measure {request.measure!r}; one of {', '.join(MEASURES)}")
     compute, options = MEASURES[request.measure]
-    stray = [o for o in ("distance", "kind", "points_layer", "households_layer", "population_layer")
-             if getattr(request, o) is not None and o not in options]
+    stray = [
+        o
+        for o in ("distance", "kind", "points_layer", "households_layer", "population_layer")
+        if getattr(request, o) is not None and o not in options
+    ]
     if stray:
         named = "; ".join(f"--{o.replace('_', '-')} / {o}=" for o in stray)
-        raise InputError(f"{request.measure} coverage does not take {named}"
-                         + (f" (it takes {', '.join(options)})" if options else ""))
+        raise InputError(
+            f"{request.measure} coverage does not take {named}"
+            + (f" (it takes {', '.join(options)})" if options else "")
+        )
     where = request.where
     communes = _Communes(where, place_communes(store, where), framework_of_year(where.day.year))
     table, totals = compute(store, request, communes, thresholds or load_thresholds())
-    return table, {"measure": request.measure, "day": where.day.isoformat(), "framework": communes.framework,
-                   **totals}
+    return table, {"measure": request.measure, "day": where.day.isoformat(), "framework": communes.framework, **totals}
 
 
 def _layer(store: Store, name: str | None, kind: LayerKind, day: dt.date) -> Layer:

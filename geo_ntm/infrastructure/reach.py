@@ -26,12 +26,12 @@ import numpy as np
 import shapely
 from pyproj import CRS, Proj, Transformer
 
+from geo_ntm.domain import Layer
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import make_polygonal
 from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, nearest_close_cell
 from geo_ntm.infrastructure.coverage import align_to_units, share
 from geo_ntm.infrastructure.measure import utm_epsg
-from geo_ntm.domain import Layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.population import zonal_sums
 
@@ -107,7 +107,7 @@ class _Zone:
     def projected(self, metres: float, geoms: np.ndarray) -> np.ndarray:
         """``metres`` on the ground as a length in the projection, at each of ``geoms`` (lon/lat)."""
         xy = shapely.get_coordinates(shapely.centroid(geoms))
-        return metres * self._proj.get_factors(xy[:, 0], xy[:, 1]).meridional_scale
+        return metres * np.asarray(self._proj.get_factors(xy[:, 0], xy[:, 1]).meridional_scale)
 
 
 def cell_zones(cells: np.ndarray) -> np.ndarray:
@@ -130,8 +130,9 @@ def reach_zones(cells: np.ndarray, sources: np.ndarray, distance: float) -> np.n
         near = source_tree.query(shapely.box(*padded(shapely.total_bounds(cells[idx]), distance)))
         if len(near):
             zone = _Zone(epsg)
-            buffers = shapely.buffer(zone.to_metres(sources[near]), zone.projected(distance, sources[near]),
-                                     quad_segs=QUAD_SEGS)
+            buffers = shapely.buffer(
+                zone.to_metres(sources[near]), zone.projected(distance, sources[near]), quad_segs=QUAD_SEGS
+            )
             reach[idx] = shapely.intersection(cells[idx], zone.to_lonlat(shapely.union_all(buffers)))
     odd = ~np.isin(shapely.get_type_id(reach), [3, 6])  # a touch along a border leaves lines or points
     reach[odd] = [make_polygonal(g) for g in reach[odd]]
@@ -178,13 +179,15 @@ def points_within(points: np.ndarray, zones: np.ndarray, sources: np.ndarray, di
         zone = _Zone(epsg)
         limit = zone.projected(distance, points[idx])
         (found, _), metres = shapely.STRtree(zone.to_metres(sources[near])).query_nearest(
-            zone.to_metres(points[idx]), max_distance=max(limit.max(), 1e-6), return_distance=True, all_matches=False)
+            zone.to_metres(points[idx]), max_distance=max(limit.max(), 1e-6), return_distance=True, all_matches=False
+        )
         within[idx[found]] = metres <= limit[found]
     return within
 
 
-def population_within(raster: bytes, cells: np.ndarray, sources: np.ndarray,
-                      distance: float) -> tuple[np.ndarray, np.ndarray]:
+def population_within(
+    raster: bytes, cells: np.ndarray, sources: np.ndarray, distance: float
+) -> tuple[np.ndarray, np.ndarray]:
     """People per cell, and per cell the people within ``distance`` metres of ``sources`` (zonal
     sums of the raster over the cells and over their reach zones)."""
     if not len(cells):
@@ -197,15 +200,19 @@ def population_within(raster: bytes, cells: np.ndarray, sources: np.ndarray,
     return people, reached
 
 
-def people_within(store, population: Layer, units: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, sources: np.ndarray,
-                  distance: float) -> tuple[dict, dict]:
+def people_within(
+    store, population: Layer, units: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, sources: np.ndarray, distance: float
+) -> tuple[dict, dict]:
     """Columns ``population``, ``population_within`` and ``population_within_share`` in the order
     of ``units`` (from ``population_within`` over the ``in_scope`` cells), and their totals."""
     scope = cells[cells["in_scope"]]
-    people, reached = population_within(store.layer_raster(population.layer_id), np.asarray(scope.geometry.array),
-                                        sources, distance)
-    cols = {"population": align_to_units(units, scope["unit_id"], people),
-            "population_within": align_to_units(units, scope["unit_id"], reached)}
+    people, reached = population_within(
+        store.layer_raster(population.layer_id), np.asarray(scope.geometry.array), sources, distance
+    )
+    cols = {
+        "population": align_to_units(units, scope["unit_id"], people),
+        "population_within": align_to_units(units, scope["unit_id"], reached),
+    }
     cols["population_within_share"] = share(cols["population_within"], cols["population"])
     totals = {key: float(cols[key].sum()) for key in ("population", "population_within")}
     return cols, {**totals, "population_within_share": share(totals["population_within"], totals["population"])}

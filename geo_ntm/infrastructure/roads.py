@@ -12,10 +12,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_ntm.domain import Vintage
+from geo_ntm.domain import HARDENED, ROAD_CLASSES, SURFACES, Layer, Vintage
 from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, clip_lines
 from geo_ntm.infrastructure.coverage import align_to_units, unit_table
-from geo_ntm.domain import HARDENED, ROAD_CLASSES, SURFACES, Layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.thresholds import Thresholds, load_thresholds
 from geo_ntm.store import Store
@@ -39,8 +38,9 @@ def road_km(features: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> tuple[np.nda
     return km, float(pieces.metres[~inside].sum() / 1000)
 
 
-def road_table(units: gpd.GeoDataFrame, km: np.ndarray, framework_id: str | None,
-               thresholds: Thresholds | None = None) -> gpd.GeoDataFrame:
+def road_table(
+    units: gpd.GeoDataFrame, km: np.ndarray, framework_id: str | None, thresholds: Thresholds | None = None
+) -> gpd.GeoDataFrame:
     """Per commune: km in total, by class, by class and surface, the hardened share of each class,
     and indicators 2.1-2.4 (value, threshold, its source, verdict). ``km`` is aligned with ``units``."""
     thresholds = thresholds or load_thresholds()
@@ -65,9 +65,15 @@ def road_table(units: gpd.GeoDataFrame, km: np.ndarray, framework_id: str | None
     return unit_table(units, cols, framework=framework_id)
 
 
-def road_coverage(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDataFrame,
-                  framework_id: str | None, thresholds: Thresholds | None = None,
-                  whole_vintage: bool = False) -> tuple[gpd.GeoDataFrame, dict]:
+def road_coverage(
+    store: Store,
+    vintage: Vintage,
+    layer: Layer,
+    units: gpd.GeoDataFrame,
+    framework_id: str | None,
+    thresholds: Thresholds | None = None,
+    whole_vintage: bool = False,
+) -> tuple[gpd.GeoDataFrame, dict]:
     """``road_table`` for ``units`` (communes of ``vintage``) from a stored road layer, and totals.
 
     The layer and the partition never change, so the km of the whole layer per commune are
@@ -79,9 +85,14 @@ def road_coverage(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDa
         stored = _store_layer_km(store, vintage, layer)
     aligned = _scope_km(store, vintage, layer, units) if stored is None else _stored_km(units, stored)
     table = road_table(units, aligned, framework_id, thresholds)
-    totals = {"communes": len(units), "km_total": float(aligned.sum()),
-              **{f"km_{c}": float(aligned[:, i].sum()) for i, c in enumerate(ROAD_CLASSES)},
-              "layer": layer.name, "layer_date": layer.valid_date.isoformat(), "vintage": vintage.name}
+    totals = {
+        "communes": len(units),
+        "km_total": float(aligned.sum()),
+        **{f"km_{c}": float(aligned[:, i].sum()) for i, c in enumerate(ROAD_CLASSES)},
+        "layer": layer.name,
+        "layer_date": layer.valid_date.isoformat(),
+        "vintage": vintage.name,
+    }
     return table, totals
 
 
@@ -89,8 +100,9 @@ def _scope_km(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDataFr
     """``road_km`` of ``units`` from the roads and cells around them."""
     minx, miny, maxx, maxy = units.total_bounds
     pad = NEAREST_MAX_DEG
-    features = store.layer_features(layer.layer_id, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad),
-                                    attributes=("road_class", "surface"))
+    features = store.layer_features(
+        layer.layer_id, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad), attributes=("road_class", "surface")
+    )
     if len(features):
         minx, miny, maxx, maxy = features.total_bounds
     cells = partition_cells(store, vintage, bbox=(minx - pad, miny - pad, maxx + pad, maxy + pad))
@@ -104,8 +116,14 @@ def _store_layer_km(store: Store, vintage: Vintage, layer: Layer) -> pd.DataFram
     cells = partition_cells(store, vintage)
     km, _ = road_km(store.layer_features(layer.layer_id, attributes=("road_class", "surface")), cells)
     cell, cls, surface = np.nonzero(km)
-    table = pd.DataFrame({"unit_id": cells["unit_id"].to_numpy()[cell], "road_class": np.asarray(ROAD_CLASSES)[cls],
-                          "surface": np.asarray(SURFACES)[surface], "km": km[cell, cls, surface]})
+    table = pd.DataFrame(
+        {
+            "unit_id": cells["unit_id"].to_numpy()[cell],
+            "road_class": np.asarray(ROAD_CLASSES)[cls],
+            "surface": np.asarray(SURFACES)[surface],
+            "km": km[cell, cls, surface],
+        }
+    )
     store.add_road_km(layer.layer_id, vintage.vintage_id, table)
     return table
 

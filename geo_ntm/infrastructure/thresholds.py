@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from geo_ntm.data_files import shipped_toml
+from geo_ntm.domain import HARDENED, ROAD_CLASSES, SEALED
 from geo_ntm.errors import InputError
 from geo_ntm.frameworks import all_frameworks
-from geo_ntm.domain import HARDENED, ROAD_CLASSES, SEALED
 
 _SURFACE_SETS = {"sealed": SEALED, "hardened": HARDENED}
 _THRESHOLD_KEYS = {"framework", "indicator", "region", "province", "value", "source", "status", "note"}
@@ -68,35 +68,49 @@ class Thresholds:
     def lookup(self, framework_id: str | None, indicator_id: str, province: str | None = None) -> Threshold:
         """The province's own threshold, else the one for every region, else unknown."""
         key = (framework_id or "", indicator_id)
-        return (self.entries.get((*key, province)) or self.entries.get((*key, None))
-                or Threshold(*key, None, "no threshold recorded for this framework"))
+        return (
+            self.entries.get((*key, province))
+            or self.entries.get((*key, None))
+            or Threshold(*key, None, "no threshold recorded for this framework")
+        )
 
-    def columns(self, indicator: Indicator, framework_id: str | None, provinces, values: np.ndarray,
-                unknown_share: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def columns(
+        self,
+        indicator: Indicator,
+        framework_id: str | None,
+        provinces,
+        values: np.ndarray,
+        unknown_share: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
         """``<ind>_value``, ``_threshold``, ``_source`` and ``_verdict`` of one indicator for rows
         whose province codes are ``provinces``."""
         provinces = np.asarray(provinces, dtype=object)
         unknown_share = np.zeros(len(values)) if unknown_share is None else unknown_share
         found = {p: self.lookup(framework_id, indicator.indicator_id, p) for p in set(provinces)}
         limits = [found[p].value for p in provinces]
-        return {f"{indicator.column}_value": values,
-                f"{indicator.column}_threshold": np.array([np.nan if v is None else v for v in limits], dtype=float),
-                f"{indicator.column}_source": np.array([found[p].source for p in provinces], dtype=object),
-                f"{indicator.column}_verdict": np.array([verdict(v, u, lim) for v, u, lim
-                                                         in zip(values, unknown_share, limits)], dtype=object)}
+        return {
+            f"{indicator.column}_value": values,
+            f"{indicator.column}_threshold": np.array([np.nan if v is None else v for v in limits], dtype=float),
+            f"{indicator.column}_source": np.array([found[p].source for p in provinces], dtype=object),
+            f"{indicator.column}_verdict": np.array(
+                [verdict(v, u, lim) for v, u, lim in zip(values, unknown_share, limits, strict=True)], dtype=object
+            ),
+        }
 
 
 def _entries(data: dict, file_name: str, user: bool, indicators: dict[str, Indicator]) -> dict:
     found, frameworks = {}, all_frameworks()
     for n, d in enumerate(data.get("threshold", []), start=1):
-        where = (f"thresholds file {file_name}, [[threshold]] entry {n} "
-                 f"(framework {d.get('framework')!r}, indicator {d.get('indicator')!r})")
+        where = (
+            f"thresholds file {file_name}, [[threshold]] entry {n} "
+            f"(framework {d.get('framework')!r}, indicator {d.get('indicator')!r})"
+        )
         try:
             unexpected = set(d) - _THRESHOLD_KEYS
             if unexpected:
                 raise ValueError(f"unexpected key(s) {sorted(unexpected)}; allowed: {sorted(_THRESHOLD_KEYS)}")
             if d.get("status", "unknown") != "unknown":
-                raise ValueError(f"status {d['status']!r}: the only status is \"unknown\" (else give a value)")
+                raise ValueError(f'status {d["status"]!r}: the only status is "unknown" (else give a value)')
             known = "status" not in d
             if str(d["framework"]) not in frameworks:
                 raise ValueError(f"unknown framework; known: {', '.join(frameworks)}")
@@ -109,13 +123,14 @@ def _entries(data: dict, file_name: str, user: bool, indicators: dict[str, Indic
                 raise ValueError(f"value {value} is not a share between 0 and 1")
             province = d.get("province")
             if province is not None and not isinstance(province, str):
-                raise ValueError(f"province {province!r} must be a code in quotes, e.g. province = \"811\"")
+                raise ValueError(f'province {province!r} must be a code in quotes, e.g. province = "811"')
             region = d.get("region", "all")
             if region != "all" and province is None:
-                raise ValueError(f"region {region!r}: only region = \"all\" or a province = \"<code>\" is supported")
+                raise ValueError(f'region {region!r}: only region = "all" or a province = "<code>" is supported')
             source = d["source"] if known or user else d.get("note", "unknown")
             found[(str(d["framework"]), d["indicator"], province)] = Threshold(
-                str(d["framework"]), d["indicator"], value, source, region, province)
+                str(d["framework"]), d["indicator"], value, source, region, province
+            )
         except (KeyError, ValueError, TypeError) as exc:
             problem = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
             raise InputError(f"{where} is malformed: {problem}") from exc
@@ -126,8 +141,15 @@ def _indicator(d: dict) -> Indicator:
     roads = "classes" in d
     if roads and set(d["classes"]) - set(ROAD_CLASSES):
         raise ValueError(f"unknown road class in {d['classes']}")
-    return Indicator(d["id"], d["measure"], d["name_vi"], d["name_en"], tuple(d.get("classes", ())),
-                     _SURFACE_SETS[d["surfaces"]] if roads else frozenset(), d.get("note", ""))
+    return Indicator(
+        d["id"],
+        d["measure"],
+        d["name_vi"],
+        d["name_en"],
+        tuple(d.get("classes", ())),
+        _SURFACE_SETS[d["surfaces"]] if roads else frozenset(),
+        d.get("note", ""),
+    )
 
 
 @cache

@@ -20,8 +20,8 @@ from maps.i18n import texts
 
 if TYPE_CHECKING:
     from geo_ntm.frameworks import Framework
-    from geo_ntm.where import Where
     from geo_ntm.store import Store
+    from geo_ntm.where import Where
 
 DEFAULT_CRITERIA_TOTAL = 19
 NO_DATA, NOT_ASSESSED = "no_data", "not_assessed"

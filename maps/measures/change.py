@@ -84,5 +84,9 @@ class Change(Measure):
         return (f"{self.compare}: {t['tip.criteria_met']} {met}; {t['tip.level']} {level}",)
 
     def properties(self, c: Commune) -> dict:
-        return {"before_year": self.compare, "before_has_data": c.before_has_data, "before_level": c.before_level,
-                "before_met": c.before_met}
+        return {
+            "before_year": self.compare,
+            "before_has_data": c.before_has_data,
+            "before_level": c.before_level,
+            "before_met": c.before_met,
+        }

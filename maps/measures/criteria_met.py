@@ -19,11 +19,19 @@ class CriteriaMet(Changing):
     group: ClassVar[str] = "group_assessment"
     schemes: ClassVar[tuple[str, ...]] = SCHEMES
     #: Sequential ColorBrewer YlGn.
-    fills: ClassVar[dict[str, str]] = {"all_met": "#238443", "15_top": "#78c679", "10_14": "#c2e699",
-                                       "below_10": "#ffffcc"}
+    fills: ClassVar[dict[str, str]] = {
+        "all_met": "#238443",
+        "15_top": "#78c679",
+        "10_14": "#c2e699",
+        "below_10": "#ffffcc",
+    }
     #: Diverging ColorBrewer PRGn (colour-blind safe).
-    change_fills: ClassVar[dict[str, str]] = {"gain_5": "#1b7837", "gain_1": "#a6dba0", "no_change": "#f7f7f7",
-                                              "loss": "#9970ab"}
+    change_fills: ClassVar[dict[str, str]] = {
+        "gain_5": "#1b7837",
+        "gain_1": "#a6dba0",
+        "no_change": "#f7f7f7",
+        "loss": "#9970ab",
+    }
     change_table_value: ClassVar[bool] = True
     carried_by: ClassVar[tuple[str, ...]] = ("all",)
 

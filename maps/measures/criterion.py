@@ -68,14 +68,14 @@ class Criterion(Measure):
         return "met" if detailed and self.number <= c.total else NO_DATA
 
     def title(self, lang: str, framework: str | None = None, year: int | None = None) -> str:
-        """"Tiêu chí 5: Trường học", with the criterion's name when ``framework`` gives it."""
+        """ "Tiêu chí 5: Trường học", with the criterion's name when ``framework`` gives it."""
         t = texts(lang)
         if named := criterion_name(framework, self.number, lang):
             return t["measure.tc_named"].format(n=self.number, name=named)
         return t["measure.tc"].format(n=self.number)
 
     def heading(self, lang: str, framework: str | None = None, year: int | None = None) -> str:
-        """"Tiêu chí số 5: Trường học", with the name when the communes share one framework."""
+        """ "Tiêu chí số 5: Trường học", with the name when the communes share one framework."""
         heading = texts(lang)["heading.tc"].format(n=self.number)
         named = criterion_name(framework, self.number, lang)
         return f"{heading}: {named}" if named else heading

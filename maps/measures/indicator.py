@@ -16,8 +16,8 @@ from maps.measures.base import SCHEMES, Measure
 
 if TYPE_CHECKING:
     from geo_ntm.frameworks import Framework
-    from geo_ntm.where import Where
     from geo_ntm.store import Store
+    from geo_ntm.where import Where
 
 
 @dataclass(frozen=True)

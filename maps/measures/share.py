@@ -20,8 +20,13 @@ class Share(Measure):
     unit: ClassVar[str] = "share"
     schemes: ClassVar[tuple[str, ...]] = SCHEMES
     #: Sequential ColorBrewer YlGn.
-    fills: ClassVar[dict[str, str]] = {"share_100": "#006837", "share_75": "#31a354", "share_50": "#78c679",
-                                       "share_25": "#c2e699", "share_0": "#ffffcc"}
+    fills: ClassVar[dict[str, str]] = {
+        "share_100": "#006837",
+        "share_75": "#31a354",
+        "share_50": "#78c679",
+        "share_25": "#c2e699",
+        "share_0": "#ffffcc",
+    }
     carried_by: ClassVar[tuple[str, ...]] = ("share_area", "share_population")
     needs_carry: ClassVar[bool] = True
 

@@ -28,8 +28,15 @@ def work(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def results(bench_anchors, postgis_cluster, data_dir, work) -> dict:
-    return bench_anchors.run(3000, province="811", workdir=work, out=work / "anchors.json",
-                             pg_admin_url=postgis_cluster.url("postgres"), data_dir=data_dir, log=lambda _: None)
+    return bench_anchors.run(
+        3000,
+        province="811",
+        workdir=work,
+        out=work / "anchors.json",
+        pg_admin_url=postgis_cluster.url("postgres"),
+        data_dir=data_dir,
+        log=lambda _: None,
+    )
 
 
 def _max(entry: dict, reference: str, level: str = "commune_class") -> float:

@@ -45,8 +45,9 @@ def _read_as_gis_tools_do(location: str, bbox) -> tuple[int, set[str]]:
         near = pyogrio.read_dataframe(location, layer="units", bbox=bbox)
         return pyogrio.read_info(location, layer="units")["features"], set(near["name"])
     with psycopg.connect(location) as conn:
-        assert conn.execute("SELECT type, srid FROM geometry_columns WHERE f_table_name = 'units'"
-                            " AND f_geometry_column = 'geom'").fetchone() == ("MULTIPOLYGON", 4326)
+        assert conn.execute(
+            "SELECT type, srid FROM geometry_columns WHERE f_table_name = 'units' AND f_geometry_column = 'geom'"
+        ).fetchone() == ("MULTIPOLYGON", 4326)
         count = conn.execute("SELECT count(*) FROM units").fetchone()[0]
         near = conn.execute("SELECT name FROM units WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)", bbox)
         return count, {r[0] for r in near}
@@ -57,8 +58,12 @@ def test_national_2009_import_counts_flags_and_coverage(store, empty_db_location
     levels = {layer.level: layer for layer in report.layers}
     assert {lv: lr.rows_read for lv, lr in levels.items()} == {"province": 63, "district": 703, "commune": 11163}
     flagged = {f["code"]: f["flag"] for f in levels["commune"].flagged}
-    assert flagged == {"1171591": "unnamed", "9150101": "unnamed",
-                       "2210791": "not_admin_unit", "2211391": "not_admin_unit"}
+    assert flagged == {
+        "1171591": "unnamed",
+        "9150101": "unnamed",
+        "2210791": "not_admin_unit",
+        "2211391": "not_admin_unit",
+    }
     coverage = levels["commune"].coverage
     assert 0.25 < coverage.overlap_pct < 0.4  # the data README: 0.312% of the summed area
     assert coverage.overlap_pairs > 10_000 and coverage.gap_count > 0 and coverage.gap_ha > 0
@@ -87,16 +92,24 @@ def test_zipped_shapefile_and_reprojected_geojson(store, tmp_path, ben_tre_city)
     shp_dir = tmp_path / "shp"
     shp_dir.mkdir()
     # Shapefile field names have at most 10 characters: use the Vietnamese names a GSO export has
-    short = ben_tre_city.rename(columns={"commune_id": "ma_xa", "commune_name": "ten_xa", "district_id": "ma_huyen",
-                                         "province_id": "ma_tinh", "population_2009": "dan_so"})
+    short = ben_tre_city.rename(
+        columns={
+            "commune_id": "ma_xa",
+            "commune_name": "ten_xa",
+            "district_id": "ma_huyen",
+            "province_id": "ma_tinh",
+            "population_2009": "dan_so",
+        }
+    )
     short[["ma_xa", "ten_xa", "ma_huyen", "ma_tinh", "dan_so", "geometry"]].to_file(
-        shp_dir / "communes.shp", engine="pyogrio", encoding="UTF-8")
+        shp_dir / "communes.shp", engine="pyogrio", encoding="UTF-8"
+    )
     assert (shp_dir / "communes.cpg").exists()
     archive = tmp_path / "ben_tre_communes.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for f in shp_dir.iterdir():
             zf.write(f, f.name)
-    v1, report = import_boundaries(store, archive, DAY)
+    v1, _ = import_boundaries(store, archive, DAY)
     units = store.units(v1.vintage_id, geometry=False)
     assert len(units) == 17 and "Xã Mỹ Thạnh An" in set(units["name"])  # Vietnamese intact
     assert set(units["unit_type"]) == {"xa", "phuong"}  # from the name prefix
@@ -195,11 +208,18 @@ def test_coverage_measures_known_overlap_and_gap():
     def box(x, y, w, h):
         return shapely.box(600_000 + x, 1_130_000 + y, 600_000 + x + w, 1_130_000 + y + h)
 
-    frame = gpd.GeoDataFrame({"code": list("abcdef")}, geometry=[
-        box(0, 0, 1000, 1000), box(900, 0, 1000, 1000),  # overlap 100 x 1000 m
-        box(5000, 0, 3000, 1000), box(5000, 2000, 3000, 1000),  # ring with a 1 km² hole
-        box(5000, 1000, 1000, 1000), box(7000, 1000, 1000, 1000),
-    ], crs=32648)
+    frame = gpd.GeoDataFrame(
+        {"code": list("abcdef")},
+        geometry=[
+            box(0, 0, 1000, 1000),
+            box(900, 0, 1000, 1000),  # overlap 100 x 1000 m
+            box(5000, 0, 3000, 1000),
+            box(5000, 2000, 3000, 1000),  # ring with a 1 km² hole
+            box(5000, 1000, 1000, 1000),
+            box(7000, 1000, 1000, 1000),
+        ],
+        crs=32648,
+    )
     report = measure_coverage(frame)
     assert report.overlap_pairs == 1 and report.largest_overlaps[0][:2] == ("a", "b")
     assert report.overlap_ha == pytest.approx(10, rel=2e-3)

@@ -13,8 +13,14 @@ import shapely
 
 import boundaries
 from boundaries.importer import detect_spec, prepare_layer
-from boundaries.lineage import (LINEAGE_COLUMNS, EventKind, derive_vintage, merge_geometry, read_lineage,
-                                validate_against)
+from boundaries.lineage import (
+    LINEAGE_COLUMNS,
+    EventKind,
+    derive_vintage,
+    merge_geometry,
+    read_lineage,
+    validate_against,
+)
 from geo_ntm.domain import UNIT_COLUMNS
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha
@@ -26,8 +32,16 @@ BASE = dt.date(2013, 4, 5)
 END_2020 = dt.date(2020, 12, 31)
 PHUONG_1_2_3 = ["8110101", "8110103", "8110105"]
 CITY_2020 = {
-    "phuong": {"Phường An Hội", "Phường 4", "Phường 5", "Phường 6", "Phường 7", "Phường 8",
-               "Phường Phú Khương", "Phường Phú Tân"},
+    "phuong": {
+        "Phường An Hội",
+        "Phường 4",
+        "Phường 5",
+        "Phường 6",
+        "Phường 7",
+        "Phường 8",
+        "Phường Phú Khương",
+        "Phường Phú Tân",
+    },
     "xa": {"Xã Sơn Đông", "Xã Bình Phú", "Xã Phú Hưng", "Xã Nhơn Thạnh", "Xã Mỹ Thạnh An", "Xã Phú Nhuận"},
 }
 
@@ -104,8 +118,11 @@ def test_an_hoi_is_the_union_of_phuong_1_2_3_without_slivers_or_holes(city_2020,
     # the closed gap (about 0.1 ha between Phường 1 and 2) is all that was added
     assert 0 < city_2020.set_index("code").loc["28777", "area_ha"] - union_ha < 0.15
     others = shapely.union_all(list(city_2020[city_2020["code"] != "28777"].geometry))
-    overlap_parts, overlap_an_hoi = area_ha(gpd.GeoSeries(
-        [shapely.intersection(shapely.union_all(parts), others), shapely.intersection(an_hoi, others)], crs=4326))
+    overlap_parts, overlap_an_hoi = area_ha(
+        gpd.GeoSeries(
+            [shapely.intersection(shapely.union_all(parts), others), shapely.intersection(an_hoi, others)], crs=4326
+        )
+    )
     assert overlap_an_hoi == pytest.approx(overlap_parts, abs=1e-3)  # the closed gap takes nothing from neighbours
 
 
@@ -146,19 +163,35 @@ def _lineage_file(tmp_path: Path, *rows: str) -> Path:
 MERGE_AN_HOI = "an-hoi,2020-02-01,856/NQ-UBTVQH14,merge,8110101;8110103;8110105,28777,Phường An Hội,phuong,,"
 
 READ_ERRORS = [
-    ("malformed date", "x,01/02/2020,act,merge,8110101;8110103,8110101,Phường 1,,,", "line 2",
-     "not a date written YYYY-MM-DD"),
+    (
+        "malformed date",
+        "x,01/02/2020,act,merge,8110101;8110103,8110101,Phường 1,,,",
+        "line 2",
+        "not a date written YYYY-MM-DD",
+    ),
     ("unknown kind", "x,2020-02-01,act,mrege,8110101;8110103,8110101,Phường 1,,,", "line 2", "unknown kind 'mrege'"),
-    ("merged twice on one day", MERGE_AN_HOI + "\ny,2020-02-01,act,merge,8110103;8110107,8110107,Phường 4,,,",
-     "line 3", "unit 8110103 is already changed on 2020-02-01 by line 2"),
+    (
+        "merged twice on one day",
+        MERGE_AN_HOI + "\ny,2020-02-01,act,merge,8110103;8110107,8110107,Phường 4,,,",
+        "line 3",
+        "unit 8110103 is already changed on 2020-02-01 by line 2",
+    ),
     ("merge of one unit", "x,2020-02-01,act,merge,8110101,8110101,Phường 1,,,", "line 2", "at least 2 before"),
     ("split into one unit", "x,2020-02-01,act,split,8110101,8110101,Phường 1,,,", "line 2", "at least 2 after"),
     ("transfer without parent", "x,2020-02-01,act,transfer,8110101,8110101,,,,", "line 2", "needs parent_after"),
     ("no legal act", "x,2020-02-01,,rename,8110101,8110101,Phường Một,,,", "line 2", "no legal_act"),
-    ("unknown type", "x,2020-02-01,act,type_change,8110131,8110131,Phường Mỹ Thành,ward,,", "line 2",
-     "unknown after_type 'ward'"),
-    ("duplicate event id", MERGE_AN_HOI + "\nan-hoi,2021-01-01,act,rename,28777,28777,Phường An Hội 2,,,",
-     "line 3", "event_id already used on line 2"),
+    (
+        "unknown type",
+        "x,2020-02-01,act,type_change,8110131,8110131,Phường Mỹ Thành,ward,,",
+        "line 2",
+        "unknown after_type 'ward'",
+    ),
+    (
+        "duplicate event id",
+        MERGE_AN_HOI + "\nan-hoi,2021-01-01,act,rename,28777,28777,Phường An Hội 2,,,",
+        "line 3",
+        "event_id already used on line 2",
+    ),
 ]
 
 
@@ -172,30 +205,50 @@ def test_broken_lineage_files_are_rejected_with_the_line(tmp_path, case, rows, l
 def test_a_header_without_all_columns_is_rejected(tmp_path):
     path = tmp_path / "lineage.csv"
     path.write_text("event_id,date,legal_act,kind,before,after\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 1 lacks the column.*effective_date"):
+    with pytest.raises(InputError, match=r"line 1 lacks the column.*effective_date"):
         read_lineage(path)
 
 
 FIT_ERRORS = [
-    ("unknown unit", "x,2020-02-01,act,merge,8110101;9999999,8110101,Phường 1,,,", "line 2",
-     "unknown unit 9999999"),
-    ("before the vintage", "x,2012-12-31,act,rename,8110101,8110101,Phường Một,,,", "line 2",
-     "takes effect on 2012-12-31, before the vintage starts (2013-04-05)"),
-    ("parts do not touch", "x,2020-02-01,act,merge,8110103;8110113,8110113,Phường 7,,,", "line 2",
-     "the parts 8110103, 8110113 of the merge do not touch"),
-    ("unit already merged", MERGE_AN_HOI + "\nx,2021-01-01,act,rename,8110101,8110101,Phường Một,,,", "line 3",
-     "unit 8110101 no longer exists on 2021-01-01: line 2 (event an-hoi) changed it on 2020-02-01"),
-    ("unit not created yet", "x,2019-06-01,act,rename,28777,28777,Phường An Hội,,,\n" + MERGE_AN_HOI, "line 2",
-     "unit 28777 does not exist yet on 2019-06-01: line 3 (event an-hoi) creates it on 2020-02-01"),
-    ("new code in use", "x,2020-02-01,act,merge,8110101;8110103,8110107,Phường Mới,,,", "line 2",
-     "the new code 8110107 is already used"),
+    ("unknown unit", "x,2020-02-01,act,merge,8110101;9999999,8110101,Phường 1,,,", "line 2", "unknown unit 9999999"),
+    (
+        "before the vintage",
+        "x,2012-12-31,act,rename,8110101,8110101,Phường Một,,,",
+        "line 2",
+        "takes effect on 2012-12-31, before the vintage starts (2013-04-05)",
+    ),
+    (
+        "parts do not touch",
+        "x,2020-02-01,act,merge,8110103;8110113,8110113,Phường 7,,,",
+        "line 2",
+        "the parts 8110103, 8110113 of the merge do not touch",
+    ),
+    (
+        "unit already merged",
+        MERGE_AN_HOI + "\nx,2021-01-01,act,rename,8110101,8110101,Phường Một,,,",
+        "line 3",
+        "unit 8110101 no longer exists on 2021-01-01: line 2 (event an-hoi) changed it on 2020-02-01",
+    ),
+    (
+        "unit not created yet",
+        "x,2019-06-01,act,rename,28777,28777,Phường An Hội,,,\n" + MERGE_AN_HOI,
+        "line 2",
+        "unit 28777 does not exist yet on 2019-06-01: line 3 (event an-hoi) creates it on 2020-02-01",
+    ),
+    (
+        "new code in use",
+        "x,2020-02-01,act,merge,8110101;8110103,8110107,Phường Mới,,,",
+        "line 2",
+        "the new code 8110107 is already used",
+    ),
     ("unknown parent", "x,2020-02-01,act,transfer,8110131,8110131,,,99999,", "line 2", "unknown parent_after 99999"),
 ]
 
 
 @pytest.mark.parametrize(("case", "rows", "line", "message"), FIT_ERRORS, ids=[c[0] for c in FIT_ERRORS])
-def test_lineage_that_does_not_fit_the_vintage_is_rejected_with_the_line(tmp_path, city_2013, case, rows, line,
-                                                                        message):
+def test_lineage_that_does_not_fit_the_vintage_is_rejected_with_the_line(
+    tmp_path, city_2013, case, rows, line, message
+):
     events = read_lineage(_lineage_file(tmp_path, *rows.split("\n")))
     with pytest.raises(InputError) as err:
         validate_against(events, city_2013, BASE)
@@ -205,8 +258,9 @@ def test_lineage_that_does_not_fit_the_vintage_is_rejected_with_the_line(tmp_pat
 
 
 def test_a_split_cannot_be_derived(tmp_path, city_2013):
-    events = read_lineage(_lineage_file(
-        tmp_path, "x,2020-02-01,act,split,8110119,8110119;8110199,Xã Sơn Đông;Xã Sơn Tây,,,"))
+    events = read_lineage(
+        _lineage_file(tmp_path, "x,2020-02-01,act,split,8110119,8110119;8110199,Xã Sơn Đông;Xã Sơn Tây,,,")
+    )
     validate_against(events, city_2013, BASE)  # the codes fit ...
     with pytest.raises(InputError, match="cannot give the geometry") as err:  # ... the geometry is unknown
         derive_vintage(city_2013, events, END_2020, vintage_start=BASE)
@@ -214,12 +268,14 @@ def test_a_split_cannot_be_derived(tmp_path, city_2013):
 
 
 def test_rename_type_change_and_transfer_keep_the_geometry(tmp_path, city_2013):
-    events = read_lineage(_lineage_file(
-        tmp_path,
-        "a,2021-01-01,act,type_change,8110121,8110121,Phường Bình Phú,phuong,,",
-        "b,2022-01-01,act,rename,8110121,8110199,Phường Bình Phú Mới,,,",
-        "c,2022-06-01,act,transfer,8110199,8110199,,,81101,moved within the same district: no change",
-    ))
+    events = read_lineage(
+        _lineage_file(
+            tmp_path,
+            "a,2021-01-01,act,type_change,8110121,8110121,Phường Bình Phú,phuong,,",
+            "b,2022-01-01,act,rename,8110121,8110199,Phường Bình Phú Mới,,,",
+            "c,2022-06-01,act,transfer,8110199,8110199,,,81101,moved within the same district: no change",
+        )
+    )
     derived = derive_vintage(city_2013, events, END_2020.replace(year=2022), vintage_start=BASE).set_index("code")
     row = derived.loc["8110199"]
     assert (row["name"], row["name_short"], row["unit_type"]) == ("Phường Bình Phú Mới", "Bình Phú Mới", "phuong")

@@ -23,8 +23,9 @@ GAP_PCT = 1e-3
 @pytest.fixture(scope="module")
 def store_2025(tmp_path_factory, data_dir):
     store = open_store(str(tmp_path_factory.mktemp("v2025") / "s.gpkg"))
-    vintage, report = import_boundaries(store, data_dir / "vn_admin_2025.gpkg", dt.date(2025, 7, 1),
-                                        measure_quality=False)
+    vintage, report = import_boundaries(
+        store, data_dir / "vn_admin_2025.gpkg", dt.date(2025, 7, 1), measure_quality=False
+    )
     yield store, vintage, report
     store.close()
 

@@ -43,8 +43,9 @@ def test_lineage_import_derives_the_2020_city(store):
     assert sorted(after["unit_type"].value_counts().items()) == [("phuong", 8), ("xa", 6)]
     # area conserved: the city and the whole country (merges only close the thin gaps between parts)
     assert after["area_ha"].sum() == pytest.approx(before["area_ha"].sum(), rel=2e-2)  # the parts overlapped
-    assert after.dissolve().to_crs(3405).area.iloc[0] == pytest.approx(before.dissolve().to_crs(3405).area.iloc[0],
-                                                                         rel=1e-4)
+    assert after.dissolve().to_crs(3405).area.iloc[0] == pytest.approx(
+        before.dissolve().to_crs(3405).area.iloc[0], rel=1e-4
+    )
     old_all = store.units(store.vintages()[0].vintage_id, AdminLevel.COMMUNE, geometry=False)
     new_all = store.units(store.vintages()[2].vintage_id, AdminLevel.COMMUNE, geometry=False)
     assert len(old_all) - len(new_all) == 3
@@ -56,15 +57,31 @@ def test_lineage_import_derives_the_2020_city(store):
 
 def test_statuses_follow_the_vintage_of_their_year(store, db_location):
     import_lineage(store, LINEAGE)
-    v2020, city2020 = _city(store, dt.date(2020, 12, 31))
+    _, city2020 = _city(store, dt.date(2020, 12, 31))
     ids_2020 = city2020["unit_id"].tolist()
     statuses_2020 = store.statuses(ids_2020, 2020)
     assert len(statuses_2020) == 6 * 19  # moved to the units of the derived 2020 vintage
     v2011, city2011 = _city(store, dt.date(2011, 12, 31))
     assert v2011.valid_from == dt.date(2009, 4, 1)
     assert len(store.statuses(city2011["unit_id"].tolist(), 2011)) == 6  # 2011 stays on its vintage
-    assert main(["--db", db_location, "report", "--province", "Bến Tre", "--district", "81101",
-                 "--year", "2020", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db_location,
+                "report",
+                "--province",
+                "Bến Tre",
+                "--district",
+                "81101",
+                "--year",
+                "2020",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
 
 
 def test_lineage_import_is_atomic_and_not_repeated(store, tmp_path):
@@ -91,8 +108,24 @@ def test_lineage_and_crosswalk_commands(store, db_location, tmp_path, capsys):
     assert main(["--db", db, "lineage", "show", "8110105"]) == 0
     assert "merge\tbecame 28777 (Phường An Hội)" in capsys.readouterr().out
     out = tmp_path / "cw.csv"
-    assert main(["--db", db, "crosswalk", "--from", "2019-06-01", "--to", "2020-06-01", "--province", "Bến Tre",
-                 "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "crosswalk",
+                "--from",
+                "2019-06-01",
+                "--to",
+                "2020-06-01",
+                "--province",
+                "Bến Tre",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out, dtype={"old_code": str, "new_code": str})
     real = table[~table["sliver"]]
     my_thanh = real[real["old_code"] == "8110131"].sort_values("shared_ha").iloc[-1]

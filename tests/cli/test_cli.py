@@ -54,8 +54,14 @@ def test_report_json_for_ben_tre_2020(db, capsys):
     assert report["province"] == "Tỉnh Bến Tre" and report["year"] == 2020
     assert set(report) >= {"province", "year", "districts", "total"}
     city = next(d for d in report["districts"] if d["district"] == "Thành phố Bến Tre")
-    assert set(city) >= {"district", "communes", "communes_with_data", "all_criteria_met", "avg_criteria_met",
-                         "per_criterion"}
+    assert set(city) >= {
+        "district",
+        "communes",
+        "communes_with_data",
+        "all_criteria_met",
+        "avg_criteria_met",
+        "per_criterion",
+    }
     # 7 xã in the 2009 city (the 10 phường are not counted); 6 reported all 19 criteria met
     assert city["communes"] == 7 and city["communes_with_data"] == 6 and city["communes_without_data"] == 1
     assert city["all_criteria_met"] == 6 and city["avg_criteria_met"] == 19.0
@@ -71,11 +77,43 @@ def test_report_json_for_ben_tre_2020(db, capsys):
 
 def test_report_csv_table_and_recognition(db, capsys):
     capsys.readouterr()
-    assert main(["--db", db, "report", "--province", "Đồng Tháp", "--district", "Hồng Ngự", "--year", "2022",
-                 "--format", "csv"]) == 2  # two districts named Hồng Ngự in 2009: a huyện and a thị xã
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "report",
+                "--province",
+                "Đồng Tháp",
+                "--district",
+                "Hồng Ngự",
+                "--year",
+                "2022",
+                "--format",
+                "csv",
+            ]
+        )
+        == 2
+    )  # two districts named Hồng Ngự in 2009: a huyện and a thị xã
     assert "ambiguous" in capsys.readouterr().err
-    assert main(["--db", db, "report", "--province", "Đồng Tháp", "--district", "Thị xã Hồng Ngự",
-                 "--year", "2022", "--format", "csv"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "report",
+                "--province",
+                "Đồng Tháp",
+                "--district",
+                "Thị xã Hồng Ngự",
+                "--year",
+                "2022",
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     town = rows[0]
     assert town["district"] == "Thị xã Hồng Ngự" and town["recognised_ntm_nang_cao"] == "1"
@@ -87,13 +125,49 @@ def test_report_csv_table_and_recognition(db, capsys):
 
 def test_map_command_writes_a_standalone_page(db, tmp_path, capsys):
     out = tmp_path / "ben_tre.html"
-    assert main(["--db", db, "map", "--province", "Bến Tre", "--district", "Thành phố Bến Tre", "--year", "2020",
-                 "--measure", "level", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "map",
+                "--province",
+                "Bến Tre",
+                "--district",
+                "Thành phố Bến Tre",
+                "--year",
+                "2020",
+                "--measure",
+                "level",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     html = out.read_text(encoding="utf-8")
     assert "Mức đạt chuẩn nông thôn mới — Thành phố Bến Tre, Tỉnh Bến Tre" in html
-    assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', html) and "L.map" in html  # Leaflet is embedded
-    assert main(["--db", db, "map", "--province", "Bến Tre", "--year", "2020", "--measure", "tc25",
-                 "-o", str(tmp_path / "x.html")]) == 2
+    assert (
+        not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', html) and "L.map" in html
+    )  # Leaflet is embedded
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "map",
+                "--province",
+                "Bến Tre",
+                "--year",
+                "2020",
+                "--measure",
+                "tc25",
+                "-o",
+                str(tmp_path / "x.html"),
+            ]
+        )
+        == 2
+    )
     assert "tc25" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
     assert main(["--db", db, "map", "--province", "Atlantis", "--year", "2020", "-o", str(tmp_path / "y.html")]) == 2
     assert "no province named 'Atlantis'" in capsys.readouterr().err
@@ -101,12 +175,14 @@ def test_map_command_writes_a_standalone_page(db, tmp_path, capsys):
 
 def test_status_import_with_unmatched_name_exits_1(db_location, tmp_path, capsys):
     bad = tmp_path / "bad.csv"
-    bad.write_text("province,district,commune,year,framework,level,criterion,status,source\n"
-                   "Bến Tre,Thành phố Bến Tre,Nhơn Thạnh Tây,2020,qd1980_2016,ntm,1,đạt,test\n", encoding="utf-8")
+    bad.write_text(
+        "province,district,commune,year,framework,level,criterion,status,source\n"
+        "Bến Tre,Thành phố Bến Tre,Nhơn Thạnh Tây,2020,qd1980_2016,ntm,1,đạt,test\n",
+        encoding="utf-8",
+    )
     assert main(["--db", db_location, "status", "import", str(bad)]) == 1
     assert "Nhơn Thạnh" in capsys.readouterr().out  # the closest candidate is offered
-    assert main(["--db", db_location, "report", "--province", "811", "--year", "2020",
-                 "--format", "json"]) == 0
+    assert main(["--db", db_location, "report", "--province", "811", "--year", "2020", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 0)[0])["total"]["communes_with_data"] == 0
 
 

@@ -9,8 +9,19 @@ from geo_ntm.domain import AdminLevel, CriterionStatus, StatusSummary, Unit, Uni
 
 
 def unit(uid: int, name: str, utype: UnitType, flag: UnitFlag | None = None) -> Unit:
-    return Unit(uid, 1, AdminLevel.COMMUNE, str(8110100 + uid), name, name.split(" ", 1)[1], utype,
-                "81101", "811", "81101", flag)
+    return Unit(
+        uid,
+        1,
+        AdminLevel.COMMUNE,
+        str(8110100 + uid),
+        name,
+        name.split(" ", 1)[1],
+        utype,
+        "81101",
+        "811",
+        "81101",
+        flag,
+    )
 
 
 XA = unit(25, "Xã Nhơn Thạnh", UnitType.XA)
@@ -54,8 +65,9 @@ def test_wards_are_not_assessed_never_zero():
 
 def test_counts_and_recognition_from_summaries():
     s2021 = StatusSummary(XA.unit_id, 2021, "qd318_2022", "ntm_nang_cao", 16, 19)
-    s2022 = StatusSummary(XA.unit_id, 2022, "qd318_2022", "ntm_nang_cao", 19, 19, True, "694/QĐ-UBND-HC",
-                          dt.date(2023, 6, 30))
+    s2022 = StatusSummary(
+        XA.unit_id, 2022, "qd318_2022", "ntm_nang_cao", 19, 19, True, "694/QĐ-UBND-HC", dt.date(2023, 6, 30)
+    )
     found = assess_units([XA, WARD], 2022, [], [s2021, s2022])
     a = found[XA.unit_id]
     assert a.criteria_met == 19 and a.level == "ntm_nang_cao" and a.recognized_levels == ("ntm_nang_cao",)

@@ -17,35 +17,57 @@ UTM_48N = 32648
 
 # From the data README: for each 2009 unit, the 2025 ward with its largest share (percent).
 LARGEST_SHARE = {
-    "8110101": ("28777", 93.9), "8110103": ("28777", 100.0), "8110105": ("28777", 100.0),
-    "8110107": ("28777", 93.5), "8110109": ("28777", 99.6), "8110111": ("28783", 93.7),
-    "8110113": ("28789", 91.9), "8110115": ("28756", 99.3), "8110117": ("28756", 95.8),
-    "8110119": ("28783", 97.7), "8110121": ("28789", 99.6), "8110123": ("28756", 98.2),
-    "8110125": ("28756", 97.2), "8110127": ("28777", 98.7), "8110129": ("28777", 97.4),
-    "8110130": ("28858", 98.1), "8110131": ("28789", 99.6),
+    "8110101": ("28777", 93.9),
+    "8110103": ("28777", 100.0),
+    "8110105": ("28777", 100.0),
+    "8110107": ("28777", 93.5),
+    "8110109": ("28777", 99.6),
+    "8110111": ("28783", 93.7),
+    "8110113": ("28789", 91.9),
+    "8110115": ("28756", 99.3),
+    "8110117": ("28756", 95.8),
+    "8110119": ("28783", 97.7),
+    "8110121": ("28789", 99.6),
+    "8110123": ("28756", 98.2),
+    "8110125": ("28756", 97.2),
+    "8110127": ("28777", 98.7),
+    "8110129": ("28777", 97.4),
+    "8110130": ("28858", 98.1),
+    "8110131": ("28789", 99.6),
 }
 # The old city as a whole: ward -> (percent of the old city, percent of the ward).
-CITY_SPLIT = {"28756": (35.06, 97.4), "28777": (24.11, 52.7), "28783": (17.96, 53.1),
-              "28789": (16.87, 36.6), "28858": (5.71, 14.9)}
+CITY_SPLIT = {
+    "28756": (35.06, 97.4),
+    "28777": (24.11, 52.7),
+    "28783": (17.96, 53.1),
+    "28789": (16.87, 36.6),
+    "28858": (5.71, 14.9),
+}
 PP = 0.2  # tolerance in percentage points: the README rounds to 0.1 or 0.01
 
 
 def _utm_boxes(codes: list[str], boxes: list[tuple[float, float, float, float]], **columns) -> gpd.GeoDataFrame:
     """Rectangles given in metres of UTM zone 48N (about 10°N, 105°E), returned in EPSG:4326."""
-    frame = gpd.GeoDataFrame({"code": codes, "name": [f"Unit {c}" for c in codes], **columns},
-                             geometry=[shapely.box(*b) for b in boxes], crs=UTM_48N)
+    frame = gpd.GeoDataFrame(
+        {"code": codes, "name": [f"Unit {c}" for c in codes], **columns},
+        geometry=[shapely.box(*b) for b in boxes],
+        crs=UTM_48N,
+    )
     return frame.to_crs(4326)
 
 
 def test_hand_made_split_has_known_areas_and_shares():
     x, y = 500_000, 1_150_000  # on the zone's central meridian, where UTM's scale factor is 0.9996
     old = _utm_boxes(["A"], [(x, y, x + 2000, y + 1000)], population=[1000])
-    new = _utm_boxes(["L", "R", "N", "T"], [
-        (x, y, x + 1000, y + 1000),  # left half of A
-        (x + 1000, y, x + 2000, y + 1000),  # right half of A
-        (x, y + 995, x + 2000, y + 1995),  # overlaps A by a 5 m strip: a sliver (0.5% of each)
-        (x + 2000, y, x + 3000, y + 1000),  # only touches A: no pair
-    ])
+    new = _utm_boxes(
+        ["L", "R", "N", "T"],
+        [
+            (x, y, x + 1000, y + 1000),  # left half of A
+            (x + 1000, y, x + 2000, y + 1000),  # right half of A
+            (x, y + 995, x + 2000, y + 1995),  # overlaps A by a 5 m strip: a sliver (0.5% of each)
+            (x + 2000, y, x + 3000, y + 1000),  # only touches A: no pair
+        ],
+    )
     walk = crosswalk(old, new)
     pairs = walk.pairs.set_index("new_code")
     assert list(walk.pairs.columns) == PAIR_COLUMNS + POPULATION_COLUMNS
@@ -82,8 +104,12 @@ def test_bad_frames_are_rejected():
 @pytest.fixture(scope="module")
 def old_city(data_dir) -> gpd.GeoDataFrame:
     """The 17 units of Thành phố Bến Tre in the 2009 file."""
-    frame = pyogrio.read_dataframe(data_dir / "vn_admin_2009.gpkg", layer="communes", where="district_id = '81101'",
-                                   columns=["commune_id", "commune_name", "population_2009"])
+    frame = pyogrio.read_dataframe(
+        data_dir / "vn_admin_2009.gpkg",
+        layer="communes",
+        where="district_id = '81101'",
+        columns=["commune_id", "commune_name", "population_2009"],
+    )
     assert len(frame) == 17
     return frame.rename(columns={"commune_id": "code", "commune_name": "name", "population_2009": "population"})
 
@@ -91,9 +117,13 @@ def old_city(data_dir) -> gpd.GeoDataFrame:
 @pytest.fixture(scope="module")
 def wards(data_dir, old_city) -> gpd.GeoDataFrame:
     """The full-resolution 2025 wards of Vĩnh Long (86) that reach the old city's bounding box."""
-    frame = pyogrio.read_dataframe(data_dir / "vn_admin_2025_mekong_full.gpkg", layer="wards",
-                                   where="province_code = '86'", bbox=tuple(old_city.total_bounds),
-                                   columns=["ward_code", "ward_name"])
+    frame = pyogrio.read_dataframe(
+        data_dir / "vn_admin_2025_mekong_full.gpkg",
+        layer="wards",
+        where="province_code = '86'",
+        bbox=tuple(old_city.total_bounds),
+        columns=["ward_code", "ward_name"],
+    )
     return frame.rename(columns={"ward_code": "code", "ward_name": "name"})
 
 
@@ -112,8 +142,11 @@ def test_largest_share_of_each_2009_unit_matches_the_data_readme(city_walk):
 
 
 def test_split_of_the_old_city_matches_the_data_readme(old_city, wards):
-    city = gpd.GeoDataFrame({"code": ["81101"], "name": ["Thành phố Bến Tre"]},
-                            geometry=[shapely.union_all(old_city.geometry.array)], crs=4326)
+    city = gpd.GeoDataFrame(
+        {"code": ["81101"], "name": ["Thành phố Bến Tre"]},
+        geometry=[shapely.union_all(old_city.geometry.array)],
+        crs=4326,
+    )
     walk = crosswalk(city, wards)
     pairs = walk.pairs.set_index("new_code")
     assert set(pairs.index) == set(CITY_SPLIT)

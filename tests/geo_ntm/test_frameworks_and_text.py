@@ -51,18 +51,21 @@ def test_nfc_and_fold():
     assert fold("Phú Cần") != fold("Phù Cầu")  # a real misspelling is not hidden by folding
 
 
-@pytest.mark.parametrize("text, types, rest", [
-    ("Xã Phú Hưng", (UnitType.XA,), "Phú Hưng"),
-    ("TP. Đồng Hới", (UnitType.THANH_PHO,), "Đồng Hới"),
-    ("Thành phố Bến Tre", (UnitType.THANH_PHO,), "Bến Tre"),
-    ("TT. Châu Thành", (UnitType.THI_TRAN,), "Châu Thành"),
-    ("P.5", (UnitType.PHUONG,), "5"),
-    ("Phường 5", (UnitType.PHUONG,), "5"),
-    ("Phương Thạnh", (), "Phương Thạnh"),  # a commune, not "Phường Thạnh"
-    ("Xuân Hòa", (), "Xuân Hòa"),  # starts with "X" but has no prefix
-    ("Thị xã Duyên Hải", (UnitType.THI_XA,), "Duyên Hải"),
-    ("Thạnh Phú", (), "Thạnh Phú"),
-])
+@pytest.mark.parametrize(
+    "text, types, rest",
+    [
+        ("Xã Phú Hưng", (UnitType.XA,), "Phú Hưng"),
+        ("TP. Đồng Hới", (UnitType.THANH_PHO,), "Đồng Hới"),
+        ("Thành phố Bến Tre", (UnitType.THANH_PHO,), "Bến Tre"),
+        ("TT. Châu Thành", (UnitType.THI_TRAN,), "Châu Thành"),
+        ("P.5", (UnitType.PHUONG,), "5"),
+        ("Phường 5", (UnitType.PHUONG,), "5"),
+        ("Phương Thạnh", (), "Phương Thạnh"),  # a commune, not "Phường Thạnh"
+        ("Xuân Hòa", (), "Xuân Hòa"),  # starts with "X" but has no prefix
+        ("Thị xã Duyên Hải", (UnitType.THI_XA,), "Duyên Hải"),
+        ("Thạnh Phú", (), "Thạnh Phú"),
+    ],
+)
 def test_split_prefix(text, types, rest):
     assert split_prefix(text) == (types, rest)
 

@@ -12,8 +12,8 @@ import geopandas as gpd
 import pytest
 
 from boundaries.importer import import_boundaries
-from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.domain import LayerKind
+from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store

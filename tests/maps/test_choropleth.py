@@ -124,7 +124,7 @@ def features(html: str) -> dict[str, dict]:
 
 def classes_by_name(frame, html: str) -> dict[str, str]:
     props = features(html)
-    return {name: props[code]["class"] for code, name in zip(frame["code"], frame["name"])}
+    return {name: props[code]["class"] for code, name in zip(frame["code"], frame["name"], strict=True)}
 
 
 def test_page_is_standalone_html_with_a_tooltip_per_commune(frame, page):

@@ -42,7 +42,7 @@ def test_an_indicator_is_classed_by_mapclassify(client, planner_db, scheme):
     body = client.get("/map/data", params={**CITY, "measure": "roads:hardened_share_hamlet", "scheme": scheme}).json()
     with open_store(planner_db) as store:
         table, _ = coverage(store, coverage_request(store, "roads", province="811", district="81101", year=2020))
-    expected = dict(zip(table["code"], table["hardened_share_hamlet"]))
+    expected = dict(zip(table["code"], table["hardened_share_hamlet"], strict=True))
     numeric = [e for e in body["legend"]["entries"] if e["lower"] is not None]
     assert 2 <= len(numeric) <= 5 and numeric[-1]["lower"] <= numeric[0]["upper"]
     for f in body["features"]:
@@ -59,9 +59,15 @@ def test_an_indicator_is_classed_by_mapclassify(client, planner_db, scheme):
 
 
 def test_schemes_differ_and_english_writes_decimal_points(client):
-    legends = {s: [e["label"] for e in client.get("/map/data", params={
-        **CITY, "measure": "roads:km_total", "scheme": s, "classes": 3, "lang": "en"}).json()["legend"]["entries"]]
-        for s in ("quantiles", "equal_interval")}
+    legends = {
+        s: [
+            e["label"]
+            for e in client.get(
+                "/map/data", params={**CITY, "measure": "roads:km_total", "scheme": s, "classes": 3, "lang": "en"}
+            ).json()["legend"]["entries"]
+        ]
+        for s in ("quantiles", "equal_interval")
+    }
     assert legends["quantiles"] != legends["equal_interval"]
     assert all(re.fullmatch(r"[\d,]+\.\d\d km – [\d,]+\.\d\d km", label) for label in legends["quantiles"][:3])
 
@@ -76,8 +82,26 @@ def test_profile_lists_the_indicators_with_their_verdicts(client):
 
 def test_cli_map_of_an_indicator(planner_db, tmp_path, capsys):
     out = tmp_path / "roads.html"
-    assert main(["--db", planner_db, "map", "--province", "Bến Tre", "--district", "Thành phố Bến Tre", "--year", "2020",
-                 "--measure", "roads:hardened_share_hamlet", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                planner_db,
+                "map",
+                "--province",
+                "Bến Tre",
+                "--district",
+                "Thành phố Bến Tre",
+                "--year",
+                "2020",
+                "--measure",
+                "roads:hardened_share_hamlet",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     html = out.read_text(encoding="utf-8")
     rows = re.findall(r'<tr data-class="(n\d|no_data|not_assessed)" data-count="(\d+)">', html)
     assert rows[-1] == ("not_assessed", "10") and sum(int(c) for k, c in rows if re.fullmatch(r"n\d", k)) == 7
@@ -88,10 +112,45 @@ def test_cli_map_of_an_indicator(planner_db, tmp_path, capsys):
 def test_cli_map_scheme_and_classes(planner_db, tmp_path):
     """--scheme and --classes reach the classification: equal intervals in 3 classes."""
     out = tmp_path / "roads3.html"
-    assert main(["--db", planner_db, "map", "--province", "Bến Tre", "--district", "Thành phố Bến Tre", "--year", "2020",
-                 "--measure", "roads:km_total", "--scheme", "equal_interval", "--classes", "3", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                planner_db,
+                "map",
+                "--province",
+                "Bến Tre",
+                "--district",
+                "Thành phố Bến Tre",
+                "--year",
+                "2020",
+                "--measure",
+                "roads:km_total",
+                "--scheme",
+                "equal_interval",
+                "--classes",
+                "3",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = re.findall(r'<tr data-class="(n\d)" data-count="(\d+)">', out.read_text(encoding="utf-8"))
     assert sorted(k for k, _ in rows) == ["n1", "n2", "n3"] and sum(int(c) for _, c in rows) == 7
     with pytest.raises(SystemExit):  # argparse refuses 9 classes
-        main(["--db", planner_db, "map", "--province", "Bến Tre", "--year", "2020", "--classes", "9",
-              "-o", str(tmp_path / "x.html")])
+        main(
+            [
+                "--db",
+                planner_db,
+                "map",
+                "--province",
+                "Bến Tre",
+                "--year",
+                "2020",
+                "--classes",
+                "9",
+                "-o",
+                str(tmp_path / "x.html"),
+            ]
+        )

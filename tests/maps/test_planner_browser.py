@@ -24,14 +24,18 @@ from PIL import Image
 from shapely.geometry import shape
 
 from api.app import create_app
-from tests.support.local_service import free_port
 from geo_ntm.settings import Settings
+from tests.support.local_service import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at "
-                                 "/usr/bin/chromium (`make browser` installs it as root)")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's chromium is not installed at /usr/bin/chromium (`make browser` installs it as root)",
+    ),
+]
 CITY = {"province": "811", "district": "81101"}  # Thành phố Bến Tre
 
 
@@ -103,10 +107,13 @@ def fills(page) -> list[str]:
 def click_commune(page, feature: dict) -> None:
     """A real mouse click on a point inside the commune's polygon."""
     point = shapely.point_on_surface(shape(feature["geometry"]))
-    x, y = page.evaluate("""([lat, lon]) => {
+    x, y = page.evaluate(
+        """([lat, lon]) => {
         const p = ntmPlanner.views.main.map.latLngToContainerPoint([lat, lon]);
         const box = document.getElementById('map').getBoundingClientRect();
-        return [p.x + box.left, p.y + box.top]; }""", [point.y, point.x])
+        return [p.x + box.left, p.y + box.top]; }""",
+        [point.y, point.x],
+    )
     page.mouse.click(x, y)
 
 
@@ -142,8 +149,10 @@ def test_switching_the_measure_recolours_the_map(page, service, artifacts):
     page.select_option("#ctl-measure", "roads:hardened_share_hamlet")
     wait_ready(page)
     after = fills(page)
-    expected = {f["properties"]["code"]: f["properties"]["fill"]
-                for f in api(service, **CITY, year=2020, measure="roads:hardened_share_hamlet")["features"]}
+    expected = {
+        f["properties"]["code"]: f["properties"]["fill"]
+        for f in api(service, **CITY, year=2020, measure="roads:hardened_share_hamlet")["features"]
+    }
     assert sorted(after) == sorted(expected.values()) and after != before
     assert page.locator("#map .ntm-legend-heading").inner_text() == "Tỷ lệ đường trục thôn, liên thôn được cứng hóa"
     assert page.locator("#ctl-scheme").input_value() == "quantiles"
@@ -169,10 +178,18 @@ def test_table_sorts_and_summarises_and_years_compare(page, service, artifacts):
     sort_by_met = table.locator("thead button", has_text="Tiêu chí đạt")
     sort_by_met.focus()
     page.keyboard.press("Enter")  # sorting works from the keyboard
-    assert table.locator("th", has=page.locator("button", has_text="Tiêu chí đạt")).get_attribute("aria-sort") == "ascending"
+    assert (
+        table.locator("th", has=page.locator("button", has_text="Tiêu chí đạt")).get_attribute("aria-sort")
+        == "ascending"
+    )
     firsts = table.locator("tbody tr").all_inner_texts()[:5]
-    assert [r.split("\t")[0] for r in firsts] == ["Xã Mỹ Thạnh An", "Xã Phú Hưng", "Xã Bình Phú", "Xã Nhơn Thạnh",
-                                                   "Xã Phú Nhuận"]
+    assert [r.split("\t")[0] for r in firsts] == [
+        "Xã Mỹ Thạnh An",
+        "Xã Phú Hưng",
+        "Xã Bình Phú",
+        "Xã Nhơn Thạnh",
+        "Xã Phú Nhuận",
+    ]
     near = page.locator("#summaries table").first.locator("tbody tr").all_inner_texts()
     assert near[0].startswith("Xã Nhơn Thạnh") and near[0].endswith("17") and near[1].endswith("5, 9")
     assert page.locator("#summaries table").nth(1).locator("tbody tr").first.inner_text().startswith("9. Nhà ở dân cư")
@@ -186,8 +203,13 @@ def test_table_sorts_and_summarises_and_years_compare(page, service, artifacts):
     wait_ready(page)
     page.select_option("#ctl-compare", "2019")
     wait_ready(page)
-    counts = dict(zip(page.locator("#map .ntm-legend tr").evaluate_all("rows => rows.map(r => r.dataset.class)"),
-                      page.locator("#map .ntm-legend tr").evaluate_all("rows => rows.map(r => r.dataset.count)")))
+    counts = dict(
+        zip(
+            page.locator("#map .ntm-legend tr").evaluate_all("rows => rows.map(r => r.dataset.class)"),
+            page.locator("#map .ntm-legend tr").evaluate_all("rows => rows.map(r => r.dataset.count)"),
+            strict=True,
+        )
+    )
     assert counts["gain_1"] == "4" and counts["no_change"] == "1"  # 15..18 -> 19, and 19 -> 19
     page.select_option("#ctl-measure", "level")
     wait_ready(page)
@@ -213,7 +235,7 @@ def test_exported_png_holds_title_legend_and_source(page, service, artifacts):
     legend = api(service, **CITY, year=2019)["legend"]["entries"]
     for entry in legend:  # every swatch, even of empty classes (only the legend has their colour)
         if entry["key"] != "not_assessed":
-            rgb = [int(entry["fill"][i:i + 2], 16) for i in (1, 3, 5)]
+            rgb = [int(entry["fill"][i : i + 2], 16) for i in (1, 3, 5)]
             assert (pixels == rgb).all(axis=1).sum() > 150, entry
 
 

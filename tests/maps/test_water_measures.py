@@ -14,8 +14,8 @@ from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
-from maps.indicators import indicator_values, offered, parse_indicator
 from geo_ntm.where import resolve_where
+from maps.indicators import indicator_values, offered, parse_indicator
 from tests.support.questions import coverage_request
 
 WORLD = Path(__file__).resolve().parents[1] / "geo_ntm" / "infrastructure" / "reach_world.py"
@@ -31,7 +31,7 @@ def test_water_measures_carry_their_distance():
     indicator = parse_indicator("water:population_within_share@250")
     assert indicator.distance == 250 and indicator.name == "water:population_within_share@250"
     assert "250 m" in indicator.label("vi") and "within 250 m" in indicator.label("en")
-    with pytest.raises(InputError, match="within a distance.*@500"):
+    with pytest.raises(InputError, match=r"within a distance.*@500"):
         parse_indicator("water:ind_17_1_value")
 
 
@@ -49,8 +49,9 @@ def test_water_values_are_the_coverage_table(world_store):
 
 def test_the_page_maps_water_reach(world_store):
     client = TestClient(create_app(Settings.from_env().model_copy(update=dict(db=world_store))))
-    answer = client.get("/map/data", params={"province": "999", "year": 2020,
-                                             "measure": "water:population_within_share@250"})
+    answer = client.get(
+        "/map/data", params={"province": "999", "year": 2020, "measure": "water:population_within_share@250"}
+    )
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert len(body["features"]) == 3 and "250 m" in body["title"]

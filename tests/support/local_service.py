@@ -26,5 +26,7 @@ def wait_until_serving(url: str, process: subprocess.Popen, seconds: float):
             return httpx.get(f"{url}/health", timeout=2)
         except httpx.TransportError:
             time.sleep(0.1)
-    raise RuntimeError(f"the service at {url} did not answer within {seconds:g} s"
-                       + (f" (it exited with {process.returncode})" if process.poll() is not None else ""))
+    raise RuntimeError(
+        f"the service at {url} did not answer within {seconds:g} s"
+        + (f" (it exited with {process.returncode})" if process.poll() is not None else "")
+    )

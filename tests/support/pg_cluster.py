@@ -17,8 +17,10 @@ import psycopg
 
 from tests.support.local_service import free_port
 
-INSTALL_HINT = ("`make test` installs PostgreSQL and PostGIS (Debian packages postgresql and postgresql-15-postgis-3, "
-                "when run as root)")
+INSTALL_HINT = (
+    "`make test` installs PostgreSQL and PostGIS (Debian packages postgresql and postgresql-15-postgis-3, "
+    "when run as root)"
+)
 
 
 class PostgisCluster:
@@ -39,8 +41,10 @@ class PostgisCluster:
     def start(self) -> None:
         data = self.dir / "data"
         self._run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
         options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         log = self.dir / "server.log"
         try:
@@ -65,8 +69,9 @@ class PostgisCluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def _run(self, program: str, *args) -> None:
-        done = subprocess.run([*self._as_owner, str(self.bindir / program), *map(str, args)], cwd=self.dir,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [*self._as_owner, str(self.bindir / program), *map(str, args)], cwd=self.dir, capture_output=True, text=True
+        )
         if done.returncode:
             raise RuntimeError(f"{program} failed: {done.stderr or done.stdout}")
 
@@ -86,7 +91,7 @@ class PostgisCluster:
     def drop_database(self, url: str) -> None:
         self.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
-    def __enter__(self) -> "PostgisCluster":
+    def __enter__(self) -> PostgisCluster:
         self.start_with_postgis()
         return self
 

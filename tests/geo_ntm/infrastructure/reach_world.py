@@ -28,8 +28,8 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 
 from boundaries.importer import import_boundaries
-from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.domain import LayerKind
+from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.store import open_store
 
 LOCAL = "+proj=tmerc +lat_0=10 +lon_0=106 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
@@ -58,8 +58,14 @@ HOUSEHOLDS = [
 ]
 #: Facilities (OSM amenity, position): A has 2 schools and the market on the A|B border, B a
 #: clinic (health_station), C a post office and a town hall (a kind the mapping does not know).
-FACILITIES = [("school", (500, 500)), ("school", (1500, 1500)), ("clinic", (3000, 500)),
-              ("marketplace", (2000, 800)), ("post_office", (5000, 500)), ("townhall", (5500, 500))]
+FACILITIES = [
+    ("school", (500, 500)),
+    ("school", (1500, 1500)),
+    ("clinic", (3000, 500)),
+    ("marketplace", (2000, 800)),
+    ("post_office", (5000, 500)),
+    ("townhall", (5500, 500)),
+]
 #: A concrete hamlet road (OSM unclassified) in A, for the thresholds of criterion 2.
 ROAD = shapely.LineString([(500, 200), (500, 1800)])
 
@@ -68,8 +74,9 @@ _TO_LONLAT = Transformer.from_crs(LOCAL, 4326, always_xy=True)
 
 def lonlat(geom: shapely.Geometry) -> shapely.Geometry:
     """A ``LOCAL`` geometry in lon/lat, with a vertex every 10 m so its edges stay where they were."""
-    return shapely.transform(shapely.segmentize(geom, 10.0),
-                             lambda xy: np.column_stack(_TO_LONLAT.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        shapely.segmentize(geom, 10.0), lambda xy: np.column_stack(_TO_LONLAT.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def people_in(zone: shapely.Geometry) -> float:
@@ -91,32 +98,60 @@ def build(store, folder: Path) -> None:
     ``households``, ``facilities``, ``roads`` and the raster ``population``) into ``store``."""
     folder.mkdir(parents=True, exist_ok=True)
     communes = gpd.GeoDataFrame(
-        {"province_id": PROVINCE, "district_id": "99901", "commune_id": list(SQUARES),
-         "province_name": "Tỉnh Thử", "district_name": "Huyện Thử", "commune_name": ["Xã A", "Xã B", "Phường C"],
-         "unit_type": ["xa", "xa", "phuong"], "population_2009": 1000.0},
-        geometry=[shapely.MultiPolygon([lonlat(g)]) for g in SQUARES.values()], crs=4326)
+        {
+            "province_id": PROVINCE,
+            "district_id": "99901",
+            "commune_id": list(SQUARES),
+            "province_name": "Tỉnh Thử",
+            "district_name": "Huyện Thử",
+            "commune_name": ["Xã A", "Xã B", "Phường C"],
+            "unit_type": ["xa", "xa", "phuong"],
+            "population_2009": 1000.0,
+        },
+        geometry=[shapely.MultiPolygon([lonlat(g)]) for g in SQUARES.values()],
+        crs=4326,
+    )
     boundaries = folder / "boundaries.gpkg"
     communes.to_file(boundaries, layer="communes")
     district = communes.dissolve("district_id").reset_index()
     district[["province_id", "district_id", "province_name", "district_name", "geometry"]].assign(
-        unit_type="huyen").to_file(boundaries, layer="districts")
-    district[["province_id", "province_name", "geometry"]].assign(unit_type="tinh").to_file(boundaries,
-                                                                                          layer="provinces")
+        unit_type="huyen"
+    ).to_file(boundaries, layer="districts")
+    district[["province_id", "province_name", "geometry"]].assign(unit_type="tinh").to_file(
+        boundaries, layer="provinces"
+    )
     import_boundaries(store, boundaries, dt.date(2009, 4, 1), measure_quality=False)
     layers = [
         ("pipes", LayerKind.WATER_LINES, {"name": ["pipe"]}, [PIPE]),
         ("wells", LayerKind.WATER_POINTS, {"name": ["well"]}, [WELL]),
-        ("households", LayerKind.HOUSEHOLDS, {"name": [f"h{i}" for i in range(len(HOUSEHOLDS))]},
-         [shapely.Point(xy) for xy, _, _ in HOUSEHOLDS]),
-        ("facilities", LayerKind.FACILITIES, {"amenity": [k for k, _ in FACILITIES]},
-         [shapely.Point(xy) for _, xy in FACILITIES]),
+        (
+            "households",
+            LayerKind.HOUSEHOLDS,
+            {"name": [f"h{i}" for i in range(len(HOUSEHOLDS))]},
+            [shapely.Point(xy) for xy, _, _ in HOUSEHOLDS],
+        ),
+        (
+            "facilities",
+            LayerKind.FACILITIES,
+            {"amenity": [k for k, _ in FACILITIES]},
+            [shapely.Point(xy) for _, xy in FACILITIES],
+        ),
         ("roads", LayerKind.ROADS, {"highway": ["unclassified"], "surface": ["concrete"]}, [ROAD]),
     ]
     for name, kind, columns, geoms in layers:
         import_layer(store, write_frame(folder, name, columns, geoms), name, kind, DAY)
     raster = folder / "population.tif"
-    with rasterio.open(raster, "w", driver="GTiff", width=GRID.shape[1], height=GRID.shape[0], count=1,
-                       dtype="float32", crs=LOCAL, transform=from_origin(*ORIGIN, CELL, CELL)) as dst:
+    with rasterio.open(
+        raster,
+        "w",
+        driver="GTiff",
+        width=GRID.shape[1],
+        height=GRID.shape[0],
+        count=1,
+        dtype="float32",
+        crs=LOCAL,
+        transform=from_origin(*ORIGIN, CELL, CELL),
+    ) as dst:
         dst.write(GRID.astype("float32"), 1)
     import_layer(store, raster, "population", LayerKind.POPULATION, DAY)
 

@@ -25,8 +25,10 @@ def per_cell(pieces, n_cells: int) -> np.ndarray:
 
 def test_geodesic_lengths_match_pyproj_anywhere_in_vietnam():
     rng = np.random.default_rng(1)
-    lines = [shapely.LineString(np.column_stack([rng.uniform(102.1, 109.5, 5), rng.uniform(8.5, 23.4, 5)]))
-             for _ in range(50)]
+    lines = [
+        shapely.LineString(np.column_stack([rng.uniform(102.1, 109.5, 5), rng.uniform(8.5, 23.4, 5)]))
+        for _ in range(50)
+    ]
     lines.append(shapely.MultiLineString([[(105, 21), (105.1, 21.1)], [(106, 10), (106.2, 10.1)]]))
     expected = [GEOD.geometry_length(g) for g in lines]
     assert np.allclose(geodesic_lengths(lines), expected, rtol=1e-12)
@@ -40,7 +42,7 @@ def test_lengths_agree_with_the_local_utm_zone():
         _, _, end_lon_lat = None, None, GEOD.fwd(lon, lat, 45, 1000)
         line = shapely.LineString([(lon, lat), end_lon_lat[:2]])
         utm = Transformer.from_crs(4326, utm_crs(lon, lat), always_xy=True)
-        projected = shapely.transform(line, lambda xy: np.column_stack(utm.transform(xy[:, 0], xy[:, 1])))
+        projected = shapely.transform(line, lambda xy, utm=utm: np.column_stack(utm.transform(xy[:, 0], xy[:, 1])))
         assert geodesic_lengths([line])[0] == pytest.approx(1000, rel=1e-9)
         assert projected.length == pytest.approx(1000, rel=1e-3)
 
@@ -67,8 +69,9 @@ def test_a_road_crossing_a_commune_twice():
     km = per_cell(clip_lines([road], [WEST, EAST]), 2)
     leg = GEOD.geometry_length(shapely.LineString([(106.01, 10.005), (106.02, 10.005)]))
     leg_top = GEOD.geometry_length(shapely.LineString([(106.02, 10.015), (106.01, 10.015)]))
-    east = GEOD.geometry_length(shapely.LineString([(106.02, 10.005), (106.03, 10.005), (106.03, 10.015),
-                                                    (106.02, 10.015)]))
+    east = GEOD.geometry_length(
+        shapely.LineString([(106.02, 10.005), (106.03, 10.005), (106.03, 10.015), (106.02, 10.015)])
+    )
     assert km[0] == pytest.approx(leg + leg_top, rel=1e-9)
     assert km[1] == pytest.approx(east, rel=1e-9)
 
@@ -80,8 +83,9 @@ def test_overlaps_go_to_the_smaller_commune_and_gaps_to_a_neighbour():
     small = shapely.box(106.045, 10.00, 106.07, 10.05)  # overlaps big by 0.005°
     north = shapely.Polygon([(106.0, 10.05), (106.07, 10.05), (106.07, 10.08), (106.0, 10.08)])
     ring = shapely.box(106.10, 10.0, 106.20, 10.1).difference(shapely.box(106.13, 10.03, 106.17, 10.07))
-    units = gpd.GeoDataFrame({"unit_id": [1, 2, 3, 4], "code": ["a", "b", "c", "d"]},
-                             geometry=[big, small, north, ring], crs="EPSG:4326")
+    units = gpd.GeoDataFrame(
+        {"unit_id": [1, 2, 3, 4], "code": ["a", "b", "c", "d"]}, geometry=[big, small, north, ring], crs="EPSG:4326"
+    )
     cells, report = build_partition(units)
     geoms = np.asarray(cells.geometry.array)
     assert shapely.coverage_is_valid(geoms)
@@ -101,8 +105,9 @@ def test_pieces_outside_every_commune():
     assert km[0] == pytest.approx(GEOD.geometry_length(near), rel=1e-9)
     outside = pieces.metres[pieces.cell < 0].sum()
     # a cut point is on the lon/lat chord, not on the geodesic: pieces differ by ~1e-9 relative
-    assert outside == pytest.approx(GEOD.geometry_length(shapely.LineString([(106.04, 10.01), (106.2, 10.01)])),
-                                    rel=1e-8)
+    assert outside == pytest.approx(
+        GEOD.geometry_length(shapely.LineString([(106.04, 10.01), (106.2, 10.01)])), rel=1e-8
+    )
     assert km.sum() + outside == pytest.approx(GEOD.geometry_length(near) + GEOD.geometry_length(abroad), rel=1e-8)
 
 
@@ -110,8 +115,9 @@ def test_a_piece_outside_touching_two_communes_goes_to_the_first_in_code_order()
     """A road leaves WEST across the coast (y = 10.02), runs 500 m offshore and comes back into
     EAST: the offshore piece touches both, and goes to the first cell whatever the index does."""
     road = shapely.LineString([(106.015, 10.01), (106.015, 10.025), (106.025, 10.025), (106.025, 10.01)])
-    offshore = GEOD.geometry_length(shapely.LineString([(106.015, 10.02), (106.015, 10.025), (106.025, 10.025),
-                                                        (106.025, 10.02)]))
+    offshore = GEOD.geometry_length(
+        shapely.LineString([(106.015, 10.02), (106.015, 10.025), (106.025, 10.025), (106.025, 10.02)])
+    )
     west_part = GEOD.geometry_length(shapely.LineString([(106.015, 10.01), (106.015, 10.02)]))
     for cells in ([WEST, EAST], [EAST, WEST]):
         km = per_cell(clip_lines([road], cells), 2)

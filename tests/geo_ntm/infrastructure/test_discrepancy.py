@@ -54,8 +54,23 @@ def test_reported_criterion_2_against_the_road_indicators(statuses_db):
 
 def test_cli_and_api(statuses_db, tmp_path, capsys):
     out = tmp_path / "discrepancies.csv"
-    assert main(["--db", statuses_db, "coverage", "discrepancies", "--province", "Bến Tre", "--year", "2020",
-                 "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                statuses_db,
+                "coverage",
+                "discrepancies",
+                "--province",
+                "Bến Tre",
+                "--year",
+                "2020",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     with out.open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     flagged = {r["name"] for r in rows if r["discrepancy"] == "True"}

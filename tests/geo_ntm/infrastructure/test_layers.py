@@ -9,10 +9,10 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from geo_ntm.domain import LayerKind
 from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.mapping import get_mapping, map_column
-from geo_ntm.domain import LayerKind
 from geo_ntm.store import open_store
 
 DAY = dt.date(2020, 1, 1)
@@ -32,10 +32,14 @@ def write(tmp_path, frame: gpd.GeoDataFrame, name="layer.gpkg"):
 
 
 def test_vietnamese_inventory_fields_and_values(tmp_path, store):
-    frame = gpd.GeoDataFrame({
-        "Cấp đường": ["Đường xã", "đường trục thôn", "Duong ngo xom", "Đường nội đồng", "Quốc lộ", "đường mòn"],
-        "Loại mặt": ["Nhựa", "bê tông xi măng", "Cấp phối", "đất", None, "Bê Tông"],
-    }, geometry=[LINE] * 6, crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {
+            "Cấp đường": ["Đường xã", "đường trục thôn", "Duong ngo xom", "Đường nội đồng", "Quốc lộ", "đường mòn"],
+            "Loại mặt": ["Nhựa", "bê tông xi măng", "Cấp phối", "đất", None, "Bê Tông"],
+        },
+        geometry=[LINE] * 6,
+        crs="EPSG:4326",
+    )
     report = import_layer(store, write(tmp_path, frame), "kiem_ke", LayerKind.ROADS, DAY)
     assert report.mapping == "vn_inventory" and report.rows_stored == 6
     stored = store.layer_features(report.layer.layer_id)
@@ -47,9 +51,14 @@ def test_vietnamese_inventory_fields_and_values(tmp_path, store):
 
 
 def test_osm_tags_with_unknown_values_counted_and_non_roads_dropped(tmp_path, store):
-    frame = gpd.GeoDataFrame({"highway": ["tertiary", "track", "footway", "unclassified", "weird"],
-                              "surface": ["asphalt", "dirt", "paved", "moon_dust", "concrete:plates"]},
-                             geometry=[LINE] * 5, crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {
+            "highway": ["tertiary", "track", "footway", "unclassified", "weird"],
+            "surface": ["asphalt", "dirt", "paved", "moon_dust", "concrete:plates"],
+        },
+        geometry=[LINE] * 5,
+        crs="EPSG:4326",
+    )
     report = import_layer(store, write(tmp_path, frame), "osm", LayerKind.ROADS, DAY)
     stored = store.layer_features(report.layer.layer_id)
     assert list(stored["road_class"]) == ["commune", "field", "hamlet", "unknown"]
@@ -66,7 +75,8 @@ def test_osm_tags_with_unknown_values_counted_and_non_roads_dropped(tmp_path, st
 
 def test_osm_xml_file_through_gdal(tmp_path, store):
     osm = tmp_path / "tiny.osm"
-    osm.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+    osm.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6" generator="geo_ntm test">
   <node id="1" lat="10.240" lon="106.370" version="1"/>
   <node id="2" lat="10.245" lon="106.375" version="1"/>
@@ -74,19 +84,24 @@ def test_osm_xml_file_through_gdal(tmp_path, store):
   <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/>
     <tag k="highway" v="tertiary"/><tag k="surface" v="asphalt"/><tag k="name" v="Đường ĐX 01"/></way>
   <way id="11" version="1"><nd ref="2"/><nd ref="3"/><tag k="highway" v="track"/></way>
-</osm>""", encoding="utf-8")
+</osm>""",
+        encoding="utf-8",
+    )
     report = import_layer(store, osm, "osm_xml", LayerKind.ROADS, DAY)
     stored = store.layer_features(report.layer.layer_id).sort_values("feature_id")
     assert report.mapping == "osm" and list(stored["road_class"]) == ["commune", "field"]
     assert list(stored["surface"]) == ["asphalt", "unknown"] and stored["name"].iloc[0] == "Đường ĐX 01"
 
 
-@pytest.mark.parametrize("frame, message", [
-    (gpd.GeoDataFrame({"highway": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4326"), "must hold lines"),
-    (gpd.GeoDataFrame({"highway": ["x"]}, geometry=[LINE]), "no coordinate reference system"),
-    (gpd.GeoDataFrame({"foo": ["x"]}, geometry=[LINE], crs="EPSG:4326"), "no column tells the class"),
-    (gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LINE], crs="EPSG:4326"), "every feature"),
-])
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (gpd.GeoDataFrame({"highway": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4326"), "must hold lines"),
+        (gpd.GeoDataFrame({"highway": ["x"]}, geometry=[LINE]), "no coordinate reference system"),
+        (gpd.GeoDataFrame({"foo": ["x"]}, geometry=[LINE], crs="EPSG:4326"), "no column tells the class"),
+        (gpd.GeoDataFrame({"highway": ["footway"]}, geometry=[LINE], crs="EPSG:4326"), "every feature"),
+    ],
+)
 def test_bad_layers_are_refused_and_nothing_is_stored(tmp_path, store, frame, message):
     with pytest.raises(InputError, match=message):
         import_layer(store, write(tmp_path, frame), "bad", LayerKind.ROADS, DAY)

@@ -11,9 +11,9 @@ import shapely
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
+from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.layers import import_layer
-from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.population import zonal_sums
 from geo_ntm.store import open_store
 from tests.support.questions import coverage_request
@@ -21,8 +21,16 @@ from tests.support.questions import coverage_request
 
 def geotiff(values: np.ndarray, transform, crs="EPSG:4326", nodata=-1.0) -> bytes:
     with MemoryFile() as memory:
-        with memory.open(driver="GTiff", width=values.shape[1], height=values.shape[0], count=1, dtype="float32",
-                         crs=crs, transform=transform, nodata=nodata) as dst:
+        with memory.open(
+            driver="GTiff",
+            width=values.shape[1],
+            height=values.shape[0],
+            count=1,
+            dtype="float32",
+            crs=crs,
+            transform=transform,
+            nodata=nodata,
+        ) as dst:
             dst.write(values.astype("float32"), 1)
         return memory.read()
 
@@ -45,8 +53,10 @@ def test_a_projected_raster_and_nodata():
     transform = from_origin(600_000, 1_130_000, 100, 100)  # UTM 48N, near 106.9°E 10.2°N
     tif = geotiff(grid, transform, crs="EPSG:32648")
     zone = gpd.GeoDataFrame(geometry=[shapely.box(600_000, 1_129_000, 601_000, 1_130_000)], crs="EPSG:32648")
-    left, right = (zone.geometry.iloc[0].intersection(shapely.box(600_000, 1_129_000, 600_450, 1_130_000)),
-                   zone.geometry.iloc[0].intersection(shapely.box(600_450, 1_129_000, 601_000, 1_130_000)))
+    left, right = (
+        zone.geometry.iloc[0].intersection(shapely.box(600_000, 1_129_000, 600_450, 1_130_000)),
+        zone.geometry.iloc[0].intersection(shapely.box(600_450, 1_129_000, 601_000, 1_130_000)),
+    )
     zones = gpd.GeoDataFrame(geometry=[left, right], crs="EPSG:32648").to_crs(4326)  # the store's CRS
     sums, outside = zonal_sums(tif, zones)
     assert sums.sum() + outside == pytest.approx(99 * 5.0, rel=1e-9)
@@ -89,8 +99,24 @@ def test_population_coverage_of_a_province_in_a_projected_raster(ben_tre_db, syn
     grid, transform, crs = synthetic.synthetic_population(communes, 250.0, seed=5, crs="EPSG:32648")
     path = tmp_path / "pop.tif"
     synthetic.write_population(path, grid, transform, crs)
-    assert main(["--db", ben_tre_db, "layers", "import", str(path), "--kind", "population", "--date",
-                 "2020-01-01", "--name", "pop"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                ben_tre_db,
+                "layers",
+                "import",
+                str(path),
+                "--kind",
+                "population",
+                "--date",
+                "2020-01-01",
+                "--name",
+                "pop",
+            ]
+        )
+        == 0
+    )
     with open_store(ben_tre_db) as store:
         table, totals = coverage(store, coverage_request(store, "population", province="Bến Tre", year=2020))
     assert len(table) == 164 and (table["population"] >= 0).all()

@@ -13,10 +13,10 @@ import shapely
 from pyproj import Geod
 
 from boundaries.importer import import_boundaries
+from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure import reach
 from geo_ntm.infrastructure.layers import import_layer
-from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.population import zonal_sums
 from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.store import open_store
@@ -89,8 +89,9 @@ def ben_tre_water(backend, new_location, ben_tre_files, synthetic, data_dir, tmp
     location = new_location(backend, with_2009=False)
     with open_store(location) as store:
         import_boundaries(store, ben_tre_files["boundaries"], dt.date(2009, 4, 1), measure_quality=False)
-        for (name, frame), kind in zip(files.items(), (LayerKind.WATER_LINES, LayerKind.WATER_POINTS,
-                                                       LayerKind.HOUSEHOLDS)):
+        for (name, frame), kind in zip(
+            files.items(), (LayerKind.WATER_LINES, LayerKind.WATER_POINTS, LayerKind.HOUSEHOLDS), strict=True
+        ):
             frame.to_file(folder / f"{name}.gpkg")
             import_layer(store, folder / f"{name}.gpkg", name, kind, dt.date(2020, 1, 1))
         import_layer(store, folder / "population.tif", "population", LayerKind.POPULATION, dt.date(2020, 1, 1))
@@ -99,21 +100,38 @@ def ben_tre_water(backend, new_location, ben_tre_files, synthetic, data_dir, tmp
 
 def test_reach_over_real_communes_counts_everybody_once(ben_tre_water):
     with open_store(ben_tre_water) as store:
-        request = coverage_request(store, "water", province="Bến Tre", year=2020, distance=DISTANCE, households_layer="households")
+        request = coverage_request(
+            store, "water", province="Bến Tre", year=2020, distance=DISTANCE, households_layer="households"
+        )
         table, totals = coverage(store, request)
-        city, _ = coverage(store, coverage_request(store, "water", province="Bến Tre", district="Thành phố Bến Tre", year=2020,
-                                                  distance=DISTANCE, households_layer="households"))
+        city, _ = coverage(
+            store,
+            coverage_request(
+                store,
+                "water",
+                province="Bến Tre",
+                district="Thành phố Bến Tre",
+                year=2020,
+                distance=DISTANCE,
+                households_layer="households",
+            ),
+        )
         cells = store.partition(store.vintages()[0].vintage_id)
-        sources = np.concatenate([np.asarray(store.layer_features(store.layer_named(n).layer_id).geometry.array)
-                                  for n in ("lines", "points")])
+        sources = np.concatenate(
+            [
+                np.asarray(store.layer_features(store.layer_named(n).layer_id).geometry.array)
+                for n in ("lines", "points")
+            ]
+        )
         raster = store.layer_raster(store.layer_named("population").layer_id)
     assert len(table) == 164 and totals["communes"] == 164
     assert (table["population_within"] <= table["population"] * (1 + 1e-9)).all()
     assert 0 < totals["population_within"] < totals["population"]
     # the reach zones of the communes add up to the reach of the whole province
     union = shapely.coverage_union_all(np.asarray(cells.geometry.array))
-    whole, _ = zonal_sums(raster, gpd.GeoDataFrame(geometry=reach.reach_zones(np.array([union]), sources, DISTANCE),
-                                                   crs=4326))
+    whole, _ = zonal_sums(
+        raster, gpd.GeoDataFrame(geometry=reach.reach_zones(np.array([union]), sources, DISTANCE), crs=4326)
+    )
     assert totals["population_within"] == pytest.approx(whole[0], rel=1e-6)
     # every household (all drawn inside communes) is in exactly one commune
     assert totals["households"] == HOUSEHOLDS and totals["households_outside_every_commune"] == 0

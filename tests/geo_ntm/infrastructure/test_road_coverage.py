@@ -39,7 +39,9 @@ def test_province_table_adds_up_and_is_consistent(ben_tre_db):
 def test_a_district_gives_the_same_figures_as_its_province(ben_tre_db):
     with open_store(ben_tre_db) as store:
         province, _ = coverage(store, coverage_request(store, "roads", province="Bến Tre", year=2020))
-        city, _ = coverage(store, coverage_request(store, "roads", province="Bến Tre", district="Thành phố Bến Tre", year=2020))
+        city, _ = coverage(
+            store, coverage_request(store, "roads", province="Bến Tre", district="Thành phố Bến Tre", year=2020)
+        )
     same = province.set_index("code").loc[city["code"], "km_total"].to_numpy()
     assert len(city) == 17 and np.allclose(city["km_total"], same, rtol=1e-12)
 
@@ -73,20 +75,69 @@ def test_thresholds_are_cited_or_unknown():
 
 
 def test_cli_layers_and_coverage(ben_tre_db, ben_tre_files, tmp_path, capsys):
-    assert main(["--db", ben_tre_db, "layers", "import", str(ben_tre_files["roads"]), "--kind", "roads",
-                 "--date", "2021-01-01", "--name", "again", "--dry-run"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                ben_tre_db,
+                "layers",
+                "import",
+                str(ben_tre_files["roads"]),
+                "--kind",
+                "roads",
+                "--date",
+                "2021-01-01",
+                "--name",
+                "again",
+                "--dry-run",
+            ]
+        )
+        == 0
+    )
     assert "dry run: nothing stored" in capsys.readouterr().out
     assert main(["--db", ben_tre_db, "layers", "list"]) == 0
     assert "synthetic_roads\troads\t2020-06-30" in capsys.readouterr().out
     out = tmp_path / "roads.csv"
-    assert main(["--db", ben_tre_db, "coverage", "roads", "--province", "Bến Tre", "--district", "Thành phố Bến Tre",
-                 "--year", "2020", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                ben_tre_db,
+                "coverage",
+                "roads",
+                "--province",
+                "Bến Tre",
+                "--district",
+                "Thành phố Bến Tre",
+                "--year",
+                "2020",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     totals = json.loads(capsys.readouterr().out.splitlines()[0])
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert len(rows) == 17 and totals["communes"] == 17
     assert sum(float(r["km_total"]) for r in rows) == pytest.approx(totals["km_total"])
-    assert main(["--db", ben_tre_db, "coverage", "roads", "--province", "Bến Tre", "--year", "2019",
-                 "-o", str(tmp_path / "x.csv")]) == 2  # the only layer is dated 2020
+    assert (
+        main(
+            [
+                "--db",
+                ben_tre_db,
+                "coverage",
+                "roads",
+                "--province",
+                "Bến Tre",
+                "--year",
+                "2019",
+                "-o",
+                str(tmp_path / "x.csv"),
+            ]
+        )
+        == 2
+    )  # the only layer is dated 2020
     assert "no roads layer dated on or before 2019-12-31" in capsys.readouterr().err
 
 
@@ -99,8 +150,9 @@ def client(ben_tre_db):
 
 def test_api_coverage_layers_and_lookup(client):
     assert client.get("/layers").json()["layers"][0]["name"] == "synthetic_roads"
-    body = client.get("/coverage/roads", params={"province": "Bến Tre", "district": "Thành phố Bến Tre",
-                                                 "year": 2020}).json()
+    body = client.get(
+        "/coverage/roads", params={"province": "Bến Tre", "district": "Thành phố Bến Tre", "year": 2020}
+    ).json()
     assert len(body["communes"]) == 17 and body["totals"]["km_total"] > 0
     assert {"km_hamlet_concrete", "hardened_share_commune", "ind_2_1_verdict"} <= set(body["communes"][0])
     csv_text = client.get("/coverage/roads", params={"province": "Bến Tre", "year": 2020, "f": "csv"}).text

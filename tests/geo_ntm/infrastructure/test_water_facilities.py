@@ -14,9 +14,9 @@ import pytest
 import shapely
 
 from cli.main import main
+from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.infrastructure.layers import import_layer
-from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.infrastructure.thresholds import load_thresholds
 from geo_ntm.settings import Settings
@@ -89,8 +89,9 @@ def test_facilities_by_kind_and_people_near_a_school(world_db, world):
     assert table.loc[world.C, ["facilities_post_office", "facilities_unknown"]].tolist() == [1, 1]
     assert "population_within" not in table and totals["facilities_total"] == 6
     schools, totals = ask(world_db, "facilities", kind="school", distance=250)
-    discs = shapely.union_all([shapely.Point(xy).buffer(250, quad_segs=256) for k, xy in world.FACILITIES
-                               if k == "school"])
+    discs = shapely.union_all(
+        [shapely.Point(xy).buffer(250, quad_segs=256) for k, xy in world.FACILITIES if k == "school"]
+    )
     assert schools.loc[world.A, "population_within"] == pytest.approx(world.people_in(discs), rel=1e-3)
     assert schools.loc[[world.B, world.C], "population_within"].tolist() == [0, 0]
     assert totals["kind"] == "school" and totals["layers"]["population"]["name"] == "population"
@@ -103,24 +104,32 @@ def test_reach_across_a_border_is_split_and_counted_once(world_db, world):
     for code, square in world.SQUARES.items():
         expected = world.people_in(discs & square)
         assert table.loc[code, "population_within"] == pytest.approx(expected, rel=1e-3), code
-    assert totals["population_within"] == pytest.approx(world.people_in(discs & shapely.box(0, 0, 6000, 2000)),
-                                                        rel=1e-3)
+    assert totals["population_within"] == pytest.approx(
+        world.people_in(discs & shapely.box(0, 0, 6000, 2000)), rel=1e-3
+    )
 
 
-@pytest.mark.parametrize("measure, options, error, message", [
-    ("water", {}, InputError, "needs a distance in metres"),
-    ("water", {"distance": -1}, InputError, "between 0 and 100,000"),
-    ("water", {"distance": math.nan}, InputError, "not usable"),
-    ("water", {"distance": 1e7}, InputError, "not usable"),
-    ("water", {"distance": 250, "layer": "wells"}, InputError, "holds water_points, not water_lines"),
-    ("water", {"distance": 250, "kind": "school"}, InputError, "does not take --kind / kind="),
-    ("facilities", {"kind": "hospital", "distance": 500}, InputError, r"kinds: health_station \(1\), market"),
-    ("facilities", {"kind": "school"}, InputError, "add a distance"),
-    ("facilities", {"layer": "households"}, InputError, "holds households, not facilities"),
-    ("roads", {"distance": 10}, InputError, "roads coverage does not take --distance"),
-    ("water", {"distance": 250, "year": 2019}, NotFoundError, "no water_lines or water_points layer dated on or "
-                                                              "before 2019-12-31"),
-])
+@pytest.mark.parametrize(
+    "measure, options, error, message",
+    [
+        ("water", {}, InputError, "needs a distance in metres"),
+        ("water", {"distance": -1}, InputError, "between 0 and 100,000"),
+        ("water", {"distance": math.nan}, InputError, "not usable"),
+        ("water", {"distance": 1e7}, InputError, "not usable"),
+        ("water", {"distance": 250, "layer": "wells"}, InputError, "holds water_points, not water_lines"),
+        ("water", {"distance": 250, "kind": "school"}, InputError, "does not take --kind / kind="),
+        ("facilities", {"kind": "hospital", "distance": 500}, InputError, r"kinds: health_station \(1\), market"),
+        ("facilities", {"kind": "school"}, InputError, "add a distance"),
+        ("facilities", {"layer": "households"}, InputError, "holds households, not facilities"),
+        ("roads", {"distance": 10}, InputError, "roads coverage does not take --distance"),
+        (
+            "water",
+            {"distance": 250, "year": 2019},
+            NotFoundError,
+            "no water_lines or water_points layer dated on or before 2019-12-31",
+        ),
+    ],
+)
 def test_bad_questions_say_what_to_change(world_db, measure, options, error, message):
     options = {"year": 2020, **options}
     with open_store(world_db) as store, pytest.raises(error, match=message):
@@ -131,10 +140,18 @@ def test_imports_of_the_water_and_facility_kinds(world_db, world, tmp_path):
     with open_store(world_db) as store:
         layers = {x.name: x for x in store.layers()}
         assert {n: layers[n].kind for n in ("pipes", "wells", "households", "facilities")} == {
-            "pipes": LayerKind.WATER_LINES, "wells": LayerKind.WATER_POINTS, "households": LayerKind.HOUSEHOLDS,
-            "facilities": LayerKind.FACILITIES}
-        assert layers["facilities"].summary["kinds"] == {"school": 2, "health_station": 1, "market": 1,
-                                                         "post_office": 1, "unknown": 1}
+            "pipes": LayerKind.WATER_LINES,
+            "wells": LayerKind.WATER_POINTS,
+            "households": LayerKind.HOUSEHOLDS,
+            "facilities": LayerKind.FACILITIES,
+        }
+        assert layers["facilities"].summary["kinds"] == {
+            "school": 2,
+            "health_station": 1,
+            "market": 1,
+            "post_office": 1,
+            "unknown": 1,
+        }
         assert layers["households"].feature_count == len(world.HOUSEHOLDS)
         wrong = world.write_frame(tmp_path, "pipe_as_points", {"name": ["x"]}, [world.PIPE])
         with pytest.raises(InputError, match="a water_points layer must hold points"):
@@ -150,7 +167,9 @@ region = "all"
 value = 0.9
 source = "test: a national value for every province"
 """
-USER_THRESHOLDS = NATIONAL_THRESHOLD + """
+USER_THRESHOLDS = (
+    NATIONAL_THRESHOLD
+    + """
 [[threshold]]
 framework = "qd1980_2016"
 indicator = "17.1"
@@ -165,6 +184,7 @@ province = "999"
 value = 1.0
 source = "QĐ 999/QĐ-UBND tỉnh Thử (test), 2.2"
 """
+)
 
 
 def test_user_thresholds_scoped_to_a_province_win_and_keep_their_source(world_db, tmp_path):
@@ -172,8 +192,9 @@ def test_user_thresholds_scoped_to_a_province_win_and_keep_their_source(world_db
     national.write_text(NATIONAL_THRESHOLD, encoding="utf-8")
     table, _ = ask(world_db, "water", load_thresholds(national), distance=250, households_layer="households")
     assert list(table["ind_17_1_verdict"]) == ["not_met", "not_met", "not_met"]
-    assert (table["ind_17_1_threshold"] == 0.9).all() and (table["ind_17_1_source"] == "test: a national value "
-                                                                                       "for every province").all()
+    assert (table["ind_17_1_threshold"] == 0.9).all() and (
+        table["ind_17_1_source"] == "test: a national value for every province"
+    ).all()
     scoped = tmp_path / "scoped.toml"
     scoped.write_text(USER_THRESHOLDS, encoding="utf-8")
     table, _ = ask(world_db, "water", load_thresholds(scoped), distance=250, households_layer="households")
@@ -187,19 +208,33 @@ def test_user_thresholds_scoped_to_a_province_win_and_keep_their_source(world_db
     assert shipped["ind_2_2_threshold"].isna().all() and set(shipped["ind_2_2_verdict"]) == {"unknown", "no_data"}
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nvalue = 0.5\n', "entry 1 .*source"),
-    (USER_THRESHOLDS + '[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nvalue = 95\nsource = "x"\n',
-     "entry 4 .*value 95.0 is not a share between 0 and 1"),
-    ('[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nprovice = "811"\nvalue = 0.5\nsource = "x"\n',
-     r"unexpected key\(s\) \['provice'\]"),
-    ('[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nprovince = 811\nvalue = 0.5\nsource = "x"\n',
-     "must be a code in quotes"),
-    ('[[threshold]]\nframework = "qd2030"\nindicator = "17.1"\nvalue = 0.5\nsource = "x"\n', "unknown framework"),
-    ('[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.9"\nvalue = 0.5\nsource = "x"\n', "unknown indicator"),
-    ('[[threshold]\nframework = "qd1980_2016"\n', "cannot read the thresholds file"),
-    ('[[indicator]]\nid = "17.1"\n', "holds \\['indicator'\\]"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nvalue = 0.5\n', "entry 1 .*source"),
+        (
+            USER_THRESHOLDS
+            + '[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nvalue = 95\nsource = "x"\n',
+            "entry 4 .*value 95.0 is not a share between 0 and 1",
+        ),
+        (
+            '[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\n'
+            'provice = "811"\nvalue = 0.5\nsource = "x"\n',
+            r"unexpected key\(s\) \['provice'\]",
+        ),
+        (
+            '[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nprovince = 811\nvalue = 0.5\nsource = "x"\n',
+            "must be a code in quotes",
+        ),
+        ('[[threshold]]\nframework = "qd2030"\nindicator = "17.1"\nvalue = 0.5\nsource = "x"\n', "unknown framework"),
+        (
+            '[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.9"\nvalue = 0.5\nsource = "x"\n',
+            "unknown indicator",
+        ),
+        ('[[threshold]\nframework = "qd1980_2016"\n', "cannot read the thresholds file"),
+        ('[[indicator]]\nid = "17.1"\n', "holds \\['indicator'\\]"),
+    ],
+)
 def test_a_malformed_thresholds_file_names_the_file_and_the_entry(tmp_path, text, message):
     path = tmp_path / "thresholds.toml"
     path.write_text(text, encoding="utf-8")
@@ -212,16 +247,45 @@ def test_a_malformed_thresholds_file_names_the_file_and_the_entry(tmp_path, text
 
 def test_cli_water_and_facilities_to_csv_and_geopackage(world_db, world, tmp_path, capsys, monkeypatch):
     out = tmp_path / "water.csv"
-    water = ["--db", world_db, "coverage", "water", "--year", "2020", "--distance", "250", "--households-layer",
-             "households", "-o", str(out)]
-    assert main(water[:4] + ["--province", "999"] + water[4:]) == 0
+    water = [
+        "--db",
+        world_db,
+        "coverage",
+        "water",
+        "--year",
+        "2020",
+        "--distance",
+        "250",
+        "--households-layer",
+        "households",
+        "-o",
+        str(out),
+    ]
+    assert main([*water[:4], "--province", "999", *water[4:]]) == 0
     totals = json.loads(capsys.readouterr().out.splitlines()[0])
     rows = {r["code"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert totals["distance_m"] == 250 and len(rows) == 3
     assert float(rows[world.A]["households_within_share"]) == 0.5 and rows[world.A]["ind_17_1_verdict"] == "unknown"
     gpkg = tmp_path / "schools.gpkg"
-    assert main(["--db", world_db, "coverage", "facilities", "--year", "2020", "--kind", "school", "--distance",
-                 "250", "-o", str(gpkg)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                world_db,
+                "coverage",
+                "facilities",
+                "--year",
+                "2020",
+                "--kind",
+                "school",
+                "--distance",
+                "250",
+                "-o",
+                str(gpkg),
+            ]
+        )
+        == 0
+    )
     frame = gpd.read_file(gpkg, layer="coverage_facilities").set_index("code")
     assert frame.loc[world.A, "facilities_school"] == 2 and frame.loc[world.A, "population_within"] > 0
     assert frame.geometry.geom_type.isin(["MultiPolygon", "Polygon"]).all() and frame.crs.to_epsg() == 4326
@@ -233,8 +297,7 @@ def test_cli_water_and_facilities_to_csv_and_geopackage(world_db, world, tmp_pat
     assert main(water) == 0
     rows = {r["code"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert rows[world.A]["ind_17_1_verdict"] == "met" and "tỉnh Thử" in rows[world.A]["ind_17_1_source"]
-    thresholds.write_text(USER_THRESHOLDS.replace('source = "QĐ 999/QĐ-UBND tỉnh Thử (test)"', ""),
-                          encoding="utf-8")
+    thresholds.write_text(USER_THRESHOLDS.replace('source = "QĐ 999/QĐ-UBND tỉnh Thử (test)"', ""), encoding="utf-8")
     assert main(water) == 2
     assert "entry 2" in capsys.readouterr().err
     monkeypatch.delenv("GEO_NTM_THRESHOLDS")

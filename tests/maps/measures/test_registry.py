@@ -68,10 +68,18 @@ class UnmetCount(Measure):
 
 
 TINY_TEXTS = {
-    "vi": {"measure.unmet_count": "Số tiêu chí chưa đạt", "heading.unmet_count": "Số tiêu chí chưa đạt",
-           "class.none_unmet": "Không có", "class.some_unmet": "Có tiêu chí chưa đạt"},
-    "en": {"measure.unmet_count": "Criteria not met", "heading.unmet_count": "Criteria not met",
-           "class.none_unmet": "None", "class.some_unmet": "Some not met"},
+    "vi": {
+        "measure.unmet_count": "Số tiêu chí chưa đạt",
+        "heading.unmet_count": "Số tiêu chí chưa đạt",
+        "class.none_unmet": "Không có",
+        "class.some_unmet": "Có tiêu chí chưa đạt",
+    },
+    "en": {
+        "measure.unmet_count": "Criteria not met",
+        "heading.unmet_count": "Criteria not met",
+        "class.none_unmet": "None",
+        "class.some_unmet": "Some not met",
+    },
 }
 
 
@@ -94,11 +102,27 @@ class NoLayers:
 def frame() -> gpd.GeoDataFrame:
     rows = [("1", "xa", True, [3, 9]), ("2", "xa", True, []), ("3", "phuong", False, [])]
     return gpd.GeoDataFrame(
-        [{"code": code, "name": f"Xã {code}", "unit_type": kind, "district": None, "province": "Tỉnh T",
-          "assessed": assessed, "has_data": assessed, "framework": "qd1980_2016", "level": None,
-          "criteria_met": 19 - len(unmet) if assessed else None, "criteria_total": 19 if assessed else None,
-          "criteria_unmet": unmet, "criteria_conflicting": [], "geometry": box(i, 0, i + 1, 1)}
-         for i, (code, kind, assessed, unmet) in enumerate(rows)], crs=4326)
+        [
+            {
+                "code": code,
+                "name": f"Xã {code}",
+                "unit_type": kind,
+                "district": None,
+                "province": "Tỉnh T",
+                "assessed": assessed,
+                "has_data": assessed,
+                "framework": "qd1980_2016",
+                "level": None,
+                "criteria_met": 19 - len(unmet) if assessed else None,
+                "criteria_total": 19 if assessed else None,
+                "criteria_unmet": unmet,
+                "criteria_conflicting": [],
+                "geometry": box(i, 0, i + 1, 1),
+            }
+            for i, (code, kind, assessed, unmet) in enumerate(rows)
+        ],
+        crs=4326,
+    )
 
 
 def test_a_measure_is_one_class_and_its_texts(tiny):
@@ -107,14 +131,19 @@ def test_a_measure_is_one_class_and_its_texts(tiny):
     layer = MapLayer.from_frame(frame(), "unmet_count", title="T", lang="en")
     assert layer.classification.keys == ("some_unmet", "none_unmet", "not_assessed")
     assert [(e.label, e.count) for e in layer.classification.legend] == [
-        ("None", 1), ("Some not met", 1), ("No data", 0), ("Not assessed", 1)]
+        ("None", 1),
+        ("Some not met", 1),
+        ("No data", 0),
+        ("Not assessed", 1),
+    ]
     assert layer.classification.heading == "Criteria not met"
     assert [f["properties"]["value"] for f in layer.features()] == [2.0, 0.0, None]
     numeric = MapLayer.from_frame(frame(), measure, title="T", scheme="equal_interval", classes=3)
     assert numeric.classification.keys[:2] == ("n2", "n1")
     offered = offered_measures(NoLayers(), 2020, get_framework("qd1980_2016"), carried=False)
     assert [m.name for m in offered] == ["level", "criteria_met", *(f"tc{n}" for n in range(1, 20)), "unmet_count"]
-    assert "unmet_count" not in [m.name for m in offered_measures(NoLayers(), 2020, get_framework("qd1980_2016"),
-                                                                  carried=True)]  # carried by no rule
+    assert "unmet_count" not in [
+        m.name for m in offered_measures(NoLayers(), 2020, get_framework("qd1980_2016"), carried=True)
+    ]  # carried by no rule
     with pytest.raises(InputError, match="change of 'level' or 'criteria_met', not 'unmet_count'"):
         measure.changed_since(2019)
