@@ -89,13 +89,18 @@ class BoundaryImportReport(ImportReport):
         """Per layer: units read, repaired, flagged and reprojected, missing parents, overlaps and gaps."""
         lines = [f"Boundaries from {self.source_file}, valid from {self.valid_from}:"]
         for lr in self.layers:
-            lines.append(f"  {lr.layer} ({lr.level}): {lr.rows_read} units read, {len(lr.repaired)} geometries repaired, "
-                         f"{len(lr.flagged)} flagged" + (f", reprojected from {lr.reprojected_from}" if lr.reprojected_from else ""))
+            lines.append(
+                f"  {lr.layer} ({lr.level}): {lr.rows_read} units read, {len(lr.repaired)} geometries repaired, "
+                f"{len(lr.flagged)} flagged"
+                + (f", reprojected from {lr.reprojected_from}" if lr.reprojected_from else "")
+            )
             for f in lr.flagged:
                 lines.append(f"    flagged {f['flag']}: feature {f['feature']} code {f['code']} name {f['name']!r}")
             if lr.missing_parents:
-                lines.append(f"    {len(lr.missing_parents)} units whose parent code is not in this import: "
-                             + ", ".join(lr.missing_parents[:10]))
+                lines.append(
+                    f"    {len(lr.missing_parents)} units whose parent code is not in this import: "
+                    + ", ".join(lr.missing_parents[:10])
+                )
             if lr.coverage:
                 lines.append(f"    coverage: {lr.coverage.summary()}")
                 for a, b, ha in lr.coverage.largest_overlaps[:3]:
@@ -119,21 +124,32 @@ def level_of_layer(layer: str) -> AdminLevel | None:
     return None
 
 
-def detect_spec(layer: str, columns: list[str], level: AdminLevel | None = None,
-                code_field: str | None = None, name_field: str | None = None) -> LayerSpec:
+def detect_spec(
+    layer: str,
+    columns: list[str],
+    level: AdminLevel | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+) -> LayerSpec:
     """Work out a layer's columns, or explain what is missing."""
     level = level or level_of_layer(layer)
     if level is None:
-        raise InputError(f"layer {layer!r}: cannot tell whether it holds provinces, districts or communes "
-                         "from its name; give --level province|district|commune")
+        raise InputError(
+            f"layer {layer!r}: cannot tell whether it holds provinces, districts or communes "
+            "from its name; give --level province|district|commune"
+        )
     code = code_field or _find(columns, _CODE_FIELDS[level])
     if code is None or code not in columns:
-        raise InputError(f"layer {layer!r}: no code column found (looked for {', '.join(_CODE_FIELDS[level])}); "
-                         f"columns are {', '.join(columns)}; name it with --code-field")
+        raise InputError(
+            f"layer {layer!r}: no code column found (looked for {', '.join(_CODE_FIELDS[level])}); "
+            f"columns are {', '.join(columns)}; name it with --code-field"
+        )
     name = name_field or _find(columns, _NAME_FIELDS[level])
     if name is None or name not in columns:
-        raise InputError(f"layer {layer!r}: no name column found (looked for {name or ', '.join(_NAME_FIELDS[level])}); "
-                         f"columns are {', '.join(columns)}; name it with --name-field")
+        raise InputError(
+            f"layer {layer!r}: no name column found (looked for {name or ', '.join(_NAME_FIELDS[level])}); "
+            f"columns are {', '.join(columns)}; name it with --name-field"
+        )
     return LayerSpec(
         layer=layer,
         level=level,
@@ -177,8 +193,10 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
     if len(frame) == 0:
         raise InputError(f"{where} is empty")
     if frame.crs is None:
-        raise InputError(f"{where} has no coordinate reference system (CRS); "
-                         "re-export it with one, e.g. EPSG:4326 or VN-2000 (EPSG:4756 / 3405)")
+        raise InputError(
+            f"{where} has no coordinate reference system (CRS); "
+            "re-export it with one, e.g. EPSG:4326 or VN-2000 (EPSG:4756 / 3405)"
+        )
     codes = _text_column(frame, spec.code)
     names = _text_column(frame, spec.name)
 
@@ -186,33 +204,40 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
     bad = [i for i, t in enumerate(geom_types) if t not in ("Polygon", "MultiPolygon")]
     if bad:
         shown = [f"{_feature(i, codes.iat[i], names.iat[i])} is {geom_types.iat[i] or 'empty'}" for i in bad[:20]]
-        raise InputError(f"{where}: {len(bad)} features are not polygons; boundaries must be "
-                         "Polygon or MultiPolygon", shown)
+        raise InputError(
+            f"{where}: {len(bad)} features are not polygons; boundaries must be Polygon or MultiPolygon", shown
+        )
     no_code = [i for i, c in enumerate(codes) if c is None]
     if no_code:
-        raise InputError(f"{where}: {len(no_code)} units have no code in column {spec.code!r}",
-                         [_feature(i, None, names.iat[i]) for i in no_code[:50]])
+        raise InputError(
+            f"{where}: {len(no_code)} units have no code in column {spec.code!r}",
+            [_feature(i, None, names.iat[i]) for i in no_code[:50]],
+        )
     dup = codes[codes.duplicated(keep=False)]
     if len(dup):
-        details = [f"code {c}: " + ", ".join(_feature(int(i), c, names.iat[int(i)]) for i in np.flatnonzero(codes == c))
-                   for c in sorted(set(dup))[:50]]
+        details = [
+            f"code {c}: " + ", ".join(_feature(int(i), c, names.iat[int(i)]) for i in np.flatnonzero(codes == c))
+            for c in sorted(set(dup))[:50]
+        ]
         raise InputError(f"{where}: {dup.nunique()} codes are used by more than one unit", details)
 
     if not frame.crs.equals("EPSG:4326"):
         report.reprojected_from = frame.crs.to_string()
         frame = frame.to_crs(4326)
     valid = frame.geometry.is_valid.to_numpy()
-    geometry = [as_multipolygon(g) if ok else make_polygonal(g) for g, ok in zip(frame.geometry, valid)]
+    geometry = [as_multipolygon(g) if ok else make_polygonal(g) for g, ok in zip(frame.geometry, valid, strict=True)]
     report.repaired = [codes.iat[i] for i in np.flatnonzero(~valid)]
     empty = [i for i, g in enumerate(geometry) if g.is_empty]
     if empty:
-        raise InputError(f"{where}: {len(empty)} geometries are empty (or empty after repair)",
-                         [_feature(i, codes.iat[i], names.iat[i]) for i in empty[:50]])
+        raise InputError(
+            f"{where}: {len(empty)} geometries are empty (or empty after repair)",
+            [_feature(i, codes.iat[i], names.iat[i]) for i in empty[:50]],
+        )
 
     declared = frame[spec.unit_type] if spec.unit_type else pd.Series([None] * len(frame), index=frame.index)
-    types = [_unit_type(spec.level, d if isinstance(d, str) else None, n) for d, n in zip(declared, names)]
+    types = [_unit_type(spec.level, d if isinstance(d, str) else None, n) for d, n in zip(declared, names, strict=True)]
     flags = []
-    for i, (name, utype) in enumerate(zip(names, types)):
+    for i, (name, utype) in enumerate(zip(names, types, strict=True)):
         flag = UnitFlag.UNNAMED if not name else (UnitFlag.NOT_ADMIN_UNIT if utype is None else None)
         flags.append(flag.value if flag else None)
         if flag:
@@ -223,8 +248,11 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
     if spec.level is AdminLevel.PROVINCE:
         province_ref = codes
     parent = district_ref if spec.level is AdminLevel.COMMUNE and spec.district_ref else province_ref
-    population = (pd.to_numeric(frame[spec.population], errors="coerce") if spec.population
-                  else pd.Series([np.nan] * len(frame), index=frame.index))
+    population = (
+        pd.to_numeric(frame[spec.population], errors="coerce")
+        if spec.population
+        else pd.Series([np.nan] * len(frame), index=frame.index)
+    )
     units = gpd.GeoDataFrame(
         {
             "level": spec.level.value,
@@ -234,8 +262,9 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
             "unit_type": [t.value if t else None for t in types],
             "parent_code": None if spec.level is AdminLevel.PROVINCE else parent.to_numpy(),
             "province_code": province_ref.to_numpy(),
-            "district_code": district_ref.to_numpy() if spec.level is AdminLevel.COMMUNE else
-            (codes.to_numpy() if spec.level is AdminLevel.DISTRICT else None),
+            "district_code": district_ref.to_numpy()
+            if spec.level is AdminLevel.COMMUNE
+            else (codes.to_numpy() if spec.level is AdminLevel.DISTRICT else None),
             "population": population.to_numpy(),
             "flag": flags,
         },
@@ -245,8 +274,13 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
     return units, report
 
 
-def read_layers(path: Path, layers: list[str] | None = None, level: AdminLevel | None = None,
-                code_field: str | None = None, name_field: str | None = None) -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
+def read_layers(
+    path: Path,
+    layers: list[str] | None = None,
+    level: AdminLevel | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+) -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
     """Read the layers of a boundary file (all recognised layers unless ``layers`` is given)."""
     if not path.exists():
         raise InputError(f"boundary file {path} does not exist")
@@ -264,8 +298,10 @@ def read_layers(path: Path, layers: list[str] | None = None, level: AdminLevel |
     else:
         chosen = [name for name in available if level_of_layer(name)]
         if not chosen:
-            raise InputError(f"{path}: none of its layers ({', '.join(available)}) is recognisably provinces, "
-                             "districts or communes; choose with --layer and --level")
+            raise InputError(
+                f"{path}: none of its layers ({', '.join(available)}) is recognisably provinces, "
+                "districts or communes; choose with --layer and --level"
+            )
     result = []
     for name in chosen:
         log.info("reading layer %s of %s", name, path.name)
@@ -279,8 +315,10 @@ def read_layers(path: Path, layers: list[str] | None = None, level: AdminLevel |
         result.append((spec, frame))
     levels = [spec.level for spec, _ in result]
     if len(set(levels)) != len(levels):
-        raise InputError(f"{path}: two layers hold the same level ({', '.join(s.layer for s, _ in result)}); "
-                         "import one per vintage with --layer")
+        raise InputError(
+            f"{path}: two layers hold the same level ({', '.join(s.layer for s, _ in result)}); "
+            "import one per vintage with --layer"
+        )
     return result
 
 
@@ -293,18 +331,32 @@ def _check_parents(prepared: dict[AdminLevel, tuple[gpd.GeoDataFrame, BoundaryLa
         report.missing_parents = sorted({p for p in units["parent_code"] if p and p not in known})
 
 
-def import_boundaries(store: Store, path: str | Path, valid_from: dt.date, *, layers: list[str] | None = None,
-                      level: AdminLevel | None = None, code_field: str | None = None,
-                      name_field: str | None = None, vintage_name: str | None = None,
-                      measure_quality: bool = True, dry_run: bool = False) -> tuple[Vintage | None, BoundaryImportReport]:
+def import_boundaries(
+    store: Store,
+    path: str | Path,
+    valid_from: dt.date,
+    *,
+    layers: list[str] | None = None,
+    level: AdminLevel | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    vintage_name: str | None = None,
+    measure_quality: bool = True,
+    dry_run: bool = False,
+) -> tuple[Vintage | None, BoundaryImportReport]:
     """Read, validate and store one boundary vintage; returns the vintage (None on a dry run)."""
     path = Path(path)
     report = BoundaryImportReport(source_file=str(path), valid_from=valid_from.isoformat(), dry_run=dry_run)
     prepared: dict[AdminLevel, tuple[gpd.GeoDataFrame, BoundaryLayerReport]] = {}
     for spec, frame in read_layers(path, layers, level, code_field, name_field):
         units, layer_report = prepare_layer(spec, frame)
-        log.info("%s: %d units, %d repaired, %d flagged", spec.layer, len(units), len(layer_report.repaired),
-                 len(layer_report.flagged))
+        log.info(
+            "%s: %d units, %d repaired, %d flagged",
+            spec.layer,
+            len(units),
+            len(layer_report.repaired),
+            len(layer_report.flagged),
+        )
         if measure_quality:
             log.info("%s: measuring overlaps and gaps", spec.layer)
             layer_report.coverage = measure_coverage(units)
@@ -316,7 +368,12 @@ def import_boundaries(store: Store, path: str | Path, valid_from: dt.date, *, la
         return None, report
     all_units = pd.concat([u for u, _ in prepared.values()], ignore_index=True)
     report.rows_stored, report.stored = len(all_units), True  # as the record says: stored with it, or neither
-    vintage = store.add_vintage(vintage_name or f"{valid_from.isoformat()} {path.stem}", valid_from, str(path),
-                                gpd.GeoDataFrame(all_units, geometry="geometry", crs=4326), report.record())
+    vintage = store.add_vintage(
+        vintage_name or f"{valid_from.isoformat()} {path.stem}",
+        valid_from,
+        str(path),
+        gpd.GeoDataFrame(all_units, geometry="geometry", crs=4326),
+        report.record(),
+    )
     log.info("stored vintage %s: %d units", vintage.name, len(all_units))
     return vintage, report

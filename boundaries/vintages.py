@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from geo_ntm.crosswalk import Crosswalk, crosswalk
 from boundaries.lineage import derive_vintage, read_lineage, validate_against
+from geo_ntm.crosswalk import Crosswalk, crosswalk
 from geo_ntm.domain import AdminLevel, LineageEvent, Vintage
 from geo_ntm.errors import NotFoundError
-from geo_ntm.places import find_unit
 from geo_ntm.import_report import ImportReport
+from geo_ntm.places import find_unit
 from geo_ntm.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,15 @@ def _base_vintage(store: Store, events: list[LineageEvent]) -> Vintage:
         return store.vintage_on(first)
 
 
-def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_run: bool = False,
-                   actor: str | None = None, source_name: str | None = None) -> LineageImportReport:
+def import_lineage(
+    store: Store,
+    path: str | Path,
+    *,
+    derive: bool = True,
+    dry_run: bool = False,
+    actor: str | None = None,
+    source_name: str | None = None,
+) -> LineageImportReport:
     """Validate a lineage file against the vintage it applies to, store its events and (unless
     ``derive`` is False) one derived vintage per effective date, all in one transaction.
     ``actor`` and ``source_name`` (recorded instead of ``path``) go into the audit trail."""
@@ -69,13 +76,21 @@ def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_r
     later = [e for e in events if base.valid_to is not None and e.effective_date >= base.valid_to]
     report.not_derived = [e.where for e in later]
     derived = []
-    dates = sorted({e.effective_date for e in events if e.effective_date > base.valid_from} - {e.effective_date for e in later})
+    dates = sorted(
+        {e.effective_date for e in events if e.effective_date > base.valid_from} - {e.effective_date for e in later}
+    )
     if derive:
         for day in dates:
             log.info("deriving the vintage of %s from %s", day.isoformat(), base.name)
             frame = derive_vintage(units, events, day, vintage_start=base.valid_from)
-            derived.append((f"{day.isoformat()} derived: {stem}", day,
-                            f"derived from vintage {base.name!r} by the lineage file {Path(source).name}", frame))
+            derived.append(
+                (
+                    f"{day.isoformat()} derived: {stem}",
+                    day,
+                    f"derived from vintage {base.name!r} by the lineage file {Path(source).name}",
+                    frame,
+                )
+            )
     report.derived = [name for name, *_ in derived]
     if dry_run:
         return report
@@ -84,8 +99,9 @@ def import_lineage(store: Store, path: str | Path, *, derive: bool = True, dry_r
     return report
 
 
-def crosswalk_between(store: Store, from_date: dt.date, to_date: dt.date, *, province: str | None = None,
-                      sliver_tolerance: float = 0.01) -> tuple[Vintage, Vintage, Crosswalk]:
+def crosswalk_between(
+    store: Store, from_date: dt.date, to_date: dt.date, *, province: str | None = None, sliver_tolerance: float = 0.01
+) -> tuple[Vintage, Vintage, Crosswalk]:
     """Crosswalk of the communes in force on ``from_date`` to those in force on ``to_date``,
     optionally for one province of the ``from`` vintage."""
     old_v, new_v = store.vintage_on(from_date), store.vintage_on(to_date)

@@ -36,9 +36,17 @@ def _cmd_boundaries_import(store: Store, args, settings: Settings) -> int:
     from geo_ntm.domain import AdminLevel
 
     vintage, report = import_boundaries(
-        store, args.path, args.vintage, layers=args.layer, level=AdminLevel(args.level) if args.level else None,
-        code_field=args.code_field, name_field=args.name_field, vintage_name=args.name,
-        measure_quality=not args.no_quality, dry_run=args.dry_run)
+        store,
+        args.path,
+        args.vintage,
+        layers=args.layer,
+        level=AdminLevel(args.level) if args.level else None,
+        code_field=args.code_field,
+        name_field=args.name_field,
+        vintage_name=args.name,
+        measure_quality=not args.no_quality,
+        dry_run=args.dry_run,
+    )
     print(report.text())
     print("dry run: nothing stored" if vintage is None else f"stored vintage {vintage.vintage_id}: {vintage.name}")
     return 0
@@ -73,11 +81,14 @@ def _cmd_lineage_show(store: Store, args, settings: Settings) -> int:
 def _cmd_crosswalk(store: Store, args, settings: Settings) -> int:
     from boundaries.vintages import crosswalk_between
 
-    old, new, table = crosswalk_between(store, args.from_date, args.to_date, province=args.province,
-                                        sliver_tolerance=args.sliver_tolerance)
+    old, new, table = crosswalk_between(
+        store, args.from_date, args.to_date, province=args.province, sliver_tolerance=args.sliver_tolerance
+    )
     table.to_csv(args.output)
-    print(f"crosswalk {old.name} -> {new.name}: {len(table.pairs)} pairs, {len(table.slivers)} slivers "
-          f"(under {args.sliver_tolerance:.1%} of both units); wrote {args.output}")
+    print(
+        f"crosswalk {old.name} -> {new.name}: {len(table.pairs)} pairs, {len(table.slivers)} slivers "
+        f"(under {args.sliver_tolerance:.1%} of both units); wrote {args.output}"
+    )
     return 0
 
 
@@ -88,8 +99,10 @@ def _cmd_frameworks(store: Store | None, args, settings: Settings) -> int:
     chosen = [get_framework(args.id)] if args.id else list(all_frameworks().values())
     for fw in chosen:
         levels = ", ".join(f"{lv} ({LEVELS[lv][0]})" for lv in fw.levels)
-        print(f"{fw.framework_id}\t{fw.years[0]}-{fw.years[1]}\t{fw.applies_to.value}\t{fw.criteria_total} tiêu chí"
-              f"\t{fw.legal_act}\n  {fw.title_vi} / {fw.title_en}\n  levels: {levels}")
+        print(
+            f"{fw.framework_id}\t{fw.years[0]}-{fw.years[1]}\t{fw.applies_to.value}\t{fw.criteria_total} tiêu chí"
+            f"\t{fw.legal_act}\n  {fw.title_vi} / {fw.title_en}\n  levels: {levels}"
+        )
         if args.id or args.criteria:
             for c in fw.criteria:
                 print(f"  {c.number:>3}. {c.name_vi} — {c.name_en}")
@@ -99,18 +112,28 @@ def _cmd_frameworks(store: Store | None, args, settings: Settings) -> int:
 def _cmd_status_import(store: Store, args, settings: Settings) -> int:
     from geo_ntm.status_import.importer import import_status_file
 
-    report = import_status_file(store, args.file, sheet=args.sheet, dry_run=args.dry_run,
-                                skip_unmatched=args.skip_unmatched, default_framework=args.framework,
-                                default_level=args.level)
+    report = import_status_file(
+        store,
+        args.file,
+        sheet=args.sheet,
+        dry_run=args.dry_run,
+        skip_unmatched=args.skip_unmatched,
+        default_framework=args.framework,
+        default_level=args.level,
+    )
     print(report.text())
     return 0 if report.ok else 1
 
 
-def _add_where_options(parser: argparse.ArgumentParser, *, place_required: bool, year_help: str,
-                       date_help: str | None) -> None:
+def _add_where_options(
+    parser: argparse.ArgumentParser, *, place_required: bool, year_help: str, date_help: str | None
+) -> None:
     """The options that say where and when a command looks (resolved by ``_where``)."""
-    parser.add_argument("--province", required=place_required,
-                        help="province name or code" + ("" if place_required else " (default: the whole country)"))
+    parser.add_argument(
+        "--province",
+        required=place_required,
+        help="province name or code" + ("" if place_required else " (default: the whole country)"),
+    )
     parser.add_argument("--district", help="district name or code (default: the whole province)")
     parser.add_argument("--year", type=_year, required=place_required, help=year_help)
     if date_help is not None:
@@ -121,8 +144,14 @@ def _add_where_options(parser: argparse.ArgumentParser, *, place_required: bool,
 def _where(store: Store, args) -> Where:
     """Where and when the command looks: the boundaries of --vintage, --date or the year, and the
     province/district asked in them."""
-    return resolve_where(store, vintage=getattr(args, "vintage", None), day=getattr(args, "date", None),
-                         year=args.year, province=args.province, district=args.district)
+    return resolve_where(
+        store,
+        vintage=getattr(args, "vintage", None),
+        day=getattr(args, "date", None),
+        year=args.year,
+        province=args.province,
+        district=args.district,
+    )
 
 
 def _cmd_report(store: Store, args, settings: Settings) -> int:
@@ -139,32 +168,49 @@ def _cmd_report(store: Store, args, settings: Settings) -> int:
 
 
 def _cmd_map(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.carry import parse_rule
     from maps.assets import inline
     from maps.province_map import province_map_html
 
-    from geo_ntm.carry import parse_rule
-
     rule = parse_rule(args.rule) if args.rule else None
-    html = province_map_html(store, _where(store, args), args.measure, lang=args.lang,
-                             assets=inline(settings.assets_dir), rule=rule, scheme=args.scheme, classes=args.classes)
+    html = province_map_html(
+        store,
+        _where(store, args),
+        args.measure,
+        lang=args.lang,
+        assets=inline(settings.assets_dir),
+        rule=rule,
+        scheme=args.scheme,
+        classes=args.classes,
+    )
     Path(args.output).write_text(html, encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 
 
 def _cmd_layers_import(store: Store, args, settings: Settings) -> int:
-    from geo_ntm.infrastructure.layers import import_layer
     from geo_ntm.domain import LayerKind
+    from geo_ntm.infrastructure.layers import import_layer
 
-    report = import_layer(store, args.path, args.name or args.path.stem, LayerKind(args.kind), args.date,
-                          mapping=args.mapping, source_layer=args.layer, dry_run=args.dry_run)
+    report = import_layer(
+        store,
+        args.path,
+        args.name or args.path.stem,
+        LayerKind(args.kind),
+        args.date,
+        mapping=args.mapping,
+        source_layer=args.layer,
+        dry_run=args.dry_run,
+    )
     print(report.text())
     return 0
 
 
 def _cmd_layers_list(store: Store, args, settings: Settings) -> int:
     for x in store.layers():
-        print(f"{x.layer_id}\t{x.name}\t{x.kind.value}\t{x.valid_date.isoformat()}\t{x.feature_count}\t{x.crs}\t{x.source}")
+        print(
+            f"{x.layer_id}\t{x.name}\t{x.kind.value}\t{x.valid_date.isoformat()}\t{x.feature_count}\t{x.crs}\t{x.source}"
+        )
     return 0
 
 
@@ -173,8 +219,16 @@ def _cmd_coverage(store: Store, args, settings: Settings) -> int:
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
     from geo_ntm.infrastructure.thresholds import load_thresholds
 
-    request = CoverageRequest(args.measure, _where(store, args), args.layer, distance=args.distance, kind=args.kind, points_layer=args.points_layer,
-                              population_layer=args.population_layer, households_layer=args.households_layer)
+    request = CoverageRequest(
+        args.measure,
+        _where(store, args),
+        args.layer,
+        distance=args.distance,
+        kind=args.kind,
+        points_layer=args.points_layer,
+        population_layer=args.population_layer,
+        households_layer=args.households_layer,
+    )
     table, totals = coverage(store, request, load_thresholds(settings.thresholds_file))
     write_table(table, args.output, f"coverage_{args.measure}")
     print(json.dumps(totals, ensure_ascii=False))
@@ -204,8 +258,9 @@ def _cmd_serve(store: Store | None, args, settings: Settings) -> int:
     from api.app import create_app
 
     try:
-        family, _, _, _, address = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM,
-                                                      flags=socket.AI_PASSIVE)[0]
+        family, _, _, _, address = socket.getaddrinfo(
+            args.host, args.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
         sock = socket.socket(family, socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
@@ -215,8 +270,11 @@ def _cmd_serve(store: Store | None, args, settings: Settings) -> int:
         sock.bind(address)
     except OSError as exc:
         sock.close()
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (is another service using "
-              "it? choose another with --port or GEO_NTM_PORT)", file=sys.stderr)
+        print(
+            f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (is another service using "
+            "it? choose another with --port or GEO_NTM_PORT)",
+            file=sys.stderr,
+        )
         return 2
     port = sock.getsockname()[1]  # the one chosen when --port 0
     url = f"http://[{args.host}]:{port}/" if ":" in args.host else f"http://{args.host}:{port}/"
@@ -239,10 +297,15 @@ def _cmd_serve(store: Store | None, args, settings: Settings) -> int:
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
     """The argument parser of ``geo-ntm``."""
-    p = argparse.ArgumentParser(prog="geo-ntm", description="Maps and reports of Vietnam's New Rural "
-                                "Development (Nông thôn mới) criteria per commune.")
-    p.add_argument("--db", default=settings.db, help="store: a GeoPackage file path or a postgresql:// URL "
-                   "(default %(default)s; env GEO_NTM_DB)")
+    p = argparse.ArgumentParser(
+        prog="geo-ntm",
+        description="Maps and reports of Vietnam's New Rural Development (Nông thôn mới) criteria per commune.",
+    )
+    p.add_argument(
+        "--db",
+        default=settings.db,
+        help="store: a GeoPackage file path or a postgresql:// URL (default %(default)s; env GEO_NTM_DB)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every step")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -251,7 +314,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     bi.add_argument("path", type=Path, help="GeoPackage, GeoJSON or zipped Shapefile")
     bi.add_argument("--vintage", type=_date, required=True, help="date from which these boundaries are valid")
     bi.add_argument("--layer", action="append", help="layer to import (repeat; default: every recognised layer)")
-    bi.add_argument("--level", choices=["province", "district", "commune"], help="level of a layer whose name does not tell")
+    bi.add_argument(
+        "--level", choices=["province", "district", "commune"], help="level of a layer whose name does not tell"
+    )
     bi.add_argument("--code-field", help="column holding the unit code")
     bi.add_argument("--name-field", help="column holding the full unit name")
     bi.add_argument("--name", help="name of the vintage (default: date and file name)")
@@ -274,8 +339,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     cw.add_argument("--from", dest="from_date", type=_date, required=True)
     cw.add_argument("--to", dest="to_date", type=_date, required=True)
     cw.add_argument("--province", help="a province of the --from boundaries (default: the whole country)")
-    cw.add_argument("--sliver-tolerance", type=float, default=0.01,
-                    help="overlaps under this share of both units are slivers (default %(default)s)")
+    cw.add_argument(
+        "--sliver-tolerance",
+        type=float,
+        default=0.01,
+        help="overlaps under this share of both units are slivers (default %(default)s)",
+    )
     cw.add_argument("-o", "--output", required=True)
     cw.set_defaults(handler=_cmd_crosswalk)
 
@@ -294,25 +363,49 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     si.add_argument("--level", help="level for files without a level column")
     si.set_defaults(handler=_cmd_status_import)
 
-    for name, handler, help_text in (("report", _cmd_report, "province report for a year"),
-                                     ("map", _cmd_map, "write a choropleth map as a standalone HTML file")):
+    for name, handler, help_text in (
+        ("report", _cmd_report, "province report for a year"),
+        ("map", _cmd_map, "write a choropleth map as a standalone HTML file"),
+    ):
         c = sub.add_parser(name, help=help_text)
-        _add_where_options(c, place_required=True, year_help="status year",
-                           date_help=None if name == "report" else "draw the boundaries in force on this day "
-                           "(default: those of 31 December of --year); statuses are then carried by --rule")
+        _add_where_options(
+            c,
+            place_required=True,
+            year_help="status year",
+            date_help=None
+            if name == "report"
+            else "draw the boundaries in force on this day "
+            "(default: those of 31 December of --year); statuses are then carried by --rule",
+        )
         c.set_defaults(handler=handler)
         if name == "report":
             c.add_argument("--format", choices=["json", "csv", "table"], default="table")
         else:
-            c.add_argument("--measure", default="criteria_met", help="criteria_met, level, tc<N>, share (of an "
-                           "assessment carried to other boundaries by a share rule), or a computed indicator "
-                           "<coverage measure>:<column> such as roads:hardened_share_hamlet")
-            c.add_argument("--scheme", choices=["standard", "quantiles", "equal_interval", "natural_breaks"],
-                           help="classification (default: the measure's own: categories, or quantiles for numbers)")
-            c.add_argument("--classes", type=int, default=5, choices=range(3, 8), metavar="3..7",
-                           help="number of classes of a numeric measure (default 5)")
-            c.add_argument("--rule", help="carry rule when the boundaries are not those of the year: all "
-                           "(default), share_area, share_population")
+            c.add_argument(
+                "--measure",
+                default="criteria_met",
+                help="criteria_met, level, tc<N>, share (of an "
+                "assessment carried to other boundaries by a share rule), or a computed indicator "
+                "<coverage measure>:<column> such as roads:hardened_share_hamlet",
+            )
+            c.add_argument(
+                "--scheme",
+                choices=["standard", "quantiles", "equal_interval", "natural_breaks"],
+                help="classification (default: the measure's own: categories, or quantiles for numbers)",
+            )
+            c.add_argument(
+                "--classes",
+                type=int,
+                default=5,
+                choices=range(3, 8),
+                metavar="3..7",
+                help="number of classes of a numeric measure (default 5)",
+            )
+            c.add_argument(
+                "--rule",
+                help="carry rule when the boundaries are not those of the year: all "
+                "(default), share_area, share_population",
+            )
             c.add_argument("--lang", choices=["vi", "en"], default="vi")
             c.add_argument("-o", "--output", required=True, help="HTML file to write")
 
@@ -320,8 +413,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     lyi = ly.add_parser("import", help="import roads, water, households, facilities (vector) or population (GeoTIFF)")
     lyi.add_argument("path", type=Path, help="GeoPackage, GeoJSON, Shapefile, .osm/.osm.pbf, or GeoTIFF")
     lyi.add_argument("--name", help="layer name (default: the file name)")
-    lyi.add_argument("--kind", required=True, choices=["roads", "water_lines", "water_points", "households",
-                                                       "facilities", "population"])
+    lyi.add_argument(
+        "--kind",
+        required=True,
+        choices=["roads", "water_lines", "water_points", "households", "facilities", "population"],
+    )
     lyi.add_argument("--date", type=_date, required=True, help="the day the layer describes")
     lyi.add_argument("--mapping", help="attribute mapping (osm, vn_inventory; default: found from the columns)")
     lyi.add_argument("--layer", help="layer of the source file (default: its only layer; OSM: lines or points)")
@@ -331,15 +427,24 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
     cv = sub.add_parser("coverage", help="per-commune infrastructure figures as CSV or GeoPackage")
     cv.add_argument("measure", choices=["roads", "population", "water", "facilities", "discrepancies"])
-    _add_where_options(cv, place_required=False, year_help="year (its framework's thresholds apply)",
-                       date_help="boundaries and layers of this day (default: 31 December of --year)")
-    cv.add_argument("--layer", help="layer to measure: roads, population, water lines or facilities (default: the "
-                    "latest of its kind on the day, as for every layer below)")
+    _add_where_options(
+        cv,
+        place_required=False,
+        year_help="year (its framework's thresholds apply)",
+        date_help="boundaries and layers of this day (default: 31 December of --year)",
+    )
+    cv.add_argument(
+        "--layer",
+        help="layer to measure: roads, population, water lines or facilities (default: the "
+        "latest of its kind on the day, as for every layer below)",
+    )
     cv.add_argument("--distance", type=float, help="water, facilities: the reach in metres")
     cv.add_argument("--kind", help="facilities: the kind whose reach is measured (default: any kind)")
     cv.add_argument("--points-layer", help="water: the supply points layer")
-    cv.add_argument("--households-layer", help="water: household points (only when named; 17.1 is then a share of "
-                    "households rather than of people)")
+    cv.add_argument(
+        "--households-layer",
+        help="water: household points (only when named; 17.1 is then a share of households rather than of people)",
+    )
     cv.add_argument("--population-layer", help="water, facilities: the population raster")
     cv.add_argument("-o", "--output", required=True, help="FILE.csv or FILE.gpkg")
     cv.set_defaults(handler=_cmd_coverage)
@@ -349,8 +454,9 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     d.set_defaults(handler=_cmd_demo)
 
     db = sub.add_parser("db", help="the store's schema").add_subparsers(dest="action", required=True)
-    db.add_parser("upgrade", help="create the store's schema or apply its pending migrations, and print "
-                  "its version").set_defaults(handler=_cmd_db_upgrade)
+    db.add_parser(
+        "upgrade", help="create the store's schema or apply its pending migrations, and print its version"
+    ).set_defaults(handler=_cmd_db_upgrade)
 
     sv = sub.add_parser("serve", help="run the web map and HTTP API")
     sv.add_argument("--host", default=settings.host)
@@ -363,8 +469,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 the import found problems, 2 bad input)."""
     settings = Settings.from_env()
     args = build_parser(settings).parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     try:
         if not getattr(args, "needs_store", True):
             return args.handler(None, args, settings.model_copy(update=dict(db=args.db)))

@@ -77,5 +77,11 @@ class ImportReport(ABC):
     def record(self, actor: str | None = None) -> ImportRecord:
         """The audit-trail record of this import, with this report as its data; ``actor`` is who
         imported (None: the command line)."""
-        return ImportRecord(kind=self.import_kind, source_file=self.source_file, rows_read=self.rows_read,
-                            rows_stored=self.rows_stored, report=self.to_dict(), actor=actor)
+        return ImportRecord(
+            kind=self.import_kind,
+            source_file=self.source_file,
+            rows_read=self.rows_read,
+            rows_stored=self.rows_stored,
+            report=self.to_dict(),
+            actor=actor,
+        )

@@ -20,10 +20,10 @@ import pyogrio
 import rasterio
 import shapely
 
-from geo_ntm.errors import InputError
-from geo_ntm.infrastructure.mapping import choose_mapping, expand_osm_tags, map_column
 from geo_ntm.domain import Layer, LayerKind
+from geo_ntm.errors import InputError
 from geo_ntm.import_report import HIDDEN, ImportReport
+from geo_ntm.infrastructure.mapping import choose_mapping, expand_osm_tags, map_column
 from geo_ntm.store import Store
 
 _GEOMETRY_TYPES = {"line": ("LineString", "MultiLineString"), "point": ("Point", "MultiPoint")}
@@ -49,8 +49,10 @@ class LayerImportReport(ImportReport):
 
     def lines(self) -> list[str]:
         """What was read and stored, then how it was mapped, dropped and warned about."""
-        lines = [f"layer {self.name!r} ({self.kind}) from {self.source_file}: read {self.rows_read}, "
-                 f"stored {self.rows_stored}"]
+        lines = [
+            f"layer {self.name!r} ({self.kind}) from {self.source_file}: read {self.rows_read}, "
+            f"stored {self.rows_stored}"
+        ]
         if self.reprojected_from:
             lines.append(f"  reprojected from {self.reprojected_from} to EPSG:4326")
         if self.mapping:
@@ -64,9 +66,19 @@ class LayerImportReport(ImportReport):
         return lines
 
 
-def import_layer(store: Store, path: str | Path, name: str, kind: LayerKind, valid_date: dt.date, *,
-                 mapping: str | None = None, source_layer: str | None = None, dry_run: bool = False,
-                 actor: str | None = None, source_name: str | None = None) -> LayerImportReport:
+def import_layer(
+    store: Store,
+    path: str | Path,
+    name: str,
+    kind: LayerKind,
+    valid_date: dt.date,
+    *,
+    mapping: str | None = None,
+    source_layer: str | None = None,
+    dry_run: bool = False,
+    actor: str | None = None,
+    source_name: str | None = None,
+) -> LayerImportReport:
     """Read, check, map and store one layer (all or nothing). ``actor`` and ``source_name``
     (recorded instead of ``path``) go into the audit trail."""
     path = Path(path)
@@ -84,8 +96,9 @@ def import_layer(store: Store, path: str | Path, name: str, kind: LayerKind, val
         summary["kinds"] = {str(k): int(n) for k, n in features["kind"].fillna("unknown").value_counts().items()}
     if not dry_run:
         report.stored = True  # in the audit record too: add_layer stores it with the layer, or neither
-        report.layer = store.add_layer(name, kind, valid_date, report.source_file, crs, features, raster, summary,
-                                       report.record(actor))
+        report.layer = store.add_layer(
+            name, kind, valid_date, report.source_file, crs, features, raster, summary, report.record(actor)
+        )
     return report
 
 
@@ -96,20 +109,23 @@ def _source_layer(path: Path, kind: LayerKind, source_layer: str | None) -> str:
         return "lines" if kind.geometry_family == "line" else "points"
     try:
         layers = pyogrio.list_layers(path)
-    except Exception as exc:  # noqa: BLE001 - GDAL's message is the useful part
+    except Exception as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
     if len(layers) != 1:
-        raise InputError(f"{path} has {len(layers)} layers ({', '.join(str(x[0]) for x in layers)}); "
-                         "name the one to import with --layer")
+        raise InputError(
+            f"{path} has {len(layers)} layers ({', '.join(str(x[0]) for x in layers)}); "
+            "name the one to import with --layer"
+        )
     return str(layers[0][0])
 
 
-def _read_vector(path: Path, kind: LayerKind, source_layer: str | None, mapping_name: str | None,
-                 report: LayerImportReport) -> gpd.GeoDataFrame:
+def _read_vector(
+    path: Path, kind: LayerKind, source_layer: str | None, mapping_name: str | None, report: LayerImportReport
+) -> gpd.GeoDataFrame:
     layer = _source_layer(path, kind, source_layer)
     try:
         frame = pyogrio.read_dataframe(path, layer=layer)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise InputError(f"cannot read layer {layer!r} of {path}: {exc}") from exc
     report.rows_read = len(frame)
     if frame.empty:
@@ -132,12 +148,16 @@ def _read_vector(path: Path, kind: LayerKind, source_layer: str | None, mapping_
             report.attributes[section] = mapped.report()
             out[{"class": "road_class"}.get(section, section)] = mapped.values
             if mapped.column is None:
-                report.warnings.append(f"no {section} column (expected one of {list(mapping.sections[section].fields)})"
-                                       f": every feature's {section} is unknown")
+                report.warnings.append(
+                    f"no {section} column (expected one of {list(mapping.sections[section].fields)})"
+                    f": every feature's {section} is unknown"
+                )
             if mapped.unknown:
                 shown = ", ".join(f"{v!r} ({n})" for v, n in list(mapped.unknown.items())[:20])
-                report.warnings.append(f"{sum(mapped.unknown.values())} features have a {section} value the mapping "
-                                       f"{mapping.name!r} does not know, stored as unknown: {shown}")
+                report.warnings.append(
+                    f"{sum(mapped.unknown.values())} features have a {section} value the mapping "
+                    f"{mapping.name!r} does not know, stored as unknown: {shown}"
+                )
             if mapped.excluded is not None and mapped.excluded.any():
                 report.dropped[f"{section} excluded by the mapping (not roads)"] = int(mapped.excluded.sum())
                 keep &= ~mapped.excluded
@@ -147,14 +167,18 @@ def _read_vector(path: Path, kind: LayerKind, source_layer: str | None, mapping_
     attributes = frame.drop(columns=frame.geometry.name)
     name_col = next((c for c in attributes.columns if c.casefold() in _NAME_FIELDS), None)
     out["name"] = attributes[name_col].astype(object).where(attributes[name_col].notna(), None) if name_col else None
-    out["properties"] = (attributes.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-                         .splitlines() if len(attributes.columns) else None)
+    out["properties"] = (
+        attributes.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").splitlines()
+        if len(attributes.columns)
+        else None
+    )
     report.rows_stored = len(out)
     return gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=4326).reset_index(drop=True)
 
 
-def _checked_geometries(frame: gpd.GeoDataFrame, kind: LayerKind, path: Path,
-                        report: LayerImportReport) -> gpd.GeoDataFrame:
+def _checked_geometries(
+    frame: gpd.GeoDataFrame, kind: LayerKind, path: Path, report: LayerImportReport
+) -> gpd.GeoDataFrame:
     """Drop (and count) features without geometry; refuse a layer with the wrong geometry type."""
     geoms = frame.geometry
     missing = geoms.isna() | geoms.is_empty
@@ -167,8 +191,10 @@ def _checked_geometries(frame: gpd.GeoDataFrame, kind: LayerKind, path: Path,
     wrong = types[~types.index.isin(_GEOMETRY_TYPES[kind.geometry_family])]
     if len(wrong):
         first = frame.index[~frame.geometry.geom_type.isin(_GEOMETRY_TYPES[kind.geometry_family])][:5].tolist()
-        raise InputError(f"a {kind.value} layer must hold {kind.geometry_family}s, but {path} has "
-                         f"{', '.join(f'{n} {t}' for t, n in wrong.items())} (first features: {first})")
+        raise InputError(
+            f"a {kind.value} layer must hold {kind.geometry_family}s, but {path} has "
+            f"{', '.join(f'{n} {t}' for t, n in wrong.items())} (first features: {first})"
+        )
     if kind.geometry_family == "point" and (types.index == "MultiPoint").any():
         frame = frame.explode(index_parts=False)
     if kind.geometry_family == "line":
@@ -188,9 +214,16 @@ def _read_raster(path: Path, report: LayerImportReport) -> tuple[bytes, str]:
             if src.crs is None:
                 raise InputError(f"{path} has no coordinate reference system; assign one (gdal_edit.py -a_srs)")
             band = src.read(1, masked=True)
-            report.raster = {"crs": src.crs.to_string(), "width": src.width, "height": src.height,
-                             "resolution": list(src.res), "bounds": list(src.bounds), "bands": src.count,
-                             "nodata": src.nodata, "total": float(band.sum()) if band.count() else 0.0}
+            report.raster = {
+                "crs": src.crs.to_string(),
+                "width": src.width,
+                "height": src.height,
+                "resolution": list(src.res),
+                "bounds": list(src.bounds),
+                "bands": src.count,
+                "nodata": src.nodata,
+                "total": float(band.sum()) if band.count() else 0.0,
+            }
             crs = src.crs.to_string()
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(f"cannot read {path} as a raster: {exc}") from exc
@@ -203,4 +236,3 @@ def _read_raster(path: Path, report: LayerImportReport) -> tuple[bytes, str]:
         report.warnings.append(f"{path} has {report.raster['bands']} bands; band 1 is used")
     report.rows_read = report.rows_stored = int(band.count())
     return path.read_bytes(), crs
-

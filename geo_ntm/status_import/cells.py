@@ -65,7 +65,7 @@ class Counts:
 
 
 def place_label(province: str | None, district: str | None, commune: str | None) -> str:
-    """"province / district / commune" as written in the sheet."""
+    """ "province / district / commune" as written in the sheet."""
     return " / ".join(p or "—" for p in (province, district, commune))
 
 
@@ -156,8 +156,11 @@ def parse_status(text: str | None) -> bool:
         return True
     if key in _UNMET:
         return False
-    raise ValueError("is empty" if text is None else
-                     "is not a status; use Đạt (or x, 1, yes, met) or Chưa đạt (or không đạt, 0, no, not met)")
+    raise ValueError(
+        "is empty"
+        if text is None
+        else "is not a status; use Đạt (or x, 1, yes, met) or Chưa đạt (or không đạt, 0, no, not met)"
+    )
 
 
 def parse_recognized(text: str | None) -> bool:

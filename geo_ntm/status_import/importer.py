@@ -84,8 +84,13 @@ class StatusImportReport(ImportReport):
     def lines(self) -> list[str]:
         """Counts, then every problem row with its number, the conflicts and the notes."""
         where = self.source_file + (f", sheet {self.sheet!r}" if self.sheet else "")
-        outcome = ("stored" if self.stored else "dry run, nothing stored" if self.dry_run
-                   else "NOTHING STORED: fix the rows below or import with --skip-unmatched")
+        outcome = (
+            "stored"
+            if self.stored
+            else "dry run, nothing stored"
+            if self.dry_run
+            else "NOTHING STORED: fix the rows below or import with --skip-unmatched"
+        )
         lines = [
             f"Status import of {where}: {self.layout} layout, header on row {self.header_row}",
             f"  rows: {self.rows_read} read, {self.matched} matched"
@@ -100,8 +105,12 @@ class StatusImportReport(ImportReport):
         ]
         for vintage, years in self.vintages.items():
             lines.append(f"  matched on the boundaries {vintage!r} for {', '.join(map(str, years))}")
-        for title, issues in (("Unmatched", self.unmatched), ("Ambiguous", self.ambiguous),
-                              ("Invalid", self.invalid), ("Warnings", self.warnings)):
+        for title, issues in (
+            ("Unmatched", self.unmatched),
+            ("Ambiguous", self.ambiguous),
+            ("Invalid", self.invalid),
+            ("Warnings", self.warnings),
+        ):
             if issues:
                 lines.append(f"{title} ({len(issues)}):")
                 lines.extend(f"  {_issue_text(i)}" for i in issues)
@@ -133,7 +142,8 @@ def _issue_text(issue: Issue) -> str:
     text += f": {issue.message}"
     if issue.candidates:
         text += "; candidates: " + ", ".join(
-            c["name"] + (f" ({c['district']})" if c.get("district") else "") for c in issue.candidates)
+            c["name"] + (f" ({c['district']})" if c.get("district") else "") for c in issue.candidates
+        )
     return text
 
 
@@ -152,14 +162,27 @@ def _conflict_text(conflict: Conflict) -> str:
 
 
 def _statuses(row: SheetRow, unit: Unit) -> list[CriterionStatus]:
-    return [CriterionStatus(unit.unit_id, row.year, row.framework_id, row.level, v.criterion, v.met, row.source,
-                            row.row) for v in row.values]
+    return [
+        CriterionStatus(unit.unit_id, row.year, row.framework_id, row.level, v.criterion, v.met, row.source, row.row)
+        for v in row.values
+    ]
 
 
 def _summary(row: SheetRow, unit: Unit) -> StatusSummary:
     c = row.counts
-    return StatusSummary(unit.unit_id, row.year, row.framework_id, row.level, c.criteria_met, c.criteria_total,
-                         c.recognized, c.decision, c.decision_date, row.source, row.row)
+    return StatusSummary(
+        unit.unit_id,
+        row.year,
+        row.framework_id,
+        row.level,
+        c.criteria_met,
+        c.criteria_total,
+        c.recognized,
+        c.decision,
+        c.decision_date,
+        row.source,
+        row.row,
+    )
 
 
 def _status_key(s: CriterionStatus) -> tuple:
@@ -191,8 +214,13 @@ class _Merge:
     conflicts: list[Conflict] = field(default_factory=list)
 
 
-def _merge(records: list, stored: list, key: Callable[[object], Hashable], value: Callable[[object], str],
-           unit_label: Callable[[int], str]) -> _Merge:
+def _merge(
+    records: list,
+    stored: list,
+    key: Callable[[object], Hashable],
+    value: Callable[[object], str],
+    unit_label: Callable[[int], str],
+) -> _Merge:
     """Merge identical reports (within the file and with the store) and collect disagreements."""
     result = _Merge()
     in_store: dict[Hashable, list] = defaultdict(list)
@@ -213,19 +241,31 @@ def _merge(records: list, stored: list, key: Callable[[object], Hashable], value
         result.new.extend(new)
         if len(distinct) > 1 or (new and stored_values):
             claims = [{"value": value(r), "row": r.row_number, "source": r.source} for r in group]
-            claims += [{"value": value(s), "import_id": s.import_id, "row_in_import": s.row_number, "source": s.source}
-                       for s in in_store[k]]
+            claims += [
+                {"value": value(s), "import_id": s.import_id, "row_in_import": s.row_number, "source": s.source}
+                for s in in_store[k]
+            ]
             first = group[0]
-            result.conflicts.append(Conflict(unit_label(first.unit_id), first.unit_id, first.year, first.framework_id,
-                                             first.level, getattr(first, "criterion", None), tuple(claims)))
+            result.conflicts.append(
+                Conflict(
+                    unit_label(first.unit_id),
+                    first.unit_id,
+                    first.year,
+                    first.framework_id,
+                    first.level,
+                    getattr(first, "criterion", None),
+                    tuple(claims),
+                )
+            )
     return result
 
 
 # -- the import ----------------------------------------------------------------------------------
 
 
-def _match_rows(matcher: UnitMatcher, data: Sheet,
-                report: StatusImportReport) -> tuple[list[tuple[SheetRow, Unit]], dict[int, str]]:
+def _match_rows(
+    matcher: UnitMatcher, data: Sheet, report: StatusImportReport
+) -> tuple[list[tuple[SheetRow, Unit]], dict[int, str]]:
     """Match every row (invalid ones too, to report all problems at once); fills the report's
     unmatched, ambiguous, warnings, notes and vintages; returns the valid matched rows and a
     label per matched unit."""
@@ -246,8 +286,13 @@ def _match_rows(matcher: UnitMatcher, data: Sheet,
         if m.found_in:
             report.matched_through_lineage += 1
         if not m.unit.assessed:
-            report.warnings.append(Issue(row.row, f"matched {m.unit.name}, which is not a xã: wards and towns are "
-                                         "not assessed on NTM criteria", place=row.place))
+            report.warnings.append(
+                Issue(
+                    row.row,
+                    f"matched {m.unit.name}, which is not a xã: wards and towns are not assessed on NTM criteria",
+                    place=row.place,
+                )
+            )
     report.matched = len(matched)
     report.warnings.sort(key=lambda issue: issue.row)
     report.vintages = matcher.vintage_years()
@@ -255,10 +300,18 @@ def _match_rows(matcher: UnitMatcher, data: Sheet,
     return matched, labels
 
 
-def import_status_file(store: Store, path: str | Path, *, sheet: str | None = None, dry_run: bool = False,
-                       skip_unmatched: bool = False, default_framework: str | None = None,
-                       default_level: str | None = None, actor: str | None = None,
-                       source_name: str | None = None) -> StatusImportReport:
+def import_status_file(
+    store: Store,
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    skip_unmatched: bool = False,
+    default_framework: str | None = None,
+    default_level: str | None = None,
+    actor: str | None = None,
+    source_name: str | None = None,
+) -> StatusImportReport:
     """Import a status CSV/XLSX (in any registered layout) and return the report.
 
     Raises InputError only if the file cannot be read at all; row problems go into the report,
@@ -266,28 +319,63 @@ def import_status_file(store: Store, path: str | Path, *, sheet: str | None = No
     file name to record instead of ``path``) go into the audit trail of imports."""
     data = read_status_file(path, sheet=sheet, default_framework=default_framework, default_level=default_level)
     report = StatusImportReport(
-        source_file=source_name or str(path), sheet=data.sheet, layout=data.layout.name, header_row=data.header_row,
-        dry_run=dry_run, rows_read=data.rows_read, rows_skipped_blank=data.rows_skipped_blank,
-        rows_skipped_notes=data.rows_skipped_notes, invalid=list(data.invalid), warnings=list(data.warnings))
+        source_file=source_name or str(path),
+        sheet=data.sheet,
+        layout=data.layout.name,
+        header_row=data.header_row,
+        dry_run=dry_run,
+        rows_read=data.rows_read,
+        rows_skipped_blank=data.rows_skipped_blank,
+        rows_skipped_notes=data.rows_skipped_notes,
+        invalid=list(data.invalid),
+        warnings=list(data.warnings),
+    )
     if data.ignored_columns:
         report.notes.append(Note((data.header_row,), "columns ignored: " + ", ".join(data.ignored_columns)))
-    log.info("%s: %s layout, %d rows read (%d blank, %d notes), %d invalid", path, data.layout.name,
-             data.rows_read, data.rows_skipped_blank, data.rows_skipped_notes, len({i.row for i in data.invalid}))
+    log.info(
+        "%s: %s layout, %d rows read (%d blank, %d notes), %d invalid",
+        path,
+        data.layout.name,
+        data.rows_read,
+        data.rows_skipped_blank,
+        data.rows_skipped_notes,
+        len({i.row for i in data.invalid}),
+    )
 
     matched, labels = _match_rows(UnitMatcher(store), data, report)
-    log.info("%s: %d rows matched, %d unmatched, %d ambiguous", path, len(matched), len(report.unmatched),
-             len(report.ambiguous))
+    log.info(
+        "%s: %d rows matched, %d unmatched, %d ambiguous",
+        path,
+        len(matched),
+        len(report.unmatched),
+        len(report.ambiguous),
+    )
 
     unit_ids = sorted({u.unit_id for _, u in matched})
-    statuses = _merge([s for row, unit in matched for s in _statuses(row, unit)], store.statuses(unit_ids),
-                      _status_key, _status_value, labels.__getitem__)
-    summaries = _merge([_summary(row, unit) for row, unit in matched if row.counts], store.summaries(unit_ids),
-                       _summary_key, _summary_value, labels.__getitem__)
+    statuses = _merge(
+        [s for row, unit in matched for s in _statuses(row, unit)],
+        store.statuses(unit_ids),
+        _status_key,
+        _status_value,
+        labels.__getitem__,
+    )
+    summaries = _merge(
+        [_summary(row, unit) for row, unit in matched if row.counts],
+        store.summaries(unit_ids),
+        _summary_key,
+        _summary_value,
+        labels.__getitem__,
+    )
     report.merged_duplicates = statuses.duplicates + summaries.duplicates
     report.already_stored = statuses.already_stored + summaries.already_stored
     report.conflicts = statuses.conflicts + summaries.conflicts
-    log.info("%s: %d duplicates merged, %d already stored, %d conflicts", path, report.merged_duplicates,
-             report.already_stored, len(report.conflicts))
+    log.info(
+        "%s: %d duplicates merged, %d already stored, %d conflicts",
+        path,
+        report.merged_duplicates,
+        report.already_stored,
+        len(report.conflicts),
+    )
 
     if dry_run or not (report.ok or skip_unmatched):
         log.info("%s: nothing stored (%s)", path, "dry run" if dry_run else "rows with problems")
@@ -296,6 +384,11 @@ def import_status_file(store: Store, path: str | Path, *, sheet: str | None = No
     report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
     report.rows_stored = report.statuses_stored + report.summaries_stored
     report.import_id = store.add_statuses(report.record(actor), statuses.new, summaries.new)
-    log.info("%s: stored %d criterion statuses and %d summaries (import %d)", path, report.statuses_stored,
-             report.summaries_stored, report.import_id)
+    log.info(
+        "%s: stored %d criterion statuses and %d summaries (import %d)",
+        path,
+        report.statuses_stored,
+        report.summaries_stored,
+        report.import_id,
+    )
     return report

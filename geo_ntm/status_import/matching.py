@@ -183,9 +183,12 @@ class _VintageIndex:
     def describe(self, unit: Unit) -> dict:
         """A candidate as the report shows it."""
         province = self.by_code.get((AdminLevel.PROVINCE, unit.province_code))
-        return {"name": unit.name, "district": self.district_name(unit) if unit.level is AdminLevel.COMMUNE else None,
-                "province": province.name if province and unit.level is not AdminLevel.PROVINCE else None,
-                "code": unit.code}
+        return {
+            "name": unit.name,
+            "district": self.district_name(unit) if unit.level is AdminLevel.COMMUNE else None,
+            "province": province.name if province and unit.level is not AdminLevel.PROVINCE else None,
+            "code": unit.code,
+        }
 
 
 def _names(units: list[Unit]) -> str:
@@ -258,12 +261,14 @@ class UnitMatcher:
             self._vintages = self.store.vintages()
         ids = [v.vintage_id for v in self._vintages]
         here = ids.index(index.vintage.vintage_id) if index.vintage.vintage_id in ids else 0
-        order = sorted((i for i in range(len(ids)) if ids[i] != index.vintage.vintage_id),
-                       key=lambda i: (abs(i - here), i))
+        order = sorted(
+            (i for i in range(len(ids)) if ids[i] != index.vintage.vintage_id), key=lambda i: (abs(i - here), i)
+        )
         return [self._vintage_index(self._vintages[i]) for i in order]
 
-    def _through_lineage(self, index: _VintageIndex, unmatched: Match, province: str | None,
-                         district: str | None, commune: str) -> Match:
+    def _through_lineage(
+        self, index: _VintageIndex, unmatched: Match, province: str | None, district: str | None, commune: str
+    ) -> Match:
         """A commune not found in the row's vintage: look for it in the other vintages and follow
         the lineage from there (see the module docstring); ``unmatched`` if found nowhere."""
         traces = []
@@ -281,16 +286,29 @@ class UnitMatcher:
             by_outcome.setdefault(trace.key, trace)
         outcomes = list(by_outcome.values())
         if len(outcomes) > 1:
-            reason = (f"{unmatched.reason}; the name is found in other vintages and leads to different units: "
-                      + " | ".join(f"{t.found_in.vintage.name}: {t.text}" for t in outcomes))
+            reason = (
+                f"{unmatched.reason}; the name is found in other vintages and leads to different units: "
+                + " | ".join(f"{t.found_in.vintage.name}: {t.text}" for t in outcomes)
+            )
             candidates = list({c["code"]: c for t in outcomes for c in t.candidates}.values())
             return Match(None, "ambiguous", reason, tuple(candidates), vintage=index.vintage.name)
         trace = outcomes[0]
         if trace.target is not None:
-            return Match(trace.target, note=trace.text, vintage=index.vintage.name,
-                         district=index.district_name(trace.target), found_in=trace.found_in.vintage.name)
-        return Match(None, "unmatched", f"{unmatched.reason}; {trace.text}", trace.candidates or unmatched.candidates,
-                     vintage=index.vintage.name, found_in=trace.found_in.vintage.name)
+            return Match(
+                trace.target,
+                note=trace.text,
+                vintage=index.vintage.name,
+                district=index.district_name(trace.target),
+                found_in=trace.found_in.vintage.name,
+            )
+        return Match(
+            None,
+            "unmatched",
+            f"{unmatched.reason}; {trace.text}",
+            trace.candidates or unmatched.candidates,
+            vintage=index.vintage.name,
+            found_in=trace.found_in.vintage.name,
+        )
 
     def _name_at(self, level: AdminLevel, code: str, day: dt.date) -> str:
         """The name of unit ``code`` in the vintage in force on ``day``, else the code."""
@@ -312,8 +330,9 @@ class _Scope:
 class _Lookup:
     """One row's walk down the hierarchy: province, district, commune."""
 
-    def __init__(self, index: _VintageIndex, province: str | None, district: str | None, commune: str, *,
-                 closest: bool = True):
+    def __init__(
+        self, index: _VintageIndex, province: str | None, district: str | None, commune: str, *, closest: bool = True
+    ):
         self.index = index
         self.province_text, self.district_text, self.commune_text = province, district, commune
         self.vintage = index.vintage.name
@@ -332,8 +351,11 @@ class _Lookup:
             if len(found) > 1:
                 return self._fail("ambiguous", f"province {self.province_text!r} matches several provinces", found)
             if not found:
-                return self._fail("unmatched", f"province {self.province_text!r} not found in the {self.vintage} "
-                                  "boundaries", self._near(self.index.provinces, self.province_text))
+                return self._fail(
+                    "unmatched",
+                    f"province {self.province_text!r} not found in the {self.vintage} boundaries",
+                    self._near(self.index.provinces, self.province_text),
+                )
             province = found[0]
         scopes = self._scopes(province)
         for scope in scopes:
@@ -341,20 +363,24 @@ class _Lookup:
             if found:
                 break
         if len(found) > 1:
-            return self._fail("ambiguous", f"commune {self.commune_text!r} matches several units in {scope.label}",
-                              found)
+            return self._fail(
+                "ambiguous", f"commune {self.commune_text!r} matches several units in {scope.label}", found
+            )
         if not found:
-            return self._fail("unmatched", f"commune {self.commune_text!r} not found in {scope.label}",
-                              self._near(scope.index, self.commune_text))
+            return self._fail(
+                "unmatched",
+                f"commune {self.commune_text!r} not found in {scope.label}",
+                self._near(scope.index, self.commune_text),
+            )
         unit = found[0]
         notes = []
         if scope.note:
             notes.append(scope.note + (f"; found in {self.index.district_name(unit)}" if scope.fallback else ""))
         if _type_changed(self.commune_text, unit):
-            notes.append(f"commune {self.commune_text!r} is {unit.name} in the {self.vintage} boundaries "
-                         "(type changed)")
-        return Match(unit, note="; ".join(notes) or None, vintage=self.vintage,
-                     district=self.index.district_name(unit))
+            notes.append(
+                f"commune {self.commune_text!r} is {unit.name} in the {self.vintage} boundaries (type changed)"
+            )
+        return Match(unit, note="; ".join(notes) or None, vintage=self.vintage, district=self.index.district_name(unit))
 
     def _scopes(self, province: Unit | None) -> list[_Scope]:
         """The commune scopes to try, narrowest first."""
@@ -365,20 +391,32 @@ class _Lookup:
         districts = self.index.districts_in(province).find(text)
         if len(districts) == 1:
             changed = _type_changed(text, districts[0])
-            note = (f"district {text!r} is {districts[0].name} in the {self.vintage} boundaries (type changed)"
-                    if changed else None)
+            note = (
+                f"district {text!r} is {districts[0].name} in the {self.vintage} boundaries (type changed)"
+                if changed
+                else None
+            )
             return [_Scope(self.index.communes_of(districts), districts[0].name, note)]
         whole = self.index.communes_in(province)
         if districts:
             types = split_prefix(text)[0]
-            no_type = (f", none of them a {_type_label(types)}"
-                       if types and not any(d.unit_type in types for d in districts) else "")
-            note = (f"district {text!r} matches {_names(districts)} by name{no_type} (renamed or reclassified "
-                    f"since the {self.vintage} boundaries): communes searched in all of them")
-            return [_Scope(self.index.communes_of(districts), _names(districts), note, True),
-                    _Scope(whole, label, f"{note}, then in all of {label}", True)]
-        note = (f"district {text!r} not found in {label} in the {self.vintage} boundaries: communes searched "
-                f"in all of {label}")
+            no_type = (
+                f", none of them a {_type_label(types)}"
+                if types and not any(d.unit_type in types for d in districts)
+                else ""
+            )
+            note = (
+                f"district {text!r} matches {_names(districts)} by name{no_type} (renamed or reclassified "
+                f"since the {self.vintage} boundaries): communes searched in all of them"
+            )
+            return [
+                _Scope(self.index.communes_of(districts), _names(districts), note, True),
+                _Scope(whole, label, f"{note}, then in all of {label}", True),
+            ]
+        note = (
+            f"district {text!r} not found in {label} in the {self.vintage} boundaries: communes searched "
+            f"in all of {label}"
+        )
         return [_Scope(whole, label, note, True)]
 
 
@@ -404,13 +442,20 @@ class _Lineage:
 
     def next_taking(self, code: str, after: int, start: dt.date, end: dt.date) -> int | None:
         """The first event after position ``after``, effective in (start, end], that takes ``code``."""
-        return next((i for i in self.taking.get(code, ()) if i > after
-                     and start < self.events[i].effective_date <= end), None)
+        return next(
+            (i for i in self.taking.get(code, ()) if i > after and start < self.events[i].effective_date <= end), None
+        )
 
     def last_giving(self, code: str, before: int, start: dt.date, end: dt.date) -> int | None:
         """The last event before position ``before``, effective in (start, end], that gives ``code``."""
-        return next((i for i in reversed(self.giving.get(code, ())) if i < before
-                     and start < self.events[i].effective_date <= end), None)
+        return next(
+            (
+                i
+                for i in reversed(self.giving.get(code, ()))
+                if i < before and start < self.events[i].effective_date <= end
+            ),
+            None,
+        )
 
 
 @dataclass(frozen=True)
@@ -433,11 +478,12 @@ def _quoted(name: str | None, code: str) -> str:
 class _Tracer:
     """Follows the lineage of one unit found in another vintage to the row's vintage."""
 
-    def __init__(self, matcher: UnitMatcher, found_in: _VintageIndex, found: Match, row_index: _VintageIndex,
-                 text: str):
+    def __init__(
+        self, matcher: UnitMatcher, found_in: _VintageIndex, found: Match, row_index: _VintageIndex, text: str
+    ):
         self.matcher, self.lineage = matcher, matcher._lineage
         self.found_in, self.unit, self.row_index, self.text = found_in, found.unit, row_index, text
-        self.where = (f"; in the {found_in.vintage.name} boundaries: {found.note}" if found.note else "")
+        self.where = f"; in the {found_in.vintage.name} boundaries: {found.note}" if found.note else ""
 
     def trace(self) -> _Trace:
         if self.found_in.vintage.valid_from < self.row_index.vintage.valid_from:
@@ -466,8 +512,11 @@ class _Tracer:
 
     def _describe(self, code: str, name: str | None) -> dict:
         unit = self.row_index.by_code.get((self.unit.level, code))
-        return self.row_index.describe(unit) if unit else {"name": name or code, "district": None,
-                                                             "province": None, "code": code}
+        return (
+            self.row_index.describe(unit)
+            if unit
+            else {"name": name or code, "district": None, "province": None, "code": code}
+        )
 
     def _step(self, e: LineageEvent, old: str, new: str, new_name: str | None) -> str:
         """What event ``e`` did to unit ``old`` (which became ``new``, named ``new_name``)."""
@@ -475,13 +524,16 @@ class _Tracer:
             parent = self._name(e.parent_after, e.effective_date, AdminLevel.DISTRICT)
             return f"moved to {parent}" + (f" (code {new})" if new != old else "") + f" by {e.legal_act}"
         if e.kind is EventKind.CREATE:
-            made = ", ".join(_quoted(n, c) for c, n in zip(e.after, e.after_name))
+            made = ", ".join(_quoted(n, c) for c, n in zip(e.after, e.after_name, strict=True))
             return f"ceded part of its area to the new unit(s) {made} by {e.legal_act}"
         if e.kind is EventKind.MERGE:  # the survivor
             others = ", ".join(self._name(c, e.effective_date - _DAY) for c in e.before if c != old)
             renamed = new_name and _folded(new_name) != _folded(self._name(old, e.effective_date - _DAY))
-            return (f"absorbed {others}" + (f" and became {_quoted(new_name, new)}" if renamed else "")
-                    + f" by {e.legal_act}")
+            return (
+                f"absorbed {others}"
+                + (f" and became {_quoted(new_name, new)}" if renamed else "")
+                + f" by {e.legal_act}"
+            )
         verb = "renamed to" if e.kind is EventKind.RENAME else "changed type to"
         return f"{verb} {_quoted(new_name, new)} by {e.legal_act}"
 
@@ -512,8 +564,11 @@ class _Tracer:
             if e.kind is EventKind.MERGE and new != code and block is None:
                 block = (e, code)
             elif block is None:
-                steps.append(self._step(e, code, new, new_name) if not steps and e.effective_date == first
-                             else f"on {e.effective_date} " + self._step(e, code, new, new_name))
+                steps.append(
+                    self._step(e, code, new, new_name)
+                    if not steps and e.effective_date == first
+                    else f"on {e.effective_date} " + self._step(e, code, new, new_name)
+                )
             code, name = new, new_name
         if first is None:
             return self._unlinked()
@@ -524,34 +579,39 @@ class _Tracer:
         if target is None:
             return self._lost(lead, steps, code, name)
         text = "; ".join([lead, *steps, f"matched to {target.name} ({self.row_index.district_name(target)})"])
-        return self._result(text, ("unit", target.unit_id), target=target,
-                            candidates=(self.row_index.describe(target),))
+        return self._result(
+            text, ("unit", target.unit_id), target=target, candidates=(self.row_index.describe(target),)
+        )
 
-    def _merged_forward(self, block: tuple[LineageEvent, str], steps: list[str], lead: str,
-                        target: Unit | None) -> _Trace:
+    def _merged_forward(
+        self, block: tuple[LineageEvent, str], steps: list[str], lead: str, target: Unit | None
+    ) -> _Trace:
         """The unit disappeared in the merge ``block``; ``target`` is the merged unit followed on to
         the row's vintage, if it is there."""
         e, old = block
         day = e.effective_date - _DAY
         merged_name = e.after_name[0] if e.after_name else None
         others = [self._name(c, day) for c in e.before if c not in (old, e.after[0])]
-        into = (f"merged with {', '.join(others)} into " if e.after[0] not in e.before and others
-                else "merged into ") + f"{merged_name or e.after[0]} ({e.after[0]})"
+        into = (
+            f"merged with {', '.join(others)} into " if e.after[0] not in e.before and others else "merged into "
+        ) + f"{merged_name or e.after[0]} ({e.after[0]})"
         merged = f"existed until {e.effective_date}, when it was {into} by {e.legal_act}"
         successor = target.name if target else (merged_name or e.after[0])
         text = "; ".join([lead, *steps, f"it {merged}"]) if steps else f"{self._as_found()} {merged}"
-        text += ("; a status of a former part is not the status of the merged unit: report it for the year "
-                 f"before the merger or for {successor}")
+        text += (
+            "; a status of a former part is not the status of the merged unit: report it for the year "
+            f"before the merger or for {successor}"
+        )
         candidate = self.row_index.describe(target) if target else self._describe(e.after[0], merged_name)
         return self._result(text, ("merged", e.event_id, e.effective_date), candidates=(candidate,))
 
     def _split_forward(self, e: LineageEvent, steps: list[str]) -> _Trace:
-        new = ", ".join(_quoted(n, c) for c, n in zip(e.after, e.after_name))
+        new = ", ".join(_quoted(n, c) for c, n in zip(e.after, e.after_name, strict=True))
         split = f"existed until {e.effective_date}, when it was split into {new} by {e.legal_act}"
         lead = f"{self._as_found()} is the name before {e.effective_date}"
         text = "; ".join([lead, *steps, f"it {split}"]) if steps else f"{self._as_found()} {split}"
         text += "; a status of the former whole is not the status of a part: report it for each new unit"
-        names = dict(zip(e.after, e.after_name))
+        names = dict(zip(e.after, e.after_name, strict=True))
         candidates = tuple(self._describe(c, names.get(c)) for c in e.after)
         return self._result(text, ("split", e.event_id, e.effective_date), candidates=candidates)
 
@@ -582,35 +642,46 @@ class _Tracer:
             return self._lost(lead, steps, code, None)
         matched = f"the same unit: matched to {target.name} ({self.row_index.district_name(target)})"
         text = "; ".join([lead, *steps, matched])
-        return self._result(text, ("unit", target.unit_id), target=target,
-                            candidates=(self.row_index.describe(target),))
+        return self._result(
+            text, ("unit", target.unit_id), target=target, candidates=(self.row_index.describe(target),)
+        )
 
     def _formed(self, e: LineageEvent, code: str, changes: list) -> _Trace:
         """The unit (``code`` then) was made on ``e``'s date by a merge, split or creation."""
         day = e.effective_date - _DAY
         parts = ", ".join(f"{self._name(c, day)} ({c})" for c in e.before)
         how = {EventKind.MERGE: f"formed by merging {parts}", EventKind.SPLIT: f"formed by splitting {parts}"}.get(
-            e.kind, f"created from parts of {parts}" if e.before else "created")
+            e.kind, f"created from parts of {parts}" if e.before else "created"
+        )
         text = f"{self._as_found()} exists only from {e.effective_date}, when it was {how} by {e.legal_act}"
         if changes:
-            text += "; later " + "; ".join(f"on {c.effective_date} " + self._step(c, old, new, self._name(
-                new, c.effective_date)) for c, old, new in reversed(changes))
-        text += (("; a status of the merged unit is not the status of a former part" if e.kind is EventKind.MERGE
-                  else "; a status of a new unit is not the status of the unit(s) it came from")
-                 + f": report it for a year from {e.effective_date} on, or for the former units")
+            text += "; later " + "; ".join(
+                f"on {c.effective_date} " + self._step(c, old, new, self._name(new, c.effective_date))
+                for c, old, new in reversed(changes)
+            )
+        text += (
+            "; a status of the merged unit is not the status of a former part"
+            if e.kind is EventKind.MERGE
+            else "; a status of a new unit is not the status of the unit(s) it came from"
+        ) + f": report it for a year from {e.effective_date} on, or for the former units"
         candidates = tuple(self._describe(c, self._name(c, day)) for c in e.before)
         return self._result(text, ("formed", e.event_id, e.effective_date), candidates=candidates)
 
     # -- no way through ------------------------------------------------------------------------------
 
     def _unlinked(self) -> _Trace:
-        text = (f"found in vintage {self.found_in.vintage.name} as {self.unit.name} ({self.unit.code}), but no "
-                f"lineage event links it to the {self.row_index.vintage.name} boundaries")
+        text = (
+            f"found in vintage {self.found_in.vintage.name} as {self.unit.name} ({self.unit.code}), but no "
+            f"lineage event links it to the {self.row_index.vintage.name} boundaries"
+        )
         return self._result(text, ("unlinked", self.found_in.vintage.vintage_id, self.unit.code), linked=False)
 
     def _lost(self, lead: str, steps: list[str], code: str, name: str | None) -> _Trace:
         unit = self.row_index.by_code.get((self.unit.level, code))
-        there = (f"which the {self.row_index.vintage.name} boundaries give to {unit.name}" if unit
-                 else f"which is not in the {self.row_index.vintage.name} boundaries")
+        there = (
+            f"which the {self.row_index.vintage.name} boundaries give to {unit.name}"
+            if unit
+            else f"which is not in the {self.row_index.vintage.name} boundaries"
+        )
         text = "; ".join([lead, *steps, f"the lineage leads to {_quoted(name, code)}, {there}: not matched"])
         return self._result(text, ("lost", code))

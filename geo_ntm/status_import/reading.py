@@ -18,8 +18,18 @@ from pathlib import Path
 from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.frameworks import get_framework
 from geo_ntm.status_import import layouts
-from geo_ntm.status_import.cells import (TC_COLUMN, Issue, Place, RowCheck, SheetRow, cell_text, parse_framework,
-                                         parse_int, parse_level, place_label)
+from geo_ntm.status_import.cells import (
+    TC_COLUMN,
+    Issue,
+    Place,
+    RowCheck,
+    SheetRow,
+    cell_text,
+    parse_framework,
+    parse_int,
+    parse_level,
+    place_label,
+)
 from geo_ntm.status_import.layouts.base import Cells, Header, StatusLayout
 from geo_ntm.text import fold
 
@@ -29,10 +39,17 @@ HEADER_SEARCH_ROWS = 30
 #: adds its own (``StatusLayout.fields``).
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "province": ("province", "tinh", "ten tinh", "tinh thanh pho", "tinh thanh"),
-    "district": ("district", "huyen", "quan", "ten huyen", "quan huyen", "huyen thi xa thanh pho",
-                 "huyen thi xa", "don vi cap huyen"),
-    "commune": ("commune", "ward", "xa", "ten xa", "xa phuong", "xa phuong thi tran", "ten xa phuong",
-                "ten don vi"),
+    "district": (
+        "district",
+        "huyen",
+        "quan",
+        "ten huyen",
+        "quan huyen",
+        "huyen thi xa thanh pho",
+        "huyen thi xa",
+        "don vi cap huyen",
+    ),
+    "commune": ("commune", "ward", "xa", "ten xa", "xa phuong", "xa phuong thi tran", "ten xa phuong", "ten don vi"),
     "year": ("year", "nam", "nam danh gia", "nam bao cao"),
     "framework": ("framework", "framework id", "bo tieu chi"),
     "level": ("level", "cap", "muc", "cap do", "muc do"),
@@ -90,7 +107,7 @@ def _decode(path: Path) -> str:
 
 def _xlsx_sheets(path: Path) -> list[tuple[str, list[RawRow]]]:
     """Every worksheet's rows, with vertically merged cells filled down."""
-    import openpyxl  # noqa: PLC0415 - only needed for workbooks
+    import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
@@ -186,8 +203,18 @@ class _RowReader:
             if year is not None:
                 self.sheet.invalid_places.append(Place(number, year, province, district, commune))
             return
-        row = SheetRow(number, province, district, commune, year, framework.framework_id, level,
-                       cells.get("source"), reported.values, reported.counts)
+        row = SheetRow(
+            number,
+            province,
+            district,
+            commune,
+            year,
+            framework.framework_id,
+            level,
+            cells.get("source"),
+            reported.values,
+            reported.counts,
+        )
         self.sheet.warnings.extend(self.sheet.layout.validate(row, cells))
         self.sheet.rows.append(row)
 
@@ -214,8 +241,13 @@ def _candidates(path: Path, sheet: str | None) -> Iterable[tuple[str | None, lis
     raise InputError(f"{path}: unsupported file type {suffix or '(none)'!r}; give a .csv (UTF-8) or .xlsx file")
 
 
-def read_status_file(path: str | Path, *, sheet: str | None = None, default_framework: str | None = None,
-                     default_level: str | None = None) -> Sheet:
+def read_status_file(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    default_framework: str | None = None,
+    default_level: str | None = None,
+) -> Sheet:
     """Read a status table into canonical rows; raises InputError if the file cannot be used at all."""
     path = Path(path)
     if not path.is_file():
@@ -240,18 +272,32 @@ def read_status_file(path: str | Path, *, sheet: str | None = None, default_fram
     )
 
 
-def _read_rows(path: Path, sheet_name: str | None, rows: list[RawRow], header: Header, layout: StatusLayout,
-               default_framework: str | None, default_level: str | None) -> Sheet:
+def _read_rows(
+    path: Path,
+    sheet_name: str | None,
+    rows: list[RawRow],
+    header: Header,
+    layout: StatusLayout,
+    default_framework: str | None,
+    default_level: str | None,
+) -> Sheet:
     where = _where(path, sheet_name)
-    missing = [name for name, default in (("year", None), ("framework", default_framework),
-                                            ("level", default_level)) if name not in header.fields and not default]
+    missing = [
+        name
+        for name, default in (("year", None), ("framework", default_framework), ("level", default_level))
+        if name not in header.fields and not default
+    ]
     if missing:
-        hint = {"year": "Năm / year", "framework": "Bộ tiêu chí / framework (or give a default framework)",
-                "level": "Cấp / level (or give a default level)"}
-        raise InputError(f"{where}: no column for " + "; ".join(hint[m] for m in missing),
-                         [f"header on row {rows[header.row_index][0]}: "
-                          + ", ".join(label for label in header.labels if label)])
-    data = rows[header.row_index + 1:]
+        hint = {
+            "year": "Năm / year",
+            "framework": "Bộ tiêu chí / framework (or give a default framework)",
+            "level": "Cấp / level (or give a default level)",
+        }
+        raise InputError(
+            f"{where}: no column for " + "; ".join(hint[m] for m in missing),
+            [f"header on row {rows[header.row_index][0]}: " + ", ".join(label for label in header.labels if label)],
+        )
+    data = rows[header.row_index + 1 :]
     while data and not any(cell_text(c) for c in data[-1][1]):
         data.pop()
     sheet = Sheet(sheet_name, rows[header.row_index][0], layout, header.ignored, rows_read=len(data))

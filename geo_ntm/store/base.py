@@ -11,9 +11,18 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geo_ntm.domain import (AdminLevel, CriterionStatus, LineageEvent, StatusSummary, Unit, UnitFlag, UnitType,
-                            Vintage)
-from geo_ntm.domain import Layer, LayerKind
+from geo_ntm.domain import (
+    AdminLevel,
+    CriterionStatus,
+    Layer,
+    LayerKind,
+    LineageEvent,
+    StatusSummary,
+    Unit,
+    UnitFlag,
+    UnitType,
+    Vintage,
+)
 
 #: Attribute columns of a vector layer's features, besides the geometry.
 FEATURE_ATTRIBUTES = ("road_class", "surface", "kind", "name", "properties")
@@ -59,7 +68,9 @@ class Store(ABC):
 
     @abstractmethod
     def add_lineage(
-        self, record: ImportRecord, events: Sequence[LineageEvent],
+        self,
+        record: ImportRecord,
+        events: Sequence[LineageEvent],
         derived: Sequence[tuple[str, dt.date, str, gpd.GeoDataFrame]],
     ) -> list[Vintage]:
         """Store lineage events and the vintages derived from them (name, valid_from, source,
@@ -125,9 +136,18 @@ class Store(ABC):
 
     # -- infrastructure layers ---------------------------------------------------------------
     @abstractmethod
-    def add_layer(self, name: str, kind: LayerKind, valid_date: dt.date, source: str, crs: str,
-                  features: gpd.GeoDataFrame | None, raster: bytes | None, summary: dict,
-                  record: ImportRecord) -> Layer:
+    def add_layer(
+        self,
+        name: str,
+        kind: LayerKind,
+        valid_date: dt.date,
+        source: str,
+        crs: str,
+        features: gpd.GeoDataFrame | None,
+        raster: bytes | None,
+        summary: dict,
+        record: ImportRecord,
+    ) -> Layer:
         """Store one layer atomically: vector ``features`` (EPSG:4326; columns ``road_class``,
         ``surface``, ``kind``, ``name``, ``properties`` (JSON text), ``geometry``) or a ``raster``
         (GeoTIFF bytes, kept in its own CRS). A layer name is stored once."""
@@ -147,8 +167,9 @@ class Store(ABC):
         last imported among those of that day; ``NotFoundError`` if there is none."""
 
     @abstractmethod
-    def layer_features(self, layer_id: int, bbox: BBox | None = None,
-                       attributes: tuple[str, ...] = FEATURE_ATTRIBUTES) -> gpd.GeoDataFrame:
+    def layer_features(
+        self, layer_id: int, bbox: BBox | None = None, attributes: tuple[str, ...] = FEATURE_ATTRIBUTES
+    ) -> gpd.GeoDataFrame:
         """Features of a vector layer (EPSG:4326) with ``feature_id``, the ``attributes`` asked (of
         ``FEATURE_ATTRIBUTES``; fewer read faster) and the geometry, optionally only those whose
         envelope meets ``bbox``."""
@@ -189,8 +210,9 @@ class Store(ABC):
         """The vintage in force on 31 December of ``year``."""
         return self.vintage_on(dt.date(year, 12, 31))
 
-    def resolve_vintage(self, *, vintage: str | None = None, day: dt.date | None = None,
-                        year: int | None = None) -> Vintage:
+    def resolve_vintage(
+        self, *, vintage: str | None = None, day: dt.date | None = None, year: int | None = None
+    ) -> Vintage:
         """The boundaries a query asks for: a named vintage, else the one in force on ``day``,
         else on 31 December of ``year``, else today."""
         if vintage:
@@ -206,7 +228,7 @@ class Store(ABC):
         frame = self.units(vintage_id, level, geometry=False)
         return [unit_from_row(row) for row in frame.itertuples(index=False)]
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

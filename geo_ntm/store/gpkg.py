@@ -50,8 +50,9 @@ class GeoPackageDialect:
 
     def envelope_filter(self, table: str, key: str, geom: str, bbox: BBox) -> tuple[str, list]:
         """The table's R-tree (``rtree_<table>_geom``, ids are the keys) preselects by envelope."""
-        condition = (f"{key} IN (SELECT id FROM rtree_{table}_geom"
-                     " WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)")
+        condition = (
+            f"{key} IN (SELECT id FROM rtree_{table}_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
+        )
         return condition, [bbox[2], bbox[0], bbox[3], bbox[1]]
 
     def intersects_filter(self, geom: str, bbox: BBox) -> None:

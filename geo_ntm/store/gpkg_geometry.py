@@ -19,7 +19,7 @@ def _wkb_offset(blob: bytes) -> int:
 
 def decode_many(blobs) -> np.ndarray:
     """Shapely geometries for a sequence of GeoPackage blobs (None stays None)."""
-    wkb = [None if b is None else bytes(b)[_wkb_offset(b):] for b in blobs]
+    wkb = [None if b is None else bytes(b)[_wkb_offset(b) :] for b in blobs]
     return shapely.from_wkb(wkb)
 
 
@@ -30,7 +30,7 @@ def envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
     if (blob[3] >> 1) & 0b111:
         fmt = "<4d" if blob[3] & 1 else ">4d"
         return struct.unpack(fmt, blob[8:40])
-    minx, miny, maxx, maxy = shapely.from_wkb(bytes(blob)[_wkb_offset(blob):]).bounds
+    minx, miny, maxx, maxy = shapely.from_wkb(bytes(blob)[_wkb_offset(blob) :]).bounds
     return minx, maxx, miny, maxy
 
 
@@ -47,5 +47,7 @@ def encode_many(geoms, srs_id: int) -> list[bytes | None]:
     empty = shapely.is_empty(geoms)
     srs = struct.pack("<i", srs_id)
     full, hollow = b"GP\x00\x03" + srs, b"GP\x00\x11" + srs
-    return [None if w is None else hollow + w if e else full + struct.pack("<4d", b[0], b[2], b[1], b[3]) + w
-            for w, b, e in zip(wkb, bounds, empty)]
+    return [
+        None if w is None else hollow + w if e else full + struct.pack("<4d", b[0], b[2], b[1], b[3]) + w
+        for w, b, e in zip(wkb, bounds, empty, strict=True)
+    ]

@@ -24,7 +24,10 @@ INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
  ('WGS 84 geodetic', 4326, 'EPSG', 4326,
-  'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]',
+  'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+  || 'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],'
+  || 'UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],'
+  || 'AUTHORITY["EPSG","4326"]]',
   'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
 CREATE TABLE IF NOT EXISTS gpkg_contents (
   table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '',
@@ -38,6 +41,7 @@ CREATE TABLE IF NOT EXISTS gpkg_extensions (
   table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,
   CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
 """
+
 
 def _feature_table_sql(table: str, geometry_type: str, description: str) -> str:
     """Registration, R-tree and R-tree triggers of a GeoPackage feature table (column ``geom``, key
@@ -101,7 +105,8 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 
 # Schema version 3: infrastructure layers (vector features in one feature table, rasters as
 # GeoTIFF blobs so the store stays one file) and the clean partition of each vintage's communes.
-_SCHEMA_LAYERS = """
+_SCHEMA_LAYERS = (
+    """
 CREATE TABLE IF NOT EXISTS layers (
   layer_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, valid_date TEXT NOT NULL,
   source TEXT NOT NULL, crs TEXT NOT NULL, feature_count INTEGER NOT NULL, summary TEXT NOT NULL,
@@ -118,10 +123,12 @@ CREATE TABLE IF NOT EXISTS unit_partition (
 CREATE INDEX IF NOT EXISTS unit_partition_vintage ON unit_partition (vintage_id);
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
   VALUES ('layers', 'attributes', 'layers', 'Infrastructure layers: name, kind, date, source (rasters as GeoTIFF)'),
-         ('partitions', 'attributes', 'partitions', 'How each vintage partition was built');""" + \
-    _feature_table_sql("layer_features", "GEOMETRY", "Features of the infrastructure layers") + \
-    _feature_table_sql("unit_partition", "MULTIPOLYGON",
-                       "Communes of each vintage cleaned into a partition: the owner of every point")
+         ('partitions', 'attributes', 'partitions', 'How each vintage partition was built');"""
+    + _feature_table_sql("layer_features", "GEOMETRY", "Features of the infrastructure layers")
+    + _feature_table_sql(
+        "unit_partition", "MULTIPOLYGON", "Communes of each vintage cleaned into a partition: the owner of every point"
+    )
+)
 
 
 # Schema version 5: the km of each road layer per commune of a vintage, computed once.

@@ -64,8 +64,9 @@ class PostgisDialect:
     def intersects_filter(self, geom: str, bbox: BBox) -> tuple[str, list]:
         """The box as a geometry of its own dimension: a degenerate box (a point asked for by a
         lookup) stays a valid point, where ST_MakeEnvelope would give an invalid polygon."""
-        return f"ST_Intersects({geom}, ST_Envelope(ST_MakeLine(ST_Point(?, ?, {SRID}), ST_Point(?, ?, {SRID}))))", \
-            list(bbox)
+        return f"ST_Intersects({geom}, ST_Envelope(ST_MakeLine(ST_Point(?, ?, {SRID}), ST_Point(?, ?, {SRID}))))", list(
+            bbox
+        )
 
     @contextmanager
     def write(self, conn: psycopg.Connection) -> Iterator[psycopg.Cursor]:
@@ -120,8 +121,9 @@ class PostgisStore(SqlStore):
             version = dialect.upgrade(conn)
         except psycopg.Error as exc:
             conn.close()
-            raise GeoNtmError(f"cannot create or upgrade the schema of {_describe(url)} (nothing was changed): "
-                              f"{exc}".strip()) from exc
+            raise GeoNtmError(
+                f"cannot create or upgrade the schema of {_describe(url)} (nothing was changed): {exc}".strip()
+            ) from exc
         except GeoNtmError:
             conn.close()
             raise
@@ -152,8 +154,15 @@ class PostgisPool:
         self.url = url
         self.size = size
         self._pool = psycopg_pool.ConnectionPool(
-            url, kwargs=_CONNECT, min_size=1, max_size=size, timeout=timeout, name="geo_ntm",
-            check=psycopg_pool.ConnectionPool.check_connection, open=True)
+            url,
+            kwargs=_CONNECT,
+            min_size=1,
+            max_size=size,
+            timeout=timeout,
+            name="geo_ntm",
+            check=psycopg_pool.ConnectionPool.check_connection,
+            open=True,
+        )
 
     def store(self) -> PostgisStore:
         """A store on a borrowed connection; ``close()`` gives it back."""
@@ -163,9 +172,11 @@ class PostgisPool:
         try:
             return self._pool.getconn()
         except psycopg_pool.PoolTimeout as exc:
-            raise StoreBusyError(f"no connection to the store {_describe(self.url)} became free or could be opened "
-                                 f"within {self._pool.timeout:g} s (pool of {self.size}); try again shortly, or raise "
-                                 f"GEO_NTM_DB_POOL_SIZE: {exc}") from exc
+            raise StoreBusyError(
+                f"no connection to the store {_describe(self.url)} became free or could be opened "
+                f"within {self._pool.timeout:g} s (pool of {self.size}); try again shortly, or raise "
+                f"GEO_NTM_DB_POOL_SIZE: {exc}"
+            ) from exc
 
     def give_back(self, conn: psycopg.Connection) -> None:
         self._pool.putconn(conn)

@@ -35,8 +35,9 @@ def migrations() -> list[Migration]:
     """The migrations shipped with this version, in order."""
     folder = resources.files("geo_ntm.store") / "migrations" / "postgis"
     found = [(_FILE.fullmatch(f.name), f) for f in folder.iterdir()]
-    return sorted((Migration(int(m[1]), m[2], f.read_text(encoding="utf-8")) for m, f in found if m),
-                  key=lambda m: m.version)
+    return sorted(
+        (Migration(int(m[1]), m[2], f.read_text(encoding="utf-8")) for m, f in found if m), key=lambda m: m.version
+    )
 
 
 def current_version(conn: psycopg.Connection) -> int:
@@ -52,14 +53,17 @@ def upgrade(conn: psycopg.Connection) -> int:
     latest = known[-1].version
     version = current_version(conn)
     if version > latest:
-        raise GeoNtmError(f"the store's schema is at version {version}, newer than this geo_ntm knows "
-                          f"({latest}); upgrade geo_ntm")
+        raise GeoNtmError(
+            f"the store's schema is at version {version}, newer than this geo_ntm knows ({latest}); upgrade geo_ntm"
+        )
     if version == latest:
         return version
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
-                     " applied_at timestamptz NOT NULL DEFAULT now())")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
         for m in known:
             if m.version not in done:

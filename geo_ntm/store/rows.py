@@ -12,9 +12,18 @@ from collections.abc import Sequence
 
 import geopandas as gpd
 
-from geo_ntm.domain import UNIT_COLUMNS, CriterionStatus, EventKind, LineageEvent, StatusSummary, UnitType, Vintage
+from geo_ntm.domain import (
+    UNIT_COLUMNS,
+    CriterionStatus,
+    EventKind,
+    Layer,
+    LayerKind,
+    LineageEvent,
+    StatusSummary,
+    UnitType,
+    Vintage,
+)
 from geo_ntm.errors import GeoNtmError
-from geo_ntm.domain import Layer, LayerKind
 from geo_ntm.store.base import FEATURE_ATTRIBUTES, ImportRecord
 
 #: Unit columns a backend stores besides its own id, the vintage id and the geometry.
@@ -22,11 +31,14 @@ UNIT_ATTRIBUTES = tuple(c for c in UNIT_COLUMNS if c not in ("unit_id", "vintage
 #: The order units come in: level (province, district, commune), then code.
 UNIT_ORDER = "CASE level WHEN 'province' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, code"
 IMPORT_COLUMNS = "kind, source_file, imported_at, rows_read, rows_stored, report, actor"
-EVENT_COLUMNS = ("event_id, effective_date, legal_act, kind, before, after, after_name, after_type, parent_after, "
-                 "note, line")
+EVENT_COLUMNS = (
+    "event_id, effective_date, legal_act, kind, before, after, after_name, after_type, parent_after, note, line"
+)
 STATUS_COLUMNS = "unit_id, year, framework_id, level, criterion, met, source, row_number, import_id"
-SUMMARY_COLUMNS = ("unit_id, year, framework_id, level, criteria_met, criteria_total, recognized, decision, "
-                   "decision_date, source, row_number, import_id")
+SUMMARY_COLUMNS = (
+    "unit_id, year, framework_id, level, criteria_met, criteria_total, recognized, decision, "
+    "decision_date, source, row_number, import_id"
+)
 
 
 def to_date(value: str | dt.date | None) -> dt.date | None:
@@ -47,23 +59,29 @@ def to_json(value) -> str:
 
 def now() -> str:
     """The time an import is recorded at (UTC, ISO, seconds)."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 # -- imports ---------------------------------------------------------------------------------
 def import_row(record: ImportRecord) -> tuple:
     """Values of ``IMPORT_COLUMNS``."""
-    return (record.kind, record.source_file, now(), record.rows_read, record.rows_stored, to_json(record.report),
-            record.actor or "cli")
+    return (
+        record.kind,
+        record.source_file,
+        now(),
+        record.rows_read,
+        record.rows_stored,
+        to_json(record.report),
+        record.actor or "cli",
+    )
 
 
 def import_from_row(row: Sequence) -> ImportRecord:
     """An ``ImportRecord`` from ``import_id`` followed by ``IMPORT_COLUMNS``."""
     import_id, kind, source_file, imported_at, rows_read, rows_stored, report, actor = row
     if isinstance(imported_at, dt.datetime):
-        imported_at = imported_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-    return ImportRecord(kind, source_file, rows_read, rows_stored, json.loads(report), import_id, imported_at,
-                        actor)
+        imported_at = imported_at.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return ImportRecord(kind, source_file, rows_read, rows_stored, json.loads(report), import_id, imported_at, actor)
 
 
 # -- vintages and units ----------------------------------------------------------------------
@@ -110,23 +128,45 @@ def years_covered(starts: Sequence[tuple[dt.date, int]], derived_ids: Sequence[i
 
 # -- lineage events --------------------------------------------------------------------------
 def duplicate_event(event: LineageEvent) -> GeoNtmError:
-    return GeoNtmError(f"lineage event {event.event_id!r} of {event.effective_date.isoformat()} ({event.where}) "
-                       "is already stored")
+    return GeoNtmError(
+        f"lineage event {event.event_id!r} of {event.effective_date.isoformat()} ({event.where}) is already stored"
+    )
 
 
 def event_row(e: LineageEvent) -> tuple:
     """Values of ``EVENT_COLUMNS`` (code lists joined by ``;``)."""
-    return (e.event_id, e.effective_date.isoformat(), e.legal_act, e.kind.value, ";".join(e.before),
-            ";".join(e.after), ";".join(e.after_name), ";".join(t.value for t in e.after_type), e.parent_after,
-            e.note, e.line)
+    return (
+        e.event_id,
+        e.effective_date.isoformat(),
+        e.legal_act,
+        e.kind.value,
+        ";".join(e.before),
+        ";".join(e.after),
+        ";".join(e.after_name),
+        ";".join(t.value for t in e.after_type),
+        e.parent_after,
+        e.note,
+        e.line,
+    )
 
 
 def event_from_row(r: Sequence) -> LineageEvent:
     def codes(text):
         return tuple(c for c in text.split(";") if c)
 
-    return LineageEvent(r[0], to_date(r[1]), r[2], EventKind(r[3]), codes(r[4]), codes(r[5]), codes(r[6]),
-                        tuple(UnitType(t) for t in codes(r[7])), r[8], r[9], r[10])
+    return LineageEvent(
+        r[0],
+        to_date(r[1]),
+        r[2],
+        EventKind(r[3]),
+        codes(r[4]),
+        codes(r[5]),
+        codes(r[6]),
+        tuple(UnitType(t) for t in codes(r[7])),
+        r[8],
+        r[9],
+        r[10],
+    )
 
 
 def events_naming(events: list[LineageEvent], code: str | None) -> list[LineageEvent]:
@@ -142,8 +182,20 @@ def status_row(s: CriterionStatus, import_id: int) -> tuple:
 
 def summary_row(s: StatusSummary, import_id: int) -> tuple:
     """Values of ``SUMMARY_COLUMNS`` for a summary of import ``import_id``."""
-    return (s.unit_id, s.year, s.framework_id, s.level, s.criteria_met, s.criteria_total, bool(s.recognized),
-            s.decision, _iso(s.decision_date), s.source, s.row_number, import_id)
+    return (
+        s.unit_id,
+        s.year,
+        s.framework_id,
+        s.level,
+        s.criteria_met,
+        s.criteria_total,
+        bool(s.recognized),
+        s.decision,
+        _iso(s.decision_date),
+        s.source,
+        s.row_number,
+        import_id,
+    )
 
 
 def status_from_row(r: Sequence) -> CriterionStatus:
@@ -151,8 +203,7 @@ def status_from_row(r: Sequence) -> CriterionStatus:
 
 
 def summary_from_row(r: Sequence) -> StatusSummary:
-    return StatusSummary(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], to_date(r[8]), r[9], r[10],
-                         r[11])
+    return StatusSummary(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], to_date(r[8]), r[9], r[10], r[11])
 
 
 # -- infrastructure layers -------------------------------------------------------------------
@@ -161,8 +212,10 @@ LAYER_COLUMNS = "layer_id, name, kind, valid_date, source, feature_count, crs, i
 
 def road_km_rows(table) -> list[tuple[int, str, str, float]]:
     """(unit_id, road_class, surface, km) tuples of a road km table, with plain Python types."""
-    return [(int(u), str(c), str(s), float(k))
-            for u, c, s, k in zip(table["unit_id"], table["road_class"], table["surface"], table["km"])]
+    return [
+        (int(u), str(c), str(s), float(k))
+        for u, c, s, k in zip(table["unit_id"], table["road_class"], table["surface"], table["km"], strict=True)
+    ]
 
 
 def checked_attributes(attributes: tuple[str, ...]) -> tuple[str, ...]:
@@ -180,4 +233,3 @@ def duplicate_layer(name: str) -> GeoNtmError:
 def layer_from_row(r: Sequence) -> Layer:
     """A ``Layer`` from the values of ``LAYER_COLUMNS``."""
     return Layer(r[0], r[1], LayerKind(r[2]), to_date(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]))
-

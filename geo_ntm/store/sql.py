@@ -22,8 +22,10 @@ from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 from geo_ntm.store.dialect import Connection, Cursor, Dialect
 
 #: Vintages with the start of the next one (their exclusive end), in the columns ``rows.vintage_from_row`` reads.
-_VINTAGES = ("(SELECT vintage_id, name, valid_from, lead(valid_from) OVER (ORDER BY valid_from) AS valid_to, source"
-             " FROM vintages) v")
+_VINTAGES = (
+    "(SELECT vintage_id, name, valid_from, lead(valid_from) OVER (ORDER BY valid_from) AS valid_to, source"
+    " FROM vintages) v"
+)
 _LAYERS = f"SELECT {rows.LAYER_COLUMNS} FROM layers"
 _ROAD_KM_COLUMNS = ["unit_id", "road_class", "surface", "km"]
 
@@ -69,16 +71,21 @@ class SqlStore(Store):
         names = columns or [c[0] for c in cur.description]
         return pd.DataFrame.from_records(cur.fetchall(), columns=names, coerce_float=True)
 
-    def _insert_features(self, cur: Cursor, table: str, columns: Sequence[str], values: Sequence[Sequence],
-                         geometries: gpd.GeoSeries) -> None:
+    def _insert_features(
+        self, cur: Cursor, table: str, columns: Sequence[str], values: Sequence[Sequence], geometries: gpd.GeoSeries
+    ) -> None:
         """Rows of ``table``: ``values`` of ``columns`` followed by the encoded ``geometries`` in ``geom``."""
         blobs = self.dialect.encode_geometries(geometries.array)
-        self.dialect.insert_many(cur, table, [*columns, "geom"], ((*v, g) for v, g in zip(values, blobs)))
+        self.dialect.insert_many(cur, table, [*columns, "geom"], ((*v, g) for v, g in zip(values, blobs, strict=True)))
         self.dialect.features_written(cur, table, geometries.total_bounds)
 
     def _insert_import(self, cur: Cursor, record: ImportRecord) -> int:
-        return self._insert_id(cur, f"INSERT INTO imports ({rows.IMPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               rows.import_row(record), "import_id")
+        return self._insert_id(
+            cur,
+            f"INSERT INTO imports ({rows.IMPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows.import_row(record),
+            "import_id",
+        )
 
     # -- boundary vintages -------------------------------------------------------------------
     def add_vintage(self, name, valid_from, source, units, record) -> Vintage:
@@ -90,23 +97,35 @@ class SqlStore(Store):
         with self.dialect.write(self._conn) as cur:
             import_id = self._insert_import(cur, record)
             for e in events:
-                if self._exists(cur, "SELECT 1 FROM lineage_events WHERE event_id = ? AND effective_date = ?",
-                                (e.event_id, e.effective_date.isoformat())):
+                if self._exists(
+                    cur,
+                    "SELECT 1 FROM lineage_events WHERE event_id = ? AND effective_date = ?",
+                    (e.event_id, e.effective_date.isoformat()),
+                ):
                     raise rows.duplicate_event(e)
-                self._run(cur, f"INSERT INTO lineage_events (import_id, {rows.EVENT_COLUMNS})"
-                               f" VALUES ({', '.join('?' * 12)})", (import_id, *rows.event_row(e)))
-            ids = [self._insert_vintage(cur, name, valid_from, source, units, import_id)
-                   for name, valid_from, source, units in derived]
+                self._run(
+                    cur,
+                    f"INSERT INTO lineage_events (import_id, {rows.EVENT_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+                    (import_id, *rows.event_row(e)),
+                )
+            ids = [
+                self._insert_vintage(cur, name, valid_from, source, units, import_id)
+                for name, valid_from, source, units in derived
+            ]
             self._repoint_statuses(cur, ids)
         return [self._vintage(i) for i in ids]
 
-    def _insert_vintage(self, cur: Cursor, name: str, valid_from: dt.date, source: str, units: gpd.GeoDataFrame,
-                        import_id: int) -> int:
+    def _insert_vintage(
+        self, cur: Cursor, name: str, valid_from: dt.date, source: str, units: gpd.GeoDataFrame, import_id: int
+    ) -> int:
         if self._exists(cur, "SELECT 1 FROM vintages WHERE name = ? OR valid_from = ?", (name, valid_from.isoformat())):
             raise rows.duplicate_vintage(name, valid_from)
-        vintage_id = self._insert_id(cur, "INSERT INTO vintages (name, valid_from, source, import_id)"
-                                          " VALUES (?, ?, ?, ?)", (name, valid_from.isoformat(), source, import_id),
-                                     "vintage_id")
+        vintage_id = self._insert_id(
+            cur,
+            "INSERT INTO vintages (name, valid_from, source, import_id) VALUES (?, ?, ?, ?)",
+            (name, valid_from.isoformat(), source, import_id),
+            "vintage_id",
+        )
         values = [(vintage_id, *attrs) for attrs in rows.attribute_rows(units, rows.UNIT_ATTRIBUTES)]
         self._insert_features(cur, "units", ["vintage_id", *rows.UNIT_ATTRIBUTES], values, units.geometry)
         return vintage_id
@@ -115,16 +134,23 @@ class SqlStore(Store):
         """Statuses belong to the vintage in force on 31 December of their year. A derived vintage
         keeps the codes of its base, so statuses of the years it now covers (``rows.years_covered``)
         move to its unit of the same level and code; statuses of units that no longer exist stay."""
-        starts = [(rows.to_date(r[1]), r[0]) for r in
-                  self._run(cur, "SELECT vintage_id, valid_from FROM vintages ORDER BY valid_from").fetchall()]
-        same_unit = ("FROM units n JOIN units o ON o.unit_id = {table}.unit_id"
-                     " WHERE n.vintage_id = ? AND n.level = o.level AND n.code = o.code")
+        starts = [
+            (rows.to_date(r[1]), r[0])
+            for r in self._run(cur, "SELECT vintage_id, valid_from FROM vintages ORDER BY valid_from").fetchall()
+        ]
+        same_unit = (
+            "FROM units n JOIN units o ON o.unit_id = {table}.unit_id"
+            " WHERE n.vintage_id = ? AND n.level = o.level AND n.code = o.code"
+        )
         for vintage_id, first, last in rows.years_covered(starts, derived_ids):
             for table in ("criterion_statuses", "status_summaries"):
                 found = same_unit.format(table=table)
-                self._run(cur, f"UPDATE {table} SET unit_id = (SELECT n.unit_id {found}) WHERE year BETWEEN ? AND ?"
-                               f" AND EXISTS (SELECT 1 {found} AND o.vintage_id <> ?)",
-                          (vintage_id, first, last, vintage_id, vintage_id))
+                self._run(
+                    cur,
+                    f"UPDATE {table} SET unit_id = (SELECT n.unit_id {found}) WHERE year BETWEEN ? AND ?"
+                    f" AND EXISTS (SELECT 1 {found} AND o.vintage_id <> ?)",
+                    (vintage_id, first, last, vintage_id, vintage_id),
+                )
 
     def lineage_events(self, code=None):
         found = self._rows(f"SELECT {rows.EVENT_COLUMNS} FROM lineage_events ORDER BY effective_date, id")
@@ -149,22 +175,39 @@ class SqlStore(Store):
         first = self._rows("SELECT min(valid_from) FROM vintages")[0][0]
         if first is None:
             raise NotFoundError("the store holds no boundaries yet; run 'geo-ntm boundaries import' first")
-        raise NotFoundError(f"no boundary vintage is in force on {day.isoformat()}; the earliest starts on "
-                            f"{rows.to_date(first).isoformat()}")
+        raise NotFoundError(
+            f"no boundary vintage is in force on {day.isoformat()}; the earliest starts on "
+            f"{rows.to_date(first).isoformat()}"
+        )
 
     def vintage_named(self, text: str) -> Vintage:
-        found = self._vintages_where("vintage_id = ? OR name = ? OR valid_from = ?",
-                                     (rows.id_named(text), text, rows.iso_date_named(text)))
+        found = self._vintages_where(
+            "vintage_id = ? OR name = ? OR valid_from = ?", (rows.id_named(text), text, rows.iso_date_named(text))
+        )
         if found:
             return found[0]
         known = "; ".join(f"{v.vintage_id}: {v.name}" for v in self.vintages())
         raise NotFoundError(f"no boundary vintage {text!r}; stored: {known or 'none'}")
 
-    def units(self, vintage_id, level=None, *, province_code=None, district_code=None, codes=None,
-              bbox: BBox | None = None, geometry=True, limit=None, offset=0) -> gpd.GeoDataFrame:
+    def units(
+        self,
+        vintage_id,
+        level=None,
+        *,
+        province_code=None,
+        district_code=None,
+        codes=None,
+        bbox: BBox | None = None,
+        geometry=True,
+        limit=None,
+        offset=0,
+    ) -> gpd.GeoDataFrame:
         where, params = ["vintage_id = ?"], [vintage_id]
-        for column, value in (("level", level.value if level else None), ("province_code", province_code),
-                              ("district_code", district_code)):
+        for column, value in (
+            ("level", level.value if level else None),
+            ("province_code", province_code),
+            ("district_code", district_code),
+        ):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
@@ -179,8 +222,12 @@ class SqlStore(Store):
             params.extend([int(limit), int(offset)])
         read_geometry = geometry or test_here
         geom = f", {self.dialect.select_geometry('geom')} AS geom" if read_geometry else ""
-        result = self._geoframe(f"SELECT unit_id, vintage_id, {', '.join(rows.UNIT_ATTRIBUTES)}{geom} FROM units"
-                                f" WHERE {' AND '.join(where)} ORDER BY {rows.UNIT_ORDER}{page}", params, read_geometry)
+        result = self._geoframe(
+            f"SELECT unit_id, vintage_id, {', '.join(rows.UNIT_ATTRIBUTES)}{geom} FROM units"
+            f" WHERE {' AND '.join(where)} ORDER BY {rows.UNIT_ORDER}{page}",
+            params,
+            read_geometry,
+        )
         return _intersecting(result, bbox, geometry, limit, offset) if test_here else result
 
     def _units_in_box(self, where: list[str], params: list, bbox: BBox | None) -> bool:
@@ -200,10 +247,18 @@ class SqlStore(Store):
     def add_statuses(self, record, statuses, summaries) -> int:
         with self.dialect.write(self._conn) as cur:
             import_id = self._insert_import(cur, record)
-            self.dialect.insert_many(cur, "criterion_statuses", rows.STATUS_COLUMNS.split(", "),
-                                     (rows.status_row(s, import_id) for s in statuses))
-            self.dialect.insert_many(cur, "status_summaries", rows.SUMMARY_COLUMNS.split(", "),
-                                     (rows.summary_row(s, import_id) for s in summaries))
+            self.dialect.insert_many(
+                cur,
+                "criterion_statuses",
+                rows.STATUS_COLUMNS.split(", "),
+                (rows.status_row(s, import_id) for s in statuses),
+            )
+            self.dialect.insert_many(
+                cur,
+                "status_summaries",
+                rows.SUMMARY_COLUMNS.split(", "),
+                (rows.summary_row(s, import_id) for s in summaries),
+            )
         return import_id
 
     def _unit_year_rows(self, table: str, columns: str, unit_ids: Sequence[int] | None, year: int | None) -> list:
@@ -234,7 +289,8 @@ class SqlStore(Store):
                FROM (SELECT unit_id, year, import_id FROM criterion_statuses
                      UNION ALL SELECT unit_id, year, import_id FROM status_summaries) s
                JOIN units u ON u.unit_id = s.unit_id
-               GROUP BY u.vintage_id, u.province_code, s.year ORDER BY u.vintage_id, u.province_code, s.year""")
+               GROUP BY u.vintage_id, u.province_code, s.year ORDER BY u.vintage_id, u.province_code, s.year"""
+        )
         return [DataExtent(*r) for r in found]
 
     def imports(self) -> list[ImportRecord]:
@@ -249,22 +305,36 @@ class SqlStore(Store):
                 raise rows.duplicate_layer(name)
             import_id = self._insert_import(cur, record)
             layer_id = self._insert_id(
-                cur, "INSERT INTO layers (name, kind, valid_date, source, crs, feature_count, summary, import_id,"
-                     " raster) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (name, kind.value, valid_date.isoformat(), source, crs, count, rows.to_json(summary), import_id,
-                 raster), "layer_id")
+                cur,
+                "INSERT INTO layers (name, kind, valid_date, source, crs, feature_count, summary, import_id,"
+                " raster) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name,
+                    kind.value,
+                    valid_date.isoformat(),
+                    source,
+                    crs,
+                    count,
+                    rows.to_json(summary),
+                    import_id,
+                    raster,
+                ),
+                "layer_id",
+            )
             if count:
                 values = [(layer_id, *attrs) for attrs in rows.attribute_rows(features, rows.FEATURE_ATTRIBUTES)]
-                self._insert_features(cur, "layer_features", ["layer_id", *rows.FEATURE_ATTRIBUTES], values,
-                                      features.geometry)
+                self._insert_features(
+                    cur, "layer_features", ["layer_id", *rows.FEATURE_ATTRIBUTES], values, features.geometry
+                )
         return self.layer_named(str(layer_id))
 
     def layers(self) -> list[Layer]:
         return [rows.layer_from_row(r) for r in self._rows(f"{_LAYERS} ORDER BY layer_id")]
 
     def layer_named(self, text: str) -> Layer:
-        found = self._rows(f"{_LAYERS} WHERE layer_id = ? OR name = ? ORDER BY layer_id LIMIT 1",
-                           (rows.id_named(text), text))
+        found = self._rows(
+            f"{_LAYERS} WHERE layer_id = ? OR name = ? ORDER BY layer_id LIMIT 1", (rows.id_named(text), text)
+        )
         if found:
             return rows.layer_from_row(found[0])
         known = "; ".join(f"{x.layer_id}: {x.name} ({x.kind.value})" for x in self.layers())
@@ -288,8 +358,11 @@ class SqlStore(Store):
             where += f" AND {condition}"
             params += values
         columns = "".join(f"{c}, " for c in rows.checked_attributes(attributes))
-        return self._geoframe(f"SELECT feature_id, {columns}{self.dialect.select_geometry('geom')} AS geom"
-                              f" FROM layer_features WHERE {where} ORDER BY feature_id", params)
+        return self._geoframe(
+            f"SELECT feature_id, {columns}{self.dialect.select_geometry('geom')} AS geom"
+            f" FROM layer_features WHERE {where} ORDER BY feature_id",
+            params,
+        )
 
     def layer_raster(self, layer_id) -> bytes:
         found = self._rows("SELECT raster FROM layers WHERE layer_id = ?", (layer_id,))
@@ -305,16 +378,22 @@ class SqlStore(Store):
             condition, values = self.dialect.envelope_filter("unit_partition", "p.id", "p.geom", bbox)
             where += f" AND {condition}"
             params += values
-        return self._geoframe(f"SELECT p.unit_id, u.code, {self.dialect.select_geometry('p.geom')} AS geom"
-                              f" FROM unit_partition p JOIN units u ON u.unit_id = p.unit_id WHERE {where}"
-                              " ORDER BY u.code", params)
+        return self._geoframe(
+            f"SELECT p.unit_id, u.code, {self.dialect.select_geometry('p.geom')} AS geom"
+            f" FROM unit_partition p JOIN units u ON u.unit_id = p.unit_id WHERE {where}"
+            " ORDER BY u.code",
+            params,
+        )
 
     def add_partition(self, vintage_id, cells, report) -> None:
         with self.dialect.write(self._conn) as cur:
             if self._exists(cur, "SELECT 1 FROM partitions WHERE vintage_id = ?", (vintage_id,)):
                 return
-            self._run(cur, "INSERT INTO partitions (vintage_id, built_at, report) VALUES (?, ?, ?)",
-                      (vintage_id, rows.now(), rows.to_json(report)))
+            self._run(
+                cur,
+                "INSERT INTO partitions (vintage_id, built_at, report) VALUES (?, ?, ?)",
+                (vintage_id, rows.now(), rows.to_json(report)),
+            )
             values = [(int(u), vintage_id) for u in cells["unit_id"]]
             self._insert_features(cur, "unit_partition", ["unit_id", "vintage_id"], values, cells.geometry)
 
@@ -322,28 +401,38 @@ class SqlStore(Store):
         key = (layer_id, vintage_id)
         if not self._exists(self._conn, "SELECT 1 FROM road_km_runs WHERE layer_id = ? AND vintage_id = ?", key):
             return None
-        return self._frame(f"SELECT {', '.join(_ROAD_KM_COLUMNS)} FROM road_km WHERE layer_id = ? AND vintage_id = ?"
-                           " ORDER BY unit_id, road_class, surface", key, _ROAD_KM_COLUMNS)
+        return self._frame(
+            f"SELECT {', '.join(_ROAD_KM_COLUMNS)} FROM road_km WHERE layer_id = ? AND vintage_id = ?"
+            " ORDER BY unit_id, road_class, surface",
+            key,
+            _ROAD_KM_COLUMNS,
+        )
 
     def add_road_km(self, layer_id, vintage_id, table) -> None:
         key = (layer_id, vintage_id)
         with self.dialect.write(self._conn) as cur:
             if self._exists(cur, "SELECT 1 FROM road_km_runs WHERE layer_id = ? AND vintage_id = ?", key):
                 return
-            self._run(cur, "INSERT INTO road_km_runs (layer_id, vintage_id, computed_at) VALUES (?, ?, ?)",
-                      (*key, rows.now()))
-            self.dialect.insert_many(cur, "road_km", ["layer_id", "vintage_id", *_ROAD_KM_COLUMNS],
-                                     ((*key, *r) for r in rows.road_km_rows(table)))
+            self._run(
+                cur, "INSERT INTO road_km_runs (layer_id, vintage_id, computed_at) VALUES (?, ?, ?)", (*key, rows.now())
+            )
+            self.dialect.insert_many(
+                cur,
+                "road_km",
+                ["layer_id", "vintage_id", *_ROAD_KM_COLUMNS],
+                ((*key, *r) for r in rows.road_km_rows(table)),
+            )
 
 
-def _intersecting(units: gpd.GeoDataFrame, bbox: BBox, geometry: bool, limit: int | None,
-                  offset: int) -> gpd.GeoDataFrame:
+def _intersecting(
+    units: gpd.GeoDataFrame, bbox: BBox, geometry: bool, limit: int | None, offset: int
+) -> gpd.GeoDataFrame:
     """The page of ``units`` whose geometry intersects ``bbox`` (a degenerate box stays a valid
     point or line), without geometries unless ``geometry``: the exact test of a backend that only
     preselects by envelope."""
     box = shapely.envelope(shapely.linestrings([bbox[:2], bbox[2:]]))
     found = units[units.intersects(box)]
-    found = found.iloc[offset:None if limit is None else offset + limit].reset_index(drop=True)
+    found = found.iloc[offset : None if limit is None else offset + limit].reset_index(drop=True)
     if not geometry:
         found["geometry"] = gpd.GeoSeries([None] * len(found), crs="EPSG:4326")
     return found

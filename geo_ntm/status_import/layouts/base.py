@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from geo_ntm.domain import Framework
-from geo_ntm.status_import.cells import CriterionValue, Counts, Issue, RowCheck, SheetRow
+from geo_ntm.status_import.cells import Counts, CriterionValue, Issue, RowCheck, SheetRow
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ recognition decision, without criterion detail."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from geo_ntm.domain import Framework
 from geo_ntm.status_import.cells import Counts, RowCheck, parse_count, parse_date, parse_int, parse_recognized
 from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout
@@ -13,7 +15,7 @@ class CountsLayout(StatusLayout):
 
     name = "counts"
     columns_hint = "Số tiêu chí đạt (criteria_met)"
-    fields = {
+    fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "criteria_total": ("criteria total", "tong so tieu chi", "tong tieu chi", "tong so tc"),
         "recognized": ("recognized", "recognised", "cong nhan", "da cong nhan"),
         "decision": ("decision", "quyet dinh", "so quyet dinh", "so qd", "qd cong nhan"),
@@ -30,8 +32,9 @@ class CountsLayout(StatusLayout):
         met_label, met_text = cells.label("criteria_met"), cells.get("criteria_met")
         met, stated_total = check.parse(met_label, met_text, parse_count) or (None, None)
         total_text = cells.get("criteria_total")
-        total = (cells.parse(check, "criteria_total", parse_int) if total_text
-                 else stated_total or framework.criteria_total)
+        total = (
+            cells.parse(check, "criteria_total", parse_int) if total_text else stated_total or framework.criteria_total
+        )
         if met is not None and total is not None and not 0 <= met <= total:
             check.fail(met_label, met_text, f"must be between 0 and the criteria total ({total})")
         recognized = cells.parse(check, "recognized", parse_recognized)

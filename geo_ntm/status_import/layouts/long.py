@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from geo_ntm.domain import Framework
 from geo_ntm.status_import.cells import CriterionValue, RowCheck, parse_criterion, parse_status
 from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout
@@ -12,7 +14,7 @@ class LongLayout(StatusLayout):
 
     name = "long"
     columns_hint = "Tiêu chí + Tình trạng (criterion + status)"
-    fields = {
+    fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "criterion": ("criterion", "tieu chi", "tieu chi so", "so tieu chi"),
         "status": ("status", "result", "tinh trang", "ket qua", "danh gia"),
     }

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from geo_ntm.domain import Framework
-from geo_ntm.status_import.cells import (CriterionValue, Issue, RowCheck, SheetRow, has_criterion, not_a_criterion,
-                                         parse_count, parse_status)
+from geo_ntm.status_import.cells import (
+    CriterionValue,
+    Issue,
+    RowCheck,
+    SheetRow,
+    has_criterion,
+    not_a_criterion,
+    parse_count,
+    parse_status,
+)
 from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout
 
 
@@ -47,5 +55,12 @@ class WideLayout(StatusLayout):
         if agrees:
             return []
         label = cells.label("criteria_met")
-        return [Issue(row.row, f"{label} says {text} but {met} of the {len(row.values)} criterion columns filled in "
-                      "are met", label, text, row.place)]
+        return [
+            Issue(
+                row.row,
+                f"{label} says {text} but {met} of the {len(row.values)} criterion columns filled in are met",
+                label,
+                text,
+                row.place,
+            )
+        ]

@@ -4,6 +4,7 @@ importing and reporting need no change for a new one."""
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import pytest
 
@@ -24,15 +25,18 @@ class MetListLayout(StatusLayout):
 
     name = "met list"
     columns_hint = "Met criteria (a list)"
-    fields = {"met_list": ("met criteria",)}
+    fields: ClassVar[dict[str, tuple[str, ...]]] = {"met_list": ("met criteria",)}
 
     def detect(self, header: Header) -> bool:
         return "met_list" in header.fields
 
     def read(self, cells: Cells, framework: Framework, check: RowCheck) -> Reported:
         listed = {int(n) for n in re.findall(r"\d+", cells.get("met_list") or "")}
-        return Reported(values=tuple(CriterionValue(c.number, c.number in listed, cells.label("met_list"))
-                                     for c in framework.criteria))
+        return Reported(
+            values=tuple(
+                CriterionValue(c.number, c.number in listed, cells.label("met_list")) for c in framework.criteria
+            )
+        )
 
 
 def write_csv(tmp_path, lines: list[str], name: str):
@@ -48,8 +52,14 @@ def test_the_registry_detects_in_order():
 
 
 def test_a_new_layout_is_one_class_in_the_registry(store_2009, tmp_path, monkeypatch):
-    path = write_csv(tmp_path, ["province,district,commune,year,framework,level,met criteria",
-                                f'{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,"1; 2; 5"'], "met_list.csv")
+    path = write_csv(
+        tmp_path,
+        [
+            "province,district,commune,year,framework,level,met criteria",
+            f'{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,"1; 2; 5"',
+        ],
+        "met_list.csv",
+    )
     with pytest.raises(InputError, match=r"no header row found"):
         read_status_file(path)  # not a layout yet
 

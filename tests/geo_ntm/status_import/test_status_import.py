@@ -45,8 +45,6 @@ def unit_names(store, unit_ids) -> dict[int, str]:
     return {u.unit_id: u.name for u in communes if u.unit_id in unit_ids}
 
 
-
-
 # -- the real samples ----------------------------------------------------------------------------
 
 
@@ -57,14 +55,21 @@ def test_ben_tre_long_sample(store_2009, samples):
     assert not (report.unmatched or report.ambiguous or report.invalid or report.conflicts or report.warnings)
     statuses = store_2009.statuses()
     names = unit_names(store_2009, {s.unit_id for s in statuses})
-    assert sorted(names.values()) == ["Xã Bình Phú", "Xã Mỹ Thạnh An", "Xã Nhơn Thạnh", "Xã Phú Hưng",
-                                      "Xã Phú Nhuận", "Xã Sơn Đông"]
+    assert sorted(names.values()) == [
+        "Xã Bình Phú",
+        "Xã Mỹ Thạnh An",
+        "Xã Nhơn Thạnh",
+        "Xã Phú Hưng",
+        "Xã Phú Nhuận",
+        "Xã Sơn Đông",
+    ]
     in_2020 = [s for s in statuses if s.year == 2020]
     assert len(in_2020) == 6 * 19 and all(s.met for s in in_2020)
     assert {(s.criterion, s.met) for s in statuses if s.year == 2011} == {(9, False)}
     assert len([s for s in statuses if s.year == 2011]) == 6
-    assert all(s.framework_id == "qd1980_2016" and s.level == "ntm" and s.source.startswith("Báo cáo")
-               for s in statuses)
+    assert all(
+        s.framework_id == "qd1980_2016" and s.level == "ntm" and s.source.startswith("Báo cáo") for s in statuses
+    )
     record = store_2009.imports()[-1]
     assert (record.kind, record.rows_read, record.rows_stored) == ("status", 120, 120)
     assert record.report["statuses_stored"] == 120
@@ -86,7 +91,13 @@ def test_dong_hoi_wide_csv_and_xlsx_give_identical_statuses(store_2009, samples)
     statuses = store_2009.statuses(year=2019)
     assert len(statuses) == 6 * 19 and all(s.met for s in statuses)
     assert sorted(set(unit_names(store_2009, {s.unit_id for s in statuses}).values())) == [
-        "Xã Bảo Ninh", "Xã Lộc Ninh", "Xã Nghĩa Ninh", "Xã Quang Phú", "Xã Thuận Đức", "Xã Đức Ninh"]
+        "Xã Bảo Ninh",
+        "Xã Lộc Ninh",
+        "Xã Nghĩa Ninh",
+        "Xã Quang Phú",
+        "Xã Thuận Đức",
+        "Xã Đức Ninh",
+    ]
 
 
 def test_hong_ngu_counts_sample_falls_back_from_the_reclassified_district(store_2009, samples):
@@ -95,8 +106,10 @@ def test_hong_ngu_counts_sample_falls_back_from_the_reclassified_district(store_
     (note,) = report.notes
     assert note.rows == (2, 3, 4, 5)
     assert "Thành phố Hồng Ngự" in note.message and "found in Thị xã Hồng Ngự" in note.message
-    summaries = {(s.year, s.criteria_met, s.criteria_total, s.recognized, s.decision, s.decision_date)
-                 for s in store_2009.summaries()}
+    summaries = {
+        (s.year, s.criteria_met, s.criteria_total, s.recognized, s.decision, s.decision_date)
+        for s in store_2009.summaries()
+    }
     assert (2022, 19, 19, True, "694/QĐ-UBND-HC", dt.date(2023, 6, 30)) in summaries
     assert (2023, 19, 19, True, "141/QĐ-UBND-HC", dt.date(2024, 2, 16)) in summaries
     assert (2021, 14, 19, False, None, None) in summaries
@@ -146,10 +159,12 @@ def test_skip_unmatched_stores_the_good_rows_and_reports_the_rest(store_2009, tm
 
 
 def test_ambiguous_names_are_reported_never_guessed(store_2009, tmp_path):
-    lines = ["Tỉnh,Huyện,Xã,Năm,Bộ tiêu chí,Cấp,TC1",
-             "Đồng Tháp,,Bình Thạnh,2020,qd1980_2016,ntm,Đạt",  # a xã in Thị xã Hồng Ngự and in Huyện Cao Lãnh
-             "Nam Định,Trực Ninh,Truc Hung,2020,qd1980_2016,ntm,Đạt",  # Trực Hưng or Trực Hùng
-             "Hà Nội,Gia Lâm,Yên Viên,2020,qd1980_2016,ntm,Đạt"]  # Thị trấn or Xã Yên Viên
+    lines = [
+        "Tỉnh,Huyện,Xã,Năm,Bộ tiêu chí,Cấp,TC1",
+        "Đồng Tháp,,Bình Thạnh,2020,qd1980_2016,ntm,Đạt",  # a xã in Thị xã Hồng Ngự and in Huyện Cao Lãnh
+        "Nam Định,Trực Ninh,Truc Hung,2020,qd1980_2016,ntm,Đạt",  # Trực Hưng or Trực Hùng
+        "Hà Nội,Gia Lâm,Yên Viên,2020,qd1980_2016,ntm,Đạt",
+    ]  # Thị trấn or Xã Yên Viên
     report = import_status_file(store_2009, write_csv(tmp_path, lines))
     assert not report.ok and [i.row for i in report.ambiguous] == [2, 3, 4]
     by_row = {i.row: {(c["name"], c["district"]) for c in i.candidates} for i in report.ambiguous}
@@ -159,19 +174,22 @@ def test_ambiguous_names_are_reported_never_guessed(store_2009, tmp_path):
     assert store_2009.statuses() == []
 
 
-@pytest.mark.parametrize(("province", "district", "commune", "expected"), [
-    ("Nam Định", "Huyện Trực Ninh", "Trực Hưng", "Xã Trực Hưng"),  # exact spelling decides
-    ("Hà Nội", "Gia Lâm", "Xã Yên Viên", "Xã Yên Viên"),  # the sheet's type prefix narrows
-    ("Đồng Tháp", "Thị xã Hồng Ngự", "Tân Hội", "Xã Tân Hội"),  # a district type prefix narrows
-    ("Ben Tre", "TP Ben Tre", "Phu Hung", "Xã Phú Hưng"),  # tone-less
-    ("Tỉnh Bến Tre", "TP. Bến Tre", "Nhon Thanh", "Xã Nhơn Thạnh"),
-    ("Bến Tre", "Thành phố Bến Tre", "Phù Hưng", "Xã Phú Hưng"),  # wrong tone
-    ("Trà Vinh", "Càng Long", "Phương Thạnh", "Xã Phương Thạnh"),  # "Phương" is a name, not "Phường"
-    ("Tra Vinh", "Cang Long", "Phuong Thanh", "Xã Phương Thạnh"),
-    ("Thừa Thiên Huế", "Thành phố Huế", "Phường Đúc", "Phường Phường Đúc"),  # the unit is "Phường Phường Đúc"
-    ("TP. Hồ Chí Minh", "Quận 1", "P. Bến Nghé", "Phường Bến Nghé"),
-    (None, None, "Phương Thiện", "Xã Phương Thiện"),  # no province: the whole country, unique there
-])
+@pytest.mark.parametrize(
+    ("province", "district", "commune", "expected"),
+    [
+        ("Nam Định", "Huyện Trực Ninh", "Trực Hưng", "Xã Trực Hưng"),  # exact spelling decides
+        ("Hà Nội", "Gia Lâm", "Xã Yên Viên", "Xã Yên Viên"),  # the sheet's type prefix narrows
+        ("Đồng Tháp", "Thị xã Hồng Ngự", "Tân Hội", "Xã Tân Hội"),  # a district type prefix narrows
+        ("Ben Tre", "TP Ben Tre", "Phu Hung", "Xã Phú Hưng"),  # tone-less
+        ("Tỉnh Bến Tre", "TP. Bến Tre", "Nhon Thanh", "Xã Nhơn Thạnh"),
+        ("Bến Tre", "Thành phố Bến Tre", "Phù Hưng", "Xã Phú Hưng"),  # wrong tone
+        ("Trà Vinh", "Càng Long", "Phương Thạnh", "Xã Phương Thạnh"),  # "Phương" is a name, not "Phường"
+        ("Tra Vinh", "Cang Long", "Phuong Thanh", "Xã Phương Thạnh"),
+        ("Thừa Thiên Huế", "Thành phố Huế", "Phường Đúc", "Phường Phường Đúc"),  # the unit is "Phường Phường Đúc"
+        ("TP. Hồ Chí Minh", "Quận 1", "P. Bến Nghé", "Phường Bến Nghé"),
+        (None, None, "Phương Thiện", "Xã Phương Thiện"),  # no province: the whole country, unique there
+    ],
+)
 def test_names_match_despite_tones_prefixes_and_types(store_2009, province, district, commune, expected):
     match = UnitMatcher(store_2009).match(2020, province, district, commune)
     assert match.problem is None, match.reason
@@ -217,8 +235,9 @@ def test_ascii_name_hitting_a_commune_and_a_ward_is_ambiguous():
     def unit(uid, name, short, utype):
         return Unit(uid, 1, AdminLevel.COMMUNE, str(uid), name, short, utype, "d", "p", "d")
 
-    index = _NameIndex([unit(1, "Xã Phương Thạnh", "Phương Thạnh", UnitType.XA),
-                        unit(2, "Phường Thạnh", "Thạnh", UnitType.PHUONG)])
+    index = _NameIndex(
+        [unit(1, "Xã Phương Thạnh", "Phương Thạnh", UnitType.XA), unit(2, "Phường Thạnh", "Thạnh", UnitType.PHUONG)]
+    )
     assert {u.unit_id for u in index.find("Phuong Thanh")} == {1, 2}
     assert [u.unit_id for u in index.find("Phương Thạnh")] == [1]
     assert [u.unit_id for u in index.find("Phường Thạnh")] == [2]
@@ -243,15 +262,19 @@ def test_conflicting_rows_are_both_kept_and_reported(store_2009, tmp_path):
     (conflict,) = report.conflicts
     assert (conflict.unit, conflict.year, conflict.criterion) == ("Xã Phú Nhuận (Thành phố Bến Tre)", 2020, 9)
     assert [(c["value"], c["row"], c["source"]) for c in conflict.claims] == [
-        ("met", 2, "Báo cáo A"), ("unmet", 3, "Báo cáo B")]
+        ("met", 2, "Báo cáo A"),
+        ("unmet", 3, "Báo cáo B"),
+    ]
     assert sorted((s.met, s.source) for s in store_2009.statuses()) == [(False, "Báo cáo B"), (True, "Báo cáo A")]
     assert "Báo cáo B" in report.text()
 
 
 def test_disagreeing_with_the_store_is_a_conflict(store_2009, samples, tmp_path):
     first = import_status_file(store_2009, samples / "status_ben_tre_city_long.csv")
-    report = import_status_file(store_2009, long_csv(tmp_path, ["Nhơn Thạnh,2020,9,chưa đạt,Báo cáo khác",
-                                                                "Nhơn Thạnh,2020,10,đạt,Báo cáo khác"]))
+    report = import_status_file(
+        store_2009,
+        long_csv(tmp_path, ["Nhơn Thạnh,2020,9,chưa đạt,Báo cáo khác", "Nhơn Thạnh,2020,10,đạt,Báo cáo khác"]),
+    )
     assert report.ok and report.statuses_stored == 1 and report.already_stored == 1
     (conflict,) = report.conflicts
     assert conflict.criterion == 9
@@ -261,8 +284,13 @@ def test_disagreeing_with_the_store_is_a_conflict(store_2009, samples, tmp_path)
 
 def test_counts_conflict_with_the_store(store_2009, samples, tmp_path):
     import_status_file(store_2009, samples / "status_hong_ngu_counts.csv")
-    path = write_csv(tmp_path, ["province,district,commune,year,framework,level,criteria_met",
-                                "Đồng Tháp,Thị xã Hồng Ngự,Tân Hội,2021,qd318_2022,ntm_nang_cao,17"])
+    path = write_csv(
+        tmp_path,
+        [
+            "province,district,commune,year,framework,level,criteria_met",
+            "Đồng Tháp,Thị xã Hồng Ngự,Tân Hội,2021,qd318_2022,ntm_nang_cao,17",
+        ],
+    )
     report = import_status_file(store_2009, path)
     (conflict,) = report.conflicts
     assert conflict.criterion is None and {c["value"] for c in conflict.claims} == {"16/19", "17/19"}
@@ -273,12 +301,16 @@ def test_counts_conflict_with_the_store(store_2009, samples, tmp_path):
 
 
 def test_header_below_title_rows_with_english_names_and_bom(store_2009, tmp_path):
-    lines = ["Criterion status of Ben Tre city,,,,,,,,", ",,,,,,,,", "",
-             "Province,District,Commune,Year,Framework,Level,Criterion,Status,Source",
-             f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,TC 3,met,A",
-             ",,,,,,,,",
-             "Total,,,,,,,,",
-             f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,4,maybe,A"]
+    lines = [
+        "Criterion status of Ben Tre city,,,,,,,,",
+        ",,,,,,,,",
+        "",
+        "Province,District,Commune,Year,Framework,Level,Criterion,Status,Source",
+        f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,TC 3,met,A",
+        ",,,,,,,,",
+        "Total,,,,,,,,",
+        f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,4,maybe,A",
+    ]
     path = tmp_path / "english.csv"
     path.write_bytes("\ufeff".encode() + "\r\n".join(lines).encode())
     report = import_status_file(store_2009, path)
@@ -292,13 +324,15 @@ def test_header_below_title_rows_with_english_names_and_bom(store_2009, tmp_path
 
 
 def test_invalid_values_are_reported_with_row_and_column(store_2009, tmp_path):
-    lines = ["Tỉnh,Huyện,Xã,Năm,Bộ tiêu chí,Cấp,TC1,TC2,TC20,Số tiêu chí đạt",
-             f"{BEN_TRE},Phú Nhuậnn,2020,qd1980_2016,ntm,Đạt,đạt?,,2",
-             f"{BEN_TRE},Phú Nhuận,20x0,qd1980_2016,ntm,Đạt,,,1",
-             f"{BEN_TRE},Phú Nhuận,2020,qd9999,ntm,Đạt,,,1",
-             f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm_nang_cao,Đạt,,,1",
-             f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,Đạt,,x,1",
-             f"{BEN_TRE},Phú Nhuận,2021,qd1980_2016,ntm,Đạt,Chưa đạt,,2"]
+    lines = [
+        "Tỉnh,Huyện,Xã,Năm,Bộ tiêu chí,Cấp,TC1,TC2,TC20,Số tiêu chí đạt",
+        f"{BEN_TRE},Phú Nhuậnn,2020,qd1980_2016,ntm,Đạt,đạt?,,2",
+        f"{BEN_TRE},Phú Nhuận,20x0,qd1980_2016,ntm,Đạt,,,1",
+        f"{BEN_TRE},Phú Nhuận,2020,qd9999,ntm,Đạt,,,1",
+        f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm_nang_cao,Đạt,,,1",
+        f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,Đạt,,x,1",
+        f"{BEN_TRE},Phú Nhuận,2021,qd1980_2016,ntm,Đạt,Chưa đạt,,2",
+    ]
     report = import_status_file(store_2009, write_csv(tmp_path, lines))
     assert not report.ok and not report.stored and store_2009.statuses() == []
     problems = {(i.row, i.column) for i in report.invalid}
@@ -311,16 +345,18 @@ def test_invalid_values_are_reported_with_row_and_column(store_2009, tmp_path):
 
 
 def test_counts_are_checked_and_parsed(store_2009, tmp_path):
-    lines = ["Tỉnh,Huyện,Xã,Năm,Bộ tiêu chí,Cấp,Số tiêu chí đạt,Tổng số tiêu chí,Công nhận,Số quyết định,"
-             "Ngày công nhận",
-             f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,19,19,có,123/QĐ-UBND,30/12/2020",
-             f"{BEN_TRE},Bình Phú,2020,qd1980_2016,ntm,17/19,,,,",
-             f"{BEN_TRE},Sơn Đông,2020,qd1980_2016,ntm,20,19,,,",
-             f"{BEN_TRE},Phú Hưng,2020,qd1980_2016,ntm,19,19,yes,1/QĐ,31/02/2020"]
+    lines = [
+        "Tỉnh,Huyện,Xã,Năm,Bộ tiêu chí,Cấp,Số tiêu chí đạt,Tổng số tiêu chí,Công nhận,Số quyết định,Ngày công nhận",
+        f"{BEN_TRE},Phú Nhuận,2020,qd1980_2016,ntm,19,19,có,123/QĐ-UBND,30/12/2020",
+        f"{BEN_TRE},Bình Phú,2020,qd1980_2016,ntm,17/19,,,,",
+        f"{BEN_TRE},Sơn Đông,2020,qd1980_2016,ntm,20,19,,,",
+        f"{BEN_TRE},Phú Hưng,2020,qd1980_2016,ntm,19,19,yes,1/QĐ,31/02/2020",
+    ]
     report = import_status_file(store_2009, write_csv(tmp_path, lines), skip_unmatched=True)
     assert {(i.row, i.column) for i in report.invalid} == {(4, "Số tiêu chí đạt"), (5, "Ngày công nhận")}
-    summaries = sorted((s.criteria_met, s.criteria_total, s.recognized, s.decision, s.decision_date)
-                       for s in store_2009.summaries())
+    summaries = sorted(
+        (s.criteria_met, s.criteria_total, s.recognized, s.decision, s.decision_date) for s in store_2009.summaries()
+    )
     assert summaries == [(17, 19, False, None, None), (19, 19, True, "123/QĐ-UBND", dt.date(2020, 12, 30))]
 
 
@@ -331,7 +367,9 @@ def test_defaults_for_files_without_framework_and_level(store_2009, tmp_path):
     report = import_status_file(store_2009, path, default_framework="qd1980_2016", default_level="ntm")
     assert report.ok and report.statuses_stored == 2
     assert sorted((s.criterion, s.met, s.framework_id) for s in store_2009.statuses()) == [
-        (1, True, "qd1980_2016"), (2, False, "qd1980_2016")]
+        (1, True, "qd1980_2016"),
+        (2, False, "qd1980_2016"),
+    ]
 
 
 def test_xlsx_with_title_merged_district_cells_and_a_chosen_sheet(store_2009, tmp_path):
@@ -348,7 +386,7 @@ def test_xlsx_with_title_merged_district_cells_and_a_chosen_sheet(store_2009, tm
     ws.append(["Ghi chú: số liệu tổng hợp"])
     path = tmp_path / "book.xlsx"
     wb.save(path)
-    with pytest.raises(InputError, match="no sheet 'Khác'.*Kết quả 2020"):
+    with pytest.raises(InputError, match=r"no sheet 'Khác'.*Kết quả 2020"):
         import_status_file(store_2009, path, sheet="Khác")
     report = import_status_file(store_2009, path, sheet="Kết quả 2020")
     assert report.ok, report.text()
@@ -360,18 +398,18 @@ def test_xlsx_with_title_merged_district_cells_and_a_chosen_sheet(store_2009, tm
 
 
 def test_unreadable_files_raise_input_error_naming_the_file(store_2009, tmp_path):
-    with pytest.raises(InputError, match="missing.csv"):
+    with pytest.raises(InputError, match=r"missing.csv"):
         import_status_file(store_2009, tmp_path / "missing.csv")
     latin = tmp_path / "cp1258.csv"  # the Vietnamese Windows code page
     latin.write_bytes(f"{LONG_HEADER}\nBen Tre,,Phú Hưng,2020,qd1980_2016,ntm,1,x,A\n".encode("cp1258"))
-    with pytest.raises(InputError, match="cp1258.csv is not UTF-8"):
+    with pytest.raises(InputError, match=r"cp1258.csv is not UTF-8"):
         import_status_file(store_2009, latin)
     no_header = write_csv(tmp_path, ["a,b,c", "1,2,3"], name="noheader.csv")
-    with pytest.raises(InputError, match="noheader.csv: no header row"):
+    with pytest.raises(InputError, match=r"noheader.csv: no header row"):
         import_status_file(store_2009, no_header)
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a zip file")
-    with pytest.raises(InputError, match="broken.xlsx"):
+    with pytest.raises(InputError, match=r"broken.xlsx"):
         import_status_file(store_2009, broken)
     with pytest.raises(InputError, match="unsupported file type"):
         import_status_file(store_2009, write_csv(tmp_path, ["x"], name="status.ods"))

@@ -94,10 +94,13 @@ def test_unchanged_commune_still_matches_directly(ben_tre):
     assert match.vintage == ben_tre.vintage_for_year(2021).name and match.vintage.startswith("2020-02-01")
 
 
-@pytest.mark.parametrize(("commune", "merged_into", "code", "others"), [
-    ("Phường 1", "Phường An Hội", "28777", "merged with Phường 2, Phường 3 into Phường An Hội (28777)"),
-    ("Xã Mỹ Thành", "Xã Bình Phú", "8110121", "merged into Xã Bình Phú (8110121)"),
-])
+@pytest.mark.parametrize(
+    ("commune", "merged_into", "code", "others"),
+    [
+        ("Phường 1", "Phường An Hội", "28777", "merged with Phường 2, Phường 3 into Phường An Hội (28777)"),
+        ("Xã Mỹ Thành", "Xã Bình Phú", "8110121", "merged into Xã Bình Phú (8110121)"),
+    ],
+)
 def test_part_of_a_merger_is_unmatched_with_the_lineage(ben_tre, commune, merged_into, code, others):
     match = UnitMatcher(ben_tre).match(2021, *BT, commune)
     assert match.unit is None and match.problem == "unmatched"
@@ -124,8 +127,10 @@ def test_merged_unit_named_for_a_year_before_the_merger_is_unmatched_with_its_pa
 
 
 def test_import_reports_merged_parts_and_stores_nothing(ben_tre, tmp_path):
-    rows = [f"{BT[0]},{BT[1]},{commune},{year},qd1980_2016,ntm,1,đạt,Test"
-            for commune, year in (("Nhơn Thạnh", 2021), ("Phường 1", 2021), ("Mỹ Thành", 2021), ("Mỹ Thành", 2019))]
+    rows = [
+        f"{BT[0]},{BT[1]},{commune},{year},qd1980_2016,ntm,1,đạt,Test"
+        for commune, year in (("Nhơn Thạnh", 2021), ("Phường 1", 2021), ("Mỹ Thành", 2021), ("Mỹ Thành", 2019))
+    ]
     report = import_status_file(ben_tre, _write(tmp_path / "s.csv", [LONG_HEADER, *rows]))
     assert not report.ok and not report.stored and ben_tre.statuses() == []
     assert report.matched == 2 and report.matched_through_lineage == 0
@@ -145,8 +150,10 @@ def test_old_name_after_a_rename_is_matched_with_a_note(dong_hoi):
     assert match.problem is None and match.unit.name == "Xã Thử Nghiệm" and match.unit.code == "4070125"
     assert match.unit.vintage_id == dong_hoi.vintage_for_year(2021).vintage_id
     assert match.found_in == dong_hoi.vintage_for_year(2020).name
-    assert match.note == (f"'Bảo Ninh' (Xã Bảo Ninh, code 4070125) is the name before 2021-01-01; renamed to "
-                          f"'Xã Thử Nghiệm' (code 4070125) by {ACT_1}; matched to Xã Thử Nghiệm (Thành phố Đồng Hới)")
+    assert match.note == (
+        f"'Bảo Ninh' (Xã Bảo Ninh, code 4070125) is the name before 2021-01-01; renamed to "
+        f"'Xã Thử Nghiệm' (code 4070125) by {ACT_1}; matched to Xã Thử Nghiệm (Thành phố Đồng Hới)"
+    )
 
 
 def test_old_name_follows_several_changes(dong_hoi):
@@ -188,8 +195,10 @@ def test_transferred_commune_is_found_under_its_former_district(dong_hoi):
 
 
 def test_import_stores_the_renamed_unit_and_reports_the_note(dong_hoi, tmp_path):
-    rows = [f"{DH[0]},{DH[1]},Bảo Ninh,2021,qd1980_2016,ntm,1,đạt,Test",
-            f"{DH[0]},{DH[1]},Xã Nghĩa Ninh,2021,qd1980_2016,ntm,1,đạt,Test"]
+    rows = [
+        f"{DH[0]},{DH[1]},Bảo Ninh,2021,qd1980_2016,ntm,1,đạt,Test",
+        f"{DH[0]},{DH[1]},Xã Nghĩa Ninh,2021,qd1980_2016,ntm,1,đạt,Test",
+    ]
     report = import_status_file(dong_hoi, _write(tmp_path / "s.csv", [LONG_HEADER, *rows]))
     assert report.ok and report.stored and report.statuses_stored == 2
     assert (report.matched, report.matched_through_lineage) == (2, 1)
@@ -209,14 +218,20 @@ def test_name_of_another_vintage_without_lineage_is_unmatched_and_says_where_it_
     v2009 = ben_tre.vintages()[0]
     units = ben_tre.units(v2009.vintage_id, province_code="407").drop(columns=["unit_id", "vintage_id"])
     units.loc[units["code"] == "4070119", ["name", "name_short"]] = ["Xã Tên Thử Khác", "Tên Thử Khác"]  # test name
-    ben_tre.add_vintage("test 2024 Quảng Bình", dt.date(2024, 1, 1), "test", units,
-                        ImportRecord(kind="boundaries", source_file="test", rows_read=len(units),
-                                     rows_stored=len(units)))
+    ben_tre.add_vintage(
+        "test 2024 Quảng Bình",
+        dt.date(2024, 1, 1),
+        "test",
+        units,
+        ImportRecord(kind="boundaries", source_file="test", rows_read=len(units), rows_stored=len(units)),
+    )
     match = UnitMatcher(ben_tre).match(2021, *DH, "Tên Thử Khác")
     assert match.unit is None and match.problem == "unmatched"
-    assert match.reason == ("commune 'Tên Thử Khác' not found in Thành phố Đồng Hới; found in vintage test 2024 "
-                            "Quảng Bình as Xã Tên Thử Khác (4070119), but no lineage event links it to the "
-                            f"{ben_tre.vintage_for_year(2021).name} boundaries")
+    assert match.reason == (
+        "commune 'Tên Thử Khác' not found in Thành phố Đồng Hới; found in vintage test 2024 "
+        "Quảng Bình as Xã Tên Thử Khác (4070119), but no lineage event links it to the "
+        f"{ben_tre.vintage_for_year(2021).name} boundaries"
+    )
     assert match.found_in == "test 2024 Quảng Bình"
 
 
@@ -253,8 +268,16 @@ def test_each_vintage_and_the_lineage_are_read_once_per_import(dong_hoi, monkeyp
     monkeypatch.setattr(dong_hoi, "unit_records", count_units)
     monkeypatch.setattr(dong_hoi, "lineage_events", count_events)
     matcher = UnitMatcher(dong_hoi)
-    names = [(DH, "Bảo Ninh"), (DH, "Quang Phú"), (DH, "Lộc Ninh"), (BT, "Phường 1"), (BT, "Phường 2"),
-             (BT, "Mỹ Thành"), (BT, "Nhơn Thạnh"), (DH, "Không Có")]
+    names = [
+        (DH, "Bảo Ninh"),
+        (DH, "Quang Phú"),
+        (DH, "Lộc Ninh"),
+        (BT, "Phường 1"),
+        (BT, "Phường 2"),
+        (BT, "Mỹ Thành"),
+        (BT, "Nhơn Thạnh"),
+        (DH, "Không Có"),
+    ]
     results = [matcher.match(year, *place, name) for year in range(2018, 2024) for place, name in names]
     assert sum(m.found_in is not None for m in results) > 10
     assert sorted(calls["unit_records"]) == sorted(v.vintage_id for v in dong_hoi.vintages())

@@ -36,23 +36,34 @@ def make_schema_5_store(path: Path) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.executescript(SCHEMA_5.read_text(encoding="utf-8"))
-    conn.execute("INSERT INTO imports VALUES (1, 'boundaries', 'old.gpkg', '2024-01-02T03:04:05+00:00', 3, 3, '{}',"
-                 " 'cli')")
+    conn.execute(
+        "INSERT INTO imports VALUES (1, 'boundaries', 'old.gpkg', '2024-01-02T03:04:05+00:00', 3, 3, '{}', 'cli')"
+    )
     conn.execute("INSERT INTO vintages VALUES (1, 'old 2009', '2009-04-01', 'old.gpkg', 1)")
     blobs = gg.encode_many([unit_geometry(box) for *_, box in UNITS], 4326)
-    conn.executemany("INSERT INTO units (fid, geom, vintage_id, level, code, name, parent_code, province_code)"
-                     " VALUES (?, ?, 1, ?, ?, ?, ?, '83')",
-                     [(fid, blob, level, code, f"Unit {code}", parent) for (fid, level, code, parent, _), blob
-                      in zip(UNITS, blobs)])
+    conn.executemany(
+        "INSERT INTO units (fid, geom, vintage_id, level, code, name, parent_code, province_code)"
+        " VALUES (?, ?, 1, ?, ?, ?, ?, '83')",
+        [
+            (fid, blob, level, code, f"Unit {code}", parent)
+            for (fid, level, code, parent, _), blob in zip(UNITS, blobs, strict=True)
+        ],
+    )
     conn.execute("INSERT INTO criterion_statuses VALUES (1, 12, 2020, 'ntm_2021', 'commune', 3, 1, 'old.csv', 2, 1)")
-    conn.execute("INSERT INTO status_summaries VALUES (1, 12, 2020, 'ntm_2021', 'commune', 19, 19, 1, 'QĐ 1',"
-                 " '2020-12-01', 'old.csv', 2, 1)")
+    conn.execute(
+        "INSERT INTO status_summaries VALUES (1, 12, 2020, 'ntm_2021', 'commune', 19, 19, 1, 'QĐ 1',"
+        " '2020-12-01', 'old.csv', 2, 1)"
+    )
     conn.execute("INSERT INTO layers VALUES (1, 'roads', 'roads', '2020-01-01', 'osm', 'EPSG:4326', 2, '{}', 1, NULL)")
-    conn.executemany("INSERT INTO layer_features (fid, geom, layer_id, road_class) VALUES (?, ?, 1, 'commune')",
-                     list(zip((7, 8), gg.encode_many(ROADS, 4326))))
+    conn.executemany(
+        "INSERT INTO layer_features (fid, geom, layer_id, road_class) VALUES (?, ?, 1, 'commune')",
+        list(zip((7, 8), gg.encode_many(ROADS, 4326), strict=True)),
+    )
     conn.execute("INSERT INTO partitions VALUES (1, '2024-01-02T03:04:05+00:00', '{}')")
-    conn.execute("INSERT INTO unit_partition (fid, geom, unit_id, vintage_id) VALUES (5, ?, 12, 1)",
-                 gg.encode_many([unit_geometry(UNITS[2][4])], 4326))
+    conn.execute(
+        "INSERT INTO unit_partition (fid, geom, unit_id, vintage_id) VALUES (5, ?, 12, 1)",
+        gg.encode_many([unit_geometry(UNITS[2][4])], 4326),
+    )
     conn.execute("INSERT INTO road_km_runs VALUES (1, 1, '2024-01-02T03:04:05+00:00')")
     conn.execute("INSERT INTO road_km VALUES (1, 1, 12, 'commune', 'asphalt', 1.5)")
     conn.close()

@@ -53,8 +53,10 @@ def test_upgraded_schema_has_the_new_keys_and_working_foreign_keys(old_store):
         for table, key in (("units", "unit_id"), ("layer_features", "feature_id"), ("unit_partition", "id")):
             columns = {r[1]: r[5] for r in conn.execute(f"PRAGMA table_info({table})")}  # name: primary key rank
             assert "fid" not in columns and columns[key] == 1, table
-            triggers = [r[0] for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
-                                                   " AND tbl_name = ?", (table,))]
+            triggers = [
+                r[0]
+                for r in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,))
+            ]
             assert len(triggers) == 2 and all(f"NEW.{key}" in t or f"OLD.{key}" in t for t in triggers), table
         for table in ("criterion_statuses", "status_summaries", "unit_partition", "road_km"):
             references = {(r[2], r[4]) for r in conn.execute(f"PRAGMA foreign_key_list({table})")}
@@ -63,8 +65,10 @@ def test_upgraded_schema_has_the_new_keys_and_working_foreign_keys(old_store):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         conn.execute("PRAGMA foreign_keys=ON")
         with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-            conn.execute("INSERT INTO criterion_statuses (unit_id, year, framework_id, level, criterion, met)"
-                         " VALUES (999, 2020, 'x', 'commune', 1, 1)")
+            conn.execute(
+                "INSERT INTO criterion_statuses (unit_id, year, framework_id, level, criterion, met)"
+                " VALUES (999, 2020, 'x', 'commune', 1, 1)"
+            )
     finally:
         conn.close()
 

@@ -38,8 +38,9 @@ def _counts(store: Store) -> dict[str, int | None]:
 
 
 def _city_2009(store: Store) -> list[int]:
-    return store.units(store.vintages()[0].vintage_id, AdminLevel.COMMUNE, district_code="81101",
-                       geometry=False)["unit_id"].tolist()
+    return store.units(store.vintages()[0].vintage_id, AdminLevel.COMMUNE, district_code="81101", geometry=False)[
+        "unit_id"
+    ].tolist()
 
 
 def _read_while_writing(location: str, write: Callable[[Store], object]) -> tuple[dict, list[dict], dict, Exception]:
@@ -78,7 +79,8 @@ def _national_units(store: Store):
 def test_reader_sees_a_boundary_import_whole_or_not_at_all(store_2009, db_location):
     units = _national_units(store_2009)
     before, seen, after, failed = _read_while_writing(
-        db_location, lambda s: s.add_vintage("2015 copy", NEW_DAY, "test", units, RECORD))
+        db_location, lambda s: s.add_vintage("2015 copy", NEW_DAY, "test", units, RECORD)
+    )
     assert failed is None
     assert (before["vintages"], after["vintages"]) == (1, 2)
     assert after["units of the new vintage"] == len(units) == 63 + 703 + 11163
@@ -109,7 +111,8 @@ def test_failed_imports_leave_no_trace(store_2009, db_location, data_dir):
         "lineage event already stored": lambda s: import_lineage(s, LINEAGE),
         # the event and a whole vintage of 11,929 units are written before the second vintage fails
         "second derived vintage already stored": lambda s: s.add_lineage(
-            RECORD, [fresh], [("new", NEW_DAY, "test", units), ("again", dt.date(2020, 2, 1), "test", units)]),
+            RECORD, [fresh], [("new", NEW_DAY, "test", units), ("again", dt.date(2020, 2, 1), "test", units)]
+        ),
     }
     for case, write in failing.items():
         before, seen, after, failed = _read_while_writing(db_location, write)

@@ -48,12 +48,15 @@ def _intersects_box(blob: bytes | None, *bbox: float) -> int:
     return int(blob is not None and shapely.intersects(gg.decode_many([blob])[0], box))
 
 
-@pytest.mark.parametrize("query", [
-    {"bbox": BEN_TRE_CITY},
-    {"bbox": BEN_TRE_CITY, "limit": 5, "offset": 3, "geometry": False},
-    {"level": AdminLevel.COMMUNE, "bbox": (106.3756, 10.2415, 106.3756, 10.2415), "limit": 4},  # a point
-    {"level": AdminLevel.DISTRICT, "province_code": "811", "limit": 3, "offset": 2},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"bbox": BEN_TRE_CITY},
+        {"bbox": BEN_TRE_CITY, "limit": 5, "offset": 3, "geometry": False},
+        {"level": AdminLevel.COMMUNE, "bbox": (106.3756, 10.2415, 106.3756, 10.2415), "limit": 4},  # a point
+        {"level": AdminLevel.DISTRICT, "province_code": "811", "limit": 3, "offset": 2},
+    ],
+)
 def test_the_box_test_in_sql_or_on_the_geometries_read_gives_the_same_units(new_location, query):
     with GeoPackageStore(new_location("gpkg")) as store:
         store._conn.create_function("test_intersects_box", 5, _intersects_box, deterministic=True)

@@ -18,9 +18,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from boundaries.vintages import crosswalk_between, import_lineage
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminLevel, LayerKind
 from geo_ntm.errors import GeoNtmError
-from geo_ntm.domain import LayerKind
 from geo_ntm.report import province_report
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
@@ -60,7 +59,9 @@ def _unit_keys(store: Store) -> dict[int, tuple]:
     keys = {}
     for v in store.vintages():
         frame = store.units(v.vintage_id, geometry=False)
-        keys.update({u: (v.valid_from, lv, c) for u, lv, c in zip(frame["unit_id"], frame["level"], frame["code"])})
+        keys.update(
+            {u: (v.valid_from, lv, c) for u, lv, c in zip(frame["unit_id"], frame["level"], frame["code"], strict=True)}
+        )
     return keys
 
 
@@ -86,13 +87,16 @@ def test_vintages_units_and_geometries(stores):
             assert gpkg.unit_records(v.vintage_id, level) == pg.unit_records(v.vintage_id, level)
 
 
-@pytest.mark.parametrize("query", [
-    {"level": AdminLevel.COMMUNE, "district_code": "81101"},
-    {"level": AdminLevel.COMMUNE, "bbox": BEN_TRE_CITY},
-    {"bbox": BEN_TRE_CITY, "geometry": False},
-    {"level": AdminLevel.DISTRICT, "province_code": "811", "limit": 3, "offset": 2},
-    {"codes": ["811", "81101", "8110131", "28777", "nonexistent"]},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"level": AdminLevel.COMMUNE, "district_code": "81101"},
+        {"level": AdminLevel.COMMUNE, "bbox": BEN_TRE_CITY},
+        {"bbox": BEN_TRE_CITY, "geometry": False},
+        {"level": AdminLevel.DISTRICT, "province_code": "811", "limit": 3, "offset": 2},
+        {"codes": ["811", "81101", "8110131", "28777", "nonexistent"]},
+    ],
+)
 def test_unit_queries(stores, query):
     gpkg, pg = stores
     for v in pg.vintages():
@@ -112,11 +116,13 @@ def test_statuses_imports_lineage_and_extent(stores):
     assert len(statuses) > 200 and keyed(gpkg.statuses(), "gpkg") == statuses
     assert len(pg.summaries()) > 0 and keyed(gpkg.summaries(), "gpkg") == keyed(pg.summaries(), "postgis")
     city_2020 = pg.units(pg.vintage_for_year(2020).vintage_id, district_code="81101", geometry=False)
-    ids = {"postgis": city_2020["unit_id"].tolist(),
-           "gpkg": gpkg.units(gpkg.vintage_for_year(2020).vintage_id, district_code="81101",
-                              geometry=False)["unit_id"].tolist()}
-    assert (keyed(gpkg.statuses(ids["gpkg"], 2020), "gpkg") == keyed(pg.statuses(ids["postgis"], 2020), "postgis")
-            != [])
+    ids = {
+        "postgis": city_2020["unit_id"].tolist(),
+        "gpkg": gpkg.units(gpkg.vintage_for_year(2020).vintage_id, district_code="81101", geometry=False)[
+            "unit_id"
+        ].tolist(),
+    }
+    assert keyed(gpkg.statuses(ids["gpkg"], 2020), "gpkg") == keyed(pg.statuses(ids["postgis"], 2020), "postgis") != []
 
     def audit(store):
         return [(r.import_id, r.kind, r.source_file, r.rows_read, r.rows_stored, r.report) for r in store.imports()]
@@ -125,12 +131,13 @@ def test_statuses_imports_lineage_and_extent(stores):
     assert gpkg.lineage_events() == pg.lineage_events() and len(pg.lineage_events()) == 3
     assert gpkg.lineage_events("8110131") == pg.lineage_events("8110131") != []
     vintage_start = {v.vintage_id: v.valid_from for v in pg.vintages()}
-    assert ([dataclasses.replace(e, vintage_id=vintage_start[e.vintage_id]) for e in gpkg.data_extent()]
-            == [dataclasses.replace(e, vintage_id=vintage_start[e.vintage_id]) for e in pg.data_extent()])
+    assert [dataclasses.replace(e, vintage_id=vintage_start[e.vintage_id]) for e in gpkg.data_extent()] == [
+        dataclasses.replace(e, vintage_id=vintage_start[e.vintage_id]) for e in pg.data_extent()
+    ]
 
 
 def test_reports_and_assessments(stores):
-    gpkg, pg = stores
+    _, pg = stores
     scopes = {(e.province_code, e.year) for e in pg.data_extent()}
     assert len(scopes) >= 4
     for province, year in sorted(scopes):
@@ -142,8 +149,7 @@ def test_reports_and_assessments(stores):
 
 
 def test_crosswalk_shares(stores):
-    walks = [crosswalk_between(s, dt.date(2019, 12, 31), dt.date(2020, 12, 31), province="Bến Tre")[2]
-             for s in stores]
+    walks = [crosswalk_between(s, dt.date(2019, 12, 31), dt.date(2020, 12, 31), province="Bến Tre")[2] for s in stores]
     assert len(walks[1].pairs) > 100
     for table in ("pairs", "slivers", "coverage_of_old"):
         _assert_frames_equal(getattr(walks[0], table), getattr(walks[1], table))
@@ -152,39 +158,76 @@ def test_crosswalk_shares(stores):
 def test_infrastructure_layers_and_partition(new_location):
     """Layers and a partition stored through each backend come back the same."""
     roads = gpd.GeoDataFrame(
-        {"road_class": ["commune", "hamlet", None], "surface": ["asphalt", "earth", "unknown"], "kind": [None] * 3,
-         "name": ["Đường xã 1", None, "x"], "properties": ['{"highway": "tertiary"}', "{}", "{}"]},
-        geometry=[shapely.LineString([(106.36, 10.23), (106.38, 10.25)]),
-                  shapely.LineString([(106.30, 10.10), (106.31, 10.11), (106.33, 10.10)]),
-                  shapely.LineString([(105.0, 9.0), (105.1, 9.1)])], crs="EPSG:4326")
+        {
+            "road_class": ["commune", "hamlet", None],
+            "surface": ["asphalt", "earth", "unknown"],
+            "kind": [None] * 3,
+            "name": ["Đường xã 1", None, "x"],
+            "properties": ['{"highway": "tertiary"}', "{}", "{}"],
+        },
+        geometry=[
+            shapely.LineString([(106.36, 10.23), (106.38, 10.25)]),
+            shapely.LineString([(106.30, 10.10), (106.31, 10.11), (106.33, 10.10)]),
+            shapely.LineString([(105.0, 9.0), (105.1, 9.1)]),
+        ],
+        crs="EPSG:4326",
+    )
     record = ImportRecord("layer", "test", 3, 3)
     answers = []
     for backend in ("gpkg", "postgis"):
         with open_store(new_location(backend)) as store:
-            store.add_layer("roads", LayerKind.ROADS, dt.date(2020, 1, 1), "test", "EPSG:4326", roads, None,
-                            {"rows": 3}, record)
-            store.add_layer("population", LayerKind.POPULATION, dt.date(2020, 7, 1), "test", "EPSG:32648", None,
-                            b"II*\x00 not really a GeoTIFF", {}, record)
+            store.add_layer(
+                "roads", LayerKind.ROADS, dt.date(2020, 1, 1), "test", "EPSG:4326", roads, None, {"rows": 3}, record
+            )
+            store.add_layer(
+                "population",
+                LayerKind.POPULATION,
+                dt.date(2020, 7, 1),
+                "test",
+                "EPSG:32648",
+                None,
+                b"II*\x00 not really a GeoTIFF",
+                {},
+                record,
+            )
             with pytest.raises(GeoNtmError, match="a layer named 'roads' is already stored"):
-                store.add_layer("roads", LayerKind.ROADS, dt.date(2021, 1, 1), "test", "EPSG:4326", roads, None, {},
-                                record)
+                store.add_layer(
+                    "roads", LayerKind.ROADS, dt.date(2021, 1, 1), "test", "EPSG:4326", roads, None, {}, record
+                )
             vintage = store.vintages()[0].vintage_id
             assert store.partition(vintage) is None
             city = store.units(vintage, AdminLevel.COMMUNE, district_code="81101")[["unit_id", "geometry"]]
             store.add_partition(vintage, city, {"cells": len(city)})
             store.add_partition(vintage, city.iloc[:1], {})  # already built: nothing changes
             assert store.road_km(1, vintage) is None
-            store.add_road_km(1, vintage, pd.DataFrame({"unit_id": city["unit_id"].iloc[:2], "road_class": "commune",
-                                                        "surface": ["asphalt", "earth"], "km": [1.25, 0.5]}))
+            store.add_road_km(
+                1,
+                vintage,
+                pd.DataFrame(
+                    {
+                        "unit_id": city["unit_id"].iloc[:2],
+                        "road_class": "commune",
+                        "surface": ["asphalt", "earth"],
+                        "km": [1.25, 0.5],
+                    }
+                ),
+            )
             store.add_road_km(1, vintage, pd.DataFrame({"unit_id": [], "road_class": [], "surface": [], "km": []}))
-            answers.append((store.layers(), store.layer_features(1), store.layer_features(1, BEN_TRE_CITY),
-                            store.layer_raster(2), store.partition(vintage).drop(columns="unit_id"),
-                            store.partition(vintage, (106.36, 10.23, 106.37, 10.24)).drop(columns="unit_id"),
-                            store.layer_features(1, attributes=("surface", "road_class")),
-                            store.road_km(1, vintage).assign(unit_id=0)))
+            answers.append(
+                (
+                    store.layers(),
+                    store.layer_features(1),
+                    store.layer_features(1, BEN_TRE_CITY),
+                    store.layer_raster(2),
+                    store.partition(vintage).drop(columns="unit_id"),
+                    store.partition(vintage, (106.36, 10.23, 106.37, 10.24)).drop(columns="unit_id"),
+                    store.layer_features(1, attributes=("surface", "road_class")),
+                    store.road_km(1, vintage).assign(unit_id=0),
+                )
+            )
     gpkg, pg = answers
     assert gpkg[0] == pg[0] and [x.feature_count for x in pg[0]] == [3, 0]
-    for a, b in zip(gpkg[1:], pg[1:]):
+    for a, b in zip(gpkg[1:], pg[1:], strict=True):
         if isinstance(a, bytes):
             assert a == b
         else:
@@ -195,17 +238,25 @@ def test_infrastructure_layers_and_partition(new_location):
     assert list(pg[7]["km"]) == [1.25, 0.5]  # the second add changed nothing
 
 
-@pytest.mark.parametrize("path, params", [
-    ("/collections/communes/items", {"province": "Bến Tre", "year": 2020, "limit": 200}),
-    ("/collections/units/items", {"bbox": ",".join(map(str, BEN_TRE_CITY)), "year": 2019, "limit": 40, "offset": 5}),
-    ("/collections/communes/items", {"province": "Bến Tre", "year": 2019, "date": "2020-06-01",
-                                     "rule": "share_area"}),
-    ("/collections/communes/items/28777", {"year": 2020}),
-    ("/lineage/8110105", {}),
-    ("/crosswalk", {"from": "2019-12-31", "to": "2020-12-31", "province": "Bến Tre", "f": "json"}),
-    ("/vintages", {}),
-    ("/lookup", {"lon": 106.3756, "lat": 10.2415, "date": "2020-12-31"}),
-])
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/collections/communes/items", {"province": "Bến Tre", "year": 2020, "limit": 200}),
+        (
+            "/collections/units/items",
+            {"bbox": ",".join(map(str, BEN_TRE_CITY)), "year": 2019, "limit": 40, "offset": 5},
+        ),
+        (
+            "/collections/communes/items",
+            {"province": "Bến Tre", "year": 2019, "date": "2020-06-01", "rule": "share_area"},
+        ),
+        ("/collections/communes/items/28777", {"year": 2020}),
+        ("/lineage/8110105", {}),
+        ("/crosswalk", {"from": "2019-12-31", "to": "2020-12-31", "province": "Bến Tre", "f": "json"}),
+        ("/vintages", {}),
+        ("/lookup", {"lon": 106.3756, "lat": 10.2415, "date": "2020-12-31"}),
+    ],
+)
 def test_api_answers(locations, path, params):
     answers = []
     for location in locations.values():

@@ -19,10 +19,22 @@ RECORD = ImportRecord("boundaries", "test", 1, 1)
 
 def _province() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"level": ["province"], "code": ["83"], "name": ["Tỉnh Bến Tre"], "name_short": ["Bến Tre"],
-         "unit_type": ["tinh"], "parent_code": [None], "province_code": ["83"], "district_code": [None],
-         "population": [1.0], "area_ha": [2.0], "flag": [None]},
-        geometry=[shapely.MultiPolygon([shapely.box(106.0, 10.0, 106.5, 10.5)])], crs="EPSG:4326")
+        {
+            "level": ["province"],
+            "code": ["83"],
+            "name": ["Tỉnh Bến Tre"],
+            "name_short": ["Bến Tre"],
+            "unit_type": ["tinh"],
+            "parent_code": [None],
+            "province_code": ["83"],
+            "district_code": [None],
+            "population": [1.0],
+            "area_ha": [2.0],
+            "flag": [None],
+        },
+        geometry=[shapely.MultiPolygon([shapely.box(106.0, 10.0, 106.5, 10.5)])],
+        crs="EPSG:4326",
+    )
 
 
 def test_vintage_lookups(empty_db_location):
@@ -37,8 +49,9 @@ def test_vintage_lookups(empty_db_location):
         assert store.add_vintage("2009-04-01", dt.date(2020, 2, 1), "test", _province(), RECORD).valid_to is None
         first, second, third = store.vintages()
         assert (first.valid_to, second.valid_to, third.valid_to) == (dt.date(2013, 4, 5), dt.date(2020, 2, 1), None)
-        with pytest.raises(NotFoundError, match="no boundary vintage is in force on 2009-03-31; the earliest starts"
-                                                " on 2009-04-01"):
+        with pytest.raises(
+            NotFoundError, match="no boundary vintage is in force on 2009-03-31; the earliest starts on 2009-04-01"
+        ):
             store.vintage_on(dt.date(2009, 3, 31))
         assert store.vintage_on(dt.date(2009, 4, 1)) == store.vintage_on(dt.date(2013, 4, 4)) == first
         assert store.vintage_on(dt.date(2013, 4, 5)) == store.vintage_for_year(2019) == second
@@ -49,8 +62,9 @@ def test_vintage_lookups(empty_db_location):
         assert store.vintage_named("2013-04-05") == second
         assert store.resolve_vintage(vintage="first", day=dt.date(2020, 6, 1)) == first
         for text in (f"0{third.vintage_id}", "2013-4-5", "20130405", "First"):
-            with pytest.raises(NotFoundError, match=f"no boundary vintage '{text}'; stored: {first.vintage_id}:"
-                                                    " first;"):
+            with pytest.raises(
+                NotFoundError, match=f"no boundary vintage '{text}'; stored: {first.vintage_id}: first;"
+            ):
                 store.vintage_named(text)
 
 
@@ -76,6 +90,8 @@ def test_layer_lookups(empty_db_location):
             store.latest_layer(LayerKind.ROADS, dt.date(2019, 12, 31))
         with pytest.raises(NotFoundError, match="no water_lines layer; run 'geo-ntm layers import' first"):
             store.latest_layer(LayerKind.WATER_LINES)
-        with pytest.raises(NotFoundError, match=f"no infrastructure layer 'Population'; stored: "
-                                                f"{roads_2020.layer_id}: roads 2020 \\(roads\\);"):
+        with pytest.raises(
+            NotFoundError,
+            match=f"no infrastructure layer 'Population'; stored: {roads_2020.layer_id}: roads 2020 \\(roads\\);",
+        ):
             store.layer_named("Population")

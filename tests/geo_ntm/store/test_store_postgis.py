@@ -72,11 +72,13 @@ def test_db_upgrade_reads_geo_ntm_db(bare_url, monkeypatch, capsys):
 def test_failed_migration_changes_nothing(bare_url):
     with psycopg.connect(bare_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE units (x integer)")  # in the way of the first migration
-    with pytest.raises(GeoNtmError, match="nothing was changed.*units"):
+    with pytest.raises(GeoNtmError, match=r"nothing was changed.*units"):
         open_store(bare_url)
     with psycopg.connect(bare_url) as conn:
-        assert conn.execute("SELECT to_regclass('schema_migrations'), to_regclass('vintages')").fetchone() == (None,
-                                                                                                            None)
+        assert conn.execute("SELECT to_regclass('schema_migrations'), to_regclass('vintages')").fetchone() == (
+            None,
+            None,
+        )
 
 
 def test_schema_newer_than_the_code_is_refused(bare_url):
