@@ -26,7 +26,6 @@ import pandas as pd
 from geo_ntm.errors import InputError
 
 KEYWORDS = {"AND", "OR", "NOT", "LIKE", "ILIKE", "BETWEEN", "IN", "IS", "NULL", "TRUE", "FALSE"}
-COMPARISONS = ("<>", "<=", ">=", "=", "<", ">")
 _TOKEN = re.compile(r"""
     \s*(?:
       (?P<string>'(?:[^']|'')*')
