@@ -195,7 +195,7 @@ def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, s
     book.save(path)
 
 
-def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, collection: str) -> Path:
+def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame) -> Path:
     renamed = frame.rename(columns={k: v[0] for k, v in FIELDS.items()})
     shp = directory / f"{stem}.shp"
     pyogrio.write_dataframe(renamed, shp, driver="ESRI Shapefile", layer=stem, encoding="UTF-8")
@@ -217,10 +217,7 @@ def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, collection: 
 
 @router.get("/collections/{collectionId}/download", summary="Download the features asked as a file")
 def download(
-    collectionId: str,
-    request: Request,
-    store: StoreDep,
-    q: QueryDep,
+    request: Request, store: StoreDep, q: QueryDep,
     format: Annotated[str, Query(description="geojson, gpkg, shp (zipped), csv or xlsx",
                                  json_schema_extra={"enum": list(FORMATS)})] = "geojson",
     geometry: Annotated[str | None, Query(description="csv: 'wkt' adds the geometry as WKT")] = None,
@@ -246,12 +243,12 @@ def download(
     try:
         if format == "gpkg":
             path = directory / f"{stem}.gpkg"
-            pyogrio.write_dataframe(frame, path, driver="GPKG", layer=collectionId)
+            pyogrio.write_dataframe(frame, path, driver="GPKG", layer=q.collection.id)
         elif format == "shp":
-            path = _shapefile(directory, stem, frame, collectionId)
+            path = _shapefile(directory, stem, frame)
         else:
             path = directory / f"{stem}.xlsx"
-            _xlsx(path, _attributes(frame, q.crs, False), collectionId, _readme(q, request, matched))
+            _xlsx(path, _attributes(frame, q.crs, False), q.collection.id, _readme(q, request, matched))
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise

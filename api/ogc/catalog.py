@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.deps import StoreDep
 from api.download_formats import FORMATS
-from api.ogc import html
+from api.ogc import html, media
 from api.ogc.collections import registry
 from api.ogc.collections.base import Collection, Extent
 from api.ogc.crs import CRS84, SUPPORTED_CRS
-from api.ogc.media import GEOJSON, HTML, JSON, REL_QUERYABLES, SCHEMA_JSON, FParam, base_url, link, wants
+from api.ogc.media import FParam, base_url, encodings, link, twin_links, wants
 from geo_ntm.store import Store
 
 router = APIRouter()
@@ -39,13 +39,11 @@ def cached_extent(request: Request, store: Store, collection: Collection) -> Ext
 def _links(url: str) -> list[dict]:
     """The links of a collection document: itself, its items, queryables, schema and downloads."""
     return [
-        link("self", JSON, f"{url}?f=json", "This collection (JSON)"),
-        link("alternate", HTML, f"{url}?f=html", "This collection (HTML)"),
-        link("items", GEOJSON, f"{url}/items", "Features (GeoJSON)"),
-        link("items", HTML, f"{url}/items?f=html", "Features (HTML)"),
-        link(REL_QUERYABLES, SCHEMA_JSON, f"{url}/queryables", "Queryables"),
-        link("queryables", SCHEMA_JSON, f"{url}/queryables", "Queryables"),
-        link("describedby", SCHEMA_JSON, f"{url}/schema", "Schema of the features (GeoJSON)"),
+        *encodings(url, "collection"),
+        link("items", media.GEOJSON, f"{url}/items", "Features (GeoJSON)"),
+        link("items", media.HTML, f"{url}/items?f=html", "Features (HTML)"),
+        *twin_links((media.REL_QUERYABLES, "queryables"), media.SCHEMA_JSON, f"{url}/queryables", "Queryables"),
+        link("describedby", media.SCHEMA_JSON, f"{url}/schema", "Schema of the features (GeoJSON)"),
         *(link("enclosure", media, f"{url}/download?format={fmt}", f"Download ({fmt})")
           for fmt, (media, _) in FORMATS.items()),
     ]
@@ -70,8 +68,7 @@ def collection_document(request: Request, store: Store, collection: Collection) 
 def collections(request: Request, store: StoreDep, f: FParam = None) -> Response:
     """Every collection served, in the registry's order."""
     base = base_url(request)
-    doc = {"links": [link("self", JSON, f"{base}/collections?f=json"),
-                     link("alternate", HTML, f"{base}/collections?f=html")],
+    doc = {"links": encodings(f"{base}/collections"),
            "collections": [collection_document(request, store, c) for c in registry.served()],
            "crs": SUPPORTED_CRS}
     if wants(request, f) == "html":

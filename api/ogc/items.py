@@ -36,7 +36,6 @@ def _page_links(request: Request, kind: str, matched: int, limit: int, offset: i
 
 @router.get("/collections/{collectionId}/items", summary="Features of a collection (GeoJSON or HTML)")
 def items(
-    collectionId: str,
     request: Request,
     store: StoreDep,
     q: QueryDep,
@@ -48,7 +47,7 @@ def items(
     ``year``), with the NTM status of ``year``, filtered and paged."""
     encoding = wants(request, f)
     matched, frames = run(store, q, limit=limit, offset=offset)
-    collection_url = f"{base_url(request)}/collections/{collectionId}"
+    collection_url = f"{base_url(request)}/collections/{q.collection.id}"
     features = list(encode_features(frames, q.crs, f"{collection_url}/items" if encoding == "html" else None))
     links = self_links(request, encoding, collection_url)
     links += _page_links(request, GEOJSON if encoding == "json" else HTML, matched, limit, offset)
@@ -61,16 +60,15 @@ def items(
 
 
 @router.get("/collections/{collectionId}/items/{featureId}", summary="One feature by the unit's code")
-def item(collectionId: str, featureId: str, request: Request, store: StoreDep, q: QueryDep,
-         f: FParam = None) -> Response:
+def item(featureId: str, request: Request, store: StoreDep, q: QueryDep, f: FParam = None) -> Response:
     """One unit by the boundary source's code (same boundaries, year and crs parameters)."""
     encoding = wants(request, f)
     found = q.collection.feature(store, q.selection, featureId)
     if found is None:
-        raise NotFoundError(f"no unit with code {featureId!r} in collection {collectionId!r} "
+        raise NotFoundError(f"no unit with code {featureId!r} in collection {q.collection.id!r} "
                             f"(boundaries {q.where.vintage.name})")
     doc = next(encode_features([found], q.crs))
-    doc["links"] = self_links(request, encoding, f"{base_url(request)}/collections/{collectionId}")
+    doc["links"] = self_links(request, encoding, f"{base_url(request)}/collections/{q.collection.id}")
     if encoding == "html":
         return HTMLResponse(html.item(doc, base_url(request)), headers=content_crs(q.crs))
     return JSONResponse(doc, media_type=GEOJSON, headers=content_crs(q.crs))

@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from api.ogc import html
-from api.ogc.media import HTML, JSON, OPENAPI30, REL_CONFORMANCE, REL_DATA, FParam, base_url, link, wants
+from api.ogc import html, media
+from api.ogc.media import FParam, base_url, encodings, link, twin_links, wants
 
 router = APIRouter()
 
@@ -38,15 +38,13 @@ def landing_document(base: str) -> dict:
                         "Administrative units of Vietnam with each commune's NTM criteria status, served as OGC API "
                         "- Features (GeoJSON, HTML; CRS84, WGS 84 and VN-2000; CQL2 filters) with downloads."),
         "links": [
-            link("self", JSON, f"{base}/?f=json", "This document (JSON)"),
-            link("alternate", HTML, f"{base}/?f=html", "This document (HTML)"),
-            link("service-desc", OPENAPI30, f"{base}/api", "API definition (OpenAPI 3.0)"),
-            link("service-doc", HTML, f"{base}/docs", "API documentation"),
-            link("conformance", JSON, f"{base}/conformance", "Conformance classes"),
-            link(REL_CONFORMANCE, JSON, f"{base}/conformance", "Conformance classes"),
-            link("data", JSON, f"{base}/collections", "Collections"),
-            link(REL_DATA, JSON, f"{base}/collections", "Collections"),
-            link("alternate", HTML, f"{base}/", "Bản đồ / The planner's map page"),
+            *encodings(f"{base}/", "document"),
+            link("service-desc", media.OPENAPI30, f"{base}/api", "API definition (OpenAPI 3.0)"),
+            link("service-doc", media.HTML, f"{base}/docs", "API documentation"),
+            *twin_links(("conformance", media.REL_CONFORMANCE), media.JSON, f"{base}/conformance",
+                        "Conformance classes"),
+            *twin_links(("data", media.REL_DATA), media.JSON, f"{base}/collections", "Collections"),
+            link("alternate", media.HTML, f"{base}/", "Bản đồ / The planner's map page"),
         ],
     }
 
@@ -75,9 +73,7 @@ class LandingPage:
 def conformance(request: Request, f: FParam = None) -> Response:
     """The conformance classes the service implements (Parts 1, 2 and 3, CQL2 text)."""
     base = base_url(request)
-    doc = {"conformsTo": CONFORMANCE,
-           "links": [link("self", JSON, f"{base}/conformance?f=json"),
-                     link("alternate", HTML, f"{base}/conformance?f=html")]}
+    doc = {"conformsTo": CONFORMANCE, "links": encodings(f"{base}/conformance")}
     if wants(request, f) == "html":
         return HTMLResponse(html.conformance(doc, base))
     return JSONResponse(doc)

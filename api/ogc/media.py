@@ -35,6 +35,18 @@ def link(rel: str, media: str, href: str, title: str | None = None) -> dict:
     return out
 
 
+def encodings(url: str, what: str | None = None) -> list[dict]:
+    """``self`` (JSON) and ``alternate`` (HTML) links of a document at ``url`` (``?f=`` appended),
+    titled "This <what> (JSON)" / "(HTML)" when ``what`` is given."""
+    return [link("self", JSON, f"{url}?f=json", f"This {what} (JSON)" if what else None),
+            link("alternate", HTML, f"{url}?f=html", f"This {what} (HTML)" if what else None)]
+
+
+def twin_links(rels: tuple[str, str], media: str, href: str, title: str) -> list[dict]:
+    """The same link under two relations: the short one most clients read and the OGC URI."""
+    return [link(rel, media, href, title) for rel in rels]
+
+
 def _accept_q(accept: str, media: str) -> float:
     """The quality an ``Accept`` header gives ``media``: its most specific matching range wins."""
     best, specificity = 0.0, -1
