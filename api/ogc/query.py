@@ -171,6 +171,7 @@ def feature_query(
     expressions += _property_filters(request, types)
     if filter_:
         expressions.append(_cql2_filter(filter_, types))
+    boundaries: str | Vintage | None
     if datetime_ is None:
         boundaries, day = vintage, parse_date(date)
     else:

@@ -36,7 +36,7 @@ def schema(collectionId: str, request: Request) -> Response:
     """The GeoJSON Feature schema of a collection, with typed properties (GDAL's OAPIF driver
     reads the field types from it)."""
     collection = registry.collection(collectionId)
-    props = {name: {"type": q.type, "title": q.title} for name, q in collection.queryables.items()}
+    props: dict[str, dict] = {name: {"type": q.type, "title": q.title} for name, q in collection.queryables.items()}
     props |= {name: {"type": "array", "items": {"type": "integer"}, "title": title}
               for name, title in collection.arrays.items()}
     doc = {"$schema": JSON_SCHEMA, "$id": f"{base_url(request)}/collections/{collectionId}/schema",

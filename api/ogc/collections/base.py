@@ -116,29 +116,30 @@ class Collection:
     def count(self, store: Store, where: Where, tier: AdminLevel) -> int:
         """How many units of ``tier`` are in ``where`` (no property filter): the store counts them."""
         scope = self._place_scope(where, tier)
-        return len(store.units(where.vintage.vintage_id, tier, geometry=False, **scope))
+        return len(store.units(where.vintage.vintage_id, tier, geometry=False, province_code=scope.get("province_code"),
+                               district_code=scope.get("district_code")))
 
     def features(self, store: Store, selection: Selection, *, limit: int | None = None, offset: int = 0) -> Page:
         """The features selected, paged across the tiers in order when ``limit`` is given.
 
         Without filters the store pages (no view is built beyond the page); with a box or CQL2
         filter each tier's view is filtered here and then cut to the page."""
-        matched, frames, skip, left = 0, [], offset, limit
+        paged = limit is not None
+        matched, frames, skip, left = 0, [], offset, limit or 0
         for tier in selection.tiers:
-            if not selection.filtered and limit is not None:
+            if paged and not selection.filtered:
                 n = self.count(store, selection.where, tier)
                 frame = (self.frame(store, selection.where, tier, selection.rule, limit=left, offset=skip)
                          if left > 0 and skip < n else None)
             else:
                 frame = self._filtered(store, selection, tier)
                 n = len(frame)
-                if limit is not None:
+                if paged:
                     frame = frame.iloc[skip:skip + left] if left > 0 else frame.iloc[0:0]
             matched += n
             if frame is not None and len(frame):
                 frames.append((tier, frame))
-                if left is not None:
-                    left -= len(frame)
+                left -= len(frame)
             skip = max(0, skip - n)
         return matched, frames
 
