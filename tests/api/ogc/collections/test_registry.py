@@ -15,6 +15,8 @@ from api.ogc.collections.base import Collection, Queryable
 from geo_ntm.domain import AdminLevel
 from geo_ntm.settings import Settings
 
+NAMES = {"code": Queryable("string", "Mã / Code"), "name": Queryable("string", "Tên / Name")}
+
 
 class ProvinceNames(Collection):
     """The provinces with two queryables only: code and name."""
@@ -22,7 +24,7 @@ class ProvinceNames(Collection):
     id = "province_names"
     title = "Tên tỉnh / Province names"
     tiers = (AdminLevel.PROVINCE,)
-    queryables = {"code": Queryable("string", "Mã / Code"), "name": Queryable("string", "Tên / Name")}
+    queryables = NAMES
 
 
 @pytest.fixture
