@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import infrastructure, ogc, pages, planner, vintages, writes
+from api import downloads, infrastructure, ogc, planner, planner_page, vintages, writes
 from api.auth import BodyLimit, load_tokens, read_access
 from api.deps import StoreDep, store_lifespan
 from geo_ntm.errors import GeoNtmError, NotFoundError, StoreBusyError
@@ -59,8 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health(store: StoreDep) -> dict:
         return {"status": "ok", "vintages": [v.name for v in store.vintages()]}
 
-    ogc.install(app)  # OGC API - Features (/conformance, /api, /collections/...) and downloads
-    for router in (vintages.router, infrastructure.router, pages.router, planner.router, writes.router):
+    ogc.install(app)  # OGC API - Features (/conformance, /api, /collections/...)
+    for router in (downloads.router, vintages.router, infrastructure.router, planner_page.router, planner.router,
+                   writes.router):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")
     app.mount("/static/planner", StaticFiles(directory=PLANNER_STATIC), name="planner")

@@ -26,7 +26,6 @@ import pandas as pd
 from geo_ntm.errors import InputError
 
 KEYWORDS = {"AND", "OR", "NOT", "LIKE", "ILIKE", "BETWEEN", "IN", "IS", "NULL", "TRUE", "FALSE"}
-COMPARISONS = ("<>", "<=", ">=", "=", "<", ">")
 _TOKEN = re.compile(r"""
     \s*(?:
       (?P<string>'(?:[^']|'')*')
@@ -104,17 +103,17 @@ class _Parser:
         return node
 
     def disjunction(self):
-        node = self.conjunction()
-        while self.peek("kw", "OR"):
-            self.take()
-            node = ("or", node, self.conjunction())
-        return node
+        return self._chain("OR", self.conjunction)
 
     def conjunction(self):
-        node = self.negation()
-        while self.peek("kw", "AND"):
+        return self._chain("AND", self.negation)
+
+    def _chain(self, keyword: str, operand):
+        """``operand (keyword operand)*``, grouped from the left: ``(keyword.lower(), left, right)``."""
+        node = operand()
+        while self.peek("kw", keyword):
             self.take()
-            node = ("and", node, self.negation())
+            node = (keyword.lower(), node, operand())
         return node
 
     def negation(self):

@@ -18,6 +18,7 @@ from geo_ntm.carry import CarryRule, parse_rule
 from geo_ntm.errors import InputError
 from geo_ntm.store import Store, StoreFactory
 from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
+from maps.i18n import LANGS
 
 _YEAR = {"ge": FIRST_YEAR, "le": LAST_YEAR}
 YearParam = Annotated[int | None, Query(**_YEAR, description="status year; boundaries of 31 December")]
@@ -124,3 +125,18 @@ def carry_rule(rule: Annotated[str | None, Query(description="carry rule when th
 
 
 RuleDep = Annotated[CarryRule | None, Depends(carry_rule)]
+
+
+LangParam = Annotated[str, Query(description=f"language of the texts: {' or '.join(LANGS)} (default {LANGS[0]})",
+                                 json_schema_extra={"enum": list(LANGS)})]
+
+
+def lang_asked(lang: LangParam = LANGS[0]) -> str:
+    """The ``lang`` parameter, one of ``maps.i18n.LANGS``: every endpoint taking it answers an unknown
+    language the same way (400, the languages spoken)."""
+    if lang not in LANGS:
+        raise InputError(f"lang {lang!r} is not one of {', '.join(LANGS)}")
+    return lang
+
+
+Lang = Annotated[str, Depends(lang_asked)]

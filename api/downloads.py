@@ -26,22 +26,15 @@ import pyogrio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from api import ogc
 from api.deps import StoreDep
-from api.features import CARRIED, PROPERTIES
+from api.download_formats import FORMATS
+from api.ogc.crs import CRS84, pyproj_crs
+from api.ogc.features import CARRIED, PROPERTIES, encode_features, vintage_document
+from api.ogc.query import FeatureQuery, QueryDep, run
 from geo_ntm.domain import AdminLevel
 from geo_ntm.errors import InputError
 
 router = APIRouter()
-
-#: format -> (media type, file extension)
-FORMATS = {
-    "geojson": ("application/geo+json", "geojson"),
-    "gpkg": ("application/geopackage+sqlite3", "gpkg"),
-    "shp": ("application/zip", "shp.zip"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-}
 
 #: Every column of a download, its Shapefile name (10 characters at most) and its meaning.
 FIELDS = {
@@ -84,7 +77,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"
 
 
-def file_stem(q: ogc.FeatureQuery) -> str:
+def file_stem(q: FeatureQuery) -> str:
     """``communes_Ben-Tre_2020-12-31``: collection, province (and district), day of the
     boundaries; ``_status-YYYY`` when the status year is not that day's; ``_filtered`` when a
     bbox or property filter chose a subset."""
@@ -93,7 +86,7 @@ def file_stem(q: ogc.FeatureQuery) -> str:
         day = where.day
     else:
         day = dt.date.today() if where.vintage.covers(dt.date.today()) else where.vintage.valid_from
-    parts = [q.collection, "_".join(slug(p) for p in q.place) if q.place else "Viet-Nam", day.isoformat()]
+    parts = [q.collection.id, "_".join(slug(p) for p in q.place) if q.place else "Viet-Nam", day.isoformat()]
     if where.year is not None and day != dt.date(where.year, 12, 31):
         parts.append(f"status-{where.year}")
     if q.filtered:
@@ -110,7 +103,7 @@ def table(frames: list[tuple[AdminLevel, gpd.GeoDataFrame]], crs: str) -> gpd.Ge
         part = pd.DataFrame({c: frame[c].values for c in columns})
         part["admin_level"] = lv.value
         parts.append(gpd.GeoDataFrame(part, geometry=list(frame.geometry.values), crs="EPSG:4326"))
-    target = "EPSG:4326" if crs == ogc.CRS84 else ogc._crs(crs)  # files: GDAL stores x = longitude anyway
+    target = "EPSG:4326" if crs == CRS84 else pyproj_crs(crs)  # files: GDAL stores x = longitude anyway
     if not parts:
         return gpd.GeoDataFrame({c: [] for c in ("admin_level", "code", "name")}, geometry=[], crs=target)
     out = pd.concat(parts, ignore_index=True)
@@ -126,7 +119,7 @@ def table(frames: list[tuple[AdminLevel, gpd.GeoDataFrame]], crs: str) -> gpd.Ge
     for column in ("assessed",):
         if column in out.columns:
             out[column] = out[column].astype("boolean")
-    return out.to_crs(target) if crs != ogc.CRS84 else out
+    return out.to_crs(target) if crs != CRS84 else out
 
 
 def _stream_file(directory: Path, path: Path) -> Iterator[bytes]:
@@ -139,7 +132,7 @@ def _stream_file(directory: Path, path: Path) -> Iterator[bytes]:
 
 
 def _point_columns(frame: gpd.GeoDataFrame, crs: str) -> tuple[str, str]:
-    return ("lon", "lat") if ogc._crs(crs).is_geographic else ("easting", "northing")
+    return ("lon", "lat") if pyproj_crs(crs).is_geographic else ("easting", "northing")
 
 
 def _attributes(frame: gpd.GeoDataFrame, crs: str, wkt: bool) -> pd.DataFrame:
@@ -147,8 +140,8 @@ def _attributes(frame: gpd.GeoDataFrame, crs: str, wkt: bool) -> pd.DataFrame:
     points = frame.geometry.representative_point()
     x, y = _point_columns(frame, crs)
     out = pd.DataFrame(frame.drop(columns="geometry"))
-    out[x] = points.x.round(7 if ogc._crs(crs).is_geographic else 2)
-    out[y] = points.y.round(7 if ogc._crs(crs).is_geographic else 2)
+    out[x] = points.x.round(7 if pyproj_crs(crs).is_geographic else 2)
+    out[y] = points.y.round(7 if pyproj_crs(crs).is_geographic else 2)
     if wkt:
         out["wkt"] = frame.geometry.to_wkt()
     return out
@@ -168,17 +161,17 @@ def _csv_rows(frame: pd.DataFrame) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
-def _geojson(q: ogc.FeatureQuery, frames, matched: int) -> Iterator[bytes]:
+def _geojson(q: FeatureQuery, frames, matched: int) -> Iterator[bytes]:
     head = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": matched,
-            "vintage": ogc._vintage_doc(q.where.vintage)}
+            "vintage": vintage_document(q.where.vintage)}
     yield json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "features": ['
-    for i, f in enumerate(ogc.encode_features(frames, q.crs)):
+    for i, f in enumerate(encode_features(frames, q.crs)):
         yield (b"," if i else b"") + json.dumps(f, ensure_ascii=False).encode("utf-8")
     yield b"]}"
 
 
-def _readme(q: ogc.FeatureQuery, request: Request, matched: int) -> list[tuple[str, str]]:
-    return [("collection", q.collection), ("features", str(matched)), ("boundaries", q.where.vintage.name),
+def _readme(q: FeatureQuery, request: Request, matched: int) -> list[tuple[str, str]]:
+    return [("collection", q.collection.id), ("features", str(matched)), ("boundaries", q.where.vintage.name),
             ("boundaries_valid_from", q.where.vintage.valid_from.isoformat()),
             ("status_year", str(q.where.year or "")), ("crs", q.crs), ("request", str(request.url)),
             ("made", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))]
@@ -202,7 +195,7 @@ def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, s
     book.save(path)
 
 
-def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, collection: str) -> Path:
+def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame) -> Path:
     renamed = frame.rename(columns={k: v[0] for k, v in FIELDS.items()})
     shp = directory / f"{stem}.shp"
     pyogrio.write_dataframe(renamed, shp, driver="ESRI Shapefile", layer=stem, encoding="UTF-8")
@@ -224,10 +217,7 @@ def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, collection: 
 
 @router.get("/collections/{collectionId}/download", summary="Download the features asked as a file")
 def download(
-    collectionId: str,
-    request: Request,
-    store: StoreDep,
-    q: ogc.QueryDep,
+    request: Request, store: StoreDep, q: QueryDep,
     format: Annotated[str, Query(description="geojson, gpkg, shp (zipped), csv or xlsx",
                                  json_schema_extra={"enum": list(FORMATS)})] = "geojson",
     geometry: Annotated[str | None, Query(description="csv: 'wkt' adds the geometry as WKT")] = None,
@@ -242,7 +232,7 @@ def download(
     media, ext = FORMATS[format]
     stem = file_stem(q)
     headers = {"Content-Disposition": f'attachment; filename="{stem}.{ext}"', "Content-Crs": f"<{q.crs}>"}
-    matched, frames = ogc.run(store, q)
+    matched, frames = run(store, q)
     if format == "geojson":
         return StreamingResponse(_geojson(q, frames, matched), media_type=media, headers=headers)
     frame = table(frames, q.crs)
@@ -253,12 +243,12 @@ def download(
     try:
         if format == "gpkg":
             path = directory / f"{stem}.gpkg"
-            pyogrio.write_dataframe(frame, path, driver="GPKG", layer=collectionId)
+            pyogrio.write_dataframe(frame, path, driver="GPKG", layer=q.collection.id)
         elif format == "shp":
-            path = _shapefile(directory, stem, frame, collectionId)
+            path = _shapefile(directory, stem, frame)
         else:
             path = directory / f"{stem}.xlsx"
-            _xlsx(path, _attributes(frame, q.crs, False), collectionId, _readme(q, request, matched))
+            _xlsx(path, _attributes(frame, q.crs, False), q.collection.id, _readme(q, request, matched))
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise

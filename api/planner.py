@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.deps import BoundariesDep, PlaceYearDep, RequiredYear, RuleDep, StoreDep, YearParam
+from api.deps import BoundariesDep, Lang, PlaceYearDep, RequiredYear, RuleDep, StoreDep, YearParam
 from api.downloads import slug
-from api.page import page_options
+from api.planner_options import page_options
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.thresholds import load_thresholds
 from geo_ntm.profile import commune_profile
@@ -23,18 +23,16 @@ from maps.layer import MapLayer, MapRequest, build_layer
 from maps.png import SIZES, render_png
 
 router = APIRouter()
-Lang = Annotated[str, Query(pattern="^(vi|en)$", description="vi (default) or en")]
 
 
-def map_request(store: StoreDep, where: PlaceYearDep, rule: RuleDep,
+def map_request(store: StoreDep, where: PlaceYearDep, rule: RuleDep, lang: Lang,
                 measure: Annotated[str, Query(description="criteria_met, level, share, tc<N>, or an indicator "
                                                           "<coverage measure>:<column>")] = "criteria_met",
                 scheme: Annotated[str | None, Query(description="standard, quantiles, equal_interval or "
                                                                 "natural_breaks (default: the measure's first)")] = None,
                 classes: Annotated[int, Query(ge=3, le=7, description="number of numeric classes")] = 5,
                 compare: Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="map the change of "
-                                                     "level or criteria_met from this year to year")] = None,
-                lang: Lang = "vi") -> MapRequest:
+                                                     "level or criteria_met from this year to year")] = None) -> MapRequest:
     """The map a request asks for (see ``maps.layer.MapRequest``)."""
     earlier = None if compare is None else where.in_year(store, compare)
     return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier)
@@ -44,8 +42,8 @@ MapRequestDep = Annotated[MapRequest, Depends(map_request)]
 
 
 @router.get("/map/options")
-def options(store: StoreDep, province: str | None = None, year: YearParam = None,
-            vintage: str | None = None, lang: Lang = "vi") -> dict:
+def options(store: StoreDep, lang: Lang, province: str | None = None, year: YearParam = None,
+            vintage: str | None = None) -> dict:
     """What the page offers for a province, year and boundaries: provinces, districts, years,
     vintages, carry rules, measures and classifications, and the page's texts."""
     return page_options(store, province=province, year=year, vintage=vintage or None, lang=lang)
@@ -91,7 +89,7 @@ def map_png(store: StoreDep, request: MapRequestDep,
 
 
 @router.get("/map/summary")
-def summary(store: StoreDep, where: PlaceYearDep, lang: Lang = "vi") -> dict:
+def summary(store: StoreDep, where: PlaceYearDep, lang: Lang) -> dict:
     """The communes one or two criteria short of the next level (with the criteria they miss)
     and the criteria most often unmet, in a province or district in ``year``."""
     year = where.year
@@ -111,7 +109,7 @@ def summary(store: StoreDep, where: PlaceYearDep, lang: Lang = "vi") -> dict:
 
 @router.get("/profile/{code}")
 def profile(code: str, request: Request, store: StoreDep, boundaries: BoundariesDep, year: RequiredYear,
-            lang: Lang = "vi") -> dict:
+            lang: Lang) -> dict:
     """One commune of the boundaries asked: every criterion of its framework in ``year`` with
     status and sources, its level in every year with data, and its infrastructure indicators."""
     found = commune_profile(store, boundaries.vintage, code, year)

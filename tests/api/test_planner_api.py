@@ -49,6 +49,13 @@ def test_options_start_on_the_first_province_with_data(client):
     assert client.get("/map/options", params={"lang": "fr"}).status_code == 400
 
 
+
+@pytest.mark.parametrize("path", ["/", "/map/options", "/map.html", "/map/data", "/map/summary", "/profile/8110125"])
+def test_an_unknown_lang_is_the_same_400_everywhere(client, path):
+    r = client.get(path, params={**CITY, "year": 2020, "lang": "fr"})
+    assert r.status_code == 400 and r.json() == {"code": "InvalidParameterValue",
+                                                 "description": "lang 'fr' is not one of vi, en"}
+
 def test_map_data_classifies_every_commune_with_legend_and_metadata(client):
     body = client.get("/map/data", params={**CITY, "year": 2019}).json()
     assert body["type"] == "FeatureCollection" and len(body["features"]) == 17

@@ -1,14 +1,19 @@
-"""GeoJSON encoding of unit views for the collections endpoints."""
+"""GeoJSON encoding of unit views for the collections endpoints and the downloads: the properties of
+each tier, one feature per unit (its id is the unit's code), geometries in the CRS asked."""
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
-from geo_ntm.domain import AdminLevel
+from api.ogc.crs import CRS84, to_crs
+from api.ogc.media import HTML
+from geo_ntm.domain import AdminLevel, Vintage
 
 _COMMON = ("code", "name", "unit_type", "province")
 PROPERTIES = {
@@ -48,3 +53,31 @@ def feature(row, level: AdminLevel) -> dict:
     props |= {name: _plain(getattr(row, name)) for name in CARRIED if hasattr(row, name)}
     geometry = json.loads(shapely.to_geojson(row.geometry)) if row.geometry is not None else None
     return {"type": "Feature", "id": row.code, "geometry": geometry, "properties": props}
+
+
+def property_frame(frame: pd.DataFrame, level: AdminLevel) -> pd.DataFrame:
+    """The properties of the features of one level, as the filters see them."""
+    columns = [c for c in (*PROPERTIES[level], *CARRIED) if c in frame.columns]
+    props = pd.DataFrame({c: frame[c] for c in columns}, index=frame.index)
+    props["admin_level"] = level.value
+    return props
+
+
+def encode_features(frames: list[tuple[AdminLevel, gpd.GeoDataFrame]], crs: str,
+                    item_url: str | None = None) -> Iterator[dict]:
+    """GeoJSON features of the frames, geometries in ``crs``; with ``item_url``, each links its HTML page."""
+    for lv, frame in frames:
+        if crs != CRS84 and len(frame):
+            frame = frame.copy()
+            frame["geometry"] = to_crs(frame.geometry, crs).values
+        for row in frame.itertuples(index=False):
+            f = feature(row, lv)
+            if item_url:
+                f["links"] = [{"rel": "self", "type": HTML, "href": f"{item_url}/{row.code}?f=html"}]
+            yield f
+
+
+def vintage_document(v: Vintage) -> dict:
+    """The boundaries a response is drawn on: name and validity (``valid_to`` None while in force)."""
+    return {"name": v.name, "valid_from": v.valid_from.isoformat(),
+            "valid_to": v.valid_to.isoformat() if v.valid_to else None}

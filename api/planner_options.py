@@ -1,14 +1,10 @@
-"""The planner's page (``GET /``): one HTML page whose own script (``maps/static/planner.js``)
-draws the map with Leaflet and asks the service's JSON endpoints for the data; and the choices it
-offers (provinces, districts, years, boundaries, measures, classifications), sent with the page
-and by ``GET /map/options``. Vietnamese first, English available."""
+"""The choices the planner's page offers (provinces, districts, years, boundaries, carry rules,
+measures, classifications) and the choice it starts from, in the language asked: sent with the page
+(``api.planner_page``) and by ``GET /map/options`` (``api.planner``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from html import escape
-from urllib.parse import urlencode
 
 from geo_ntm.carry import RULES
 from geo_ntm.domain import LEVELS, AdminLevel
@@ -18,9 +14,8 @@ from geo_ntm.infrastructure.coverage import framework_of_year
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
 from geo_ntm.where import resolve_where
-from maps.choropleth import HATCH_SVG
 from maps.classify import CLASS_COUNTS
-from maps.i18n import LANGS, level_label, texts, ui_texts
+from maps.i18n import level_label, texts, ui_texts
 from maps.measures import offered_measures
 from maps.measures.base import SCHEMES
 
@@ -82,33 +77,3 @@ def _measures(store: Store, year: int, lang: str, carried: bool) -> list[dict]:
     framework = all_frameworks().get(framework_of_year(year) or "qd1980_2016")
     return [{"id": m.name, "label": m.title(lang, framework.framework_id), "group": t[m.group],
              "schemes": list(m.schemes)} for m in offered_measures(store, year, framework, carried)]
-
-
-def planner_page(options: dict) -> str:
-    """The HTML of ``GET /``: the page's frame, its texts and options as JSON, Leaflet and our script."""
-    lang = options["lang"]
-    t = options["texts"]
-    other = "en" if lang == "vi" else "vi"
-    data = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
-    return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(t['title'])}</title><link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/leaflet/leaflet.css"><link rel="stylesheet" href="/static/planner/planner.css">
-</head><body data-state="loading">{HATCH_SVG}
-<header><h1>{escape(t['title'])}</h1><form id="controls" aria-label="{escape(t['title'])}"></form>
-<nav><a id="lang-switch" href="/?{urlencode({'lang': other})}" hreflang="{other}" lang="{other}">{escape(t['other_lang'])}</a></nav>
-</header>
-<main><div id="status" role="status" aria-live="polite"></div>
-<div id="maps"><div id="map" class="ntm-map" role="region" aria-label="{escape(t['map_label'])}"></div>
-<div id="map2" class="ntm-map" role="region" aria-label="{escape(t['map_label'])}" hidden></div></div>
-<section id="table-view" hidden></section>
-<aside id="profile" aria-labelledby="profile-title" hidden></aside></main>
-<noscript><p><a href="/map.html?{escape(urlencode({'province': options.get('province', ''), 'year': options.get('year', ''), 'lang': lang}))}">{escape(t['view_map'])}</a></p></noscript>
-<script type="application/json" id="ntm-options">{data}</script>
-<script src="/static/leaflet/leaflet.js"></script><script src="/static/planner/planner.js"></script>
-</body></html>"""
-
-
-def valid_lang(lang: str) -> str:
-    """``lang`` if the page speaks it, else Vietnamese."""
-    return lang if lang in LANGS else "vi"

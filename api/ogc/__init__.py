@@ -1,0 +1,27 @@
+"""OGC API - Features: landing page, conformance, the OpenAPI 3.0 definition, collections with
+their extent and CRSs, queryables, items and single features in GeoJSON and HTML.
+
+- Part 1 Core, GeoJSON, HTML, OpenAPI 3.0: ``bbox``, ``datetime`` (an instant = the boundary
+  vintage in force that day), ``limit``/``offset`` paging with ``next``/``prev`` links, and
+  equality filters on properties as query parameters (``?unit_type=xa&name=...``).
+- Part 2 CRS by reference: ``crs`` and ``bbox-crs`` (``api.ogc.crs``), with a ``Content-Crs`` header.
+- Part 3 Filtering: ``filter`` in CQL2 text (``api.cql2``) on the queryables of the collection.
+
+One module per job: ``landing`` (landing page, conformance), ``openapi`` (``/api``), ``catalog``
+(``/collections``), ``schema`` (queryables, schema), ``items`` (items, one item), ``query`` (the
+feature query and its run), ``crs``, ``media`` (media types, links, negotiation), ``features``
+(GeoJSON encoding), ``html`` (the HTML encodings); the collections are objects behind one interface
+(``api.ogc.collections``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.ogc import catalog, items, landing, openapi, schema
+
+
+def install(app: FastAPI) -> None:
+    """Add the OGC API routes and the landing page (a middleware in front of the planner's ``/``) to ``app``."""
+    for module in (landing, schema, catalog, items, openapi):
+        app.include_router(module.router)
+    app.add_middleware(landing.LandingPage)

@@ -1,0 +1,85 @@
+"""The collections' metadata: ``/collections`` and ``/collections/{collectionId}`` (title, extent,
+CRSs, links to the items, queryables, schema and downloads), JSON or HTML."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from api.deps import StoreDep
+from api.download_formats import FORMATS
+from api.ogc import html, media
+from api.ogc.collections import registry
+from api.ogc.collections.base import Collection, Extent
+from api.ogc.crs import CRS84, SUPPORTED_CRS
+from api.ogc.media import FParam, base_url, encodings, link, twin_links, wants
+from geo_ntm.store import Store
+
+router = APIRouter()
+_EXTENTS_LOCK = threading.Lock()
+
+
+def cached_extent(request: Request, store: Store, collection: Collection) -> Extent:
+    """A collection's extent computed on the request's store, kept on the application (one store
+    per application) for as long as the stored vintages are the same: adding boundaries changes it."""
+    vintages = store.vintages()
+    key = (collection.id, tuple(v.vintage_id for v in vintages))
+    with _EXTENTS_LOCK:
+        extents = getattr(request.app.state, "ogc_extents", None)
+        if extents is None:
+            extents = request.app.state.ogc_extents = {}
+        found = extents.get(key)
+    if found is None:  # two first requests may both compute it: the same value either way
+        found = extents[key] = collection.extent(store, vintages)
+    return found
+
+
+def _links(url: str) -> list[dict]:
+    """The links of a collection document: itself, its items, queryables, schema and downloads."""
+    return [
+        *encodings(url, "collection"),
+        link("items", media.GEOJSON, f"{url}/items", "Features (GeoJSON)"),
+        link("items", media.HTML, f"{url}/items?f=html", "Features (HTML)"),
+        *twin_links((media.REL_QUERYABLES, "queryables"), media.SCHEMA_JSON, f"{url}/queryables", "Queryables"),
+        link("describedby", media.SCHEMA_JSON, f"{url}/schema", "Schema of the features (GeoJSON)"),
+        *(link("enclosure", media, f"{url}/download?format={fmt}", f"Download ({fmt})")
+          for fmt, (media, _) in FORMATS.items()),
+    ]
+
+
+def collection_document(request: Request, store: Store, collection: Collection) -> dict:
+    """One collection as OGC API - Features describes it (the whole world when no boundaries are stored)."""
+    extent = cached_extent(request, store, collection)
+    start = extent.start.isoformat() + "T00:00:00Z" if extent.start else None
+    return {
+        "id": collection.id, "title": collection.title, "description": collection.description,
+        "itemType": "feature",
+        "extent": {"spatial": {"bbox": [list(extent.bbox) if extent.bbox else [-180, -90, 180, 90]], "crs": CRS84},
+                   "temporal": {"interval": [[start, None]],
+                                "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}},
+        "crs": SUPPORTED_CRS, "storageCrs": CRS84,
+        "links": _links(f"{base_url(request)}/collections/{collection.id}"),
+    }
+
+
+@router.get("/collections", summary="The feature collections")
+def collections(request: Request, store: StoreDep, f: FParam = None) -> Response:
+    """Every collection served, in the registry's order."""
+    base = base_url(request)
+    doc = {"links": encodings(f"{base}/collections"),
+           "collections": [collection_document(request, store, c) for c in registry.served()],
+           "crs": SUPPORTED_CRS}
+    if wants(request, f) == "html":
+        return HTMLResponse(html.collections(doc, base))
+    return JSONResponse(doc)
+
+
+@router.get("/collections/{collectionId}", summary="One collection: extent, CRSs, links")
+def collection(collectionId: str, request: Request, store: StoreDep, f: FParam = None) -> Response:
+    """One collection's document (404 for an id not served)."""
+    doc = collection_document(request, store, registry.collection(collectionId))
+    if wants(request, f) == "html":
+        return HTMLResponse(html.collection(doc, base_url(request)))
+    return JSONResponse(doc)

@@ -1,0 +1,166 @@
+"""The interface every OGC API - Features collection implements (as pygeoapi's providers do).
+
+A collection says what it is (``id``, ``title``, ``description``), which tiers of units it holds
+(province, district, commune), its queryable properties and their JSON Schema types, and answers
+four questions on the request's store: its ``extent``, which tiers and filters the ``level``
+parameter asks for (``tiers_asked``), the features of a query page (``features``, paged across its
+tiers) and one feature by code (``feature``). The endpoints (``api.ogc.catalog``, ``api.ogc.items``,
+``api.ogc.schema``) know collections only through this interface; the registry
+(``api.ogc.collections.registry``) lists those served."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+
+from api import cql2
+from api.ogc.features import property_frame
+from geo_ntm.carry import CarryRule
+from geo_ntm.domain import AdminLevel, Vintage
+from geo_ntm.store import Store
+from geo_ntm.views import assessment_view, unit_view
+from geo_ntm.where import Where
+
+BBox = tuple[float, float, float, float]
+#: (numberMatched, [(tier, frame)]): the features of a page, geometries in CRS84.
+Page = tuple[int, list[tuple[AdminLevel, gpd.GeoDataFrame]]]
+DESCRIPTION = ("Ranh giới theo ngày (datetime/date), kết quả NTM theo năm (year). "
+               "Boundaries of the day asked (datetime/date), NTM status of the year asked (year).")
+
+
+class Queryable(NamedTuple):
+    """A queryable property: its JSON Schema type (string, number, integer, boolean) and title."""
+
+    type: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Extent:
+    """Where and since when a collection has features: a CRS84 box (None: no boundaries stored) and
+    the first day of its first boundaries."""
+
+    bbox: BBox | None
+    start: dt.date | None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which features of a collection a request selects: its tiers, where and when, the carry rule,
+    and the filters (a CRS84 box, a CQL2 expression of ``api.cql2``)."""
+
+    tiers: tuple[AdminLevel, ...]
+    where: Where
+    rule: CarryRule | None = None
+    box: BBox | None = None
+    expr: tuple | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a box or property filter chose a subset (the store cannot page it alone)."""
+        return self.expr is not None or self.box is not None
+
+
+class Collection:
+    """An OGC collection of administrative units (see the module docstring). Subclasses set the class
+    attributes; the methods serve the units of the tiers as ``geo_ntm.views`` gives them (communes
+    with the assessment of the status year) and may be overridden for other features."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    description: ClassVar[str] = DESCRIPTION
+    tiers: ClassVar[tuple[AdminLevel, ...]]
+    queryables: ClassVar[Mapping[str, Queryable]]
+    #: Properties that are lists of integers: in the schema of the features, not queryable.
+    arrays: ClassVar[Mapping[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        missing = [name for name in ("id", "title", "tiers", "queryables") if not hasattr(cls, name)]
+        if missing:
+            raise TypeError(f"collection {cls.__name__} does not set {', '.join(missing)}")
+
+    @property
+    def queryable_types(self) -> dict[str, str]:
+        """Queryable property -> ``string`` | ``number`` | ``integer`` | ``boolean``."""
+        return {name: q.type for name, q in self.queryables.items()}
+
+    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminLevel, ...], tuple | None]:
+        """The tiers a request's ``level`` parameter asks for and the property filter it means, if
+        any. By default a collection's tiers are fixed and ``level`` is ignored."""
+        return self.tiers, None
+
+    def extent(self, store: Store, vintages: list[Vintage]) -> Extent:
+        """The box of every province of every vintage stored, from the first vintage's first day.
+        The endpoint caches it per store content (the vintages), as it reads every province."""
+        if not vintages:
+            return Extent(None, None)
+        bounds = np.array([store.units(v.vintage_id, AdminLevel.PROVINCE).total_bounds for v in vintages])
+        lower, upper = np.nanmin(bounds[:, :2], axis=0), np.nanmax(bounds[:, 2:], axis=0)
+        return Extent((float(lower[0]), float(lower[1]), float(upper[0]), float(upper[1])), vintages[0].valid_from)
+
+    def frame(self, store: Store, where: Where, tier: AdminLevel, rule: CarryRule | None = None,
+              **filters) -> gpd.GeoDataFrame:
+        """The units of ``tier`` in ``where`` (communes with their assessment of its year), narrowed
+        by the store's filters (``codes``, ``bbox``, ``limit``, ``offset``)."""
+        filters = {**self._place_scope(where, tier), **filters}
+        if tier is AdminLevel.COMMUNE:
+            return assessment_view(store, where, rule, **filters)
+        return unit_view(store, where.vintage, tier, **filters)
+
+    def count(self, store: Store, where: Where, tier: AdminLevel) -> int:
+        """How many units of ``tier`` are in ``where`` (no property filter): the store counts them."""
+        scope = self._place_scope(where, tier)
+        return len(store.units(where.vintage.vintage_id, tier, geometry=False, province_code=scope.get("province_code"),
+                               district_code=scope.get("district_code")))
+
+    def features(self, store: Store, selection: Selection, *, limit: int | None = None, offset: int = 0) -> Page:
+        """The features selected, paged across the tiers in order when ``limit`` is given.
+
+        Without filters the store pages (no view is built beyond the page); with a box or CQL2
+        filter each tier's view is filtered here and then cut to the page."""
+        paged = limit is not None
+        matched, frames, skip, left = 0, [], offset, limit or 0
+        for tier in selection.tiers:
+            if paged and not selection.filtered:
+                n = self.count(store, selection.where, tier)
+                frame = (self.frame(store, selection.where, tier, selection.rule, limit=left, offset=skip)
+                         if left > 0 and skip < n else None)
+            else:
+                frame = self._filtered(store, selection, tier)
+                n = len(frame)
+                if paged:
+                    frame = frame.iloc[skip:skip + left] if left > 0 else frame.iloc[0:0]
+            matched += n
+            if frame is not None and len(frame):
+                frames.append((tier, frame))
+                left -= len(frame)
+            skip = max(0, skip - n)
+        return matched, frames
+
+    def feature(self, store: Store, selection: Selection, feature_id: str
+                ) -> tuple[AdminLevel, gpd.GeoDataFrame] | None:
+        """The unit whose code is ``feature_id`` in the first tier holding it (filters other than the
+        place do not apply), or None."""
+        for tier in selection.tiers:
+            frame = self.frame(store, selection.where, tier, selection.rule, codes=[feature_id])
+            if not frame.empty:
+                return tier, frame
+        return None
+
+    def _filtered(self, store: Store, selection: Selection, tier: AdminLevel) -> gpd.GeoDataFrame:
+        frame = self.frame(store, selection.where, tier, selection.rule, bbox=selection.box)
+        if selection.expr is not None and len(frame):
+            frame = frame[cql2.select(selection.expr, property_frame(frame, tier), self.queryable_types)]
+        return frame
+
+    @staticmethod
+    def _place_scope(where: Where, tier: AdminLevel) -> dict[str, str]:
+        """The place filters that apply to ``tier``: a province is never inside a district."""
+        return {k: v for k, v in where.place_filters.items() if tier is not AdminLevel.PROVINCE
+                or k != "district_code"}

@@ -1,0 +1,36 @@
+"""The queryable properties the built-in collections share: those of every unit, and those of a
+commune with its NTM assessment (JSON Schema type and a Vietnamese / English title each)."""
+
+from __future__ import annotations
+
+from api.ogc.collections.base import Queryable
+
+UNIT_QUERYABLES = {
+    "code": Queryable("string", "Mã đơn vị (mã của nguồn ranh giới) / Unit code"),
+    "name": Queryable("string", "Tên đầy đủ / Full name"),
+    "unit_type": Queryable("string", "Loại đơn vị (xa, phuong, thi_tran, huyen, quan, thi_xa, thanh_pho, tinh) "
+                                     "/ Unit type"),
+    "province": Queryable("string", "Tên tỉnh / Province name"),
+    "admin_level": Queryable("string", "Cấp hành chính (province, district, commune) / Administrative level"),
+    "population": Queryable("number", "Dân số trong tệp ranh giới / Population of the boundary file"),
+    "area_ha": Queryable("number", "Diện tích (ha) / Area in hectares"),
+}
+COMMUNE_QUERYABLES = {
+    "district": Queryable("string", "Tên huyện / District name"),
+    "flag": Queryable("string", "Cờ: unnamed, not_admin_unit / Flag"),
+    "assessed": Queryable("boolean", "Là xã được đánh giá NTM / A commune assessed for NTM"),
+    "year": Queryable("integer", "Năm của kết quả / Status year"),
+    "framework": Queryable("string", "Bộ tiêu chí / Criteria framework"),
+    "level": Queryable("string", "Mức đạt (ntm, ntm_nang_cao, ...) / NTM level reached"),
+    "criteria_met": Queryable("integer", "Số tiêu chí đạt / Criteria met"),
+    "criteria_total": Queryable("integer", "Tổng số tiêu chí / Criteria in the framework"),
+    "carry_rule": Queryable("string", "Quy tắc chuyển kết quả / Carry rule"),
+    "carried_from_year": Queryable("integer", "Năm của kết quả được chuyển / Year carried from"),
+    "coverage": Queryable("number", "Tỷ lệ diện tích có đơn vị cũ / Share of area covered by old units"),
+    "share": Queryable("number", "Tỷ lệ đạt (quy tắc share_*) / Share that reached the level"),
+    "share_known": Queryable("number", "Tỷ lệ có dữ liệu / Share with data"),
+    "share_assessed": Queryable("number", "Tỷ lệ được đánh giá / Share assessed"),
+}
+#: Properties of a commune that are lists of criterion numbers (in the schema, not queryable).
+COMMUNE_ARRAYS = {"criteria_unmet": "Tiêu chí chưa đạt / Unmet criteria",
+                  "criteria_conflicting": "Tiêu chí mâu thuẫn / Criteria with conflicting sources"}

@@ -1,0 +1,16 @@
+"""The provinces of the boundaries asked."""
+
+from __future__ import annotations
+
+from api.ogc.collections.base import Collection
+from api.ogc.collections.properties import UNIT_QUERYABLES
+from geo_ntm.domain import AdminLevel
+
+
+class Provinces(Collection):
+    """Provinces and centrally run cities (tỉnh, thành phố trực thuộc trung ương)."""
+
+    id = "provinces"
+    title = "Tỉnh, thành phố / Provinces"
+    tiers = (AdminLevel.PROVINCE,)
+    queryables = UNIT_QUERYABLES

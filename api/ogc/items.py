@@ -1,0 +1,74 @@
+"""The features of a collection: ``/collections/{collectionId}/items`` (paged, GeoJSON or HTML)
+and ``/collections/{collectionId}/items/{featureId}`` (one unit by its code)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from api.deps import StoreDep
+from api.ogc import html
+from api.ogc.crs import content_crs
+from api.ogc.features import encode_features, vintage_document
+from api.ogc.media import GEOJSON, HTML, FParam, base_url, link, self_links, wants
+from api.ogc.query import QueryDep, run
+from geo_ntm.errors import NotFoundError
+
+router = APIRouter()
+MAX_LIMIT = 10_000
+
+
+def _page_links(request: Request, kind: str, matched: int, limit: int, offset: int) -> list[dict]:
+    """``next`` and ``prev`` links of a page, when there is such a page."""
+    url = request.url
+    links = []
+    if offset + limit < matched:
+        links.append(link("next", kind, str(url.include_query_params(offset=offset + limit, limit=limit)),
+                          "Trang sau / Next page"))
+    if offset > 0:
+        links.append(link("prev", kind, str(url.include_query_params(offset=max(0, offset - limit), limit=limit)),
+                          "Trang trước / Previous page"))
+    return links
+
+
+@router.get("/collections/{collectionId}/items", summary="Features of a collection (GeoJSON or HTML)")
+def items(
+    request: Request,
+    store: StoreDep,
+    q: QueryDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="features per page")] = 100,
+    offset: Annotated[int, Query(ge=0, description="features skipped")] = 0,
+    f: FParam = None,
+) -> Response:
+    """Features of a collection for the boundaries asked (``datetime``, ``date``, ``vintage`` or
+    ``year``), with the NTM status of ``year``, filtered and paged."""
+    encoding = wants(request, f)
+    matched, frames = run(store, q, limit=limit, offset=offset)
+    collection_url = f"{base_url(request)}/collections/{q.collection.id}"
+    features = list(encode_features(frames, q.crs, f"{collection_url}/items" if encoding == "html" else None))
+    links = self_links(request, encoding, collection_url)
+    links += _page_links(request, GEOJSON if encoding == "json" else HTML, matched, limit, offset)
+    body = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(features),
+            "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links,
+            "features": features, "vintage": vintage_document(q.where.vintage)}
+    if encoding == "html":
+        return HTMLResponse(html.items(body, q.collection.title, base_url(request)), headers=content_crs(q.crs))
+    return JSONResponse(body, media_type=GEOJSON, headers=content_crs(q.crs))
+
+
+@router.get("/collections/{collectionId}/items/{featureId}", summary="One feature by the unit's code")
+def item(featureId: str, request: Request, store: StoreDep, q: QueryDep, f: FParam = None) -> Response:
+    """One unit by the boundary source's code (same boundaries, year and crs parameters)."""
+    encoding = wants(request, f)
+    found = q.collection.feature(store, q.selection, featureId)
+    if found is None:
+        raise NotFoundError(f"no unit with code {featureId!r} in collection {q.collection.id!r} "
+                            f"(boundaries {q.where.vintage.name})")
+    doc = next(encode_features([found], q.crs))
+    doc["links"] = self_links(request, encoding, f"{base_url(request)}/collections/{q.collection.id}")
+    if encoding == "html":
+        return HTMLResponse(html.item(doc, base_url(request)), headers=content_crs(q.crs))
+    return JSONResponse(doc, media_type=GEOJSON, headers=content_crs(q.crs))

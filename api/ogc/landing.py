@@ -1,0 +1,79 @@
+"""The entry points of OGC API - Features: the landing page and the conformance classes.
+
+``/`` stays the planner's HTML page; its JSON landing page is served when ``f=json`` or an
+``Accept`` header preferring JSON asks for it (GDAL sends ``Accept: application/json``), and an
+HTML landing page with the OGC links at ``/?f=html`` (the ``LandingPage`` middleware)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from api.ogc import html, media
+from api.ogc.media import FParam, base_url, encodings, link, twin_links, wants
+
+router = APIRouter()
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+]
+
+
+def landing_document(base: str) -> dict:
+    """The landing page: what the service is, and links to its definition, conformance and collections."""
+    return {
+        "title": "geo_ntm — Bản đồ nông thôn mới / New Rural Development maps",
+        "description": ("Ranh giới hành chính và kết quả xây dựng nông thôn mới theo xã, theo OGC API - Features. "
+                        "Administrative units of Vietnam with each commune's NTM criteria status, served as OGC API "
+                        "- Features (GeoJSON, HTML; CRS84, WGS 84 and VN-2000; CQL2 filters) with downloads."),
+        "links": [
+            *encodings(f"{base}/", "document"),
+            link("service-desc", media.OPENAPI30, f"{base}/api", "API definition (OpenAPI 3.0)"),
+            link("service-doc", media.HTML, f"{base}/docs", "API documentation"),
+            *twin_links(("conformance", media.REL_CONFORMANCE), media.JSON, f"{base}/conformance",
+                        "Conformance classes"),
+            *twin_links(("data", media.REL_DATA), media.JSON, f"{base}/collections", "Collections"),
+            link("alternate", media.HTML, f"{base}/", "Bản đồ / The planner's map page"),
+        ],
+    }
+
+
+class LandingPage:
+    """ASGI middleware answering ``GET /`` with the OGC landing page when JSON (``f=json`` or an
+    Accept header preferring JSON) or ``f=html`` is asked; everything else goes on to the app."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in ("GET", "HEAD"):
+            request = Request(scope)
+            f = request.query_params.get("f")
+            if f in ("json", "html") or (f is None and wants(request, None, default="page") == "json"):
+                doc = landing_document(base_url(request))
+                response = (HTMLResponse(html.landing(doc, base_url(request))) if f == "html"
+                            else JSONResponse(doc))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance(request: Request, f: FParam = None) -> Response:
+    """The conformance classes the service implements (Parts 1, 2 and 3, CQL2 text)."""
+    base = base_url(request)
+    doc = {"conformsTo": CONFORMANCE, "links": encodings(f"{base}/conformance")}
+    if wants(request, f) == "html":
+        return HTMLResponse(html.conformance(doc, base))
+    return JSONResponse(doc)

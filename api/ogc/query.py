@@ -1,0 +1,190 @@
+"""The feature query shared by ``/items``, ``/items/{featureId}`` and the downloads: one FastAPI
+dependency (``QueryDep``) reads the collection, boundaries (``datetime``, ``date``, ``vintage``,
+``year``), status year, place, ``level``, ``bbox``/``bbox-crs``, property filters (query parameters
+and a CQL2 ``filter``) and the response ``crs`` once per request; ``run`` gives the features of a
+page (or all of them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from api import cql2
+from api.deps import DateParam, DistrictParam, ProvinceParam, RuleDep, StoreDep, VintageParam, YearParam, parse_date
+from api.ogc.collections import registry
+from api.ogc.collections.base import Collection, Page, Selection
+from api.ogc.crs import CRS84, parse_bbox_crs, parse_crs
+from geo_ntm.domain import Vintage
+from geo_ntm.errors import InputError, NotFoundError
+from geo_ntm.store import Store
+from geo_ntm.where import Where, resolve_where
+
+#: Parameters of the items and download endpoints that are not property filters.
+STANDARD_PARAMS = {"year", "date", "vintage", "datetime", "rule", "rule_level", "sliver_tolerance", "province",
+                   "district", "level", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs", "limit",
+                   "offset", "f", "format", "geometry"}
+
+
+def parse_datetime(text: str) -> tuple[dt.date | None, dt.date | None]:
+    """An RFC 3339 instant or interval (``a/b``, ``../b``, ``a/..``) as (start, end) days."""
+    def day(part: str) -> dt.date | None:
+        part = part.strip()
+        if part in ("", ".."):
+            return None
+        try:
+            return dt.date.fromisoformat(part[:10])
+        except ValueError:
+            raise InputError(f"datetime {text!r}: {part!r} is not a date or date-time (RFC 3339)") from None
+    if "/" in text:
+        start, end = text.split("/", 1)
+        return day(start), day(end)
+    d = day(text)
+    if d is None:
+        raise InputError(f"datetime {text!r} is not a date or date-time")
+    return d, d
+
+
+def datetime_boundaries(store: Store, datetime_: str, *, date: str | None,
+                        vintage: str | None) -> tuple[Vintage, dt.date | None]:
+    """The boundaries an OGC ``datetime`` asks for and its day: the vintage in force on that
+    instant; an interval is accepted when one vintage is in force over all of it."""
+    if date or vintage:
+        raise InputError("datetime and date/vintage both name the boundaries: give only one")
+    start, end = parse_datetime(datetime_)
+    if start == end:
+        return store.vintage_on(start), start
+    if start and end and start > end:
+        raise InputError(f"datetime {datetime_!r}: the interval ends before it starts")
+    overlapping = [v for v in store.vintages()
+                   if (end is None or v.valid_from <= end) and (start is None or v.valid_to is None
+                                                                 or v.valid_to > start)]
+    if len(overlapping) == 1:
+        return overlapping[0], end or start
+    if not overlapping:
+        raise NotFoundError(f"no boundary vintage is in force during {datetime_}")
+    raise InputError(f"datetime {datetime_!r} spans {len(overlapping)} boundary vintages "
+                     f"({', '.join(v.valid_from.isoformat() for v in overlapping)}); ask for one instant")
+
+
+@dataclass(frozen=True)
+class FeatureQuery:
+    """The features a request asks for: the collection, what it selects of it, and the response CRS."""
+
+    collection: Collection
+    selection: Selection
+    crs: str
+
+    @property
+    def where(self) -> Where:
+        """Where and when the request looks (boundaries, status year, place)."""
+        return self.selection.where
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a box or property filter chose a subset."""
+        return self.selection.filtered
+
+    @property
+    def place(self) -> list[str]:
+        """Short names of the province and district asked."""
+        return [u.name_short or u.name or u.code for u in (self.where.province, self.where.district) if u is not None]
+
+
+def _typed(name: str, kind: str, text: str):
+    """A property parameter's text as the queryable's type (NFC for strings)."""
+    if kind in ("integer", "number"):
+        try:
+            return int(text) if kind == "integer" or text.lstrip("-").isdigit() else float(text)
+        except ValueError:
+            raise InputError(f"{name}={text!r}: {name} is a number") from None
+    if kind == "boolean":
+        if text.lower() in ("true", "1", "yes"):
+            return True
+        if text.lower() in ("false", "0", "no"):
+            return False
+        raise InputError(f"{name}={text!r}: {name} is true or false")
+    return unicodedata.normalize("NFC", text)
+
+
+def _property_filters(request: Request, types: dict[str, str]) -> list[tuple]:
+    """An equality for each query parameter naming a queryable; any other unknown parameter is an error."""
+    expressions = []
+    for key, value in request.query_params.items():
+        if key in STANDARD_PARAMS:
+            continue
+        if key not in types:
+            raise InputError(f"unknown parameter {key!r}; parameters are {', '.join(sorted(STANDARD_PARAMS))} and "
+                             f"the queryables {', '.join(sorted(types))}")
+        expressions.append(cql2.equality(key, _typed(key, types[key], value)))
+    return expressions
+
+
+def _cql2_filter(text: str, types: dict[str, str]) -> tuple:
+    """A CQL2 text ``filter`` parsed, on the collection's queryables only."""
+    node = cql2.parse(text)
+    unknown = cql2.properties(node) - set(types)
+    if unknown:
+        raise InputError(f"filter: unknown propert{'ies' if len(unknown) > 1 else 'y'} "
+                         f"{', '.join(repr(u) for u in sorted(unknown))}; "
+                         f"queryables are {', '.join(sorted(types))}")
+    return node
+
+
+def feature_query(
+    collectionId: str,
+    request: Request,
+    store: StoreDep,
+    rule: RuleDep,
+    year: YearParam = None,
+    date: DateParam = None,
+    vintage: VintageParam = None,
+    datetime_: Annotated[str | None, Query(alias="datetime", description=(
+        "boundaries in force at this instant (RFC 3339 date or date-time); an interval only within one "
+        "vintage"))] = None,
+    province: ProvinceParam = None,
+    district: DistrictParam = None,
+    level: Annotated[str | None, Query(description=(
+        "units: the administrative level (province, district, commune); communes: the NTM level reached"))] = None,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs (default CRS84: lon/lat)")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox (URI)")] = None,
+    crs: Annotated[str | None, Query(description="CRS of the response geometries (URI); default CRS84")] = None,
+    filter_: Annotated[str | None, Query(alias="filter", description=(
+        "CQL2 text on the queryables, e.g. criteria_met >= 15 AND unit_type = 'xa'"))] = None,
+    filter_lang: Annotated[str | None, Query(alias="filter-lang", description="cql2-text (cql-text accepted)",
+                                             json_schema_extra={"enum": ["cql2-text", "cql-text"]})] = None,
+    filter_crs: Annotated[str | None, Query(alias="filter-crs", description="only CRS84 (no spatial filters)")] = None,
+) -> FeatureQuery:
+    """The features a request asks for: collection, boundaries, status year, place, bbox and
+    property filters (query parameters and CQL2 ``filter``), and the response CRS."""
+    collection = registry.collection(collectionId)
+    types = collection.queryable_types
+    tiers, level_filter = collection.tiers_asked(level)
+    expressions = [level_filter] if level_filter is not None else []
+    if filter_lang is not None and filter_lang not in ("cql2-text", "cql-text"):
+        raise InputError(f"filter-lang={filter_lang!r}: only cql2-text is supported")
+    if filter_crs is not None and parse_crs(filter_crs, "filter-crs") != CRS84:
+        raise InputError("filter-crs: the filters have no geometries; only CRS84 is accepted")
+    expressions += _property_filters(request, types)
+    if filter_:
+        expressions.append(_cql2_filter(filter_, types))
+    boundaries: str | Vintage | None
+    if datetime_ is None:
+        boundaries, day = vintage, parse_date(date)
+    else:
+        boundaries, day = datetime_boundaries(store, datetime_, date=date, vintage=vintage)
+    where = resolve_where(store, vintage=boundaries, day=day, year=year, province=province, district=district)
+    selection = Selection(tiers, where, rule, parse_bbox_crs(bbox, bbox_crs), cql2.conjunction(expressions))
+    return FeatureQuery(collection, selection, parse_crs(crs))
+
+
+QueryDep = Annotated[FeatureQuery, Depends(feature_query)]
+
+
+def run(store: Store, q: FeatureQuery, *, limit: int | None = None, offset: int = 0) -> Page:
+    """(numberMatched, [(tier, frame)]) of a query, paged across tiers when ``limit`` is given
+    (every feature otherwise). Geometries are in CRS84."""
+    return q.collection.features(store, q.selection, limit=limit, offset=offset)

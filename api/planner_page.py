@@ -1,0 +1,62 @@
+"""The planner's HTML pages: ``GET /``, one page whose own script (``maps/static/planner.js``)
+draws the map with Leaflet and asks the service's JSON endpoints (``api.planner``) for the data,
+its options sent with it; and ``GET /map.html``, the folium map of one province alone.
+Vietnamese first, English available."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from urllib.parse import urlencode
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from api.deps import Lang, StoreDep
+from api.planner import MapRequestDep
+from api.planner_options import page_options
+from maps.assets import served
+from maps.choropleth import HATCH_SVG, render_map
+from maps.layer import build_layer
+
+router = APIRouter()
+
+
+def planner_page(options: dict) -> str:
+    """The HTML of ``GET /``: the page's frame, its texts and options as JSON, Leaflet and our script."""
+    lang = options["lang"]
+    t = options["texts"]
+    other = "en" if lang == "vi" else "vi"
+    data = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(t['title'])}</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/leaflet/leaflet.css"><link rel="stylesheet" href="/static/planner/planner.css">
+</head><body data-state="loading">{HATCH_SVG}
+<header><h1>{escape(t['title'])}</h1><form id="controls" aria-label="{escape(t['title'])}"></form>
+<nav><a id="lang-switch" href="/?{urlencode({'lang': other})}" hreflang="{other}" lang="{other}">{escape(t['other_lang'])}</a></nav>
+</header>
+<main><div id="status" role="status" aria-live="polite"></div>
+<div id="maps"><div id="map" class="ntm-map" role="region" aria-label="{escape(t['map_label'])}"></div>
+<div id="map2" class="ntm-map" role="region" aria-label="{escape(t['map_label'])}" hidden></div></div>
+<section id="table-view" hidden></section>
+<aside id="profile" aria-labelledby="profile-title" hidden></aside></main>
+<noscript><p><a href="/map.html?{escape(urlencode({'province': options.get('province', ''), 'year': options.get('year', ''), 'lang': lang}))}">{escape(t['view_map'])}</a></p></noscript>
+<script type="application/json" id="ntm-options">{data}</script>
+<script src="/static/leaflet/leaflet.js"></script><script src="/static/planner/planner.js"></script>
+</body></html>"""
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(store: StoreDep, lang: Lang, province: str | None = None, year: int | None = None,
+          vintage: str | None = None) -> HTMLResponse:
+    """The planner's page, starting on ``province`` and ``year`` (default: the first province that
+    received data, at its latest year); the rest of the state is read from the URL by the page."""
+    options = page_options(store, province=province or None, year=year, vintage=vintage or None, lang=lang)
+    return HTMLResponse(planner_page(options))
+
+
+@router.get("/map.html", response_class=HTMLResponse)
+def map_page(store: StoreDep, request: MapRequestDep) -> HTMLResponse:
+    """The map of ``year`` on the boundaries asked (``date``, ``vintage``, default those of the year)."""
+    return HTMLResponse(render_map(build_layer(store, request), assets=served("/static")))
