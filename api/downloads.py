@@ -31,7 +31,7 @@ from api.download_formats import FORMATS
 from api.ogc.crs import CRS84, pyproj_crs
 from api.ogc.features import CARRIED, PROPERTIES, encode_features, vintage_document
 from api.ogc.query import FeatureQuery, QueryDep, run
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 
 router = APIRouter()
@@ -94,7 +94,7 @@ def file_stem(q: FeatureQuery) -> str:
     return "_".join(parts)
 
 
-def table(frames: list[tuple[AdminLevel, gpd.GeoDataFrame]], crs: str) -> gpd.GeoDataFrame:
+def table(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> gpd.GeoDataFrame:
     """One flat table of every feature (columns in FIELDS order, lists joined with ';'),
     geometries in ``crs`` with x = longitude/easting (the order GIS files use)."""
     parts = []

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import BoundariesDep, StoreDep, WhereDep
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import NotFoundError
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import load_thresholds
@@ -26,8 +26,8 @@ def layers(store: StoreDep) -> dict:
                         "features": x.feature_count, "crs": x.crs, "source": x.source} for x in store.layers()]}
 
 
-@router.get("/coverage/{measure}")
-def coverage_table(measure: str, request: Request, store: StoreDep, where: WhereDep,
+@router.get("/coverage/{topic}")
+def coverage_table(topic: str, request: Request, store: StoreDep, where: WhereDep,
                    layer: Annotated[str | None, Query(description="the layer measured: roads, population, water "
                                                       "lines or facilities (default: the latest of its kind)")] = None,
                    distance: Annotated[float | None, Query(description="water, facilities: reach in metres")] = None,
@@ -37,12 +37,12 @@ def coverage_table(measure: str, request: Request, store: StoreDep, where: Where
                                                                  "only when named)")] = None,
                    population_layer: Annotated[str | None, Query(description="water, facilities: population")] = None,
                    f: Annotated[str, Query(pattern="^(json|csv)$", description="json or csv")] = "json"):
-    """Per-commune figures of ``measure`` for a province, a district or the whole country:
+    """Per-commune figures of ``topic`` for a province, a district or the whole country:
     ``roads`` (km by class and surface, hardened shares, indicators 2.1-2.4), ``population``,
     ``water`` (people and households within ``distance`` of the network or a supply point,
     indicator 17.1), ``facilities`` (counts by kind; people within ``distance`` of a ``kind``),
     ``discrepancies`` (reported criteria 2 and 17 of ``year`` against those indicators)."""
-    asked = CoverageRequest(measure, where, layer, distance=distance,
+    asked = CoverageRequest(topic, where, layer, distance=distance,
                             kind=kind, points_layer=points_layer, population_layer=population_layer,
                             households_layer=households_layer)
     table, totals = coverage(store, asked, load_thresholds(request.app.state.settings.thresholds_file))
@@ -68,7 +68,7 @@ def lookup(store: StoreDep, boundaries: BoundariesDep, lon: Annotated[float, Que
     if found.empty:
         raise NotFoundError(f"the point {lon}, {lat} lies in no unit of the boundaries {vintage.name}")
     answer: dict = {"lon": lon, "lat": lat, "vintage": vintage.name}
-    for level in AdminLevel:
+    for level in AdminTier:
         hits = found[found["level"] == level.value].sort_values(["area_ha", "code"])
         units = [{"code": r.code, "name": r.name, "unit_type": r.unit_type} for r in hits.itertuples()]
         answer[level.value] = units[0] if units else None

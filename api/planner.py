@@ -17,8 +17,8 @@ from geo_ntm.profile import commune_profile
 from geo_ntm.progress import most_unmet, near_next_level
 from geo_ntm.views import commune_view
 from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
+from maps.figures import commune_figures
 from maps.i18n import level_label
-from maps.indicators import commune_indicators
 from maps.layer import MapLayer, MapRequest, build_layer
 from maps.png import SIZES, render_png
 
@@ -27,7 +27,7 @@ router = APIRouter()
 
 def map_request(store: StoreDep, where: PlaceYearDep, rule: RuleDep, lang: Lang,
                 measure: Annotated[str, Query(description="criteria_met, level, share, tc<N>, or an indicator "
-                                                          "<coverage measure>:<column>")] = "criteria_met",
+                                                          "<topic>:<column>")] = "criteria_met",
                 scheme: Annotated[str | None, Query(description="standard, quantiles, equal_interval or "
                                                                 "natural_breaks (default: the measure's first)")] = None,
                 classes: Annotated[int, Query(ge=3, le=7, description="number of numeric classes")] = 5,
@@ -115,7 +115,7 @@ def profile(code: str, request: Request, store: StoreDep, boundaries: Boundaries
     found = commune_profile(store, boundaries.vintage, code, year)
     around = resolve_where(store, vintage=boundaries.vintage, year=year, province=found.pop("province_code"),
                            district=found.pop("district_code"))
-    indicators = commune_indicators(store, around, code, lang,
+    indicators = commune_figures(store, around, code, lang,
                                     load_thresholds(request.app.state.settings.thresholds_file))
     return {**found, "indicators": indicators,
             "level_label": level_label(found["level"], lang) if found["level"] else None}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from geo_ntm.carry import RULES
-from geo_ntm.domain import LEVELS, AdminLevel
+from geo_ntm.domain import LEVELS, AdminTier
 from geo_ntm.errors import NotFoundError
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.infrastructure.coverage import framework_of_year
@@ -38,7 +38,7 @@ def page_options(store: Store, *, province: str | None = None, year: int | None 
         year = max(years) if years else dt.date.today().year
     where = resolve_where(store, vintage=vintage, year=year)
     drawn = where.vintage
-    provinces = store.unit_records(drawn.vintage_id, AdminLevel.PROVINCE)
+    provinces = store.unit_records(drawn.vintage_id, AdminTier.PROVINCE)
     try:
         chosen = find_unit(provinces, province, "province") if province else None
     except NotFoundError:  # a province of other boundaries (the user switched vintage)
@@ -46,7 +46,7 @@ def page_options(store: Store, *, province: str | None = None, year: int | None 
     chosen = chosen or sorted(provinces, key=lambda u: u.code)[0]
     with_data = {e.province_code for e in extents if e.vintage_id == drawn.vintage_id}
     data_years = sorted({e.year for e in extents if e.province_code == chosen.province_code})
-    districts = sorted((u for u in store.unit_records(drawn.vintage_id, AdminLevel.DISTRICT)
+    districts = sorted((u for u in store.unit_records(drawn.vintage_id, AdminTier.DISTRICT)
                         if u.province_code == chosen.province_code), key=lambda u: u.name or "")
     return {
         **base,

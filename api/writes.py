@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 from api.auth import Principal, require
 from api.deps import StoreDep
 from boundaries.vintages import import_lineage
-from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.domain import LayerKind
+from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.status_import.importer import import_status_file
 
 log = logging.getLogger(__name__)

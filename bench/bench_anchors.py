@@ -165,7 +165,7 @@ def _stage(name: str, args: dict) -> dict:
 def _generate(work: str, segments: int, seed: int, province: str | None, boundaries: str) -> dict:
     import geopandas as gpd
 
-    from geo_ntm.infrastructure.measure import geodesic_lengths
+    from geo_ntm.infrastructure.geodesy import geodesic_lengths
 
     synthetic = _synthetic()
     work_dir = Path(work)

@@ -70,7 +70,7 @@ def _partition(db: str) -> dict:
 
 def _national(db: str) -> dict:
     from geo_ntm.infrastructure.clip import clip_lines
-    from geo_ntm.infrastructure.measure import geodesic_lengths
+    from geo_ntm.infrastructure.geodesy import geodesic_lengths
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
     from geo_ntm.store import open_store
     from geo_ntm.where import resolve_where

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from boundaries.quality import CoverageReport, measure_coverage
-from geo_ntm.domain import TYPES_BY_LEVEL, AdminLevel, UnitFlag, UnitType, Vintage
+from boundaries.quality import BoundaryQualityReport, measure_boundary_quality
+from geo_ntm.domain import TYPES_BY_LEVEL, AdminTier, UnitFlag, UnitType, Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha, as_multipolygon, make_polygonal
 from geo_ntm.import_report import ImportReport
@@ -28,19 +28,19 @@ from geo_ntm.text import nfc, split_prefix
 log = logging.getLogger(__name__)
 
 _LEVEL_WORDS = {
-    AdminLevel.PROVINCE: ("province", "tinh"),
-    AdminLevel.DISTRICT: ("district", "huyen"),
-    AdminLevel.COMMUNE: ("commune", "ward", "xa"),
+    AdminTier.PROVINCE: ("province", "tinh"),
+    AdminTier.DISTRICT: ("district", "huyen"),
+    AdminTier.COMMUNE: ("commune", "ward", "xa"),
 }
 _CODE_FIELDS = {
-    AdminLevel.PROVINCE: ("province_id", "province_code", "ma_tinh", "code"),
-    AdminLevel.DISTRICT: ("district_id", "district_code", "ma_huyen", "code"),
-    AdminLevel.COMMUNE: ("commune_id", "commune_code", "ward_code", "ma_xa", "code"),
+    AdminTier.PROVINCE: ("province_id", "province_code", "ma_tinh", "code"),
+    AdminTier.DISTRICT: ("district_id", "district_code", "ma_huyen", "code"),
+    AdminTier.COMMUNE: ("commune_id", "commune_code", "ward_code", "ma_xa", "code"),
 }
 _NAME_FIELDS = {
-    AdminLevel.PROVINCE: ("province_name", "ten_tinh", "name"),
-    AdminLevel.DISTRICT: ("district_name", "ten_huyen", "name"),
-    AdminLevel.COMMUNE: ("commune_name", "ward_name", "ten_xa", "name"),
+    AdminTier.PROVINCE: ("province_name", "ten_tinh", "name"),
+    AdminTier.DISTRICT: ("district_name", "ten_huyen", "name"),
+    AdminTier.COMMUNE: ("commune_name", "ward_name", "ten_xa", "name"),
 }
 _PROVINCE_REF = ("province_id", "province_code", "ma_tinh")
 _DISTRICT_REF = ("district_id", "district_code", "ma_huyen")
@@ -53,7 +53,7 @@ class LayerSpec:
     """Which columns of a source layer hold what."""
 
     layer: str
-    level: AdminLevel
+    level: AdminTier
     code: str
     name: str
     unit_type: str | None
@@ -73,7 +73,7 @@ class BoundaryLayerReport:
     flagged: list[dict] = field(default_factory=list)  # {code, name, flag, feature}
     missing_parents: list[str] = field(default_factory=list)
     reprojected_from: str | None = None
-    coverage: CoverageReport | None = None
+    coverage: BoundaryQualityReport | None = None
 
 
 @dataclass(kw_only=True)
@@ -115,10 +115,10 @@ def _find(columns: list[str], candidates: tuple[str, ...]) -> str | None:
     return next((lowered[c] for c in candidates if c in lowered), None)
 
 
-def level_of_layer(layer: str) -> AdminLevel | None:
+def level_of_layer(layer: str) -> AdminTier | None:
     """Guess a layer's level from its name (``communes``, ``wards``, ``districts`` ...)."""
     name = layer.lower()
-    for level in (AdminLevel.PROVINCE, AdminLevel.DISTRICT, AdminLevel.COMMUNE):
+    for level in (AdminTier.PROVINCE, AdminTier.DISTRICT, AdminTier.COMMUNE):
         if any(word in name for word in _LEVEL_WORDS[level]):
             return level
     return None
@@ -127,7 +127,7 @@ def level_of_layer(layer: str) -> AdminLevel | None:
 def detect_spec(
     layer: str,
     columns: list[str],
-    level: AdminLevel | None = None,
+    level: AdminTier | None = None,
     code_field: str | None = None,
     name_field: str | None = None,
 ) -> LayerSpec:
@@ -156,8 +156,8 @@ def detect_spec(
         code=code,
         name=name,
         unit_type=_find(columns, _TYPE_FIELDS),
-        province_ref=None if level is AdminLevel.PROVINCE else _find(columns, _PROVINCE_REF),
-        district_ref=_find(columns, _DISTRICT_REF) if level is AdminLevel.COMMUNE else None,
+        province_ref=None if level is AdminTier.PROVINCE else _find(columns, _PROVINCE_REF),
+        district_ref=_find(columns, _DISTRICT_REF) if level is AdminTier.COMMUNE else None,
         population=_find(columns, _POPULATION_FIELDS),
     )
 
@@ -174,7 +174,7 @@ def _text_column(frame: pd.DataFrame, column: str | None) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
-def _unit_type(level: AdminLevel, declared, name: str | None) -> UnitType | None:
+def _unit_type(level: AdminTier, declared, name: str | None) -> UnitType | None:
     allowed = TYPES_BY_LEVEL[level]
     if declared:
         try:
@@ -245,9 +245,9 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
 
     province_ref = _text_column(frame, spec.province_ref)
     district_ref = _text_column(frame, spec.district_ref)
-    if spec.level is AdminLevel.PROVINCE:
+    if spec.level is AdminTier.PROVINCE:
         province_ref = codes
-    parent = district_ref if spec.level is AdminLevel.COMMUNE and spec.district_ref else province_ref
+    parent = district_ref if spec.level is AdminTier.COMMUNE and spec.district_ref else province_ref
     population = (
         pd.to_numeric(frame[spec.population], errors="coerce")
         if spec.population
@@ -260,11 +260,11 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
             "name": names.to_numpy(),
             "name_short": [split_prefix(n)[1] if n else None for n in names],
             "unit_type": [t.value if t else None for t in types],
-            "parent_code": None if spec.level is AdminLevel.PROVINCE else parent.to_numpy(),
+            "parent_code": None if spec.level is AdminTier.PROVINCE else parent.to_numpy(),
             "province_code": province_ref.to_numpy(),
             "district_code": district_ref.to_numpy()
-            if spec.level is AdminLevel.COMMUNE
-            else (codes.to_numpy() if spec.level is AdminLevel.DISTRICT else None),
+            if spec.level is AdminTier.COMMUNE
+            else (codes.to_numpy() if spec.level is AdminTier.DISTRICT else None),
             "population": population.to_numpy(),
             "flag": flags,
         },
@@ -277,7 +277,7 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
 def read_layers(
     path: Path,
     layers: list[str] | None = None,
-    level: AdminLevel | None = None,
+    level: AdminTier | None = None,
     code_field: str | None = None,
     name_field: str | None = None,
 ) -> list[tuple[LayerSpec, gpd.GeoDataFrame]]:
@@ -322,7 +322,7 @@ def read_layers(
     return result
 
 
-def _check_parents(prepared: dict[AdminLevel, tuple[gpd.GeoDataFrame, BoundaryLayerReport]]) -> None:
+def _check_parents(prepared: dict[AdminTier, tuple[gpd.GeoDataFrame, BoundaryLayerReport]]) -> None:
     for level, (units, report) in prepared.items():
         parent_level = level.parent
         if parent_level is None or parent_level not in prepared:
@@ -337,7 +337,7 @@ def import_boundaries(
     valid_from: dt.date,
     *,
     layers: list[str] | None = None,
-    level: AdminLevel | None = None,
+    level: AdminTier | None = None,
     code_field: str | None = None,
     name_field: str | None = None,
     vintage_name: str | None = None,
@@ -347,7 +347,7 @@ def import_boundaries(
     """Read, validate and store one boundary vintage; returns the vintage (None on a dry run)."""
     path = Path(path)
     report = BoundaryImportReport(source_file=str(path), valid_from=valid_from.isoformat(), dry_run=dry_run)
-    prepared: dict[AdminLevel, tuple[gpd.GeoDataFrame, BoundaryLayerReport]] = {}
+    prepared: dict[AdminTier, tuple[gpd.GeoDataFrame, BoundaryLayerReport]] = {}
     for spec, frame in read_layers(path, layers, level, code_field, name_field):
         units, layer_report = prepare_layer(spec, frame)
         log.info(
@@ -359,7 +359,7 @@ def import_boundaries(
         )
         if measure_quality:
             log.info("%s: measuring overlaps and gaps", spec.layer)
-            layer_report.coverage = measure_coverage(units)
+            layer_report.coverage = measure_boundary_quality(units)
         prepared[spec.level] = (units, layer_report)
         report.layers.append(layer_report)
     _check_parents(prepared)

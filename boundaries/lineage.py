@@ -73,7 +73,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo_ntm.domain import TYPES_BY_LEVEL, UNIT_COLUMNS, AdminLevel, EventKind, LineageEvent, UnitType
+from geo_ntm.domain import TYPES_BY_LEVEL, UNIT_COLUMNS, AdminTier, EventKind, LineageEvent, UnitType
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha, as_multipolygon, equal_area_crs, make_polygonal
 from geo_ntm.text import nfc, split_prefix
@@ -440,13 +440,13 @@ def derive_vintage(
         nearby.made.update(e.after)
     derived = gpd.GeoDataFrame(list(rows.values()), columns=columns, geometry="geometry", crs=4326)
     derived["area_ha"] = np.round(area_ha(derived.geometry), 4)
-    order = {level.value: i for i, level in enumerate(AdminLevel)}
+    order = {level.value: i for i, level in enumerate(AdminTier)}
     return derived.sort_values(
         ["level", "code"], key=lambda s: s.map(order) if s.name == "level" else s, ignore_index=True
     )
 
 
-def _unit_type(name: str, declared: tuple[UnitType, ...], level: AdminLevel, current: str | None) -> str | None:
+def _unit_type(name: str, declared: tuple[UnitType, ...], level: AdminTier, current: str | None) -> str | None:
     if declared:
         return declared[0].value
     allowed = TYPES_BY_LEVEL[level]
@@ -458,9 +458,9 @@ def _set_parent(row: dict, parent: str | None) -> None:
     if not parent:
         return
     row["parent_code"] = parent
-    if row["level"] == AdminLevel.COMMUNE.value:
+    if row["level"] == AdminTier.COMMUNE.value:
         row["district_code"] = parent
-    elif row["level"] == AdminLevel.DISTRICT.value:
+    elif row["level"] == AdminTier.DISTRICT.value:
         row["province_code"] = parent
 
 
@@ -485,7 +485,7 @@ def _merged_row(e: LineageEvent, rows: dict, nearby: _Neighbours, gap_m: float) 
     geoms = [p["geometry"] for p in parts]
     neighbours = nearby.around(shapely.box(*shapely.total_bounds(geoms)), rows)
     row = dict(survivor or parts[0])
-    level = AdminLevel(row["level"])
+    level = AdminTier(row["level"])
     populations = pd.Series([p["population"] for p in parts], dtype=float)
     row.update(
         code=e.after[0],
@@ -508,7 +508,7 @@ def _apply_in_place(e: LineageEvent, rows: dict) -> None:
             row["name"] = e.after_name[i]
             row["name_short"] = split_prefix(e.after_name[i])[1]
             row["unit_type"] = _unit_type(
-                e.after_name[i], e.after_type[i : i + 1], AdminLevel(row["level"]), row["unit_type"]
+                e.after_name[i], e.after_type[i : i + 1], AdminTier(row["level"]), row["unit_type"]
             )
         elif e.after_type:
             row["unit_type"] = e.after_type[i].value

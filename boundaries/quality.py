@@ -13,7 +13,7 @@ from geo_ntm.geometry import to_equal_area
 
 
 @dataclass(frozen=True)
-class CoverageReport:
+class BoundaryQualityReport:
     units: int
     total_area_ha: float
     overlap_pairs: int  # neighbour pairs whose interiors overlap
@@ -34,9 +34,9 @@ class CoverageReport:
         )
 
 
-def measure_coverage(
+def measure_boundary_quality(
     units: gpd.GeoDataFrame, code_column: str = "code", top: int = 10, min_overlap_m2: float = 1.0
-) -> CoverageReport:
+) -> BoundaryQualityReport:
     """Overlaps (pairwise, via an STRtree) and gaps (holes of the union) of ``units``.
 
     Overlaps smaller than ``min_overlap_m2`` are rounding noise of a shared border and are not
@@ -72,7 +72,7 @@ def measure_coverage(
             for p, a in zip(points, np.sort(hole_area)[::-1][:top], strict=True)
         ]
     total = float(area.sum())
-    return CoverageReport(
+    return BoundaryQualityReport(
         units=len(units),
         total_area_ha=round(total / 1e4, 2),
         overlap_pairs=int(real.sum()),

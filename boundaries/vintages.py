@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from boundaries.lineage import derive_vintage, read_lineage, validate_against
 from geo_ntm.crosswalk import Crosswalk, crosswalk
-from geo_ntm.domain import AdminLevel, LineageEvent, Vintage
+from geo_ntm.domain import AdminTier, LineageEvent, Vintage
 from geo_ntm.errors import NotFoundError
 from geo_ntm.import_report import ImportReport
 from geo_ntm.places import find_unit
@@ -107,8 +107,8 @@ def crosswalk_between(
     old_v, new_v = store.vintage_on(from_date), store.vintage_on(to_date)
     province_code = None
     if province:
-        provinces = store.unit_records(old_v.vintage_id, AdminLevel.PROVINCE)
+        provinces = store.unit_records(old_v.vintage_id, AdminTier.PROVINCE)
         province_code = find_unit(provinces, province, "province").province_code
-    old = store.units(old_v.vintage_id, AdminLevel.COMMUNE, province_code=province_code)
-    new = store.units(new_v.vintage_id, AdminLevel.COMMUNE, bbox=tuple(old.total_bounds) if province else None)
+    old = store.units(old_v.vintage_id, AdminTier.COMMUNE, province_code=province_code)
+    new = store.units(new_v.vintage_id, AdminTier.COMMUNE, bbox=tuple(old.total_bounds) if province else None)
     return old_v, new_v, crosswalk(old, new, sliver_tolerance=sliver_tolerance)

@@ -33,14 +33,14 @@ def _year(text: str) -> int:
 
 def _cmd_boundaries_import(store: Store, args, settings: Settings) -> int:
     from boundaries.importer import import_boundaries
-    from geo_ntm.domain import AdminLevel
+    from geo_ntm.domain import AdminTier
 
     vintage, report = import_boundaries(
         store,
         args.path,
         args.vintage,
         layers=args.layer,
-        level=AdminLevel(args.level) if args.level else None,
+        level=AdminTier(args.level) if args.level else None,
         code_field=args.code_field,
         name_field=args.name_field,
         vintage_name=args.name,
@@ -220,7 +220,7 @@ def _cmd_coverage(store: Store, args, settings: Settings) -> int:
     from geo_ntm.infrastructure.thresholds import load_thresholds
 
     request = CoverageRequest(
-        args.measure,
+        args.topic,
         _where(store, args),
         args.layer,
         distance=args.distance,
@@ -230,7 +230,7 @@ def _cmd_coverage(store: Store, args, settings: Settings) -> int:
         households_layer=args.households_layer,
     )
     table, totals = coverage(store, request, load_thresholds(settings.thresholds_file))
-    write_table(table, args.output, f"coverage_{args.measure}")
+    write_table(table, args.output, f"coverage_{args.topic}")
     print(json.dumps(totals, ensure_ascii=False))
     print(f"wrote {len(table)} communes to {args.output}")
     return 0
@@ -386,7 +386,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
                 default="criteria_met",
                 help="criteria_met, level, tc<N>, share (of an "
                 "assessment carried to other boundaries by a share rule), or a computed indicator "
-                "<coverage measure>:<column> such as roads:hardened_share_hamlet",
+                "<topic>:<column> such as roads:hardened_share_hamlet",
             )
             c.add_argument(
                 "--scheme",
@@ -426,7 +426,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     ly.add_parser("list", help="list stored layers").set_defaults(handler=_cmd_layers_list)
 
     cv = sub.add_parser("coverage", help="per-commune infrastructure figures as CSV or GeoPackage")
-    cv.add_argument("measure", choices=["roads", "population", "water", "facilities", "discrepancies"])
+    cv.add_argument("topic", choices=["roads", "population", "water", "facilities", "discrepancies"])
     _add_where_options(
         cv,
         place_required=False,

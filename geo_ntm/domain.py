@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
-class AdminLevel(str, Enum):
+class AdminTier(str, Enum):
     """Tier of the administrative hierarchy (before 2025: province > district > commune)."""
 
     PROVINCE = "province"
@@ -20,8 +20,8 @@ class AdminLevel(str, Enum):
     COMMUNE = "commune"
 
     @property
-    def parent(self) -> AdminLevel | None:
-        return {AdminLevel.COMMUNE: AdminLevel.DISTRICT, AdminLevel.DISTRICT: AdminLevel.PROVINCE}.get(self)
+    def parent(self) -> AdminTier | None:
+        return {AdminTier.COMMUNE: AdminTier.DISTRICT, AdminTier.DISTRICT: AdminTier.PROVINCE}.get(self)
 
 
 class UnitType(str, Enum):
@@ -56,9 +56,9 @@ UNIT_TYPE_LABELS_VI = {
 
 #: Which unit types may stand at which level.
 TYPES_BY_LEVEL = {
-    AdminLevel.PROVINCE: (UnitType.TINH, UnitType.THANH_PHO),
-    AdminLevel.DISTRICT: (UnitType.HUYEN, UnitType.QUAN, UnitType.THI_XA, UnitType.THANH_PHO),
-    AdminLevel.COMMUNE: (UnitType.XA, UnitType.PHUONG, UnitType.THI_TRAN, UnitType.DAC_KHU),
+    AdminTier.PROVINCE: (UnitType.TINH, UnitType.THANH_PHO),
+    AdminTier.DISTRICT: (UnitType.HUYEN, UnitType.QUAN, UnitType.THI_XA, UnitType.THANH_PHO),
+    AdminTier.COMMUNE: (UnitType.XA, UnitType.PHUONG, UnitType.THI_TRAN, UnitType.DAC_KHU),
 }
 
 
@@ -94,7 +94,7 @@ class Unit:
 
     unit_id: int
     vintage_id: int
-    level: AdminLevel
+    level: AdminTier
     code: str
     name: str | None
     name_short: str | None
@@ -107,7 +107,7 @@ class Unit:
     @property
     def assessed(self) -> bool:
         """Whether NTM commune criteria apply: xã only, never wards, towns or flagged polygons."""
-        return self.level is AdminLevel.COMMUNE and self.unit_type is UnitType.XA and self.flag is None
+        return self.level is AdminTier.COMMUNE and self.unit_type is UnitType.XA and self.flag is None
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Framework:
     title_vi: str
     title_en: str
     legal_act: str
-    applies_to: AdminLevel
+    applies_to: AdminTier
     years: tuple[int, int]  # first and last programme year
     levels: tuple[str, ...]  # recognition levels assessed with this set, lowest first
     criteria: tuple[Criterion, ...]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from geo_ntm.assessment import assess_unit
-from geo_ntm.domain import AdminLevel, Assessment, CriterionStatus, StatusSummary, Unit, Vintage
+from geo_ntm.domain import AdminTier, Assessment, CriterionStatus, StatusSummary, Unit, Vintage
 from geo_ntm.errors import NotFoundError
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.infrastructure.coverage import framework_of_year
@@ -26,7 +26,7 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
 
     A year's statuses belong to the unit with this code in the vintage in force on 31 December of
     that year (the same unit, or the one it continued as after a rename or a merger it survived)."""
-    frame = unit_view(store, vintage, AdminLevel.COMMUNE, codes=[code], geometry=False)
+    frame = unit_view(store, vintage, AdminTier.COMMUNE, codes=[code], geometry=False)
     if frame.empty:
         raise NotFoundError(f"no commune with code {code!r} in the boundaries {vintage.name}")
     row = next(frame.itertuples(index=False))
@@ -78,7 +78,7 @@ def _years(store: Store, code: str) -> dict[int, _Year]:
     for vintage in store.vintages():
         for unit in (
             unit_from_row(r)
-            for r in store.units(vintage.vintage_id, AdminLevel.COMMUNE, codes=[code], geometry=False).itertuples(
+            for r in store.units(vintage.vintage_id, AdminTier.COMMUNE, codes=[code], geometry=False).itertuples(
                 index=False
             )
         ):

@@ -8,7 +8,7 @@ import pandas as pd
 
 from geo_ntm.assessment import assess_units
 from geo_ntm.carry import CarryRule, carry
-from geo_ntm.domain import AdminLevel, Vintage
+from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.store import BBox, Store
 from geo_ntm.store.base import unit_from_row
 from geo_ntm.where import Where
@@ -31,7 +31,7 @@ ASSESSMENT_COLUMNS = (
 )
 
 
-def _names(store: Store, vintage: Vintage, level: AdminLevel) -> dict[str, str]:
+def _names(store: Store, vintage: Vintage, level: AdminTier) -> dict[str, str]:
     frame = store.units(vintage.vintage_id, level, geometry=False)
     return dict(zip(frame["code"], frame["name"], strict=True))
 
@@ -39,7 +39,7 @@ def _names(store: Store, vintage: Vintage, level: AdminLevel) -> dict[str, str]:
 def unit_view(
     store: Store,
     vintage: Vintage,
-    level: AdminLevel,
+    level: AdminTier,
     *,
     province_code: str | None = None,
     district_code: str | None = None,
@@ -61,9 +61,9 @@ def unit_view(
         offset=offset,
         geometry=geometry,
     )
-    frame["province"] = frame["province_code"].map(_names(store, vintage, AdminLevel.PROVINCE))
+    frame["province"] = frame["province_code"].map(_names(store, vintage, AdminTier.PROVINCE))
     frame["district"] = (
-        frame["district_code"].map(_names(store, vintage, AdminLevel.DISTRICT)) if level is AdminLevel.COMMUNE else None
+        frame["district_code"].map(_names(store, vintage, AdminTier.DISTRICT)) if level is AdminTier.COMMUNE else None
     )
     return frame
 
@@ -72,7 +72,7 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
     """Communes (with ``unit_view`` filters) and, when ``year`` is given, their assessment.
 
     The unit's administrative level is in ``admin_level``; ``level`` is the NTM level reached."""
-    frame = unit_view(store, vintage, AdminLevel.COMMUNE, **filters)
+    frame = unit_view(store, vintage, AdminTier.COMMUNE, **filters)
     units = [unit_from_row(r) for r in frame.itertuples(index=False)]
     assessed = [u.assessed for u in units]
     if year is None:
@@ -121,7 +121,7 @@ def assessment_view(store: Store, where: Where, rule: CarryRule | None = None, *
     if where.own_boundaries:
         return commune_view(store, where.vintage, year, **filters)
     rule = rule or CarryRule("all")
-    new = unit_view(store, where.vintage, AdminLevel.COMMUNE, **filters)
+    new = unit_view(store, where.vintage, AdminTier.COMMUNE, **filters)
     if new.empty:
         return new
     old = commune_view(store, where.statuses_vintage, year, bbox=tuple(new.total_bounds))

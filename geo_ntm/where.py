@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TypedDict
 
-from geo_ntm.domain import AdminLevel, Unit, Vintage
+from geo_ntm.domain import AdminTier, Unit, Vintage
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
@@ -136,12 +136,12 @@ def resolve_where(
         drawn = store.resolve_vintage(vintage=vintage or None, day=day, year=year)
     found_province = found_district = None
     if province:
-        provinces = store.unit_records(drawn.vintage_id, AdminLevel.PROVINCE)
+        provinces = store.unit_records(drawn.vintage_id, AdminTier.PROVINCE)
         found_province = find_unit(provinces, province, "province")
         if district:
             districts = [
                 u
-                for u in store.unit_records(drawn.vintage_id, AdminLevel.DISTRICT)
+                for u in store.unit_records(drawn.vintage_id, AdminTier.DISTRICT)
                 if u.province_code == found_province.province_code
             ]
             found_district = find_unit(districts, district, f"district of {found_province.name}")

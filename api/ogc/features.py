@@ -13,13 +13,13 @@ import shapely
 
 from api.ogc.crs import CRS84, to_crs
 from api.ogc.media import HTML
-from geo_ntm.domain import AdminLevel, Vintage
+from geo_ntm.domain import AdminTier, Vintage
 
 _COMMON = ("code", "name", "unit_type", "province")
 PROPERTIES = {
-    AdminLevel.PROVINCE: (*_COMMON, "population", "area_ha"),
-    AdminLevel.DISTRICT: (*_COMMON, "population", "area_ha"),
-    AdminLevel.COMMUNE: (*_COMMON, "district", "population", "area_ha", "flag", "assessed", "year", "framework",
+    AdminTier.PROVINCE: (*_COMMON, "population", "area_ha"),
+    AdminTier.DISTRICT: (*_COMMON, "population", "area_ha"),
+    AdminTier.COMMUNE: (*_COMMON, "district", "population", "area_ha", "flag", "assessed", "year", "framework",
                          "level", "criteria_met", "criteria_total", "criteria_unmet", "criteria_conflicting"),
 }
 
@@ -47,7 +47,7 @@ CARRIED = ("carry_rule", "carried_from_year", "old_units", "assessed_parts", "pa
            "share", "share_known", "share_assessed", "population_known")
 
 
-def feature(row, level: AdminLevel) -> dict:
+def feature(row, level: AdminTier) -> dict:
     """One GeoJSON Feature whose id is the source code of the unit."""
     props = {"admin_level": level.value} | {name: _plain(getattr(row, name)) for name in PROPERTIES[level]}
     props |= {name: _plain(getattr(row, name)) for name in CARRIED if hasattr(row, name)}
@@ -55,7 +55,7 @@ def feature(row, level: AdminLevel) -> dict:
     return {"type": "Feature", "id": row.code, "geometry": geometry, "properties": props}
 
 
-def property_frame(frame: pd.DataFrame, level: AdminLevel) -> pd.DataFrame:
+def property_frame(frame: pd.DataFrame, level: AdminTier) -> pd.DataFrame:
     """The properties of the features of one level, as the filters see them."""
     columns = [c for c in (*PROPERTIES[level], *CARRIED) if c in frame.columns]
     props = pd.DataFrame({c: frame[c] for c in columns}, index=frame.index)
@@ -63,7 +63,7 @@ def property_frame(frame: pd.DataFrame, level: AdminLevel) -> pd.DataFrame:
     return props
 
 
-def encode_features(frames: list[tuple[AdminLevel, gpd.GeoDataFrame]], crs: str,
+def encode_features(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str,
                     item_url: str | None = None) -> Iterator[dict]:
     """GeoJSON features of the frames, geometries in ``crs``; with ``item_url``, each links its HTML page."""
     for lv, frame in frames:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from geo_ntm.data_files import shipped_toml
-from geo_ntm.domain import LEVELS, AdminLevel, Criterion, Framework
+from geo_ntm.domain import LEVELS, AdminTier, Criterion, Framework
 from geo_ntm.errors import InputError, NotFoundError
 
 
@@ -24,7 +24,7 @@ def _parse(name: str, data: dict) -> Framework:
             title_vi=data["title_vi"],
             title_en=data["title_en"],
             legal_act=data["legal_act"],
-            applies_to=AdminLevel(data["applies_to"]),
+            applies_to=AdminTier(data["applies_to"]),
             years=(int(data["years"][0]), int(data["years"][1])),
             levels=levels,
             criteria=criteria,

@@ -12,7 +12,7 @@ Rule (vectorised, spatial indexes on the cells and on the lines):
   in code order) if all its vertices lie within ``NEAREST_MAX_DEG`` (0.01°, about 1.1 km) of it:
   roads along a coast or a national border drawn slightly outside the thinned polygons. Other
   parts (a road going on abroad or out to sea) are reported as outside (cell -1).
-Lengths are geodesic (``measure.geodesic_lengths``), so the pieces of a line add up to its
+Lengths are geodesic (``geodesy.geodesic_lengths``), so the pieces of a line add up to its
 length. The cutting runs on several threads (``parallel``).
 """
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from geo_ntm.infrastructure.measure import geodesic_lengths
+from geo_ntm.infrastructure.geodesy import geodesic_lengths
 from geo_ntm.infrastructure.parallel import threaded
 
 NEAREST_MAX_DEG = 0.01

@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_ntm.domain import AdminLevel, UnitType
+from geo_ntm.domain import AdminTier, UnitType
 from geo_ntm.errors import InputError
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.store import Store
@@ -23,7 +23,7 @@ UNIT_FIELDS = ["unit_id", "code", "name", "unit_type", "district", "province", "
 def place_communes(store: Store, where: Where) -> gpd.GeoDataFrame:
     """Communes of the province, the district or (no province) the whole country of ``where``, with
     parent names and ``assessed`` (xã only: wards, towns and flagged polygons are not assessed)."""
-    frame = unit_view(store, where.vintage, AdminLevel.COMMUNE, **where.place_filters)
+    frame = unit_view(store, where.vintage, AdminTier.COMMUNE, **where.place_filters)
     frame["assessed"] = (frame["unit_type"] == UnitType.XA.value) & frame["flag"].isna()
     return frame
 
@@ -75,7 +75,7 @@ def share(part, whole):
 def framework_of_year(year: int) -> str | None:
     """The national commune framework in force in ``year`` (None outside the programme years)."""
     found = [
-        f for f in all_frameworks().values() if f.applies_to is AdminLevel.COMMUNE and f.years[0] <= year <= f.years[1]
+        f for f in all_frameworks().values() if f.applies_to is AdminTier.COMMUNE and f.years[0] <= year <= f.years[1]
     ]
     return found[0].framework_id if found else None
 

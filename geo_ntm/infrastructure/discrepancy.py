@@ -34,7 +34,7 @@ class CriterionCheck:
     """A criterion and the computed indicators (``ind_<id>_verdict`` columns) that measure it."""
 
     criterion: int
-    measure: str  # the coverage measure whose table holds the indicators
+    topic: str  # the coverage topic whose table holds the indicators
     indicators: tuple[str, ...]
     complete: bool  # the indicators measure the whole criterion
 
@@ -82,7 +82,7 @@ def discrepancy_table(
     communes: pd.DataFrame, statuses: list[CriterionStatus], tables: dict[str, pd.DataFrame]
 ) -> gpd.GeoDataFrame:
     """Per commune of ``communes`` (a ``commune_view`` of the year, with geometry), for each check
-    whose measure is in ``tables`` (coverage tables keyed by measure, rows by ``unit_id``): the
+    whose topic is in ``tables`` (coverage tables keyed by topic, rows by ``unit_id``): the
     reported status and its sources, the computed verdict and its indicators, the disagreement."""
     sources: dict[tuple[int, int], set[str]] = {}
     for s in statuses:
@@ -94,9 +94,9 @@ def discrepancy_table(
     )
     any_disagreement = pd.Series(False, index=out.index)
     for check in CHECKS:
-        if check.measure not in tables:
+        if check.topic not in tables:
             continue
-        indicators = tables[check.measure].set_index("unit_id").reindex(out["unit_id"])
+        indicators = tables[check.topic].set_index("unit_id").reindex(out["unit_id"])
         prefix = f"tc{check.criterion}"
         reported = [
             reported_status(check.criterion, m, u, c, lv) if a else NO_DATA
@@ -156,7 +156,7 @@ def discrepancy_coverage(
         "not_checked": skipped,
     }
     for check in CHECKS:
-        if check.measure in tables:
+        if check.topic in tables:
             prefix = f"tc{check.criterion}"
             kinds = table[f"{prefix}_discrepancy"].value_counts()
             totals[prefix] = {

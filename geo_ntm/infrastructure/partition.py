@@ -24,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo_ntm.domain import AdminLevel, Vintage
+from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.geometry import as_multipolygon, make_polygonal
 from geo_ntm.store import BBox, Store
@@ -105,7 +105,7 @@ def partition_cells(store: Store, vintage: Vintage, bbox: BBox | None = None) ->
     cells = store.partition(vintage.vintage_id, bbox)
     if cells is None:
         log.info("building the commune partition of vintage %s (once per vintage)", vintage.name)
-        units = store.units(vintage.vintage_id, AdminLevel.COMMUNE)
+        units = store.units(vintage.vintage_id, AdminTier.COMMUNE)
         if units.empty:
             raise GeoNtmError(f"vintage {vintage.name} has no communes to partition")
         built, report = build_partition(units)

@@ -1,5 +1,5 @@
 """The coverage questions the CLI and the API answer: which boundaries, which communes, which
-layers, then the per-commune table of one measure (roads, population, water, facilities) or
+layers, then the per-commune table of one topic (roads, population, water, facilities) or
 the communes whose reported criteria 2 and 17 disagree with those measures (discrepancies)."""
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from geo_ntm.where import Where
 
 @dataclass(frozen=True)
 class CoverageRequest:
-    """One coverage question: the measure, where and when (the boundaries, the day, the place;
+    """One coverage question: the topic, where and when (the boundaries, the day, the place;
     no province is the whole country), from which layers and, for water and facilities, within
     which distance."""
 
-    measure: str
+    topic: str
     where: Where
     layer: str | None = None  # the layer measured: roads, population, water lines or facilities
     distance: float | None = None  # metres: water and facilities
@@ -116,7 +116,7 @@ def _discrepancies(store: Store, r: CoverageRequest, s: _Communes, thresholds: T
 
 
 #: Measure -> how it is computed, and the options of ``CoverageRequest`` it takes beyond ``layer``.
-MEASURES = {
+TOPICS = {
     "roads": (_roads, ()),
     "population": (_population, ()),
     "water": (_water, ("distance", "points_layer", "households_layer", "population_layer")),
@@ -130,9 +130,9 @@ def coverage(
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """The per-commune table and the totals of ``request``; verdicts use ``thresholds`` (default:
     the shipped ones; the CLI and the API add the ``GEO_NTM_THRESHOLDS`` file)."""
-    if request.measure not in MEASURES:
-        raise InputError(f"unknown coverage measure {request.measure!r}; one of {', '.join(MEASURES)}")
-    compute, options = MEASURES[request.measure]
+    if request.topic not in TOPICS:
+        raise InputError(f"unknown coverage topic {request.topic!r}; one of {', '.join(TOPICS)}")
+    compute, options = TOPICS[request.topic]
     stray = [
         o
         for o in ("distance", "kind", "points_layer", "households_layer", "population_layer")
@@ -141,13 +141,12 @@ def coverage(
     if stray:
         named = "; ".join(f"--{o.replace('_', '-')} / {o}=" for o in stray)
         raise InputError(
-            f"{request.measure} coverage does not take {named}"
-            + (f" (it takes {', '.join(options)})" if options else "")
+            f"{request.topic} coverage does not take {named}" + (f" (it takes {', '.join(options)})" if options else "")
         )
     where = request.where
     communes = _Communes(where, place_communes(store, where), framework_of_year(where.day.year))
     table, totals = compute(store, request, communes, thresholds or load_thresholds())
-    return table, {"measure": request.measure, "day": where.day.isoformat(), "framework": communes.framework, **totals}
+    return table, {"topic": request.topic, "day": where.day.isoformat(), "framework": communes.framework, **totals}
 
 
 def _layer(store: Store, name: str | None, kind: LayerKind, day: dt.date) -> Layer:

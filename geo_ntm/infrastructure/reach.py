@@ -2,7 +2,7 @@
 commune, in metres.
 
 - **Zones.** Partition cells are grouped by the UTM zone of their centroid
-  (``measure.utm_epsg``) and each group is worked in that zone. A source is buffered there by D
+  (``geodesy.utm_epsg``) and each group is worked in that zone. A source is buffered there by D
   times the projection's scale factor at the source (UTM is conformal, so the buffer is D on the
   ground; UTM lengths are 0.9996 times the ground's on the central meridian, 1.001 at the edge),
   with ``QUAD_SEGS`` segments per quarter circle (the polygon's radius is at most 0.03% short).
@@ -31,7 +31,7 @@ from geo_ntm.errors import InputError
 from geo_ntm.geometry import make_polygonal
 from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, nearest_close_cell
 from geo_ntm.infrastructure.coverage import align_to_units, share
-from geo_ntm.infrastructure.measure import utm_epsg
+from geo_ntm.infrastructure.geodesy import utm_epsg
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.population import zonal_sums
 

@@ -56,7 +56,7 @@ def road_table(
         for i, cls in enumerate(ROAD_CLASSES):
             cols[f"hardened_share_{cls}"] = km[:, i, hard].sum(axis=1) / by_class[:, i]
         unknown = SURFACES.index("unknown")
-        for ind in thresholds.of_measure("roads"):
+        for ind in thresholds.of_topic("roads"):
             rows = [ROAD_CLASSES.index(c) for c in ind.classes]
             total = by_class[:, rows].sum(axis=1)
             share = km[:, rows][:, :, np.isin(SURFACES, sorted(ind.surfaces))].sum(axis=(1, 2)) / total

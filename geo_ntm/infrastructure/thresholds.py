@@ -26,11 +26,11 @@ _THRESHOLD_KEYS = {"framework", "indicator", "region", "province", "value", "sou
 
 @dataclass(frozen=True)
 class Indicator:
-    """An indicator and the coverage measure computing it; road indicators name the classes and
+    """An indicator and the coverage topic computing it; road indicators name the classes and
     surfaces whose share they are."""
 
     indicator_id: str  # e.g. "2.1"
-    measure: str  # the coverage measure that computes it: roads, water ...
+    topic: str  # the coverage topic that computes it (key "measure" of the TOML files): roads, water ...
     name_vi: str
     name_en: str
     classes: tuple[str, ...] = ()
@@ -62,8 +62,8 @@ class Thresholds:
     indicators: dict[str, Indicator]
     entries: dict[tuple[str, str, str | None], Threshold]  # (framework, indicator, province or None)
 
-    def of_measure(self, measure: str) -> list[Indicator]:
-        return [i for i in self.indicators.values() if i.measure == measure]
+    def of_topic(self, topic: str) -> list[Indicator]:
+        return [i for i in self.indicators.values() if i.topic == topic]
 
     def lookup(self, framework_id: str | None, indicator_id: str, province: str | None = None) -> Threshold:
         """The province's own threshold, else the one for every region, else unknown."""

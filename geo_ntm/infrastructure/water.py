@@ -90,7 +90,7 @@ def water_coverage(
             "households_outside_every_commune": outside,
         }
         basis = "households"
-    for indicator in thresholds.of_measure("water"):
+    for indicator in thresholds.of_topic("water"):
         cols |= thresholds.columns(indicator, framework_id, units["province_code"], cols[f"{basis}_within_share"])
         totals[f"{indicator.column}_basis"] = f"{basis} within {distance:g} m of the water network or a supply point"
     roles = {

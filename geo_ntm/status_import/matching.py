@@ -56,7 +56,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from geo_ntm.domain import AdminLevel, EventKind, LineageEvent, Unit, UnitType, Vintage
+from geo_ntm.domain import AdminTier, EventKind, LineageEvent, Unit, UnitType, Vintage
 from geo_ntm.errors import NotFoundError
 from geo_ntm.store import Store
 from geo_ntm.text import fold, nfc, split_prefix
@@ -135,15 +135,15 @@ class _VintageIndex:
 
     def __init__(self, vintage: Vintage, units: list[Unit]):
         self.vintage = vintage
-        self.by_code: dict[tuple[AdminLevel, str], Unit] = {}
+        self.by_code: dict[tuple[AdminTier, str], Unit] = {}
         self._members: dict[tuple, list[Unit]] = defaultdict(list)
         for u in units:
             if u.flag is not None:
                 continue
             self.by_code[(u.level, u.code)] = u
-            if u.level is AdminLevel.PROVINCE:
+            if u.level is AdminTier.PROVINCE:
                 self._members[("provinces",)].append(u)
-            elif u.level is AdminLevel.DISTRICT:
+            elif u.level is AdminTier.DISTRICT:
                 self._members[("districts", None)].append(u)
                 self._members[("districts", u.province_code)].append(u)
             else:
@@ -177,16 +177,16 @@ class _VintageIndex:
         return self._index(("communes of", tuple(d.code for d in districts)))
 
     def district_name(self, unit: Unit) -> str | None:
-        district = self.by_code.get((AdminLevel.DISTRICT, unit.district_code))
+        district = self.by_code.get((AdminTier.DISTRICT, unit.district_code))
         return district.name if district else None
 
     def describe(self, unit: Unit) -> dict:
         """A candidate as the report shows it."""
-        province = self.by_code.get((AdminLevel.PROVINCE, unit.province_code))
+        province = self.by_code.get((AdminTier.PROVINCE, unit.province_code))
         return {
             "name": unit.name,
-            "district": self.district_name(unit) if unit.level is AdminLevel.COMMUNE else None,
-            "province": province.name if province and unit.level is not AdminLevel.PROVINCE else None,
+            "district": self.district_name(unit) if unit.level is AdminTier.COMMUNE else None,
+            "province": province.name if province and unit.level is not AdminTier.PROVINCE else None,
             "code": unit.code,
         }
 
@@ -310,7 +310,7 @@ class UnitMatcher:
             found_in=trace.found_in.vintage.name,
         )
 
-    def _name_at(self, level: AdminLevel, code: str, day: dt.date) -> str:
+    def _name_at(self, level: AdminTier, code: str, day: dt.date) -> str:
         """The name of unit ``code`` in the vintage in force on ``day``, else the code."""
         vintage = next((v for v in self._vintages or () if v.covers(day)), None)
         unit = self._vintage_index(vintage).by_code.get((level, code)) if vintage else None
@@ -318,7 +318,7 @@ class UnitMatcher:
 
 
 @dataclass(frozen=True)
-class _Scope:
+class _SearchArea:
     """Where a commune is looked for, and what the reader should be told if it is found there."""
 
     index: _NameIndex
@@ -357,7 +357,7 @@ class _Lookup:
                     self._near(self.index.provinces, self.province_text),
                 )
             province = found[0]
-        scopes = self._scopes(province)
+        scopes = self._search_areas(province)
         for scope in scopes:
             found = scope.index.find(self.commune_text)
             if found:
@@ -382,12 +382,12 @@ class _Lookup:
             )
         return Match(unit, note="; ".join(notes) or None, vintage=self.vintage, district=self.index.district_name(unit))
 
-    def _scopes(self, province: Unit | None) -> list[_Scope]:
+    def _search_areas(self, province: Unit | None) -> list[_SearchArea]:
         """The commune scopes to try, narrowest first."""
         label = province.name if province else "the whole country"
         text = self.district_text
         if not text:
-            return [_Scope(self.index.communes_in(province), label)]
+            return [_SearchArea(self.index.communes_in(province), label)]
         districts = self.index.districts_in(province).find(text)
         if len(districts) == 1:
             changed = _type_changed(text, districts[0])
@@ -396,7 +396,7 @@ class _Lookup:
                 if changed
                 else None
             )
-            return [_Scope(self.index.communes_of(districts), districts[0].name, note)]
+            return [_SearchArea(self.index.communes_of(districts), districts[0].name, note)]
         whole = self.index.communes_in(province)
         if districts:
             types = split_prefix(text)[0]
@@ -410,14 +410,14 @@ class _Lookup:
                 f"since the {self.vintage} boundaries): communes searched in all of them"
             )
             return [
-                _Scope(self.index.communes_of(districts), _names(districts), note, True),
-                _Scope(whole, label, f"{note}, then in all of {label}", True),
+                _SearchArea(self.index.communes_of(districts), _names(districts), note, True),
+                _SearchArea(whole, label, f"{note}, then in all of {label}", True),
             ]
         note = (
             f"district {text!r} not found in {label} in the {self.vintage} boundaries: communes searched "
             f"in all of {label}"
         )
-        return [_Scope(whole, label, note, True)]
+        return [_SearchArea(whole, label, note, True)]
 
 
 # -- lineage ---------------------------------------------------------------------------------------
@@ -495,7 +495,7 @@ class _Tracer:
     def _result(self, text: str, key: tuple, **kw) -> _Trace:
         return _Trace(self.found_in, text + self.where, key, noted=bool(self.where), **kw)
 
-    def _name(self, code: str, day: dt.date, level: AdminLevel = AdminLevel.COMMUNE) -> str:
+    def _name(self, code: str, day: dt.date, level: AdminTier = AdminTier.COMMUNE) -> str:
         return self.matcher._name_at(level, code, day)
 
     def _as_found(self) -> str:
@@ -521,7 +521,7 @@ class _Tracer:
     def _step(self, e: LineageEvent, old: str, new: str, new_name: str | None) -> str:
         """What event ``e`` did to unit ``old`` (which became ``new``, named ``new_name``)."""
         if e.kind is EventKind.TRANSFER:
-            parent = self._name(e.parent_after, e.effective_date, AdminLevel.DISTRICT)
+            parent = self._name(e.parent_after, e.effective_date, AdminTier.DISTRICT)
             return f"moved to {parent}" + (f" (code {new})" if new != old else "") + f" by {e.legal_act}"
         if e.kind is EventKind.CREATE:
             made = ", ".join(_quoted(n, c) for c, n in zip(e.after, e.after_name, strict=True))

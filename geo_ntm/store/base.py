@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_ntm.domain import (
-    AdminLevel,
+    AdminTier,
     CriterionStatus,
     Layer,
     LayerKind,
@@ -98,7 +98,7 @@ class Store(ABC):
     def units(
         self,
         vintage_id: int,
-        level: AdminLevel | None = None,
+        level: AdminTier | None = None,
         *,
         province_code: str | None = None,
         district_code: str | None = None,
@@ -223,7 +223,7 @@ class Store(ABC):
             return self.vintage_for_year(year)
         return self.vintage_on(dt.date.today())
 
-    def unit_records(self, vintage_id: int, level: AdminLevel | None = None) -> list[Unit]:
+    def unit_records(self, vintage_id: int, level: AdminTier | None = None) -> list[Unit]:
         """Units of a vintage as ``Unit`` records, without geometry."""
         frame = self.units(vintage_id, level, geometry=False)
         return [unit_from_row(row) for row in frame.itertuples(index=False)]
@@ -244,7 +244,7 @@ def unit_from_row(row) -> Unit:
     return Unit(
         unit_id=int(row.unit_id),
         vintage_id=int(row.vintage_id),
-        level=AdminLevel(row.level),
+        level=AdminTier(row.level),
         code=row.code,
         name=_opt(row.name),
         name_short=_opt(row.name_short),

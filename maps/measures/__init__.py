@@ -25,7 +25,7 @@ from maps.measures.base import DEFAULT_CRITERIA_TOTAL, Measure
 from maps.measures.change import Changing
 from maps.measures.criteria_met import CriteriaMet
 from maps.measures.criterion import Criterion
-from maps.measures.indicator import IndicatorMeasure
+from maps.measures.figure import FigureMeasure
 from maps.measures.level import Level
 from maps.measures.share import Share
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from geo_ntm.store import Store
 
 #: Every measure class, in the order names are tried and the page lists them.
-REGISTRY: list[type[Measure]] = [Level, CriteriaMet, Share, Criterion, IndicatorMeasure]
+REGISTRY: list[type[Measure]] = [Level, CriteriaMet, Share, Criterion, FigureMeasure]
 
 
 def parse_measure(text: str, criteria_total: int = DEFAULT_CRITERIA_TOTAL) -> Measure:

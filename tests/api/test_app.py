@@ -39,8 +39,10 @@ def test_health_and_collections(client):
 
 
 def test_communes_of_a_district_with_statuses(client):
-    r = client.get("/collections/communes/items",
-                   params={"province": "Bến Tre", "district": "Thành phố Bến Tre", "year": 2020, "limit": 50})
+    r = client.get(
+        "/collections/communes/items",
+        params={"province": "Bến Tre", "district": "Thành phố Bến Tre", "year": 2020, "limit": 50},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
     body = r.json()
     assert body["type"] == "FeatureCollection" and body["numberMatched"] == 17 and body["numberReturned"] == 17
@@ -85,18 +87,21 @@ def test_paging_bbox_and_levels(client):
     assert one["id"] == "811" and one["properties"]["name"] == "Tỉnh Bến Tre"
 
 
-@pytest.mark.parametrize("path, params, status, words", [
-    ("/collections/villages/items", {}, 404, "no collection 'villages'"),
-    ("/collections/communes/items/0000000", {}, 404, "no unit with code '0000000'"),
-    ("/collections/communes/items", {"province": "Bến Treee"}, 404, "Bến Tre"),
-    ("/collections/communes/items", {"bbox": "1,2,3"}, 400, "four numbers"),
-    ("/collections/communes/items", {"bbox": "a,b,c,d"}, 400, "bbox"),
-    ("/collections/communes/items", {"limit": 0}, 400, "limit"),
-    ("/collections/communes/items", {"year": "abc"}, 400, "year"),
-    ("/collections/communes/items", {"district": "Đồng Hới"}, 400, "district needs its province"),
-    ("/collections/communes/items", {"year": 1995}, 404, "no boundary vintage is in force"),
-    ("/nowhere", {}, 404, "/nowhere"),
-])
+@pytest.mark.parametrize(
+    "path, params, status, words",
+    [
+        ("/collections/villages/items", {}, 404, "no collection 'villages'"),
+        ("/collections/communes/items/0000000", {}, 404, "no unit with code '0000000'"),
+        ("/collections/communes/items", {"province": "Bến Treee"}, 404, "Bến Tre"),
+        ("/collections/communes/items", {"bbox": "1,2,3"}, 400, "four numbers"),
+        ("/collections/communes/items", {"bbox": "a,b,c,d"}, 400, "bbox"),
+        ("/collections/communes/items", {"limit": 0}, 400, "limit"),
+        ("/collections/communes/items", {"year": "abc"}, 400, "year"),
+        ("/collections/communes/items", {"district": "Đồng Hới"}, 400, "district needs its province"),
+        ("/collections/communes/items", {"year": 1995}, 404, "no boundary vintage is in force"),
+        ("/nowhere", {}, 404, "/nowhere"),
+    ],
+)
 def test_errors_are_json_with_a_message(client, path, params, status, words):
     r = client.get(path, params=params)
     assert r.status_code == status

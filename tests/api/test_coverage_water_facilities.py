@@ -63,21 +63,27 @@ def test_facilities_as_json_and_csv(world_location, world):
 
 def test_user_thresholds_from_the_settings(world_location, world, tmp_path):
     path = tmp_path / "thresholds.toml"
-    path.write_text('[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nprovince = "999"\nvalue = 0.5\n'
-                    'source = "QĐ 999/QĐ-UBND (test)"\n', encoding="utf-8")
+    path.write_text(
+        '[[threshold]]\nframework = "qd1980_2016"\nindicator = "17.1"\nprovince = "999"\nvalue = 0.5\n'
+        'source = "QĐ 999/QĐ-UBND (test)"\n',
+        encoding="utf-8",
+    )
     with client_for(world_location, thresholds_file=path) as client:
         rows = client.get("/coverage/water", params=WATER).json()["communes"]
     assert [r["ind_17_1_verdict"] for r in rows] == ["met", "not_met", "not_met"]
     assert rows[0]["ind_17_1_source"] == "QĐ 999/QĐ-UBND (test)" and rows[0]["ind_17_1_threshold"] == 0.5
 
 
-@pytest.mark.parametrize("path, params, status, message", [
-    ("/coverage/facilities", {"kind": "hospital", "distance": 500}, 400, "its kinds: health_station (1)"),
-    ("/coverage/water", {"distance": -5}, 400, "give metres between 0 and 100,000"),
-    ("/coverage/water", {}, 400, "needs a distance in metres"),
-    ("/coverage/water", {"distance": 250, "layer": "roads"}, 400, "holds roads, not water_lines"),
-    ("/coverage/water", {"distance": 250, "year": 2019}, 404, "no water_lines or water_points layer"),
-])
+@pytest.mark.parametrize(
+    "path, params, status, message",
+    [
+        ("/coverage/facilities", {"kind": "hospital", "distance": 500}, 400, "its kinds: health_station (1)"),
+        ("/coverage/water", {"distance": -5}, 400, "give metres between 0 and 100,000"),
+        ("/coverage/water", {}, 400, "needs a distance in metres"),
+        ("/coverage/water", {"distance": 250, "layer": "roads"}, 400, "holds roads, not water_lines"),
+        ("/coverage/water", {"distance": 250, "year": 2019}, 404, "no water_lines or water_points layer"),
+    ],
+)
 def test_errors_are_json_a_client_can_act_on(world_location, path, params, status, message):
     with client_for(world_location) as client:
         answer = client.get(path, params={"year": 2020, **params})

@@ -34,8 +34,9 @@ def test_demo_then_serve(demo_env, backend):
     assert again.returncode == 0 and "boundaries already loaded" in again.stdout
     assert "stored 0 criterion statuses and 0 summaries" in again.stdout  # idempotent
 
-    server = subprocess.Popen(GEO_NTM + ["serve"], env=demo_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
+    server = subprocess.Popen(
+        GEO_NTM + ["serve"], env=demo_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     base = f"http://127.0.0.1:{demo_env['GEO_NTM_PORT']}"
     try:
         assert server.stdout.readline().strip() == f"geo_ntm map: {base}/"

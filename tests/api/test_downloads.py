@@ -121,4 +121,9 @@ def test_other_collections_dates_and_errors(client):
     assert bad.status_code == 400 and "CSV only" in bad.json()["description"]
     links = client.get("/collections/communes").json()["links"]
     assert {link["href"].rsplit("=", 1)[1] for link in links if link["rel"] == "enclosure"} == {
-        "geojson", "gpkg", "shp", "csv", "xlsx"}
+        "geojson",
+        "gpkg",
+        "shp",
+        "csv",
+        "xlsx",
+    }

@@ -38,7 +38,10 @@ def by_name(body: dict) -> dict[str, dict]:
 def test_options_start_on_the_first_province_with_data(client):
     body = client.get("/map/options").json()
     assert body["province"] == "811" and body["year"] == 2020 and body["carried"] is False
-    assert body["provinces"][0]["has_data"] and {p["name"] for p in body["provinces"]} >= {"Tỉnh Bến Tre", "Tỉnh Quảng Bình"}
+    assert body["provinces"][0]["has_data"] and {p["name"] for p in body["provinces"]} >= {
+        "Tỉnh Bến Tre",
+        "Tỉnh Quảng Bình",
+    }
     assert body["data_years"] == [2011, 2019, 2020] and "Thành phố Bến Tre" in {d["name"] for d in body["districts"]}
     measures = {m["id"]: m for m in body["measures"]}
     assert measures["tc9"]["label"] == "Tiêu chí 9: Nhà ở dân cư" and measures["level"]["schemes"] == ["standard"]
@@ -49,12 +52,14 @@ def test_options_start_on_the_first_province_with_data(client):
     assert client.get("/map/options", params={"lang": "fr"}).status_code == 400
 
 
-
 @pytest.mark.parametrize("path", ["/", "/map/options", "/map.html", "/map/data", "/map/summary", "/profile/8110125"])
 def test_an_unknown_lang_is_the_same_400_everywhere(client, path):
     r = client.get(path, params={**CITY, "year": 2020, "lang": "fr"})
-    assert r.status_code == 400 and r.json() == {"code": "InvalidParameterValue",
-                                                 "description": "lang 'fr' is not one of vi, en"}
+    assert r.status_code == 400 and r.json() == {
+        "code": "InvalidParameterValue",
+        "description": "lang 'fr' is not one of vi, en",
+    }
+
 
 def test_map_data_classifies_every_commune_with_legend_and_metadata(client):
     body = client.get("/map/data", params={**CITY, "year": 2019}).json()
@@ -67,11 +72,21 @@ def test_map_data_classifies_every_commune_with_legend_and_metadata(client):
     assert ward["class"] == "not_assessed" and ward["criteria_met"] is None and ward["value"] is None
     assert ward["tooltip"].endswith("Phường/thị trấn: không đánh giá tiêu chí NTM")
     assert {e["key"]: e["count"] for e in body["legend"]["entries"]} == {
-        "all_met": 1, "15_top": 4, "10_14": 0, "below_10": 0, "no_data": 2, "not_assessed": 10}
+        "all_met": 1,
+        "15_top": 4,
+        "10_14": 0,
+        "below_10": 0,
+        "no_data": 2,
+        "not_assessed": 10,
+    }
     assert body["title"] == "Số tiêu chí NTM đạt — Thành phố Bến Tre, Tỉnh Bến Tre"
     assert body["subtitle"].startswith("Năm 2019; ranh giới") and "DỮ LIỆU KIỂM THỬ A" in body["source"]
-    assert body["measure"] == {"id": "criteria_met", "kind": "criteria_met", "unit": "number",
-                               "schemes": ["standard", "quantiles", "equal_interval", "natural_breaks"]}
+    assert body["measure"] == {
+        "id": "criteria_met",
+        "kind": "criteria_met",
+        "unit": "number",
+        "schemes": ["standard", "quantiles", "equal_interval", "natural_breaks"],
+    }
     full = client.get("/map/data", params={**CITY, "year": 2019, "simplify": "false"}).json()
     vertices = lambda b: sum(len(str(f["geometry"]["coordinates"])) for f in b["features"])  # noqa: E731
     assert vertices(body) < vertices(full)
@@ -87,15 +102,18 @@ def test_numbers_are_classed_by_the_scheme_asked(client):
     assert by_name(body)["Xã Mỹ Thạnh An"]["class"] == "n1" and by_name(body)["Xã Phú Nhuận"]["class"] == "n4"
 
 
-@pytest.mark.parametrize("params, words", [
-    ({"measure": "level", "scheme": "quantiles"}, "classed by standard"),
-    ({"classes": 9}, "classes"),
-    ({"measure": "tc42"}, "unknown map measure"),
-    ({"measure": "boats:km"}, "unknown indicator measure"),
-    ({"measure": "tc5", "compare": 2011}, "change of 'level' or 'criteria_met'"),
-    ({"measure": "share"}, "carried assessment"),
-    ({"district": "Nowhere"}, "no district"),
-])
+@pytest.mark.parametrize(
+    "params, words",
+    [
+        ({"measure": "level", "scheme": "quantiles"}, "classed by standard"),
+        ({"classes": 9}, "classes"),
+        ({"measure": "tc42"}, "unknown map measure"),
+        ({"measure": "boats:km"}, "unknown indicator measure"),
+        ({"measure": "tc5", "compare": 2011}, "change of 'level' or 'criteria_met'"),
+        ({"measure": "share"}, "carried assessment"),
+        ({"district": "Nowhere"}, "no district"),
+    ],
+)
 def test_bad_map_requests_are_json_errors(client, params, words):
     r = client.get("/map/data", params={**CITY, "year": 2019, **params})
     assert r.status_code in (400, 404) and words in r.json()["description"]
@@ -104,7 +122,12 @@ def test_bad_map_requests_are_json_errors(client, params, words):
 def test_two_years_compared_as_change(client):
     body = client.get("/map/data", params={**CITY, "year": 2020, "compare": 2019, "measure": "level"}).json()
     assert {e["key"]: e["count"] for e in body["legend"]["entries"]} == {
-        "up": 4, "same": 1, "down": 0, "no_data": 2, "not_assessed": 10}
+        "up": 4,
+        "same": 1,
+        "down": 0,
+        "no_data": 2,
+        "not_assessed": 10,
+    }
     nhon_thanh = by_name(body)["Xã Nhơn Thạnh"]
     assert nhon_thanh["before_level"] is None and nhon_thanh["level"] == "ntm" and nhon_thanh["before_met"] == 18
     assert "2019: Tiêu chí đạt 18" in nhon_thanh["tooltip"]
@@ -133,7 +156,10 @@ def test_profile_lists_every_criterion_with_its_sources_and_the_history(client):
     assert criteria[5]["status"] == "conflicting" and {s["met"] for s in criteria[5]["sources"]} == {True, False}
     assert criteria[9]["status"] == "unmet" and criteria[2]["status"] == "met"
     assert [(h["year"], h["level"], h["criteria_met"]) for h in body["history"]] == [
-        (2011, None, None), (2019, None, 16), (2020, "ntm", 19)]
+        (2011, None, None),
+        (2019, None, 16),
+        (2020, "ntm", 19),
+    ]
     assert body["history"][0]["criteria_unmet"] == [9] and body["indicators"] == []
     only_2011 = client.get("/profile/8110123", params={"year": 2011}).json()
     assert {c["status"] for c in only_2011["criteria"]} == {"unmet", "no_data"}  # only criterion 9 was reported
@@ -150,12 +176,15 @@ def test_profile_lists_every_criterion_with_its_sources_and_the_history(client):
 def test_png_export_has_the_legend_colours_title_and_source(client):
     r = client.get("/map.png", params={**CITY, "year": 2019, "width": 1200, "height": 850})
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
-    assert r.headers["content-disposition"] == 'attachment; filename="ntm_Tinh-Ben-Tre_Thanh-pho-Ben-Tre_2019_criteria-met.png"'
+    assert (
+        r.headers["content-disposition"]
+        == 'attachment; filename="ntm_Tinh-Ben-Tre_Thanh-pho-Ben-Tre_2019_criteria-met.png"'
+    )
     image = Image.open(io.BytesIO(r.content))
     assert image.size == (1200, 850) and image.text["Title"].startswith("Số tiêu chí NTM đạt")
     pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
     for colour in ("#238443", "#78c679", "#c2e699", "#ffffcc", "#bdbdbd"):  # 10-14 and below 10: legend only
-        assert (pixels == [int(colour[i:i + 2], 16) for i in (1, 3, 5)]).all(axis=1).sum() > 80, colour
+        assert (pixels == [int(colour[i : i + 2], 16) for i in (1, 3, 5)]).all(axis=1).sum() > 80, colour
     assert client.get("/map.png", params={**CITY, "year": 2019, "width": 100}).status_code == 400
 
 

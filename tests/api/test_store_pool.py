@@ -22,8 +22,13 @@ from geo_ntm.store import ImportRecord, StoreFactory, open_store
 from geo_ntm.store.postgis import PostgisPool
 
 ITEMS = "/collections/communes/items?province=Bến Tre&year=2020&limit=500"
-REQUESTS = [ITEMS, "/health", "/vintages", "/collections/communes/items?province=Bến Tre&year=2020&limit=5&offset=7",
-            "/collections/communes/items?province=nowhere"]  # the last one is a 404: errors give connections back too
+REQUESTS = [
+    ITEMS,
+    "/health",
+    "/vintages",
+    "/collections/communes/items?province=Bến Tre&year=2020&limit=5&offset=7",
+    "/collections/communes/items?province=nowhere",
+]  # the last one is a 404: errors give connections back too
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +45,12 @@ def _service_pids(url: str) -> list[int]:
     """Backend pids of the service's connections to the database of ``url`` (``application_name``
     geo_ntm; the test's own connection has another name)."""
     with psycopg.connect(url, autocommit=True, application_name="pool_test") as conn:
-        return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                                           " AND application_name = 'geo_ntm'")]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'geo_ntm'"
+            )
+        ]
 
 
 def _client(url: str, pool_size: int) -> TestClient:
@@ -109,8 +118,13 @@ def _watch_while(url: str, work) -> dict:
     def watch():
         with psycopg.connect(url, autocommit=True, application_name="pool_test") as conn:
             while not stop.is_set():
-                pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                                                   " AND application_name = 'geo_ntm'")]
+                pids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND application_name = 'geo_ntm'"
+                    )
+                ]
                 counts.append(len(pids))
                 distinct.update(pids)
 
@@ -161,8 +175,13 @@ def test_a_failed_write_gives_back_a_clean_connection(pg_store):
             pid = store._conn.execute("SELECT pg_backend_pid()").fetchone()[0]
             # a vintage whose name is taken: refused inside the transaction, after its import row was written
             with pytest.raises(GeoNtmError, match="already"):
-                store.add_vintage(vintage.name, dt.date(2030, 1, 1), "test",
-                                  store.units(vintage.vintage_id).iloc[:0], ImportRecord("boundaries", "test", 0, 0))
+                store.add_vintage(
+                    vintage.name,
+                    dt.date(2030, 1, 1),
+                    "test",
+                    store.units(vintage.vintage_id).iloc[:0],
+                    ImportRecord("boundaries", "test", 0, 0),
+                )
         with factory.open() as store:
             conn = store._conn
             assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
@@ -205,8 +224,10 @@ def test_a_busy_store_is_a_503_with_retry_after():
 
     answer = TestClient(app).get("/busy")
     assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
-    assert answer.json() == {"code": "ServiceUnavailable", "description": "no connection to the store became free "
-                                                                          "within 30 s"}
+    assert answer.json() == {
+        "code": "ServiceUnavailable",
+        "description": "no connection to the store became free within 30 s",
+    }
 
 
 def test_a_request_waits_for_a_free_connection_then_is_refused(pg_store):

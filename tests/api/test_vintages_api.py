@@ -34,18 +34,26 @@ def _names(body) -> set[str]:
 def test_vintages_listed_with_intervals(client):
     listed = client.get("/vintages").json()["vintages"]
     assert [(v["valid_from"], v["valid_to"]) for v in listed] == [
-        ("2009-04-01", "2013-04-05"), ("2013-04-05", "2020-02-01"), ("2020-02-01", None)]
+        ("2009-04-01", "2013-04-05"),
+        ("2013-04-05", "2020-02-01"),
+        ("2020-02-01", None),
+    ]
 
 
-@pytest.mark.parametrize("params, count, present, absent", [
-    ({"date": "2019-12-31"}, 17, "Phường 1", "Phường An Hội"),
-    ({"date": "2020-02-01"}, 14, "Phường An Hội", "Phường 1"),
-    ({"year": 2019}, 17, "Xã Mỹ Thành", "Phường An Hội"),
-    ({"vintage": "2020-02-01"}, 14, "Xã Bình Phú", "Xã Mỹ Thành"),
-])
+@pytest.mark.parametrize(
+    "params, count, present, absent",
+    [
+        ({"date": "2019-12-31"}, 17, "Phường 1", "Phường An Hội"),
+        ({"date": "2020-02-01"}, 14, "Phường An Hội", "Phường 1"),
+        ({"year": 2019}, 17, "Xã Mỹ Thành", "Phường An Hội"),
+        ({"vintage": "2020-02-01"}, 14, "Xã Bình Phú", "Xã Mỹ Thành"),
+    ],
+)
 def test_units_of_a_date(client, params, count, present, absent):
-    body = client.get("/collections/communes/items",
-                      params={"province": "Bến Tre", "district": "Thành phố Bến Tre", "limit": 100, **params}).json()
+    body = client.get(
+        "/collections/communes/items",
+        params={"province": "Bến Tre", "district": "Thành phố Bến Tre", "limit": 100, **params},
+    ).json()
     assert body["numberMatched"] == count and present in _names(body) and absent not in _names(body)
 
 
@@ -85,20 +93,22 @@ def test_crosswalk_json_and_csv(client):
     an_hoi = [p for p in body["pairs"] if p["new_code"] == "28777" and p["share_of_old"] > 0.99]
     assert {p["old_code"] for p in an_hoi} == {"8110101", "8110103", "8110105"}
     assert all(max(s["share_of_old"], s["share_of_new"]) < 0.01 for s in body["slivers"])
-    text = client.get("/crosswalk", params={"from": "2019-01-01", "to": "2021-01-01", "province": "811",
-                                            "f": "csv"})
+    text = client.get("/crosswalk", params={"from": "2019-01-01", "to": "2021-01-01", "province": "811", "f": "csv"})
     assert text.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(text.text)))
     assert len(rows) == len(body["pairs"]) + len(body["slivers"])
 
 
-@pytest.mark.parametrize("path, params, status, words", [
-    ("/collections/communes/items", {"date": "2020-13-01"}, 400, "YYYY-MM-DD"),
-    ("/collections/communes/items", {"date": "2001-01-01"}, 404, "no boundary vintage is in force"),
-    ("/collections/communes/items", {"vintage": "1999"}, 404, "no boundary vintage '1999'"),
-    ("/crosswalk", {"from": "2019-01-01"}, 400, "to"),
-    ("/crosswalk", {"from": "2019-01-01", "to": "2021-01-01", "f": "xml"}, 400, "json or csv"),
-])
+@pytest.mark.parametrize(
+    "path, params, status, words",
+    [
+        ("/collections/communes/items", {"date": "2020-13-01"}, 400, "YYYY-MM-DD"),
+        ("/collections/communes/items", {"date": "2001-01-01"}, 404, "no boundary vintage is in force"),
+        ("/collections/communes/items", {"vintage": "1999"}, 404, "no boundary vintage '1999'"),
+        ("/crosswalk", {"from": "2019-01-01"}, 400, "to"),
+        ("/crosswalk", {"from": "2019-01-01", "to": "2021-01-01", "f": "xml"}, 400, "json or csv"),
+    ],
+)
 def test_errors(client, path, params, status, words):
     r = client.get(path, params=params)
     assert r.status_code == status and words in r.json()["description"]
@@ -139,6 +149,7 @@ def test_page_offers_boundaries_and_rule(client):
     assert "share" in measures and "tc3" not in measures  # a single criterion is not carried
     default = client.get("/map/options", params={"province": "811", "year": 2020}).json()
     assert default["vintage"] == "" and default["carried"] is False  # boundaries of the status year by default
-    shown = client.get("/map/data", params={"province": "811", "year": 2020, "vintage": "2", "rule": "share_area",
-                                            "measure": "share"}).json()
+    shown = client.get(
+        "/map/data", params={"province": "811", "year": 2020, "vintage": "2", "rule": "share_area", "measure": "share"}
+    ).json()
     assert shown["boundaries"]["valid_from"] == "2013-04-05" and "share_area" in shown["note"]

@@ -40,8 +40,10 @@ def _counts(db_location) -> tuple[int, int, int]:
         return len(store.imports()), len(store.statuses()), len(store.vintages())
 
 
-@pytest.mark.parametrize("headers, status", [
-    ({}, 401), (_auth(token="wrong"), 401), ({"Authorization": "Basic e-secret"}, 401), (_auth("reader"), 403)])
+@pytest.mark.parametrize(
+    "headers, status",
+    [({}, 401), (_auth(token="wrong"), 401), ({"Authorization": "Basic e-secret"}, 401), (_auth("reader"), 403)],
+)
 def test_refused_writes_change_nothing(client, db_location, sample, headers, status):
     before = _counts(db_location)
     lineage = resources.files("boundaries") / "examples" / "ben_tre_city_lineage.csv"
@@ -97,13 +99,14 @@ def test_oversize_uploads_get_413_and_store_nothing(client, db_location):
     assert response.status_code == 413 and "GEO_NTM_MAX_UPLOAD_MB" in response.json()["description"]
 
     def chunks():  # no Content-Length: counted while read
-        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n"
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
         for _ in range(20):
             yield b"x" * 10_000
         yield b"\r\n--b--\r\n"
 
-    response = client.post("/statuses", content=chunks(), headers={
-        **_auth("editor"), "Content-Type": "multipart/form-data; boundary=b"})
+    response = client.post(
+        "/statuses", content=chunks(), headers={**_auth("editor"), "Content-Type": "multipart/form-data; boundary=b"}
+    )
     assert response.status_code == 413 and response.json()["code"] == "ContentTooLarge"
     assert _counts(db_location) == before
 
@@ -127,11 +130,13 @@ def test_reads_are_public_unless_configured(db_location, tmp_path):
 
 def test_editor_uploads_a_road_layer(client, db_location):
     # two hand-made road segments in Thành phố Bến Tre, tagged as OSM extracts are (test data)
-    roads = ('{"type": "FeatureCollection", "features": ['
-             '{"type": "Feature", "properties": {"highway": "residential", "surface": "asphalt"}, "geometry": '
-             '{"type": "LineString", "coordinates": [[106.37, 10.24], [106.38, 10.24]]}},'
-             '{"type": "Feature", "properties": {"highway": "track", "surface": "dirt"}, "geometry": '
-             '{"type": "LineString", "coordinates": [[106.38, 10.24], [106.38, 10.25]]}}]}')
+    roads = (
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "properties": {"highway": "residential", "surface": "asphalt"}, "geometry": '
+        '{"type": "LineString", "coordinates": [[106.37, 10.24], [106.38, 10.24]]}},'
+        '{"type": "Feature", "properties": {"highway": "track", "surface": "dirt"}, "geometry": '
+        '{"type": "LineString", "coordinates": [[106.38, 10.24], [106.38, 10.25]]}}]}'
+    )
     upload = {"file": ("roads.geojson", roads.encode(), "application/geo+json")}
     form = {"name": "test roads", "kind": "roads", "valid_date": "2020-12-31", "mapping": "osm"}
     refused = client.post("/layers", files=upload, data=form, headers=_auth("reader"))

@@ -12,8 +12,8 @@ import pytest
 import shapely
 
 from boundaries.importer import import_boundaries
-from boundaries.quality import measure_coverage
-from geo_ntm.domain import AdminLevel
+from boundaries.quality import measure_boundary_quality
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha
 from geo_ntm.store import open_store
@@ -70,7 +70,7 @@ def test_national_2009_import_counts_flags_and_coverage(store, empty_db_location
     assert levels["commune"].missing_parents == [] and levels["district"].missing_parents == []
     assert "flagged unnamed: feature" in report.text()
 
-    communes = store.units(vintage.vintage_id, AdminLevel.COMMUNE, geometry=False)
+    communes = store.units(vintage.vintage_id, AdminTier.COMMUNE, geometry=False)
     assert len(communes) == 11163  # flagged polygons are kept, not dropped
     city = communes[communes["district_code"] == "81101"].set_index("code")
     assert len(city) == 17
@@ -78,10 +78,10 @@ def test_national_2009_import_counts_flags_and_coverage(store, empty_db_location
     assert city.loc["8110131", "name_short"] == "Mỹ Thành" and city.loc["8110131", "parent_code"] == "81101"
     assert city.loc["8110101", "unit_type"] == "phuong"
     # the data README measures the old city (union of its communes) at 69.41 km², Albers projection
-    city_union = store.units(vintage.vintage_id, AdminLevel.COMMUNE, district_code="81101").dissolve()
+    city_union = store.units(vintage.vintage_id, AdminTier.COMMUNE, district_code="81101").dissolve()
     assert area_ha(city_union.geometry)[0] == pytest.approx(6941, rel=0.002)
     assert city["area_ha"].sum() > area_ha(city_union.geometry)[0]  # the thinned polygons overlap
-    provinces = store.units(vintage.vintage_id, AdminLevel.PROVINCE, geometry=False).set_index("code")
+    provinces = store.units(vintage.vintage_id, AdminTier.PROVINCE, geometry=False).set_index("code")
     assert provinces.loc["101", "unit_type"] == "thanh_pho" and provinces.loc["811", "unit_type"] == "tinh"
     # GIS tools read the units layer, with a working spatial index
     count, near = _read_as_gis_tools_do(empty_db_location, (106.36, 10.22, 106.40, 10.26))
@@ -220,7 +220,7 @@ def test_coverage_measures_known_overlap_and_gap():
         ],
         crs=32648,
     )
-    report = measure_coverage(frame)
+    report = measure_boundary_quality(frame)
     assert report.overlap_pairs == 1 and report.largest_overlaps[0][:2] == ("a", "b")
     assert report.overlap_ha == pytest.approx(10, rel=2e-3)
     assert report.gap_count == 1 and report.gap_ha == pytest.approx(100, rel=2e-3)

@@ -9,8 +9,8 @@ import geopandas as gpd
 import pytest
 
 from boundaries.importer import import_boundaries
-from boundaries.quality import measure_coverage
-from geo_ntm.domain import AdminLevel
+from boundaries.quality import measure_boundary_quality
+from geo_ntm.domain import AdminTier
 from geo_ntm.geometry import area_ha
 from geo_ntm.store import open_store
 
@@ -47,10 +47,10 @@ def test_2025_vintage_levels_and_types(store_2025):
 def test_wards_tile_each_province(store_2025, data_dir, file_name):
     store, vintage, _ = store_2025
     wards = gpd.read_file(data_dir / file_name, layer="wards").rename(columns={"ward_code": "code"})
-    provinces = store.units(vintage.vintage_id, AdminLevel.PROVINCE).set_index("code")
+    provinces = store.units(vintage.vintage_id, AdminTier.PROVINCE).set_index("code")
     checked = 0
     for code, group in wards.groupby("province_code"):
-        coverage = measure_coverage(group)
+        coverage = measure_boundary_quality(group)
         assert coverage.overlap_pct <= OVERLAP_PCT[file_name], (code, coverage.summary())
         union_ha = area_ha(group.dissolve().geometry)[0]
         province_ha = provinces.loc[code, "area_ha"]

@@ -11,7 +11,7 @@ import pytest
 
 from boundaries.vintages import import_lineage
 from cli.main import main
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.status_import.importer import import_status_file
 
@@ -26,7 +26,7 @@ def store(store_2009, data_dir):
 
 def _city(store, day: dt.date):
     vintage = store.vintage_on(day)
-    return vintage, store.units(vintage.vintage_id, AdminLevel.COMMUNE, district_code="81101")
+    return vintage, store.units(vintage.vintage_id, AdminTier.COMMUNE, district_code="81101")
 
 
 def test_lineage_import_derives_the_2020_city(store):
@@ -46,8 +46,8 @@ def test_lineage_import_derives_the_2020_city(store):
     assert after.dissolve().to_crs(3405).area.iloc[0] == pytest.approx(
         before.dissolve().to_crs(3405).area.iloc[0], rel=1e-4
     )
-    old_all = store.units(store.vintages()[0].vintage_id, AdminLevel.COMMUNE, geometry=False)
-    new_all = store.units(store.vintages()[2].vintage_id, AdminLevel.COMMUNE, geometry=False)
+    old_all = store.units(store.vintages()[0].vintage_id, AdminTier.COMMUNE, geometry=False)
+    new_all = store.units(store.vintages()[2].vintage_id, AdminTier.COMMUNE, geometry=False)
     assert len(old_all) - len(new_all) == 3
 
     events = store.lineage_events("8110131")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from geo_ntm.assessment import assess_unit, assess_units
-from geo_ntm.domain import AdminLevel, CriterionStatus, StatusSummary, Unit, UnitFlag, UnitType
+from geo_ntm.domain import AdminTier, CriterionStatus, StatusSummary, Unit, UnitFlag, UnitType
 
 
 def unit(uid: int, name: str, utype: UnitType, flag: UnitFlag | None = None) -> Unit:
     return Unit(
         uid,
         1,
-        AdminLevel.COMMUNE,
+        AdminTier.COMMUNE,
         str(8110100 + uid),
         name,
         name.split(" ", 1)[1],

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from cli.main import main
-from geo_ntm.domain import AdminLevel, UnitType
+from geo_ntm.domain import AdminTier, UnitType
 from geo_ntm.errors import NotFoundError
 from geo_ntm.frameworks import all_frameworks, get_framework
 from geo_ntm.text import fold, name_key, nfc, split_prefix
@@ -25,7 +25,7 @@ def test_shipped_frameworks():
     assert qd318.criterion(3).name_vi == "Thủy lợi và phòng, chống thiên tai"
     assert qd318.criterion(11).name_en == "Multidimensional poverty"
     district = get_framework("qd558_2016")
-    assert district.applies_to is AdminLevel.DISTRICT and district.criteria_total == 9
+    assert district.applies_to is AdminTier.DISTRICT and district.criteria_total == 9
     for fw in fws.values():
         for c in fw.criteria:
             assert c.name_vi and c.name_en and unicodedata.is_normalized("NFC", c.name_vi)

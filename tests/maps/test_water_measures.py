@@ -15,7 +15,7 @@ from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
 from geo_ntm.where import resolve_where
-from maps.indicators import indicator_values, offered, parse_indicator
+from maps.figures import figure_values, offered, parse_figure
 from tests.support.questions import coverage_request
 
 WORLD = Path(__file__).resolve().parents[1] / "geo_ntm" / "infrastructure" / "reach_world.py"
@@ -28,11 +28,11 @@ def world_store(new_location, tmp_path_factory) -> str:
 
 
 def test_water_measures_carry_their_distance():
-    indicator = parse_indicator("water:population_within_share@250")
+    indicator = parse_figure("water:population_within_share@250")
     assert indicator.distance == 250 and indicator.name == "water:population_within_share@250"
     assert "250 m" in indicator.label("vi") and "within 250 m" in indicator.label("en")
     with pytest.raises(InputError, match=r"within a distance.*@500"):
-        parse_indicator("water:ind_17_1_value")
+        parse_figure("water:ind_17_1_value")
 
 
 def test_water_values_are_the_coverage_table(world_store):
@@ -40,7 +40,7 @@ def test_water_values_are_the_coverage_table(world_store):
         names = [i.name for i in offered(store, 2020)]
         assert "water:ind_17_1_value@500" in names and "water:population_within_share@500" in names
         where = resolve_where(store, vintage=store.vintages()[0], year=2020, province="999")
-        values, totals = indicator_values(store, where, parse_indicator("water:population_within_share@250"))
+        values, totals = figure_values(store, where, parse_figure("water:population_within_share@250"))
         table, _ = coverage(store, coverage_request(store, "water", province="999", year=2020, distance=250))
     expected = table.set_index("code")["population_within_share"]
     assert values.to_dict() == pytest.approx(expected.to_dict())

@@ -21,14 +21,14 @@ import numpy as np
 from api import cql2
 from api.ogc.features import property_frame
 from geo_ntm.carry import CarryRule
-from geo_ntm.domain import AdminLevel, Vintage
+from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.store import Store
 from geo_ntm.views import assessment_view, unit_view
 from geo_ntm.where import Where
 
 BBox = tuple[float, float, float, float]
 #: (numberMatched, [(tier, frame)]): the features of a page, geometries in CRS84.
-Page = tuple[int, list[tuple[AdminLevel, gpd.GeoDataFrame]]]
+Page = tuple[int, list[tuple[AdminTier, gpd.GeoDataFrame]]]
 DESCRIPTION = ("Ranh giới theo ngày (datetime/date), kết quả NTM theo năm (year). "
                "Boundaries of the day asked (datetime/date), NTM status of the year asked (year).")
 
@@ -54,7 +54,7 @@ class Selection:
     """Which features of a collection a request selects: its tiers, where and when, the carry rule,
     and the filters (a CRS84 box, a CQL2 expression of ``api.cql2``)."""
 
-    tiers: tuple[AdminLevel, ...]
+    tiers: tuple[AdminTier, ...]
     where: Where
     rule: CarryRule | None = None
     box: BBox | None = None
@@ -74,7 +74,7 @@ class Collection:
     id: ClassVar[str]
     title: ClassVar[str]
     description: ClassVar[str] = DESCRIPTION
-    tiers: ClassVar[tuple[AdminLevel, ...]]
+    tiers: ClassVar[tuple[AdminTier, ...]]
     queryables: ClassVar[Mapping[str, Queryable]]
     #: Properties that are lists of integers: in the schema of the features, not queryable.
     arrays: ClassVar[Mapping[str, str]] = {}
@@ -90,7 +90,7 @@ class Collection:
         """Queryable property -> ``string`` | ``number`` | ``integer`` | ``boolean``."""
         return {name: q.type for name, q in self.queryables.items()}
 
-    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminLevel, ...], tuple | None]:
+    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], tuple | None]:
         """The tiers a request's ``level`` parameter asks for and the property filter it means, if
         any. By default a collection's tiers are fixed and ``level`` is ignored."""
         return self.tiers, None
@@ -100,20 +100,20 @@ class Collection:
         The endpoint caches it per store content (the vintages), as it reads every province."""
         if not vintages:
             return Extent(None, None)
-        bounds = np.array([store.units(v.vintage_id, AdminLevel.PROVINCE).total_bounds for v in vintages])
+        bounds = np.array([store.units(v.vintage_id, AdminTier.PROVINCE).total_bounds for v in vintages])
         lower, upper = np.nanmin(bounds[:, :2], axis=0), np.nanmax(bounds[:, 2:], axis=0)
         return Extent((float(lower[0]), float(lower[1]), float(upper[0]), float(upper[1])), vintages[0].valid_from)
 
-    def frame(self, store: Store, where: Where, tier: AdminLevel, rule: CarryRule | None = None,
+    def frame(self, store: Store, where: Where, tier: AdminTier, rule: CarryRule | None = None,
               **filters) -> gpd.GeoDataFrame:
         """The units of ``tier`` in ``where`` (communes with their assessment of its year), narrowed
         by the store's filters (``codes``, ``bbox``, ``limit``, ``offset``)."""
         filters = {**self._place_scope(where, tier), **filters}
-        if tier is AdminLevel.COMMUNE:
+        if tier is AdminTier.COMMUNE:
             return assessment_view(store, where, rule, **filters)
         return unit_view(store, where.vintage, tier, **filters)
 
-    def count(self, store: Store, where: Where, tier: AdminLevel) -> int:
+    def count(self, store: Store, where: Where, tier: AdminTier) -> int:
         """How many units of ``tier`` are in ``where`` (no property filter): the store counts them."""
         scope = self._place_scope(where, tier)
         return len(store.units(where.vintage.vintage_id, tier, geometry=False, province_code=scope.get("province_code"),
@@ -144,7 +144,7 @@ class Collection:
         return matched, frames
 
     def feature(self, store: Store, selection: Selection, feature_id: str
-                ) -> tuple[AdminLevel, gpd.GeoDataFrame] | None:
+                ) -> tuple[AdminTier, gpd.GeoDataFrame] | None:
         """The unit whose code is ``feature_id`` in the first tier holding it (filters other than the
         place do not apply), or None."""
         for tier in selection.tiers:
@@ -153,14 +153,14 @@ class Collection:
                 return tier, frame
         return None
 
-    def _filtered(self, store: Store, selection: Selection, tier: AdminLevel) -> gpd.GeoDataFrame:
+    def _filtered(self, store: Store, selection: Selection, tier: AdminTier) -> gpd.GeoDataFrame:
         frame = self.frame(store, selection.where, tier, selection.rule, bbox=selection.box)
         if selection.expr is not None and len(frame):
             frame = frame[cql2.select(selection.expr, property_frame(frame, tier), self.queryable_types)]
         return frame
 
     @staticmethod
-    def _place_scope(where: Where, tier: AdminLevel) -> dict[str, str]:
+    def _place_scope(where: Where, tier: AdminTier) -> dict[str, str]:
         """The place filters that apply to ``tier``: a province is never inside a district."""
-        return {k: v for k, v in where.place_filters.items() if tier is not AdminLevel.PROVINCE
+        return {k: v for k, v in where.place_filters.items() if tier is not AdminTier.PROVINCE
                 or k != "district_code"}

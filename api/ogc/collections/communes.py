@@ -5,7 +5,7 @@ from __future__ import annotations
 from api import cql2
 from api.ogc.collections.base import Collection
 from api.ogc.collections.properties import COMMUNE_ARRAYS, COMMUNE_QUERYABLES, UNIT_QUERYABLES
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 
 
 class Communes(Collection):
@@ -14,10 +14,10 @@ class Communes(Collection):
 
     id = "communes"
     title = "Xã, phường, thị trấn với kết quả NTM / Communes with NTM status"
-    tiers = (AdminLevel.COMMUNE,)
+    tiers = (AdminTier.COMMUNE,)
     queryables = UNIT_QUERYABLES | COMMUNE_QUERYABLES
     arrays = COMMUNE_ARRAYS
 
-    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminLevel, ...], tuple | None]:
+    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], tuple | None]:
         """The communes; ``level`` filters on the NTM level reached (``level = 'ntm'``)."""
         return self.tiers, None if level is None else cql2.equality("level", level)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.ogc.collections.base import Collection
 from api.ogc.collections.properties import UNIT_QUERYABLES
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 
 
 class Districts(Collection):
@@ -12,5 +12,5 @@ class Districts(Collection):
 
     id = "districts"
     title = "Huyện, quận, thị xã, thành phố / Districts"
-    tiers = (AdminLevel.DISTRICT,)
+    tiers = (AdminTier.DISTRICT,)
     queryables = UNIT_QUERYABLES

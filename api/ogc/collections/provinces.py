@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.ogc.collections.base import Collection
 from api.ogc.collections.properties import UNIT_QUERYABLES
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 
 
 class Provinces(Collection):
@@ -12,5 +12,5 @@ class Provinces(Collection):
 
     id = "provinces"
     title = "Tỉnh, thành phố / Provinces"
-    tiers = (AdminLevel.PROVINCE,)
+    tiers = (AdminTier.PROVINCE,)
     queryables = UNIT_QUERYABLES

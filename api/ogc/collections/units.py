@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.ogc.collections.base import Collection
 from api.ogc.collections.properties import COMMUNE_ARRAYS, COMMUNE_QUERYABLES, UNIT_QUERYABLES
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 
 
@@ -13,15 +13,15 @@ class Units(Collection):
 
     id = "units"
     title = "Mọi đơn vị hành chính / Units of every level"
-    tiers = tuple(AdminLevel)
+    tiers = tuple(AdminTier)
     queryables = UNIT_QUERYABLES | COMMUNE_QUERYABLES
     arrays = COMMUNE_ARRAYS
 
-    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminLevel, ...], tuple | None]:
+    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], tuple | None]:
         """Every level, or the one ``level`` names (province, district, commune)."""
         if level is None:
             return self.tiers, None
         try:
-            return (AdminLevel(level),), None
+            return (AdminTier(level),), None
         except ValueError:
-            raise InputError(f"level {level!r} is not one of {', '.join(a.value for a in AdminLevel)}") from None
+            raise InputError(f"level {level!r} is not one of {', '.join(a.value for a in AdminTier)}") from None

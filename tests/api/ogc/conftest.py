@@ -42,9 +42,23 @@ class Server:
         self.log = log
         env = {**os.environ, "GEO_NTM_DB": db}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "info"],
-            env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "api.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "info",
+            ],
+            env=env,
+            stdout=open(log, "w"),
+            stderr=subprocess.STDOUT,
+        )
         try:
             assert wait_until_serving(self.url, self.process, 30).status_code == 200
         except RuntimeError as exc:

@@ -39,8 +39,9 @@ def test_gdal_copies_a_cql2_filtered_collection_to_a_geopackage(server, tmp_path
 def test_gdal_reads_url_parameters_and_pages(server):
     base = server.url
     # the province as a query parameter of the dataset URL; GDAL pages with limit and next links
-    frame = pyogrio.read_dataframe(f"OAPIF:{base}/?province=811&district={quote('Thành phố Bến Tre')}&year=2019",
-                                   layer="communes", PAGE_SIZE=5)
+    frame = pyogrio.read_dataframe(
+        f"OAPIF:{base}/?province=811&district={quote('Thành phố Bến Tre')}&year=2019", layer="communes", PAGE_SIZE=5
+    )
     assert len(frame) == 17 and "Xã Mỹ Thành" in set(frame["name"])  # the 2019 boundaries: 17 units
 
 
@@ -62,8 +63,13 @@ def test_owslib_features_client(server):
     w = Features(f"{server.url}/", headers={"Accept": "application/json"})
     assert w.feature_collections() == ["provinces", "districts", "communes", "units"]
     assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in w.conformance()["conformsTo"]
-    body = w.collection_items("communes", province="Bến Tre", year=2020, limit=50,
-                              filter="district = 'Thành phố Bến Tre' AND (criteria_met >= 19 OR level = 'ntm')")
+    body = w.collection_items(
+        "communes",
+        province="Bến Tre",
+        year=2020,
+        limit=50,
+        filter="district = 'Thành phố Bến Tre' AND (criteria_met >= 19 OR level = 'ntm')",
+    )
     assert body["numberMatched"] == 6 and names(body) == CITY_XA_2020
     assert "criteria_met" in w.collection_queryables("communes")["properties"]
     assert w.collection_item("communes", "8110125")["properties"]["name"] == "Xã Nhơn Thạnh"

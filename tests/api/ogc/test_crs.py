@@ -17,12 +17,15 @@ def test_crs_and_bbox_crs(http):
     default = http.get("/collections/communes/items/8110125")
     assert default.headers["content-crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
     # a box around Phường Phú Khương in VN-2000 / UTM 48N
-    boxed = http.get("/collections/communes/items", params={
-        "bbox": "651000,1131000,655000,1134500", "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/3405"}).json()
+    boxed = http.get(
+        "/collections/communes/items",
+        params={"bbox": "651000,1131000,655000,1134500", "bbox-crs": "http://www.opengis.net/def/crs/EPSG/0/3405"},
+    ).json()
     assert "Phường Phú Khương" in names(boxed)
     # the same box in EPSG:4756 axis order (latitude first)
-    geo = http.get("/collections/communes/items", params={
-        "bbox": "10.23,106.37,10.25,106.39", "bbox-crs": "EPSG:4756"}).json()
+    geo = http.get(
+        "/collections/communes/items", params={"bbox": "10.23,106.37,10.25,106.39", "bbox-crs": "EPSG:4756"}
+    ).json()
     assert "Phường Phú Khương" in names(geo)
     utm = http.get("/collections/communes/items/8110125", params={"crs": "EPSG:3405"}).json()
     x, y = utm["geometry"]["coordinates"][0][0][0]

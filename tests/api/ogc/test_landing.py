@@ -23,10 +23,17 @@ def test_landing_page_is_json_when_asked_and_the_planner_page_otherwise(http, se
 
 def test_conformance_and_openapi_30(http):
     classes = http.get("/conformance").json()["conformsTo"]
-    for part in ("ogcapi-features-1/1.0/conf/core", "ogcapi-features-1/1.0/conf/geojson",
-                 "ogcapi-features-1/1.0/conf/html", "ogcapi-features-1/1.0/conf/oas30",
-                 "ogcapi-features-2/1.0/conf/crs", "ogcapi-features-3/1.0/conf/filter",
-                 "ogcapi-features-3/1.0/conf/features-filter", "cql2/1.0/conf/cql2-text", "cql2/1.0/conf/basic-cql2"):
+    for part in (
+        "ogcapi-features-1/1.0/conf/core",
+        "ogcapi-features-1/1.0/conf/geojson",
+        "ogcapi-features-1/1.0/conf/html",
+        "ogcapi-features-1/1.0/conf/oas30",
+        "ogcapi-features-2/1.0/conf/crs",
+        "ogcapi-features-3/1.0/conf/filter",
+        "ogcapi-features-3/1.0/conf/features-filter",
+        "cql2/1.0/conf/cql2-text",
+        "cql2/1.0/conf/basic-cql2",
+    ):
         assert f"http://www.opengis.net/spec/{part}" in classes
     r = http.get("/api")
     assert r.headers["content-type"] == "application/vnd.oai.openapi+json;version=3.0"
@@ -34,5 +41,14 @@ def test_conformance_and_openapi_30(http):
     assert doc["openapi"] == "3.0.3"
     validate(doc)  # a valid OpenAPI 3.0 document
     params = {p["name"] for p in doc["paths"]["/collections/communes/items"]["get"]["parameters"]}
-    assert {"bbox", "datetime", "limit", "crs", "bbox-crs", "filter", "filter-lang", "criteria_met",
-            "unit_type"} <= params
+    assert {
+        "bbox",
+        "datetime",
+        "limit",
+        "crs",
+        "bbox-crs",
+        "filter",
+        "filter-lang",
+        "criteria_met",
+        "unit_type",
+    } <= params

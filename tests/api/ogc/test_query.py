@@ -29,8 +29,12 @@ def test_property_parameters_cql2_and_paging(http):
     assert xa["numberMatched"] > 100 and all(f["properties"]["unit_type"] == "xa" for f in xa["features"])
     one = http.get("/collections/communes/items", params={"name": "Xã Nhơn Thạnh", "year": 2020}).json()
     assert [f["id"] for f in one["features"]] == ["8110125"]
-    cql = {"filter": "criteria_met BETWEEN 15 AND 19 AND NOT unit_type <> 'xa'", "filter-lang": "cql2-text",
-           "year": 2020, "limit": 4}
+    cql = {
+        "filter": "criteria_met BETWEEN 15 AND 19 AND NOT unit_type <> 'xa'",
+        "filter-lang": "cql2-text",
+        "year": 2020,
+        "limit": 4,
+    }
     page1 = http.get("/collections/communes/items", params=cql).json()
     assert page1["numberMatched"] == 6 and page1["numberReturned"] == 4
     nxt = next(link["href"] for link in page1["links"] if link["rel"] == "next")
@@ -42,18 +46,21 @@ def test_property_parameters_cql2_and_paging(http):
     assert names(like) == {"Tỉnh Bến Tre"}
 
 
-@pytest.mark.parametrize("params, words", [
-    ({"filter": "criteria_met >= "}, "expected a property or a literal"),
-    ({"filter": "nothing = 1"}, "unknown property 'nothing'"),
-    ({"filter": "name = 5"}, "compares a string with a number"),
-    ({"filter": "name = 'x'", "filter-lang": "cql2-json"}, "only cql2-text"),
-    ({"colour": "red"}, "unknown parameter 'colour'"),
-    ({"criteria_met": "many"}, "criteria_met is a number"),
-    ({"crs": "EPSG:2154"}, "not supported"),
-    ({"bbox": "10,106,10.3,106.5", "bbox-crs": "EPSG:9999"}, "not supported"),
-    ({"datetime": "yesterday"}, "not a date"),
-    ({"datetime": "2020-01-01", "date": "2020-01-01"}, "only one"),
-])
+@pytest.mark.parametrize(
+    "params, words",
+    [
+        ({"filter": "criteria_met >= "}, "expected a property or a literal"),
+        ({"filter": "nothing = 1"}, "unknown property 'nothing'"),
+        ({"filter": "name = 5"}, "compares a string with a number"),
+        ({"filter": "name = 'x'", "filter-lang": "cql2-json"}, "only cql2-text"),
+        ({"colour": "red"}, "unknown parameter 'colour'"),
+        ({"criteria_met": "many"}, "criteria_met is a number"),
+        ({"crs": "EPSG:2154"}, "not supported"),
+        ({"bbox": "10,106,10.3,106.5", "bbox-crs": "EPSG:9999"}, "not supported"),
+        ({"datetime": "yesterday"}, "not a date"),
+        ({"datetime": "2020-01-01", "date": "2020-01-01"}, "only one"),
+    ],
+)
 def test_bad_parameters_are_400_with_a_reason(http, params, words):
     r = http.get("/collections/communes/items", params=params)
     assert r.status_code == 400 and words in r.json()["description"], r.json()

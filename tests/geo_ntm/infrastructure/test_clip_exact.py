@@ -10,7 +10,7 @@ from pyproj import Geod
 
 from geo_ntm.infrastructure import clip, parallel
 from geo_ntm.infrastructure.clip import clip_lines
-from geo_ntm.infrastructure.measure import geodesic_lengths, utm_crs
+from geo_ntm.infrastructure.geodesy import geodesic_lengths, utm_crs
 from geo_ntm.infrastructure.partition import build_partition
 
 GEOD = Geod(ellps="WGS84")

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from cli.main import main
-from geo_ntm.infrastructure.measure import geodesic_lengths
+from geo_ntm.infrastructure.geodesy import geodesic_lengths
 from geo_ntm.infrastructure.queries import coverage
 from geo_ntm.infrastructure.thresholds import threshold, verdict
 from geo_ntm.settings import Settings

@@ -9,7 +9,7 @@ import json
 import openpyxl
 import pytest
 
-from geo_ntm.domain import AdminLevel, Unit, UnitType
+from geo_ntm.domain import AdminTier, Unit, UnitType
 from geo_ntm.errors import InputError
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.status_import.matching import UnitMatcher, _NameIndex
@@ -41,7 +41,7 @@ def long_csv(tmp_path, rows: list[str], **kw):
 
 def unit_names(store, unit_ids) -> dict[int, str]:
     vintage = store.vintage_for_year(2020)
-    communes = store.unit_records(vintage.vintage_id, AdminLevel.COMMUNE)
+    communes = store.unit_records(vintage.vintage_id, AdminTier.COMMUNE)
     return {u.unit_id: u.name for u in communes if u.unit_id in unit_ids}
 
 
@@ -233,7 +233,7 @@ def test_ascii_name_hitting_a_commune_and_a_ward_is_ambiguous():
     # Two units whose names differ only by the tone that tells "Phương" (a name) from "Phường"
     # (ward): the 2009 data has no such pair in one district, so the index is tested directly.
     def unit(uid, name, short, utype):
-        return Unit(uid, 1, AdminLevel.COMMUNE, str(uid), name, short, utype, "d", "p", "d")
+        return Unit(uid, 1, AdminTier.COMMUNE, str(uid), name, short, utype, "d", "p", "d")
 
     index = _NameIndex(
         [unit(1, "Xã Phương Thạnh", "Phương Thạnh", UnitType.XA), unit(2, "Phường Thạnh", "Thạnh", UnitType.PHUONG)]

@@ -15,7 +15,7 @@ from importlib import resources
 import pytest
 
 from boundaries.vintages import import_lineage
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.status_import.matching import UnitMatcher
 from geo_ntm.store import ImportRecord, open_store
@@ -207,7 +207,7 @@ def test_import_stores_the_renamed_unit_and_reports_the_note(dong_hoi, tmp_path)
     assert "2 matched (1 through lineage)" in report.text()
     assert "row 2: 'Bảo Ninh' (Xã Bảo Ninh, code 4070125) is the name before 2021-01-01" in report.text()
     v2021 = dong_hoi.vintage_for_year(2021)
-    units = {u.unit_id: u.name for u in dong_hoi.unit_records(v2021.vintage_id, AdminLevel.COMMUNE)}
+    units = {u.unit_id: u.name for u in dong_hoi.unit_records(v2021.vintage_id, AdminTier.COMMUNE)}
     assert sorted(units[s.unit_id] for s in dong_hoi.statuses()) == ["Xã Nghĩa Ninh", "Xã Thử Nghiệm"]
 
 

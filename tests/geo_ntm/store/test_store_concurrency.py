@@ -13,7 +13,7 @@ from collections.abc import Callable
 from importlib import resources
 
 from boundaries.vintages import import_lineage
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import ImportRecord, Store, open_store
@@ -38,7 +38,7 @@ def _counts(store: Store) -> dict[str, int | None]:
 
 
 def _city_2009(store: Store) -> list[int]:
-    return store.units(store.vintages()[0].vintage_id, AdminLevel.COMMUNE, district_code="81101", geometry=False)[
+    return store.units(store.vintages()[0].vintage_id, AdminTier.COMMUNE, district_code="81101", geometry=False)[
         "unit_id"
     ].tolist()
 

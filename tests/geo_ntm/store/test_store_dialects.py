@@ -10,7 +10,7 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 from geo_ntm.store import gpkg_geometry as gg
 from geo_ntm.store.base import BBox
 from geo_ntm.store.dialect import Dialect
@@ -53,8 +53,8 @@ def _intersects_box(blob: bytes | None, *bbox: float) -> int:
     [
         {"bbox": BEN_TRE_CITY},
         {"bbox": BEN_TRE_CITY, "limit": 5, "offset": 3, "geometry": False},
-        {"level": AdminLevel.COMMUNE, "bbox": (106.3756, 10.2415, 106.3756, 10.2415), "limit": 4},  # a point
-        {"level": AdminLevel.DISTRICT, "province_code": "811", "limit": 3, "offset": 2},
+        {"level": AdminTier.COMMUNE, "bbox": (106.3756, 10.2415, 106.3756, 10.2415), "limit": 4},  # a point
+        {"level": AdminTier.DISTRICT, "province_code": "811", "limit": 3, "offset": 2},
     ],
 )
 def test_the_box_test_in_sql_or_on_the_geometries_read_gives_the_same_units(new_location, query):

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from boundaries.vintages import crosswalk_between, import_lineage
-from geo_ntm.domain import AdminLevel, LayerKind
+from geo_ntm.domain import AdminTier, LayerKind
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.report import province_report
 from geo_ntm.settings import Settings
@@ -83,17 +83,17 @@ def test_vintages_units_and_geometries(stores):
         assert len(b) == 11929 - (3 if v.valid_from.year == 2020 else 0)
         assert b["area_ha"].sum() == pytest.approx(a["area_ha"].sum(), rel=RTOL)
         _assert_frames_equal(a.drop(columns="unit_id"), b.drop(columns="unit_id"))
-        for level in AdminLevel:
+        for level in AdminTier:
             assert gpkg.unit_records(v.vintage_id, level) == pg.unit_records(v.vintage_id, level)
 
 
 @pytest.mark.parametrize(
     "query",
     [
-        {"level": AdminLevel.COMMUNE, "district_code": "81101"},
-        {"level": AdminLevel.COMMUNE, "bbox": BEN_TRE_CITY},
+        {"level": AdminTier.COMMUNE, "district_code": "81101"},
+        {"level": AdminTier.COMMUNE, "bbox": BEN_TRE_CITY},
         {"bbox": BEN_TRE_CITY, "geometry": False},
-        {"level": AdminLevel.DISTRICT, "province_code": "811", "limit": 3, "offset": 2},
+        {"level": AdminTier.DISTRICT, "province_code": "811", "limit": 3, "offset": 2},
         {"codes": ["811", "81101", "8110131", "28777", "nonexistent"]},
     ],
 )
@@ -196,7 +196,7 @@ def test_infrastructure_layers_and_partition(new_location):
                 )
             vintage = store.vintages()[0].vintage_id
             assert store.partition(vintage) is None
-            city = store.units(vintage, AdminLevel.COMMUNE, district_code="81101")[["unit_id", "geometry"]]
+            city = store.units(vintage, AdminTier.COMMUNE, district_code="81101")[["unit_id", "geometry"]]
             store.add_partition(vintage, city, {"cells": len(city)})
             store.add_partition(vintage, city.iloc[:1], {})  # already built: nothing changes
             assert store.road_km(1, vintage) is None

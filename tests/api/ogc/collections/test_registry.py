@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.ogc.collections import registry
 from api.ogc.collections.base import Collection, Queryable
-from geo_ntm.domain import AdminLevel
+from geo_ntm.domain import AdminTier
 from geo_ntm.settings import Settings
 
 NAMES = {"code": Queryable("string", "Mã / Code"), "name": Queryable("string", "Tên / Name")}
@@ -23,7 +23,7 @@ class ProvinceNames(Collection):
 
     id = "province_names"
     title = "Tên tỉnh / Province names"
-    tiers = (AdminLevel.PROVINCE,)
+    tiers = (AdminTier.PROVINCE,)
     queryables = NAMES
 
 

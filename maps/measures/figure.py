@@ -1,5 +1,5 @@
 """An indicator computed from infrastructure layers (``roads:hardened_share_hamlet``,
-``water:ind_17_1_value@500``; see ``maps.indicators``), classed by a numeric scheme. It is
+``water:ind_17_1_value@500``; see ``maps.figures``), classed by a numeric scheme. It is
 computed on the boundaries drawn, so any carry rule allows it."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, ClassVar
 import geopandas as gpd
 
 from maps.commune import Commune
+from maps.figures import Figure, figure_values, offered, parse_figure
 from maps.i18n import format_number, texts
-from maps.indicators import Indicator, indicator_values, offered, parse_indicator
 from maps.measures.base import SCHEMES, Measure
 
 if TYPE_CHECKING:
@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class IndicatorMeasure(Measure):
-    """The values of ``indicator`` per commune (the frame's ``value`` column)."""
+class FigureMeasure(Measure):
+    """The values of ``figure`` per commune (the frame's ``value`` column)."""
 
-    indicator: Indicator
+    figure: Figure
 
     kind: ClassVar[str] = "indicator"
     group: ClassVar[str] = "group_indicators"
@@ -34,16 +34,16 @@ class IndicatorMeasure(Measure):
 
     @property
     def name(self) -> str:
-        return self.indicator.name
+        return self.figure.name
 
     @property
     def unit(self) -> str:
-        return self.indicator.unit
+        return self.figure.unit
 
     @classmethod
     def parse(cls, text: str, criteria_total: int) -> Measure | None:
-        """``<coverage measure>:<column>[@<metres>]`` (see ``maps.indicators.parse_indicator``)."""
-        indicator = parse_indicator(text)
+        """``<topic>:<column>[@<metres>]`` (see ``maps.figures.parse_figure``)."""
+        indicator = parse_figure(text)
         return cls(indicator) if indicator else None
 
     @classmethod
@@ -57,19 +57,19 @@ class IndicatorMeasure(Measure):
 
     @classmethod
     def text_keys(cls) -> tuple[str, ...]:
-        return ()  # the indicators' own texts: see maps.indicators.Indicator.label
+        return ()  # the indicators' own texts: see maps.figures.Figure.label
 
     def title(self, lang: str, framework: str | None = None, year: int | None = None) -> str:
-        return self.indicator.label(lang)
+        return self.figure.label(lang)
 
     def heading(self, lang: str, framework: str | None = None, year: int | None = None) -> str:
-        return self.indicator.label(lang)
+        return self.figure.label(lang)
 
     def tooltip_extra(self, c: Commune, lang: str) -> tuple[str, ...]:
         return (f"{self.title(lang)}: {format_number(c.value, self.unit, lang)}",)
 
     def load(self, store: Store, frame: gpd.GeoDataFrame, where: Where, lang: str) -> list[str]:
         """The ``value`` column from the coverage table; the source is the layer and its date."""
-        values, totals = indicator_values(store, where, self.indicator)
+        values, totals = figure_values(store, where, self.figure)
         frame["value"] = frame["code"].map(values).astype(float)
         return [texts(lang)["map.layer"].format(name=totals["layer"], day=totals["layer_date"])]

@@ -1,7 +1,9 @@
-"""Indicators computed from infrastructure layers as map measures: ``<coverage measure>:<column>``
-(``roads:hardened_share_hamlet``, ``population:population``) and, for what is measured within a
-distance, ``<measure>:<column>@<metres>`` (``water:ind_17_1_value@500``); their labels and units,
-which ones a store can offer, and their values per commune (``geo_ntm.infrastructure.queries``)."""
+"""Figures: the columns of the coverage tables computed from infrastructure layers, named for the
+map as ``<topic>:<column>`` (``roads:hardened_share_hamlet``, ``population:population``) and, for
+what is measured within a distance, ``<topic>:<column>@<metres>`` (``water:ind_17_1_value@500``);
+their labels and units, which ones a store can offer, and their values per commune
+(``geo_ntm.infrastructure.queries``). A figure may be an indicator (chỉ tiêu) of a framework
+(``ind_2_1_value``), whose threshold then gives a verdict."""
 
 from __future__ import annotations
 
@@ -14,27 +16,27 @@ import pandas as pd
 
 from geo_ntm.domain import ROAD_CLASSES, SURFACES, LayerKind
 from geo_ntm.errors import InputError
-from geo_ntm.infrastructure.queries import MEASURES, CoverageRequest, coverage
+from geo_ntm.infrastructure.queries import TOPICS, CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
 from geo_ntm.infrastructure.thresholds import indicators as criterion_indicators
 from geo_ntm.store import Store
 from geo_ntm.where import Where
 from maps.i18n import format_number, texts
 
-#: Columns offered in the page's measure list, per coverage measure (others can still be asked),
+#: Columns offered in the page's measure list, per coverage topic (others can still be asked),
 #: and the kind of layer the store must hold for them.
 OFFERED = {
     "roads": (
         "km_total",
         *(f"km_{c}" for c in ("commune", "hamlet", "alley", "field")),
         *(f"hardened_share_{c}" for c in ("commune", "hamlet", "alley", "field")),
-        *(f"{i.column}_value" for i in criterion_indicators().values() if i.measure == "roads"),
+        *(f"{i.column}_value" for i in criterion_indicators().values() if i.topic == "roads"),
     ),
     "population": ("population", "population_2009"),
     "facilities": ("facilities_total",),
     "water": ("ind_17_1_value", "population_within_share"),
 }
-#: Measures computed within a distance, and the distances (metres) the page offers them at; any
+#: Topics computed within a distance, and the distances (metres) the page offers them at; any
 #: other distance can be asked by name (``water:ind_17_1_value@300``). A display choice, stated
 #: in every label: the frameworks set no distance.
 OFFERED_DISTANCES_M = {"water": (500,)}
@@ -51,16 +53,16 @@ _INDICATOR = re.compile(r"ind_(\d+)_(\d+)_value")
 
 
 @dataclass(frozen=True)
-class Indicator:
+class Figure:
     """One column of one coverage table."""
 
-    measure: str  # coverage measure: roads, population, ...
+    topic: str  # coverage topic: roads, population, ...
     column: str
-    distance: float | None = None  # metres, for the measures computed within a distance
+    distance: float | None = None  # metres, for the topics computed within a distance
 
     @property
     def name(self) -> str:
-        return f"{self.measure}:{self.column}" + ("" if self.distance is None else f"@{self.distance:g}")
+        return f"{self.topic}:{self.column}" + ("" if self.distance is None else f"@{self.distance:g}")
 
     @property
     def unit(self) -> str:
@@ -99,25 +101,25 @@ class Indicator:
         return self.name
 
 
-def parse_indicator(text: str) -> Indicator | None:
-    """The indicator named ``text``, None when ``text`` is not of the form ``measure:column``;
-    an InputError for an unknown coverage measure."""
+def parse_figure(text: str) -> Figure | None:
+    """The figure named ``text``, None when ``text`` is not of the form ``topic:column``;
+    an InputError for an unknown coverage topic."""
     match = _NAME.fullmatch(str(text).strip().lower())
     if not match:
         return None
-    if match[1] not in MEASURES:
-        raise InputError(f"unknown indicator measure {text!r}: the part before ':' is one of {', '.join(MEASURES)}")
+    if match[1] not in TOPICS:
+        raise InputError(f"unknown indicator measure {text!r}: the part before ':' is one of {', '.join(TOPICS)}")
     if match[1] in OFFERED_DISTANCES_M and match[3] is None:
         raise InputError(f"{text!r} is measured within a distance: add it in metres, e.g. {match[0]}@500")
-    return Indicator(match[1], match[2], None if match[3] is None else float(match[3]))
+    return Figure(match[1], match[2], None if match[3] is None else float(match[3]))
 
 
-def offered(store: Store, year: int) -> list[Indicator]:
-    """The indicators of the coverage measures for which the store holds a layer dated on or
-    before 31 December of ``year``."""
+def offered(store: Store, year: int) -> list[Figure]:
+    """The figures the page offers: those of the topics for which the store holds a layer dated on
+    or before 31 December of ``year``."""
     kinds = {layer.kind for layer in store.layers() if layer.valid_date <= dt.date(year, 12, 31)}
     return [
-        Indicator(m, c, d)
+        Figure(m, c, d)
         for m, columns in OFFERED.items()
         if kinds & set(_KINDS[m])
         for d in OFFERED_DISTANCES_M.get(m, (None,))
@@ -125,55 +127,55 @@ def offered(store: Store, year: int) -> list[Indicator]:
     ]
 
 
-def indicator_table(
-    store: Store, where: Where, measure: str, thresholds: Thresholds | None = None, distance: float | None = None
+def figure_table(
+    store: Store, where: Where, topic: str, thresholds: Thresholds | None = None, distance: float | None = None
 ) -> tuple[pd.DataFrame, dict]:
-    """The coverage table of ``measure`` (within ``distance`` metres, for water) indexed by commune
+    """The coverage table of ``topic`` (within ``distance`` metres, for water) indexed by commune
     code, without geometry, for the place and boundaries of ``where``, from the layers of 31 December
     of its year, and its totals (layer name and date); verdicts use ``thresholds`` (default: the
     shipped ones)."""
     of_year = dataclasses.replace(where, day_asked=None)  # the layers of the status year, whatever day drew the map
-    table, totals = coverage(store, CoverageRequest(measure, of_year, distance=distance), thresholds)
+    table, totals = coverage(store, CoverageRequest(topic, of_year, distance=distance), thresholds)
     return pd.DataFrame(table.drop(columns="geometry")).set_index("code"), totals
 
 
-def indicator_values(store: Store, where: Where, indicator: Indicator) -> tuple[pd.Series, dict]:
-    """The values of ``indicator`` by commune code in ``where``, and the coverage totals."""
-    table, totals = indicator_table(store, where, indicator.measure, distance=indicator.distance)
-    if indicator.column not in table.columns or not pd.api.types.is_numeric_dtype(table[indicator.column]):
+def figure_values(store: Store, where: Where, figure: Figure) -> tuple[pd.Series, dict]:
+    """The values of ``figure`` by commune code in ``where``, and the coverage totals."""
+    table, totals = figure_table(store, where, figure.topic, distance=figure.distance)
+    if figure.column not in table.columns or not pd.api.types.is_numeric_dtype(table[figure.column]):
         numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c]) and c != "unit_id"]
         raise InputError(
-            f"the {indicator.measure} table has no numeric column {indicator.column!r}; columns: {', '.join(numeric)}"
+            f"the {figure.topic} table has no numeric column {figure.column!r}; columns: {', '.join(numeric)}"
         )
-    return table[indicator.column].astype(float), totals
+    return table[figure.column].astype(float), totals
 
 
-def commune_indicators(
+def commune_figures(
     store: Store, where: Where, code: str, lang: str, thresholds: Thresholds | None = None
 ) -> list[dict]:
-    """Every offered indicator of the commune ``code`` of ``where`` (its district, or its province
+    """Every offered figure of the commune ``code`` of ``where`` (its district, or its province
     where there are no districts) in its year: label, value as written in ``lang``, the verdict
     against the framework's threshold where there is one, and the layer."""
     found = []
-    by_measure: dict[tuple[str, float | None], list[Indicator]] = {}
-    for indicator in offered(store, where.status_year):
-        by_measure.setdefault((indicator.measure, indicator.distance), []).append(indicator)
-    for (measure, distance), wanted in by_measure.items():
-        table, totals = indicator_table(store, where, measure, thresholds, distance)
+    by_topic: dict[tuple[str, float | None], list[Figure]] = {}
+    for figure in offered(store, where.status_year):
+        by_topic.setdefault((figure.topic, figure.distance), []).append(figure)
+    for (topic, distance), wanted in by_topic.items():
+        table, totals = figure_table(store, where, topic, thresholds, distance)
         if code not in table.index:
             continue
         row = table.loc[code]
-        for indicator in wanted:
-            value = row.get(indicator.column)
+        for figure in wanted:
+            value = row.get(figure.column)
             value = None if value is None or pd.isna(value) else float(value)
-            verdict = row.get(indicator.column.removesuffix("_value") + "_verdict")
+            verdict = row.get(figure.column.removesuffix("_value") + "_verdict")
             found.append(
                 {
-                    "id": indicator.name,
-                    "label": indicator.label(lang),
-                    "unit": indicator.unit,
+                    "id": figure.name,
+                    "label": figure.label(lang),
+                    "unit": figure.unit,
                     "value": value,
-                    "text": format_number(value, indicator.unit, lang),
+                    "text": format_number(value, figure.unit, lang),
                     "verdict": verdict if isinstance(verdict, str) else None,
                     "layer": totals["layer"],
                     "layer_date": totals["layer_date"],
