@@ -19,7 +19,7 @@ from geo_ntm.views import commune_view
 from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
 from maps.figures import commune_figures
 from maps.i18n import level_label
-from maps.layer import MapLayer, MapRequest, build_layer
+from maps.choropleth import Choropleth, MapRequest, build_choropleth
 from maps.png import SIZES, render_png
 
 router = APIRouter()
@@ -33,7 +33,7 @@ def map_request(store: StoreDep, where: PlaceYearDep, rule: RuleDep, lang: Lang,
                 classes: Annotated[int, Query(ge=3, le=7, description="number of numeric classes")] = 5,
                 compare: Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="map the change of "
                                                      "level or criteria_met from this year to year")] = None) -> MapRequest:
-    """The map a request asks for (see ``maps.layer.MapRequest``)."""
+    """The map a request asks for (see ``maps.choropleth.MapRequest``)."""
     earlier = None if compare is None else where.in_year(store, compare)
     return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier)
 
@@ -53,11 +53,11 @@ def options(store: StoreDep, lang: Lang, province: str | None = None, year: Year
 def map_data(store: StoreDep, request: MapRequestDep, simplify: bool = True) -> dict:
     """The classified communes as GeoJSON (polygons simplified for the screen unless
     ``simplify=false``), with the legend and what a printed map says about itself."""
-    layer = build_layer(store, request)
+    layer = build_choropleth(store, request)
     return {"type": "FeatureCollection", "features": layer.features(simplify), **_about(layer, request)}
 
 
-def _about(layer: MapLayer, request: MapRequest) -> dict:
+def _about(layer: Choropleth, request: MapRequest) -> dict:
     where: Where = request.where
     classes = layer.classification
     measure = layer.measure
@@ -80,7 +80,7 @@ def map_png(store: StoreDep, request: MapRequestDep,
             width: Annotated[int, Query(ge=SIZES.start, le=SIZES.stop - 1)] = 1600,
             height: Annotated[int, Query(ge=SIZES.start, le=SIZES.stop - 1)] = 1130) -> Response:
     """The map as a PNG image with title, legend, dates, scale bar and source, as a download."""
-    png = render_png(build_layer(store, request), width=width, height=height)
+    png = render_png(build_choropleth(store, request), width=width, height=height)
     where = request.where
     place = "_".join(slug(u.name or u.code) for u in (where.province, where.district) if u is not None)
     period = f"{request.compare.year}-{where.year}" if request.compare else str(where.year)

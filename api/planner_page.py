@@ -16,8 +16,8 @@ from api.deps import Lang, StoreDep
 from api.planner import MapRequestDep
 from api.planner_options import page_options
 from maps.assets import served
-from maps.choropleth import HATCH_SVG, render_map
-from maps.layer import build_layer
+from maps.folium_page import HATCH_SVG, render_map
+from maps.choropleth import build_choropleth
 
 router = APIRouter()
 
@@ -59,4 +59,4 @@ def index(store: StoreDep, lang: Lang, province: str | None = None, year: int | 
 @router.get("/map.html", response_class=HTMLResponse)
 def map_page(store: StoreDep, request: MapRequestDep) -> HTMLResponse:
     """The map of ``year`` on the boundaries asked (``date``, ``vintage``, default those of the year)."""
-    return HTMLResponse(render_map(build_layer(store, request), assets=served("/static")))
+    return HTMLResponse(render_map(build_choropleth(store, request), assets=served("/static")))

@@ -1,105 +1,230 @@
-"""Choropleth pages of NTM progress: one polygon per commune of a ``maps.layer.MapLayer``.
-
-A page is a standalone HTML file (folium/Leaflet) with a title box, a legend with the number of
-communes per class and a tooltip per commune. Wards, towns and unnamed polygons are drawn hatched
-grey as "not assessed", never counted as 0 criteria.
-"""
+"""A choropleth (a classified map): the communes of a province or district in a year with the measure's
+value, class, fill and tooltip, the legend, and the title, subtitle, note and source every map
+of it carries. The folium page, the planner's JSON and the PNG export are drawn from one."""
 
 from __future__ import annotations
 
-from html import escape
-from typing import cast
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
 
-import folium
-from branca.element import Figure
+import geopandas as gpd
+import shapely
+from shapely.geometry import mapping
 
+from geo_ntm.carry import CarryRule
 from geo_ntm.errors import InputError
-from maps.assets import AssetMode, RawElement
-from maps.classify import LegendEntry
-from maps.layer import MapLayer
-from maps.measures.base import HATCH_ID, NOT_ASSESSED
+from geo_ntm.profile import status_sources
+from geo_ntm.store import Store
+from geo_ntm.views import assessment_view
+from geo_ntm.where import Where
+from maps.classify import Classification, classify
+from maps.commune import COLUMNS, OPTIONAL, Commune
+from maps.i18n import format_number, level_label, rule_label, texts
+from maps.measures import carried_names, changed_since, parse_measure
+from maps.measures.base import DEFAULT_CRITERIA_TOTAL, Measure
+
+_DECIMALS = 6  # ~0.1 m: plenty for a commune map, and a much smaller page
+_SCREEN_DECIMALS = 5  # ~1 m, for geometries simplified for the screen
 
 
-def render_map(
-    layer: MapLayer, *, assets: AssetMode, basemap: str | None = None, basemap_attr: str | None = None
-) -> str:
-    """A complete standalone HTML page mapping ``layer``.
+@dataclass(frozen=True)
+class MapRequest:
+    """One map: where and when (the boundaries drawn, the province or district, the status year),
+    what and how classed. ``compare`` (the same place in an earlier year) maps the change from that
+    year; ``rule`` carries statuses to boundaries other than those of their year."""
 
-    ``basemap`` is an optional tile URL or xyzservices name (``basemap_attr`` its attribution);
-    without it the page needs no internet. The layer's note (e.g. the boundaries and the carry
-    rule shown) is printed under the legend.
-    """
-    xmin, ymin, xmax, ymax = layer.frame.total_bounds
-    opacity = 0.75 if basemap else 1.0  # without a basemap, exactly the legend's colours
-    m = folium.Map(tiles=None, zoom_control="topright", control_scale=True, zoom_snap=0.25)
-    assets.apply(m)
-    if basemap:
-        try:
-            folium.TileLayer(basemap, attr=basemap_attr).add_to(m)
-        except ValueError as exc:
-            raise InputError(f"basemap {basemap!r} cannot be used: {exc}") from None
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": layer.features()},
-        style_function=lambda feature: _style(feature["properties"], opacity),
-        highlight_function=lambda feature: {"weight": 2.5, "color": "#111111"},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
-    ).add_to(m)
-    m.fit_bounds([[ymin, xmin], [ymax, xmax]], padding=(20, 20))
-
-    root = cast(Figure, m.get_root())  # a folium.Map makes a Figure its root
-    root.title = escape(layer.title)
-    root.header.add_child(RawElement(_PAGE_CSS), name="ntm_page_css")
-    legend = _legend(layer.classification.legend, layer.classification.heading, layer.note)
-    root.html.add_child(RawElement(HATCH_SVG + _title_box(layer.title, layer.subtitle) + legend), name="ntm_page")
-    return root.render()
+    where: Where
+    measure: str = "criteria_met"
+    scheme: str | None = None
+    classes: int = 5
+    lang: str = "vi"
+    rule: CarryRule | None = None
+    compare: Where | None = None
 
 
-def _style(properties: dict, opacity: float) -> dict:
-    outline = "#9a9a9a" if properties["class"] == NOT_ASSESSED else "#4a4a4a"
-    return {"fillColor": properties["fill"], "fillOpacity": opacity, "color": outline, "weight": 0.8}
+@dataclass(frozen=True)
+class Choropleth:
+    """The communes of a map (``frame``, EPSG:4326), each classified and with its tooltip."""
+
+    frame: gpd.GeoDataFrame
+    communes: tuple[Commune, ...]
+    classification: Classification
+    tooltips: tuple[str, ...]
+    title: str
+    lang: str
+    subtitle: str = ""
+    note: str = ""  # under the legend: boundaries and carry rule
+    source: str = ""
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: gpd.GeoDataFrame,
+        measure: str | Measure,
+        *,
+        title: str,
+        lang: str = "vi",
+        scheme: str | None = None,
+        classes: int = 5,
+        subtitle: str = "",
+        note: str = "",
+        source: str = "",
+        year: int | None = None,
+    ) -> Choropleth:
+        """Classify ``frame`` (one row per commune with the columns of ``maps.commune.COLUMNS``, and
+        those of ``OPTIONAL`` the measure needs) for ``measure``; ``year`` is the later year of a change."""
+        texts(lang)  # an unknown language fails before any work
+        missing = [c for c in COLUMNS if c not in frame.columns]
+        if missing:
+            raise InputError(f"the map frame lacks column(s) {', '.join(missing)}")
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+        if frame.empty or math.isnan(frame.total_bounds[0]):
+            raise InputError("nothing to map: the frame has no commune geometries")
+        columns = list(COLUMNS) + [c for c in OPTIONAL if c in frame.columns]
+        communes = tuple(Commune.from_row(row) for row in frame[columns].itertuples(index=False))
+        if isinstance(measure, str):
+            totals = {c.total for c in communes if c.has_data and c.total}
+            measure = parse_measure(measure, max(totals, default=DEFAULT_CRITERIA_TOTAL))
+        classification = classify(
+            list(communes),
+            measure,
+            scheme=scheme,
+            classes=classes,
+            lang=lang,
+            framework=_one_framework(frame),
+            year=year,
+        )
+        tooltips = tuple(c.tooltip(lang, measure.tooltip_extra(c, lang)) for c in communes)
+        return cls(frame, communes, classification, tooltips, title, lang, subtitle, note, source)
+
+    @property
+    def measure(self) -> Measure:
+        return self.classification.measure
+
+    def features(self, simplify: bool = False) -> list[dict]:
+        """GeoJSON features: the commune's figures, its class, label, fill and tooltip. With
+        ``simplify`` the polygons are simplified for the screen (about 1/2000 of the map's extent)."""
+        xmin, ymin, xmax, ymax = self.frame.total_bounds
+        tolerance = max(xmax - xmin, ymax - ymin) / 2000 if simplify else 0.0
+        decimals = _SCREEN_DECIMALS if simplify else _DECIMALS
+        out = []
+        for c, key, tip, geom in zip(
+            self.communes, self.classification.keys, self.tooltips, self.frame.geometry, strict=True
+        ):
+            if geom is None or geom.is_empty:
+                continue
+            if tolerance:
+                geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+            geometry = mapping(shapely.transform(geom, lambda xy: xy.round(decimals)))
+            out.append(
+                {"type": "Feature", "id": c.code, "geometry": geometry, "properties": self._properties(c, key, tip)}
+            )
+        return out
+
+    def _properties(self, c: Commune, key: str, tooltip: str) -> dict:
+        value = self.measure.value(c)
+        props = {
+            "code": c.code,
+            "name": c.name,
+            "unit_type": c.unit_type,
+            "district": c.district,
+            "assessed": c.assessed,
+            "has_data": c.has_data,
+            "level": c.level,
+            "level_label": level_label(c.level, self.lang) if c.level else None,
+            "criteria_met": c.met,
+            "criteria_total": c.total,
+            "criteria_unmet": list(c.unmet),
+            "criteria_conflicting": list(c.conflicting),
+            "value": value,
+            "value_text": None if value is None else format_number(value, self.measure.unit, self.lang),
+            "class": key,
+            "label": self.classification.label(key),
+            "fill": self.classification.fill(key),
+            "tooltip": tooltip,
+        }
+        return props | self.measure.properties(c)
 
 
-def _legend(entries: tuple[LegendEntry, ...], heading: str, note: str = "") -> str:
-    rows = "".join(
-        f'<tr data-class="{e.key}" data-count="{e.count}">'
-        f'<td><span class="ntm-swatch" style="background:{e.swatch}"></span></td>'
-        f'<td>{escape(e.label)}</td><td class="ntm-count">{e.count}</td></tr>'
-        for e in entries
+def _one_framework(frame: gpd.GeoDataFrame) -> str | None:
+    """The framework of the communes of ``frame`` when they share one (it names a criterion)."""
+    frameworks = frame["framework"].dropna().unique()
+    return frameworks[0] if len(frameworks) == 1 else None
+
+
+def build_choropleth(store: Store, request: MapRequest) -> Choropleth:
+    """The map ``request`` asks for, on the boundaries of ``request.where``. When the statuses of
+    the year belong to other boundaries they are carried by ``request.rule`` (default ``all``)."""
+    t = texts(request.lang)
+    where = request.where
+    year, vintage = where.status_year, where.vintage
+    measure = parse_measure(request.measure)
+    rule = None if where.own_boundaries else (request.rule or CarryRule("all"))
+    _check_carry(measure, where, rule)
+    frame = assessment_view(store, where, rule)
+    sources = [f"{t['map.boundaries'].format(name=vintage.name)} ({Path(vintage.source).name})"]
+    if where.own_boundaries:
+        found = status_sources(store, frame["unit_id"].tolist(), year)
+        sources.append(
+            t["map.status_sources"].format(sources="; ".join(found[:2]) + (" …" if len(found) > 2 else ""))
+            if found
+            else t["map.no_status_source"]
+        )
+    sources += measure.load(store, frame, where, request.lang)
+    period = str(year)
+    if request.compare is not None:
+        measure = changed_since(measure, request.compare.status_year)
+        _add_earlier_year(store, frame, request.compare, rule)
+        period = f"{request.compare.year}–{year}"
+    note = f"{_sentence(t['map.boundaries'].format(name=vintage.name))}."
+    if rule is not None:
+        note += " " + rule_label(rule, request.lang)
+    layer = Choropleth.from_frame(
+        frame,
+        measure,
+        scheme=request.scheme,
+        classes=request.classes,
+        lang=request.lang,
+        year=year,
+        title="",
+        subtitle=f"{_sentence(t['map.year'].format(year=period))}; {t['map.boundaries'].format(name=vintage.name)}",
+        note=note,
+        source=f"{t['map.source']}: " + "; ".join([*sources, t["map.tool"]]) + ".",
     )
-    heading = f'<div class="ntm-legend-heading">{escape(heading)}</div>'
-    note = f'<div class="ntm-legend-note">{escape(note)}</div>' if note else ""
-    return f'<div class="ntm-legend">{heading}<table>{rows}</table>{note}</div>'
+    heading = measure.title(request.lang, _one_framework(frame), year)
+    return dataclasses.replace(layer, title=f"{heading} — {where.label}")
 
 
-def _title_box(title: str, subtitle: str) -> str:
-    sub = f'<div class="ntm-subtitle">{escape(subtitle)}</div>' if subtitle else ""
-    return f'<div class="ntm-title"><div class="ntm-title-main">{escape(title)}</div>{sub}</div>'
+def _add_earlier_year(store: Store, frame: gpd.GeoDataFrame, earlier: Where, rule: CarryRule | None) -> None:
+    """The ``before_*`` columns of a comparison: the assessment of the ``earlier`` year on the
+    boundaries drawn (carried by ``rule``, default ``all``, when that year's statuses belong to
+    other boundaries)."""
+    carry_rule = None if earlier.own_boundaries else (rule or CarryRule("all"))
+    before = assessment_view(store, earlier, carry_rule).set_index("code")
+    frame["before_has_data"] = frame["code"].map(before["has_data"]).fillna(False).astype(bool)
+    frame["before_level"] = frame["code"].map(before["level"])
+    frame["before_met"] = frame["code"].map(before["criteria_met"].astype(float))
 
 
-_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', sans-serif"
-_PAGE_CSS = f"""<style>
-.leaflet-container {{ background: #f4f6f8; font-family: {_FONT}; }}
-.leaflet-tooltip {{ font-family: {_FONT}; font-size: 13px; line-height: 1.4; }}
-.ntm-title, .ntm-legend {{
-  position: absolute; z-index: 1000; left: 12px; background: rgba(255, 255, 255, 0.94);
-  border-radius: 6px; box-shadow: 0 1px 5px rgba(0, 0, 0, 0.3); font-family: {_FONT}; color: #222;
-}}
-.ntm-title {{ top: 12px; max-width: calc(100% - 90px); padding: 8px 12px; }}
-.ntm-title-main {{ font-size: 18px; font-weight: 600; }}
-.ntm-subtitle {{ font-size: 13px; color: #555; margin-top: 2px; }}
-.ntm-legend {{ bottom: 50px; padding: 8px 10px; font-size: 13px; }}
-.ntm-legend-heading {{ font-weight: 600; margin-bottom: 4px; }}
-.ntm-legend-note {{ max-width: 320px; margin-top: 6px; font-size: 12px; color: #444; }}
-.ntm-legend table {{ border-collapse: collapse; }}
-.ntm-legend td {{ padding: 2px 4px; vertical-align: middle; }}
-.ntm-count {{ text-align: right; color: #444; font-variant-numeric: tabular-nums; padding-left: 12px; }}
-.ntm-swatch {{
-  display: inline-block; width: 18px; height: 12px; border: 1px solid #4a4a4a; vertical-align: middle;
-  -webkit-print-color-adjust: exact; print-color-adjust: exact;
-}}
-</style>"""
-#: The hatch of "not assessed" polygons: an SVG pattern the Leaflet paths refer to by id.
-HATCH_SVG = f"""<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>
-<pattern id="{HATCH_ID}" patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(45)">
-<rect width="5" height="5" fill="#f2f2f2"/><line x1="1" y1="0" x2="1" y2="5" stroke="#c4c4c4" stroke-width="2"/>
-</pattern></defs></svg>"""
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter (the rest as it is: names keep their capitals)."""
+    return text[:1].upper() + text[1:]
+
+
+def _check_carry(measure: Measure, where: Where, rule: CarryRule | None) -> None:
+    """Carried statuses give levels and counts (rule ``all``) or shares (the share rules) only;
+    which measure each rule gives is the measure's ``carried_by``."""
+    if rule is not None and not measure.carried_with(rule.name):
+        raise InputError(
+            f"the statuses of {where.year} belong to other boundaries than {where.vintage.name}: with rule "
+            f"'{rule.name}' map {' or '.join(carried_names(rule.name))}; "
+            "a single criterion is not carried between units"
+        )
+    if measure.needs_carry and rule is None:
+        raise InputError(
+            f"measure {measure.name!r} maps a carried assessment: choose boundaries (date or vintage) "
+            "other than those of the status year"
+        )

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from pyproj import Geod
 
+from maps.choropleth import Choropleth
 from maps.i18n import texts
-from maps.layer import MapLayer
 from maps.measures.base import NOT_ASSESSED
 
 SIZES = range(600, 4001)  # pixels, either side
@@ -29,7 +29,7 @@ _HATCH: dict[str, Any] = {"facecolor": "#f2f2f2", "edgecolor": "#9a9a9a", "hatch
 _NICE_KM = (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 500)
 
 
-def render_png(layer: MapLayer, *, width: int = 1600, height: int = 1130, today: dt.date | None = None) -> bytes:
+def render_png(layer: Choropleth, *, width: int = 1600, height: int = 1130, today: dt.date | None = None) -> bytes:
     """The PNG bytes of ``layer``: the map on the left, the legend on the right, the title on top,
     the dates and the source below. The image's metadata repeat the title and the source."""
     t = texts(layer.lang)
@@ -82,7 +82,7 @@ def render_png(layer: MapLayer, *, width: int = 1600, height: int = 1130, today:
     return out.getvalue()
 
 
-def _draw_communes(ax, layer: MapLayer) -> None:
+def _draw_communes(ax, layer: Choropleth) -> None:
     frame = layer.frame
     keys = layer.classification.keys
     hatched = [k == NOT_ASSESSED for k in keys]

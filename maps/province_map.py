@@ -7,8 +7,8 @@ from geo_ntm.carry import CarryRule
 from geo_ntm.store import Store
 from geo_ntm.where import Where
 from maps.assets import AssetMode
-from maps.choropleth import render_map
-from maps.layer import MapRequest, build_layer
+from maps.choropleth import MapRequest, build_choropleth
+from maps.folium_page import render_map
 
 
 def province_map_html(
@@ -26,4 +26,4 @@ def province_map_html(
     on its boundaries). When the statuses of its year belong to another vintage they are carried
     by ``rule`` (default ``all``), and the legend says which boundaries and rule it shows."""
     request = MapRequest(where, measure, scheme=scheme, classes=classes, lang=lang, rule=rule)
-    return render_map(build_layer(store, request), assets=assets)
+    return render_map(build_choropleth(store, request), assets=assets)

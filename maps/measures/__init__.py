@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from geo_ntm.errors import InputError
 from maps.measures.base import DEFAULT_CRITERIA_TOTAL, Measure
-from maps.measures.change import Changing
+from maps.measures.change import Change, Changing
 from maps.measures.criteria_met import CriteriaMet
 from maps.measures.criterion import Criterion
 from maps.measures.figure import FigureMeasure
@@ -62,3 +62,11 @@ def carried_names(rule: str) -> list[str]:
 def changing_names() -> list[str]:
     """The names of the measures that have a change between years."""
     return [cls.name for cls in REGISTRY if issubclass(cls, Changing)]
+
+
+def changed_since(measure: Measure, year: int) -> Measure:
+    """The change of ``measure`` from ``year``; an InputError for measures without one."""
+    if isinstance(measure, Changing):
+        return Change(measure, year)
+    names = " or ".join(repr(n) for n in changing_names())
+    raise InputError(f"a comparison of two years maps the change of {names}, not {measure.name!r}")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 import geopandas as gpd
 
-from geo_ntm.errors import InputError
 from maps.commune import Commune
 from maps.i18n import texts
 
@@ -129,13 +128,6 @@ class Measure:
         """Add to ``frame`` the columns the measure needs beyond the assessment; the sources of
         what it added, as the map's source line names them."""
         return []
-
-    def changed_since(self, year: int) -> Measure:
-        """The change of this measure from ``year``; an InputError for measures without one."""
-        from maps.measures import changing_names  # the registry imports this module
-
-        names = " or ".join(repr(n) for n in changing_names())
-        raise InputError(f"a comparison of two years maps the change of {names}, not {self.name!r}")
 
     def about(self) -> dict:
         """What ``/map/data`` tells the page about the measure."""

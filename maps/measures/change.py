@@ -34,9 +34,6 @@ class Changing(Measure):
         """The number of the change of ``c`` (None for categories and where unknown)."""
         return c.value
 
-    def changed_since(self, year: int) -> Measure:
-        return Change(self, year)
-
 
 @dataclass(frozen=True)
 class Change(Measure):

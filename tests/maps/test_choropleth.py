@@ -20,8 +20,8 @@ import pytest
 from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.settings import Settings
 from maps import assets
-from maps.choropleth import render_map
-from maps.layer import MapLayer
+from maps.choropleth import Choropleth
+from maps.folium_page import render_map
 from maps.measures import parse_measure
 from maps.measures.base import OUTSIDE_FILLS
 
@@ -40,7 +40,7 @@ NO_DATA = {"Xã Sơn Đông", "Xã Mỹ Thành"}
 
 def draw(frame, measure, *, assets, **options) -> str:
     """The folium page of ``frame`` for ``measure``."""
-    return render_map(MapLayer.from_frame(frame, measure, **options), assets=assets)
+    return render_map(Choropleth.from_frame(frame, measure, **options), assets=assets)
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,13 @@ from shapely.geometry import box
 import maps.measures
 from geo_ntm.errors import InputError
 from geo_ntm.frameworks import get_framework
+from maps.choropleth import Choropleth
 from maps.commune import Commune
 from maps.i18n import _TEXTS
-from maps.layer import MapLayer
 from maps.measures import (
     REGISTRY,
     carried_names,
+    changed_since,
     changing_names,
     offered_measures,
     parse_measure,
@@ -128,7 +129,7 @@ def frame() -> gpd.GeoDataFrame:
 def test_a_measure_is_one_class_and_its_texts(tiny):
     measure = parse_measure(" Unmet_Count ")
     assert measure == UnmetCount() and UnmetCount.text_keys() == tuple(TINY_TEXTS["vi"])
-    layer = MapLayer.from_frame(frame(), "unmet_count", title="T", lang="en")
+    layer = Choropleth.from_frame(frame(), "unmet_count", title="T", lang="en")
     assert layer.classification.keys == ("some_unmet", "none_unmet", "not_assessed")
     assert [(e.label, e.count) for e in layer.classification.legend] == [
         ("None", 1),
@@ -138,7 +139,7 @@ def test_a_measure_is_one_class_and_its_texts(tiny):
     ]
     assert layer.classification.heading == "Criteria not met"
     assert [f["properties"]["value"] for f in layer.features()] == [2.0, 0.0, None]
-    numeric = MapLayer.from_frame(frame(), measure, title="T", scheme="equal_interval", classes=3)
+    numeric = Choropleth.from_frame(frame(), measure, title="T", scheme="equal_interval", classes=3)
     assert numeric.classification.keys[:2] == ("n2", "n1")
     offered = offered_measures(NoLayers(), 2020, get_framework("qd1980_2016"), carried=False)
     assert [m.name for m in offered] == ["level", "criteria_met", *(f"tc{n}" for n in range(1, 20)), "unmet_count"]
@@ -146,4 +147,4 @@ def test_a_measure_is_one_class_and_its_texts(tiny):
         m.name for m in offered_measures(NoLayers(), 2020, get_framework("qd1980_2016"), carried=True)
     ]  # carried by no rule
     with pytest.raises(InputError, match="change of 'level' or 'criteria_met', not 'unmet_count'"):
-        measure.changed_since(2019)
+        changed_since(measure, 2019)
