@@ -26,9 +26,11 @@ def _date(text: str) -> dt.date:
 
 def _year(text: str) -> int:
     try:
-        return checked_year(int(text))
+        year = int(text)
+        checked_year(year)
     except (ValueError, GeoNtmError) as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a status year: {exc}") from None
+    return year
 
 
 def _cmd_boundaries_import(store: Store, args, settings: Settings) -> int:
@@ -467,7 +469,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 the import found problems, 2 bad input)."""
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except GeoNtmError as exc:  # a GEO_NTM_* variable that is not valid: say which, as for any bad input
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args = build_parser(settings).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level.upper(), logging.INFO),

@@ -216,6 +216,21 @@ class Assessment:
     decisions: tuple[str, ...] = ()
     met_criteria: frozenset[int] = field(default_factory=frozenset)
 
+    def figures(self) -> dict:
+        """The figures every view of an assessment shows (JSON-ready: lists, not tuples)."""
+        return {
+            "has_data": self.has_data,
+            "framework": self.framework_id,
+            "target_level": self.target_level,
+            "level": self.level,
+            "criteria_met": self.criteria_met,
+            "criteria_total": self.criteria_total,
+            "criteria_unmet": list(self.criteria_unmet),
+            "criteria_conflicting": list(self.criteria_conflicting),
+            "recognized_levels": list(self.recognized_levels),
+            "decisions": list(self.decisions),
+        }
+
 
 class EventKind(str, Enum):
     """Kinds of legal change of administrative units."""

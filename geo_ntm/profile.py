@@ -47,7 +47,7 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         "assessed": unit.assessed,
         "year": year,
         "statuses_vintage": own_vintage.name,
-        **_figures(assessment),
+        **assessment.figures(),
         "criteria": _criteria(assessment, statuses, year) if unit.assessed else [],
         "reported_counts": [
             {
@@ -63,7 +63,7 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
             for s in summaries
         ],
         "history": [
-            {"year": y, "vintage": v.name, **_figures(assess_unit(u, y, st, su))}
+            {"year": y, "vintage": v.name, **assess_unit(u, y, st, su).figures()}
             for y, (u, v, st, su) in sorted(years.items())
         ]
         if unit.assessed
@@ -92,21 +92,6 @@ def _years(store: Store, code: str) -> dict[int, _Year]:
                         [s for s in summaries if s.year == year],
                     )
     return found
-
-
-def _figures(a: Assessment) -> dict:
-    return {
-        "has_data": a.has_data,
-        "framework": a.framework_id,
-        "target_level": a.target_level,
-        "level": a.level,
-        "criteria_met": a.criteria_met,
-        "criteria_total": a.criteria_total,
-        "criteria_unmet": list(a.criteria_unmet),
-        "criteria_conflicting": list(a.criteria_conflicting),
-        "recognized_levels": list(a.recognized_levels),
-        "decisions": list(a.decisions),
-    }
 
 
 def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list[dict]:

@@ -83,23 +83,7 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
         rows = []
         for u in units:
             a = found[u.unit_id]
-            rows.append(
-                {
-                    "year": year,
-                    "assessed": a.assessed,
-                    "has_data": a.has_data,
-                    "framework": a.framework_id,
-                    "target_level": a.target_level,
-                    "level": a.level,
-                    "criteria_met": a.criteria_met,
-                    "criteria_total": a.criteria_total,
-                    "criteria_unmet": list(a.criteria_unmet),
-                    "criteria_conflicting": list(a.criteria_conflicting),
-                    "met_criteria": sorted(a.met_criteria),
-                    "recognized_levels": list(a.recognized_levels),
-                    "decisions": list(a.decisions),
-                }
-            )
+            rows.append({"year": year, "assessed": a.assessed, "met_criteria": sorted(a.met_criteria), **a.figures()})
     frame = frame.rename(columns={"level": "admin_level"})  # "level" is the NTM level from here on
     extra = pd.DataFrame(rows, columns=list(ASSESSMENT_COLUMNS), index=frame.index)
     for column in ("criteria_unmet", "criteria_conflicting", "met_criteria", "recognized_levels", "decisions"):

@@ -191,3 +191,14 @@ def test_db_upgrade_creates_the_schema_and_prints_its_version(empty_db_location,
         assert main(["--db", empty_db_location, "db", "upgrade"]) == 0
         assert re.fullmatch(r"store schema at version \d+\n", capsys.readouterr().out)
     assert main(["--db", empty_db_location, "boundaries", "list"]) == 0 and capsys.readouterr().out == ""
+
+
+def test_a_bad_setting_or_year_is_exit_2_naming_it(monkeypatch, capsys):
+    monkeypatch.setenv("GEO_NTM_PORT", "80a")
+    assert main(["frameworks"]) == 2
+    assert "GEO_NTM_PORT='80a' is not valid" in capsys.readouterr().err
+    monkeypatch.delenv("GEO_NTM_PORT")
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "--province", "Bến Tre", "--year", "20200"])
+    assert exit_.value.code == 2
+    assert "'20200' is not a status year: year 20200 is outside the years 1990-2100" in capsys.readouterr().err
