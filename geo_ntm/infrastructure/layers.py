@@ -92,7 +92,7 @@ def import_layer(
         features = _read_vector(path, kind, source_layer, mapping, report)
         raster, crs = None, "EPSG:4326"
     summary = {"attributes": report.attributes, "dropped": report.dropped, "raster": report.raster}
-    if kind is LayerKind.FACILITIES:  # the kinds a coverage question may ask for
+    if kind is LayerKind.FACILITIES and features is not None:  # the kinds a coverage question may ask for
         summary["kinds"] = {str(k): int(n) for k, n in features["kind"].fillna("unknown").value_counts().items()}
     if not dry_run:
         report.stored = True  # in the audit record too: add_layer stores it with the layer, or neither
@@ -180,6 +180,9 @@ def _checked_geometries(
     frame: gpd.GeoDataFrame, kind: LayerKind, path: Path, report: LayerImportReport
 ) -> gpd.GeoDataFrame:
     """Drop (and count) features without geometry; refuse a layer with the wrong geometry type."""
+    family = kind.geometry_family
+    if family is None:
+        raise ValueError(f"a {kind.value} layer is a raster: it has no features to check")
     geoms = frame.geometry
     missing = geoms.isna() | geoms.is_empty
     if missing.all():
@@ -188,9 +191,9 @@ def _checked_geometries(
         report.dropped["no geometry"] = int(missing.sum())
         frame = frame[~missing]
     types = frame.geometry.geom_type.value_counts()
-    wrong = types[~types.index.isin(_GEOMETRY_TYPES[kind.geometry_family])]
+    wrong = types[~types.index.isin(_GEOMETRY_TYPES[family])]
     if len(wrong):
-        first = frame.index[~frame.geometry.geom_type.isin(_GEOMETRY_TYPES[kind.geometry_family])][:5].tolist()
+        first = frame.index[~frame.geometry.geom_type.isin(_GEOMETRY_TYPES[family])][:5].tolist()
         raise InputError(
             f"a {kind.value} layer must hold {kind.geometry_family}s, but {path} has "
             f"{', '.join(f'{n} {t}' for t, n in wrong.items())} (first features: {first})"

@@ -178,9 +178,12 @@ def parse_date(text: str | None) -> dt.date | None:
     if text is None:
         return None
     iso, dmy = _ISO_DATE.match(text), _DMY_DATE.match(text)
-    if not (iso or dmy):
+    if iso:
+        year, month, day = iso.group(1), iso.group(2), iso.group(3)
+    elif dmy:
+        year, month, day = dmy.group(3), dmy.group(2), dmy.group(1)
+    else:
         raise ValueError("is not a date; write it as dd/mm/yyyy or yyyy-mm-dd")
-    year, month, day = (iso.group(1), iso.group(2), iso.group(3)) if iso else (dmy.group(3), dmy.group(2), dmy.group(1))
     try:
         return dt.date(int(year), int(month), int(day))
     except ValueError:

@@ -17,16 +17,19 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from geo_ntm.domain import CriterionStatus, StatusSummary, Unit
 from geo_ntm.import_report import ImportReport
-from geo_ntm.status_import.cells import Issue, SheetRow
+from geo_ntm.status_import.cells import Issue, Place, SheetRow
 from geo_ntm.status_import.matching import UnitMatcher
 from geo_ntm.status_import.reading import Sheet, read_status_file
 from geo_ntm.store import Store
 
 log = logging.getLogger(__name__)
+
+#: A record ``_merge`` merges: a criterion status or a summary.
+_Record = TypeVar("_Record", CriterionStatus, StatusSummary)
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,8 @@ def _statuses(row: SheetRow, unit: Unit) -> list[CriterionStatus]:
 
 def _summary(row: SheetRow, unit: Unit) -> StatusSummary:
     c = row.counts
+    if c is None:
+        raise ValueError(f"row {row.row} reports no counts to summarise")
     return StatusSummary(
         unit.unit_id,
         row.year,
@@ -215,22 +220,22 @@ class _Merge:
 
 
 def _merge(
-    records: list,
-    stored: list,
-    key: Callable[[object], Hashable],
-    value: Callable[[object], str],
+    records: list[_Record],
+    stored: list[_Record],
+    key: Callable[[_Record], Hashable],
+    value: Callable[[_Record], str],
     unit_label: Callable[[int], str],
 ) -> _Merge:
     """Merge identical reports (within the file and with the store) and collect disagreements."""
     result = _Merge()
-    in_store: dict[Hashable, list] = defaultdict(list)
+    in_store: dict[Hashable, list[_Record]] = defaultdict(list)
     for s in stored:
         in_store[key(s)].append(s)
-    groups: dict[Hashable, list] = defaultdict(list)
+    groups: dict[Hashable, list[_Record]] = defaultdict(list)
     for r in records:
         groups[key(r)].append(r)
     for k, group in groups.items():
-        first_of_value: dict[str, object] = {}
+        first_of_value: dict[str, _Record] = {}
         for r in group:
             first_of_value.setdefault(value(r), r)
         distinct = list(first_of_value.values())
@@ -272,9 +277,12 @@ def _match_rows(
     matched: list[tuple[SheetRow, Unit]] = []
     labels: dict[int, str] = {}
     notes: dict[str, list[int]] = defaultdict(list)
-    for row in sorted([*data.rows, *data.invalid_places], key=lambda r: r.row):
+    rows: list[SheetRow | Place] = [*data.rows, *data.invalid_places]
+    for row in sorted(rows, key=lambda r: r.row):
         m = matcher.match(row.year, row.province, row.district, row.commune)
         if m.unit is None:
+            if m.reason is None:
+                raise ValueError(f"row {row.row}: the matcher gave neither a unit nor a reason")
             issue = Issue(row.row, m.reason, place=row.place, candidates=m.candidates)
             (report.ambiguous if m.problem == "ambiguous" else report.unmatched).append(issue)
         if m.unit is None or not isinstance(row, SheetRow):

@@ -57,7 +57,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from geo_ntm.domain import AdminTier, EventKind, LineageEvent, Unit, UnitType, Vintage
-from geo_ntm.errors import NotFoundError
+from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.store import Store
 from geo_ntm.text import fold, nfc, split_prefix
 
@@ -176,13 +176,17 @@ class _VintageIndex:
         """Commune-level units of one or several districts."""
         return self._index(("communes of", tuple(d.code for d in districts)))
 
+    def unit(self, level: AdminTier, code: str | None) -> Unit | None:
+        """The unit of ``level`` coded ``code``; None when there is none (or no code)."""
+        return self.by_code.get((level, code)) if code is not None else None
+
     def district_name(self, unit: Unit) -> str | None:
-        district = self.by_code.get((AdminTier.DISTRICT, unit.district_code))
+        district = self.unit(AdminTier.DISTRICT, unit.district_code)
         return district.name if district else None
 
     def describe(self, unit: Unit) -> dict:
         """A candidate as the report shows it."""
-        province = self.by_code.get((AdminTier.PROVINCE, unit.province_code))
+        province = self.unit(AdminTier.PROVINCE, unit.province_code)
         return {
             "name": unit.name,
             "district": self.district_name(unit) if unit.level is AdminTier.COMMUNE else None,
@@ -191,8 +195,13 @@ class _VintageIndex:
         }
 
 
+def _shown(unit: Unit) -> str:
+    """The unit's name for a message; its code when it has none (a unit may be stored without one)."""
+    return unit.name or unit.code
+
+
 def _names(units: list[Unit]) -> str:
-    return ", ".join(sorted(u.name for u in units))
+    return ", ".join(sorted(_shown(u) for u in units))
 
 
 def _type_changed(text: str, unit: Unit) -> bool:
@@ -384,7 +393,7 @@ class _Lookup:
 
     def _search_areas(self, province: Unit | None) -> list[_SearchArea]:
         """The commune scopes to try, narrowest first."""
-        label = province.name if province else "the whole country"
+        label = _shown(province) if province else "the whole country"
         text = self.district_text
         if not text:
             return [_SearchArea(self.index.communes_in(province), label)]
@@ -396,7 +405,7 @@ class _Lookup:
                 if changed
                 else None
             )
-            return [_SearchArea(self.index.communes_of(districts), districts[0].name, note)]
+            return [_SearchArea(self.index.communes_of(districts), _shown(districts[0]), note)]
         whole = self.index.communes_in(province)
         if districts:
             types = split_prefix(text)[0]
@@ -481,6 +490,8 @@ class _Tracer:
     def __init__(
         self, matcher: UnitMatcher, found_in: _VintageIndex, found: Match, row_index: _VintageIndex, text: str
     ):
+        if found.unit is None or matcher._lineage is None:
+            raise ValueError("a tracer follows a unit found in another vintage, once the lineage is read")
         self.matcher, self.lineage = matcher, matcher._lineage
         self.found_in, self.unit, self.row_index, self.text = found_in, found.unit, row_index, text
         self.where = f"; in the {found_in.vintage.name} boundaries: {found.note}" if found.note else ""
@@ -521,6 +532,8 @@ class _Tracer:
     def _step(self, e: LineageEvent, old: str, new: str, new_name: str | None) -> str:
         """What event ``e`` did to unit ``old`` (which became ``new``, named ``new_name``)."""
         if e.kind is EventKind.TRANSFER:
+            if e.parent_after is None:  # the lineage import refuses a transfer without one
+                raise GeoNtmError(f"stored lineage transfer event at {e.where} has no parent_after")
             parent = self._name(e.parent_after, e.effective_date, AdminTier.DISTRICT)
             return f"moved to {parent}" + (f" (code {new})" if new != old else "") + f" by {e.legal_act}"
         if e.kind is EventKind.CREATE:
@@ -545,7 +558,8 @@ class _Tracer:
         steps: list[str] = []
         first: dt.date | None = None
         block: tuple[LineageEvent, str] | None = None  # the merge the unit disappeared in, and its code then
-        while (position := self.lineage.next_taking(code, position, start, end)) is not None:
+        while (taking := self.lineage.next_taking(code, position, start, end)) is not None:
+            position = taking
             e = self.lineage.events[position]
             first = first or e.effective_date
             if e.kind is EventKind.SPLIT:
@@ -621,7 +635,8 @@ class _Tracer:
         start, end = self.row_index.vintage.valid_from, self.found_in.vintage.valid_from
         code, position = self.unit.code, len(self.lineage.events)
         changes: list[tuple[LineageEvent, str, str]] = []  # (event, code before, code after), latest first
-        while (position := self.lineage.last_giving(code, position, start, end)) is not None:
+        while (giving := self.lineage.last_giving(code, position, start, end)) is not None:
+            position = giving
             e = self.lineage.events[position]
             if e.kind not in _ONE_TO_ONE:  # a unit that only ceded area to a created one is not given by it
                 return self._formed(e, code, changes)

@@ -87,7 +87,8 @@ def _where(path: Path, sheet: str | None) -> str:
 
 def _csv_rows(text: str, delimiter: str) -> list[RawRow]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, line = [], 1
+    rows: list[RawRow] = []
+    line = 1
     for cells in reader:
         rows.append((line, list(cells)))
         line = reader.line_num + 1  # a quoted cell may span lines: the next row starts after it
@@ -203,6 +204,8 @@ class _RowReader:
             if year is not None:
                 self.sheet.invalid_places.append(Place(number, year, province, district, commune))
             return
+        if level is None or reported is None:  # set whenever the row has no problem
+            raise ValueError(f"row {number} has no level or reported values but no problem was recorded")
         row = SheetRow(
             number,
             province,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
+
+if TYPE_CHECKING:  # imported when first used: psycopg only for PostGIS
+    from geo_ntm.store.postgis import PostgisPool
 
 __all__ = ["BBox", "DataExtent", "ImportRecord", "Store", "StoreFactory", "open_store"]
 
@@ -39,7 +43,7 @@ class StoreFactory:
     def __init__(self, location: str, pool_size: int = 10):
         self.location = location
         self.pool_size = pool_size
-        self._pool = None
+        self._pool: PostgisPool | None = None
         self._lock = threading.Lock()
 
     @property

@@ -72,6 +72,8 @@ class GeoPackageDialect:
 
     def insert_id(self, cur: sqlite3.Cursor, query: str, params: Sequence, key: str) -> int:
         cur.execute(query, params)
+        if cur.lastrowid is None:
+            raise GeoNtmError(f"the insert gave no row id for {key}: {query}")
         return cur.lastrowid  # the INTEGER PRIMARY KEY ``key`` is the rowid
 
     def insert_many(self, cur: sqlite3.Cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TypedDict
 
 import numpy as np
 import psycopg
@@ -31,7 +32,17 @@ from geo_ntm.store.sql import SqlStore
 
 SRID = 4326
 _WRITE_LOCK = 0x67656F5F6E746E  # advisory lock serialising geo_ntm writers
-_CONNECT = {"autocommit": True, "connect_timeout": 10, "application_name": "geo_ntm"}
+
+
+class _ConnectArgs(TypedDict):
+    """The keyword arguments of every connection (typed, so that ``psycopg.connect`` checks them)."""
+
+    autocommit: bool
+    connect_timeout: int
+    application_name: str
+
+
+_CONNECT: _ConnectArgs = {"autocommit": True, "connect_timeout": 10, "application_name": "geo_ntm"}
 
 
 class PostgisDialect:
@@ -76,7 +87,10 @@ class PostgisDialect:
             yield cur
 
     def insert_id(self, cur: psycopg.Cursor, query: str, params: Sequence, key: str) -> int:
-        return cur.execute(f"{query} RETURNING {key}", params).fetchone()[0]
+        row = cur.execute(f"{query} RETURNING {key}", params).fetchone()
+        if row is None:
+            raise GeoNtmError(f"the insert returned no {key}: {query}")
+        return row[0]
 
     def insert_many(self, cur: psycopg.Cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
         """COPY: the fastest bulk load, inside the write transaction."""
@@ -97,7 +111,7 @@ def _describe(url: str) -> str:
         parts = conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         return "a malformed postgresql:// URL"
-    host = parts.get("host", "localhost") + (f":{parts['port']}" if "port" in parts else "")
+    host = str(parts.get("host", "localhost")) + (f":{parts['port']}" if "port" in parts else "")
     user = f"{parts['user']}@" if "user" in parts else ""
     return f"postgresql://{user}{host}/{parts.get('dbname', '')}"
 
@@ -155,7 +169,7 @@ class PostgisPool:
         self.size = size
         self._pool = psycopg_pool.ConnectionPool(
             url,
-            kwargs=_CONNECT,
+            kwargs=dict(_CONNECT),
             min_size=1,
             max_size=size,
             timeout=timeout,

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import psycopg
 
@@ -40,11 +41,19 @@ def migrations() -> list[Migration]:
     )
 
 
+def _value(conn: psycopg.Connection, query: str) -> Any:
+    """The one value of ``query``, a query that always returns one row (its type is the column's)."""
+    row = conn.execute(query).fetchone()
+    if row is None:
+        raise GeoNtmError(f"no row from {query!r}")
+    return row[0]
+
+
 def current_version(conn: psycopg.Connection) -> int:
     """The version of the database's schema; 0 when it has none yet."""
-    if conn.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is None:
+    if _value(conn, "SELECT to_regclass('schema_migrations')") is None:
         return 0
-    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    return _value(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations")
 
 
 def upgrade(conn: psycopg.Connection) -> int:

@@ -48,6 +48,14 @@ def to_date(value: str | dt.date | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def stored_date(value: str | dt.date) -> dt.date:
+    """A date read from a NOT NULL date column of either backend (ISO text or a date)."""
+    date = to_date(value)
+    if date is None:
+        raise GeoNtmError(f"a stored date is empty ({value!r}); the column must hold a date")
+    return date
+
+
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -92,7 +100,7 @@ def duplicate_vintage(name: str, valid_from: dt.date) -> GeoNtmError:
 def vintage_from_row(r: Sequence) -> Vintage:
     """A ``Vintage`` from (vintage_id, name, valid_from, valid_to, source); ``valid_to`` is the next
     vintage's start, None for the latest."""
-    return Vintage(r[0], r[1], to_date(r[2]), to_date(r[3]), r[4])
+    return Vintage(r[0], r[1], stored_date(r[2]), to_date(r[3]), r[4])
 
 
 def id_named(text: str) -> int | None:
@@ -156,7 +164,7 @@ def event_from_row(r: Sequence) -> LineageEvent:
 
     return LineageEvent(
         r[0],
-        to_date(r[1]),
+        stored_date(r[1]),
         r[2],
         EventKind(r[3]),
         codes(r[4]),
@@ -232,4 +240,4 @@ def duplicate_layer(name: str) -> GeoNtmError:
 
 def layer_from_row(r: Sequence) -> Layer:
     """A ``Layer`` from the values of ``LAYER_COLUMNS``."""
-    return Layer(r[0], r[1], LayerKind(r[2]), to_date(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]))
+    return Layer(r[0], r[1], LayerKind(r[2]), stored_date(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]))

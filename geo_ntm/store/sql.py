@@ -135,7 +135,7 @@ class SqlStore(Store):
         keeps the codes of its base, so statuses of the years it now covers (``rows.years_covered``)
         move to its unit of the same level and code; statuses of units that no longer exist stay."""
         starts = [
-            (rows.to_date(r[1]), r[0])
+            (rows.stored_date(r[1]), r[0])
             for r in self._run(cur, "SELECT vintage_id, valid_from FROM vintages ORDER BY valid_from").fetchall()
         ]
         same_unit = (
@@ -177,7 +177,7 @@ class SqlStore(Store):
             raise NotFoundError("the store holds no boundaries yet; run 'geo-ntm boundaries import' first")
         raise NotFoundError(
             f"no boundary vintage is in force on {day.isoformat()}; the earliest starts on "
-            f"{rows.to_date(first).isoformat()}"
+            f"{rows.stored_date(first).isoformat()}"
         )
 
     def vintage_named(self, text: str) -> Vintage:
@@ -228,7 +228,9 @@ class SqlStore(Store):
             params,
             read_geometry,
         )
-        return _intersecting(result, bbox, geometry, limit, offset) if test_here else result
+        if test_here and bbox is not None:  # test_here implies a box
+            return _intersecting(result, bbox, geometry, limit, offset)
+        return result
 
     def _units_in_box(self, where: list[str], params: list, bbox: BBox | None) -> bool:
         """Add the conditions keeping units meeting ``bbox`` (if any); whether the test was exact."""
@@ -263,7 +265,8 @@ class SqlStore(Store):
 
     def _unit_year_rows(self, table: str, columns: str, unit_ids: Sequence[int] | None, year: int | None) -> list:
         """``columns`` of ``table`` for some units and one year (either optional), in insertion order."""
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
         if year is not None:
             where.append("year = ?")
             params.append(int(year))

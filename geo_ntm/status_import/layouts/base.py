@@ -21,6 +21,14 @@ class Header:
     labels: list[str | None]  # every column's header as written
     ignored: list[str]  # headers not recognised (or repeated)
 
+    def column_label(self, col: int) -> str:
+        """The header of a field or criterion column as written (never empty: a column without a
+        header is neither)."""
+        label = self.labels[col]
+        if label is None:
+            raise ValueError(f"column {col} has no header, so it is no field or criterion column")
+        return label
+
 
 @dataclass(frozen=True)
 class Cells:
@@ -41,7 +49,7 @@ class Cells:
     def label(self, name: str) -> str:
         """The header of field ``name`` as written (problems name the column as the person sees it)."""
         col = self.header.fields.get(name)
-        return self.header.labels[col] if col is not None else name
+        return self.header.column_label(col) if col is not None else name
 
     def parse(self, check: RowCheck, name: str, parser: Callable, *args):
         """The field ``name`` parsed by ``parser(text, *args)``, or None after ``check`` recorded why not."""

@@ -39,4 +39,6 @@ class CountsLayout(StatusLayout):
             check.fail(met_label, met_text, f"must be between 0 and the criteria total ({total})")
         recognized = cells.parse(check, "recognized", parse_recognized)
         decision_date = cells.parse(check, "decision_date", parse_date)
+        if met is None:  # the row is invalid (``check`` says why) and what it reports is not used
+            return Reported()
         return Reported(counts=Counts(met, total, recognized, cells.get("decision"), decision_date))

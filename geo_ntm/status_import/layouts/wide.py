@@ -30,7 +30,7 @@ class WideLayout(StatusLayout):
         """The filled-in criterion columns; a column the framework has no criterion for is a problem."""
         values = []
         for number, col in sorted(cells.header.criteria.items()):
-            label, text = cells.header.labels[col], cells.at(col)
+            label, text = cells.header.column_label(col), cells.at(col)
             if text is None:
                 continue  # not reported
             if not has_criterion(framework, number):
