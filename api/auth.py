@@ -92,8 +92,9 @@ class BodyLimit:
         self.app, self.max_bytes = app, max_bytes
 
     def _too_large(self) -> HTTPException:
-        return HTTPException(413, f"the request body is larger than the limit of {self.max_bytes / 1e6:g} MB "
-                                  "(GEO_NTM_MAX_UPLOAD_MB)")
+        return HTTPException(
+            413, f"the request body is larger than the limit of {self.max_bytes / 1e6:g} MB (GEO_NTM_MAX_UPLOAD_MB)"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
