@@ -17,9 +17,9 @@ from geo_ntm.profile import commune_profile
 from geo_ntm.progress import most_unmet, near_next_level
 from geo_ntm.views import commune_view
 from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
+from maps.choropleth import Choropleth, MapRequest, build_choropleth
 from maps.figures import commune_figures
 from maps.i18n import level_label
-from maps.choropleth import Choropleth, MapRequest, build_choropleth
 from maps.png import SIZES, render_png
 
 router = APIRouter()

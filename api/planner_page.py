@@ -16,8 +16,8 @@ from api.deps import Lang, StoreDep
 from api.planner import MapRequestDep
 from api.planner_options import page_options
 from maps.assets import served
-from maps.folium_page import HATCH_SVG, render_map
 from maps.choropleth import build_choropleth
+from maps.folium_page import HATCH_SVG, render_map
 
 router = APIRouter()
 
