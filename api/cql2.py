@@ -300,8 +300,8 @@ def evaluate(node, frame: pd.DataFrame, types: dict[str, str]) -> pd.arrays.Bool
         left, right = _coerce(left, lk, right, rk, f"{_name(lnode)} {op} {_name(rnode)}")
         if op not in ("=", "<>") and "boolean" in (lk, rk):
             raise Cql2Error(f"filter: {_name(lnode)} {op} {_name(rnode)}: booleans compare only with = and <>")
-        known = [a is not None and b is not None for a, b in zip(left, right)]
-        return _kleene([k and _compare(op, a, b) for a, b, k in zip(left, right, known)], known)
+        known = [a is not None and b is not None for a, b in zip(left, right, strict=True)]
+        return _kleene([k and _compare(op, a, b) for a, b, k in zip(left, right, known, strict=True)], known)
     if kind == "like":
         values, vk = _operand(node[1], frame, types)
         if vk != "string" or not isinstance(node[2], str):
@@ -311,7 +311,8 @@ def evaluate(node, frame: pd.DataFrame, types: dict[str, str]) -> pd.arrays.Bool
         regex = _like_regex(node[2], node[3])
         known = [v is not None for v in values]
         return _kleene(
-            [k and bool(regex.fullmatch(unicodedata.normalize("NFC", v))) for v, k in zip(values, known)], known
+            [k and bool(regex.fullmatch(unicodedata.normalize("NFC", v))) for v, k in zip(values, known, strict=True)],
+            known,
         )
     if kind == "between":
         return evaluate(("cmp", ">=", node[1], node[2]), frame, types) & evaluate(

@@ -28,20 +28,22 @@ def planner_page(options: dict) -> str:
     t = options["texts"]
     other = "en" if lang == "vi" else "vi"
     data = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
+    switch = urlencode({"lang": other})
+    map_only = urlencode({"province": options.get("province", ""), "year": options.get("year", ""), "lang": lang})
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(t["title"])}</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/leaflet/leaflet.css"><link rel="stylesheet" href="/static/planner/planner.css">
 </head><body data-state="loading">{HATCH_SVG}
 <header><h1>{escape(t["title"])}</h1><form id="controls" aria-label="{escape(t["title"])}"></form>
-<nav><a id="lang-switch" href="/?{urlencode({"lang": other})}" hreflang="{other}" lang="{other}">{escape(t["other_lang"])}</a></nav>
+<nav><a id="lang-switch" href="/?{switch}" hreflang="{other}" lang="{other}">{escape(t["other_lang"])}</a></nav>
 </header>
 <main><div id="status" role="status" aria-live="polite"></div>
 <div id="maps"><div id="map" class="ntm-map" role="region" aria-label="{escape(t["map_label"])}"></div>
 <div id="map2" class="ntm-map" role="region" aria-label="{escape(t["map_label"])}" hidden></div></div>
 <section id="table-view" hidden></section>
 <aside id="profile" aria-labelledby="profile-title" hidden></aside></main>
-<noscript><p><a href="/map.html?{escape(urlencode({"province": options.get("province", ""), "year": options.get("year", ""), "lang": lang}))}">{escape(t["view_map"])}</a></p></noscript>
+<noscript><p><a href="/map.html?{escape(map_only)}">{escape(t["view_map"])}</a></p></noscript>
 <script type="application/json" id="ntm-options">{data}</script>
 <script src="/static/leaflet/leaflet.js"></script><script src="/static/planner/planner.js"></script>
 </body></html>"""
