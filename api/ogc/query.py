@@ -78,7 +78,9 @@ def datetime_boundaries(
     if date or vintage:
         raise InputError("datetime and date/vintage both name the boundaries: give only one")
     start, end = parse_datetime(datetime_)
-    if start == end:
+    if start is None and end is None:
+        raise InputError(f"datetime {datetime_} names no instant; give a date or a closed interval")
+    if start is not None and start == end:
         return store.vintage_on(start), start
     if start and end and start > end:
         raise InputError(f"datetime {datetime_!r}: the interval ends before it starts")
