@@ -10,7 +10,7 @@ import datetime as dt
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, overload
 
 from fastapi import Depends, FastAPI, Query, Request
 
@@ -70,6 +70,12 @@ def get_store(request: Request) -> Iterator[Store]:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
+@overload
+def parse_date(text: str, name: str = "date") -> dt.date: ...
+@overload
+def parse_date(text: None, name: str = "date") -> None: ...
+@overload
+def parse_date(text: str | None, name: str = "date") -> dt.date | None: ...
 def parse_date(text: str | None, name: str = "date") -> dt.date | None:
     """A YYYY-MM-DD parameter, checked."""
     if text is None:
@@ -122,6 +128,8 @@ def where_of_year(
     district: DistrictParam = None,
 ) -> Where:
     """``where`` for the planner's views of one province (or district) in a status year: both required."""
+    if not province:  # resolve_where reads "" as no province
+        raise InputError("province is required: give a province name or code")
     return resolve_where(store, vintage=vintage, day=day, year=year, province=province, district=district)
 
 

@@ -72,6 +72,7 @@ def map_data(store: StoreDep, request: MapRequestDep, simplify: bool = True) -> 
 
 def _about(layer: Choropleth, request: MapRequest) -> dict:
     where: Where = request.where
+    assert where.province is not None  # where_of_year requires one
     classes = layer.classification
     measure = layer.measure
     return {
@@ -128,6 +129,7 @@ def summary(store: StoreDep, where: PlaceYearDep, lang: Lang) -> dict:
     """The communes one or two criteria short of the next level (with the criteria they miss)
     and the criteria most often unmet, in a province or district in ``year``."""
     year = where.year
+    assert where.province is not None  # where_of_year requires one
     if not where.own_boundaries:
         raise InputError(
             f"summaries read the statuses of {year} on their own boundaries "
