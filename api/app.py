@@ -3,6 +3,8 @@ NTM assessment. Errors are JSON ``{"code": ..., "description": ...}`` with a 4xx
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,7 +19,7 @@ from geo_ntm.settings import Settings
 from maps.assets import PLANNER_STATIC, leaflet_dist
 
 
-def _error(status: int, code: str, description: str, headers: dict | None = None) -> JSONResponse:
+def _error(status: int, code: str, description: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content={"code": code, "description": description}, headers=headers)
 
 

@@ -50,11 +50,12 @@ class Cql2Error(InputError):
 
 
 def _tokens(text: str) -> list[tuple[str, object]]:
-    out, pos = [], 0
+    out: list[tuple[str, object]] = []
+    pos = 0
     text = text.strip()
     while pos < len(text):
         m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
+        if not m or m.end() == pos or m.lastgroup is None:  # every token is one named group
             raise Cql2Error(f"filter: cannot read {text[pos : pos + 20]!r} at character {pos + 1} of {text!r}")
         pos = m.end()
         kind = m.lastgroup

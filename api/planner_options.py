@@ -9,7 +9,7 @@ import datetime as dt
 from geo_ntm.carry import RULES
 from geo_ntm.domain import LEVELS, AdminTier
 from geo_ntm.errors import NotFoundError
-from geo_ntm.frameworks import all_frameworks
+from geo_ntm.frameworks import get_framework
 from geo_ntm.infrastructure.coverage import framework_of_year
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
@@ -84,7 +84,7 @@ def _measures(store: Store, year: int, lang: str, carried: bool) -> list[dict]:
     framework in force that year), indicators of the layers the store holds. Statuses carried to
     other boundaries give levels, counts and shares, never single criteria."""
     t = ui_texts(lang)
-    framework = all_frameworks().get(framework_of_year(year) or "qd1980_2016")
+    framework = get_framework(framework_of_year(year) or "qd1980_2016")
     return [
         {"id": m.name, "label": m.title(lang, framework.framework_id), "group": t[m.group], "schemes": list(m.schemes)}
         for m in offered_measures(store, year, framework, carried)

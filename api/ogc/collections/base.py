@@ -24,7 +24,7 @@ from geo_ntm.carry import CarryRule
 from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.store import Store
 from geo_ntm.views import assessment_view, unit_view
-from geo_ntm.where import Where
+from geo_ntm.where import PlaceFilters, Where
 
 BBox = tuple[float, float, float, float]
 #: (numberMatched, [(tier, frame)]): the features of a page, geometries in CRS84.
@@ -172,6 +172,9 @@ class Collection:
         return frame
 
     @staticmethod
-    def _place_scope(where: Where, tier: AdminTier) -> dict[str, str]:
+    def _place_scope(where: Where, tier: AdminTier) -> PlaceFilters:
         """The place filters that apply to ``tier``: a province is never inside a district."""
-        return {k: v for k, v in where.place_filters.items() if tier is not AdminTier.PROVINCE or k != "district_code"}
+        scope = where.place_filters.copy()
+        if tier is AdminTier.PROVINCE:
+            scope.pop("district_code", None)
+        return scope
