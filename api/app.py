@@ -3,6 +3,8 @@ NTM assessment. Errors are JSON ``{"code": ..., "description": ...}`` with a 4xx
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,7 +19,7 @@ from geo_ntm.settings import Settings
 from maps.assets import PLANNER_STATIC, leaflet_dist
 
 
-def _error(status: int, code: str, description: str, headers: dict | None = None) -> JSONResponse:
+def _error(status: int, code: str, description: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content={"code": code, "description": description}, headers=headers)
 
 
@@ -27,8 +29,13 @@ _CODES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "ContentT
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The FastAPI application on the store named by ``settings.db``."""
     settings = settings or Settings.from_env()
-    app = FastAPI(title="geo_ntm", description="Bản đồ nông thôn mới / New Rural Development maps and API",
-                  version="0.1.0", dependencies=[Depends(read_access)], lifespan=store_lifespan)
+    app = FastAPI(
+        title="geo_ntm",
+        description="Bản đồ nông thôn mới / New Rural Development maps and API",
+        version="0.1.0",
+        dependencies=[Depends(read_access)],
+        lifespan=store_lifespan,
+    )
     app.state.settings = settings
     app.state.tokens = load_tokens(settings.tokens_file)
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_upload_mb * 1_000_000))
@@ -47,7 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()
+        )
         return _error(400, "InvalidParameterValue", f"invalid request parameters: {problems}")
 
     @app.exception_handler(StarletteHTTPException)
@@ -60,8 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "vintages": [v.name for v in store.vintages()]}
 
     ogc.install(app)  # OGC API - Features (/conformance, /api, /collections/...)
-    for router in (downloads.router, vintages.router, infrastructure.router, planner_page.router, planner.router,
-                   writes.router):
+    for router in (
+        downloads.router,
+        vintages.router,
+        infrastructure.router,
+        planner_page.router,
+        planner.router,
+        writes.router,
+    ):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")
     app.mount("/static/planner", StaticFiles(directory=PLANNER_STATIC), name="planner")

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo_ntm.errors import InputError
 
@@ -55,10 +55,10 @@ def principal(request: Request) -> Principal | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _refuse(401, "the Authorization header must be 'Bearer <token>'")
-    token = token.strip().encode()
+    given = token.strip().encode()
     found = None
     for known, who in request.app.state.tokens:  # compare with every token, in constant time
-        if hmac.compare_digest(known.encode(), token):
+        if hmac.compare_digest(known.encode(), given):
             found = who
     if found is None:
         raise _refuse(401, "unknown token")
@@ -92,8 +92,9 @@ class BodyLimit:
         self.app, self.max_bytes = app, max_bytes
 
     def _too_large(self) -> HTTPException:
-        return HTTPException(413, f"the request body is larger than the limit of {self.max_bytes / 1e6:g} MB "
-                                  "(GEO_NTM_MAX_UPLOAD_MB)")
+        return HTTPException(
+            413, f"the request body is larger than the limit of {self.max_bytes / 1e6:g} MB (GEO_NTM_MAX_UPLOAD_MB)"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,7 +105,7 @@ class BodyLimit:
             return await JSONResponse(body, status_code=413)(scope, receive, send)
         seen = 0
 
-        async def counted() -> dict:
+        async def counted() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))

@@ -26,7 +26,8 @@ import pandas as pd
 from geo_ntm.errors import InputError
 
 KEYWORDS = {"AND", "OR", "NOT", "LIKE", "ILIKE", "BETWEEN", "IN", "IS", "NULL", "TRUE", "FALSE"}
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     \s*(?:
       (?P<string>'(?:[^']|'')*')
      |(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
@@ -34,7 +35,9 @@ _TOKEN = re.compile(r"""
      |(?P<punct>[(),])
      |(?P<quoted>"(?:[^"]|"")+")
      |(?P<word>[A-Za-z_][A-Za-z0-9_:.]*)
-    )""", re.VERBOSE)
+    )""",
+    re.VERBOSE,
+)
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,13 @@ class Cql2Error(InputError):
 
 
 def _tokens(text: str) -> list[tuple[str, object]]:
-    out, pos = [], 0
+    out: list[tuple[str, object]] = []
+    pos = 0
     text = text.strip()
     while pos < len(text):
         m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise Cql2Error(f"filter: cannot read {text[pos:pos + 20]!r} at character {pos + 1} of {text!r}")
+        if not m or m.end() == pos or m.lastgroup is None:  # every token is one named group
+            raise Cql2Error(f"filter: cannot read {text[pos : pos + 20]!r} at character {pos + 1} of {text!r}")
         pos = m.end()
         kind = m.lastgroup
         value = m.group(kind)
@@ -174,8 +178,9 @@ class _Parser:
             if isinstance(left, bool) and not negate:
                 return ("bool", left)
             got = self.tokens[self.i][1] if self.i < len(self.tokens) else "the end"
-            raise Cql2Error(f"filter {self.text!r}: expected a comparison after {getattr(left, 'name', left)!r}, "
-                            f"found {got!r}")
+            raise Cql2Error(
+                f"filter {self.text!r}: expected a comparison after {getattr(left, 'name', left)!r}, found {got!r}"
+            )
         return ("not", node) if negate else node
 
 
@@ -296,20 +301,24 @@ def evaluate(node, frame: pd.DataFrame, types: dict[str, str]) -> pd.arrays.Bool
         left, right = _coerce(left, lk, right, rk, f"{_name(lnode)} {op} {_name(rnode)}")
         if op not in ("=", "<>") and "boolean" in (lk, rk):
             raise Cql2Error(f"filter: {_name(lnode)} {op} {_name(rnode)}: booleans compare only with = and <>")
-        known = [a is not None and b is not None for a, b in zip(left, right)]
-        return _kleene([k and _compare(op, a, b) for a, b, k in zip(left, right, known)], known)
+        known = [a is not None and b is not None for a, b in zip(left, right, strict=True)]
+        return _kleene([k and _compare(op, a, b) for a, b, k in zip(left, right, known, strict=True)], known)
     if kind == "like":
         values, vk = _operand(node[1], frame, types)
         if vk != "string" or not isinstance(node[2], str):
-            raise Cql2Error(f"filter: LIKE needs a string property and a 'pattern', not {_name(node[1])} and "
-                            f"{_name(node[2])}")
+            raise Cql2Error(
+                f"filter: LIKE needs a string property and a 'pattern', not {_name(node[1])} and {_name(node[2])}"
+            )
         regex = _like_regex(node[2], node[3])
         known = [v is not None for v in values]
-        return _kleene([k and bool(regex.fullmatch(unicodedata.normalize("NFC", v))) for v, k in zip(values, known)],
-                       known)
+        return _kleene(
+            [k and bool(regex.fullmatch(unicodedata.normalize("NFC", v))) for v, k in zip(values, known, strict=True)],
+            known,
+        )
     if kind == "between":
-        return (evaluate(("cmp", ">=", node[1], node[2]), frame, types)
-                & evaluate(("cmp", "<=", node[1], node[3]), frame, types))
+        return evaluate(("cmp", ">=", node[1], node[2]), frame, types) & evaluate(
+            ("cmp", "<=", node[1], node[3]), frame, types
+        )
     if kind == "in":
         mask = _kleene([False] * n, [True] * n)
         for value in node[2]:

@@ -10,7 +10,7 @@ import datetime as dt
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, overload
 
 from fastapi import Depends, FastAPI, Query, Request
 
@@ -70,6 +70,12 @@ def get_store(request: Request) -> Iterator[Store]:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
+@overload
+def parse_date(text: str, name: str = "date") -> dt.date: ...
+@overload
+def parse_date(text: None, name: str = "date") -> None: ...
+@overload
+def parse_date(text: str | None, name: str = "date") -> dt.date | None: ...
 def parse_date(text: str | None, name: str = "date") -> dt.date | None:
     """A YYYY-MM-DD parameter, checked."""
     if text is None:
@@ -97,8 +103,14 @@ def boundaries(store: StoreDep, day: DayDep, year: YearParam = None, vintage: Vi
 BoundariesDep = Annotated[Where, Depends(boundaries)]
 
 
-def where(store: StoreDep, day: DayDep, year: YearParam = None, vintage: VintageParam = None,
-          province: ProvinceParam = None, district: DistrictParam = None) -> Where:
+def where(
+    store: StoreDep,
+    day: DayDep,
+    year: YearParam = None,
+    vintage: VintageParam = None,
+    province: ProvinceParam = None,
+    district: DistrictParam = None,
+) -> Where:
     """Where and when a request looks: the boundaries of ``vintage``, else in force on ``date``,
     else on 31 December of ``year``, else today; the province and district named in them."""
     return resolve_where(store, vintage=vintage, day=day, year=year, province=province, district=district)
@@ -107,19 +119,34 @@ def where(store: StoreDep, day: DayDep, year: YearParam = None, vintage: Vintage
 WhereDep = Annotated[Where, Depends(where)]
 
 
-def where_of_year(store: StoreDep, day: DayDep, year: RequiredYear, province: Annotated[str, Query(
-        description="province name or code")], vintage: VintageParam = None, district: DistrictParam = None) -> Where:
+def where_of_year(
+    store: StoreDep,
+    day: DayDep,
+    year: RequiredYear,
+    province: Annotated[str, Query(description="province name or code")],
+    vintage: VintageParam = None,
+    district: DistrictParam = None,
+) -> Where:
     """``where`` for the planner's views of one province (or district) in a status year: both required."""
+    if not province:  # resolve_where reads "" as no province
+        raise InputError("province is required: give a province name or code")
     return resolve_where(store, vintage=vintage, day=day, year=year, province=province, district=district)
 
 
 PlaceYearDep = Annotated[Where, Depends(where_of_year)]
 
 
-def carry_rule(rule: Annotated[str | None, Query(description="carry rule when the boundaries are not those of the "
-                                                "status year: all, share_area, share_population")] = None,
-               rule_level: Annotated[str, Query(description="level counted by the share rules")] = "ntm",
-               sliver_tolerance: Annotated[float, Query(ge=0, lt=1)] = 0.01) -> CarryRule | None:
+def carry_rule(
+    rule: Annotated[
+        str | None,
+        Query(
+            description="carry rule when the boundaries are not those of the "
+            "status year: all, share_area, share_population"
+        ),
+    ] = None,
+    rule_level: Annotated[str, Query(description="level counted by the share rules")] = "ntm",
+    sliver_tolerance: Annotated[float, Query(ge=0, lt=1)] = 0.01,
+) -> CarryRule | None:
     """The carry rule a request names, if any."""
     return parse_rule(rule, rule_level, sliver_tolerance) if rule else None
 
@@ -127,8 +154,13 @@ def carry_rule(rule: Annotated[str | None, Query(description="carry rule when th
 RuleDep = Annotated[CarryRule | None, Depends(carry_rule)]
 
 
-LangParam = Annotated[str, Query(description=f"language of the texts: {' or '.join(LANGS)} (default {LANGS[0]})",
-                                 json_schema_extra={"enum": list(LANGS)})]
+LangParam = Annotated[
+    str,
+    Query(
+        description=f"language of the texts: {' or '.join(LANGS)} (default {LANGS[0]})",
+        json_schema_extra={"enum": list(LANGS)},
+    ),
+]
 
 
 def lang_asked(lang: LangParam = LANGS[0]) -> str:

@@ -107,13 +107,13 @@ def table(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> gpd.Geo
     if not parts:
         return gpd.GeoDataFrame({c: [] for c in ("admin_level", "code", "name")}, geometry=[], crs=target)
     out = pd.concat(parts, ignore_index=True)
-    out = gpd.GeoDataFrame(out[[c for c in FIELDS if c in out.columns] + ["geometry"]], geometry="geometry",
-                           crs="EPSG:4326")
+    out = gpd.GeoDataFrame(
+        out[[c for c in FIELDS if c in out.columns] + ["geometry"]], geometry="geometry", crs="EPSG:4326"
+    )
     for column in _LISTS:
         if column in out.columns:
             out[column] = out[column].map(lambda v: ";".join(str(x) for x in v) if isinstance(v, list) else None)
-    for column in ("criteria_met", "criteria_total", "year", "carried_from_year", "assessed_parts",
-                   "parts_with_data"):
+    for column in ("criteria_met", "criteria_total", "year", "carried_from_year", "assessed_parts", "parts_with_data"):
         if column in out.columns:
             out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
     for column in ("assessed",):
@@ -162,8 +162,12 @@ def _csv_rows(frame: pd.DataFrame) -> Iterator[bytes]:
 
 
 def _geojson(q: FeatureQuery, frames, matched: int) -> Iterator[bytes]:
-    head = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": matched,
-            "vintage": vintage_document(q.where.vintage)}
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": matched,
+        "vintage": vintage_document(q.where.vintage),
+    }
     yield json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "features": ['
     for i, f in enumerate(encode_features(frames, q.crs)):
         yield (b"," if i else b"") + json.dumps(f, ensure_ascii=False).encode("utf-8")
@@ -171,14 +175,21 @@ def _geojson(q: FeatureQuery, frames, matched: int) -> Iterator[bytes]:
 
 
 def _readme(q: FeatureQuery, request: Request, matched: int) -> list[tuple[str, str]]:
-    return [("collection", q.collection.id), ("features", str(matched)), ("boundaries", q.where.vintage.name),
-            ("boundaries_valid_from", q.where.vintage.valid_from.isoformat()),
-            ("status_year", str(q.where.year or "")), ("crs", q.crs), ("request", str(request.url)),
-            ("made", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))]
+    return [
+        ("collection", q.collection.id),
+        ("features", str(matched)),
+        ("boundaries", q.where.vintage.name),
+        ("boundaries_valid_from", q.where.vintage.valid_from.isoformat()),
+        ("status_year", str(q.where.year or "")),
+        ("crs", q.crs),
+        ("request", str(request.url)),
+        ("made", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+    ]
 
 
 def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, str]]) -> None:
     from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     data = book.create_sheet(sheet)
     data.append(list(frame.columns))
@@ -187,8 +198,12 @@ def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, s
     fields = book.create_sheet("fields")
     fields.append(["field", "meaning"])
     for name in frame.columns:
-        fields.append([name, FIELDS[name][1] if name in FIELDS else "point inside the unit" if name != "wkt"
-                       else "geometry as WKT"])
+        fields.append(
+            [
+                name,
+                FIELDS[name][1] if name in FIELDS else "point inside the unit" if name != "wkt" else "geometry as WKT",
+            ]
+        )
     about = book.create_sheet("about")
     for row in readme:
         about.append(list(row))
@@ -217,9 +232,12 @@ def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame) -> Path:
 
 @router.get("/collections/{collectionId}/download", summary="Download the features asked as a file")
 def download(
-    request: Request, store: StoreDep, q: QueryDep,
-    format: Annotated[str, Query(description="geojson, gpkg, shp (zipped), csv or xlsx",
-                                 json_schema_extra={"enum": list(FORMATS)})] = "geojson",
+    request: Request,
+    store: StoreDep,
+    q: QueryDep,
+    format: Annotated[
+        str, Query(description="geojson, gpkg, shp (zipped), csv or xlsx", json_schema_extra={"enum": list(FORMATS)})
+    ] = "geojson",
     geometry: Annotated[str | None, Query(description="csv: 'wkt' adds the geometry as WKT")] = None,
 ) -> StreamingResponse:
     """Every feature the query selects (no paging) as a file named after what it holds."""
@@ -237,8 +255,9 @@ def download(
         return StreamingResponse(_geojson(q, frames, matched), media_type=media, headers=headers)
     frame = table(frames, q.crs)
     if format == "csv":
-        return StreamingResponse(_csv_rows(_attributes(frame, q.crs, geometry == "wkt")), media_type=media,
-                                 headers=headers)
+        return StreamingResponse(
+            _csv_rows(_attributes(frame, q.crs, geometry == "wkt")), media_type=media, headers=headers
+        )
     directory = Path(tempfile.mkdtemp(prefix="geo_ntm_download_"))
     try:
         if format == "gpkg":

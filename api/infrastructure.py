@@ -22,29 +22,57 @@ router = APIRouter()
 @router.get("/layers")
 def layers(store: StoreDep) -> dict:
     """Every stored infrastructure layer."""
-    return {"layers": [{"id": x.layer_id, "name": x.name, "kind": x.kind.value, "date": x.valid_date.isoformat(),
-                        "features": x.feature_count, "crs": x.crs, "source": x.source} for x in store.layers()]}
+    return {
+        "layers": [
+            {
+                "id": x.layer_id,
+                "name": x.name,
+                "kind": x.kind.value,
+                "date": x.valid_date.isoformat(),
+                "features": x.feature_count,
+                "crs": x.crs,
+                "source": x.source,
+            }
+            for x in store.layers()
+        ]
+    }
 
 
 @router.get("/coverage/{topic}")
-def coverage_table(topic: str, request: Request, store: StoreDep, where: WhereDep,
-                   layer: Annotated[str | None, Query(description="the layer measured: roads, population, water "
-                                                      "lines or facilities (default: the latest of its kind)")] = None,
-                   distance: Annotated[float | None, Query(description="water, facilities: reach in metres")] = None,
-                   kind: Annotated[str | None, Query(description="facilities: the kind whose reach is measured")] = None,
-                   points_layer: Annotated[str | None, Query(description="water: supply points")] = None,
-                   households_layer: Annotated[str | None, Query(description="water: household points (used "
-                                                                 "only when named)")] = None,
-                   population_layer: Annotated[str | None, Query(description="water, facilities: population")] = None,
-                   f: Annotated[str, Query(pattern="^(json|csv)$", description="json or csv")] = "json"):
+def coverage_table(
+    topic: str,
+    request: Request,
+    store: StoreDep,
+    where: WhereDep,
+    layer: Annotated[
+        str | None,
+        Query(
+            description="the layer measured: roads, population, water "
+            "lines or facilities (default: the latest of its kind)"
+        ),
+    ] = None,
+    distance: Annotated[float | None, Query(description="water, facilities: reach in metres")] = None,
+    kind: Annotated[str | None, Query(description="facilities: the kind whose reach is measured")] = None,
+    points_layer: Annotated[str | None, Query(description="water: supply points")] = None,
+    households_layer: Annotated[str | None, Query(description="water: household points (used only when named)")] = None,
+    population_layer: Annotated[str | None, Query(description="water, facilities: population")] = None,
+    f: Annotated[str, Query(pattern="^(json|csv)$", description="json or csv")] = "json",
+):
     """Per-commune figures of ``topic`` for a province, a district or the whole country:
     ``roads`` (km by class and surface, hardened shares, indicators 2.1-2.4), ``population``,
     ``water`` (people and households within ``distance`` of the network or a supply point,
     indicator 17.1), ``facilities`` (counts by kind; people within ``distance`` of a ``kind``),
     ``discrepancies`` (reported criteria 2 and 17 of ``year`` against those indicators)."""
-    asked = CoverageRequest(topic, where, layer, distance=distance,
-                            kind=kind, points_layer=points_layer, population_layer=population_layer,
-                            households_layer=households_layer)
+    asked = CoverageRequest(
+        topic,
+        where,
+        layer,
+        distance=distance,
+        kind=kind,
+        points_layer=points_layer,
+        population_layer=population_layer,
+        households_layer=households_layer,
+    )
     table, totals = coverage(store, asked, load_thresholds(request.app.state.settings.thresholds_file))
     rows = table.drop(columns="geometry")
     if f == "csv":
@@ -56,8 +84,12 @@ def coverage_table(topic: str, request: Request, store: StoreDep, where: WhereDe
 
 
 @router.get("/lookup")
-def lookup(store: StoreDep, boundaries: BoundariesDep, lon: Annotated[float, Query(ge=-180, le=180)],
-           lat: Annotated[float, Query(ge=-90, le=90)]) -> dict:
+def lookup(
+    store: StoreDep,
+    boundaries: BoundariesDep,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+) -> dict:
     """The commune, district and province a point lies in, in the boundaries asked (``date``,
     ``year`` or ``vintage``). Where overlapping polygons both hold the point, the smaller one is
     given (the partition's rule) and the others are listed in ``also``."""

@@ -17,22 +17,34 @@ from geo_ntm.profile import commune_profile
 from geo_ntm.progress import most_unmet, near_next_level
 from geo_ntm.views import commune_view
 from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
+from maps.choropleth import Choropleth, MapRequest, build_choropleth
 from maps.figures import commune_figures
 from maps.i18n import level_label
-from maps.choropleth import Choropleth, MapRequest, build_choropleth
 from maps.png import SIZES, render_png
 
 router = APIRouter()
 
 
-def map_request(store: StoreDep, where: PlaceYearDep, rule: RuleDep, lang: Lang,
-                measure: Annotated[str, Query(description="criteria_met, level, share, tc<N>, or an indicator "
-                                                          "<topic>:<column>")] = "criteria_met",
-                scheme: Annotated[str | None, Query(description="standard, quantiles, equal_interval or "
-                                                                "natural_breaks (default: the measure's first)")] = None,
-                classes: Annotated[int, Query(ge=3, le=7, description="number of numeric classes")] = 5,
-                compare: Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="map the change of "
-                                                     "level or criteria_met from this year to year")] = None) -> MapRequest:
+def map_request(
+    store: StoreDep,
+    where: PlaceYearDep,
+    rule: RuleDep,
+    lang: Lang,
+    measure: Annotated[
+        str, Query(description="criteria_met, level, share, tc<N>, or an indicator <topic>:<column>")
+    ] = "criteria_met",
+    scheme: Annotated[
+        str | None,
+        Query(description="standard, quantiles, equal_interval or natural_breaks (default: the measure's first)"),
+    ] = None,
+    classes: Annotated[int, Query(ge=3, le=7, description="number of numeric classes")] = 5,
+    compare: Annotated[
+        int | None,
+        Query(
+            ge=FIRST_YEAR, le=LAST_YEAR, description="map the change of level or criteria_met from this year to year"
+        ),
+    ] = None,
+) -> MapRequest:
     """The map a request asks for (see ``maps.choropleth.MapRequest``)."""
     earlier = None if compare is None else where.in_year(store, compare)
     return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier)
@@ -42,8 +54,9 @@ MapRequestDep = Annotated[MapRequest, Depends(map_request)]
 
 
 @router.get("/map/options")
-def options(store: StoreDep, lang: Lang, province: str | None = None, year: YearParam = None,
-            vintage: str | None = None) -> dict:
+def options(
+    store: StoreDep, lang: Lang, province: str | None = None, year: YearParam = None, vintage: str | None = None
+) -> dict:
     """What the page offers for a province, year and boundaries: provinces, districts, years,
     vintages, carry rules, measures and classifications, and the page's texts."""
     return page_options(store, province=province, year=year, vintage=vintage or None, lang=lang)
@@ -59,26 +72,49 @@ def map_data(store: StoreDep, request: MapRequestDep, simplify: bool = True) -> 
 
 def _about(layer: Choropleth, request: MapRequest) -> dict:
     where: Where = request.where
+    assert where.province is not None  # where_of_year requires one
     classes = layer.classification
     measure = layer.measure
     return {
-        "title": layer.title, "subtitle": layer.subtitle, "note": layer.note, "source": layer.source,
-        "province": where.province.name, "district": where.district.name if where.district else None,
-        "year": where.year, "compare": request.compare.year if request.compare else None,
+        "title": layer.title,
+        "subtitle": layer.subtitle,
+        "note": layer.note,
+        "source": layer.source,
+        "province": where.province.name,
+        "district": where.district.name if where.district else None,
+        "year": where.year,
+        "compare": request.compare.year if request.compare else None,
         "boundaries": {"vintage": where.vintage.name, "valid_from": where.vintage.valid_from.isoformat()},
-        "measure": measure.about(), "table": {"value": measure.table_value, "class_heading": measure.class_column},
-        "scheme": classes.scheme, "classes": request.classes,
-        "legend": {"heading": classes.heading, "entries": [
-            {"key": e.key, "label": e.label, "fill": e.fill, "swatch": e.swatch, "count": e.count, "lower": e.lower,
-             "upper": e.upper} for e in classes.legend]},
+        "measure": measure.about(),
+        "table": {"value": measure.table_value, "class_heading": measure.class_column},
+        "scheme": classes.scheme,
+        "classes": request.classes,
+        "legend": {
+            "heading": classes.heading,
+            "entries": [
+                {
+                    "key": e.key,
+                    "label": e.label,
+                    "fill": e.fill,
+                    "swatch": e.swatch,
+                    "count": e.count,
+                    "lower": e.lower,
+                    "upper": e.upper,
+                }
+                for e in classes.legend
+            ],
+        },
         "bbox": [float(v) for v in layer.frame.total_bounds],
     }
 
 
 @router.get("/map.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
-def map_png(store: StoreDep, request: MapRequestDep,
-            width: Annotated[int, Query(ge=SIZES.start, le=SIZES.stop - 1)] = 1600,
-            height: Annotated[int, Query(ge=SIZES.start, le=SIZES.stop - 1)] = 1130) -> Response:
+def map_png(
+    store: StoreDep,
+    request: MapRequestDep,
+    width: Annotated[int, Query(ge=SIZES.start, le=SIZES.stop - 1)] = 1600,
+    height: Annotated[int, Query(ge=SIZES.start, le=SIZES.stop - 1)] = 1130,
+) -> Response:
     """The map as a PNG image with title, legend, dates, scale bar and source, as a download."""
     png = render_png(build_choropleth(store, request), width=width, height=height)
     where = request.where
@@ -93,29 +129,46 @@ def summary(store: StoreDep, where: PlaceYearDep, lang: Lang) -> dict:
     """The communes one or two criteria short of the next level (with the criteria they miss)
     and the criteria most often unmet, in a province or district in ``year``."""
     year = where.year
+    assert where.province is not None  # where_of_year requires one
     if not where.own_boundaries:
-        raise InputError(f"summaries read the statuses of {year} on their own boundaries "
-                         f"({where.statuses_vintage.name}): leave out date and vintage")
+        raise InputError(
+            f"summaries read the statuses of {year} on their own boundaries "
+            f"({where.statuses_vintage.name}): leave out date and vintage"
+        )
     frame = commune_view(store, where.vintage, year, geometry=False, **where.place_filters)
     near = near_next_level(frame)
     for row in near:
         row["next_level_label"] = level_label(row["next_level"], lang)
         row["level_label"] = level_label(row["level"], lang) if row["level"] else None
-    return {"province": where.province.name, "district": where.district.name if where.district else None,
-            "year": year, "vintage": where.vintage.name, "communes": int(frame["assessed"].sum()),
-            "communes_with_data": int((frame["assessed"] & frame["has_data"]).sum()),
-            "near_next_level": near, "most_unmet": most_unmet(frame)}
+    return {
+        "province": where.province.name,
+        "district": where.district.name if where.district else None,
+        "year": year,
+        "vintage": where.vintage.name,
+        "communes": int(frame["assessed"].sum()),
+        "communes_with_data": int((frame["assessed"] & frame["has_data"]).sum()),
+        "near_next_level": near,
+        "most_unmet": most_unmet(frame),
+    }
 
 
 @router.get("/profile/{code}")
-def profile(code: str, request: Request, store: StoreDep, boundaries: BoundariesDep, year: RequiredYear,
-            lang: Lang) -> dict:
+def profile(
+    code: str, request: Request, store: StoreDep, boundaries: BoundariesDep, year: RequiredYear, lang: Lang
+) -> dict:
     """One commune of the boundaries asked: every criterion of its framework in ``year`` with
     status and sources, its level in every year with data, and its infrastructure indicators."""
     found = commune_profile(store, boundaries.vintage, code, year)
-    around = resolve_where(store, vintage=boundaries.vintage, year=year, province=found.pop("province_code"),
-                           district=found.pop("district_code"))
-    indicators = commune_figures(store, around, code, lang,
-                                    load_thresholds(request.app.state.settings.thresholds_file))
-    return {**found, "indicators": indicators,
-            "level_label": level_label(found["level"], lang) if found["level"] else None}
+    around = resolve_where(
+        store,
+        vintage=boundaries.vintage,
+        year=year,
+        province=found.pop("province_code"),
+        district=found.pop("district_code"),
+    )
+    indicators = commune_figures(store, around, code, lang, load_thresholds(request.app.state.settings.thresholds_file))
+    return {
+        **found,
+        "indicators": indicators,
+        "level_label": level_label(found["level"], lang) if found["level"] else None,
+    }

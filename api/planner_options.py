@@ -9,7 +9,7 @@ import datetime as dt
 from geo_ntm.carry import RULES
 from geo_ntm.domain import LEVELS, AdminTier
 from geo_ntm.errors import NotFoundError
-from geo_ntm.frameworks import all_frameworks
+from geo_ntm.frameworks import get_framework
 from geo_ntm.infrastructure.coverage import framework_of_year
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
@@ -22,8 +22,9 @@ from maps.measures.base import SCHEMES
 FIRST_YEAR = 2009  # the year before the programme's start, when QĐ 491/QĐ-TTg set the first criteria
 
 
-def page_options(store: Store, *, province: str | None = None, year: int | None = None, vintage: str | None = None,
-                 lang: str = "vi") -> dict:
+def page_options(
+    store: Store, *, province: str | None = None, year: int | None = None, vintage: str | None = None, lang: str = "vi"
+) -> dict:
     """What the page lets the user choose, and the choice to start from: by default the first
     province that received data, at its latest year, on the boundaries of that year."""
     t = ui_texts(lang)
@@ -46,21 +47,30 @@ def page_options(store: Store, *, province: str | None = None, year: int | None 
     chosen = chosen or sorted(provinces, key=lambda u: u.code)[0]
     with_data = {e.province_code for e in extents if e.vintage_id == drawn.vintage_id}
     data_years = sorted({e.year for e in extents if e.province_code == chosen.province_code})
-    districts = sorted((u for u in store.unit_records(drawn.vintage_id, AdminTier.DISTRICT)
-                        if u.province_code == chosen.province_code), key=lambda u: u.name or "")
+    districts = sorted(
+        (
+            u
+            for u in store.unit_records(drawn.vintage_id, AdminTier.DISTRICT)
+            if u.province_code == chosen.province_code
+        ),
+        key=lambda u: u.name or "",
+    )
     return {
         **base,
         "empty": False,
         "province": chosen.code,
         "year": year,
         "vintage": str(drawn.vintage_id) if vintage else "",
-        "provinces": [{"code": u.code, "name": u.name or u.code, "has_data": u.province_code in with_data}
-                      for u in sorted(provinces, key=lambda u: (u.province_code not in with_data, u.name or ""))],
+        "provinces": [
+            {"code": u.code, "name": u.name or u.code, "has_data": u.province_code in with_data}
+            for u in sorted(provinces, key=lambda u: (u.province_code not in with_data, u.name or ""))
+        ],
         "districts": [{"code": u.code, "name": u.name or u.code} for u in districts],
         "years": list(range(FIRST_YEAR, max(dt.date.today().year, year, *data_years) + 1)),
         "data_years": data_years,
-        "vintages": [{"id": str(v.vintage_id), "name": v.name, "valid_from": v.valid_from.isoformat()}
-                     for v in store.vintages()],
+        "vintages": [
+            {"id": str(v.vintage_id), "name": v.name, "valid_from": v.valid_from.isoformat()} for v in store.vintages()
+        ],
         "rules": list(RULES),
         "carried": not where.own_boundaries,
         "measures": _measures(store, year, lang, carried=not where.own_boundaries),
@@ -74,6 +84,8 @@ def _measures(store: Store, year: int, lang: str, carried: bool) -> list[dict]:
     framework in force that year), indicators of the layers the store holds. Statuses carried to
     other boundaries give levels, counts and shares, never single criteria."""
     t = ui_texts(lang)
-    framework = all_frameworks().get(framework_of_year(year) or "qd1980_2016")
-    return [{"id": m.name, "label": m.title(lang, framework.framework_id), "group": t[m.group],
-             "schemes": list(m.schemes)} for m in offered_measures(store, year, framework, carried)]
+    framework = get_framework(framework_of_year(year) or "qd1980_2016")
+    return [
+        {"id": m.name, "label": m.title(lang, framework.framework_id), "group": t[m.group], "schemes": list(m.schemes)}
+        for m in offered_measures(store, year, framework, carried)
+    ]

@@ -16,8 +16,8 @@ from api.deps import Lang, StoreDep
 from api.planner import MapRequestDep
 from api.planner_options import page_options
 from maps.assets import served
-from maps.folium_page import HATCH_SVG, render_map
 from maps.choropleth import build_choropleth
+from maps.folium_page import HATCH_SVG, render_map
 
 router = APIRouter()
 
@@ -28,28 +28,31 @@ def planner_page(options: dict) -> str:
     t = options["texts"]
     other = "en" if lang == "vi" else "vi"
     data = json.dumps(options, ensure_ascii=False).replace("</", "<\\/")
+    switch = urlencode({"lang": other})
+    map_only = urlencode({"province": options.get("province", ""), "year": options.get("year", ""), "lang": lang})
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(t['title'])}</title><link rel="icon" href="data:,">
+<title>{escape(t["title"])}</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/leaflet/leaflet.css"><link rel="stylesheet" href="/static/planner/planner.css">
 </head><body data-state="loading">{HATCH_SVG}
-<header><h1>{escape(t['title'])}</h1><form id="controls" aria-label="{escape(t['title'])}"></form>
-<nav><a id="lang-switch" href="/?{urlencode({'lang': other})}" hreflang="{other}" lang="{other}">{escape(t['other_lang'])}</a></nav>
+<header><h1>{escape(t["title"])}</h1><form id="controls" aria-label="{escape(t["title"])}"></form>
+<nav><a id="lang-switch" href="/?{switch}" hreflang="{other}" lang="{other}">{escape(t["other_lang"])}</a></nav>
 </header>
 <main><div id="status" role="status" aria-live="polite"></div>
-<div id="maps"><div id="map" class="ntm-map" role="region" aria-label="{escape(t['map_label'])}"></div>
-<div id="map2" class="ntm-map" role="region" aria-label="{escape(t['map_label'])}" hidden></div></div>
+<div id="maps"><div id="map" class="ntm-map" role="region" aria-label="{escape(t["map_label"])}"></div>
+<div id="map2" class="ntm-map" role="region" aria-label="{escape(t["map_label"])}" hidden></div></div>
 <section id="table-view" hidden></section>
 <aside id="profile" aria-labelledby="profile-title" hidden></aside></main>
-<noscript><p><a href="/map.html?{escape(urlencode({'province': options.get('province', ''), 'year': options.get('year', ''), 'lang': lang}))}">{escape(t['view_map'])}</a></p></noscript>
+<noscript><p><a href="/map.html?{escape(map_only)}">{escape(t["view_map"])}</a></p></noscript>
 <script type="application/json" id="ntm-options">{data}</script>
 <script src="/static/leaflet/leaflet.js"></script><script src="/static/planner/planner.js"></script>
 </body></html>"""
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(store: StoreDep, lang: Lang, province: str | None = None, year: int | None = None,
-          vintage: str | None = None) -> HTMLResponse:
+def index(
+    store: StoreDep, lang: Lang, province: str | None = None, year: int | None = None, vintage: str | None = None
+) -> HTMLResponse:
     """The planner's page, starting on ``province`` and ``year`` (default: the first province that
     received data, at its latest year); the rest of the state is read from the URL by the page."""
     options = page_options(store, province=province or None, year=year, vintage=vintage or None, lang=lang)

@@ -49,19 +49,27 @@ def _logged(who: Principal, what: str, name: str, stored: bool) -> None:
 
 
 @router.post("/statuses", summary="Import a status CSV/XLSX (editor)")
-def post_statuses(store: StoreDep, who: Editor, file: Upload, sheet: Annotated[str | None, Form()] = None,
-                  dry_run: DryRun = False, skip_unmatched: Annotated[bool, Form()] = False):
+def post_statuses(
+    store: StoreDep,
+    who: Editor,
+    file: Upload,
+    sheet: Annotated[str | None, Form()] = None,
+    dry_run: DryRun = False,
+    skip_unmatched: Annotated[bool, Form()] = False,
+):
     """The import report; 400 with the report when rows have problems and nothing was stored."""
     with _saved(file) as (path, name):
-        report = import_status_file(store, path, sheet=sheet, dry_run=dry_run, skip_unmatched=skip_unmatched,
-                                    actor=who.name, source_name=name)
+        report = import_status_file(
+            store, path, sheet=sheet, dry_run=dry_run, skip_unmatched=skip_unmatched, actor=who.name, source_name=name
+        )
     _logged(who, "status upload", name, report.stored)
     return JSONResponse(report.to_dict(), status_code=200 if report.ok or report.stored else 400)
 
 
 @router.post("/lineage", summary="Import a lineage CSV and derive its vintages (editor)")
-def post_lineage(store: StoreDep, who: Editor, file: Upload, derive: Annotated[bool, Form()] = True,
-                 dry_run: DryRun = False) -> dict:
+def post_lineage(
+    store: StoreDep, who: Editor, file: Upload, derive: Annotated[bool, Form()] = True, dry_run: DryRun = False
+) -> dict:
     with _saved(file) as (path, name):
         report = import_lineage(store, path, derive=derive, dry_run=dry_run, actor=who.name, source_name=name)
     _logged(who, "lineage upload", name, report.stored)
@@ -69,14 +77,31 @@ def post_lineage(store: StoreDep, who: Editor, file: Upload, derive: Annotated[b
 
 
 @router.post("/layers", summary="Import an infrastructure layer from one file (editor)")
-def post_layer(store: StoreDep, who: Editor, file: Upload, name: Annotated[str, Form()],
-               kind: Annotated[LayerKind, Form()], valid_date: Annotated[dt.date, Form()],
-               mapping: Annotated[str | None, Form()] = None, source_layer: Annotated[str | None, Form()] = None,
-               dry_run: DryRun = False) -> dict:
+def post_layer(
+    store: StoreDep,
+    who: Editor,
+    file: Upload,
+    name: Annotated[str, Form()],
+    kind: Annotated[LayerKind, Form()],
+    valid_date: Annotated[dt.date, Form()],
+    mapping: Annotated[str | None, Form()] = None,
+    source_layer: Annotated[str | None, Form()] = None,
+    dry_run: DryRun = False,
+) -> dict:
     """A single file: GeoPackage, GeoJSON, OSM (.osm, .osm.pbf) or GeoTIFF for population."""
     with _saved(file) as (path, file_name):
-        report = import_layer(store, path, name, kind, valid_date, mapping=mapping, source_layer=source_layer,
-                              dry_run=dry_run, actor=who.name, source_name=file_name)
+        report = import_layer(
+            store,
+            path,
+            name,
+            kind,
+            valid_date,
+            mapping=mapping,
+            source_layer=source_layer,
+            dry_run=dry_run,
+            actor=who.name,
+            source_name=file_name,
+        )
     _logged(who, "layer upload", file_name, report.layer is not None)
     return {**report.to_dict(), "layer_id": report.layer.layer_id if report.layer else None}
 
@@ -84,6 +109,17 @@ def post_layer(store: StoreDep, who: Editor, file: Upload, name: Annotated[str, 
 @router.get("/audit", summary="The audit log of imports (admin)")
 def audit(store: StoreDep, who: Admin) -> dict:
     """Every import, oldest first: who (token name, or ``cli``), when, what, how many rows."""
-    return {"imports": [{"import_id": r.import_id, "actor": r.actor, "imported_at": r.imported_at, "kind": r.kind,
-                         "source_file": r.source_file, "rows_read": r.rows_read, "rows_stored": r.rows_stored}
-                        for r in store.imports()]}
+    return {
+        "imports": [
+            {
+                "import_id": r.import_id,
+                "actor": r.actor,
+                "imported_at": r.imported_at,
+                "kind": r.kind,
+                "source_file": r.source_file,
+                "rows_read": r.rows_read,
+                "rows_stored": r.rows_stored,
+            }
+            for r in store.imports()
+        ]
+    }

@@ -44,8 +44,10 @@ def _links(url: str) -> list[dict]:
         link("items", media.HTML, f"{url}/items?f=html", "Features (HTML)"),
         *twin_links((media.REL_QUERYABLES, "queryables"), media.SCHEMA_JSON, f"{url}/queryables", "Queryables"),
         link("describedby", media.SCHEMA_JSON, f"{url}/schema", "Schema of the features (GeoJSON)"),
-        *(link("enclosure", media, f"{url}/download?format={fmt}", f"Download ({fmt})")
-          for fmt, (media, _) in FORMATS.items()),
+        *(
+            link("enclosure", media, f"{url}/download?format={fmt}", f"Download ({fmt})")
+            for fmt, (media, _) in FORMATS.items()
+        ),
     ]
 
 
@@ -54,12 +56,16 @@ def collection_document(request: Request, store: Store, collection: Collection) 
     extent = cached_extent(request, store, collection)
     start = extent.start.isoformat() + "T00:00:00Z" if extent.start else None
     return {
-        "id": collection.id, "title": collection.title, "description": collection.description,
+        "id": collection.id,
+        "title": collection.title,
+        "description": collection.description,
         "itemType": "feature",
-        "extent": {"spatial": {"bbox": [list(extent.bbox) if extent.bbox else [-180, -90, 180, 90]], "crs": CRS84},
-                   "temporal": {"interval": [[start, None]],
-                                "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}},
-        "crs": SUPPORTED_CRS, "storageCrs": CRS84,
+        "extent": {
+            "spatial": {"bbox": [list(extent.bbox) if extent.bbox else [-180, -90, 180, 90]], "crs": CRS84},
+            "temporal": {"interval": [[start, None]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
+        },
+        "crs": SUPPORTED_CRS,
+        "storageCrs": CRS84,
         "links": _links(f"{base_url(request)}/collections/{collection.id}"),
     }
 
@@ -68,9 +74,11 @@ def collection_document(request: Request, store: Store, collection: Collection) 
 def collections(request: Request, store: StoreDep, f: FParam = None) -> Response:
     """Every collection served, in the registry's order."""
     base = base_url(request)
-    doc = {"links": encodings(f"{base}/collections"),
-           "collections": [collection_document(request, store, c) for c in registry.served()],
-           "crs": SUPPORTED_CRS}
+    doc = {
+        "links": encodings(f"{base}/collections"),
+        "collections": [collection_document(request, store, c) for c in registry.served()],
+        "crs": SUPPORTED_CRS,
+    }
     if wants(request, f) == "html":
         return HTMLResponse(html.collections(doc, base))
     return JSONResponse(doc)

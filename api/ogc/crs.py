@@ -74,8 +74,9 @@ def parse_bbox_crs(text: str | None, bbox_crs: str | None) -> tuple[float, float
     if len(values) == 6:
         values = [values[0], values[1], values[3], values[4]]
     if len(values) != 4:
-        raise InputError(f"bbox {text!r} must have four numbers (minx,miny,maxx,maxy; or six with heights), "
-                         f"not {len(values)}")
+        raise InputError(
+            f"bbox {text!r} must have four numbers (minx,miny,maxx,maxy; or six with heights), not {len(values)}"
+        )
     uri = parse_crs(bbox_crs, "bbox-crs")
     a1, b1, a2, b2 = values
     if _north_first(uri):

@@ -19,8 +19,21 @@ _COMMON = ("code", "name", "unit_type", "province")
 PROPERTIES = {
     AdminTier.PROVINCE: (*_COMMON, "population", "area_ha"),
     AdminTier.DISTRICT: (*_COMMON, "population", "area_ha"),
-    AdminTier.COMMUNE: (*_COMMON, "district", "population", "area_ha", "flag", "assessed", "year", "framework",
-                         "level", "criteria_met", "criteria_total", "criteria_unmet", "criteria_conflicting"),
+    AdminTier.COMMUNE: (
+        *_COMMON,
+        "district",
+        "population",
+        "area_ha",
+        "flag",
+        "assessed",
+        "year",
+        "framework",
+        "level",
+        "criteria_met",
+        "criteria_total",
+        "criteria_unmet",
+        "criteria_conflicting",
+    ),
 }
 
 
@@ -43,8 +56,18 @@ def _plain(value):
 
 
 #: Properties of a commune whose assessment was carried from other boundaries (geo_ntm.carry).
-CARRIED = ("carry_rule", "carried_from_year", "old_units", "assessed_parts", "parts_with_data", "coverage",
-           "share", "share_known", "share_assessed", "population_known")
+CARRIED = (
+    "carry_rule",
+    "carried_from_year",
+    "old_units",
+    "assessed_parts",
+    "parts_with_data",
+    "coverage",
+    "share",
+    "share_known",
+    "share_assessed",
+    "population_known",
+)
 
 
 def feature(row, level: AdminTier) -> dict:
@@ -63,8 +86,9 @@ def property_frame(frame: pd.DataFrame, level: AdminTier) -> pd.DataFrame:
     return props
 
 
-def encode_features(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str,
-                    item_url: str | None = None) -> Iterator[dict]:
+def encode_features(
+    frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str, item_url: str | None = None
+) -> Iterator[dict]:
     """GeoJSON features of the frames, geometries in ``crs``; with ``item_url``, each links its HTML page."""
     for lv, frame in frames:
         if crs != CRS84 and len(frame):
@@ -79,5 +103,8 @@ def encode_features(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str,
 
 def vintage_document(v: Vintage) -> dict:
     """The boundaries a response is drawn on: name and validity (``valid_to`` None while in force)."""
-    return {"name": v.name, "valid_from": v.valid_from.isoformat(),
-            "valid_to": v.valid_to.isoformat() if v.valid_to else None}
+    return {
+        "name": v.name,
+        "valid_from": v.valid_from.isoformat(),
+        "valid_to": v.valid_to.isoformat() if v.valid_to else None,
+    }

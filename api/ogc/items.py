@@ -26,11 +26,20 @@ def _page_links(request: Request, kind: str, matched: int, limit: int, offset: i
     url = request.url
     links = []
     if offset + limit < matched:
-        links.append(link("next", kind, str(url.include_query_params(offset=offset + limit, limit=limit)),
-                          "Trang sau / Next page"))
+        links.append(
+            link(
+                "next", kind, str(url.include_query_params(offset=offset + limit, limit=limit)), "Trang sau / Next page"
+            )
+        )
     if offset > 0:
-        links.append(link("prev", kind, str(url.include_query_params(offset=max(0, offset - limit), limit=limit)),
-                          "Trang trước / Previous page"))
+        links.append(
+            link(
+                "prev",
+                kind,
+                str(url.include_query_params(offset=max(0, offset - limit), limit=limit)),
+                "Trang trước / Previous page",
+            )
+        )
     return links
 
 
@@ -51,9 +60,15 @@ def items(
     features = list(encode_features(frames, q.crs, f"{collection_url}/items" if encoding == "html" else None))
     links = self_links(request, encoding, collection_url)
     links += _page_links(request, GEOJSON if encoding == "json" else HTML, matched, limit, offset)
-    body = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(features),
-            "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "links": links,
-            "features": features, "vintage": vintage_document(q.where.vintage)}
+    body = {
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "links": links,
+        "features": features,
+        "vintage": vintage_document(q.where.vintage),
+    }
     if encoding == "html":
         return HTMLResponse(html.items(body, q.collection.title, base_url(request)), headers=content_crs(q.crs))
     return JSONResponse(body, media_type=GEOJSON, headers=content_crs(q.crs))
@@ -65,8 +80,9 @@ def item(featureId: str, request: Request, store: StoreDep, q: QueryDep, f: FPar
     encoding = wants(request, f)
     found = q.collection.feature(store, q.selection, featureId)
     if found is None:
-        raise NotFoundError(f"no unit with code {featureId!r} in collection {q.collection.id!r} "
-                            f"(boundaries {q.where.vintage.name})")
+        raise NotFoundError(
+            f"no unit with code {featureId!r} in collection {q.collection.id!r} (boundaries {q.where.vintage.name})"
+        )
     doc = next(encode_features([found], q.crs))
     doc["links"] = self_links(request, encoding, f"{base_url(request)}/collections/{q.collection.id}")
     if encoding == "html":

@@ -34,15 +34,18 @@ def landing_document(base: str) -> dict:
     """The landing page: what the service is, and links to its definition, conformance and collections."""
     return {
         "title": "geo_ntm — Bản đồ nông thôn mới / New Rural Development maps",
-        "description": ("Ranh giới hành chính và kết quả xây dựng nông thôn mới theo xã, theo OGC API - Features. "
-                        "Administrative units of Vietnam with each commune's NTM criteria status, served as OGC API "
-                        "- Features (GeoJSON, HTML; CRS84, WGS 84 and VN-2000; CQL2 filters) with downloads."),
+        "description": (
+            "Ranh giới hành chính và kết quả xây dựng nông thôn mới theo xã, theo OGC API - Features. "
+            "Administrative units of Vietnam with each commune's NTM criteria status, served as OGC API "
+            "- Features (GeoJSON, HTML; CRS84, WGS 84 and VN-2000; CQL2 filters) with downloads."
+        ),
         "links": [
             *encodings(f"{base}/", "document"),
             link("service-desc", media.OPENAPI30, f"{base}/api", "API definition (OpenAPI 3.0)"),
             link("service-doc", media.HTML, f"{base}/docs", "API documentation"),
-            *twin_links(("conformance", media.REL_CONFORMANCE), media.JSON, f"{base}/conformance",
-                        "Conformance classes"),
+            *twin_links(
+                ("conformance", media.REL_CONFORMANCE), media.JSON, f"{base}/conformance", "Conformance classes"
+            ),
             *twin_links(("data", media.REL_DATA), media.JSON, f"{base}/collections", "Collections"),
             link("alternate", media.HTML, f"{base}/", "Bản đồ / The planner's map page"),
         ],
@@ -62,8 +65,7 @@ class LandingPage:
             f = request.query_params.get("f")
             if f in ("json", "html") or (f is None and wants(request, None, default="page") == "json"):
                 doc = landing_document(base_url(request))
-                response = (HTMLResponse(html.landing(doc, base_url(request))) if f == "html"
-                            else JSONResponse(doc))
+                response = HTMLResponse(html.landing(doc, base_url(request))) if f == "html" else JSONResponse(doc)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

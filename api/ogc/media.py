@@ -38,8 +38,10 @@ def link(rel: str, media: str, href: str, title: str | None = None) -> dict:
 def encodings(url: str, what: str | None = None) -> list[dict]:
     """``self`` (JSON) and ``alternate`` (HTML) links of a document at ``url`` (``?f=`` appended),
     titled "This <what> (JSON)" / "(HTML)" when ``what`` is given."""
-    return [link("self", JSON, f"{url}?f=json", f"This {what} (JSON)" if what else None),
-            link("alternate", HTML, f"{url}?f=html", f"This {what} (HTML)" if what else None)]
+    return [
+        link("self", JSON, f"{url}?f=json", f"This {what} (JSON)" if what else None),
+        link("alternate", HTML, f"{url}?f=html", f"This {what} (HTML)" if what else None),
+    ]
 
 
 def twin_links(rels: tuple[str, str], media: str, href: str, title: str) -> list[dict]:
@@ -88,7 +90,12 @@ def wants(request: Request, f: str | None, default: str = "json") -> str:
 def self_links(request: Request, encoding: str, collection_url: str) -> list[dict]:
     """``self`` and ``alternate`` (the other encoding) links of an items or item response, and its collection."""
     url = request.url
-    return [link("self", GEOJSON if encoding == "json" else HTML, str(url)),
-            link("alternate", HTML if encoding == "json" else GEOJSON,
-                 str(url.include_query_params(f="html" if encoding == "json" else "json"))),
-            link("collection", JSON, collection_url)]
+    return [
+        link("self", GEOJSON if encoding == "json" else HTML, str(url)),
+        link(
+            "alternate",
+            HTML if encoding == "json" else GEOJSON,
+            str(url.include_query_params(f="html" if encoding == "json" else "json")),
+        ),
+        link("collection", JSON, collection_url),
+    ]

@@ -74,9 +74,19 @@ def _items_operation(generic: dict, collection: Collection) -> dict:
     op["operationId"] = f"items_{collection.id}"
     op["summary"] = f"{collection.title}: features"
     op["parameters"] = [p for p in op.get("parameters", []) if p.get("in") != "path"]
-    op["parameters"] += [{"name": name, "in": "query", "required": False, "style": "form", "explode": False,
-                          "description": f"features whose {name} equals this value", "schema": {"type": kind}}
-                         for name, kind in collection.queryable_types.items() if name not in STANDARD_PARAMS]
+    op["parameters"] += [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "style": "form",
+            "explode": False,
+            "description": f"features whose {name} equals this value",
+            "schema": {"type": kind},
+        }
+        for name, kind in collection.queryable_types.items()
+        if name not in STANDARD_PARAMS
+    ]
     return op
 
 
@@ -89,9 +99,11 @@ def openapi30(app) -> dict:
     root = paths.get("/", {}).get("get")
     if root:  # "/" also answers the landing page as JSON
         root.setdefault("responses", {}).setdefault("200", {"description": "OK"}).setdefault("content", {})[JSON] = {
-            "schema": {"type": "object"}}
-        root["description"] = ((root.get("description") or "") +
-                               "\n\nWith f=json or Accept: application/json: the OGC API landing page.")
+            "schema": {"type": "object"}
+        }
+        root["description"] = (
+            root.get("description") or ""
+        ) + "\n\nWith f=json or Accept: application/json: the OGC API landing page."
     generic = paths.get("/collections/{collectionId}/items", {}).get("get")
     if generic:
         for collection in registry.served():

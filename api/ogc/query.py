@@ -24,13 +24,34 @@ from geo_ntm.store import Store
 from geo_ntm.where import Where, resolve_where
 
 #: Parameters of the items and download endpoints that are not property filters.
-STANDARD_PARAMS = {"year", "date", "vintage", "datetime", "rule", "rule_level", "sliver_tolerance", "province",
-                   "district", "level", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs", "limit",
-                   "offset", "f", "format", "geometry"}
+STANDARD_PARAMS = {
+    "year",
+    "date",
+    "vintage",
+    "datetime",
+    "rule",
+    "rule_level",
+    "sliver_tolerance",
+    "province",
+    "district",
+    "level",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "limit",
+    "offset",
+    "f",
+    "format",
+    "geometry",
+}
 
 
 def parse_datetime(text: str) -> tuple[dt.date | None, dt.date | None]:
     """An RFC 3339 instant or interval (``a/b``, ``../b``, ``a/..``) as (start, end) days."""
+
     def day(part: str) -> dt.date | None:
         part = part.strip()
         if part in ("", ".."):
@@ -39,6 +60,7 @@ def parse_datetime(text: str) -> tuple[dt.date | None, dt.date | None]:
             return dt.date.fromisoformat(part[:10])
         except ValueError:
             raise InputError(f"datetime {text!r}: {part!r} is not a date or date-time (RFC 3339)") from None
+
     if "/" in text:
         start, end = text.split("/", 1)
         return day(start), day(end)
@@ -48,26 +70,33 @@ def parse_datetime(text: str) -> tuple[dt.date | None, dt.date | None]:
     return d, d
 
 
-def datetime_boundaries(store: Store, datetime_: str, *, date: str | None,
-                        vintage: str | None) -> tuple[Vintage, dt.date | None]:
+def datetime_boundaries(
+    store: Store, datetime_: str, *, date: str | None, vintage: str | None
+) -> tuple[Vintage, dt.date | None]:
     """The boundaries an OGC ``datetime`` asks for and its day: the vintage in force on that
     instant; an interval is accepted when one vintage is in force over all of it."""
     if date or vintage:
         raise InputError("datetime and date/vintage both name the boundaries: give only one")
     start, end = parse_datetime(datetime_)
-    if start == end:
+    if start is None and end is None:
+        raise InputError(f"datetime {datetime_} names no instant; give a date or a closed interval")
+    if start is not None and start == end:
         return store.vintage_on(start), start
     if start and end and start > end:
         raise InputError(f"datetime {datetime_!r}: the interval ends before it starts")
-    overlapping = [v for v in store.vintages()
-                   if (end is None or v.valid_from <= end) and (start is None or v.valid_to is None
-                                                                 or v.valid_to > start)]
+    overlapping = [
+        v
+        for v in store.vintages()
+        if (end is None or v.valid_from <= end) and (start is None or v.valid_to is None or v.valid_to > start)
+    ]
     if len(overlapping) == 1:
         return overlapping[0], end or start
     if not overlapping:
         raise NotFoundError(f"no boundary vintage is in force during {datetime_}")
-    raise InputError(f"datetime {datetime_!r} spans {len(overlapping)} boundary vintages "
-                     f"({', '.join(v.valid_from.isoformat() for v in overlapping)}); ask for one instant")
+    raise InputError(
+        f"datetime {datetime_!r} spans {len(overlapping)} boundary vintages "
+        f"({', '.join(v.valid_from.isoformat() for v in overlapping)}); ask for one instant"
+    )
 
 
 @dataclass(frozen=True)
@@ -117,8 +146,10 @@ def _property_filters(request: Request, types: dict[str, str]) -> list[tuple]:
         if key in STANDARD_PARAMS:
             continue
         if key not in types:
-            raise InputError(f"unknown parameter {key!r}; parameters are {', '.join(sorted(STANDARD_PARAMS))} and "
-                             f"the queryables {', '.join(sorted(types))}")
+            raise InputError(
+                f"unknown parameter {key!r}; parameters are {', '.join(sorted(STANDARD_PARAMS))} and "
+                f"the queryables {', '.join(sorted(types))}"
+            )
         expressions.append(cql2.equality(key, _typed(key, types[key], value)))
     return expressions
 
@@ -128,9 +159,11 @@ def _cql2_filter(text: str, types: dict[str, str]) -> tuple:
     node = cql2.parse(text)
     unknown = cql2.properties(node) - set(types)
     if unknown:
-        raise InputError(f"filter: unknown propert{'ies' if len(unknown) > 1 else 'y'} "
-                         f"{', '.join(repr(u) for u in sorted(unknown))}; "
-                         f"queryables are {', '.join(sorted(types))}")
+        raise InputError(
+            f"filter: unknown propert{'ies' if len(unknown) > 1 else 'y'} "
+            f"{', '.join(repr(u) for u in sorted(unknown))}; "
+            f"queryables are {', '.join(sorted(types))}"
+        )
     return node
 
 
@@ -142,20 +175,42 @@ def feature_query(
     year: YearParam = None,
     date: DateParam = None,
     vintage: VintageParam = None,
-    datetime_: Annotated[str | None, Query(alias="datetime", description=(
-        "boundaries in force at this instant (RFC 3339 date or date-time); an interval only within one "
-        "vintage"))] = None,
+    datetime_: Annotated[
+        str | None,
+        Query(
+            alias="datetime",
+            description=(
+                "boundaries in force at this instant (RFC 3339 date or date-time); an interval only within one vintage"
+            ),
+        ),
+    ] = None,
     province: ProvinceParam = None,
     district: DistrictParam = None,
-    level: Annotated[str | None, Query(description=(
-        "units: the administrative level (province, district, commune); communes: the NTM level reached"))] = None,
+    level: Annotated[
+        str | None,
+        Query(
+            description=(
+                "units: the administrative level (province, district, commune); communes: the NTM level reached"
+            )
+        ),
+    ] = None,
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs (default CRS84: lon/lat)")] = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox (URI)")] = None,
     crs: Annotated[str | None, Query(description="CRS of the response geometries (URI); default CRS84")] = None,
-    filter_: Annotated[str | None, Query(alias="filter", description=(
-        "CQL2 text on the queryables, e.g. criteria_met >= 15 AND unit_type = 'xa'"))] = None,
-    filter_lang: Annotated[str | None, Query(alias="filter-lang", description="cql2-text (cql-text accepted)",
-                                             json_schema_extra={"enum": ["cql2-text", "cql-text"]})] = None,
+    filter_: Annotated[
+        str | None,
+        Query(
+            alias="filter", description=("CQL2 text on the queryables, e.g. criteria_met >= 15 AND unit_type = 'xa'")
+        ),
+    ] = None,
+    filter_lang: Annotated[
+        str | None,
+        Query(
+            alias="filter-lang",
+            description="cql2-text (cql-text accepted)",
+            json_schema_extra={"enum": ["cql2-text", "cql-text"]},
+        ),
+    ] = None,
     filter_crs: Annotated[str | None, Query(alias="filter-crs", description="only CRS84 (no spatial filters)")] = None,
 ) -> FeatureQuery:
     """The features a request asks for: collection, boundaries, status year, place, bbox and

@@ -20,12 +20,16 @@ def queryables(collectionId: str, request: Request, f: FParam = None) -> Respons
     """The properties a filter may name, with their types; ``geometry`` is listed but not filterable."""
     collection = registry.collection(collectionId)
     url = f"{base_url(request)}/collections/{collectionId}"
-    doc = {"$schema": JSON_SCHEMA, "$id": f"{url}/queryables", "type": "object",
-           "title": f"{collection.title} — queryables",
-           "properties": {name: {"type": q.type, "title": q.title} for name, q in collection.queryables.items()}
-           | {"geometry": {"format": "geometry-multipolygon", "title": "Ranh giới / Boundary"}},
-           "additionalProperties": False,
-           "links": [link("self", SCHEMA_JSON, f"{url}/queryables"), link("collection", JSON, url)]}
+    doc = {
+        "$schema": JSON_SCHEMA,
+        "$id": f"{url}/queryables",
+        "type": "object",
+        "title": f"{collection.title} — queryables",
+        "properties": {name: {"type": q.type, "title": q.title} for name, q in collection.queryables.items()}
+        | {"geometry": {"format": "geometry-multipolygon", "title": "Ranh giới / Boundary"}},
+        "additionalProperties": False,
+        "links": [link("self", SCHEMA_JSON, f"{url}/queryables"), link("collection", JSON, url)],
+    }
     if wants(request, f) == "html":
         return HTMLResponse(html.queryables(doc, base_url(request)))
     return JSONResponse(doc, media_type=SCHEMA_JSON)
@@ -37,12 +41,21 @@ def schema(collectionId: str, request: Request) -> Response:
     reads the field types from it)."""
     collection = registry.collection(collectionId)
     props: dict[str, dict] = {name: {"type": q.type, "title": q.title} for name, q in collection.queryables.items()}
-    props |= {name: {"type": "array", "items": {"type": "integer"}, "title": title}
-              for name, title in collection.arrays.items()}
-    doc = {"$schema": JSON_SCHEMA, "$id": f"{base_url(request)}/collections/{collectionId}/schema",
-           "title": collection.title, "type": "object", "required": ["type", "geometry", "properties"],
-           "properties": {"type": {"type": "string", "enum": ["Feature"]},
-                          "id": {"type": "string", "title": "Mã đơn vị / Unit code"},
-                          "geometry": {"type": "object", "title": "MultiPolygon"},
-                          "properties": {"type": "object", "properties": props}}}
+    props |= {
+        name: {"type": "array", "items": {"type": "integer"}, "title": title}
+        for name, title in collection.arrays.items()
+    }
+    doc = {
+        "$schema": JSON_SCHEMA,
+        "$id": f"{base_url(request)}/collections/{collectionId}/schema",
+        "title": collection.title,
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string", "title": "Mã đơn vị / Unit code"},
+            "geometry": {"type": "object", "title": "MultiPolygon"},
+            "properties": {"type": "object", "properties": props},
+        },
+    }
     return JSONResponse(doc, media_type=SCHEMA_JSON)

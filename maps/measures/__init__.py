@@ -55,8 +55,9 @@ def offered_measures(store: Store, year: int, framework: Framework, carried: boo
 
 
 def carried_names(rule: str) -> list[str]:
-    """The names of the measures the statuses carried by ``rule`` give (computed ones aside)."""
-    return [cls.name for cls in REGISTRY if cls.carried_by and rule in cls.carried_by]
+    """The names of the measures the statuses carried by ``rule`` give (computed ones aside; each
+    carried measure is the one measure of its class)."""
+    return [cls().name for cls in REGISTRY if cls.carried_by and rule in cls.carried_by]
 
 
 def changing_names() -> list[str]:

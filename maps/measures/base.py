@@ -32,41 +32,58 @@ OUTSIDE_FILLS = {NO_DATA: "#bdbdbd", NOT_ASSESSED: f"url(#{HATCH_ID})"}
 
 class Measure:
     """What a map shows. Subclasses set the class attributes and override what differs; the
-    defaults fit a measure with one fixed name, fixed classes and texts ``measure.<name>`` and
-    ``heading.<name>``."""
+    defaults fit a class of one measure (built without arguments) with a fixed name, fixed classes
+    and texts ``measure.<name>`` and ``heading.<name>``.
 
-    #: The measure's name as asked and sent (``level``, ``tc5``, ``roads:km_total``).
-    name: str
+    ``name``, ``unit``, ``fills`` and ``table_value`` are read-only: a class of one measure sets
+    them as class constants (``name: ClassVar[str] = "level"``), a class of many measures
+    (``tc<N>``, the indicators, a change) computes them from the measure's fields."""
+
     #: The kind the page is told (``/map/data``'s ``measure.kind``).
     kind: ClassVar[str]
     #: The page's group of the measure list (a key of ``maps.i18n.ui_texts``).
     group: ClassVar[str]
-    #: How its numbers are written (see ``maps.i18n.format_number``).
-    unit: str = "number"
     #: The classifications it accepts, the default first.
     schemes: ClassVar[tuple[str, ...]] = SCHEMES[:1]
-    #: The fill of each fixed class, best or highest first (the legend's order).
-    fills: Mapping[str, str] = {}
     #: The carry rules whose carried assessment gives this measure: () for one never carried,
     #: None for one computed on the boundaries drawn, carried or not.
     carried_by: ClassVar[tuple[str, ...] | None] = ()
     #: True for a measure that exists only on carried boundaries.
     needs_carry: ClassVar[bool] = False
-    #: True when the planner's table shows its value in a column of its own.
-    table_value: ClassVar[bool] = False
     #: The heading of the table's class column (a key of ``maps.i18n.ui_texts``).
     class_column: ClassVar[str] = "col_class"
+
+    @property
+    def name(self) -> str:
+        """The measure's name as asked and sent (``level``, ``tc5``, ``roads:km_total``)."""
+        raise NotImplementedError(f"{type(self).__name__} sets no name")
+
+    @property
+    def unit(self) -> str:
+        """How its numbers are written (see ``maps.i18n.format_number``)."""
+        return "number"
+
+    @property
+    def fills(self) -> Mapping[str, str]:
+        """The fill of each fixed class, best or highest first (the legend's order)."""
+        return {}
+
+    @property
+    def table_value(self) -> bool:
+        """True when the planner's table shows its value in a column of its own."""
+        return False
 
     @classmethod
     def parse(cls, text: str, criteria_total: int) -> Measure | None:
         """The measure of this class named ``text`` (lower case, stripped), None when ``text``
         names none of them; ``criteria_total`` bounds the criterion numbers."""
-        return cls() if text == cls.name else None
+        measure = cls()
+        return measure if text == measure.name else None
 
     @classmethod
     def hint(cls, criteria_total: int) -> str:
         """How the error for an unknown measure names the measures of this class."""
-        return cls.name
+        return cls().name
 
     @classmethod
     def offered(cls, store: Store, year: int, framework: Framework) -> list[Measure]:
@@ -76,7 +93,8 @@ class Measure:
     @classmethod
     def text_keys(cls) -> tuple[str, ...]:
         """The keys of ``maps.i18n.texts`` the measures of this class use."""
-        return (f"measure.{cls.name}", f"heading.{cls.name}", *(f"class.{k}" for k in cls.fills))
+        measure = cls()
+        return (f"measure.{measure.name}", f"heading.{measure.name}", *(f"class.{k}" for k in measure.fills))
 
     @classmethod
     def offered_on(cls, carried: bool) -> bool:

@@ -16,8 +16,10 @@ from maps.measures.base import NO_DATA, Measure
 
 class Changing(Measure):
     """A measure with a change between years: its subclasses give the change's fills (best
-    first) and the class of a commune whose earlier year has data."""
+    first) and the class of a commune whose earlier year has data. Each is a class of one measure,
+    whose name is a class constant."""
 
+    name: ClassVar[str]
     change_fills: ClassVar[Mapping[str, str]]
     #: True when the change is a number the planner's table shows.
     change_table_value: ClassVar[bool] = False

@@ -72,7 +72,7 @@ def test_paging_bbox_and_levels(client):
     r = client.get("/collections/communes/items", params={"province": "811", "limit": 10, "offset": 0})
     body = r.json()
     assert body["numberReturned"] == 10 and body["numberMatched"] > 100
-    next_link = [link for link in body["links"] if link["rel"] == "next"][0]["href"]
+    next_link = next(link for link in body["links"] if link["rel"] == "next")["href"]
     assert "offset=10" in next_link
     second = client.get(next_link).json()
     assert {f["id"] for f in second["features"]}.isdisjoint({f["id"] for f in body["features"]})

@@ -26,16 +26,16 @@ def demo_env(backend, empty_db_location, tmp_path, data_dir) -> dict[str, str]:
 
 
 def test_demo_then_serve(demo_env, backend):
-    loaded = subprocess.run(GEO_NTM + ["demo"], env=demo_env, capture_output=True, text=True, timeout=300)
+    loaded = subprocess.run([*GEO_NTM, "demo"], env=demo_env, capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
     assert "communes (commune): 11163 units read" in loaded.stdout and "result: OK, stored" in loaded.stdout
     assert backend == "postgis" or Path(demo_env["GEO_NTM_DB"]).is_file()
-    again = subprocess.run(GEO_NTM + ["demo"], env=demo_env, capture_output=True, text=True, timeout=300)
+    again = subprocess.run([*GEO_NTM, "demo"], env=demo_env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "boundaries already loaded" in again.stdout
     assert "stored 0 criterion statuses and 0 summaries" in again.stdout  # idempotent
 
     server = subprocess.Popen(
-        GEO_NTM + ["serve"], env=demo_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*GEO_NTM, "serve"], env=demo_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     base = f"http://127.0.0.1:{demo_env['GEO_NTM_PORT']}"
     try:

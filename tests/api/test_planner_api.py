@@ -146,6 +146,8 @@ def test_summaries_name_the_communes_short_of_the_next_level_and_the_criteria_ho
     assert body["most_unmet"][0]["name_vi"] == "Nhà ở dân cư"
     hong_ngu = client.get("/map/summary", params={"province": "Đồng Tháp", "year": 2021}).json()
     assert hong_ngu["near_next_level"] == [] and hong_ngu["communes_with_data"] == 2  # 16/19 and 14/19, no detail
+    blank = client.get("/map/summary", params={"province": "", "year": 2019})
+    assert blank.status_code == 400 and "province is required" in blank.json()["description"]
 
 
 def test_profile_lists_every_criterion_with_its_sources_and_the_history(client):

@@ -154,7 +154,7 @@ def test_concurrent_requests_stay_within_the_pool(backend, pg_store, new_locatio
         paths = [REQUESTS[i % len(REQUESTS)] for i in range(96)]
         with ThreadPoolExecutor(16) as pool:
             watched = _watch_while(pg_store, lambda: list(pool.map(client.get, paths)))
-        for path, response in zip(paths, watched["result"]):
+        for path, response in zip(paths, watched["result"], strict=True):
             assert _answer(response) == expected[path]
         if backend == "postgis":
             assert 1 <= watched["max"] <= 3 and len(watched["distinct"]) <= 3

@@ -86,7 +86,10 @@ def test_editor_imports_lineage(client, db_location):
 
 def test_a_file_with_problems_gets_400_and_stores_nothing(client, db_location):
     before = _counts(db_location)
-    bad = "province,district,commune,year,framework,level,criterion,status\nBến Tre,X,Nowhere,2019,qd1980_2016,ntm,1,đạt\n"
+    bad = (
+        "province,district,commune,year,framework,level,criterion,status\n"
+        "Bến Tre,X,Nowhere,2019,qd1980_2016,ntm,1,đạt\n"
+    )
     response = client.post("/statuses", files={"file": ("bad.csv", bad.encode())}, headers=_auth("editor"))
     assert response.status_code == 400 and response.json()["ok"] is False
     assert _counts(db_location) == before

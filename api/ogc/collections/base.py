@@ -24,13 +24,15 @@ from geo_ntm.carry import CarryRule
 from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.store import Store
 from geo_ntm.views import assessment_view, unit_view
-from geo_ntm.where import Where
+from geo_ntm.where import PlaceFilters, Where
 
 BBox = tuple[float, float, float, float]
 #: (numberMatched, [(tier, frame)]): the features of a page, geometries in CRS84.
 Page = tuple[int, list[tuple[AdminTier, gpd.GeoDataFrame]]]
-DESCRIPTION = ("Ranh giới theo ngày (datetime/date), kết quả NTM theo năm (year). "
-               "Boundaries of the day asked (datetime/date), NTM status of the year asked (year).")
+DESCRIPTION = (
+    "Ranh giới theo ngày (datetime/date), kết quả NTM theo năm (year). "
+    "Boundaries of the day asked (datetime/date), NTM status of the year asked (year)."
+)
 
 
 class Queryable(NamedTuple):
@@ -104,8 +106,9 @@ class Collection:
         lower, upper = np.nanmin(bounds[:, :2], axis=0), np.nanmax(bounds[:, 2:], axis=0)
         return Extent((float(lower[0]), float(lower[1]), float(upper[0]), float(upper[1])), vintages[0].valid_from)
 
-    def frame(self, store: Store, where: Where, tier: AdminTier, rule: CarryRule | None = None,
-              **filters) -> gpd.GeoDataFrame:
+    def frame(
+        self, store: Store, where: Where, tier: AdminTier, rule: CarryRule | None = None, **filters
+    ) -> gpd.GeoDataFrame:
         """The units of ``tier`` in ``where`` (communes with their assessment of its year), narrowed
         by the store's filters (``codes``, ``bbox``, ``limit``, ``offset``)."""
         filters = {**self._place_scope(where, tier), **filters}
@@ -116,8 +119,15 @@ class Collection:
     def count(self, store: Store, where: Where, tier: AdminTier) -> int:
         """How many units of ``tier`` are in ``where`` (no property filter): the store counts them."""
         scope = self._place_scope(where, tier)
-        return len(store.units(where.vintage.vintage_id, tier, geometry=False, province_code=scope.get("province_code"),
-                               district_code=scope.get("district_code")))
+        return len(
+            store.units(
+                where.vintage.vintage_id,
+                tier,
+                geometry=False,
+                province_code=scope.get("province_code"),
+                district_code=scope.get("district_code"),
+            )
+        )
 
     def features(self, store: Store, selection: Selection, *, limit: int | None = None, offset: int = 0) -> Page:
         """The features selected, paged across the tiers in order when ``limit`` is given.
@@ -129,13 +139,16 @@ class Collection:
         for tier in selection.tiers:
             if paged and not selection.filtered:
                 n = self.count(store, selection.where, tier)
-                frame = (self.frame(store, selection.where, tier, selection.rule, limit=left, offset=skip)
-                         if left > 0 and skip < n else None)
+                frame = (
+                    self.frame(store, selection.where, tier, selection.rule, limit=left, offset=skip)
+                    if left > 0 and skip < n
+                    else None
+                )
             else:
                 frame = self._filtered(store, selection, tier)
                 n = len(frame)
                 if paged:
-                    frame = frame.iloc[skip:skip + left] if left > 0 else frame.iloc[0:0]
+                    frame = frame.iloc[skip : skip + left] if left > 0 else frame.iloc[0:0]
             matched += n
             if frame is not None and len(frame):
                 frames.append((tier, frame))
@@ -143,8 +156,7 @@ class Collection:
             skip = max(0, skip - n)
         return matched, frames
 
-    def feature(self, store: Store, selection: Selection, feature_id: str
-                ) -> tuple[AdminTier, gpd.GeoDataFrame] | None:
+    def feature(self, store: Store, selection: Selection, feature_id: str) -> tuple[AdminTier, gpd.GeoDataFrame] | None:
         """The unit whose code is ``feature_id`` in the first tier holding it (filters other than the
         place do not apply), or None."""
         for tier in selection.tiers:
@@ -160,7 +172,9 @@ class Collection:
         return frame
 
     @staticmethod
-    def _place_scope(where: Where, tier: AdminTier) -> dict[str, str]:
+    def _place_scope(where: Where, tier: AdminTier) -> PlaceFilters:
         """The place filters that apply to ``tier``: a province is never inside a district."""
-        return {k: v for k, v in where.place_filters.items() if tier is not AdminTier.PROVINCE
-                or k != "district_code"}
+        scope = where.place_filters.copy()
+        if tier is AdminTier.PROVINCE:
+            scope.pop("district_code", None)
+        return scope

@@ -8,8 +8,9 @@ from api.ogc.collections.base import Queryable
 UNIT_QUERYABLES = {
     "code": Queryable("string", "Mã đơn vị (mã của nguồn ranh giới) / Unit code"),
     "name": Queryable("string", "Tên đầy đủ / Full name"),
-    "unit_type": Queryable("string", "Loại đơn vị (xa, phuong, thi_tran, huyen, quan, thi_xa, thanh_pho, tinh) "
-                                     "/ Unit type"),
+    "unit_type": Queryable(
+        "string", "Loại đơn vị (xa, phuong, thi_tran, huyen, quan, thi_xa, thanh_pho, tinh) / Unit type"
+    ),
     "province": Queryable("string", "Tên tỉnh / Province name"),
     "admin_level": Queryable("string", "Cấp hành chính (province, district, commune) / Administrative level"),
     "population": Queryable("number", "Dân số trong tệp ranh giới / Population of the boundary file"),
@@ -32,5 +33,7 @@ COMMUNE_QUERYABLES = {
     "share_assessed": Queryable("number", "Tỷ lệ được đánh giá / Share assessed"),
 }
 #: Properties of a commune that are lists of criterion numbers (in the schema, not queryable).
-COMMUNE_ARRAYS = {"criteria_unmet": "Tiêu chí chưa đạt / Unmet criteria",
-                  "criteria_conflicting": "Tiêu chí mâu thuẫn / Criteria with conflicting sources"}
+COMMUNE_ARRAYS = {
+    "criteria_unmet": "Tiêu chí chưa đạt / Unmet criteria",
+    "criteria_conflicting": "Tiêu chí mâu thuẫn / Criteria with conflicting sources",
+}

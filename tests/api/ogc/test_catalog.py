@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e  # every test reads the uvicorn subprocess (the `se
 def test_collection_metadata(http):
     c = http.get("/collections/communes").json()
     assert c["id"] == "communes" and c["itemType"] == "feature"
-    minx, miny, maxx, maxy = c["extent"]["spatial"]["bbox"][0]
+    minx, _miny, _maxx, maxy = c["extent"]["spatial"]["bbox"][0]
     assert 102 < minx < 103 and 23 < maxy < 24
     assert c["extent"]["temporal"]["interval"][0][0].startswith("2009-04-01")
     assert c["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"

@@ -59,6 +59,7 @@ def test_property_parameters_cql2_and_paging(http):
         ({"bbox": "10,106,10.3,106.5", "bbox-crs": "EPSG:9999"}, "not supported"),
         ({"datetime": "yesterday"}, "not a date"),
         ({"datetime": "2020-01-01", "date": "2020-01-01"}, "only one"),
+        ({"datetime": "../.."}, "datetime ../.. names no instant; give a date or a closed interval"),
     ],
 )
 def test_bad_parameters_are_400_with_a_reason(http, params, words):
