@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import geopandas as gpd
 import numpy as np
@@ -50,7 +51,7 @@ class Crosswalk:
     sliver_tolerance: float
     crs: str  # PROJ string of the equal-area projection the areas were computed in
 
-    def to_csv(self, path: str | Path) -> None:
+    def to_csv(self, path: str | Path | IO[str]) -> None:
         """Write pairs and slivers to one CSV (UTF-8), with a ``sliver`` column true/false."""
         table = pd.concat([self.pairs.assign(sliver=False), self.slivers.assign(sliver=True)], ignore_index=True)
         table.to_csv(path, index=False, float_format="%.6g")
