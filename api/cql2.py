@@ -43,7 +43,7 @@ from geo_ntm.errors import InputError
 #: they bound the cost of anonymous requests, not a deployment choice, and every filter a client
 #: such as GDAL builds from a ``-where`` stays far below them.
 MAX_LENGTH = 4000  # characters of the filter text
-MAX_TERMS = 100  # predicates (comparisons, LIKE, BETWEEN, IN, IS NULL) in one filter
+MAX_TERMS = 50  # predicates (comparisons, LIKE, BETWEEN, IN, IS NULL) in one filter
 MAX_DEPTH = 20  # nesting of parentheses and NOT
 MAX_IN_VALUES = 500  # values of one IN list
 MAX_PATTERN = 100  # characters of one LIKE pattern
@@ -367,15 +367,16 @@ class LikePattern:
             segments[-1].append("\\")  # a trailing backslash stands for itself
         first, *rest = [_Segment(s) for s in segments]
         # consecutive % are one: empty segments between them are dropped
-        self.segments = [first, *[s for s in rest[:-1] if s.length], *rest[-1:]]
+        self.first = first
+        self.middle = [s for s in rest[:-1] if s.length]
+        self.last = rest[-1] if rest else None
 
     def matches(self, value: str) -> bool:
         if self.insensitive:
             value = value.lower()
-        first, *rest = self.segments
-        if not rest:  # no %: the whole value
+        first, middle, last = self.first, self.middle, self.last
+        if last is None:  # no %: the whole value
             return first.length == len(value) and first.at(value, 0)
-        *middle, last = rest
         if not first.at(value, 0):
             return False
         pos, end = first.length, len(value) - last.length
@@ -397,6 +398,7 @@ class _Evaluation:
         self.types = types
         self.n = len(frame)
         self.columns: dict[str, np.ndarray] = {}
+        self.factorized: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def operand(self, node) -> tuple[np.ndarray, str]:
         """(values as an object array, None where missing; kind) of a property or literal."""
@@ -489,8 +491,23 @@ class _Evaluation:
                 f"filter: LIKE needs a string property and a 'pattern', not {_name(node[1])} and {_name(node[2])}"
             )
         pattern = LikePattern(node[2], node[3])
-        known = ~pd.isna(values)
-        return _kleene([k and pattern.matches(v) for v, k in zip(values, known, strict=True)], known)
+        known, codes, distinct = self._distinct(node[1], values)
+        found = np.zeros(self.n, dtype=bool)
+        if len(distinct):  # each distinct value is matched once
+            found[known] = np.array([pattern.matches(v) for v in distinct], dtype=bool)[codes]
+        return _kleene(found, known)
+
+    def _distinct(self, node, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(known, codes of the known values, their distinct values), once per property."""
+        key = node.name if isinstance(node, Prop) else None
+        if key is None or key not in self.factorized:
+            known = ~pd.isna(values)
+            codes, distinct = pd.factorize(values[known])
+            found = (known, codes, np.asarray(distinct, dtype=object))
+            if key is None:
+                return found
+            self.factorized[key] = found
+        return self.factorized[key]
 
 
 def evaluate(node, frame: pd.DataFrame, types: dict[str, str]) -> pd.arrays.BooleanArray:
