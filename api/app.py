@@ -1,26 +1,83 @@
 """The geo_ntm HTTP service: the planner's map page and GeoJSON collections of units with their
-NTM assessment. Errors are JSON ``{"code": ..., "description": ...}`` with a 4xx status."""
+NTM assessment. Errors are JSON ``{"code": ..., "description": ...}`` with a 4xx or 5xx status;
+their descriptions never show a server path (a file's name instead), a database URL or a
+traceback. An unexpected error is a 500 with a generic message and an error id, logged with its
+traceback under that id."""
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import uuid
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import downloads, infrastructure, ogc, planner, planner_page, vintages, writes
-from api.auth import BodyLimit, load_tokens, read_access
+from api.auth import BodyLimit, ReadGate, load_tokens, read_access
 from api.deps import StoreDep, store_lifespan
 from geo_ntm.errors import GeoNtmError, NotFoundError, StoreBusyError
 from geo_ntm.settings import Settings
 from maps.assets import PLANNER_STATIC, leaflet_dist
 
+log = logging.getLogger("geo_ntm.api")
 
-def _error(status: int, code: str, description: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"code": code, "description": description}, headers=headers)
+
+class ErrorBody(BaseModel):
+    """Every error the service sends."""
+
+    code: str
+    description: str
+
+
+#: The errors every operation may answer, listed in the OpenAPI document.
+ERROR_RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "Bad request: a parameter or an upload the service cannot use (InvalidParameterValue)"),
+        (401, "Unauthorized: a token is needed, or the token sent is unknown"),
+        (403, "Forbidden: the token's role may not do this"),
+        (404, "Not found: no such collection, feature, unit, vintage or path"),
+        (500, "Internal server error: an unexpected error, logged under the error id the description gives"),
+        (503, "Service unavailable: the store is busy or cannot be reached; try again shortly"),
+    )
+}
+
+_DB_URL = re.compile(r"\b(?:postgres(?:ql)?(?:\+\w+)?|sqlite|file)://\S*", re.IGNORECASE)
+_ABSOLUTE = re.compile(r"(?<![\w.:/~-])/([\w.-]+)(?:/[^\s'\"`,;:()<>\[\]{}]*)?")
+
+
+@cache
+def _root_names() -> frozenset[str]:
+    """The names in the server's root folder (``work``, ``tmp``, ``home``, ``usr`` ...): a path in a
+    message starting with one of them is a server path, not one of the service's URLs."""
+    try:
+        return frozenset(os.listdir("/"))
+    except OSError:
+        return frozenset()
+
+
+def public_text(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` fit for a client: each server path replaced by its last part (a file's name),
+    database URLs and ``secrets`` (the store's location) replaced by a placeholder."""
+    for secret in sorted((x for x in secrets if x), key=len, reverse=True):
+        text = text.replace(secret, Path(secret).name if secret.startswith("/") else "<the store>")
+    text = _DB_URL.sub("<the store>", text)
+
+    def strip(match: re.Match) -> str:
+        if match.group(1) not in _root_names():
+            return match.group(0)
+        return Path(match.group(0).rstrip("/.")).name or "<server path>"
+
+    return _ABSOLUTE.sub(strip, text)
 
 
 _CODES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "ContentTooLarge"}
@@ -35,10 +92,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         dependencies=[Depends(read_access)],
         lifespan=store_lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
     app.state.tokens = load_tokens(settings.tokens_file)
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_upload_mb * 1_000_000))
+    hidden = (str(settings.db), str(settings.data_dir), str(settings.assets_dir))
+
+    def _error(status: int, code: str, description: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+        content = {"code": code, "description": public_text(description, hidden)}
+        return JSONResponse(status_code=status, content=content, headers=headers)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError):
@@ -51,6 +114,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(GeoNtmError)
     async def _bad_input(request: Request, exc: GeoNtmError):
         return _error(400, "InvalidParameterValue", str(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        error_id = uuid.uuid4().hex[:12]
+        log.error("error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
+        return _error(500, "InternalServerError", f"an unexpected error occurred; it was logged as error {error_id}")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -80,4 +149,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")
     app.mount("/static/planner", StaticFiles(directory=PLANNER_STATIC), name="planner")
+
+    def openapi() -> dict:
+        """FastAPI's document without its 422 (invalid parameters are 400s here, ``ERROR_RESPONSES``)."""
+        if app.openapi_schema is None:
+            doc = FastAPI.openapi(app)
+            for operations in doc.get("paths", {}).values():
+                for operation in operations.values():
+                    if isinstance(operation, dict):
+                        operation.get("responses", {}).pop("422", None)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    if settings.read_token_required:  # outermost: the landing page, /api, /docs and static files too
+        app.add_middleware(ReadGate, tokens=app.state.tokens)
     return app

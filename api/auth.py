@@ -3,7 +3,13 @@
 The token file (``GEO_NTM_TOKENS``) has one token a line, ``name role token``, blank lines and
 ``#`` comments ignored; role is ``reader``, ``editor`` (may write) or ``admin`` (may write and read
 the audit log). Clients send ``Authorization: Bearer <token>``. The file is read when the service
-starts; without one, every write is refused."""
+starts; without one, every write is refused. A file the service cannot trust is refused at start,
+with the reason (``TokenFileError``): readable or writable by others than its owner (mode & 0o077),
+a token shorter than ``MIN_TOKEN_LENGTH`` characters, or a ``#`` inside a token (the rest of it
+would silently be read as a comment).
+
+``GEO_NTM_READ_TOKEN_REQUIRED=1`` protects every path but ``/health`` (``ReadGate``): the
+landing page, the OpenAPI document, ``/docs`` and the static files too."""
 
 from __future__ import annotations
 
@@ -27,18 +33,46 @@ class Principal:
     role: str
 
 
+MIN_TOKEN_LENGTH = 32
+
+
+class TokenFileError(InputError):
+    """The token file cannot be used; the service does not start."""
+
+
 def load_tokens(path: Path | None) -> list[tuple[str, Principal]]:
-    """The (token, principal) pairs of a token file; none without a file."""
+    """The (token, principal) pairs of a token file; none without a file. TokenFileError, naming
+    the line and the reason, for a file that cannot be read or trusted."""
     if path is None:
         return []
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TokenFileError(f"token file {path} (GEO_NTM_TOKENS) cannot be read: {exc}") from None
+    if mode & 0o077:
+        raise TokenFileError(
+            f"token file {path} (GEO_NTM_TOKENS) is open to other users (mode {mode & 0o777:o}): "
+            f"make it readable by its owner alone, e.g. chmod 600 {path}"
+        )
     found = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        fields = line.split("#", 1)[0].split()
-        if not fields:
+    for number, line in enumerate(text.splitlines(), 1):
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
             continue
+        comment = next((i for i, f in enumerate(fields) if f.startswith("#")), len(fields))
+        fields = fields[:comment]  # a comment after the three fields
+        where = f"token file {path}, line {number}"
         if len(fields) != 3 or fields[1] not in ROLES:
-            raise InputError(f"{path}, line {number}: expected 'name role token' with role one of {', '.join(ROLES)}")
+            raise TokenFileError(f"{where}: expected 'name role token' with role one of {', '.join(ROLES)}")
         name, role, token = fields
+        if "#" in token or "#" in name:
+            raise TokenFileError(f"{where}: a token or name cannot hold '#' (the rest would be read as a comment)")
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise TokenFileError(
+                f"{where}: the token of {name} has {len(token)} characters; at least {MIN_TOKEN_LENGTH} are "
+                "needed (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         found.append((token, Principal(name, role)))
     return found
 
@@ -55,13 +89,19 @@ def principal(request: Request) -> Principal | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _refuse(401, "the Authorization header must be 'Bearer <token>'")
-    given = token.strip().encode()
-    found = None
-    for known, who in request.app.state.tokens:  # compare with every token, in constant time
-        if hmac.compare_digest(known.encode(), given):
-            found = who
+    found = known_token(request.app.state.tokens, token)
     if found is None:
         raise _refuse(401, "unknown token")
+    return found
+
+
+def known_token(tokens: list[tuple[str, Principal]], token: str) -> Principal | None:
+    """The principal holding ``token``, compared with every known token in constant time."""
+    given = token.strip().encode()
+    found = None
+    for known, who in tokens:
+        if hmac.compare_digest(known.encode(), given):
+            found = who
     return found
 
 
@@ -114,3 +154,29 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+class ReadGate:
+    """ASGI middleware, in front of everything when ``GEO_NTM_READ_TOKEN_REQUIRED`` is set: a
+    request for any path but those in ``public`` (``/health``) needs a valid bearer token, whatever
+    answers it (the landing page, ``/api``, ``/openapi.json``, ``/docs``, static files, the routes).
+    The routes still check roles (``require``)."""
+
+    def __init__(self, app: ASGIApp, tokens: list[tuple[str, Principal]], public: tuple[str, ...] = ("/health",)):
+        self.app, self.tokens, self.public = app, tokens, public
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.public:
+            return await self.app(scope, receive, send)
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            text = "this service needs a token for reads too: send 'Authorization: Bearer <token>'"
+        elif scheme.lower() != "bearer" or not token.strip():
+            text = "the Authorization header must be 'Bearer <token>'"
+        elif known_token(self.tokens, token) is None:
+            text = "unknown token"
+        else:
+            return await self.app(scope, receive, send)
+        body = {"code": "Unauthorized", "description": text}
+        await JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)

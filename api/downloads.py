@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+import weakref
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ import pandas as pd
 import pyogrio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from api.deps import StoreDep
 from api.download_formats import FORMATS
@@ -33,6 +35,7 @@ from api.ogc.features import CARRIED, PROPERTIES, encode_features, vintage_docum
 from api.ogc.query import FeatureQuery, QueryDep, run
 from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
+from geo_ntm.export_safety import safe_csv_cell, safe_csv_row, xlsx_row
 
 router = APIRouter()
 
@@ -122,13 +125,27 @@ def table(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> gpd.Geo
     return out.to_crs(target) if crs != CRS84 else out
 
 
-def _stream_file(directory: Path, path: Path) -> Iterator[bytes]:
-    try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                yield chunk
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+def _stream_file(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+
+
+class TempFileResponse(StreamingResponse):
+    """A file written in its own temporary folder, streamed, the folder removed however the
+    response ends: sent, failed, cancelled or the client gone before the first byte (the streaming
+    generator never starts then, so its own ``finally`` would never run), or never sent at all
+    (the request cancelled while the file was written: removed when the response is dropped)."""
+
+    def __init__(self, directory: Path, path: Path, media_type: str, headers: dict[str, str]):
+        super().__init__(_stream_file(path), media_type=media_type, headers=headers)
+        self.cleanup = weakref.finalize(self, shutil.rmtree, directory, True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.cleanup()
 
 
 def _point_columns(frame: gpd.GeoDataFrame, crs: str) -> tuple[str, str]:
@@ -147,13 +164,17 @@ def _attributes(frame: gpd.GeoDataFrame, crs: str, wkt: bool) -> pd.DataFrame:
     return out
 
 
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
 def _csv_rows(frame: pd.DataFrame) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # a BOM, so that Excel reads the Vietnamese names as UTF-8
-    writer.writerow(frame.columns)
+    writer.writerow(safe_csv_row(frame.columns))
     for i, row in enumerate(frame.itertuples(index=False, name=None), 1):
-        writer.writerow(["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in row])
+        writer.writerow(["" if _missing(v) else safe_csv_cell(v) for v in row])
         if i % 500 == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -192,21 +213,17 @@ def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, s
 
     book = Workbook(write_only=True)
     data = book.create_sheet(sheet)
-    data.append(list(frame.columns))
-    for row in frame.itertuples(index=False, name=None):
-        data.append([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in row])
+    data.append(xlsx_row(data, frame.columns))
+    for row in frame.itertuples(index=False, name=None):  # text as text: never a formula
+        data.append(xlsx_row(data, [None if _missing(v) else v for v in row]))
     fields = book.create_sheet("fields")
-    fields.append(["field", "meaning"])
+    fields.append(xlsx_row(fields, ["field", "meaning"]))
     for name in frame.columns:
-        fields.append(
-            [
-                name,
-                FIELDS[name][1] if name in FIELDS else "point inside the unit" if name != "wkt" else "geometry as WKT",
-            ]
-        )
+        meaning = FIELDS[name][1] if name in FIELDS else "point inside the unit" if name != "wkt" else "geometry as WKT"
+        fields.append(xlsx_row(fields, [name, meaning]))
     about = book.create_sheet("about")
     for row in readme:
-        about.append(list(row))
+        about.append(xlsx_row(about, row))
     book.save(path)
 
 
@@ -220,7 +237,7 @@ def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame) -> Path:
         writer.writerow(["shapefile_field", "field", "meaning"])
         for name in frame.columns:
             if name != "geometry":
-                writer.writerow([FIELDS[name][0], name, FIELDS[name][1]])
+                writer.writerow(safe_csv_row([FIELDS[name][0], name, FIELDS[name][1]]))
     archive = directory / f"{stem}.shp.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for part in sorted(directory.glob(f"{stem}.*")):
@@ -272,4 +289,4 @@ def download(
         shutil.rmtree(directory, ignore_errors=True)
         raise
     headers["Content-Length"] = str(path.stat().st_size)
-    return StreamingResponse(_stream_file(directory, path), media_type=media, headers=headers)
+    return TempFileResponse(directory, path, media, headers)

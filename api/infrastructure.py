@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from api.deps import BoundariesDep, StoreDep, WhereDep
 from geo_ntm.domain import AdminTier
 from geo_ntm.errors import NotFoundError
+from geo_ntm.export_safety import write_safe_csv
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import load_thresholds
 
@@ -77,7 +78,7 @@ def coverage_table(
     rows = table.drop(columns="geometry")
     if f == "csv":
         buffer = io.StringIO()
-        rows.to_csv(buffer, index=False)
+        write_safe_csv(rows, buffer)
         return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
     rows = rows.astype(object).where(rows.notna(), None)
     return {"totals": totals, "communes": rows.to_dict(orient="records")}

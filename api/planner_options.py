@@ -13,7 +13,7 @@ from geo_ntm.frameworks import get_framework
 from geo_ntm.infrastructure.coverage import framework_of_year
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
-from geo_ntm.where import resolve_where
+from geo_ntm.where import checked_year, resolve_where
 from maps.classify import CLASS_COUNTS
 from maps.i18n import level_label, texts, ui_texts
 from maps.measures import offered_measures
@@ -27,6 +27,7 @@ def page_options(
 ) -> dict:
     """What the page lets the user choose, and the choice to start from: by default the first
     province that received data, at its latest year, on the boundaries of that year."""
+    checked_year(year)  # InputError naming ``year`` (a 400), before any date is made of it
     t = ui_texts(lang)
     base = {"lang": lang, "texts": t, "levels": {lv: level_label(lv, lang) for lv in LEVELS}}
     if not store.vintages():

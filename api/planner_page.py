@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.deps import Lang, StoreDep
+from api.deps import Lang, StoreDep, YearParam
 from api.planner import MapRequestDep
 from api.planner_options import page_options
 from maps.assets import served
@@ -51,10 +51,11 @@ def planner_page(options: dict) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def index(
-    store: StoreDep, lang: Lang, province: str | None = None, year: int | None = None, vintage: str | None = None
+    store: StoreDep, lang: Lang, province: str | None = None, year: YearParam = None, vintage: str | None = None
 ) -> HTMLResponse:
     """The planner's page, starting on ``province`` and ``year`` (default: the first province that
-    received data, at its latest year); the rest of the state is read from the URL by the page."""
+    received data, at its latest year); the rest of the state is read from the URL by the page. A
+    year outside the years the service knows is a 400 naming ``year``."""
     options = page_options(store, province=province or None, year=year, vintage=vintage or None, lang=lang)
     return HTMLResponse(planner_page(options))
 

@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from geo_ntm.errors import InputError
+from geo_ntm.export_safety import write_safe_csv
 from geo_ntm.geometry import equal_area_crs
 
 PAIR_COLUMNS = ["old_code", "old_name", "new_code", "new_name", "shared_ha", "share_of_old", "share_of_new"]
@@ -52,9 +53,10 @@ class Crosswalk:
     crs: str  # PROJ string of the equal-area projection the areas were computed in
 
     def to_csv(self, path: str | Path | IO[str]) -> None:
-        """Write pairs and slivers to one CSV (UTF-8), with a ``sliver`` column true/false."""
+        """Write pairs and slivers to one CSV (UTF-8), with a ``sliver`` column true/false (names a
+        spreadsheet would run as formulas neutralised: ``geo_ntm.export_safety``)."""
         table = pd.concat([self.pairs.assign(sliver=False), self.slivers.assign(sliver=True)], ignore_index=True)
-        table.to_csv(path, index=False, float_format="%.6g")
+        write_safe_csv(table, path, float_format="%.6g")
 
 
 def _checked(frame: gpd.GeoDataFrame, which: str) -> gpd.GeoDataFrame:

@@ -9,6 +9,7 @@ import io
 import pandas as pd
 
 from geo_ntm.domain import LEVEL_ORDER
+from geo_ntm.export_safety import safe_csv_row
 from geo_ntm.store import Store
 from geo_ntm.views import commune_view
 from geo_ntm.where import Where
@@ -66,7 +67,8 @@ def province_report(store: Store, where: Where) -> dict:
 
 
 def report_csv(report: dict) -> str:
-    """One CSV row per district plus a total row; per-criterion counts as columns tc1..tcN."""
+    """One CSV row per district plus a total row; per-criterion counts as columns tc1..tcN; names
+    a spreadsheet would run as formulas are neutralised (``geo_ntm.export_safety``)."""
     rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
     n = len(rows[0]["per_criterion"]) if rows else 0
     header = (
@@ -79,16 +81,18 @@ def report_csv(report: dict) -> str:
     writer.writerow(header)
     for r in rows:
         writer.writerow(
-            [
-                r["district"],
-                r["communes"],
-                r["communes_with_data"],
-                r["communes_without_data"],
-                r["all_criteria_met"],
-                "" if r["avg_criteria_met"] is None else r["avg_criteria_met"],
-            ]
-            + [r["recognised"][lv] for lv in LEVEL_ORDER]
-            + [r["per_criterion"][str(i)] for i in range(1, n + 1)]
+            safe_csv_row(
+                [
+                    r["district"],
+                    r["communes"],
+                    r["communes_with_data"],
+                    r["communes_without_data"],
+                    r["all_criteria_met"],
+                    "" if r["avg_criteria_met"] is None else r["avg_criteria_met"],
+                ]
+                + [r["recognised"][lv] for lv in LEVEL_ORDER]
+                + [r["per_criterion"][str(i)] for i in range(1, n + 1)]
+            )
         )
     return out.getvalue()
 

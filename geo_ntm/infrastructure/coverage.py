@@ -11,6 +11,7 @@ import pandas as pd
 
 from geo_ntm.domain import AdminTier, UnitType
 from geo_ntm.errors import InputError
+from geo_ntm.export_safety import write_safe_csv
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.store import Store
 from geo_ntm.views import unit_view
@@ -81,10 +82,11 @@ def framework_of_year(year: int) -> str | None:
 
 
 def write_table(frame: gpd.GeoDataFrame, path: str | Path, layer: str) -> None:
-    """Write a per-commune table: ``.csv`` (no geometry, UTF-8 with BOM for Excel) or ``.gpkg``."""
+    """Write a per-commune table: ``.csv`` (no geometry, UTF-8 with BOM for Excel, formulas
+    neutralised: ``geo_ntm.export_safety``) or ``.gpkg``."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        frame.drop(columns="geometry", errors="ignore").to_csv(path, index=False, encoding="utf-8-sig")
+        write_safe_csv(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")), path, encoding="utf-8-sig")
     elif path.suffix.lower() == ".gpkg":
         frame.to_file(path, layer=layer, driver="GPKG")
     else:

@@ -12,13 +12,15 @@ from api.app import create_app
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
 
-TOKENS = {"reader": "r-secret", "editor": "e-secret", "admin": "a-secret"}
+# tokens of 32 characters or more, in a file only its owner reads: the service refuses others (test_tokens.py)
+TOKENS = {role: f"{role[0]}-secret-{'x' * 32}" for role in ("reader", "editor", "admin")}
 
 
 @pytest.fixture
 def client(db_location, tmp_path):
     tokens = tmp_path / "tokens.txt"
     tokens.write_text("# name role token\n" + "".join(f"{role}-user {role} {t}\n" for role, t in TOKENS.items()))
+    tokens.chmod(0o600)
     settings = Settings.from_env().model_copy(update=dict(db=db_location, tokens_file=tokens, max_upload_mb=0.1))
     with TestClient(create_app(settings)) as c:
         yield c
@@ -122,13 +124,14 @@ def test_audit_is_for_admins_only(client):
 
 def test_reads_are_public_unless_configured(db_location, tmp_path):
     tokens = tmp_path / "tokens.txt"
-    tokens.write_text("reader-user reader r-secret\n")
+    tokens.write_text(f"reader-user reader {TOKENS['reader']}\n")
+    tokens.chmod(0o600)
     settings = Settings.from_env().model_copy(update=dict(db=db_location, tokens_file=tokens))
     with TestClient(create_app(settings)) as c:
         assert c.get("/health").status_code == 200
     with TestClient(create_app(settings.model_copy(update=dict(read_token_required=True)))) as c:
         assert c.get("/health").status_code == 401
-        assert c.get("/health", headers=_auth(token="r-secret")).status_code == 200
+        assert c.get("/health", headers=_auth(token=TOKENS["reader"])).status_code == 200
 
 
 def test_editor_uploads_a_road_layer(client, db_location):
