@@ -118,9 +118,13 @@ def require(role: str):
     return check
 
 
+#: Paths that answer without a token even when reads need one: a load balancer's health check.
+PUBLIC_PATHS = ("/health",)
+
+
 def read_access(request: Request, who: Annotated[Principal | None, Depends(principal)]) -> None:
     """Reads are public unless ``GEO_NTM_READ_TOKEN_REQUIRED`` is set; then any valid token will do."""
-    if who is None and request.app.state.settings.read_token_required:
+    if who is None and request.app.state.settings.read_token_required and request.url.path not in PUBLIC_PATHS:
         raise _refuse(401, "this service needs a token for reads too: send 'Authorization: Bearer <token>'")
 
 
@@ -162,7 +166,7 @@ class ReadGate:
     answers it (the landing page, ``/api``, ``/openapi.json``, ``/docs``, static files, the routes).
     The routes still check roles (``require``)."""
 
-    def __init__(self, app: ASGIApp, tokens: list[tuple[str, Principal]], public: tuple[str, ...] = ("/health",)):
+    def __init__(self, app: ASGIApp, tokens: list[tuple[str, Principal]], public: tuple[str, ...] = PUBLIC_PATHS):
         self.app, self.tokens, self.public = app, tokens, public
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -130,8 +130,9 @@ def test_reads_are_public_unless_configured(db_location, tmp_path):
     with TestClient(create_app(settings)) as c:
         assert c.get("/health").status_code == 200
     with TestClient(create_app(settings.model_copy(update=dict(read_token_required=True)))) as c:
-        assert c.get("/health").status_code == 401
-        assert c.get("/health", headers=_auth(token=TOKENS["reader"])).status_code == 200
+        assert c.get("/health").status_code == 200  # the health check stays public (issue 11)
+        assert c.get("/collections").status_code == 401
+        assert c.get("/collections", headers=_auth(token=TOKENS["reader"])).status_code == 200
 
 
 def test_editor_uploads_a_road_layer(client, db_location):
