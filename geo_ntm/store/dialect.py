@@ -61,6 +61,14 @@ class Dialect(Protocol):
         rolled back on an exception. Writers wait for each other (one writer at a time), and readers
         on other connections see the data before or after, never a mix."""
 
+    def begin_read(self, conn: Connection) -> None:
+        """Start a read-only transaction on ``conn`` (in autocommit mode until then) whose reads all
+        see one snapshot of the data: the one of its first read, until ``end_read``."""
+
+    def end_read(self, conn: Connection) -> None:
+        """End the read transaction of ``begin_read``, if one is open (the connection is in
+        autocommit mode again); does nothing on a connection without one, or a broken one."""
+
     def insert_id(self, cur: Cursor, query: str, params: Sequence, key: str) -> int:
         """Run an INSERT ``query`` (already in the backend's parameter style) of one row; returns the
         value of its generated ``key`` column."""

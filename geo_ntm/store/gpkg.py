@@ -70,6 +70,15 @@ class GeoPackageDialect:
             raise
         conn.execute("COMMIT")
 
+    def begin_read(self, conn: sqlite3.Connection) -> None:
+        """A deferred ``BEGIN``: the first read pins the snapshot (WAL mode), later commits by other
+        connections stay unseen until ``end_read``; it takes no lock that would block a writer."""
+        conn.execute("BEGIN")
+
+    def end_read(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
     def insert_id(self, cur: sqlite3.Cursor, query: str, params: Sequence, key: str) -> int:
         cur.execute(query, params)
         if cur.lastrowid is None:
