@@ -26,6 +26,11 @@ class Dialect(Protocol):
     every backend (``units.unit_id``, ``layer_features.feature_id``, ``unit_partition.id`` …), dates
     are passed as ISO text and geometries are EPSG:4326, in a column ``geom`` of each feature table."""
 
+    #: The statement starting a read-only transaction (on a connection in autocommit mode) whose
+    #: reads all see one snapshot of the data, from its first read until the connection's
+    #: ``rollback()`` (``sql.SqlStore.snapshot``): a setting, not a dialect point.
+    read_snapshot: str
+
     def sql(self, query: str) -> str:
         """``query``, written with ``?`` parameter marks (and no ``?`` or ``%`` in literals), in the
         backend's parameter style."""
@@ -60,14 +65,6 @@ class Dialect(Protocol):
         """One write transaction on ``conn`` yielding its cursor: committed when the block ends,
         rolled back on an exception. Writers wait for each other (one writer at a time), and readers
         on other connections see the data before or after, never a mix."""
-
-    def begin_read(self, conn: Connection) -> None:
-        """Start a read-only transaction on ``conn`` (in autocommit mode until then) whose reads all
-        see one snapshot of the data: the one of its first read, until ``end_read``."""
-
-    def end_read(self, conn: Connection) -> None:
-        """End the read transaction of ``begin_read``, if one is open (the connection is in
-        autocommit mode again); does nothing on a connection without one, or a broken one."""
 
     def insert_id(self, cur: Cursor, query: str, params: Sequence, key: str) -> int:
         """Run an INSERT ``query`` (already in the backend's parameter style) of one row; returns the

@@ -30,6 +30,9 @@ from geo_ntm.store.sql import SqlStore
 class GeoPackageDialect:
     """SQLite with GeoPackage geometry blobs and R-tree indexes (see ``dialect.Dialect``)."""
 
+    #: Deferred: the first read pins the snapshot (WAL mode) and takes no lock that blocks a writer.
+    read_snapshot = "BEGIN"
+
     def sql(self, query: str) -> str:
         return query  # sqlite3 reads ? marks
 
@@ -69,15 +72,6 @@ class GeoPackageDialect:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-
-    def begin_read(self, conn: sqlite3.Connection) -> None:
-        """A deferred ``BEGIN``: the first read pins the snapshot (WAL mode), later commits by other
-        connections stay unseen until ``end_read``; it takes no lock that would block a writer."""
-        conn.execute("BEGIN")
-
-    def end_read(self, conn: sqlite3.Connection) -> None:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
 
     def insert_id(self, cur: sqlite3.Cursor, query: str, params: Sequence, key: str) -> int:
         cur.execute(query, params)

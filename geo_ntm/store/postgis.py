@@ -55,6 +55,10 @@ _CONNECT: _ConnectArgs = {"autocommit": True, "connect_timeout": 10, "applicatio
 class PostgisDialect:
     """PostgreSQL with PostGIS geometry columns and GiST indexes (see ``dialect.Dialect``)."""
 
+    #: REPEATABLE READ: the snapshot is taken at the first statement and kept to the end; READ
+    #: ONLY: a write by mistake fails instead of escaping the write lock.
+    read_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
     def sql(self, query: str) -> str:
         return query.replace("%", "%%").replace("?", "%s")  # psycopg reads %s marks
 
@@ -92,15 +96,6 @@ class PostgisDialect:
         with conn.transaction(), conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
             yield cur
-
-    def begin_read(self, conn: psycopg.Connection) -> None:
-        """REPEATABLE READ: the snapshot is taken at the first statement and kept to the end; READ
-        ONLY: a write by mistake fails instead of escaping the write lock."""
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-
-    def end_read(self, conn: psycopg.Connection) -> None:
-        if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
-            conn.rollback()
 
     def insert_id(self, cur: psycopg.Cursor, query: str, params: Sequence, key: str) -> int:
         row = cur.execute(f"{query} RETURNING {key}", params).fetchone()
@@ -176,8 +171,9 @@ class PostgisStore(SqlStore):
             self._conn.close()
         elif self._conn is not None:
             conn, self._conn = self._conn, None
-            try:
-                self.dialect.end_read(conn)  # the pool gets it back idle, even from inside a snapshot
+            try:  # the pool gets it back idle, even from inside a snapshot
+                if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+                    conn.rollback()
             finally:
                 self._pool.give_back(conn)  # a broken connection too: the pool discards it
 

@@ -5,7 +5,7 @@ filters, bulk inserts, new ids, the write transaction, the schema).
 Consistency is the same on every backend: every write is one transaction of ``dialect.write``
 (writers one at a time), so a failed import leaves nothing behind; every read is one statement,
 and the reads inside ``snapshot()`` (the API opens one per request) are one read-only transaction
-on one snapshot (``dialect.begin_read``), so a reader sees the data before or after an import,
+on one snapshot (``dialect.read_snapshot``), so a reader sees the data before or after an import,
 never a mix, even across many statements."""
 
 from __future__ import annotations
@@ -61,13 +61,13 @@ class SqlStore(Store):
             finally:
                 self._snapshots -= 1
             return
-        self.dialect.begin_read(self._conn)
+        self._run(self._conn, self.dialect.read_snapshot)
         self._snapshots = 1
         try:
             yield self
         finally:
             self._snapshots = 0
-            self.dialect.end_read(self._conn)
+            self._conn.rollback()  # read only: nothing to commit; a no-op without a transaction
 
     @contextmanager
     def _write(self) -> Iterator[Cursor]:
@@ -79,12 +79,12 @@ class SqlStore(Store):
             with self.dialect.write(self._conn) as cur:
                 yield cur
             return
-        self.dialect.end_read(self._conn)
+        self._conn.rollback()
         try:
             with self.dialect.write(self._conn) as cur:
                 yield cur
         finally:
-            self.dialect.begin_read(self._conn)
+            self._run(self._conn, self.dialect.read_snapshot)
 
     # -- running queries ---------------------------------------------------------------------
     def _run(self, cur: Connection | Cursor, query: str, params: Sequence = ()) -> Cursor:
