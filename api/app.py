@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import downloads, infrastructure, ogc, planner, planner_page, vintages, writes
 from api.auth import BodyLimit, ReadGate, load_tokens, read_access
 from api.deps import StoreDep, store_lifespan
-from geo_ntm.errors import GeoNtmError, NotFoundError, StoreBusyError
+from geo_ntm.errors import GeoNtmError, NotFoundError, StoreBusyError, StoreUnavailableError
 from geo_ntm.settings import Settings
 from maps.assets import PLANNER_STATIC, leaflet_dist
 
@@ -110,6 +110,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(StoreBusyError)
     async def _busy(request: Request, exc: StoreBusyError):
         return _error(503, "ServiceUnavailable", str(exc), {"Retry-After": "5"})
+
+    @app.exception_handler(StoreUnavailableError)
+    async def _unreachable(request: Request, exc: StoreUnavailableError):
+        # its message names no server; the store logged the details
+        return _error(503, "ServiceUnavailable", exc.message, {"Retry-After": "30"})
 
     @app.exception_handler(GeoNtmError)
     async def _bad_input(request: Request, exc: GeoNtmError):

@@ -59,10 +59,14 @@ async def store_lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def get_store(request: Request) -> Iterator[Store]:
     """One store per request, on the store the application was created for: its own GeoPackage
-    connection, or a PostGIS connection borrowed from the pool and given back after the response."""
+    connection, or a PostGIS connection borrowed from the pool and given back (idle) after the
+    response. Every read of the request sees one snapshot (``Store.snapshot``): the data before or
+    after an import that commits meanwhile, never a mix. A write request writes in the same store:
+    its write ends the snapshot, and its reads after the write see the data with it."""
     store = store_factory(request.app).open()
     try:
-        yield store
+        with store.snapshot():
+            yield store
     finally:
         store.close()
 

@@ -29,3 +29,15 @@ class NotFoundError(GeoNtmError):
 
 class StoreBusyError(GeoNtmError):
     """The store could not serve the request now (no free connection): try again shortly."""
+
+
+class StoreUnavailableError(GeoNtmError):
+    """The database server cannot be reached (refused, timed out, starting up): try again later.
+
+    ``message`` is what a client may be told and names no host, port or user; ``details`` say
+    which server could not be reached and why, for the operator (``str()``, the CLI and the logs)."""
+
+    MESSAGE = "the database is not reachable; try again later"
+
+    def __init__(self, details: list[str] | None = None):
+        super().__init__(self.MESSAGE, details)

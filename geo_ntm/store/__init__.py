@@ -34,7 +34,7 @@ class StoreFactory:
     """Opens stores on one location for a long-running process (the API opens one per request).
 
     GeoPackage: every store has its own SQLite connection, as ``open_store`` gives (SQLite
-    connections are cheap, and one per request keeps each request's reads on one snapshot).
+    connections are cheap; the API reads each request in one ``Store.snapshot()``).
     PostGIS with ``pool_size`` > 0: one connection pool per factory, made on first use; a store
     borrows a connection and ``close()`` gives it back, so the server never sees more than
     ``pool_size`` connections from this process. ``pool_size`` 0: a new connection per store.

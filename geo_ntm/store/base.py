@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -227,6 +228,14 @@ class Store(ABC):
         """Units of a vintage as ``Unit`` records, without geometry."""
         frame = self.units(vintage_id, level, geometry=False)
         return [unit_from_row(row) for row in frame.itertuples(index=False)]
+
+    def snapshot(self) -> AbstractContextManager[Store]:
+        """A block whose reads all see one state of the data, the one before or after any write
+        of another connection, never a mix (one read-only transaction on SQL backends; the API
+        opens one per request). A write inside the block is allowed: it ends the snapshot, and the
+        reads after it see a newer one, with the write. This default gives no snapshot: a backend
+        overrides it (``sql.SqlStore`` does)."""
+        return nullcontext(self)
 
     def __enter__(self) -> Store:
         return self

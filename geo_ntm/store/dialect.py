@@ -26,6 +26,11 @@ class Dialect(Protocol):
     every backend (``units.unit_id``, ``layer_features.feature_id``, ``unit_partition.id`` …), dates
     are passed as ISO text and geometries are EPSG:4326, in a column ``geom`` of each feature table."""
 
+    #: The statement starting a read-only transaction (on a connection in autocommit mode) whose
+    #: reads all see one snapshot of the data, from its first read until the connection's
+    #: ``rollback()`` (``sql.SqlStore.snapshot``): a setting, not a dialect point.
+    read_snapshot: str
+
     def sql(self, query: str) -> str:
         """``query``, written with ``?`` parameter marks (and no ``?`` or ``%`` in literals), in the
         backend's parameter style."""

@@ -30,6 +30,9 @@ from geo_ntm.store.sql import SqlStore
 class GeoPackageDialect:
     """SQLite with GeoPackage geometry blobs and R-tree indexes (see ``dialect.Dialect``)."""
 
+    #: Deferred: the first read pins the snapshot (WAL mode) and takes no lock that blocks a writer.
+    read_snapshot = "BEGIN"
+
     def sql(self, query: str) -> str:
         return query  # sqlite3 reads ? marks
 

@@ -3,9 +3,10 @@
 Geometries are PostGIS ``geometry`` columns (SRID 4326) with GiST indexes, so QGIS and ogr2ogr
 read the tables directly, and bounding-box filters run in the database. The schema is created and
 migrated by ``postgis_migrations`` when the store opens. Every import is one transaction (writers
-take an advisory lock, one at a time, as SQLite does), bulk rows go in with COPY, and every read
-is one statement, so a reader sees the data before or after an import, never a mix; a failed
-import leaves nothing behind.
+take an advisory lock, one at a time, as SQLite does), bulk rows go in with COPY, and the reads of
+a ``snapshot()`` (an API request) are one REPEATABLE READ READ ONLY transaction, so a reader sees
+the data before or after an import, never a mix; a failed import leaves nothing behind. A server
+that cannot be reached raises ``StoreUnavailableError`` (the API answers 503).
 
 The queries are those of ``sql.SqlStore``; this module gives PostgreSQL's dialect and the
 connections. A long-running process (the API) opens its stores from a ``PostgisPool``: one
@@ -15,6 +16,7 @@ on ``close``, so requests do not connect (and check the schema) each time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypedDict
@@ -24,13 +26,18 @@ import psycopg
 import psycopg_pool
 import shapely
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import TransactionStatus
 
-from geo_ntm.errors import GeoNtmError, StoreBusyError
+from geo_ntm.errors import GeoNtmError, StoreBusyError, StoreUnavailableError
 from geo_ntm.store import postgis_migrations
 from geo_ntm.store.base import BBox
 from geo_ntm.store.sql import SqlStore
 
+log = logging.getLogger(__name__)
+
 SRID = 4326
+#: SQLSTATEs of a server that answers but takes no connection now (starting up, shutting down, full).
+_NOT_NOW = {"57P03", "53300"}
 _WRITE_LOCK = 0x67656F5F6E746E  # advisory lock serialising geo_ntm writers
 
 
@@ -47,6 +54,10 @@ _CONNECT: _ConnectArgs = {"autocommit": True, "connect_timeout": 10, "applicatio
 
 class PostgisDialect:
     """PostgreSQL with PostGIS geometry columns and GiST indexes (see ``dialect.Dialect``)."""
+
+    #: REPEATABLE READ: the snapshot is taken at the first statement and kept to the end; READ
+    #: ONLY: a write by mistake fails instead of escaping the write lock.
+    read_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
     def sql(self, query: str) -> str:
         return query.replace("%", "%%").replace("?", "%s")  # psycopg reads %s marks
@@ -116,6 +127,18 @@ def _describe(url: str) -> str:
     return f"postgresql://{user}{host}/{parts.get('dbname', '')}"
 
 
+def _open_error(url: str, exc: psycopg.Error) -> GeoNtmError:
+    """The error for a failed connection to ``url``: ``StoreUnavailableError`` when the server could
+    not be reached (no answer: refused, timed out, unknown host; or it takes no connection now),
+    whose ``message`` names no server (the details, logged here, do); else a ``GeoNtmError`` naming
+    the store (a database that does not exist, a refused login: the operator must act)."""
+    described = f"cannot open the store {_describe(url)}: {exc}".strip()
+    if isinstance(exc, psycopg.OperationalError) and (exc.sqlstate is None or exc.sqlstate in _NOT_NOW):
+        log.warning("the database is not reachable: %s", described)
+        return StoreUnavailableError([described])
+    return GeoNtmError(described)
+
+
 class PostgisStore(SqlStore):
     """Store backend on a PostgreSQL database with the PostGIS extension."""
 
@@ -130,7 +153,7 @@ class PostgisStore(SqlStore):
         try:
             conn = psycopg.connect(url, **_CONNECT)
         except psycopg.Error as exc:
-            raise GeoNtmError(f"cannot open the store {_describe(url)}: {exc}".strip()) from exc
+            raise _open_error(url, exc) from exc
         try:
             version = dialect.upgrade(conn)
         except psycopg.Error as exc:
@@ -148,7 +171,11 @@ class PostgisStore(SqlStore):
             self._conn.close()
         elif self._conn is not None:
             conn, self._conn = self._conn, None
-            self._pool.give_back(conn)
+            try:  # the pool gets it back idle, even from inside a snapshot
+                if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+                    conn.rollback()
+            finally:
+                self._pool.give_back(conn)  # a broken connection too: the pool discards it
 
 
 class PostgisPool:
@@ -187,7 +214,7 @@ class PostgisPool:
             return self._pool.getconn()
         except psycopg_pool.PoolTimeout as exc:
             raise StoreBusyError(
-                f"no connection to the store {_describe(self.url)} became free or could be opened "
+                f"no connection to the store became free or could be opened "
                 f"within {self._pool.timeout:g} s (pool of {self.size}); try again shortly, or raise "
                 f"GEO_NTM_DB_POOL_SIZE: {exc}"
             ) from exc

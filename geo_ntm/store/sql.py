@@ -3,13 +3,16 @@
 filters, bulk inserts, new ids, the write transaction, the schema).
 
 Consistency is the same on every backend: every write is one transaction of ``dialect.write``
-(writers one at a time), and every read is one statement, so a reader sees the data before or
-after an import, never a mix, and a failed import leaves nothing behind."""
+(writers one at a time), so a failed import leaves nothing behind; every read is one statement,
+and the reads inside ``snapshot()`` (the API opens one per request) are one read-only transaction
+on one snapshot (``dialect.read_snapshot``), so a reader sees the data before or after an import,
+never a mix, even across many statements."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import geopandas as gpd
 import pandas as pd
@@ -37,6 +40,7 @@ class SqlStore(Store):
         self._conn = conn
         self.dialect = dialect
         self._version = schema_version
+        self._snapshots = 0  # depth of the open ``snapshot()`` blocks
 
     @property
     def schema_version(self) -> int:
@@ -44,6 +48,43 @@ class SqlStore(Store):
 
     def close(self) -> None:
         self._conn.close()
+
+    # -- transactions ------------------------------------------------------------------------
+    @contextmanager
+    def snapshot(self) -> Iterator[SqlStore]:
+        """Every read in the block sees one snapshot of the data (a read-only transaction); nested
+        blocks share the outer one. A write in the block ends the snapshot first (see ``_write``)."""
+        if self._snapshots:
+            self._snapshots += 1
+            try:
+                yield self
+            finally:
+                self._snapshots -= 1
+            return
+        self._run(self._conn, self.dialect.read_snapshot)
+        self._snapshots = 1
+        try:
+            yield self
+        finally:
+            self._snapshots = 0
+            self._conn.rollback()  # read only: nothing to commit; a no-op without a transaction
+
+    @contextmanager
+    def _write(self) -> Iterator[Cursor]:
+        """One write transaction (``dialect.write``). Inside ``snapshot()`` the read transaction ends
+        first, as a write cannot run in it (read-only on PostgreSQL; on SQLite, a snapshot older than
+        the last commit cannot become a write transaction), and a new one starts after: the reads
+        that follow see the data with this write (and any commit before it)."""
+        if not self._snapshots:
+            with self.dialect.write(self._conn) as cur:
+                yield cur
+            return
+        self._conn.rollback()
+        try:
+            with self.dialect.write(self._conn) as cur:
+                yield cur
+        finally:
+            self._run(self._conn, self.dialect.read_snapshot)
 
     # -- running queries ---------------------------------------------------------------------
     def _run(self, cur: Connection | Cursor, query: str, params: Sequence = ()) -> Cursor:
@@ -89,12 +130,12 @@ class SqlStore(Store):
 
     # -- boundary vintages -------------------------------------------------------------------
     def add_vintage(self, name, valid_from, source, units, record) -> Vintage:
-        with self.dialect.write(self._conn) as cur:
+        with self._write() as cur:
             vintage_id = self._insert_vintage(cur, name, valid_from, source, units, self._insert_import(cur, record))
         return self._vintage(vintage_id)
 
     def add_lineage(self, record, events, derived) -> list[Vintage]:
-        with self.dialect.write(self._conn) as cur:
+        with self._write() as cur:
             import_id = self._insert_import(cur, record)
             for e in events:
                 if self._exists(
@@ -247,7 +288,7 @@ class SqlStore(Store):
 
     # -- statuses ----------------------------------------------------------------------------
     def add_statuses(self, record, statuses, summaries) -> int:
-        with self.dialect.write(self._conn) as cur:
+        with self._write() as cur:
             import_id = self._insert_import(cur, record)
             self.dialect.insert_many(
                 cur,
@@ -303,7 +344,7 @@ class SqlStore(Store):
     # -- infrastructure layers ---------------------------------------------------------------
     def add_layer(self, name, kind, valid_date, source, crs, features, raster, summary, record) -> Layer:
         count = len(features) if features is not None else 0
-        with self.dialect.write(self._conn) as cur:
+        with self._write() as cur:
             if self._exists(cur, "SELECT 1 FROM layers WHERE name = ?", (name,)):
                 raise rows.duplicate_layer(name)
             import_id = self._insert_import(cur, record)
@@ -389,7 +430,7 @@ class SqlStore(Store):
         )
 
     def add_partition(self, vintage_id, cells, report) -> None:
-        with self.dialect.write(self._conn) as cur:
+        with self._write() as cur:
             if self._exists(cur, "SELECT 1 FROM partitions WHERE vintage_id = ?", (vintage_id,)):
                 return
             self._run(
@@ -413,7 +454,7 @@ class SqlStore(Store):
 
     def add_road_km(self, layer_id, vintage_id, table) -> None:
         key = (layer_id, vintage_id)
-        with self.dialect.write(self._conn) as cur:
+        with self._write() as cur:
             if self._exists(cur, "SELECT 1 FROM road_km_runs WHERE layer_id = ? AND vintage_id = ?", key):
                 return
             self._run(
