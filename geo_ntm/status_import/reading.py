@@ -15,7 +15,7 @@ import csv
 import itertools
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,8 +34,8 @@ from geo_ntm.status_import.cells import (
     SheetRow,
     cell_text,
     parse_framework,
-    parse_int,
     parse_level,
+    parse_year,
     place_label,
 )
 from geo_ntm.status_import.layouts.base import Cells, Header, StatusLayout
@@ -143,7 +143,7 @@ def _csv_rows(path: Path, delimiter: str) -> Iterator[RawRow]:
                 return
             except csv.Error as exc:  # a field over csv.field_size_limit() (131,072 characters), a NUL ...
                 raise InputError(f"{path}: row {line} cannot be read as CSV: {exc}") from None
-            yield line, cells
+            yield line, list[object](cells)
             line = reader.line_num + 1  # a quoted cell may span lines: the next row starts after it
 
 
@@ -327,7 +327,7 @@ class _RowReader:
             return
         province, district = cells.get("province"), cells.get("district")
         check = RowCheck(number, place_label(province, district, commune))
-        year = cells.parse(check, "year", parse_int)
+        year = cells.parse(check, "year", parse_year)
         framework = cells.parse(check, "framework", parse_framework, self.default_framework)
         level = reported = None
         if framework:
@@ -359,7 +359,7 @@ class _RowReader:
 # -- entry point --------------------------------------------------------------------------------
 
 
-def _candidates(path: Path, sheet: str | None, limits: _Limits) -> Iterator[tuple[str | None, Iterator[RawRow]]]:
+def _candidates(path: Path, sheet: str | None, limits: _Limits) -> Generator[tuple[str | None, Iterator[RawRow]]]:
     """The tables a file may hold: one per CSV delimiter, or one per worksheet, each streamed."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
