@@ -294,6 +294,8 @@ def _checked_geometries(
 
 #: Cells read at a time when summing a raster (a strip of rows): memory stays flat whatever its size.
 RASTER_STRIP_CELLS = 4_000_000
+#: The largest block (tile or strip) read whole: GDAL decompresses a block at once.
+RASTER_BLOCK_CELLS = 16_000_000
 
 
 def raster_ceiling_error(path: object, width: int, height: int, block: tuple[int, int] | None = None) -> str | None:
@@ -305,10 +307,10 @@ def raster_ceiling_error(path: object, width: int, height: int, block: tuple[int
             f"{path} declares {width} x {height} = {width * height:,} cells, over the ceiling of {ceiling:,} "
             "cells (GEO_NTM_MAX_RASTER_CELLS); clip or resample it (gdalwarp -te / -tr) first"
         )
-    if block is not None and block[0] * block[1] > RASTER_STRIP_CELLS:
+    if block is not None and block[0] * block[1] > RASTER_BLOCK_CELLS:
         return (
             f"{path} is stored in blocks of {block[1]} x {block[0]} = {block[0] * block[1]:,} cells, over "
-            f"{RASTER_STRIP_CELLS:,}; write it tiled or in strips (gdal_translate -co TILED=YES)"
+            f"{RASTER_BLOCK_CELLS:,}; write it tiled or in strips (gdal_translate -co TILED=YES)"
         )
     return None
 
