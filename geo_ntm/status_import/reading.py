@@ -19,9 +19,6 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils.cell import range_boundaries
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
 from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.frameworks import get_framework
 from geo_ntm.settings import Settings
@@ -183,6 +180,8 @@ def _merged_ranges(archive: zipfile.ZipFile, part: str, where: str, limits: _Lim
             if len(refs) > limits.rows:
                 raise InputError(f"{where}: more than {limits.rows:,} merged ranges (GEO_NTM_MAX_SHEET_ROWS)")
             tail = buffer[max(last, len(buffer) - 512) :]
+    from openpyxl.utils.cell import range_boundaries  # openpyxl is imported by XLSX imports only
+
     ranges = []
     for ref in refs:
         try:
@@ -230,6 +229,7 @@ def _guarded(rows: Iterable[tuple[object, ...]], path: Path) -> Iterator[tuple[o
 def _xlsx_sheets(path: Path, limits: _Limits) -> Iterator[tuple[str, Iterator[RawRow]]]:
     """Every worksheet's rows (streamed), with vertically merged cells filled down."""
     import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     try:
         with zipfile.ZipFile(path) as archive:
