@@ -20,6 +20,7 @@ from api.auth import Principal, require
 from api.deps import StoreDep
 from boundaries.vintages import import_lineage
 from geo_ntm.domain import LayerKind
+from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.status_import.importer import import_status_file
 
@@ -32,11 +33,34 @@ Upload = Annotated[UploadFile, File(description="the file to import")]
 DryRun = Annotated[bool, Form(description="check only, store nothing")]
 
 
+#: The longest upload file name accepted, in characters (file systems take 255 bytes).
+MAX_NAME_CHARS = 200
+
+
+def upload_name(filename: str | None) -> str:
+    """The base name an upload is saved and recorded under; "upload" when none was given. A name
+    that is only dots (``..``, ``x/..``), holds control characters or is over ``MAX_NAME_CHARS``
+    is refused (InputError: 400) naming the field."""
+    raw = (filename or "").replace("\\", "/")
+    name = raw.rsplit("/", 1)[-1].strip()
+    if not raw.strip():
+        return "upload"
+    if not name or set(name) == {"."}:
+        raise InputError(f"upload field 'file': file name {filename!r} names no file; send the file's own name")
+    if len(name) > MAX_NAME_CHARS:
+        raise InputError(
+            f"upload field 'file': file name is {len(name)} characters long, over {MAX_NAME_CHARS}; rename the file"
+        )
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        raise InputError(f"upload field 'file': file name {filename!r} holds control characters")
+    return name
+
+
 @contextmanager
 def _saved(upload: UploadFile) -> Iterator[tuple[Path, str]]:
     """The upload in a temporary folder under its own base name (importers look at the suffix);
     yields the path and the name to record."""
-    name = Path(upload.filename or "").name.strip() or "upload"
+    name = upload_name(upload.filename)
     with tempfile.TemporaryDirectory(prefix="geo_ntm_upload_") as folder:
         path = Path(folder) / name
         with path.open("wb") as out:

@@ -17,11 +17,13 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from boundaries.lineage import EARLIEST_DATE
 from boundaries.quality import BoundaryQualityReport, measure_boundary_quality
 from geo_ntm.domain import TYPES_BY_LEVEL, AdminTier, UnitFlag, UnitType, Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha, as_multipolygon, make_polygonal
 from geo_ntm.import_report import ImportReport
+from geo_ntm.infrastructure.layers import VIETNAM_EXTENT, coordinate_error, extent_error, outside_vietnam
 from geo_ntm.store import Store
 from geo_ntm.text import nfc, split_prefix
 
@@ -221,9 +223,26 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
         ]
         raise InputError(f"{where}: {dup.nunique()} codes are used by more than one unit", details)
 
+    labels = [_feature(i, codes.iat[i], names.iat[i]) for i in range(len(frame))]
+    refused = coordinate_error(frame.geometry, where, labels)
+    if refused:
+        raise InputError(refused)
     if not frame.crs.equals("EPSG:4326"):
         report.reprojected_from = frame.crs.to_string()
         frame = frame.to_crs(4326)
+        refused = coordinate_error(frame.geometry, f"{where} (reprojected from {report.reprojected_from})", labels)
+        if refused:
+            raise InputError(refused)
+    refused = extent_error(frame.geometry, where, report.reprojected_from)
+    if refused:
+        raise InputError(refused)
+    outside = np.flatnonzero(outside_vietnam(frame.geometry))
+    if len(outside):
+        raise InputError(
+            f"{where}: {len(outside)} units lie wholly outside Vietnam's extent (lon {VIETNAM_EXTENT[0]}.."
+            f"{VIETNAM_EXTENT[2]}, lat {VIETNAM_EXTENT[1]}..{VIETNAM_EXTENT[3]})",
+            [labels[i] for i in outside[:50]],
+        )
     valid = frame.geometry.is_valid.to_numpy()
     geometry = [as_multipolygon(g) if ok else make_polygonal(g) for g, ok in zip(frame.geometry, valid, strict=True)]
     report.repaired = [codes.iat[i] for i in np.flatnonzero(~valid)]
@@ -346,6 +365,11 @@ def import_boundaries(
 ) -> tuple[Vintage | None, BoundaryImportReport]:
     """Read, validate and store one boundary vintage; returns the vintage (None on a dry run)."""
     path = Path(path)
+    if valid_from < EARLIEST_DATE:
+        raise InputError(
+            f"valid_from {valid_from.isoformat()} is before {EARLIEST_DATE.year}: no vintage of Vietnam's units "
+            "is that old (a typing error?)"
+        )
     report = BoundaryImportReport(source_file=str(path), valid_from=valid_from.isoformat(), dry_run=dry_run)
     prepared: dict[AdminTier, tuple[gpd.GeoDataFrame, BoundaryLayerReport]] = {}
     for spec, frame in read_layers(path, layers, level, code_field, name_field):

@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -117,6 +117,11 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part for part in (nfc(p) for p in (value or "").split(";")) if part)
 
 
+#: The earliest date a vintage or a change of units may take effect (the Democratic Republic of
+#: Vietnam was proclaimed in 1945); an earlier one is a typing error.
+EARLIEST_DATE = dt.date(1945, 1, 1)
+
+
 def _parse_row(row: dict[str, str | None], line: int) -> tuple[LineageEvent | None, list[str]]:
     errors: list[str] = []
     say = errors.append
@@ -130,6 +135,9 @@ def _parse_row(row: dict[str, str | None], line: int) -> tuple[LineageEvent | No
             raise ValueError
     except ValueError:
         say(f"effective_date {raw_date!r} is not a date written YYYY-MM-DD")
+        day = None
+    if day is not None and day < EARLIEST_DATE:
+        say(f"effective_date {raw_date} is before {EARLIEST_DATE.year}: no vintage of Vietnam's units is that old")
         day = None
     legal_act = nfc(row.get("legal_act")) or ""
     if not legal_act:
@@ -192,6 +200,26 @@ def read_lineage(path: str | Path) -> list[LineageEvent]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"lineage file {path} does not exist")
+    try:
+        return _read_lineage(path)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"lineage file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+
+
+def _csv_rows(reader: csv.DictReader, path: Path) -> Iterator[dict[str, str | None]]:
+    """The reader's rows; a line it cannot read (a field over ``csv.field_size_limit()``, 131,072
+    characters) is an ``InputError`` naming it."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"lineage file {path}: line {reader.line_num} cannot be read as CSV: {exc}") from None
+        yield row
+
+
+def _read_lineage(path: Path) -> list[LineageEvent]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in LINEAGE_COLUMNS if c not in (reader.fieldnames or [])]
@@ -201,7 +229,7 @@ def read_lineage(path: str | Path) -> list[LineageEvent]:
                 f"the header must be {','.join(LINEAGE_COLUMNS)}"
             )
         events, errors = [], []
-        for row in reader:
+        for row in _csv_rows(reader, path):
             if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
                 continue  # blank line
             event, row_errors = _parse_row(row, reader.line_num)

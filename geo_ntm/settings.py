@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("thresholds_file", "GEO_NTM_THRESHOLDS")
     )
     db_pool_size: int = Field(default=10, ge=0)  # PostGIS: connections kept and shared (0: one per request)
+    # hostile-input ceilings of the importers (docs/settings.md#limits-of-imports)
+    max_raster_cells: int = Field(default=250_000_000, gt=0)  # cells of a population raster's band (width x height)
+    max_sheet_rows: int = Field(default=1_048_576, gt=0)  # rows of one status sheet or CSV (Excel's own limit)
+    max_sheet_cells: int = Field(default=50_000_000, gt=0)  # cells (rows x columns read) of one status sheet or CSV
+    max_xlsx_strings_mb: float = Field(default=200, gt=0)  # a workbook's shared strings, uncompressed, in MB
 
     @field_validator("log_level")
     @classmethod

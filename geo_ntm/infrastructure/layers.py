@@ -9,6 +9,7 @@ A file without a CRS, a geometry of the wrong type, an empty layer or an unusabl
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -18,12 +19,15 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import rasterio
+import rasterio.errors
+import rasterio.windows
 import shapely
 
 from geo_ntm.domain import Layer, LayerKind
 from geo_ntm.errors import InputError
 from geo_ntm.import_report import HIDDEN, ImportReport
 from geo_ntm.infrastructure.mapping import choose_mapping, expand_osm_tags, map_column
+from geo_ntm.settings import Settings
 from geo_ntm.store import Store
 
 _GEOMETRY_TYPES = {"line": ("LineString", "MultiLineString"), "point": ("Point", "MultiPoint")}
@@ -133,9 +137,24 @@ def _read_vector(
     if frame.crs is None:
         raise InputError(f"{path} has no coordinate reference system; assign one (e.g. ogr2ogr -a_srs EPSG:4326)")
     frame = _checked_geometries(frame, kind, path, report)
+    refused = coordinate_error(frame.geometry, path)
+    if refused:
+        raise InputError(refused)
     if not frame.crs.equals("EPSG:4326"):
         report.reprojected_from = frame.crs.to_string()
         frame = frame.to_crs(4326)
+        refused = coordinate_error(frame.geometry, f"{path} (reprojected from {report.reprojected_from})")
+        if refused:
+            raise InputError(refused)
+    refused = extent_error(frame.geometry, path, report.reprojected_from)
+    if refused:
+        raise InputError(refused)
+    outside = outside_vietnam(frame.geometry)
+    if outside.any():
+        report.warnings.append(
+            f"{int(outside.sum())} features lie wholly outside Vietnam's extent (lon {VIETNAM_EXTENT[0]}.."
+            f"{VIETNAM_EXTENT[2]}, lat {VIETNAM_EXTENT[1]}..{VIETNAM_EXTENT[3]}); they are stored, check them"
+        )
     frame = expand_osm_tags(frame, ["surface", "amenity", "shop"])
     sections = {LayerKind.ROADS: ("class", "surface"), LayerKind.FACILITIES: ("kind",)}.get(kind, ())
     out = pd.DataFrame(index=frame.index, columns=["road_class", "surface", "kind"], dtype=object)
@@ -176,6 +195,71 @@ def _read_vector(
     return gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=4326).reset_index(drop=True)
 
 
+#: Vietnam's extent in lon/lat with a margin (its land border and the islands it administers):
+#: a layer landing wholly outside it was read in the wrong CRS or with swapped coordinates.
+VIETNAM_EXTENT = (101.5, 5.5, 118.0, 24.0)
+
+
+def _span(bounds: np.ndarray) -> str:
+    return (
+        f"x {np.nanmin(bounds[:, 0]):.6g} to {np.nanmax(bounds[:, 2]):.6g}, "
+        f"y {np.nanmin(bounds[:, 1]):.6g} to {np.nanmax(bounds[:, 3]):.6g}"
+    )
+
+
+def coordinate_error(geoms: gpd.GeoSeries, where: object, features: list[str] | None = None) -> str | None:
+    """Why the coordinates of ``geoms`` (in their declared CRS, before any reprojection) cannot be
+    right, or None: non-finite values, or lon/lat beyond +/-180/90 in a geographic CRS (projected
+    metres read as degrees: a GeoJSON without a "crs" member is EPSG:4326). ``features`` (one
+    label per geometry) name the first offenders."""
+    bounds = shapely.bounds(np.asarray(geoms.array))
+    finite = np.isfinite(bounds).all(axis=1) | np.isnan(bounds).all(axis=1)  # NaN bounds: empty geometry
+    bad = ~finite
+    reason = "has non-finite coordinates"
+    if not bad.any() and geoms.crs is not None and geoms.crs.is_geographic:
+        bad = (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1)
+        reason = (
+            f"has coordinates outside longitude -180..180 / latitude -90..90 of its CRS {geoms.crs.to_string()} "
+            f"({_span(bounds)}); projected coordinates (metres) need their CRS declared (ogr2ogr -a_srs, "
+            "e.g. EPSG:3405 for VN-2000 / UTM 48N)"
+        )
+        lon, lat = bounds[:, [1, 3]], bounds[:, [0, 2]]
+        swapped = (lon >= VIETNAM_EXTENT[0]) & (lon <= VIETNAM_EXTENT[2]) & (lat >= VIETNAM_EXTENT[1])
+        if bad.any() and swapped[bad].all() and (lat[bad] <= VIETNAM_EXTENT[3]).all():
+            reason += "; or its longitude and latitude are swapped (y looks like Vietnam's longitudes)"
+    if not bad.any():
+        return None
+    first = np.flatnonzero(bad)[:5]
+    shown = [features[i] for i in first] if features else [f"feature #{i + 1}" for i in first]
+    return f"{where} {reason}: {int(bad.sum())} features, first {', '.join(shown)}"
+
+
+def outside_vietnam(geoms: gpd.GeoSeries) -> np.ndarray:
+    """Which of ``geoms`` (EPSG:4326) lie wholly outside ``VIETNAM_EXTENT``."""
+    bounds = shapely.bounds(np.asarray(geoms.array))
+    x0, y0, x1, y1 = VIETNAM_EXTENT
+    return (bounds[:, 2] < x0) | (bounds[:, 0] > x1) | (bounds[:, 3] < y0) | (bounds[:, 1] > y1)
+
+
+def extent_error(geoms: gpd.GeoSeries, where: object, reprojected_from: str | None) -> str | None:
+    """Why a layer (EPSG:4326, after any reprojection) lying wholly outside Vietnam's extent is
+    refused, or None when some of it lies inside."""
+    outside = outside_vietnam(geoms)
+    if len(outside) == 0 or not outside.all():
+        return None
+    bounds = shapely.bounds(np.asarray(geoms.array))
+    hint = (
+        f" after reprojection from {reprojected_from}; are its coordinates really in {reprojected_from}?"
+        if reprojected_from
+        else "; are its coordinates lon/lat (EPSG:4326), in this order?"
+    )
+    return (
+        f"{where} lies wholly outside Vietnam's extent (lon {VIETNAM_EXTENT[0]}..{VIETNAM_EXTENT[2]}, "
+        f"lat {VIETNAM_EXTENT[1]}..{VIETNAM_EXTENT[3]}): lon {np.min(bounds[:, 0]):.6g}..{np.max(bounds[:, 2]):.6g}, "
+        f"lat {np.min(bounds[:, 1]):.6g}..{np.max(bounds[:, 3]):.6g}{hint}"
+    )
+
+
 def _checked_geometries(
     frame: gpd.GeoDataFrame, kind: LayerKind, path: Path, report: LayerImportReport
 ) -> gpd.GeoDataFrame:
@@ -208,15 +292,52 @@ def _checked_geometries(
     return frame
 
 
+#: Cells read at a time when summing a raster (a strip of rows): memory stays flat whatever its size.
+RASTER_STRIP_CELLS = 4_000_000
+#: The largest block (tile or strip) read whole: GDAL decompresses a block at once.
+RASTER_BLOCK_CELLS = 16_000_000
+
+
+def raster_ceiling_error(path: object, width: int, height: int, block: tuple[int, int] | None = None) -> str | None:
+    """Why a raster of ``width`` x ``height`` cells (stored in blocks of ``block`` rows x columns)
+    is too large to read, or None; the ceiling is ``GEO_NTM_MAX_RASTER_CELLS``."""
+    ceiling = Settings.from_env().max_raster_cells
+    if width * height > ceiling:
+        return (
+            f"{path} declares {width} x {height} = {width * height:,} cells, over the ceiling of {ceiling:,} "
+            "cells (GEO_NTM_MAX_RASTER_CELLS); clip or resample it (gdalwarp -te / -tr) first"
+        )
+    if block is not None and block[0] * block[1] > RASTER_BLOCK_CELLS:
+        return (
+            f"{path} is stored in blocks of {block[1]} x {block[0]} = {block[0] * block[1]:,} cells, over "
+            f"{RASTER_BLOCK_CELLS:,}; write it tiled or in strips (gdal_translate -co TILED=YES)"
+        )
+    return None
+
+
 def _read_raster(path: Path, report: LayerImportReport) -> tuple[bytes, str]:
-    """The GeoTIFF's bytes and CRS, after checking it is a single-band grid of non-negative counts."""
+    """The GeoTIFF's bytes and CRS, after checking it is a single-band grid of non-negative counts.
+    Its declared size is checked before any cell is read; cells are then read in strips of rows."""
     try:
         with rasterio.open(path) as src:
             if src.driver != "GTiff":
                 raise InputError(f"{path} is a {src.driver} raster; population rasters must be GeoTIFF")
             if src.crs is None:
                 raise InputError(f"{path} has no coordinate reference system; assign one (gdal_edit.py -a_srs)")
-            band = src.read(1, masked=True)
+            refused = raster_ceiling_error(path, src.width, src.height, src.block_shapes[0])
+            if refused:
+                raise InputError(refused)
+            total, cells, negative = 0.0, 0, 0
+            strip = max(1, RASTER_STRIP_CELLS // max(1, src.width))
+            for row in range(0, src.height, strip):
+                window = rasterio.windows.Window(0, row, src.width, min(strip, src.height - row))
+                band = src.read(1, window=window, masked=True)
+                count = int(band.count())
+                if count:
+                    total += float(band.sum(dtype="float64"))
+                    cells += count
+                    negative += int((band < 0).sum())
+                del band
             report.raster = {
                 "crs": src.crs.to_string(),
                 "width": src.width,
@@ -225,17 +346,21 @@ def _read_raster(path: Path, report: LayerImportReport) -> tuple[bytes, str]:
                 "bounds": list(src.bounds),
                 "bands": src.count,
                 "nodata": src.nodata,
-                "total": float(band.sum()) if band.count() else 0.0,
+                "total": total,
             }
             crs = src.crs.to_string()
-    except rasterio.errors.RasterioIOError as exc:
+    except rasterio.errors.RasterioError as exc:
         raise InputError(f"cannot read {path} as a raster: {exc}") from exc
-    if band.count() == 0:
-        raise InputError(f"{path} has no data cell: nothing to import")
-    negative = int((band < 0).sum())
+    if cells == 0:
+        raise InputError(
+            f"{path} has no data cell (all {report.raster['width'] * report.raster['height']:,} cells are nodata "
+            f"{report.raster['nodata']!r}): nothing to import"
+        )
     if negative:
         raise InputError(f"{path} has {negative} negative cells; a population raster holds counts of people")
+    if not math.isfinite(total):
+        raise InputError(f"{path} sums to {total}: its cells hold non-finite or overflowing values, not counts")
     if report.raster["bands"] > 1:
         report.warnings.append(f"{path} has {report.raster['bands']} bands; band 1 is used")
-    report.rows_read = report.rows_stored = int(band.count())
+    report.rows_read = report.rows_stored = cells
     return path.read_bytes(), crs

@@ -19,16 +19,21 @@ from rasterio.io import MemoryFile
 from geo_ntm.domain import Layer, Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.coverage import UNIT_FIELDS, align_to_units
+from geo_ntm.infrastructure.layers import RASTER_STRIP_CELLS, raster_ceiling_error
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.store import Store
 
 
 def zonal_sums(geotiff: bytes, zones: gpd.GeoDataFrame) -> tuple[np.ndarray, float]:
     """People in each of ``zones`` (non-overlapping polygons, any CRS) and the people of the
-    raster window around them that no zone holds."""
+    raster window around them that no zone holds. The window is read in strips of rows, so memory
+    stays flat whatever the raster's size (cells are independent: the sums add up)."""
     with MemoryFile(geotiff) as memory, memory.open() as src:
         if not src.transform.is_rectilinear:
             raise InputError("rotated population rasters are not supported; warp it north-up first (gdalwarp)")
+        refused = raster_ceiling_error("the population raster", src.width, src.height, src.block_shapes[0])
+        if refused:
+            raise InputError(refused)
         polys = np.asarray(zones.to_crs(src.crs).geometry.array)
         w = rasterio.windows.from_bounds(*shapely.total_bounds(polys), transform=src.transform)
         col0, row0 = max(0, int(np.floor(w.col_off))), max(0, int(np.floor(w.row_off)))
@@ -36,10 +41,15 @@ def zonal_sums(geotiff: bytes, zones: gpd.GeoDataFrame) -> tuple[np.ndarray, flo
         row1 = min(src.height, int(np.ceil(w.row_off + w.height)))
         if col1 <= col0 or row1 <= row0:  # the zones lie outside the raster
             return np.zeros(len(polys)), 0.0
-        window = rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
-        values = src.read(1, window=window, masked=True).filled(0).astype("float64")
-        transform = src.window_transform(window)
-    return _weighted_sums(values, transform, polys)
+        sums, outside = np.zeros(len(polys)), 0.0
+        strip = max(1, RASTER_STRIP_CELLS // (col1 - col0))
+        for row in range(row0, row1, strip):
+            window = rasterio.windows.Window(col0, row, col1 - col0, min(strip, row1 - row))
+            values = src.read(1, window=window, masked=True).filled(0).astype("float64")
+            part, rest = _weighted_sums(values, src.window_transform(window), polys)
+            sums += part
+            outside += rest
+    return sums, outside
 
 
 def _weighted_sums(values: np.ndarray, transform, polys: np.ndarray) -> tuple[np.ndarray, float]:

@@ -134,6 +134,18 @@ def parse_int(text: str | None) -> int:
     return int(number)
 
 
+#: The years a status may be reported for: from 1945 (no unit of today's Vietnam is older) to 2100.
+YEARS = (1945, 2100)
+
+
+def parse_year(text: str | None) -> int:
+    """A year between ``YEARS`` ("2020", "2020.0"); 99999, -5 or 1e300 are complaints."""
+    year = parse_int(text)
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f"is not a plausible year (between {YEARS[0]} and {YEARS[1]})")
+    return year
+
+
 def parse_count(text: str | None) -> tuple[int, int | None]:
     """Criteria met, written "16" or "16/19" (then with its total)."""
     fraction = _FRACTION.match(text or "")

@@ -9,14 +9,19 @@ each problem is an ``Issue`` that carries the row number a person sees in Excel 
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
-import io
-from collections.abc import Iterable
+import itertools
+import re
+import zipfile
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.frameworks import get_framework
+from geo_ntm.settings import Settings
 from geo_ntm.status_import import layouts
 from geo_ntm.status_import.cells import (
     TC_COLUMN,
@@ -26,8 +31,8 @@ from geo_ntm.status_import.cells import (
     SheetRow,
     cell_text,
     parse_framework,
-    parse_int,
     parse_level,
+    parse_year,
     place_label,
 )
 from geo_ntm.status_import.layouts.base import Cells, Header, StatusLayout
@@ -77,55 +82,184 @@ class Sheet:
 
 
 # -- reading cells ----------------------------------------------------------------------------
+#
+# Rows are streamed: a CSV line by line, a worksheet row by row (openpyxl's read-only mode), so an
+# import holds the rows it keeps, not the file. Each table is bounded before and while it is read:
+# rows (GEO_NTM_MAX_SHEET_ROWS), cells (GEO_NTM_MAX_SHEET_CELLS) and a workbook's shared strings
+# (GEO_NTM_MAX_XLSX_STRINGS_MB, held in memory by any XLSX reader).
 
 RawRow = tuple[int, list[object]]  # (row number as a person sees it, cell values)
+
+#: A merged range in a worksheet's XML (``<mergeCell ref="B3:B4"/>``, any namespace prefix).
+_MERGE_CELL = re.compile(rb"<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref=\"([A-Za-z]{1,3}\d{1,7}(?::[A-Za-z]{1,3}\d{1,7})?)\"")
+_EXCEL_COLUMNS = 16_384
 
 
 def _where(path: Path, sheet: str | None) -> str:
     return f"{path}" + (f" (sheet {sheet!r})" if sheet else "")
 
 
-def _csv_rows(text: str, delimiter: str) -> list[RawRow]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[RawRow] = []
-    line = 1
-    for cells in reader:
-        rows.append((line, list(cells)))
-        line = reader.line_num + 1  # a quoted cell may span lines: the next row starts after it
-    return rows
+@dataclass(frozen=True)
+class _Limits:
+    rows: int
+    cells: int
+    strings_mb: float
+
+    @classmethod
+    def from_settings(cls) -> _Limits:
+        s = Settings.from_env()
+        return cls(s.max_sheet_rows, s.max_sheet_cells, s.max_xlsx_strings_mb)
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
+def _bounded(rows: Iterable[RawRow], where: str, limits: _Limits) -> Iterator[RawRow]:
+    """``rows``, refused (InputError naming the row) once they pass the row or cell ceiling."""
+    cells = 0
+    for number, values in rows:
+        if number > limits.rows:
+            raise InputError(
+                f"{where}: row {number} is beyond the ceiling of {limits.rows:,} rows per sheet "
+                "(GEO_NTM_MAX_SHEET_ROWS); split the file"
+            )
+        cells += len(values)
+        if cells > limits.cells:
+            raise InputError(
+                f"{where}: row {number} brings the cells read to over the ceiling of {limits.cells:,} per sheet "
+                "(GEO_NTM_MAX_SHEET_CELLS); split the file or delete unused columns"
+            )
+        yield number, values
+
+
+def _csv_rows(path: Path, delimiter: str) -> Iterator[RawRow]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        line = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # a field over csv.field_size_limit() (131,072 characters), a NUL ...
+                raise InputError(f"{path}: row {line} cannot be read as CSV: {exc}") from None
+            yield line, list[object](cells)
+            line = reader.line_num + 1  # a quoted cell may span lines: the next row starts after it
+
+
+def _check_utf8(path: Path) -> None:
+    """Refuse a file that is not UTF-8, naming the first undecodable byte (read in chunks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            pending = len(decoder.getstate()[0])  # bytes of a character cut by the previous chunk
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                offset += exc.start - pending
+                raise InputError(
+                    f"{path} is not UTF-8 text (undecodable byte at offset {offset}); save it from Excel as "
+                    "'CSV UTF-8 (Comma delimited)' or import the .xlsx workbook itself"
+                ) from None
+            offset += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise InputError(f"{path} is not UTF-8 text (it ends inside a character)") from None
+
+
+def _merged_ranges(archive: zipfile.ZipFile, part: str, where: str, limits: _Limits) -> list[tuple[int, int, int]]:
+    """The vertically merged ranges of a worksheet as (first row, last row, column), read from its
+    XML in chunks (read-only worksheets do not give them; they follow the cells in the file)."""
+    refs: list[bytes] = []
+    tail = b""
+    with archive.open(part) as xml:
+        for chunk in iter(lambda: xml.read(1 << 20), b""):
+            buffer, last = tail + chunk, 0
+            for match in _MERGE_CELL.finditer(buffer):
+                refs.append(match.group(1))
+                last = match.end()
+            if len(refs) > limits.rows:
+                raise InputError(f"{where}: more than {limits.rows:,} merged ranges (GEO_NTM_MAX_SHEET_ROWS)")
+            tail = buffer[max(last, len(buffer) - 512) :]
+    from openpyxl.utils.cell import range_boundaries  # openpyxl is imported by XLSX imports only
+
+    ranges = []
+    for ref in refs:
+        try:
+            min_col, min_row, _, max_row = range_boundaries(ref.decode())
+        except ValueError:
+            continue
+        if min_row is not None and max_row is not None and min_col is not None and max_row > min_row:
+            if min_col > _EXCEL_COLUMNS:
+                raise InputError(f"{where}: merged range {ref.decode()} lies beyond Excel's last column")
+            ranges.append((min_row, max_row, min_col))
+    return ranges
+
+
+def _filled_down(rows: Iterable[tuple[object, ...]], merged: list[tuple[int, int, int]]) -> Iterator[RawRow]:
+    """Rows numbered from 1, with the top cell of each vertically merged range written into the
+    rows below it. Only rows the sheet holds are filled: a range declared down to row 1,048,576
+    costs nothing past the last row."""
+    starts: dict[int, list[tuple[int, int]]] = {}
+    for min_row, max_row, col in merged:
+        starts.setdefault(min_row, []).append((col, max_row))
+    active: dict[int, tuple[object, int]] = {}  # column -> (top value, last row)
+    for number, values in enumerate(rows, start=1):
+        cells = list(values)
+        if active:
+            for col, (value, last) in list(active.items()):
+                if last < number:
+                    del active[col]
+                    continue
+                if len(cells) < col:
+                    cells.extend([None] * (col - len(cells)))
+                cells[col - 1] = value
+        for col, last in starts.get(number, ()):
+            active[col] = (cells[col - 1] if col <= len(cells) else None, last)
+        yield number, cells
+
+
+def _guarded(rows: Iterable[tuple[object, ...]], path: Path) -> Iterator[tuple[object, ...]]:
+    """A worksheet's rows; a broken part found while streaming is an InputError."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path} is not UTF-8 text (undecodable byte at offset {exc.start}); save it from Excel as "
-            "'CSV UTF-8 (Comma delimited)' or import the .xlsx workbook itself"
-        ) from None
+        yield from rows
+    except Exception as exc:  # openpyxl raises XML, zipfile and its own errors
+        raise InputError(f"cannot read {path} as an Excel workbook (.xlsx): {exc}") from None
 
 
-def _xlsx_sheets(path: Path) -> list[tuple[str, list[RawRow]]]:
-    """Every worksheet's rows, with vertically merged cells filled down."""
+def _xlsx_sheets(path: Path, limits: _Limits) -> Iterator[tuple[str, Iterator[RawRow]]]:
+    """Every worksheet's rows (streamed), with vertically merged cells filled down."""
     import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
+        with zipfile.ZipFile(path) as archive:
+            strings = sum(i.file_size for i in archive.infolist() if i.filename.lower().endswith("sharedstrings.xml"))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"cannot read {path} as an Excel workbook (.xlsx): {exc}") from None
+    if strings > limits.strings_mb * 1e6:
+        raise InputError(
+            f"{path}: its shared strings take {strings / 1e6:,.1f} MB uncompressed, over the ceiling of "
+            f"{limits.strings_mb:g} MB (GEO_NTM_MAX_XLSX_STRINGS_MB)"
+        )
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, XML and its own errors
         raise InputError(f"cannot read {path} as an Excel workbook (.xlsx): {exc}") from None
-    sheets = []
-    for ws in workbook.worksheets:
-        grid = [list(values) for values in ws.iter_rows(values_only=True)]
-        for merged in ws.merged_cells.ranges:
-            # A cell merged over several rows (a district beside its communes) holds for every
-            # row; cells merged across one row only (titles, notes) are left as they are.
-            top = grid[merged.min_row - 1][merged.min_col - 1]
-            for r in range(merged.min_row, merged.max_row):
-                grid[r][merged.min_col - 1] = top
-        sheets.append((ws.title, [(i + 1, cells) for i, cells in enumerate(grid)]))
-    workbook.close()
-    return sheets
+    try:
+        for ws in workbook.worksheets:
+            if not isinstance(ws, ReadOnlyWorksheet):  # chartsheets have no cells
+                continue
+            where = _where(path, ws.title)
+            ws.reset_dimensions()  # the declared dimension (A1:XFD1048576) would pad every row
+            merged = _merged_ranges(workbook._archive, ws._worksheet_path, where, limits)
+            rows = _guarded(ws.iter_rows(values_only=True), path)
+            yield ws.title, _bounded(_filled_down(rows, merged), where, limits)
+    except InputError:
+        raise
+    except Exception as exc:  # a broken part found while streaming
+        raise InputError(f"cannot read {path} as an Excel workbook (.xlsx): {exc}") from None
+    finally:
+        workbook.close()
 
 
 # -- the header ---------------------------------------------------------------------------------
@@ -193,7 +327,7 @@ class _RowReader:
             return
         province, district = cells.get("province"), cells.get("district")
         check = RowCheck(number, place_label(province, district, commune))
-        year = cells.parse(check, "year", parse_int)
+        year = cells.parse(check, "year", parse_year)
         framework = cells.parse(check, "framework", parse_framework, self.default_framework)
         level = reported = None
         if framework:
@@ -225,22 +359,27 @@ class _RowReader:
 # -- entry point --------------------------------------------------------------------------------
 
 
-def _candidates(path: Path, sheet: str | None) -> Iterable[tuple[str | None, list[RawRow]]]:
-    """The tables a file may hold: one per CSV delimiter, or one per worksheet."""
+def _candidates(path: Path, sheet: str | None, limits: _Limits) -> Generator[tuple[str | None, Iterator[RawRow]]]:
+    """The tables a file may hold: one per CSV delimiter, or one per worksheet, each streamed."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         if sheet is not None:
             raise InputError(f"{path} is a CSV file; the sheet option only applies to .xlsx workbooks")
-        text = _decode(path)
-        return [(None, _csv_rows(text, d)) for d in (",", ";", "\t")]
+        _check_utf8(path)
+        for delimiter in (",", ";", "\t"):
+            yield None, _bounded(_csv_rows(path, delimiter), str(path), limits)
+        return
     if suffix in (".xlsx", ".xlsm"):
-        sheets = _xlsx_sheets(path)
-        if sheet is None:
-            return sheets
-        chosen = [s for s in sheets if s[0] == sheet]
-        if not chosen:
-            raise InputError(f"{path} has no sheet {sheet!r}; its sheets: {', '.join(name for name, _ in sheets)}")
-        return chosen
+        names = []
+        for name, rows in _xlsx_sheets(path, limits):
+            names.append(name)
+            if sheet is None or name == sheet:
+                yield name, rows
+                if sheet is not None:
+                    return
+        if sheet is not None:
+            raise InputError(f"{path} has no sheet {sheet!r}; its sheets: {', '.join(names)}")
+        return
     raise InputError(f"{path}: unsupported file type {suffix or '(none)'!r}; give a .csv (UTF-8) or .xlsx file")
 
 
@@ -251,7 +390,8 @@ def read_status_file(
     default_framework: str | None = None,
     default_level: str | None = None,
 ) -> Sheet:
-    """Read a status table into canonical rows; raises InputError if the file cannot be used at all."""
+    """Read a status table into canonical rows; raises InputError if the file cannot be used at all.
+    Rows are streamed: memory grows with the rows kept, not with the file."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"status file {path} does not exist")
@@ -261,12 +401,17 @@ def read_status_file(
         except GeoNtmError as exc:
             raise InputError(f"{path}: default framework: {exc}") from None
     tried = []
-    for name, rows in _candidates(path, sheet):
-        found = _find_header(rows)
-        if found is None:
-            tried.append(name)
-            continue
-        return _read_rows(path, name, rows, *found, default_framework, default_level)
+    with contextlib.closing(_candidates(path, sheet, _Limits.from_settings())) as candidates:
+        for name, rows in candidates:
+            head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+            found = _find_header(head)
+            if found is None:
+                tried.append(name)
+                getattr(rows, "close", lambda: None)()  # the file it streams from
+                continue
+            header, layout = found
+            data = itertools.chain(head[header.row_index + 1 :], rows)
+            return _read_rows(path, name, head, data, header, layout, default_framework, default_level)
     sheets = [name for name in tried if name]
     where = f"{path} (sheet{'s' if len(sheets) > 1 else ''} {', '.join(map(repr, sheets))})" if sheets else str(path)
     raise InputError(
@@ -278,7 +423,8 @@ def read_status_file(
 def _read_rows(
     path: Path,
     sheet_name: str | None,
-    rows: list[RawRow],
+    head: list[RawRow],
+    data: Iterable[RawRow],
     header: Header,
     layout: StatusLayout,
     default_framework: str | None,
@@ -298,13 +444,17 @@ def _read_rows(
         }
         raise InputError(
             f"{where}: no column for " + "; ".join(hint[m] for m in missing),
-            [f"header on row {rows[header.row_index][0]}: " + ", ".join(label for label in header.labels if label)],
+            [f"header on row {head[header.row_index][0]}: " + ", ".join(label for label in header.labels if label)],
         )
-    data = rows[header.row_index + 1 :]
-    while data and not any(cell_text(c) for c in data[-1][1]):
-        data.pop()
-    sheet = Sheet(sheet_name, rows[header.row_index][0], layout, header.ignored, rows_read=len(data))
+    sheet = Sheet(sheet_name, head[header.row_index][0], layout, header.ignored)
     reader = _RowReader(sheet, header, default_framework, default_level)
+    blank = 0  # blank rows not yet counted: those at the end of the table are not rows read
     for number, cells in data:
+        if not any(cell_text(c) for c in cells):
+            blank += 1
+            continue
+        sheet.rows_read += blank + 1
+        sheet.rows_skipped_blank += blank
+        blank = 0
         reader.read(number, cells)
     return sheet

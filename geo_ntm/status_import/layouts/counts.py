@@ -32,9 +32,14 @@ class CountsLayout(StatusLayout):
         met_label, met_text = cells.label("criteria_met"), cells.get("criteria_met")
         met, stated_total = check.parse(met_label, met_text, parse_count) or (None, None)
         total_text = cells.get("criteria_total")
-        total = (
-            cells.parse(check, "criteria_total", parse_int) if total_text else stated_total or framework.criteria_total
-        )
+        if total_text:
+            total = cells.parse(check, "criteria_total", parse_int)
+        else:
+            total = framework.criteria_total if stated_total is None else stated_total
+        if total is not None and total < 1:  # "0/0": a count of nothing
+            label, text = (cells.label("criteria_total"), total_text) if total_text else (met_label, met_text)
+            check.fail(label, text, "has a criteria total below 1; a commune is assessed on at least one criterion")
+            total = None
         if met is not None and total is not None and not 0 <= met <= total:
             check.fail(met_label, met_text, f"must be between 0 and the criteria total ({total})")
         recognized = cells.parse(check, "recognized", parse_recognized)
