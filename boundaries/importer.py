@@ -23,7 +23,7 @@ from geo_ntm.domain import TYPES_BY_LEVEL, AdminTier, UnitFlag, UnitType, Vintag
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha, as_multipolygon, make_polygonal
 from geo_ntm.import_report import ImportReport
-from geo_ntm.infrastructure.layers import VIETNAM_EXTENT, coordinate_error, extent_error, outside_vietnam
+from geo_ntm.plausibility import VIETNAM_EXTENT, coordinate_error, extent_error, outside_vietnam
 from geo_ntm.store import Store
 from geo_ntm.text import nfc, split_prefix
 
