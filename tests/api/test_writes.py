@@ -11,16 +11,12 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
-
-# tokens of 32 characters or more, in a file only its owner reads: the service refuses others (test_tokens.py)
-TOKENS = {role: f"{role[0]}-secret-{'x' * 32}" for role in ("reader", "editor", "admin")}
+from tests.support.tokens import TOKENS, bearer, token_file
 
 
 @pytest.fixture
 def client(db_location, tmp_path):
-    tokens = tmp_path / "tokens.txt"
-    tokens.write_text("# name role token\n" + "".join(f"{role}-user {role} {t}\n" for role, t in TOKENS.items()))
-    tokens.chmod(0o600)
+    tokens = token_file(tmp_path)
     settings = Settings.from_env().model_copy(update=dict(db=db_location, tokens_file=tokens, max_upload_mb=0.1))
     with TestClient(create_app(settings)) as c:
         yield c
@@ -33,8 +29,7 @@ def sample(data_dir):
 
 
 def _auth(role: str | None = None, token: str | None = None) -> dict:
-    token = token or TOKENS.get(role)
-    return {"Authorization": f"Bearer {token}"} if token else {}
+    return bearer(role, token)
 
 
 def _counts(db_location) -> tuple[int, int, int]:
@@ -123,9 +118,7 @@ def test_audit_is_for_admins_only(client):
 
 
 def test_reads_are_public_unless_configured(db_location, tmp_path):
-    tokens = tmp_path / "tokens.txt"
-    tokens.write_text(f"reader-user reader {TOKENS['reader']}\n")
-    tokens.chmod(0o600)
+    tokens = token_file(tmp_path, ("reader",))
     settings = Settings.from_env().model_copy(update=dict(db=db_location, tokens_file=tokens))
     with TestClient(create_app(settings)) as c:
         assert c.get("/health").status_code == 200

@@ -10,16 +10,16 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
+from tests.support.tokens import bearer, token_file
 
-EDITOR = {"Authorization": "Bearer e-secret"}
+EDITOR = bearer("editor")
 LONG = "province,district,commune,year,framework,level,criterion,status,source\n"
 ROW = "Bến Tre,Thành phố Bến Tre,Phú Hưng,{year},qd1980_2016,ntm,1,đạt,{source}\n"
 
 
 @pytest.fixture
 def client(db_location, tmp_path):
-    tokens = tmp_path / "tokens.txt"
-    tokens.write_text("editor-user editor e-secret\n")
+    tokens = token_file(tmp_path, ("editor",))
     settings = Settings.from_env().model_copy(update=dict(db=db_location, tokens_file=tokens, max_upload_mb=1))
     with TestClient(create_app(settings)) as c:
         yield c
