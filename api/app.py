@@ -165,7 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         operation.get("responses", {}).pop("422", None)
         return app.openapi_schema or {}
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its OpenAPI
     if settings.read_token_required:  # outermost: the landing page, /api, /docs and static files too
         app.add_middleware(ReadGate, tokens=app.state.tokens)
     return app

@@ -91,6 +91,7 @@ class _MappingEnvSource(EnvSettingsSource):
 
 
 def _from_mapping(cls: type[Settings], environ: Mapping[str, str]) -> Settings:
+    # a subclass of a class given as a value: mypy cannot check it statically
     class _Explicit(cls):  # type: ignore[valid-type, misc]
         @classmethod
         def settings_customise_sources(
