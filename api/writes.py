@@ -1,6 +1,7 @@
 """Writes over HTTP (status, lineage and layer uploads) for tokens with the editor role, and the
-audit log of imports for admins. An upload goes to a temporary file, removed after the import;
-the import records who sent it (the token's name) and the uploaded file's name."""
+audit log of imports for admins. An upload goes to a temporary folder, removed after the import in
+every case; the import runs in a worker process with a memory ceiling and a time limit
+(``api.import_jobs``) and records who sent it (the token's name) and the uploaded file's name."""
 
 from __future__ import annotations
 
@@ -8,24 +9,28 @@ import datetime as dt
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import Principal, require
 from api.deps import StoreDep
-from boundaries.vintages import import_lineage
+from api.import_jobs import ImportOverMemory, ImportOverTime, layer_job, lineage_job, run_import, status_job
 from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
-from geo_ntm.infrastructure.layers import import_layer
-from geo_ntm.status_import.importer import import_status_file
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["writes"])
+
+#: The refusals of an import over its limits, besides the service's own errors (api.app.ERROR_RESPONSES).
+JOB_RESPONSES: dict[int | str, dict] = {
+    413: {"description": "Content too large: the upload, or its import's memory (GEO_NTM_IMPORT_MAX_MB)"},
+    503: {"description": "Service unavailable: the import ran over GEO_NTM_IMPORT_MAX_SECONDS; nothing was stored"},
+}
 
 Editor = Annotated[Principal, Depends(require("editor"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
@@ -56,6 +61,28 @@ def upload_name(filename: str | None) -> str:
     return name
 
 
+def _run(request: Request, job: Callable[..., dict], path: Path, *args: Any, **kwargs: Any) -> dict:
+    """``job`` on the upload at ``path`` in a worker process on the application's store, within the
+    limits of its settings. Over the memory ceiling: 413 (the remedy is the client's, as for an
+    upload over GEO_NTM_MAX_UPLOAD_MB: send a smaller file); over the time limit: 503 (the time
+    depends on the service's load as well as on the file). A crash is an unexpected error: 500."""
+    settings = request.app.state.settings
+    try:
+        return run_import(
+            job,
+            str(settings.db),
+            path.parent,
+            max_mb=settings.import_max_mb,
+            max_seconds=settings.import_max_seconds,
+            args=(path, *args),
+            kwargs=kwargs,
+        )
+    except ImportOverMemory as exc:
+        raise HTTPException(413, str(exc)) from None
+    except ImportOverTime as exc:
+        raise HTTPException(503, str(exc)) from None
+
+
 @contextmanager
 def _saved(upload: UploadFile) -> Iterator[tuple[Path, str]]:
     """The upload in a temporary folder under its own base name (importers look at the suffix);
@@ -72,9 +99,9 @@ def _logged(who: Principal, what: str, name: str, stored: bool) -> None:
     log.info("%s (%s) %s %s: %s", who.name, who.role, what, name, "stored" if stored else "nothing stored")
 
 
-@router.post("/statuses", summary="Import a status CSV/XLSX (editor)")
+@router.post("/statuses", summary="Import a status CSV/XLSX (editor)", responses=JOB_RESPONSES)
 def post_statuses(
-    store: StoreDep,
+    request: Request,
     who: Editor,
     file: Upload,
     sheet: Annotated[str | None, Form()] = None,
@@ -83,26 +110,33 @@ def post_statuses(
 ):
     """The import report; 400 with the report when rows have problems and nothing was stored."""
     with _saved(file) as (path, name):
-        report = import_status_file(
-            store, path, sheet=sheet, dry_run=dry_run, skip_unmatched=skip_unmatched, actor=who.name, source_name=name
+        done = _run(
+            request,
+            status_job,
+            path,
+            sheet=sheet,
+            dry_run=dry_run,
+            skip_unmatched=skip_unmatched,
+            actor=who.name,
+            source_name=name,
         )
-    _logged(who, "status upload", name, report.stored)
-    return JSONResponse(report.to_dict(), status_code=200 if report.ok or report.stored else 400)
+    _logged(who, "status upload", name, done["stored"])
+    return JSONResponse(done["body"], status_code=200 if done["ok"] or done["stored"] else 400)
 
 
-@router.post("/lineage", summary="Import a lineage CSV and derive its vintages (editor)")
+@router.post("/lineage", summary="Import a lineage CSV and derive its vintages (editor)", responses=JOB_RESPONSES)
 def post_lineage(
-    store: StoreDep, who: Editor, file: Upload, derive: Annotated[bool, Form()] = True, dry_run: DryRun = False
+    request: Request, who: Editor, file: Upload, derive: Annotated[bool, Form()] = True, dry_run: DryRun = False
 ) -> dict:
     with _saved(file) as (path, name):
-        report = import_lineage(store, path, derive=derive, dry_run=dry_run, actor=who.name, source_name=name)
-    _logged(who, "lineage upload", name, report.stored)
-    return report.to_dict()
+        done = _run(request, lineage_job, path, derive=derive, dry_run=dry_run, actor=who.name, source_name=name)
+    _logged(who, "lineage upload", name, done["stored"])
+    return done["body"]
 
 
-@router.post("/layers", summary="Import an infrastructure layer from one file (editor)")
+@router.post("/layers", summary="Import an infrastructure layer from one file (editor)", responses=JOB_RESPONSES)
 def post_layer(
-    store: StoreDep,
+    request: Request,
     who: Editor,
     file: Upload,
     name: Annotated[str, Form()],
@@ -114,8 +148,9 @@ def post_layer(
 ) -> dict:
     """A single file: GeoPackage, GeoJSON, OSM (.osm, .osm.pbf) or GeoTIFF for population."""
     with _saved(file) as (path, file_name):
-        report = import_layer(
-            store,
+        done = _run(
+            request,
+            layer_job,
             path,
             name,
             kind,
@@ -126,8 +161,8 @@ def post_layer(
             actor=who.name,
             source_name=file_name,
         )
-    _logged(who, "layer upload", file_name, report.layer is not None)
-    return {**report.to_dict(), "layer_id": report.layer.layer_id if report.layer else None}
+    _logged(who, "layer upload", file_name, done["stored"])
+    return done["body"]
 
 
 @router.get("/audit", summary="The audit log of imports (admin)")

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     max_sheet_rows: int = Field(default=1_048_576, gt=0)  # rows of one status sheet or CSV (Excel's own limit)
     max_sheet_cells: int = Field(default=50_000_000, gt=0)  # cells (rows x columns read) of one status sheet or CSV
     max_xlsx_strings_mb: float = Field(default=200, gt=0)  # a workbook's shared strings, uncompressed, in MB
+    # each upload's import runs in a worker process with these limits (docs/settings.md#limits-of-imports)
+    import_max_mb: float = Field(default=1536, gt=0)  # the worker's address space (RLIMIT_AS), in MB
+    import_max_seconds: float = Field(default=300, gt=0)  # the worker's wall-clock time, in seconds
 
     @field_validator("log_level")
     @classmethod
