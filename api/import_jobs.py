@@ -15,6 +15,7 @@ the caller removes in every case, even when the child was killed."""
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import resource
@@ -30,6 +31,10 @@ from geo_ntm.errors import GeoNtmError
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import Store, open_store
+
+#: What the fork server imports once, so that no worker loads a library under its memory ceiling
+#: only to open its store (a shared object that cannot be mapped is an ImportError, not a MemoryError).
+_PRELOAD = [__name__, "geo_ntm.store.gpkg", "geo_ntm.store.postgis"]
 
 #: How long the parent waits for a killed child to go, in seconds.
 _REAP_SECONDS = 10
@@ -80,7 +85,7 @@ def layer_job(store: Store, path: Path, *args: Any, **kwargs: Any) -> dict:
 # -- the runner ----------------------------------------------------------------------------------
 def _context() -> Any:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # only before the server starts; harmless after
+    context.set_forkserver_preload(_PRELOAD)  # only before the server starts; harmless after
     return context
 
 
@@ -136,6 +141,25 @@ def run_import(
     raise ImportCrashed(value)
 
 
+#: What the C libraries say when an allocation or a mapping fails under RLIMIT_AS.
+_NO_MEMORY = ("failed to map segment", "cannot allocate memory", "out of memory", "std::bad_alloc")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc``, or an error it came from, is a failed allocation: a MemoryError, ENOMEM, or
+    a library's message saying so (a library loaded lazily fails with an ImportError)."""
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, MemoryError) or (isinstance(error, OSError) and error.errno == errno.ENOMEM):
+            return True
+        if any(text in str(error).lower() for text in _NO_MEMORY):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def _child(
     sender: Connection,
     job: Callable[..., Any],
@@ -151,17 +175,18 @@ def _child(
     tempfile.tempdir = None
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     ceiling = int(max_mb * 1024 * 1024)
-    resource.setrlimit(resource.RLIMIT_AS, (ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard), hard))
     try:
         try:
+            # the store is opened under the service's own limit (SQLite maps its WAL index, libpq its
+            # buffers): a connection that fails there is the store's fault, not the upload's
             with open_store(db) as store:
+                limit = ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)
+                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
                 answer: tuple[str, Any] = ("ok", job(store, *args, **kwargs))
-        except MemoryError:
-            answer = ("memory", None)
         except GeoNtmError as exc:
             answer = ("error", (type(exc), exc.message, dict(exc.__dict__)))
-        except Exception:
-            answer = ("crash", traceback.format_exc())
+        except Exception as exc:
+            answer = ("memory", None) if _out_of_memory(exc) else ("crash", traceback.format_exc())
     except MemoryError:  # in an except clause above
         answer = ("memory", None)
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))  # room to send the answer

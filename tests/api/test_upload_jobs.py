@@ -1,0 +1,145 @@
+"""Every upload's import runs in a worker process with a memory ceiling and a time limit (issue 11):
+over the ceiling it is 413, over the time 503, a crash 500 without details; in every case the
+store is left as it was, even when the worker is killed in the middle of its write transaction,
+and the upload's temporary folder is removed. A normal upload still works and is audited. On both
+backends."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.import_jobs import ImportCrashed, ImportOverTime, run_import
+from geo_ntm.errors import InputError
+from geo_ntm.settings import Settings
+from geo_ntm.status_import.importer import import_status_file
+from geo_ntm.store import Store, open_store, rows
+from tests.support.tokens import bearer, token_file
+
+EDITOR = bearer("editor")
+
+
+@pytest.fixture
+def temp_root(tmp_path, monkeypatch) -> Path:
+    """The parent's temporary folder, empty: every upload's folder must be gone after its request."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
+@pytest.fixture
+def make_client(db_location, tmp_path, temp_root):
+    tokens = token_file(tmp_path, ("editor", "admin"))
+    clients: list[TestClient] = []
+
+    def make(**limits) -> TestClient:
+        settings = Settings.from_env().model_copy(update=dict(db=db_location, tokens_file=tokens, **limits))
+        client = TestClient(create_app(settings))
+        clients.append(client.__enter__())
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def sample(data_dir):
+    path = data_dir / "samples" / "status_ben_tre_city_long.csv"
+    return {"file": (path.name, path.read_bytes(), "text/csv")}
+
+
+def _counts(db_location) -> tuple[int, int, int, int, int]:
+    with open_store(db_location) as store:
+        return (
+            len(store.imports()),
+            len(store.statuses()),
+            len(store.summaries()),
+            len(store.vintages()),
+            len(store.layers()),
+        )
+
+
+def test_a_normal_upload_runs_in_a_worker_and_is_audited(make_client, db_location, sample, temp_root):
+    client = make_client()
+    before = _counts(db_location)
+    response = client.post("/statuses", files=sample, headers=EDITOR)
+    body = response.json()
+    assert response.status_code == 200 and body["ok"] and body["stored"], response.text
+    after = _counts(db_location)
+    assert after[0] == before[0] + 1 and after[1] == before[1] + body["statuses_stored"] > before[1]
+    last = client.get("/audit", headers=bearer("admin")).json()["imports"][-1]
+    assert (last["actor"], last["kind"], last["source_file"]) == ("editor-user", "status", sample["file"][0])
+    assert list(temp_root.glob("geo_ntm_upload_*")) == []
+
+
+def test_an_import_over_the_memory_ceiling_is_413_and_stores_nothing(make_client, db_location, sample, temp_root):
+    client = make_client(import_max_mb=50)
+    before = _counts(db_location)
+    response = client.post("/statuses", files=sample, headers=EDITOR)
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "ContentTooLarge"
+    assert "the import needed more than 50 MB (GEO_NTM_IMPORT_MAX_MB)" in response.json()["description"]
+    assert _counts(db_location) == before
+    assert list(temp_root.glob("geo_ntm_upload_*")) == []
+
+
+def test_an_import_over_the_time_limit_is_503_and_stores_nothing(make_client, db_location, sample, temp_root):
+    client = make_client(import_max_seconds=0.01)
+    before = _counts(db_location)
+    started = time.monotonic()
+    response = client.post("/statuses", files=sample, headers=EDITOR)
+    assert response.status_code == 503, response.text
+    assert "the import ran longer than 0.01 s (GEO_NTM_IMPORT_MAX_SECONDS)" in response.json()["description"]
+    assert time.monotonic() - started < 15  # killed, not waited for
+    assert _counts(db_location) == before
+    assert list(temp_root.glob("geo_ntm_upload_*")) == []
+
+
+# -- the runner itself: a worker killed inside its write transaction --------------------------
+def hang_in_write(store: Store, path: Path, marker: Path) -> dict:
+    """The real status import, stopped for good inside its write transaction, after the import's
+    record and before its first status row: ``marker`` says it got there."""
+
+    def hang(*args):
+        marker.write_text("in the write transaction")
+        time.sleep(3600)
+
+    rows.status_row = hang  # this worker's module only
+    import_status_file(store, path, actor="test", source_name=path.name)
+    return {}
+
+
+def fail_with(store: Store, error: str) -> dict:
+    if error == "input":
+        raise InputError("row 3 is wrong", ["detail a", "detail b"])
+    raise RuntimeError("boom")
+
+
+def test_a_worker_killed_mid_write_leaves_the_store_unchanged(db_location, data_dir, tmp_path):
+    before = _counts(db_location)
+    marker = tmp_path / "marker"
+    upload = data_dir / "samples" / "status_ben_tre_city_long.csv"
+    with pytest.raises(ImportOverTime):
+        run_import(
+            hang_in_write, db_location, tmp_path, max_mb=4096, max_seconds=8, args=(upload,), kwargs={"marker": marker}
+        )
+    assert marker.read_text() == "in the write transaction"
+    assert _counts(db_location) == before
+    with open_store(db_location) as store:  # nothing left locked: the store takes a write at once
+        report = import_status_file(store, upload, actor="test", source_name=upload.name)
+    assert report.stored and _counts(db_location)[0] == before[0] + 1
+
+
+def test_errors_of_the_worker_come_back(db_location, tmp_path):
+    with pytest.raises(InputError) as caught:
+        run_import(fail_with, db_location, tmp_path, max_mb=4096, max_seconds=60, args=("input",))
+    assert (caught.value.message, caught.value.details) == ("row 3 is wrong", ["detail a", "detail b"])
+    with pytest.raises(ImportCrashed, match="RuntimeError: boom"):
+        run_import(fail_with, db_location, tmp_path, max_mb=4096, max_seconds=60, args=("crash",))
