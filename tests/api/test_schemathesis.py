@@ -17,6 +17,7 @@ import shutil
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -28,8 +29,11 @@ from api.app import create_app
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
+from tests.support.tokens import bearer, token_file
 
 EXAMPLES = 25
+#: Generated uploads per write operation (the document's example first).
+WRITE_EXAMPLES = 5
 #: The downloads write a whole file per example: a few only.
 BUDGET = {"/collections/{collectionId}/download": 3}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -53,9 +57,10 @@ TOLERATED = {
     "measure",
     "scheme",
 }
-#: Parameters some values of another need (``/coverage/water`` needs ``distance``): a 400 naming
+#: Parameters some values of another need (``/coverage/water`` needs ``distance``, ``bbox-crs`` a
+#: ``bbox``): a 400 naming
 #: them is accepted even when they were not sent.
-NEEDED_BY_OTHERS = {"distance", "kind", "points_layer", "population_layer"}
+NEEDED_BY_OTHERS = {"distance", "kind", "points_layer", "population_layer", "bbox"}
 #: Refusals schemathesis' positive_data_acceptance allows.
 ACCEPTED_REFUSALS = {401, 403, 404, 409, 429}
 
@@ -90,18 +95,16 @@ def api_schema(tmp_path_factory, boundaries_2009_template, data_dir):
     return schemathesis.openapi.from_asgi("/openapi.json", app).include(method="GET")
 
 
-def test_reads_follow_the_document(api_schema):
-    """Every GET operation, ``EXAMPLES`` generated requests each (``BUDGET`` for the downloads;
-    schemathesis' pytest plugin does not run on this pytest, so the operations are driven here);
-    every failure is listed."""
+def _drive(operations, examples, budget, run) -> list[str]:
+    """Each operation driven through Hypothesis: the document's examples (schemathesis' explicit
+    phase, which ``as_strategy`` leaves out), then generated requests up to its budget
+    (derandomized); the failures, one entry per operation."""
     failures = []
-    operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) > 10
     for operation in operations:
 
         @given(operation.as_strategy())
         @settings(
-            max_examples=BUDGET.get(operation.path, EXAMPLES),
+            max_examples=budget.get(operation.path, examples),
             derandomize=True,
             deadline=None,
             suppress_health_check=list(HealthCheck),
@@ -109,11 +112,55 @@ def test_reads_follow_the_document(api_schema):
             phases=[Phase.explicit, Phase.generate],
         )
         def check(case) -> None:
-            response = case.call_and_validate(checks=CHECKS)
-            accepted(case, response)
+            run(case)
+
+        examples_ = operation.get_strategies_from_examples()
+
+        @given(st.one_of(examples_) if examples_ else st.nothing())
+        @settings(max_examples=3, derandomize=True, deadline=None, database=None, phases=[Phase.generate])
+        def explicit(case) -> None:
+            run(case)
 
         try:
+            if examples_:
+                explicit()  # the document's examples first
             check()
         except (Exception, BaseExceptionGroup) as exc:  # every operation's failure is reported
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:2000]}")
+    return failures
+
+
+def test_reads_follow_the_document(api_schema):
+    """Every GET operation, ``EXAMPLES`` generated requests each (``BUDGET`` for the downloads;
+    schemathesis' pytest plugin does not run on this pytest, so the operations are driven here);
+    every failure is listed."""
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) > 10
+
+    def run(case) -> None:
+        accepted(case, case.call_and_validate(checks=CHECKS))
+
+    failures = _drive(operations, EXAMPLES, BUDGET, run)
     assert not failures, "\n\n".join(failures)
+
+
+def test_writes_follow_the_document(tmp_path, boundaries_2009_template):
+    """The uploads (POST /statuses, /lineage, /layers) with an editor token on a throwaway store:
+    the document's example (a real file, which must be accepted) and ``WRITE_EXAMPLES`` generated
+    bodies each; no 5xx, status codes, content types and bodies as documented. (Generated files are
+    not real tables, so their 400s are right: positive_data_acceptance is not a write check.)"""
+    path = tmp_path / "store.gpkg"
+    shutil.copy(boundaries_2009_template, path)
+    settings_ = Settings.from_env().model_copy(update=dict(db=str(path), tokens_file=token_file(tmp_path)))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(settings_)).include(method="POST")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {o.path for o in operations} == {"/statuses", "/lineage", "/layers"}
+    answers: dict[str, list[int]] = {}
+
+    def run(case) -> None:
+        response = case.call_and_validate(headers=bearer("editor"), checks=CHECKS)
+        answers.setdefault(case.operation.path, []).append(response.status_code)
+
+    failures = _drive(operations, WRITE_EXAMPLES, {}, run)
+    assert not failures, "\n\n".join(failures)
+    assert all(200 in statuses for statuses in answers.values()), answers  # the examples were imported
