@@ -18,7 +18,15 @@ REL_CONFORMANCE = "http://www.opengis.net/def/rel/ogc/1.0/conformance"
 REL_DATA = "http://www.opengis.net/def/rel/ogc/1.0/data"
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
-FParam = Annotated[str | None, Query(description="encoding: json or html (default: from the Accept header)")]
+#: The values ``wants`` takes for ``f`` (case ignored), as the API definition lists them.
+F_VALUES = ["json", "html", "geojson", JSON, GEOJSON, HTML]
+FParam = Annotated[
+    str | None,
+    Query(
+        description="encoding: json or html (default: from the Accept header)",
+        json_schema_extra={"enum": F_VALUES},
+    ),
+]
 
 
 def base_url(request: Request) -> str:
