@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,10 +64,18 @@ def upload_name(filename: str | None) -> str:
 
 def _run(request: Request, job: Callable[..., dict], path: Path, *args: Any, **kwargs: Any) -> dict:
     """``job`` on the upload at ``path`` in a worker process on the application's store, within the
-    limits of its settings. Over the memory ceiling: 413 (the remedy is the client's, as for an
+    limits of its settings, one of at most GEO_NTM_IMPORT_WORKERS at once (503 when no slot frees
+    within ``SLOT_WAIT_SECONDS``). Over the memory ceiling: 413 (the remedy is the client's, as for an
     upload over GEO_NTM_MAX_UPLOAD_MB: send a smaller file); over the time limit: 503 (the time
     depends on the service's load as well as on the file). A crash is an unexpected error: 500."""
     settings = request.app.state.settings
+    slots = _import_slots(request)
+    if not slots.acquire(timeout=SLOT_WAIT_SECONDS):
+        raise HTTPException(
+            503,
+            f"every import slot is busy (GEO_NTM_IMPORT_WORKERS={settings.import_workers}); try again shortly",
+            headers={"Retry-After": "30"},
+        )
     try:
         return run_import(
             job,
@@ -81,6 +90,23 @@ def _run(request: Request, job: Callable[..., dict], path: Path, *args: Any, **k
         raise HTTPException(413, str(exc)) from None
     except ImportOverTime as exc:
         raise HTTPException(503, str(exc)) from None
+    finally:
+        slots.release()
+
+
+#: How long an upload waits for a free import slot before it is told to come back.
+SLOT_WAIT_SECONDS = 10.0
+_SLOTS_LOCK = threading.Lock()
+
+
+def _import_slots(request: Request) -> threading.BoundedSemaphore:
+    """The application's import slots: at most GEO_NTM_IMPORT_WORKERS imports run at once, so the
+    memory all of them may take is bounded too (that many times GEO_NTM_IMPORT_MAX_MB)."""
+    state = request.app.state
+    with _SLOTS_LOCK:
+        if getattr(state, "import_slots", None) is None:
+            state.import_slots = threading.BoundedSemaphore(state.settings.import_workers)
+    return state.import_slots
 
 
 @contextmanager

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     # each upload's import runs in a worker process with these limits (docs/settings.md#limits-of-imports)
     import_max_mb: float = Field(default=1536, gt=0)  # the worker's address space (RLIMIT_AS), in MB
     import_max_seconds: float = Field(default=300, gt=0)  # the worker's wall-clock time, in seconds
+    import_workers: int = Field(default=2, ge=1)  # uploads imported at once (each within import_max_mb)
 
     @field_validator("log_level")
     @classmethod

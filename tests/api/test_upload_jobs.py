@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api import writes
 from api.app import create_app
 from api.import_jobs import ImportCrashed, ImportOverTime, run_import
 from geo_ntm.errors import InputError
@@ -100,6 +101,21 @@ def test_an_import_over_the_time_limit_is_503_and_stores_nothing(make_client, db
     assert time.monotonic() - started < 15  # killed, not waited for
     assert _counts(db_location) == before
     assert list(temp_root.glob("geo_ntm_upload_*")) == []
+
+
+def test_uploads_beyond_the_import_slots_are_503_and_store_nothing(make_client, db_location, sample, monkeypatch):
+    monkeypatch.setattr(writes, "SLOT_WAIT_SECONDS", 0.1)
+    client = make_client(import_workers=1)
+    assert client.post("/statuses", files=sample, headers=EDITOR).status_code == 200  # the slot is given back
+    client.app.state.import_slots.acquire()  # an import running elsewhere holds the only slot
+    before = _counts(db_location)
+    try:
+        response = client.post("/statuses", files=sample, headers=EDITOR)
+    finally:
+        client.app.state.import_slots.release()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert "every import slot is busy (GEO_NTM_IMPORT_WORKERS=1)" in response.json()["description"]
+    assert _counts(db_location) == before
 
 
 # -- the runner itself: a worker killed inside its write transaction --------------------------
