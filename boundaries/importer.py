@@ -17,13 +17,12 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from boundaries.lineage import EARLIEST_DATE
 from boundaries.quality import BoundaryQualityReport, measure_boundary_quality
 from geo_ntm.domain import TYPES_BY_LEVEL, AdminTier, UnitFlag, UnitType, Vintage
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha, as_multipolygon, make_polygonal
 from geo_ntm.import_report import ImportReport
-from geo_ntm.plausibility import VIETNAM_EXTENT, coordinate_error, extent_error, outside_vietnam
+from geo_ntm.plausibility import EARLIEST_DATE, EXTENT_TEXT, lonlat_checked
 from geo_ntm.store import Store
 from geo_ntm.text import nfc, split_prefix
 
@@ -224,24 +223,11 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> tuple[gpd.GeoData
         raise InputError(f"{where}: {dup.nunique()} codes are used by more than one unit", details)
 
     labels = [_feature(i, codes.iat[i], names.iat[i]) for i in range(len(frame))]
-    refused = coordinate_error(frame.geometry, where, labels)
-    if refused:
-        raise InputError(refused)
-    if not frame.crs.equals("EPSG:4326"):
-        report.reprojected_from = frame.crs.to_string()
-        frame = frame.to_crs(4326)
-        refused = coordinate_error(frame.geometry, f"{where} (reprojected from {report.reprojected_from})", labels)
-        if refused:
-            raise InputError(refused)
-    refused = extent_error(frame.geometry, where, report.reprojected_from)
-    if refused:
-        raise InputError(refused)
-    outside = np.flatnonzero(outside_vietnam(frame.geometry))
+    frame, report.reprojected_from, outside_mask = lonlat_checked(frame, where, labels)
+    outside = np.flatnonzero(outside_mask)
     if len(outside):
         raise InputError(
-            f"{where}: {len(outside)} units lie wholly outside Vietnam's extent (lon {VIETNAM_EXTENT[0]}.."
-            f"{VIETNAM_EXTENT[2]}, lat {VIETNAM_EXTENT[1]}..{VIETNAM_EXTENT[3]})",
-            [labels[i] for i in outside[:50]],
+            f"{where}: {len(outside)} units lie wholly outside {EXTENT_TEXT}", [labels[i] for i in outside[:50]]
         )
     valid = frame.geometry.is_valid.to_numpy()
     geometry = [as_multipolygon(g) if ok else make_polygonal(g) for g, ok in zip(frame.geometry, valid, strict=True)]

@@ -76,6 +76,7 @@ import shapely
 from geo_ntm.domain import TYPES_BY_LEVEL, UNIT_COLUMNS, AdminTier, EventKind, LineageEvent, UnitType
 from geo_ntm.errors import InputError
 from geo_ntm.geometry import area_ha, as_multipolygon, equal_area_crs, make_polygonal
+from geo_ntm.plausibility import EARLIEST_DATE
 from geo_ntm.text import nfc, split_prefix
 
 LINEAGE_COLUMNS = (
@@ -115,11 +116,6 @@ _NEEDS_GEOMETRY = {EventKind.SPLIT, EventKind.CREATE}
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part for part in (nfc(p) for p in (value or "").split(";")) if part)
-
-
-#: The earliest date a vintage or a change of units may take effect (the Democratic Republic of
-#: Vietnam was proclaimed in 1945); an earlier one is a typing error.
-EARLIEST_DATE = dt.date(1945, 1, 1)
 
 
 def _parse_row(row: dict[str, str | None], line: int) -> tuple[LineageEvent | None, list[str]]:

@@ -3,7 +3,7 @@ measured in an equal-area projection."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -23,9 +23,6 @@ class BoundaryQualityReport:
     gap_count: int  # holes in the union of all units
     gap_ha: float
     largest_gaps: list[tuple[float, float, float]]  # (lon, lat, ha) of a point inside the gap
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
     def summary(self) -> str:
         return (

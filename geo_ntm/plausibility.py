@@ -4,13 +4,51 @@ is refused with the reason instead of landing in the sea."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo_ntm.errors import InputError
+
+#: The earliest day a vintage, a legal change or a status can date from (the Democratic Republic of
+#: Vietnam was proclaimed in 1945): an earlier one is a typing error.
+EARLIEST_DATE = dt.date(1945, 1, 1)
+
 #: Vietnam's extent in lon/lat with a margin (its land border and the islands it administers):
 #: a layer landing wholly outside it was read in the wrong CRS or with swapped coordinates.
 VIETNAM_EXTENT = (101.5, 5.5, 118.0, 24.0)
+#: How messages name that extent.
+EXTENT_TEXT = (
+    f"Vietnam's extent (lon {VIETNAM_EXTENT[0]}..{VIETNAM_EXTENT[2]}, lat {VIETNAM_EXTENT[1]}..{VIETNAM_EXTENT[3]})"
+)
+
+
+def lonlat_checked(
+    frame: gpd.GeoDataFrame, where: object, features: list[str] | None = None
+) -> tuple[gpd.GeoDataFrame, str | None, np.ndarray]:
+    """``frame`` in EPSG:4326 once its coordinates passed every check (before and after any
+    reprojection: ``coordinate_error``; not wholly outside Vietnam: ``extent_error``), the CRS it
+    was reprojected from (None when it was lon/lat already) and which of its features lie wholly
+    outside Vietnam's extent (each import decides whether that refuses or warns). InputError, naming
+    ``where`` and the first ``features``, otherwise."""
+    refused = coordinate_error(frame.geometry, where, features)
+    if refused:
+        raise InputError(refused)
+    reprojected_from = None
+    if not frame.crs.equals("EPSG:4326"):
+        reprojected_from = frame.crs.to_string()
+        frame = frame.to_crs(4326)
+        refused = coordinate_error(frame.geometry, f"{where} (reprojected from {reprojected_from})", features)
+        if refused:
+            raise InputError(refused)
+    bounds = shapely.bounds(np.asarray(frame.geometry.array))
+    outside = _outside(bounds)
+    refused = extent_error(bounds, outside, where, reprojected_from)
+    if refused:
+        raise InputError(refused)
+    return frame, reprojected_from, outside
 
 
 def _span(bounds: np.ndarray) -> str:
@@ -47,27 +85,23 @@ def coordinate_error(geoms: gpd.GeoSeries, where: object, features: list[str] | 
     return f"{where} {reason}: {int(bad.sum())} features, first {', '.join(shown)}"
 
 
-def outside_vietnam(geoms: gpd.GeoSeries) -> np.ndarray:
-    """Which of ``geoms`` (EPSG:4326) lie wholly outside ``VIETNAM_EXTENT``."""
-    bounds = shapely.bounds(np.asarray(geoms.array))
+def _outside(bounds: np.ndarray) -> np.ndarray:
+    """Which of the geometries of ``bounds`` (EPSG:4326) lie wholly outside ``VIETNAM_EXTENT``."""
     x0, y0, x1, y1 = VIETNAM_EXTENT
     return (bounds[:, 2] < x0) | (bounds[:, 0] > x1) | (bounds[:, 3] < y0) | (bounds[:, 1] > y1)
 
 
-def extent_error(geoms: gpd.GeoSeries, where: object, reprojected_from: str | None) -> str | None:
-    """Why a layer (EPSG:4326, after any reprojection) lying wholly outside Vietnam's extent is
-    refused, or None when some of it lies inside."""
-    outside = outside_vietnam(geoms)
+def extent_error(bounds: np.ndarray, outside: np.ndarray, where: object, reprojected_from: str | None) -> str | None:
+    """Why a layer (EPSG:4326, after any reprojection; its features' ``bounds`` and which lie
+    ``outside``) lying wholly outside Vietnam's extent is refused, or None when some of it lies inside."""
     if len(outside) == 0 or not outside.all():
         return None
-    bounds = shapely.bounds(np.asarray(geoms.array))
     hint = (
         f" after reprojection from {reprojected_from}; are its coordinates really in {reprojected_from}?"
         if reprojected_from
         else "; are its coordinates lon/lat (EPSG:4326), in this order?"
     )
     return (
-        f"{where} lies wholly outside Vietnam's extent (lon {VIETNAM_EXTENT[0]}..{VIETNAM_EXTENT[2]}, "
-        f"lat {VIETNAM_EXTENT[1]}..{VIETNAM_EXTENT[3]}): lon {np.min(bounds[:, 0]):.6g}..{np.max(bounds[:, 2]):.6g}, "
+        f"{where} lies wholly outside {EXTENT_TEXT}: lon {np.min(bounds[:, 0]):.6g}..{np.max(bounds[:, 2]):.6g}, "
         f"lat {np.min(bounds[:, 1]):.6g}..{np.max(bounds[:, 3]):.6g}{hint}"
     )

@@ -27,7 +27,7 @@ from geo_ntm.domain import Layer, LayerKind
 from geo_ntm.errors import InputError
 from geo_ntm.import_report import HIDDEN, ImportReport
 from geo_ntm.infrastructure.mapping import choose_mapping, expand_osm_tags, map_column
-from geo_ntm.plausibility import VIETNAM_EXTENT, coordinate_error, extent_error, outside_vietnam
+from geo_ntm.plausibility import EXTENT_TEXT, lonlat_checked
 from geo_ntm.settings import Settings
 from geo_ntm.store import Store
 
@@ -138,23 +138,10 @@ def _read_vector(
     if frame.crs is None:
         raise InputError(f"{path} has no coordinate reference system; assign one (e.g. ogr2ogr -a_srs EPSG:4326)")
     frame = _checked_geometries(frame, kind, path, report)
-    refused = coordinate_error(frame.geometry, path)
-    if refused:
-        raise InputError(refused)
-    if not frame.crs.equals("EPSG:4326"):
-        report.reprojected_from = frame.crs.to_string()
-        frame = frame.to_crs(4326)
-        refused = coordinate_error(frame.geometry, f"{path} (reprojected from {report.reprojected_from})")
-        if refused:
-            raise InputError(refused)
-    refused = extent_error(frame.geometry, path, report.reprojected_from)
-    if refused:
-        raise InputError(refused)
-    outside = outside_vietnam(frame.geometry)
+    frame, report.reprojected_from, outside = lonlat_checked(frame, path)
     if outside.any():
         report.warnings.append(
-            f"{int(outside.sum())} features lie wholly outside Vietnam's extent (lon {VIETNAM_EXTENT[0]}.."
-            f"{VIETNAM_EXTENT[2]}, lat {VIETNAM_EXTENT[1]}..{VIETNAM_EXTENT[3]}); they are stored, check them"
+            f"{int(outside.sum())} features lie wholly outside {EXTENT_TEXT}; they are stored, check them"
         )
     frame = expand_osm_tags(frame, ["surface", "amenity", "shop"])
     sections = {LayerKind.ROADS: ("class", "surface"), LayerKind.FACILITIES: ("kind",)}.get(kind, ())

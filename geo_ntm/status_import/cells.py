@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from geo_ntm.domain import LEVELS, Framework
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.frameworks import all_frameworks, get_framework
+from geo_ntm.plausibility import EARLIEST_DATE
 from geo_ntm.text import fold, nfc
 
 #: "TC1", "TC 1", "TC01", "Tiêu chí 1", "Tiêu chí số 1: Quy hoạch", "criterion 1" (folded).
@@ -134,8 +135,8 @@ def parse_int(text: str | None) -> int:
     return int(number)
 
 
-#: The years a status may be reported for: from 1945 (no unit of today's Vietnam is older) to 2100.
-YEARS = (1945, 2100)
+#: The years a status may be reported for: from the earliest date of any unit to 2100.
+YEARS = (EARLIEST_DATE.year, 2100)
 
 
 def parse_year(text: str | None) -> int:
