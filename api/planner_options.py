@@ -49,11 +49,7 @@ def page_options(
     with_data = {e.province_code for e in extents if e.vintage_id == drawn.vintage_id}
     data_years = sorted({e.year for e in extents if e.province_code == chosen.province_code})
     districts = sorted(
-        (
-            u
-            for u in store.unit_records(drawn.vintage_id, AdminTier.DISTRICT)
-            if u.province_code == chosen.province_code
-        ),
+        store.unit_records(drawn.vintage_id, AdminTier.DISTRICT, province_code=chosen.province_code),
         key=lambda u: u.name or "",
     )
     return {

@@ -134,17 +134,17 @@ def resolve_where(
         drawn = vintage
     else:
         drawn = store.resolve_vintage(vintage=vintage or None, day=day, year=year)
+    by_year = year is not None and not vintage and day is None  # drawn is already the year's own
+    status_vintage = drawn if by_year else _status_vintage(store, year)
     found_province = found_district = None
     if province:
         provinces = store.unit_records(drawn.vintage_id, AdminTier.PROVINCE)
         found_province = find_unit(provinces, province, "province")
         if district:
-            districts = [
-                u
-                for u in store.unit_records(drawn.vintage_id, AdminTier.DISTRICT)
-                if u.province_code == found_province.province_code
-            ]
+            districts = store.unit_records(
+                drawn.vintage_id, AdminTier.DISTRICT, province_code=found_province.province_code
+            )
             found_district = find_unit(districts, district, f"district of {found_province.name}")
     elif district:
         raise InputError("a district needs its province: add --province / province=")
-    return Where(drawn, year, day, _status_vintage(store, year), found_province, found_district)
+    return Where(drawn, year, day, status_vintage, found_province, found_district)

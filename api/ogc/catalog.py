@@ -23,9 +23,10 @@ _EXTENTS_LOCK = threading.Lock()
 
 def cached_extent(request: Request, store: Store, collection: Collection) -> Extent:
     """A collection's extent computed on the request's store, kept on the application (one store
-    per application) for as long as the stored vintages are the same: adding boundaries changes it."""
+    per application) for as long as the stored vintages are the same: adding boundaries changes it.
+    Collections that share one ``extent`` method (all of today's) share one computed extent."""
     vintages = store.vintages()
-    key = (collection.id, tuple(v.vintage_id for v in vintages))
+    key = (type(collection).extent, tuple(v.vintage_id for v in vintages))
     with _EXTENTS_LOCK:
         extents = getattr(request.app.state, "ogc_extents", None)
         if extents is None:

@@ -224,9 +224,12 @@ class Store(ABC):
             return self.vintage_for_year(year)
         return self.vintage_on(dt.date.today())
 
-    def unit_records(self, vintage_id: int, level: AdminTier | None = None) -> list[Unit]:
-        """Units of a vintage as ``Unit`` records, without geometry."""
-        frame = self.units(vintage_id, level, geometry=False)
+    def unit_records(
+        self, vintage_id: int, level: AdminTier | None = None, *, province_code: str | None = None
+    ) -> list[Unit]:
+        """Units of a vintage (of one province, when ``province_code`` is given) as ``Unit``
+        records, without geometry."""
+        frame = self.units(vintage_id, level, province_code=province_code, geometry=False)
         return [unit_from_row(row) for row in frame.itertuples(index=False)]
 
     def snapshot(self) -> AbstractContextManager[Store]:
