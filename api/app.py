@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import downloads, infrastructure, ogc, planner, planner_page, vintages, writes
-from api.auth import BodyLimit, ReadGate, load_tokens, read_access
+from api.auth import BodyLimit, ReadGate, load_tokens, principal
 from api.deps import StoreDep, store_lifespan
 from api.download_formats import FORMATS
 from api.ogc.collections import registry
@@ -187,7 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="geo_ntm",
         description="Bản đồ nông thôn mới / New Rural Development maps and API",
         version="0.1.0",
-        dependencies=[Depends(read_access)],
+        dependencies=[Depends(principal)],  # a bad token is refused everywhere; ReadGate: reads need one
         lifespan=store_lifespan,
         responses=ERROR_RESPONSES,
     )

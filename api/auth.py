@@ -81,18 +81,24 @@ def _refuse(status: int, text: str) -> HTTPException:
     return HTTPException(status, text, headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
 
 
-def principal(request: Request) -> Principal | None:
-    """Who sent the request: None without a token; 401 for a token the service does not know."""
-    header = request.headers.get("authorization")
+def bearer(header: str, tokens: list[tuple[str, Principal]]) -> Principal | None:
+    """The principal of an ``Authorization: Bearer <token>`` header: None without a header; 401 for
+    a header of another form or a token the service does not know."""
     if not header:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _refuse(401, "the Authorization header must be 'Bearer <token>'")
-    found = known_token(request.app.state.tokens, token)
+    found = known_token(tokens, token)
     if found is None:
         raise _refuse(401, "unknown token")
     return found
+
+
+def principal(request: Request) -> Principal | None:
+    """Who sent the request: None without a token; 401 for a token the service does not know.
+    Every route depends on it, so a bad token is refused even where no role is needed."""
+    return bearer(request.headers.get("authorization", ""), request.app.state.tokens)
 
 
 def known_token(tokens: list[tuple[str, Principal]], token: str) -> Principal | None:
@@ -120,12 +126,7 @@ def require(role: str):
 
 #: Paths that answer without a token even when reads need one: a load balancer's health check.
 PUBLIC_PATHS = ("/health",)
-
-
-def read_access(request: Request, who: Annotated[Principal | None, Depends(principal)]) -> None:
-    """Reads are public unless ``GEO_NTM_READ_TOKEN_REQUIRED`` is set; then any valid token will do."""
-    if who is None and request.app.state.settings.read_token_required and request.url.path not in PUBLIC_PATHS:
-        raise _refuse(401, "this service needs a token for reads too: send 'Authorization: Bearer <token>'")
+READ_TOKEN_NEEDED = "this service needs a token for reads too: send 'Authorization: Bearer <token>'"
 
 
 class BodyLimit:
@@ -173,14 +174,13 @@ class ReadGate:
         if scope["type"] != "http" or scope["path"] in self.public:
             return await self.app(scope, receive, send)
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-        scheme, _, token = header.partition(" ")
-        if not header:
-            text = "this service needs a token for reads too: send 'Authorization: Bearer <token>'"
-        elif scheme.lower() != "bearer" or not token.strip():
-            text = "the Authorization header must be 'Bearer <token>'"
-        elif known_token(self.tokens, token) is None:
-            text = "unknown token"
+        try:
+            who = bearer(header, self.tokens)
+        except HTTPException as refused:
+            text = str(refused.detail)
         else:
-            return await self.app(scope, receive, send)
+            if who is not None:
+                return await self.app(scope, receive, send)
+            text = READ_TOKEN_NEEDED
         body = {"code": "Unauthorized", "description": text}
         await JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
