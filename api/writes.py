@@ -27,7 +27,7 @@ from geo_ntm.errors import InputError
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["writes"])
 
-#: The refusals of an import over its limits, besides the service's own errors (api.app.ERROR_RESPONSES).
+#: The refusals of an import over its limits, besides the service's own errors (api.errors.ERROR_RESPONSES).
 JOB_RESPONSES: dict[int | str, dict] = {
     413: {"description": "Content too large: the upload, or its import's memory (GEO_NTM_IMPORT_MAX_MB)"},
     503: {"description": "Service unavailable: the import ran over GEO_NTM_IMPORT_MAX_SECONDS; nothing was stored"},

@@ -10,7 +10,8 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app, public_text
+from api.app import create_app
+from api.errors import public_text
 from geo_ntm.errors import InputError
 from geo_ntm.settings import Settings
 
