@@ -22,10 +22,11 @@ Rules, in order:
   name does not have ("Thị xã Duyên Hải", a thị xã formed from part of Huyện Duyên Hải after
   2009) is reported as not in the boundaries and searched there first, never taken for it
   silently. A commune not found in the district(s) its row names is searched in the whole
-  province: found once there, it is matched with the note "named under district X, the
-  boundaries have it in Y" (a commune moved between districts, "huyện Duyên Hải, Đôn Xuân"
-  that the 2009 boundaries have in Huyện Trà Cú); a district that matches nothing searches the
-  whole province at once. A blank district searches the whole province, a blank province the
+  province (for one named district: only when no lineage event explains the name, see below):
+  found once there, it is matched with the note "named under district X, the boundaries have
+  it in Y" (a commune moved between districts, "huyện Duyên Hải, Đôn Xuân" that the 2009
+  boundaries have in Huyện Trà Cú); a district that matches nothing searches the whole province
+  at once. A blank district searches the whole province, a blank province the
   whole country. Every fallback and type change is returned as a note.
 - A district row is never matched to a commune: a row whose unit is named as a district
   ("Huyện Chợ Lách", never Thị trấn Chợ Lách) or that reports under a framework assessing
@@ -60,6 +61,9 @@ vintage starts, up to the start of the found vintage, latest first.
   are reused): unmatched, saying where the name was found.
 - If several other vintages lead to different outcomes, the row is ambiguous; vintages whose
   unit no event links are ignored when another vintage is linked.
+- Only when no vintage is linked is a commune not found in its one named district looked for
+  in the rest of the province of the row's vintage (see above): a merged or moved unit is
+  explained by its lineage, never taken for a namesake elsewhere in the province.
 """
 
 from __future__ import annotations
@@ -311,9 +315,12 @@ class UnitMatcher:
                 if self._lineage is None:
                     self._lineage = _Lineage(self.store.lineage_events())
                 traces.append(_Tracer(self, other, found, index, commune).trace())
-        if not traces:
-            return unmatched
-        linked = [t for t in traces if t.linked] or traces[:1]
+        linked = [t for t in traces if t.linked]
+        if not linked:  # no lineage explains the name: a commune named under another district?
+            across = _Lookup(index, province, district, commune, framework, across=True).run()
+            if across.problem != "unmatched" or not traces:
+                return across
+            linked = traces[:1]
         by_outcome: dict[tuple, _Trace] = {}
         for trace in sorted(linked, key=lambda t: t.noted):  # explained by a plain find, else the nearest
             by_outcome.setdefault(trace.key, trace)
@@ -372,12 +379,14 @@ class _Lookup:
         framework: Framework | None = None,
         *,
         closest: bool = True,
+        across: bool = False,
     ):
         self.index = index
         self.province_text, self.district_text, self.commune_text = province, district, commune
         self.framework = framework
         self.vintage = index.vintage.name
         self.closest = closest  # whether an unmatched name gets the closest names as candidates
+        self.across = across  # whether a commune not in its one named district is looked for in the province
 
     def _fail(self, problem: str, reason: str, units: list[Unit]) -> Match:
         return Match(None, problem, reason, tuple(self.index.describe(u) for u in units), vintage=self.vintage)
@@ -481,16 +490,12 @@ class _Lookup:
                 if _type_changed(text, districts[0])
                 else None
             )
+            named = _SearchArea(self.index.communes_of(districts), _shown(districts[0]), note)
+            if not self.across:
+                return [named]
             moved = f"commune {self.commune_text!r} is named under district {text!r}"
-            return [
-                _SearchArea(self.index.communes_of(districts), _shown(districts[0]), note),
-                _SearchArea(
-                    whole,
-                    label,
-                    f"{note}; {moved}" if note else moved,
-                    f", the {self.vintage} boundaries have it in ",
-                ),
-            ]
+            across = f", the {self.vintage} boundaries have it in "
+            return [named, _SearchArea(whole, label, f"{note}; {moved}" if note else moved, across)]
         if districts:
             types = split_prefix(text)[0]
             no_type = (
