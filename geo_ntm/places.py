@@ -28,7 +28,8 @@ def find_unit(units: list[Unit], query: str, what: str) -> Unit:
         raise NotFoundError(
             f"no {what} named {query!r}: "
             + "; ".join(f"{u.name} (code {u.code})" for u in hits)
-            + " bears the name as another type; a unit formed or reclassified later is not in these "
+            + (" bears" if len(hits) == 1 else " bear")
+            + " the name as another type; a unit formed or reclassified later is not in these "
             "boundaries. Give the name as it is here, or the code, to ask about that unit."
         )
     if types:

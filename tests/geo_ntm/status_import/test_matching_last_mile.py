@@ -70,6 +70,11 @@ def test_a_district_the_boundaries_do_not_have_is_reported_never_taken_silently(
     assert "Huyện Duyên Hải (code 81715) bears the name as another type" in str(err.value)
     for named in ("Huyện Duyên Hải", "Duyên Hải", "81715"):
         assert resolve_where(store_2009, year=2018, province="Trà Vinh", district=named).district.code == "81715"
+    with pytest.raises(NotFoundError) as err:  # Huyện and Thị xã Hồng Ngự in 2009, no thành phố
+        resolve_where(store_2009, year=2018, province="Đồng Tháp", district="Thành phố Hồng Ngự")
+    message = str(err.value)
+    assert "Huyện Hồng Ngự (code 80307)" in message and "Thị xã Hồng Ngự (code 80308)" in message
+    assert "bear the name as another type" in message
 
 
 @pytest.mark.parametrize(
