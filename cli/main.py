@@ -16,6 +16,18 @@ from geo_ntm.where import Where, checked_year, resolve_where
 
 log = logging.getLogger("geo_ntm")
 
+#: Exit codes, as ``EXIT_CODES`` tells them in ``--help``.
+EXIT_OK = 0  # done: an import stored everything, or a dry run found no problem
+EXIT_PROBLEMS = 1  # an import found problems and stored nothing
+EXIT_BAD_INPUT = 2  # bad input: a file, option, name or setting that cannot be used; nothing changed
+EXIT_SKIPPED = 3  # an import with --skip-unmatched stored its good rows and skipped the rows with problems
+EXIT_CODES = """exit codes:
+  0  done: an import stored everything (a dry run: found no problem)
+  1  an import found problems (unmatched, ambiguous, district or invalid rows) and stored nothing
+  2  bad input (an unreadable file, a bad option, an unknown province or district, a bad
+     GEO_NTM_* setting): the message says what and where, nothing was changed
+  3  an import with --skip-unmatched stored the good rows and skipped the rows with problems"""
+
 
 def _date(text: str) -> dt.date:
     try:
@@ -124,7 +136,9 @@ def _cmd_status_import(store: Store, args, settings: Settings) -> int:
         default_level=args.level,
     )
     print(report.text())
-    return 0 if report.ok else 1
+    if report.ok:
+        return EXIT_OK
+    return EXIT_SKIPPED if report.stored else EXIT_PROBLEMS
 
 
 def _add_where_options(
@@ -266,7 +280,7 @@ def _cmd_serve(store: Store | None, args, settings: Settings) -> int:
         sock = socket.socket(family, socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a port in TIME_WAIT is free
         sock.bind(address)
@@ -277,7 +291,7 @@ def _cmd_serve(store: Store | None, args, settings: Settings) -> int:
             "it? choose another with --port or GEO_NTM_PORT)",
             file=sys.stderr,
         )
-        return 2
+        return EXIT_BAD_INPUT
     port = sock.getsockname()[1]  # the one chosen when --port 0
     url = f"http://[{args.host}]:{port}/" if ":" in args.host else f"http://{args.host}:{port}/"
     uvicorn_log = logging.getLogger("uvicorn.error")
@@ -302,6 +316,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="geo-ntm",
         description="Maps and reports of Vietnam's New Rural Development (Nông thôn mới) criteria per commune.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--db",
@@ -356,11 +372,20 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     f.set_defaults(handler=_cmd_frameworks, needs_store=False)
 
     s = sub.add_parser("status", help="criterion statuses").add_subparsers(dest="action", required=True)
-    si = s.add_parser("import", help="import statuses from CSV or XLSX (long, wide or counts layout)")
+    si = s.add_parser(
+        "import",
+        help="import statuses from CSV or XLSX (long, wide or counts layout)",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     si.add_argument("file", type=Path)
     si.add_argument("--sheet", help="worksheet name of an XLSX file (default: the first)")
     si.add_argument("--dry-run", action="store_true", help="print the full report, change nothing")
-    si.add_argument("--skip-unmatched", action="store_true", help="store the matched rows even if some do not match")
+    si.add_argument(
+        "--skip-unmatched",
+        action="store_true",
+        help="store the matched rows even if some do not match (exit 3 when rows were skipped)",
+    )
     si.add_argument("--framework", help="framework id for files without a framework column")
     si.add_argument("--level", help="level for files without a level column")
     si.set_defaults(handler=_cmd_status_import)
@@ -468,12 +493,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code (0 ok, 1 the import found problems, 2 bad input)."""
+    """Entry point; returns the exit code (``EXIT_CODES``)."""
     try:
         settings = Settings.from_env()
     except GeoNtmError as exc:  # a GEO_NTM_* variable that is not valid: say which, as for any bad input
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     args = build_parser(settings).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
@@ -487,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
             return args.handler(store, args, settings)
     except GeoNtmError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@ from geo_ntm.text import fold, name_key, split_prefix
 
 
 def find_unit(units: list[Unit], query: str, what: str) -> Unit:
-    """The one unit of ``units`` whose code is ``query`` or whose name matches it."""
+    """The one unit of ``units`` whose code is ``query`` or whose name matches it.
+
+    A name given with its type ("Thị xã Duyên Hải") must name a unit of that type: a unit of
+    another type that bears the name (Huyện Duyên Hải) is never taken for it, since the unit asked
+    for may have been formed or reclassified after these boundaries (NotFoundError naming it)."""
     query = query.strip()
     by_code = [u for u in units if u.code == query]
     if by_code:
@@ -19,8 +23,17 @@ def find_unit(units: list[Unit], query: str, what: str) -> Unit:
     types, _ = split_prefix(query)
     key = name_key(query)
     hits = [u for u in units if u.name and (name_key(u.name) == key or fold(u.name) == fold(query))]
-    if len(hits) > 1 and types:
-        hits = [u for u in hits if u.unit_type in types] or hits
+    typed = [u for u in hits if u.unit_type in types]
+    if hits and types and not typed:
+        raise NotFoundError(
+            f"no {what} named {query!r}: "
+            + "; ".join(f"{u.name} (code {u.code})" for u in hits)
+            + (" bears" if len(hits) == 1 else " bear")
+            + " the name as another type; a unit formed or reclassified later is not in these "
+            "boundaries. Give the name as it is here, or the code, to ask about that unit."
+        )
+    if types:
+        hits = typed
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:

@@ -128,7 +128,9 @@ def resolve_where(
     Boundaries: ``vintage`` (id, name or start date), else those in force on ``day``, else on
     31 December of ``year``, else today. Place: ``province`` and ``district`` by code or name
     (tone- and prefix-insensitive, never guessed between several) within those boundaries; a
-    district needs its province."""
+    district needs its province. A district those boundaries do not have (one formed later, such
+    as a thị xã split from the huyện that bears its name) is a NotFoundError saying so, never
+    answered for another district."""
     checked_year(year)
     if isinstance(vintage, Vintage):
         drawn = vintage
@@ -144,7 +146,9 @@ def resolve_where(
             districts = store.unit_records(
                 drawn.vintage_id, AdminTier.DISTRICT, province_code=found_province.province_code
             )
-            found_district = find_unit(districts, district, f"district of {found_province.name}")
+            found_district = find_unit(
+                districts, district, f"district of {found_province.name} in the {drawn.name} boundaries"
+            )
     elif district:
         raise InputError("a district needs its province: add --province / province=")
     return Where(drawn, year, day, status_vintage, found_province, found_district)

@@ -8,7 +8,9 @@ A row whose commune is only found in another boundary vintage is matched (or exp
 the stored lineage events (see ``matching``): a row matched that way counts as matched, is counted
 in ``matched_through_lineage`` and gets a note naming each change and its legal act; a row whose
 unit was merged into another stays unmatched, its reason tells the merger and the merged unit is
-its candidate."""
+its candidate. A district row (a unit named as a district, or a framework assessing districts) is
+listed with the unmatched rows, its district the candidate: district statuses are not imported
+yet."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from geo_ntm.domain import CriterionStatus, StatusSummary, Unit
+from geo_ntm.frameworks import get_framework
 from geo_ntm.import_report import ImportReport
 from geo_ntm.status_import.cells import Issue, Place, SheetRow
 from geo_ntm.status_import.matching import UnitMatcher
@@ -88,7 +91,11 @@ class StatusImportReport(ImportReport):
         """Counts, then every problem row with its number, the conflicts and the notes."""
         where = self.source_file + (f", sheet {self.sheet!r}" if self.sheet else "")
         outcome = (
-            "stored"
+            (
+                "stored"
+                if self.ok
+                else f"stored, skipping {_rows_text(sorted({i.row for i in self.problems}))} (problems below)"
+            )
             if self.stored
             else "dry run, nothing stored"
             if self.dry_run
@@ -279,7 +286,8 @@ def _match_rows(
     notes: dict[str, list[int]] = defaultdict(list)
     rows: list[SheetRow | Place] = [*data.rows, *data.invalid_places]
     for row in sorted(rows, key=lambda r: r.row):
-        m = matcher.match(row.year, row.province, row.district, row.commune)
+        framework = get_framework(row.framework_id) if isinstance(row, SheetRow) else None
+        m = matcher.match(row.year, row.province, row.district, row.commune, framework)
         if m.unit is None:
             if m.reason is None:
                 raise ValueError(f"row {row.row}: the matcher gave neither a unit nor a reason")

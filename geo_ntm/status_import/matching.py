@@ -12,11 +12,26 @@ Rules, in order:
 - The lookup is parent-aware: province first, then the district within it, then the commune
   within the district. If several units match, the sheet's type prefix narrows them ("Thị xã
   Hồng Ngự" vs "Huyện Hồng Ngự"); if several remain the row is ambiguous, if none unmatched.
+- Xã only: under a framework that assesses communes (``applies_to = "commune"``), where wards
+  and towns are not assessed (``Unit.assessed``), a name that still matches a xã and a thị
+  trấn/phường ("Định An": Xã Định An and Thị trấn Định An in Huyện Trà Cú) goes to the only xã
+  among them, with a note. Two xã of the name stay ambiguous.
 - A district that matches several units by name but none of the sheet's type (it was
   reclassified, e.g. "Thành phố Hồng Ngự" is "Thị xã Hồng Ngự" in the 2009 boundaries) is
-  searched in all of them; a district that matches nothing (or the result of that search being
-  empty) falls back to the whole province. A blank district searches the whole province, a
-  blank province the whole country. Every fallback and type change is returned as a note.
+  searched in all of them. A district named with a type the vintage's only district of that
+  name does not have ("Thị xã Duyên Hải", a thị xã formed from part of Huyện Duyên Hải after
+  2009) is reported as not in the boundaries and searched there first, never taken for it
+  silently. A commune not found in the district(s) its row names is searched in the whole
+  province (for one named district: only when no lineage event explains the name, see below):
+  found once there, it is matched with the note "named under district X, the boundaries have
+  it in Y" (a commune moved between districts, "huyện Duyên Hải, Đôn Xuân" that the 2009
+  boundaries have in Huyện Trà Cú); a district that matches nothing searches the whole province
+  at once. A blank district searches the whole province, a blank province the
+  whole country. Every fallback and type change is returned as a note.
+- A district row is never matched to a commune: a row whose unit is named as a district
+  ("Huyện Chợ Lách", never Thị trấn Chợ Lách) or that reports under a framework assessing
+  districts is a ``district`` problem naming the district unit as its candidate: district
+  statuses are not imported yet.
 - Flagged polygons are never matched; only commune-level units are.
 
 Names of other vintages, through lineage. A commune not found in the vintage in force in the
@@ -46,6 +61,9 @@ vintage starts, up to the start of the found vintage, latest first.
   are reused): unmatched, saying where the name was found.
 - If several other vintages lead to different outcomes, the row is ambiguous; vintages whose
   unit no event links are ignored when another vintage is linked.
+- Only when no vintage is linked is a commune not found in its one named district looked for
+  in the rest of the province of the row's vintage (see above): a merged or moved unit is
+  explained by its lineage, never taken for a namesake elsewhere in the province.
 """
 
 from __future__ import annotations
@@ -56,7 +74,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from geo_ntm.domain import AdminTier, EventKind, LineageEvent, Unit, UnitType, Vintage
+from geo_ntm.domain import TYPES_BY_LEVEL, AdminTier, EventKind, Framework, LineageEvent, Unit, UnitType, Vintage
 from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.store import Store
 from geo_ntm.text import fold, nfc, split_prefix
@@ -69,7 +87,8 @@ _PROVINCE_ALIASES = {"hcm": "ho chi minh", "tphcm": "ho chi minh"}
 
 @dataclass(frozen=True)
 class Match:
-    """The outcome for one row: a unit, or why not (``problem`` is "unmatched" or "ambiguous")."""
+    """The outcome for one row: a unit, or why not (``problem`` is "unmatched", "ambiguous" or
+    "district": a district row, whose district is the candidate)."""
 
     unit: Unit | None
     problem: str | None = None
@@ -248,17 +267,20 @@ class UnitMatcher:
                 used[index.vintage.name].append(year)
         return dict(used)
 
-    def match(self, year: int, province: str | None, district: str | None, commune: str) -> Match:
-        """The commune-level unit these names denote in ``year``'s boundaries, or why not."""
-        key = (year, province, district, commune)
+    def match(
+        self, year: int, province: str | None, district: str | None, commune: str, framework: Framework | None = None
+    ) -> Match:
+        """The commune-level unit these names denote in ``year``'s boundaries, or why not; the
+        row's ``framework`` (None: not known) says which units it assesses (see the module docstring)."""
+        key = (year, province, district, commune, framework.framework_id if framework else None)
         if key not in self._cache:
             index = self._index(year)
             if isinstance(index, str):
                 self._cache[key] = Match(None, "unmatched", index)
             else:
-                match = _Lookup(index, province, district, commune).run()
+                match = _Lookup(index, province, district, commune, framework).run()
                 if match.problem == "unmatched":
-                    match = self._through_lineage(index, match, province, district, commune)
+                    match = self._through_lineage(index, match, province, district, commune, framework)
                 self._cache[key] = match
         return self._cache[key]
 
@@ -276,20 +298,29 @@ class UnitMatcher:
         return [self._vintage_index(self._vintages[i]) for i in order]
 
     def _through_lineage(
-        self, index: _VintageIndex, unmatched: Match, province: str | None, district: str | None, commune: str
+        self,
+        index: _VintageIndex,
+        unmatched: Match,
+        province: str | None,
+        district: str | None,
+        commune: str,
+        framework: Framework | None,
     ) -> Match:
         """A commune not found in the row's vintage: look for it in the other vintages and follow
         the lineage from there (see the module docstring); ``unmatched`` if found nowhere."""
         traces = []
         for other in self._other_vintages(index):
-            found = _Lookup(other, province, district, commune, closest=False).run()
+            found = _Lookup(other, province, district, commune, framework, closest=False).run()
             if found.unit is not None:
                 if self._lineage is None:
                     self._lineage = _Lineage(self.store.lineage_events())
                 traces.append(_Tracer(self, other, found, index, commune).trace())
-        if not traces:
-            return unmatched
-        linked = [t for t in traces if t.linked] or traces[:1]
+        linked = [t for t in traces if t.linked]
+        if not linked:  # no lineage explains the name: a commune named under another district?
+            across = _Lookup(index, province, district, commune, framework, across=True).run()
+            if across.problem != "unmatched" or not traces:
+                return across
+            linked = traces[:1]
         by_outcome: dict[tuple, _Trace] = {}
         for trace in sorted(linked, key=lambda t: t.noted):  # explained by a plain find, else the nearest
             by_outcome.setdefault(trace.key, trace)
@@ -333,19 +364,29 @@ class _SearchArea:
     index: _NameIndex
     label: str
     note: str | None = None
-    fallback: bool = False  # the district did not lead here by itself
+    found_in: str | None = None  # the district did not lead here by itself: the words before the one it is in
 
 
 class _Lookup:
     """One row's walk down the hierarchy: province, district, commune."""
 
     def __init__(
-        self, index: _VintageIndex, province: str | None, district: str | None, commune: str, *, closest: bool = True
+        self,
+        index: _VintageIndex,
+        province: str | None,
+        district: str | None,
+        commune: str,
+        framework: Framework | None = None,
+        *,
+        closest: bool = True,
+        across: bool = False,
     ):
         self.index = index
         self.province_text, self.district_text, self.commune_text = province, district, commune
+        self.framework = framework
         self.vintage = index.vintage.name
         self.closest = closest  # whether an unmatched name gets the closest names as candidates
+        self.across = across  # whether a commune not in its one named district is looked for in the province
 
     def _fail(self, problem: str, reason: str, units: list[Unit]) -> Match:
         return Match(None, problem, reason, tuple(self.index.describe(u) for u in units), vintage=self.vintage)
@@ -366,47 +407,95 @@ class _Lookup:
                     self._near(self.index.provinces, self.province_text),
                 )
             province = found[0]
+        if self._is_district_row():
+            return self._district_row(province)
         scopes = self._search_areas(province)
         for scope in scopes:
             found = scope.index.find(self.commune_text)
             if found:
                 break
-        if len(found) > 1:
-            return self._fail(
-                "ambiguous", f"commune {self.commune_text!r} matches several units in {scope.label}", found
-            )
-        if not found:
-            return self._fail(
-                "unmatched",
-                f"commune {self.commune_text!r} not found in {scope.label}",
-                self._near(scope.index, self.commune_text),
-            )
-        unit = found[0]
+        first = scopes[0].label
+        elsewhere = f"not found in {first}, and " if scope.label != first else ""
         notes = []
+        if len(found) > 1:
+            found, xa_only = self._xa_only(found, scope.label)
+            if xa_only is None:
+                return self._fail(
+                    "ambiguous",
+                    f"commune {self.commune_text!r} {elsewhere}matches several units in {scope.label}",
+                    found,
+                )
+            notes.append(xa_only)
+        if not found:
+            near = self._near(scopes[0].index, self.commune_text) or self._near(scope.index, self.commune_text)
+            nowhere = f" nor anywhere in {scope.label}" if scope.label != first else ""
+            return self._fail("unmatched", f"commune {self.commune_text!r} not found in {first}{nowhere}", near)
+        unit = found[0]
         if scope.note:
-            notes.append(scope.note + (f"; found in {self.index.district_name(unit)}" if scope.fallback else ""))
+            notes.insert(
+                0, scope.note + (f"{scope.found_in}{self.index.district_name(unit)}" if scope.found_in else "")
+            )
         if _type_changed(self.commune_text, unit):
             notes.append(
                 f"commune {self.commune_text!r} is {unit.name} in the {self.vintage} boundaries (type changed)"
             )
         return Match(unit, note="; ".join(notes) or None, vintage=self.vintage, district=self.index.district_name(unit))
 
+    def _xa_only(self, found: list[Unit], label: str) -> tuple[list[Unit], str | None]:
+        """Several units of one name: the only xã among them under a framework that assesses xã
+        only, with the note that says so; else ``found`` and None."""
+        xa = [u for u in found if u.assessed]
+        if self.framework is None or self.framework.applies_to is not AdminTier.COMMUNE or len(xa) != 1:
+            return found, None
+        note = (
+            f"commune {self.commune_text!r} names {_names(found)} in {label}; framework "
+            f"{self.framework.framework_id} assesses xã only (wards and towns are not assessed): matched to the xã"
+        )
+        return xa, note
+
+    def _is_district_row(self) -> bool:
+        """Whether the row's unit is a district: named with a district type only ("Huyện Chợ
+        Lách", "TX. ...") or reported under a framework that assesses districts."""
+        types = split_prefix(self.commune_text)[0]
+        named_district = bool(types) and not set(types) & set(TYPES_BY_LEVEL[AdminTier.COMMUNE])
+        by_framework = self.framework is not None and self.framework.applies_to is AdminTier.DISTRICT
+        return named_district or by_framework
+
+    def _district_row(self, province: Unit | None) -> Match:
+        """A district row: the district it names as the candidate, never a commune of that name."""
+        label = _shown(province) if province else "the whole country"
+        districts = self.index.districts_in(province).find(self.commune_text)
+        fw = self.framework
+        why = (
+            f" reported under {fw.framework_id}, which assesses districts"
+            if fw and fw.applies_to is AdminTier.DISTRICT
+            else ""
+        )
+        found = f" ({_names(districts)})" if districts else f", and no district of that name is in {label}"
+        reason = f"{self.commune_text!r} is a district row{why}{found}: district statuses are not imported yet"
+        return self._fail("district", reason, districts)
+
     def _search_areas(self, province: Unit | None) -> list[_SearchArea]:
         """The commune scopes to try, narrowest first."""
         label = _shown(province) if province else "the whole country"
         text = self.district_text
+        whole = self.index.communes_in(province)
         if not text:
-            return [_SearchArea(self.index.communes_in(province), label)]
+            return [_SearchArea(whole, label)]
         districts = self.index.districts_in(province).find(text)
         if len(districts) == 1:
-            changed = _type_changed(text, districts[0])
             note = (
-                f"district {text!r} is {districts[0].name} in the {self.vintage} boundaries (type changed)"
-                if changed
+                f"district {text!r} is not in the {self.vintage} boundaries (a district formed or reclassified "
+                f"later?): communes searched in {districts[0].name}, which bears its name"
+                if _type_changed(text, districts[0])
                 else None
             )
-            return [_SearchArea(self.index.communes_of(districts), _shown(districts[0]), note)]
-        whole = self.index.communes_in(province)
+            named = _SearchArea(self.index.communes_of(districts), _shown(districts[0]), note)
+            if not self.across:
+                return [named]
+            moved = f"commune {self.commune_text!r} is named under district {text!r}"
+            across = f", the {self.vintage} boundaries have it in "
+            return [named, _SearchArea(whole, label, f"{note}; {moved}" if note else moved, across)]
         if districts:
             types = split_prefix(text)[0]
             no_type = (
@@ -419,14 +508,14 @@ class _Lookup:
                 f"since the {self.vintage} boundaries): communes searched in all of them"
             )
             return [
-                _SearchArea(self.index.communes_of(districts), _names(districts), note, True),
-                _SearchArea(whole, label, f"{note}, then in all of {label}", True),
+                _SearchArea(self.index.communes_of(districts), _names(districts), note, "; found in "),
+                _SearchArea(whole, label, f"{note}, then in all of {label}", "; found in "),
             ]
         note = (
             f"district {text!r} not found in {label} in the {self.vintage} boundaries: communes searched "
             f"in all of {label}"
         )
-        return [_SearchArea(whole, label, note, True)]
+        return [_SearchArea(whole, label, note, "; found in ")]
 
 
 # -- lineage ---------------------------------------------------------------------------------------

@@ -119,6 +119,15 @@ def test_bad_map_requests_are_json_errors(client, params, words):
     assert r.status_code in (400, 404) and words in r.json()["description"]
 
 
+def test_a_district_the_boundaries_do_not_have_is_a_404_naming_it(client):
+    # Thị xã Duyên Hải was formed after the 2009 boundaries: never answered for Huyện Duyên Hải
+    r = client.get("/map/data", params={"province": "Trà Vinh", "district": "Thị xã Duyên Hải", "year": 2019})
+    assert r.status_code == 404 and r.json()["code"] == "NotFound"
+    assert "Huyện Duyên Hải (code 81715) bears the name as another type" in r.json()["description"]
+    ok = client.get("/map/data", params={"province": "Trà Vinh", "district": "Huyện Duyên Hải", "year": 2019})
+    assert ok.status_code == 200 and "Xã Long Toàn" in by_name(ok.json())
+
+
 def test_two_years_compared_as_change(client):
     body = client.get("/map/data", params={**CITY, "year": 2020, "compare": 2019, "measure": "level"}).json()
     assert {e["key"]: e["count"] for e in body["legend"]["entries"]} == {

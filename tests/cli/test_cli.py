@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -184,6 +185,43 @@ def test_status_import_with_unmatched_name_exits_1(db_location, tmp_path, capsys
     assert "Nhơn Thạnh" in capsys.readouterr().out  # the closest candidate is offered
     assert main(["--db", db_location, "report", "--province", "811", "--year", "2020", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 0)[0])["total"]["communes_with_data"] == 0
+
+
+def test_status_import_exit_codes_0_1_3_and_what_was_stored(db_location, data_dir, capsys):
+    last_mile = Path(__file__).resolve().parents[1] / "data" / "status_last_mile_TEST.csv"  # one district row
+    assert main(["--db", db_location, "status", "import", str(last_mile), "--dry-run", "--skip-unmatched"]) == 1
+    assert main(["--db", db_location, "status", "import", str(last_mile)]) == 1
+    out = capsys.readouterr().out
+    assert "NOTHING STORED" in out and "'Huyện Chợ Lách' is a district row" in out
+    assert "row 4: commune 'Đôn Xuân' is named under district 'huyện Duyên Hải'" in out
+    assert main(["--db", db_location, "status", "import", str(last_mile), "--skip-unmatched"]) == 3
+    out = capsys.readouterr().out
+    assert "stored, skipping row 6" in out and "stored 3 criterion statuses" in out
+    good = data_dir / "samples" / "status_ben_tre_city_long.csv"
+    assert main(["--db", db_location, "status", "import", str(good)]) == 0
+    assert "result: OK, stored" in capsys.readouterr().out
+    assert main(["--db", db_location, "status", "import", str(good.with_name("missing.csv"))]) == 2
+
+
+def test_a_district_the_boundaries_do_not_have_is_exit_2_naming_it(db_location, capsys):
+    # Thị xã Duyên Hải was formed after the 2009 boundaries; Huyện Duyên Hải bears its name
+    where = ["--province", "Trà Vinh", "--year", "2018", "--format", "json"]
+    assert main(["--db", db_location, "report", *where, "--district", "Thị xã Duyên Hải"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "'Thị xã Duyên Hải'" in captured.err
+    assert "Huyện Duyên Hải (code 81715) bears the name as another type" in captured.err
+    assert main(["--db", db_location, "report", *where, "--district", "Huyện Duyên Hải"]) == 0
+    assert "Huyện Duyên Hải" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["status", "import", "--help"]])
+def test_help_lists_the_exit_codes(argv, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for line in ("0  done", "1  an import found problems", "2  bad input", "3  an import with --skip-unmatched"):
+        assert line in out
 
 
 def test_db_upgrade_creates_the_schema_and_prints_its_version(empty_db_location, capsys):

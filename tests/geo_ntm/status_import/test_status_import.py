@@ -163,15 +163,24 @@ def test_ambiguous_names_are_reported_never_guessed(store_2009, tmp_path):
         "Tỉnh,Huyện,Xã,Năm,Bộ tiêu chí,Cấp,TC1",
         "Đồng Tháp,,Bình Thạnh,2020,qd1980_2016,ntm,Đạt",  # a xã in Thị xã Hồng Ngự and in Huyện Cao Lãnh
         "Nam Định,Trực Ninh,Truc Hung,2020,qd1980_2016,ntm,Đạt",  # Trực Hưng or Trực Hùng
-        "Hà Nội,Gia Lâm,Yên Viên,2020,qd1980_2016,ntm,Đạt",
-    ]  # Thị trấn or Xã Yên Viên
+    ]
     report = import_status_file(store_2009, write_csv(tmp_path, lines))
-    assert not report.ok and [i.row for i in report.ambiguous] == [2, 3, 4]
+    assert not report.ok and [i.row for i in report.ambiguous] == [2, 3]
     by_row = {i.row: {(c["name"], c["district"]) for c in i.candidates} for i in report.ambiguous}
     assert by_row[2] == {("Xã Bình Thạnh", "Thị xã Hồng Ngự"), ("Xã Bình Thạnh", "Huyện Cao Lãnh")}
     assert by_row[3] == {("Xã Trực Hưng", "Huyện Trực Ninh"), ("Xã Trực Hùng", "Huyện Trực Ninh")}
-    assert by_row[4] == {("Thị trấn Yên Viên", "Huyện Gia Lâm"), ("Xã Yên Viên", "Huyện Gia Lâm")}
     assert store_2009.statuses() == []
+
+
+def test_a_xa_and_a_town_of_one_name_are_ambiguous_without_a_framework(store_2009):
+    # Thị trấn Yên Viên and Xã Yên Viên, both in Huyện Gia Lâm: only a framework assessing xã
+    # only may choose between them (see test_matching_last_mile.py)
+    match = UnitMatcher(store_2009).match(2020, "Hà Nội", "Gia Lâm", "Yên Viên")
+    assert match.problem == "ambiguous"
+    assert {(c["name"], c["district"]) for c in match.candidates} == {
+        ("Thị trấn Yên Viên", "Huyện Gia Lâm"),
+        ("Xã Yên Viên", "Huyện Gia Lâm"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -196,9 +205,15 @@ def test_names_match_despite_tones_prefixes_and_types(store_2009, province, dist
     assert match.unit.name == expected
 
 
-def test_district_type_prefix_that_names_another_district_does_not_guess(store_2009):
+def test_district_type_prefix_that_names_another_district_is_not_taken_for_it(store_2009):
+    # Xã Tân Hội is in Thị xã Hồng Ngự, not in Huyện Hồng Ngự: found once in the province, with the note
     match = UnitMatcher(store_2009).match(2020, "Đồng Tháp", "Huyện Hồng Ngự", "Tân Hội")
-    assert match.unit is None and match.problem == "unmatched" and "Huyện Hồng Ngự" in match.reason
+    assert match.unit.name == "Xã Tân Hội" and match.district == "Thị xã Hồng Ngự"
+    assert "named under district 'Huyện Hồng Ngự'" in match.note and "have it in Thị xã Hồng Ngự" in match.note
+    missing = UnitMatcher(store_2009).match(2020, "Đồng Tháp", "Huyện Hồng Ngự", "Tân Hội Không Có")
+    assert missing.problem == "unmatched" and "not found in Huyện Hồng Ngự nor anywhere in Tỉnh Đồng Tháp" in (
+        missing.reason
+    )
 
 
 def test_flagged_polygons_and_blank_scopes_are_never_guessed(store_2009):
