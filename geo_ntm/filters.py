@@ -290,12 +290,23 @@ def _json_depth(text: str) -> int:
     return deepest
 
 
-def _library_error(text: str, exc: Exception) -> FilterError:
+def _library_error(text: str, exc: BaseException) -> FilterError:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     where = next((ln for ln in lines if ln.startswith("-->")), "")
     expected = next((ln.lstrip("= ") for ln in lines if ln.startswith("=")), lines[-1] if lines else "")
     at = f" at {where[3:].strip()}" if where else ""
     return FilterError(f"filter {text!r}: cannot read it{at}: {expected}")
+
+
+def _read(reader: Callable[[str], Any], checked: str, text: str) -> Any:
+    """The library's JSON tree of ``checked``; its errors, and a panic of its Rust code (pyo3's
+    ``PanicException``, not an ``Exception``), are a ``FilterError`` quoting ``text``."""
+    try:
+        return reader(checked).to_json()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise _library_error(text, exc) from None
 
 
 def parse_text(text: str, types: Mapping[str, str]) -> Expr:
@@ -304,11 +315,7 @@ def parse_text(text: str, types: Mapping[str, str]) -> Expr:
     if not text.strip():
         raise FilterError("filter is empty")
     checked = prechecked(text)
-    try:
-        tree = cql2.parse_text(checked).to_json()
-    except Exception as exc:  # the library raises its own ParseError / ValueError
-        raise _library_error(text, exc) from None
-    return _Walk(text, types).tree(tree)
+    return _Walk(text, types).tree(_read(cql2.parse_text, checked, text))
 
 
 def parse_json(text: str, types: Mapping[str, str]) -> Expr:
@@ -318,14 +325,13 @@ def parse_json(text: str, types: Mapping[str, str]) -> Expr:
     # {"op": "not", "args": [...]} is two brackets a level; the predicates and folds below add four
     if _json_depth(text) > 2 * MAX_DEPTH + 4:
         raise _limit(f"parentheses and NOT nest more than {MAX_DEPTH} deep", MAX_DEPTH)
-    try:
-        tree = cql2.parse_json(text).to_json()
-    except Exception as exc:
-        raise _library_error(text, exc) from None
-    return _Walk(text, types).tree(tree)
+    return _Walk(text, types).tree(_read(cql2.parse_json, text, text))
 
 
 _COMPARISONS = {"=", "<>", "<", "<=", ">", ">="}
+#: Arguments each operator takes (at least; exactly for those in ``_EXACT``).
+_ARITY = {**dict.fromkeys(_COMPARISONS, 2), "like": 2, "between": 3, "in": 2, "isnull": 1, "not": 1}
+_EXACT = set(_ARITY)
 _NUMERIC = {"number", "integer"}
 _SPATIAL = re.compile(r"^(s|t|a)_")
 
@@ -380,6 +386,8 @@ class _Walk:
         if not isinstance(node, dict) or "op" not in node:
             raise FilterError(f"filter {self.text!r}: {json.dumps(node)[:60]} is not a condition")
         op, args = str(node["op"]).lower(), node.get("args") or []
+        if not isinstance(args, list) or len(args) < _ARITY.get(op, 1) or (op in _EXACT and len(args) > _ARITY[op]):
+            raise FilterError(f"filter {self.text!r}: {op!r} has {len(args)} arguments")
         if op in ("and", "or", "not"):
             if depth >= MAX_DEPTH:
                 raise _limit(f"parentheses and NOT nest more than {MAX_DEPTH} deep", MAX_DEPTH)
@@ -469,9 +477,9 @@ class _Walk:
         return Like(value, pattern)
 
     def isin(self, args: list) -> In:
-        value, items = self.operand(args[0]), args[1] if len(args) > 1 else []
-        if not isinstance(items, list):
-            items = args[1:]
+        value, items = self.operand(args[0]), args[1]
+        if not isinstance(items, list) or not items:
+            raise FilterError(f"filter: IN takes a list of one value or more, not {json.dumps(items)[:60]}")
         if len(items) > MAX_IN_VALUES:
             raise _limit(f"an IN list has more than {MAX_IN_VALUES} values", MAX_IN_VALUES)
         values = tuple(self.literal(v) for v in items)
