@@ -1,15 +1,17 @@
-"""Cost of the worst CQL2 filters the limits of ``api.cql2`` allow, on the national communes of the
-demo store (GeoPackage: the real 2009 boundaries and the status samples, status year 2020).
+"""Cost of the worst filters the limits of ``geo_ntm.filters`` allow, on the national communes of the
+demo store (the real 2009 boundaries and the status samples, status year 2020), on both stores.
 
-    python bench/bench_filters.py                 # writes bench/results/filters.json
-    python bench/bench_filters.py --db demo.gpkg  # an existing store (else the demo is loaded)
+    python bench/bench_filters.py                      # both stores; writes bench/results/filters.json
+    python bench/bench_filters.py --stores gpkg        # the GeoPackage only
+    python bench/bench_filters.py --db demo.gpkg       # an existing GeoPackage (else the demo is loaded)
 
-For each case: the time to parse the filter and to evaluate it on every commune (about 11,000,
-with their NTM assessment), the best of ``--repeat`` runs, and the rows chosen; the time to build
-the communes themselves (``build_seconds``, before any filter) is given once. The hostile cases of
-issue 11 are refused by the limits (their time to refuse is given too). Only the filter runs here,
-in-process: the HTTP answer adds the encoding of the page (``limit``) to these figures. Filters are
-evaluated in Python on the rows read, the same on every store, so the GeoPackage stands for both.
+The PostGIS store lives in a throwaway cluster (``tests.support.pg_cluster``). For each case and
+store: the time to read the filter (``parse_seconds``) and to answer a page of 10 features of the
+communes collection as ``/items`` does (``select_seconds``: the store runs the terms on unit
+columns in SQL, and counts and pages when that is all; otherwise the communes' view with their
+assessment is built and the rest evaluated on it), the best of ``--repeat`` runs, and the rows
+matched. The hostile cases of issue 11 are refused by the limits (their time to refuse is given
+too). The HTTP answer adds the encoding of the page to these figures.
 """
 
 from __future__ import annotations
@@ -27,26 +29,27 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from api import cql2  # noqa: E402
+from api.ogc.collections.base import Selection  # noqa: E402
 from api.ogc.collections.registry import collection  # noqa: E402
-from api.ogc.features import property_frame  # noqa: E402
-from geo_ntm.domain import AdminTier  # noqa: E402
+from geo_ntm import filters  # noqa: E402
 from geo_ntm.store import open_store  # noqa: E402
 from geo_ntm.where import resolve_where  # noqa: E402
 
 ALLOWED = {
-    "like_percent": "name LIKE '" + "%" * (cql2.MAX_PATTERN - 1) + "!'",
-    "like_percent_underscore": "name LIKE '" + "%_" * (cql2.MAX_PATTERN // 2 - 1) + "!'",
-    "ilike_percent_a": "name ILIKE '" + "%a" * (cql2.MAX_PATTERN // 2 - 1) + "!'",
-    "in_list": "code IN (" + ", ".join(f"'{i}'" for i in range(cql2.MAX_IN_VALUES)) + ")",
-    "deepest_nesting": "(" * (cql2.MAX_DEPTH - 1) + "name = 'x'" + ")" * (cql2.MAX_DEPTH - 1),
-    "like_terms": " OR ".join(f"name LIKE '%{i}%'" for i in range(cql2.MAX_TERMS)),
-    "computed_terms": " OR ".join(f"criteria_met = {i}" for i in range(cql2.MAX_TERMS)),
-    "longest_and_chain": " AND ".join(f"name <> '{'x' * 60}'" for _ in range(cql2.MAX_TERMS)),
+    "like_percent": "name LIKE '" + "%" * (filters.MAX_PATTERN - 1) + "!'",
+    "like_percent_underscore": "name LIKE '" + "%_" * (filters.MAX_PATTERN // 2 - 1) + "!'",
+    "ilike_percent_a": "name ILIKE '" + "%a" * (filters.MAX_PATTERN // 2 - 1) + "!'",
+    "in_list": "code IN (" + ", ".join(f"'{i}'" for i in range(filters.MAX_IN_VALUES)) + ")",
+    "deepest_nesting": "(" * (filters.MAX_DEPTH - 1) + "name = 'x'" + ")" * (filters.MAX_DEPTH - 1),
+    "like_terms": " OR ".join(f"name LIKE '%{i}%'" for i in range(filters.MAX_TERMS)),
+    "computed_terms": " OR ".join(f"criteria_met = {i}" for i in range(filters.MAX_TERMS)),
+    "casei_accenti_like": "CASEI(ACCENTI(name)) LIKE '" + "%a" * (filters.MAX_PATTERN // 2 - 1) + "!'",
+    "store_and_computed": "ACCENTI(province) LIKE 'Tinh%' AND criteria_met >= 15",
+    "longest_and_chain": " AND ".join(f"name <> '{'x' * 60}'" for _ in range(filters.MAX_TERMS)),
 }
 REFUSED = {
     "issue_like_9_percent": "name LIKE '%%%%%%%%%!'",  # allowed: 9 % are one
-    "like_pattern_past_limit": "name LIKE '" + "%" * (cql2.MAX_PATTERN + 1) + "'",
+    "like_pattern_past_limit": "name LIKE '" + "%" * (filters.MAX_PATTERN + 1) + "'",
     "in_4000": "code IN (" + ", ".join(f"'{i}'" for i in range(4000)) + ")",
     "nesting_400": "(" * 400 + "name = 'x'" + ")" * 400,
     "chain_1000": " OR ".join(["code = 'x'"] * 1000),
@@ -63,35 +66,56 @@ def _best(run, repeat: int) -> tuple[float, object]:
     return best, out
 
 
+def _cases(store, repeat: int) -> dict:
+    """Every case of ``ALLOWED`` and ``REFUSED`` on one open store."""
+    communes = collection("communes")
+    types = communes.queryable_types
+    where = resolve_where(store, vintage=None, day=None, year=2020, province=None, district=None)
+    out: dict = {"allowed": {}, "refused": {}}
+    for name, text in ALLOWED.items():
+        parse, expr = _best(lambda text=text: filters.parse_text(text, types), 3)
+        selection = Selection(communes.tiers, where, None, None, expr)
+        select, page = _best(lambda s=selection: communes.features(store, s, limit=10), repeat)
+        held, rest = selection.split
+        out["allowed"][name] = {
+            "characters": len(text),
+            "parse_seconds": round(parse, 4),
+            "select_seconds": round(select, 4),
+            "in_sql": "all" if rest is None else "none" if held is None else "part",
+            "rows_matched": page[0],
+        }
+        print(f"  {name:28} {len(text):5} chars  parse {parse:.4f} s  select {select:.4f} s  {page[0]} rows")
+    for name, text in REFUSED.items():
+        start = time.perf_counter()
+        try:
+            expr = filters.parse_text(text, types)
+            outcome = "allowed"
+        except filters.FilterError as e:
+            outcome = str(e)[-60:]
+        seconds = time.perf_counter() - start
+        out["refused"][name] = {"characters": len(text), "seconds": round(seconds, 4), "answer": outcome}
+        print(f"  {name:28} {len(text):5} chars  {seconds:.4f} s  {outcome}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", help="a store holding the demo (default: load it into a temporary file)")
+    parser.add_argument("--db", help="a GeoPackage holding the demo (default: load it into a temporary file)")
+    parser.add_argument("--stores", nargs="+", default=["gpkg", "postgis"], choices=["gpkg", "postgis"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "filters.json"))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or str(Path(tmp) / "demo.gpkg")
-        if not args.db:
-            subprocess.run([str(Path(sys.executable).parent / "geo-ntm"), "--db", db, "demo"], check=True)
-        with open_store(db) as store:
-            communes = collection("communes")
-            where = resolve_where(store, vintage=None, day=None, year=2020, province=None, district=None)
-            build, frame = _best(lambda: communes.frame(store, where, AdminTier.COMMUNE), 1)
-    props = property_frame(frame, AdminTier.COMMUNE)
-    types = communes.queryable_types
     results: dict = {
-        "store": "gpkg (demo: national 2009 boundaries, status year 2020)",
-        "communes": len(props),
-        "build_seconds": round(build, 3),
+        "what": "worst allowed filters on the national communes (demo: 2009 boundaries, status year 2020)",
         "limits": {
-            "MAX_LENGTH": cql2.MAX_LENGTH,
-            "MAX_TERMS": cql2.MAX_TERMS,
-            "MAX_DEPTH": cql2.MAX_DEPTH,
-            "MAX_IN_VALUES": cql2.MAX_IN_VALUES,
-            "MAX_PATTERN": cql2.MAX_PATTERN,
+            "MAX_LENGTH": filters.MAX_LENGTH,
+            "MAX_TERMS": filters.MAX_TERMS,
+            "MAX_DEPTH": filters.MAX_DEPTH,
+            "MAX_IN_VALUES": filters.MAX_IN_VALUES,
+            "MAX_PATTERN": filters.MAX_PATTERN,
         },
-        "allowed": {},
-        "refused": {},
+        "filters": {**ALLOWED, **REFUSED},
+        "stores": {},
         "git": subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
         ).stdout.strip(),
@@ -99,27 +123,27 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "note": "2 cores shared with other workers: figures are upper bounds of a quiet machine's",
     }
-    print(f"{len(props)} communes built in {build:.2f} s")
-    for name, text in ALLOWED.items():
-        parse, node = _best(lambda text=text: cql2.parse(text), args.repeat)
-        evaluate, mask = _best(lambda node=node: cql2.select(node, props, types), args.repeat)
-        results["allowed"][name] = {
-            "characters": len(text),
-            "parse_seconds": round(parse, 4),
-            "evaluate_seconds": round(evaluate, 4),
-            "rows_chosen": int(mask.sum()),
-        }
-        print(f"{name:28} {len(text):5} chars  parse {parse:.4f} s  evaluate {evaluate:.4f} s  {int(mask.sum())} rows")
-    for name, text in REFUSED.items():
-        start = time.perf_counter()
+    geo_ntm = str(Path(sys.executable).parent / "geo-ntm")
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = None
         try:
-            cql2.select(cql2.parse(text), props, types)
-            outcome = "allowed"
-        except cql2.Cql2Error as e:
-            outcome = str(e)[-60:]
-        seconds = time.perf_counter() - start
-        results["refused"][name] = {"characters": len(text), "seconds": round(seconds, 4), "answer": outcome}
-        print(f"{name:28} {len(text):5} chars  {seconds:.4f} s  {outcome}")
+            for name in args.stores:
+                if name == "gpkg":
+                    db = args.db or str(Path(tmp) / "demo.gpkg")
+                else:
+                    from tests.support.pg_cluster import PostgisCluster, server_bindir
+
+                    cluster = PostgisCluster(server_bindir())
+                    cluster.start_with_postgis()
+                    db = cluster.create_database()
+                if name == "postgis" or not args.db:
+                    subprocess.run([geo_ntm, "--db", db, "demo"], check=True, capture_output=True)
+                print(name)
+                with open_store(db) as store:
+                    results["stores"][name] = _cases(store, args.repeat)
+        finally:
+            if cluster is not None:
+                cluster.stop()
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {args.out}")
 

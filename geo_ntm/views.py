@@ -9,6 +9,7 @@ import pandas as pd
 from geo_ntm.assessment import assess_units
 from geo_ntm.carry import CarryRule, carry
 from geo_ntm.domain import AdminTier, Vintage
+from geo_ntm.filters import Expr
 from geo_ntm.store import BBox, Store
 from geo_ntm.store.base import unit_from_row
 from geo_ntm.where import Where
@@ -48,8 +49,10 @@ def unit_view(
     limit: int | None = None,
     offset: int = 0,
     geometry: bool = True,
+    expr: Expr | None = None,
 ) -> gpd.GeoDataFrame:
-    """Units of one level with the names of their province and district."""
+    """Units of one level with the names of their province and district; ``expr``, a filter on
+    the unit columns (``Store.units``), is run by the store."""
     frame = store.units(
         vintage.vintage_id,
         level,
@@ -60,6 +63,7 @@ def unit_view(
         limit=limit,
         offset=offset,
         geometry=geometry,
+        expr=expr,
     )
     frame["province"] = frame["province_code"].map(_names(store, vintage, AdminTier.PROVINCE))
     frame["district"] = (

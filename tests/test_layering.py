@@ -16,6 +16,7 @@ PACKAGES = ("geo_ntm", "boundaries", "maps", "api", "cli")
 GROUND = (
     "geo_ntm.domain",
     "geo_ntm.errors",
+    "geo_ntm.filters",
     "geo_ntm.text",
     "geo_ntm.geometry",
     "geo_ntm.settings",

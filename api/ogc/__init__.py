@@ -5,7 +5,7 @@ their extent and CRSs, queryables, items and single features in GeoJSON and HTML
   vintage in force that day), ``limit``/``offset`` paging with ``next``/``prev`` links, and
   equality filters on properties as query parameters (``?unit_type=xa&name=...``).
 - Part 2 CRS by reference: ``crs`` and ``bbox-crs`` (``api.ogc.crs``), with a ``Content-Crs`` header.
-- Part 3 Filtering: ``filter`` in CQL2 text (``api.cql2``) on the queryables of the collection.
+- Part 3 Filtering: ``filter`` in CQL2 text or JSON (``geo_ntm.filters``) on the queryables of the collection.
 
 One module per job: ``landing`` (landing page, conformance), ``openapi`` (``/api``), ``catalog``
 (``/collections``), ``schema`` (queryables, schema), ``items`` (items, one item), ``query`` (the

@@ -13,11 +13,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from api import cql2
 from api.deps import DateParam, DistrictParam, ProvinceParam, RuleDep, StoreDep, VintageParam, YearParam, parse_date
 from api.ogc.collections import registry
 from api.ogc.collections.base import Collection, Page, Selection
 from api.ogc.crs import CRS84, parse_bbox_crs, parse_crs
+from geo_ntm import filters
 from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.store import Store
@@ -139,9 +139,9 @@ def _typed(name: str, kind: str, text: str):
     return unicodedata.normalize("NFC", text)
 
 
-def _property_filters(request: Request, types: dict[str, str]) -> list[tuple]:
+def _property_filters(request: Request, types: dict[str, str]) -> list[filters.Expr]:
     """An equality for each query parameter naming a queryable; any other unknown parameter is an error."""
-    expressions = []
+    expressions: list[filters.Expr] = []
     for key, value in request.query_params.items():
         if key in STANDARD_PARAMS:
             continue
@@ -150,21 +150,16 @@ def _property_filters(request: Request, types: dict[str, str]) -> list[tuple]:
                 f"unknown parameter {key!r}; parameters are {', '.join(sorted(STANDARD_PARAMS))} and "
                 f"the queryables {', '.join(sorted(types))}"
             )
-        expressions.append(cql2.equality(key, _typed(key, types[key], value)))
+        expressions.append(filters.equality(key, _typed(key, types[key], value)))
     return expressions
 
 
-def _cql2_filter(text: str, types: dict[str, str]) -> tuple:
-    """A CQL2 text ``filter`` parsed, on the collection's queryables only."""
-    node = cql2.parse(text)
-    unknown = cql2.properties(node) - set(types)
-    if unknown:
-        raise InputError(
-            f"filter: unknown propert{'ies' if len(unknown) > 1 else 'y'} "
-            f"{', '.join(repr(u) for u in sorted(unknown))}; "
-            f"queryables are {', '.join(sorted(types))}"
-        )
-    return node
+#: The ``filter-lang`` values accepted and the reader of each.
+FILTER_LANGS = {
+    "cql2-text": filters.parse_text,
+    "cql-text": filters.parse_text,
+    "cql2-json": filters.parse_json,
+}
 
 
 def feature_query(
@@ -200,15 +195,19 @@ def feature_query(
     filter_: Annotated[
         str | None,
         Query(
-            alias="filter", description=("CQL2 text on the queryables, e.g. criteria_met >= 15 AND unit_type = 'xa'")
+            alias="filter",
+            description=(
+                "CQL2 text (or JSON, filter-lang=cql2-json) on the queryables, "
+                "e.g. criteria_met >= 15 AND ACCENTI(name) LIKE ACCENTI('Xa Nhon%')"
+            ),
         ),
     ] = None,
     filter_lang: Annotated[
         str | None,
         Query(
             alias="filter-lang",
-            description="cql2-text (cql-text accepted)",
-            json_schema_extra={"enum": ["cql2-text", "cql-text"]},
+            description="cql2-text (default; cql-text accepted) or cql2-json",
+            json_schema_extra={"enum": list(FILTER_LANGS)},
         ),
     ] = None,
     filter_crs: Annotated[str | None, Query(alias="filter-crs", description="only CRS84 (no spatial filters)")] = None,
@@ -219,20 +218,20 @@ def feature_query(
     types = collection.queryable_types
     tiers, level_filter = collection.tiers_asked(level)
     expressions = [level_filter] if level_filter is not None else []
-    if filter_lang is not None and filter_lang not in ("cql2-text", "cql-text"):
-        raise InputError(f"filter-lang={filter_lang!r}: only cql2-text is supported")
+    if filter_lang is not None and filter_lang not in FILTER_LANGS:
+        raise InputError(f"filter-lang={filter_lang!r}: {', '.join(FILTER_LANGS)} are supported")
     if filter_crs is not None and parse_crs(filter_crs, "filter-crs") != CRS84:
         raise InputError("filter-crs: the filters have no geometries; only CRS84 is accepted")
     expressions += _property_filters(request, types)
     if filter_:
-        expressions.append(_cql2_filter(filter_, types))
+        expressions.append(FILTER_LANGS[filter_lang or "cql2-text"](filter_, types))
     boundaries: str | Vintage | None
     if datetime_ is None:
         boundaries, day = vintage, parse_date(date)
     else:
         boundaries, day = datetime_boundaries(store, datetime_, date=date, vintage=vintage)
     where = resolve_where(store, vintage=boundaries, day=day, year=year, province=province, district=district)
-    selection = Selection(tiers, where, rule, parse_bbox_crs(bbox, bbox_crs), cql2.conjunction(expressions))
+    selection = Selection(tiers, where, rule, parse_bbox_crs(bbox, bbox_crs), filters.conjunction(expressions))
     return FeatureQuery(collection, selection, parse_crs(crs))
 
 

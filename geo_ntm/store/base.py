@@ -24,6 +24,7 @@ from geo_ntm.domain import (
     UnitType,
     Vintage,
 )
+from geo_ntm.filters import Expr
 
 #: Attribute columns of a vector layer's features, besides the geometry.
 FEATURE_ATTRIBUTES = ("road_class", "surface", "kind", "name", "properties")
@@ -108,9 +109,12 @@ class Store(ABC):
         geometry: bool = True,
         limit: int | None = None,
         offset: int = 0,
+        expr: Expr | None = None,
     ) -> gpd.GeoDataFrame:
         """Units of one vintage as a GeoDataFrame (EPSG:4326) ordered by level and code; ``bbox``
-        keeps those whose geometry intersects it, and ``limit``/``offset`` page the result."""
+        keeps those whose geometry intersects it, ``expr`` those a property filter on the unit
+        columns (``geo_ntm.filters``, properties in ``filter_sql.HELD``) is true for, and
+        ``limit``/``offset`` page the result."""
 
     # -- statuses ----------------------------------------------------------------------------
     @abstractmethod

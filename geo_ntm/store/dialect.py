@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from geo_ntm.store.base import BBox
+from geo_ntm.store.filter_sql import FilterDialect
 
 #: A DB-API connection or cursor (``execute(sql, params)`` returns a cursor).
 Connection = Any
@@ -30,6 +31,8 @@ class Dialect(Protocol):
     #: reads all see one snapshot of the data, from its first read until the connection's
     #: ``rollback()`` (``sql.SqlStore.snapshot``): a setting, not a dialect point.
     read_snapshot: str
+    #: How property filters on unit columns are written (``filter_sql.condition``).
+    filters: FilterDialect
 
     def sql(self, query: str) -> str:
         """``query``, written with ``?`` parameter marks (and no ``?`` or ``%`` in literals), in the

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from geo_ntm.errors import GeoNtmError
+from geo_ntm.store import filter_sql, gpkg_schema
 from geo_ntm.store import gpkg_geometry as gg
-from geo_ntm.store import gpkg_schema
 from geo_ntm.store.base import BBox
 from geo_ntm.store.sql import SqlStore
 
@@ -32,6 +32,7 @@ class GeoPackageDialect:
 
     #: Deferred: the first read pins the snapshot (WAL mode) and takes no lock that blocks a writer.
     read_snapshot = "BEGIN"
+    filters: filter_sql.FilterDialect = filter_sql.SqliteFilters()
 
     def sql(self, query: str) -> str:
         return query  # sqlite3 reads ? marks
@@ -116,6 +117,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise GeoNtmError(f"cannot open the store {path}: {exc}") from exc
     register_gpkg_functions(conn)
+    filter_sql.register(conn)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version != 0 and not 10200 <= version < 20000:
         conn.close()

@@ -29,7 +29,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from geo_ntm.errors import GeoNtmError, StoreBusyError, StoreUnavailableError
-from geo_ntm.store import postgis_migrations
+from geo_ntm.store import filter_sql, postgis_migrations
 from geo_ntm.store.base import BBox
 from geo_ntm.store.sql import SqlStore
 
@@ -58,6 +58,7 @@ class PostgisDialect:
     #: REPEATABLE READ: the snapshot is taken at the first statement and kept to the end; READ
     #: ONLY: a write by mistake fails instead of escaping the write lock.
     read_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    filters: filter_sql.FilterDialect = filter_sql.PostgresFilters()
 
     def sql(self, query: str) -> str:
         return query.replace("%", "%%").replace("?", "%s")  # psycopg reads %s marks

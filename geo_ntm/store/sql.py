@@ -20,7 +20,7 @@ import shapely
 
 from geo_ntm.domain import Layer, LayerKind, Vintage
 from geo_ntm.errors import GeoNtmError, NotFoundError
-from geo_ntm.store import rows
+from geo_ntm.store import filter_sql, rows
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 from geo_ntm.store.dialect import Connection, Cursor, Dialect
 
@@ -242,6 +242,7 @@ class SqlStore(Store):
         geometry=True,
         limit=None,
         offset=0,
+        expr=None,
     ) -> gpd.GeoDataFrame:
         where, params = ["vintage_id = ?"], [vintage_id]
         for column, value in (
@@ -255,6 +256,10 @@ class SqlStore(Store):
         if codes is not None:
             where.append(self.dialect.any_of("code"))
             params.append(self.dialect.list_value(list(codes)))
+        if expr is not None:
+            condition, values = filter_sql.condition(expr, self.dialect.filters)
+            where.append(condition)
+            params.extend(values)
         exact = self._units_in_box(where, params, bbox)
         test_here = bbox is not None and not exact  # the exact test on the geometries read, then the page
         page = ""

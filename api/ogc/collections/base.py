@@ -18,11 +18,12 @@ from typing import ClassVar, NamedTuple
 import geopandas as gpd
 import numpy as np
 
-from api import cql2
 from api.ogc.features import property_frame
+from geo_ntm import filters
 from geo_ntm.carry import CarryRule
 from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.store import Store
+from geo_ntm.store.filter_sql import HELD
 from geo_ntm.views import assessment_view, unit_view
 from geo_ntm.where import PlaceFilters, Where
 
@@ -54,18 +55,29 @@ class Extent:
 @dataclass(frozen=True)
 class Selection:
     """Which features of a collection a request selects: its tiers, where and when, the carry rule,
-    and the filters (a CRS84 box, a CQL2 expression of ``api.cql2``)."""
+    and the filters (a CRS84 box, a property filter of ``geo_ntm.filters``)."""
 
     tiers: tuple[AdminTier, ...]
     where: Where
     rule: CarryRule | None = None
     box: BBox | None = None
-    expr: tuple | None = None
+    expr: filters.Expr | None = None
 
     @property
     def filtered(self) -> bool:
-        """Whether a box or property filter chose a subset (the store cannot page it alone)."""
+        """Whether a box or property filter chose a subset."""
         return self.expr is not None or self.box is not None
+
+    @property
+    def split(self) -> tuple[filters.Expr | None, filters.Expr | None]:
+        """(the terms of the filter's top-level AND the store runs in SQL, the rest, run on its rows)."""
+        return filters.split(self.expr, set(HELD))
+
+    @property
+    def store_pages(self) -> bool:
+        """Whether the store alone selects the features (no box, every filter term in SQL), so
+        it counts and pages them."""
+        return self.box is None and self.split[1] is None
 
 
 class Collection:
@@ -92,7 +104,7 @@ class Collection:
         """Queryable property -> ``string`` | ``number`` | ``integer`` | ``boolean``."""
         return {name: q.type for name, q in self.queryables.items()}
 
-    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], tuple | None]:
+    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], filters.Expr | None]:
         """The tiers a request's ``level`` parameter asks for and the property filter it means, if
         any. By default a collection's tiers are fixed and ``level`` is ignored."""
         return self.tiers, None
@@ -110,14 +122,15 @@ class Collection:
         self, store: Store, where: Where, tier: AdminTier, rule: CarryRule | None = None, **filters
     ) -> gpd.GeoDataFrame:
         """The units of ``tier`` in ``where`` (communes with their assessment of its year), narrowed
-        by the store's filters (``codes``, ``bbox``, ``limit``, ``offset``)."""
+        by the store's filters (``codes``, ``bbox``, ``limit``, ``offset``, ``expr``)."""
         filters = {**self._place_scope(where, tier), **filters}
         if tier is AdminTier.COMMUNE:
             return assessment_view(store, where, rule, **filters)
         return unit_view(store, where.vintage, tier, **filters)
 
-    def count(self, store: Store, where: Where, tier: AdminTier) -> int:
-        """How many units of ``tier`` are in ``where`` (no property filter): the store counts them."""
+    def count(self, store: Store, where: Where, tier: AdminTier, expr: filters.Expr | None = None) -> int:
+        """How many units of ``tier`` are in ``where`` and pass ``expr`` (a filter on the unit
+        columns, ``filter_sql.HELD``): the store counts them."""
         scope = self._place_scope(where, tier)
         return len(
             store.units(
@@ -126,21 +139,24 @@ class Collection:
                 geometry=False,
                 province_code=scope.get("province_code"),
                 district_code=scope.get("district_code"),
+                expr=expr,
             )
         )
 
     def features(self, store: Store, selection: Selection, *, limit: int | None = None, offset: int = 0) -> Page:
         """The features selected, paged across the tiers in order when ``limit`` is given.
 
-        Without filters the store pages (no view is built beyond the page); with a box or CQL2
-        filter each tier's view is filtered here and then cut to the page."""
+        When the store runs every filter (unit columns only, no box) it counts and pages (no view
+        is built beyond the page); otherwise the store runs the terms it can, each tier's view is
+        filtered here by the rest and then cut to the page."""
         paged = limit is not None
+        held = selection.split[0]
         matched, frames, skip, left = 0, [], offset, limit or 0
         for tier in selection.tiers:
-            if paged and not selection.filtered:
-                n = self.count(store, selection.where, tier)
+            if paged and selection.store_pages:
+                n = self.count(store, selection.where, tier, held)
                 frame = (
-                    self.frame(store, selection.where, tier, selection.rule, limit=left, offset=skip)
+                    self.frame(store, selection.where, tier, selection.rule, limit=left, offset=skip, expr=held)
                     if left > 0 and skip < n
                     else None
                 )
@@ -166,9 +182,10 @@ class Collection:
         return None
 
     def _filtered(self, store: Store, selection: Selection, tier: AdminTier) -> gpd.GeoDataFrame:
-        frame = self.frame(store, selection.where, tier, selection.rule, bbox=selection.box)
-        if selection.expr is not None and len(frame):
-            frame = frame[cql2.select(selection.expr, property_frame(frame, tier), self.queryable_types)]
+        held, rest = selection.split
+        frame = self.frame(store, selection.where, tier, selection.rule, bbox=selection.box, expr=held)
+        if rest is not None and len(frame):
+            frame = frame[filters.select(rest, property_frame(frame, tier), self.queryable_types)]
         return frame
 
     @staticmethod

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from api import cql2
 from api.ogc.collections.base import Collection
 from api.ogc.collections.properties import COMMUNE_ARRAYS, COMMUNE_QUERYABLES, UNIT_QUERYABLES
+from geo_ntm import filters
 from geo_ntm.domain import AdminTier
 
 
@@ -18,6 +18,6 @@ class Communes(Collection):
     queryables = UNIT_QUERYABLES | COMMUNE_QUERYABLES
     arrays = COMMUNE_ARRAYS
 
-    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], tuple | None]:
+    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], filters.Expr | None]:
         """The communes; ``level`` filters on the NTM level reached (``level = 'ntm'``)."""
-        return self.tiers, None if level is None else cql2.equality("level", level)
+        return self.tiers, None if level is None else filters.equality("level", level)

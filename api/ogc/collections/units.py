@@ -6,6 +6,7 @@ from api.ogc.collections.base import Collection
 from api.ogc.collections.properties import COMMUNE_ARRAYS, COMMUNE_QUERYABLES, UNIT_QUERYABLES
 from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
+from geo_ntm.filters import Expr
 
 
 class Units(Collection):
@@ -17,7 +18,7 @@ class Units(Collection):
     queryables = UNIT_QUERYABLES | COMMUNE_QUERYABLES
     arrays = COMMUNE_ARRAYS
 
-    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], tuple | None]:
+    def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], Expr | None]:
         """Every level, or the one ``level`` names (province, district, commune)."""
         if level is None:
             return self.tiers, None

@@ -46,13 +46,38 @@ def test_property_parameters_cql2_and_paging(http):
     assert names(like) == {"Tỉnh Bến Tre"}
 
 
+def test_cql2_json_casei_accenti_and_ilike_find_a_commune_typed_without_tone_marks(http):
+    base = {"year": 2020, "province": "811"}
+    asks = [
+        {"filter": "ACCENTI(name) = ACCENTI('Xa Nhon Thanh')"},
+        {"filter": "CASEI(ACCENTI(name)) LIKE 'xa nhon th%'"},
+        {"filter": "name ILIKE 'XÃ NHƠN THẠNH'"},
+        {
+            "filter": '{"op": "=", "args": [{"op": "accenti", "args": [{"property": "name"}]}, "Xa Nhon Thanh"]}',
+            "filter-lang": "cql2-json",
+        },
+    ]
+    for ask in asks:
+        found = http.get("/collections/communes/items", params=base | ask).json()
+        assert [f["id"] for f in found["features"]] == ["8110125"], ask
+    assert (
+        http.get("/collections/communes/items", params=base | {"filter": "name = 'Xa Nhon Thanh'"}).json()[
+            "numberMatched"
+        ]
+        == 0
+    )
+
+
 @pytest.mark.parametrize(
     "params, words",
     [
-        ({"filter": "criteria_met >= "}, "expected a property or a literal"),
+        ({"filter": "criteria_met >= "}, "cannot read it at 1:17"),
         ({"filter": "nothing = 1"}, "unknown property 'nothing'"),
         ({"filter": "name = 5"}, "compares a string with a number"),
-        ({"filter": "name = 'x'", "filter-lang": "cql2-json"}, "only cql2-text"),
+        ({"filter": "name = 'x'", "filter-lang": "cql2-json"}, "cannot read it"),
+        ({"filter": "name = 'x'", "filter-lang": "ecql"}, "cql2-text, cql-text, cql2-json are supported"),
+        ({"filter": "S_INTERSECTS(geometry, POINT(106 10))"}, "spatial and temporal predicates are not supported"),
+        ({"filter": "name ILIKE 5"}, "ILIKE takes a property and a 'pattern'"),
         ({"colour": "red"}, "unknown parameter 'colour'"),
         ({"criteria_met": "many"}, "criteria_met is a number"),
         ({"crs": "EPSG:2154"}, "not supported"),
