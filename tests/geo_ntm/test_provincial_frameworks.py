@@ -1,0 +1,120 @@
+"""A province's own frameworks (GEO_NTM_FRAMEWORKS_DIR): loading and validation, and that adding
+one never changes the figures of another set, on the real Bến Tre sample and on both stores.
+
+The provincial set used here is TEST DATA (tests/data/frameworks/test_nang_cao_20.toml), the shape
+NTM.md describes: 20 criteria that do not line up with the national 19."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geo_ntm.errors import InputError
+from geo_ntm.frameworks import add_provincial, all_frameworks, get_framework, provincial_frameworks
+from geo_ntm.report import province_report
+from geo_ntm.status_import.importer import import_status_file
+from geo_ntm.where import resolve_where
+
+TEST_SET = Path(__file__).parent.parent / "data" / "frameworks" / "test_nang_cao_20.toml"
+BEN_TRE = "Bến Tre,Thành phố Bến Tre"
+
+
+@pytest.fixture
+def frameworks_dir(tmp_path, monkeypatch) -> Path:
+    """An empty GEO_NTM_FRAMEWORKS_DIR for one test."""
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    monkeypatch.setenv("GEO_NTM_FRAMEWORKS_DIR", str(folder))
+    return folder
+
+
+def provincial_statuses(tmp_path: Path) -> Path:
+    """TEST statuses on the TEST set for three real communes of Thành phố Bến Tre in 2020: two
+    meet all 20 criteria, one meets 18 of 20 (criteria 4 and 20 unmet)."""
+    lines = ["province,district,commune,year,framework,level,criterion,status,source"]
+    for commune, unmet in (("Nhơn Thạnh", ()), ("Phú Nhuận", ()), ("Bình Phú", (4, 20))):
+        for n in range(1, 21):
+            status = "chưa đạt" if n in unmet else "đạt"
+            lines.append(f"{BEN_TRE},{commune},2020,test_nang_cao_20,ntm_nang_cao,{n},{status},TEST DATA")
+    path = tmp_path / "provincial_TEST.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def figures(store) -> dict:
+    """The province report of Bến Tre in 2020: its framework, the counts of criteria of every
+    district and of the province, and apart the levels reached (over every set)."""
+    report = province_report(store, resolve_where(store, year=2020, province="Bến Tre"))
+    levels = report["total"].pop("level_reached")
+    for d in report["districts"]:
+        d.pop("level_reached")
+    return {"framework": report["framework"], "districts": report["districts"], "total": report["total"]}, levels
+
+
+def test_adding_a_provincial_set_keeps_the_national_figures(store_2009, data_dir, frameworks_dir, tmp_path):
+    report = import_status_file(store_2009, data_dir / "samples" / "status_ben_tre_city_long.csv")
+    assert report.stored
+    before, levels_before = figures(store_2009)
+    assert before["framework"] == "qd1980_2016" and before["total"]["all_criteria_met"] == 6
+    assert before["total"]["avg_criteria_met"] == 19.0 and levels_before["ntm"] == 6
+
+    shutil.copy(TEST_SET, frameworks_dir)
+    assert get_framework("test_nang_cao_20").criteria_total == 20
+    provincial = import_status_file(store_2009, provincial_statuses(tmp_path))
+    assert provincial.stored and provincial.statuses_stored == 60
+
+    after, levels_after = figures(store_2009)
+    assert after == before  # before the fix: 5 all met and an average of 19.17 criteria out of "19"
+    # the level reached is over every set: two communes met all 20 advanced criteria of the TEST set
+    assert (levels_after["ntm"], levels_after["ntm_nang_cao"]) == (4, 2)
+
+
+def test_shipped_and_provincial_frameworks_are_listed_with_their_acts(frameworks_dir):
+    assert "test_nang_cao_20" not in all_frameworks()
+    shutil.copy(TEST_SET, frameworks_dir)
+    found = all_frameworks()["test_nang_cao_20"]  # the folder is read again once a file changes
+    assert (found.province, found.source_act, found.national) == ("Bến Tre", "TEST: no real act", False)
+    assert found.years == (2016, 2020) and found.levels == ("ntm_nang_cao",)
+    assert all(fw.national for fid, fw in all_frameworks().items() if fid != "test_nang_cao_20")
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda t: t.replace('province = "Bến Tre"\n', ""), r"test\.toml: field\(s\) province missing"),
+        (lambda t: t.replace('source_act = "TEST: no real act"', 'source_act = ""'), r"field 'source_act'"),
+        (lambda t: t.replace('"test_nang_cao_20"', '"qd1980_2016"'), r"'qd1980_2016' is a shipped framework's"),
+        (lambda t: t.replace('"test_nang_cao_20"', '"../x"'), r"field 'framework_id' '\.\./x'"),
+        (lambda t: t.replace("[2016, 2020]", "[2020, 2016]"), r"field 'years' \[2020, 2016\]"),
+        (lambda t: t.replace('["ntm_nang_cao"]', '["nang_cao"]'), r"field 'levels'"),
+        (lambda t: t.replace("[2, ", "[1, ", 1), r"field 'criteria': numbers must be distinct"),
+        (lambda t: t + "colour = 1\n", r"unknown field\(s\) colour"),
+        (lambda t: t.replace("applies_to = ", "applies_to = 3 #"), r"test\.toml: 3 is not a valid AdminTier"),
+        (lambda t: t + "criteria_known = false\n", r"lists criteria but criteria_known = false"),
+        (lambda t: t.replace("]\n", "", 1), r"test\.toml is not valid TOML"),
+    ],
+)
+def test_a_bad_provincial_file_is_refused_naming_file_and_field(frameworks_dir, edit, message):
+    with pytest.raises(InputError, match=message):
+        add_provincial("test.toml", edit(TEST_SET.read_text(encoding="utf-8")))
+    assert list(frameworks_dir.iterdir()) == []  # nothing written
+
+
+def test_add_provincial_writes_once(frameworks_dir, monkeypatch):
+    text = TEST_SET.read_text(encoding="utf-8")
+    assert add_provincial("mine.toml", text).framework_id == "test_nang_cao_20"
+    assert [p.name for p in frameworks_dir.iterdir()] == ["test_nang_cao_20.toml"]
+    with pytest.raises(InputError, match="'test_nang_cao_20' is already loaded"):
+        add_provincial("again.toml", text)
+    monkeypatch.delenv("GEO_NTM_FRAMEWORKS_DIR")
+    assert provincial_frameworks() == {}
+    with pytest.raises(InputError, match="set GEO_NTM_FRAMEWORKS_DIR"):
+        add_provincial("mine.toml", text)
+
+
+def test_a_bad_file_in_the_folder_names_the_file(frameworks_dir):
+    (frameworks_dir / "broken.toml").write_text('framework_id = "x_set"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"framework file broken\.toml: field"):
+        all_frameworks()
