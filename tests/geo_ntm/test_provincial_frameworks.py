@@ -118,3 +118,55 @@ def test_a_bad_file_in_the_folder_names_the_file(frameworks_dir):
     (frameworks_dir / "broken.toml").write_text('framework_id = "x_set"\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"framework file broken\.toml: field"):
         all_frameworks()
+
+
+# -- the status import against the periods and the sets without known criteria ------------------------
+
+
+def write_lines(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "statuses_TEST.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_status_year_outside_its_framework_period_is_named(store_2009, tmp_path):
+    header = "province,district,commune,year,framework,level,criterion,status,source"
+    path = write_lines(
+        tmp_path,
+        [
+            header,
+            f"{BEN_TRE},Phú Hưng,2020,qd1980_2016,ntm,1,đạt,TEST",
+            f"{BEN_TRE},Phú Hưng,2022,qd1980_2016,ntm,2,đạt,TEST",
+        ],
+    )
+    report = import_status_file(store_2009, path)
+    (warning,) = report.warnings
+    assert (warning.row, warning.column, warning.value) == (3, "year", "2022")
+    assert "2022 is outside the period of qd1980_2016 (2016-2020, QĐ 1980/QĐ-TTg" in warning.message
+    assert "row 3 (Bến Tre / Thành phố Bến Tre / Phú Hưng): year 2022 is outside" in report.text()
+
+
+def test_criteria_of_a_set_not_known_cannot_be_reported_one_by_one(store_2009, tmp_path):
+    header = "province,district,commune,year,framework,level,criterion,status,source"
+    path = write_lines(tmp_path, [header, f"{BEN_TRE},Phú Hưng,2022,qd319_2022,ntm_kieu_mau,1,đạt,TEST"])
+    report = import_status_file(store_2009, path)
+    (invalid,) = report.invalid
+    assert invalid.row == 2 and "criteria of qd319_2022 (QĐ 319/QĐ-TTg ngày 08/3/2022) are not known" in invalid.message
+    assert not report.stored and store_2009.statuses() == []
+
+
+def test_a_recognition_on_a_set_without_known_criteria_is_stored_and_counts(store_2009, tmp_path):
+    header = "province,district,commune,year,framework,level,criteria_met,criteria_total,recognized,decision,source"
+    path = write_lines(
+        tmp_path,
+        [
+            header,
+            f"{BEN_TRE},Phú Hưng,2022,qd319_2022,ntm_kieu_mau,5,5,yes,TEST-1/QĐ,TEST",
+            f"{BEN_TRE},Nhơn Thạnh,2022,qd319_2022,ntm_kieu_mau,5,,yes,TEST-2/QĐ,TEST",
+        ],
+    )
+    report = import_status_file(store_2009, path)
+    (invalid,) = report.invalid  # no total and no known criteria to take it from
+    assert invalid.row == 3 and "needs a total" in invalid.message and "qd319_2022" in invalid.message
+    stored = import_status_file(store_2009, path, skip_unmatched=True)
+    assert stored.stored and [s.decision for s in store_2009.summaries()] == ["TEST-1/QĐ"]
