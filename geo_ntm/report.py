@@ -120,7 +120,8 @@ def report_table(report: dict) -> str:
     """A plain-text table for the terminal."""
     head = (
         f"{report['province']}{' / ' + report['district'] if report['district'] else ''} — {report['year']} "
-        f"(boundaries {report['vintage']}; frameworks {', '.join(report['frameworks']) or '—'})"
+        f"(boundaries {report['vintage']}; criteria counted on {report['framework'] or '—'}; "
+        f"frameworks {', '.join(report['frameworks']) or '—'})"
     )
     lines = [
         head,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from geo_ntm.errors import InputError
 from geo_ntm.frameworks import add_provincial, all_frameworks, get_framework, provincial_frameworks
 from geo_ntm.report import province_report
@@ -170,3 +171,14 @@ def test_a_recognition_on_a_set_without_known_criteria_is_stored_and_counts(stor
     assert invalid.row == 3 and "needs a total" in invalid.message and "qd319_2022" in invalid.message
     stored = import_status_file(store_2009, path, skip_unmatched=True)
     assert stored.stored and [s.decision for s in store_2009.summaries()] == ["TEST-1/QĐ"]
+
+
+def test_the_command_lists_provincial_sets_and_names_a_bad_file(frameworks_dir, capsys):
+    shutil.copy(TEST_SET, frameworks_dir)
+    assert main(["frameworks"]) == 0
+    out = capsys.readouterr().out
+    assert "test_nang_cao_20\t2016-2020\tcommune\t20 tiêu chí" in out and "Bến Tre: TEST: no real act" in out
+    assert "qd319_2022\t2021-2025\tcommune\tcriteria not known\tQĐ 319/QĐ-TTg ngày 08/3/2022" in out
+    (frameworks_dir / "broken.toml").write_text('framework_id = "broken_set"\n', encoding="utf-8")
+    assert main(["frameworks"]) == 2
+    assert "framework file broken.toml: field(s) title_vi" in capsys.readouterr().err
