@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import tempfile
 import tomllib
 import unicodedata
 from functools import cache, lru_cache
@@ -200,9 +201,12 @@ def add_provincial(name: str, text: str) -> Framework:
         raise InputError("no folder for provincial frameworks: set GEO_NTM_FRAMEWORKS_DIR")
     framework = parse_provincial(name, text, provincial_frameworks(folder))
     target = folder / f"{framework.framework_id}.toml"
-    if target.exists():
-        raise InputError(f"framework file {name}: {target.name} already exists in GEO_NTM_FRAMEWORKS_DIR")
-    partial = target.with_suffix(".toml.part")
-    partial.write_text(unicodedata.normalize("NFC", text), encoding="utf-8")
-    partial.replace(target)  # atomic: a reader never sees half a file
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".part", delete=False) as partial:
+        partial.write(unicodedata.normalize("NFC", text))
+    try:  # a link appears whole (a reader never sees half a file) and never replaces another's file
+        os.link(partial.name, target)
+    except FileExistsError:
+        raise InputError(f"framework file {name}: {target.name} already exists in GEO_NTM_FRAMEWORKS_DIR") from None
+    finally:
+        os.unlink(partial.name)
     return framework

@@ -182,3 +182,12 @@ def test_the_command_lists_provincial_sets_and_names_a_bad_file(frameworks_dir, 
     (frameworks_dir / "broken.toml").write_text('framework_id = "broken_set"\n', encoding="utf-8")
     assert main(["frameworks"]) == 2
     assert "framework file broken.toml: field(s) title_vi" in capsys.readouterr().err
+
+
+def test_a_file_of_that_name_is_never_replaced(frameworks_dir):
+    other = TEST_SET.read_text(encoding="utf-8").replace('"test_nang_cao_20"', '"test_other_set"')
+    (frameworks_dir / "test_nang_cao_20.toml").write_text(other, encoding="utf-8")  # by hand, another id
+    with pytest.raises(InputError, match=r"test_nang_cao_20\.toml already exists"):
+        add_provincial("mine.toml", TEST_SET.read_text(encoding="utf-8"))
+    assert [p.name for p in frameworks_dir.iterdir()] == ["test_nang_cao_20.toml"]
+    assert set(provincial_frameworks()) == {"test_other_set"}
