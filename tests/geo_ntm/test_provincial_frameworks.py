@@ -191,3 +191,22 @@ def test_a_file_of_that_name_is_never_replaced(frameworks_dir):
         add_provincial("mine.toml", TEST_SET.read_text(encoding="utf-8"))
     assert [p.name for p in frameworks_dir.iterdir()] == ["test_nang_cao_20.toml"]
     assert set(provincial_frameworks()) == {"test_other_set"}
+
+
+def test_a_province_set_is_refused_for_a_commune_of_another_province(store_2009, frameworks_dir, tmp_path):
+    shutil.copy(TEST_SET, frameworks_dir)
+    header = "province,district,commune,year,framework,level,criterion,status,source"
+    path = write_lines(
+        tmp_path,
+        [
+            header,
+            f"{BEN_TRE},Phú Hưng,2020,test_nang_cao_20,ntm_nang_cao,1,đạt,TEST",
+            "Quảng Bình,TP. Đồng Hới,Bảo Ninh,2020,test_nang_cao_20,ntm_nang_cao,1,đạt,TEST",
+        ],
+    )
+    report = import_status_file(store_2009, path)
+    (invalid,) = report.invalid
+    assert invalid.row == 3 and "framework test_nang_cao_20 is Bến Tre's own; Xã Bảo Ninh is in" in invalid.message
+    assert not report.stored and store_2009.statuses() == []
+    kept = import_status_file(store_2009, path, skip_unmatched=True)
+    assert kept.stored and [s.row_number for s in store_2009.statuses()] == [2]
