@@ -89,11 +89,11 @@ def report_csv(report: dict) -> str:
     """One CSV row per district plus a total row; per-criterion counts as columns tc1..tcN; names
     a spreadsheet would run as formulas are neutralised (``geo_ntm.export_safety``)."""
     rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
-    n = len(rows[0]["per_criterion"]) if rows else 0
+    numbers = list(rows[0]["per_criterion"]) if rows else []  # the report framework's criterion numbers
     header = (
         ["district", "communes", "communes_with_data", "communes_without_data", "all_criteria_met", "avg_criteria_met"]
         + [f"recognised_{lv}" for lv in LEVEL_ORDER]
-        + [f"tc{i}" for i in range(1, n + 1)]
+        + [f"tc{n}" for n in numbers]
     )
     out = io.StringIO()
     writer = csv.writer(out)
@@ -110,7 +110,7 @@ def report_csv(report: dict) -> str:
                     "" if r["avg_criteria_met"] is None else r["avg_criteria_met"],
                 ]
                 + [r["recognised"][lv] for lv in LEVEL_ORDER]
-                + [r["per_criterion"][str(i)] for i in range(1, n + 1)]
+                + [r["per_criterion"][n] for n in numbers]
             )
         )
     return out.getvalue()

@@ -71,6 +71,19 @@ def test_adding_a_provincial_set_keeps_the_national_figures(store_2009, data_dir
     # the level reached is over every set: two communes met all 20 advanced criteria of the TEST set
     assert (levels_after["ntm"], levels_after["ntm_nang_cao"]) == (4, 2)
 
+    # a xã with data on the TEST set only is counted apart, not in the national counts
+    only_provincial = tmp_path / "only_provincial_TEST.csv"
+    only_provincial.write_text(
+        "province,district,commune,year,framework,level,criterion,status,source\n"
+        + "".join(f"Bến Tre,Giồng Trôm,Phong Nẫm,2020,test_nang_cao_20,ntm_nang_cao,{n},đạt,T\n" for n in range(1, 21)),
+        encoding="utf-8",
+    )
+    assert import_status_file(store_2009, only_provincial).stored
+    apart, _ = figures(store_2009)
+    assert apart["framework"] == "qd1980_2016" and apart["total"]["communes_other_frameworks"] == 1
+    assert (apart["total"]["all_criteria_met"], apart["total"]["avg_criteria_met"]) == (6, 19.0)
+    assert apart["total"]["per_criterion"] == before["total"]["per_criterion"]
+
 
 def test_shipped_and_provincial_frameworks_are_listed_with_their_acts(frameworks_dir):
     assert "test_nang_cao_20" not in all_frameworks()
