@@ -85,21 +85,26 @@ def _parse(name: str, data: dict[str, Any], *, provincial: bool = False) -> Fram
     missing = [key for key in required if key not in data]
     if missing:
         raise InputError(f"framework file {name}: field(s) {', '.join(missing)} missing")
-    unknown = sorted(set(data) - set(required) - set(_OPTIONAL_FIELDS) - set(PROVINCIAL_FIELDS))
+    unknown = sorted(set(data) - set(required) - set(_OPTIONAL_FIELDS))
     if unknown:
         raise InputError(f"framework file {name}: unknown field(s) {', '.join(unknown)}")
     levels = data["levels"]
-    if not (isinstance(levels, list) and levels and all(lv in LEVELS for lv in levels)):
+    if not (isinstance(levels, list) and levels and all(isinstance(lv, str) and lv in LEVELS for lv in levels)):
         raise InputError(f"framework file {name}: field 'levels' {levels!r} must list levels of {list(LEVELS)}")
     if sorted(levels, key=list(LEVELS).index) != levels or len(set(levels)) != len(levels):
         raise InputError(f"framework file {name}: field 'levels' must list each level once, lowest first")
+    completion_types = data.get("completion_types", [])
+    if not isinstance(completion_types, list):
+        raise InputError(
+            f"framework file {name}: field 'completion_types' must list unit types, not {completion_types!r}"
+        )
     try:
         applies_to = AdminTier(data["applies_to"])
-        completion = tuple(UnitType(t) for t in data.get("completion_types", []))
+        completion = tuple(UnitType(t) for t in completion_types)
     except ValueError as exc:
         raise InputError(f"framework file {name}: {exc}") from None
     act_date = data.get("act_date")
-    if act_date is not None and not isinstance(act_date, dt.date):
+    if act_date is not None and (not isinstance(act_date, dt.date) or isinstance(act_date, dt.datetime)):
         raise InputError(f"framework file {name}: field 'act_date' must be a date (2022-03-08), not {act_date!r}")
     criteria, known = _criteria(name, data)
     framework_id = _text(name, data, "framework_id")
