@@ -1,5 +1,5 @@
 """The geo_ntm HTTP service, assembled: the routers (OGC API - Features, downloads, the planner's
-page and JSON, coverage, vintages, writes), the token checks, the error handlers
+page and JSON, coverage, vintages, writes, frameworks), the token checks, the error handlers
 (``api.errors``) and the completed OpenAPI document (``api.openapi_document``)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import downloads, infrastructure, ogc, planner, planner_page, vintages, writes
+from api import downloads, frameworks, infrastructure, ogc, planner, planner_page, vintages, writes
 from api.auth import BodyLimit, ReadGate, load_tokens, principal
 from api.deps import StoreDep, store_lifespan
 from api.errors import ERROR_RESPONSES, install_error_handlers
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         planner_page.router,
         planner.router,
         writes.router,
+        frameworks.router,
     ):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")

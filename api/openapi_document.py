@@ -66,9 +66,25 @@ UPLOAD_EXAMPLES: dict[str, dict] = {
         "valid_date": "2020-12-31",
         "mapping": "osm",
     },
+    # Đồng Tháp's own 2021-2025 set (NTM.md names QĐ 863/QĐ-UBND-HC 2022); its criteria are not listed
+    "/frameworks": {
+        "file": 'framework_id = "dong_thap_qd863_2022"\n'
+        'title_vi = "Bộ tiêu chí xã NTM tỉnh Đồng Tháp giai đoạn 2021-2025"\n'
+        'title_en = "Đồng Tháp New Rural commune criteria 2021-2025"\n'
+        'legal_act = "QĐ 318/QĐ-TTg ngày 08/3/2022"\n'
+        'source_act = "QĐ 863/QĐ-UBND-HC năm 2022"\n'
+        'province = "Đồng Tháp"\n'
+        'applies_to = "commune"\nyears = [2021, 2025]\nlevels = ["ntm"]\n'
+        "criteria_known = false\ncriteria = []\n",
+    },
 }
 
-UPLOAD_NAMES = {"/statuses": "statuses.csv", "/lineage": "lineage.csv", "/layers": "roads.geojson"}
+UPLOAD_NAMES = {
+    "/statuses": "statuses.csv",
+    "/lineage": "lineage.csv",
+    "/layers": "roads.geojson",
+    "/frameworks": "framework.toml",
+}
 
 
 def _document_parameters(path: str, operation: dict) -> None:

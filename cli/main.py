@@ -113,10 +113,14 @@ def _cmd_frameworks(store: Store | None, args, settings: Settings) -> int:
     chosen = [get_framework(args.id)] if args.id else list(all_frameworks().values())
     for fw in chosen:
         levels = ", ".join(f"{lv} ({LEVELS[lv][0]})" for lv in fw.levels)
+        count = f"{fw.criteria_total} tiêu chí" if fw.criteria_known else "criteria not known"
+        scope = f"\t{fw.province}: {fw.source_act}" if fw.province else ""
         print(
-            f"{fw.framework_id}\t{fw.years[0]}-{fw.years[1]}\t{fw.applies_to.value}\t{fw.criteria_total} tiêu chí"
-            f"\t{fw.legal_act}\n  {fw.title_vi} / {fw.title_en}\n  levels: {levels}"
+            f"{fw.framework_id}\t{fw.years[0]}-{fw.years[1]}\t{fw.applies_to.value}\t{count}"
+            f"\t{fw.legal_act}{scope}\n  {fw.title_vi} / {fw.title_en}\n  levels: {levels}"
         )
+        if fw.note:
+            print(f"  note: {fw.note}")
         if args.id or args.criteria:
             for c in fw.criteria:
                 print(f"  {c.number:>3}. {c.name_vi} — {c.name_en}")

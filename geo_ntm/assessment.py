@@ -2,7 +2,13 @@
 statuses. Rules (documented in the README):
 
 - Wards (phường), towns (thị trấn) and flagged polygons are not assessed: never "0 criteria".
-- Figures are measured against the highest level with data that year (e.g. ntm_nang_cao).
+- Figures are measured against one framework, never a mix: the one asked for, else a national
+  set before a province's own (so adding a province's set never changes the figures of a commune
+  with national data), a set with known criteria before one without, the set in force that year
+  before another, then the set with the highest level with data; within it, against the highest
+  level with data that year (e.g. ntm_nang_cao of QĐ 318).
+- A set whose criteria are not known (``criteria_known`` false) gives no counts of its own; a
+  recognition at one of its levels still counts.
 - A criterion reported both met and unmet (two sources disagree) is a conflict: it is not
   counted as met and is listed in ``criteria_conflicting``.
 - ``criteria_met`` is known when every criterion of the framework was reported (or a count
@@ -15,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from geo_ntm.domain import LEVEL_ORDER, Assessment, CriterionStatus, StatusSummary, Unit
+from geo_ntm.domain import LEVEL_ORDER, Assessment, CriterionStatus, Framework, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 
 
@@ -23,17 +29,31 @@ def _level_rank(level: str) -> int:
     return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1
 
 
-def _pick_framework(candidates: set[str], year: int) -> str:
-    """Prefer the framework whose programme years include ``year``."""
-    known = all_frameworks()
-    in_force = sorted(f for f in candidates if f in known and known[f].years[0] <= year <= known[f].years[1])
-    return (in_force or sorted(candidates))[0]
+def _pick_framework(groups: set[tuple[str, str]], year: int, frameworks: dict[str, Framework]) -> str:
+    """The framework the figures are measured against, among those with data (``groups``:
+    framework and level pairs); a framework's rank depends on itself only, so adding another
+    (a province's own set) never changes which one a commune with national data is measured on."""
+
+    def rank(framework_id: str) -> tuple:
+        fw = frameworks.get(framework_id)
+        top = max(_level_rank(lv) for f, lv in groups if f == framework_id)
+        if fw is None:  # statuses of a framework no longer loaded: after every loaded one
+            return (True, True, True, -top, framework_id)
+        in_force = fw.years[0] <= year <= fw.years[1]
+        return (not fw.national, not fw.criteria_known, not in_force, -top, framework_id)
+
+    return min({f for f, _ in groups}, key=rank)
 
 
 def assess_unit(
-    unit: Unit, year: int, statuses: Iterable[CriterionStatus], summaries: Iterable[StatusSummary]
+    unit: Unit,
+    year: int,
+    statuses: Iterable[CriterionStatus],
+    summaries: Iterable[StatusSummary],
+    frameworks: dict[str, Framework] | None = None,
 ) -> Assessment:
-    """The assessment of one unit in one year from its statuses and summaries of that year."""
+    """The assessment of one unit in one year from its statuses and summaries of that year, with
+    ``frameworks`` (default: ``all_frameworks()``; a caller assessing many units reads it once)."""
     if not unit.assessed:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=False)
     by_group: dict[tuple[str, str], dict[int, set[bool]]] = defaultdict(lambda: defaultdict(set))
@@ -46,7 +66,7 @@ def assess_unit(
     if not groups:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=True)
 
-    frameworks = all_frameworks()
+    frameworks = all_frameworks() if frameworks is None else frameworks
     reached: set[str] = set()
     recognized: set[str] = set()
     decisions: list[str] = []
@@ -59,15 +79,19 @@ def assess_unit(
             if s.criteria_met >= s.criteria_total:
                 reached.add(level)
     for (fw_id, level), criteria in by_group.items():
-        needed = frameworks[fw_id].criteria_total if fw_id in frameworks else len(criteria)
+        fw = frameworks.get(fw_id)
+        if fw is not None and not fw.criteria_known:
+            continue  # nothing to check the criteria against
+        needed = fw.criteria_total if fw is not None else len(criteria)
         if len(criteria) >= needed and all(v == {True} for v in criteria.values()):
             reached.add(level)
     reached |= recognized
 
-    top_level = max((lv for _, lv in groups), key=_level_rank)
-    framework_id = _pick_framework({fw for fw, lv in groups if lv == top_level}, year)
+    framework_id = _pick_framework(groups, year, frameworks)
+    top_level = max((lv for fw, lv in groups if fw == framework_id), key=_level_rank)
     key = (framework_id, top_level)
-    total = frameworks[framework_id].criteria_total if framework_id in frameworks else None
+    chosen = frameworks.get(framework_id)
+    total = chosen.criteria_total if chosen is not None and chosen.criteria_known else None
     criteria = by_group.get(key, {})
     met = frozenset(n for n, v in criteria.items() if v == {True})
     unmet = tuple(sorted(n for n, v in criteria.items() if v == {False}))
@@ -107,4 +131,5 @@ def assess_units(
     for summary in summaries:
         if summary.year == year:
             su[summary.unit_id].append(summary)
-    return {u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id]) for u in units}
+    frameworks = all_frameworks()
+    return {u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id], frameworks) for u in units}

@@ -133,7 +133,11 @@ class Criterion:
 
 @dataclass(frozen=True)
 class Framework:
-    """A national (or provincial) set of NTM criteria, shipped as data in ``geo_ntm/frameworks``."""
+    """A set of NTM criteria with the act that issued it: national ones are shipped as data in
+    ``geo_ntm/frameworks``, a province's own ones are loaded from ``GEO_NTM_FRAMEWORKS_DIR``.
+
+    ``criteria_known`` is False for a set whose criteria no cited source gives (``criteria`` is then
+    empty): statuses criterion by criterion cannot be checked against it, a recognition can."""
 
     framework_id: str
     title_vi: str
@@ -143,10 +147,22 @@ class Framework:
     years: tuple[int, int]  # first and last programme year
     levels: tuple[str, ...]  # recognition levels assessed with this set, lowest first
     criteria: tuple[Criterion, ...]
+    act_date: dt.date | None = None  # the day the act was signed; None when no cited source gives it
+    criteria_known: bool = True
+    note: str | None = None  # what is not known from a cited source, and why
+    #: unit types for which this set's ``ntm`` level is "hoàn thành nhiệm vụ xây dựng NTM"
+    completion_types: tuple[UnitType, ...] = ()
+    province: str | None = None  # None: a national set; else the province a provincial set applies to
+    source_act: str | None = None  # a provincial set: the province's act issuing it
 
     @property
     def criteria_total(self) -> int:
         return len(self.criteria)
+
+    @property
+    def national(self) -> bool:
+        """Whether this is a national set (shipped), not a province's own (loaded by the user)."""
+        return self.province is None
 
     def criterion(self, number: int) -> Criterion:
         for c in self.criteria:
@@ -155,7 +171,9 @@ class Framework:
         raise KeyError(f"framework {self.framework_id} has no criterion {number}")
 
 
-#: Recognition levels, lowest first, with their Vietnamese and English labels.
+#: Recognition levels, lowest first, with their Vietnamese and English labels. The levels are
+#: nested: a unit at a level stands at every level below it (a xã NTM kiểu mẫu is a xã NTM nâng
+#: cao and a xã đạt chuẩn NTM), so ``LEVEL_ORDER`` ranks them and "the level reached" is the highest.
 LEVELS = {
     "ntm": ("Đạt chuẩn NTM", "NTM"),
     "ntm_nang_cao": ("NTM nâng cao", "Advanced NTM"),

@@ -8,28 +8,32 @@ import io
 
 import pandas as pd
 
-from geo_ntm.domain import LEVEL_ORDER
+from geo_ntm.domain import LEVEL_ORDER, Framework
 from geo_ntm.export_safety import safe_csv_row
+from geo_ntm.frameworks import all_frameworks
 from geo_ntm.store import Store
 from geo_ntm.views import commune_view
 from geo_ntm.where import Where
 
 
-def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
+def _summarise(label: str, xa: pd.DataFrame, framework: Framework | None) -> dict:
+    """The figures of ``xa``: the counts of criteria only over the communes measured against
+    ``framework`` (the report's), levels and recognitions over every commune with data."""
     with_data = xa[xa["has_data"]]
-    counted = with_data["criteria_met"].dropna()
-    per_criterion = {
-        str(n): int(sum(n in met for met in with_data["met_criteria"])) for n in range(1, criteria_total + 1)
-    }
+    measured = with_data[with_data["framework"] == (framework.framework_id if framework else None)]
+    counted = measured["criteria_met"].dropna()
+    numbers = [c.number for c in framework.criteria] if framework else []
+    per_criterion = {str(n): int(sum(n in met for met in measured["met_criteria"])) for n in numbers}
     return {
         "district": label,
         "communes": len(xa),
         "communes_with_data": len(with_data),
         "communes_without_data": int(len(xa) - len(with_data)),
+        "communes_other_frameworks": int(len(with_data) - len(measured)),
         "all_criteria_met": int(
             sum(
                 1
-                for met, total in zip(counted, with_data.loc[counted.index, "criteria_total"], strict=True)
+                for met, total in zip(counted, measured.loc[counted.index, "criteria_total"], strict=True)
                 if met == total
             )
         ),
@@ -40,25 +44,40 @@ def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
     }
 
 
+def _report_framework(xa: pd.DataFrame) -> Framework | None:
+    """The framework a report counts criteria on: of the communes' own, a national one before a
+    province's (so adding a province's set never changes the national figures), then the one most
+    communes are measured against, then the first id."""
+    counts = xa["framework"].dropna().value_counts()
+    known = all_frameworks()
+    present = [known[f] for f in counts.index if f in known]
+    if not present:
+        return None
+    return min(present, key=lambda fw: (not fw.national, -int(counts[fw.framework_id]), fw.framework_id))
+
+
 def province_report(store: Store, where: Where) -> dict:
-    """Report for the province (or the one district) of ``where`` in its year, on its boundaries."""
+    """Report for the province (or the one district) of ``where`` in its year, on its boundaries:
+    criteria counted on one framework (``framework``), communes measured against another counted
+    apart (``communes_other_frameworks``)."""
     assert where.province is not None, "a report is about a province"
     frame = commune_view(store, where.vintage, where.year, geometry=False, **where.place_filters)
     xa = frame[frame["assessed"]]
-    totals = xa["criteria_total"].dropna()
-    criteria_total = int(totals.max()) if len(totals) else 19
+    framework = _report_framework(xa)
     frameworks = sorted(set(xa["framework"].dropna()))
     districts = [
-        _summarise(name, group, criteria_total)
+        _summarise(name, group, framework)
         for (_, name), group in xa.groupby(["district_code", "district"], sort=True, dropna=False)
     ]
-    total = _summarise(where.label, xa, criteria_total)
+    total = _summarise(where.label, xa, framework)
     total.pop("district")
     return {
         "province": where.province.name,
         "district": where.district.name if where.district else None,
         "year": where.year,
         "vintage": where.vintage.name,
+        "framework": framework.framework_id if framework else None,
+        "criteria_total": framework.criteria_total if framework and framework.criteria_known else None,
         "frameworks": frameworks,
         "wards_and_towns_not_assessed": int((~frame["assessed"]).sum()),
         "districts": districts,
@@ -70,11 +89,11 @@ def report_csv(report: dict) -> str:
     """One CSV row per district plus a total row; per-criterion counts as columns tc1..tcN; names
     a spreadsheet would run as formulas are neutralised (``geo_ntm.export_safety``)."""
     rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
-    n = len(rows[0]["per_criterion"]) if rows else 0
+    numbers = list(rows[0]["per_criterion"]) if rows else []  # the report framework's criterion numbers
     header = (
         ["district", "communes", "communes_with_data", "communes_without_data", "all_criteria_met", "avg_criteria_met"]
         + [f"recognised_{lv}" for lv in LEVEL_ORDER]
-        + [f"tc{i}" for i in range(1, n + 1)]
+        + [f"tc{n}" for n in numbers]
     )
     out = io.StringIO()
     writer = csv.writer(out)
@@ -91,7 +110,7 @@ def report_csv(report: dict) -> str:
                     "" if r["avg_criteria_met"] is None else r["avg_criteria_met"],
                 ]
                 + [r["recognised"][lv] for lv in LEVEL_ORDER]
-                + [r["per_criterion"][str(i)] for i in range(1, n + 1)]
+                + [r["per_criterion"][n] for n in numbers]
             )
         )
     return out.getvalue()
@@ -101,7 +120,8 @@ def report_table(report: dict) -> str:
     """A plain-text table for the terminal."""
     head = (
         f"{report['province']}{' / ' + report['district'] if report['district'] else ''} — {report['year']} "
-        f"(boundaries {report['vintage']}; frameworks {', '.join(report['frameworks']) or '—'})"
+        f"(boundaries {report['vintage']}; criteria counted on {report['framework'] or '—'}; "
+        f"frameworks {', '.join(report['frameworks']) or '—'})"
     )
     lines = [
         head,

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     thresholds_file: Path | None = Field(
         default=None, validation_alias=AliasChoices("thresholds_file", "GEO_NTM_THRESHOLDS")
     )
+    # a folder of a province's own criteria sets (TOML, docs/status-files.md#frameworks); POST /frameworks writes there
+    frameworks_dir: Path | None = None
     db_pool_size: int = Field(default=10, ge=0)  # PostGIS: connections kept and shared (0: one per request)
     # hostile-input ceilings of the importers (docs/settings.md#limits-of-imports)
     max_raster_cells: int = Field(default=250_000_000, gt=0)  # cells of a population raster's band (width x height)

@@ -12,7 +12,7 @@ import pandas as pd
 from geo_ntm.domain import AdminTier, UnitType
 from geo_ntm.errors import InputError
 from geo_ntm.export_safety import write_safe_csv
-from geo_ntm.frameworks import all_frameworks
+from geo_ntm.frameworks import shipped_frameworks
 from geo_ntm.store import Store
 from geo_ntm.views import unit_view
 from geo_ntm.where import Where
@@ -74,9 +74,12 @@ def share(part, whole):
 
 
 def framework_of_year(year: int) -> str | None:
-    """The national commune framework in force in ``year`` (None outside the programme years)."""
+    """The national commune framework with known criteria in force in ``year`` (None outside the
+    programme years): not a model-commune set without criteria, nor a province's own."""
     found = [
-        f for f in all_frameworks().values() if f.applies_to is AdminTier.COMMUNE and f.years[0] <= year <= f.years[1]
+        f
+        for f in shipped_frameworks().values()
+        if f.applies_to is AdminTier.COMMUNE and f.criteria_known and f.years[0] <= year <= f.years[1]
     ]
     return found[0].framework_id if found else None
 

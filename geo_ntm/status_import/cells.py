@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from geo_ntm.domain import LEVELS, Framework
 from geo_ntm.errors import GeoNtmError
-from geo_ntm.frameworks import all_frameworks, get_framework
+from geo_ntm.frameworks import get_framework
 from geo_ntm.plausibility import EARLIEST_DATE
 from geo_ntm.text import fold, nfc
 
@@ -210,6 +210,11 @@ def has_criterion(framework: Framework, number: int) -> bool:
 
 def not_a_criterion(framework: Framework) -> str:
     """The complaint about a criterion number ``framework`` does not have."""
+    if not framework.criteria_known:
+        return (
+            f"cannot be checked: the criteria of {framework.framework_id} ({framework.legal_act}) are not known "
+            "from a cited source; report criteria met out of a total, or the recognition (counts layout)"
+        )
     numbers = [c.number for c in framework.criteria]
     return f"is not a criterion of {framework.framework_id} (criteria {min(numbers)}-{max(numbers)})"
 
@@ -223,15 +228,26 @@ def parse_criterion(text: str | None, framework: Framework) -> int:
     return number
 
 
-def parse_framework(text: str | None, default: str | None) -> Framework:
-    """The framework named in the cell, else the default one."""
+def parse_framework(text: str | None, default: str | None, frameworks: dict[str, Framework]) -> Framework:
+    """The framework named in the cell, else the default one, among ``frameworks``."""
     chosen = (text or default or "").strip().lower()
     if not chosen:
         raise ValueError("is empty and no default framework was given")
     try:
-        return get_framework(chosen)
+        return get_framework(chosen, frameworks)
     except GeoNtmError:
-        raise ValueError(f"is not a known framework; known: {', '.join(all_frameworks())}") from None
+        raise ValueError(f"is not a known framework; known: {', '.join(frameworks)}") from None
+
+
+def outside_period(year: int, framework: Framework) -> str | None:
+    """The remark on a status year outside ``framework``'s programme years, or None."""
+    first, last = framework.years
+    if first <= year <= last:
+        return None
+    return (
+        f"{year} is outside the period of {framework.framework_id} ({first}-{last}, {framework.legal_act}); "
+        "check the framework column"
+    )
 
 
 def parse_level(text: str | None, default: str | None, framework: Framework) -> str:

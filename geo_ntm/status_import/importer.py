@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from geo_ntm.domain import CriterionStatus, StatusSummary, Unit
-from geo_ntm.frameworks import get_framework
+from geo_ntm.domain import AdminTier, CriterionStatus, StatusSummary, Unit
+from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
 from geo_ntm.status_import.cells import Issue, Place, SheetRow
 from geo_ntm.status_import.matching import UnitMatcher
 from geo_ntm.status_import.reading import Sheet, read_status_file
 from geo_ntm.store import Store
+from geo_ntm.text import name_key
 
 log = logging.getLogger(__name__)
 
@@ -285,8 +286,9 @@ def _match_rows(
     labels: dict[int, str] = {}
     notes: dict[str, list[int]] = defaultdict(list)
     rows: list[SheetRow | Place] = [*data.rows, *data.invalid_places]
+    frameworks = all_frameworks()  # read once: it reads the settings and the provinces' folder
     for row in sorted(rows, key=lambda r: r.row):
-        framework = get_framework(row.framework_id) if isinstance(row, SheetRow) else None
+        framework = frameworks[row.framework_id] if isinstance(row, SheetRow) else None
         m = matcher.match(row.year, row.province, row.district, row.commune, framework)
         if m.unit is None:
             if m.reason is None:
@@ -314,6 +316,36 @@ def _match_rows(
     report.vintages = matcher.vintage_years()
     report.notes.extend(Note(tuple(rows), message) for message, rows in notes.items())
     return matched, labels
+
+
+def _outside_province(store: Store, matched: list[tuple[SheetRow, Unit]]) -> list[Issue]:
+    """The rows on a province's own framework whose commune lies in another province (the set's
+    ``province``, by name or code); a row of a national framework is never one of them."""
+    frameworks = all_frameworks()
+    provinces: dict[int, dict[str, Unit]] = {}
+    issues = []
+    for row, unit in matched:
+        framework = frameworks.get(row.framework_id)
+        scope = framework.province if framework else None
+        if scope is None:
+            continue
+        if unit.vintage_id not in provinces:
+            records = store.unit_records(unit.vintage_id, AdminTier.PROVINCE)
+            provinces[unit.vintage_id] = {p.province_code or p.code: p for p in records}
+        province = provinces[unit.vintage_id].get(unit.province_code or "")
+        if province is not None and (
+            scope in (province.code, province.province_code) or name_key(scope) == name_key(province.name)
+        ):
+            continue
+        where = province.name if province else unit.province_code
+        issues.append(
+            Issue(
+                row.row,
+                f"framework {row.framework_id} is {scope}'s own; {unit.name} is in {where}",
+                place=row.place,
+            )
+        )
+    return issues
 
 
 def import_status_file(
@@ -359,6 +391,12 @@ def import_status_file(
     )
 
     matched, labels = _match_rows(UnitMatcher(store), data, report)
+    outside = _outside_province(store, matched)
+    if outside:
+        report.invalid.extend(outside)
+        report.invalid.sort(key=lambda issue: issue.row)
+        rows_outside = {issue.row for issue in outside}
+        matched = [(row, unit) for row, unit in matched if row.row not in rows_outside]
     log.info(
         "%s: %d rows matched, %d unmatched, %d ambiguous",
         path,

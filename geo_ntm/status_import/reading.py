@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo_ntm.errors import GeoNtmError, InputError
-from geo_ntm.frameworks import get_framework
+from geo_ntm.frameworks import all_frameworks, get_framework
 from geo_ntm.settings import Settings
 from geo_ntm.status_import import layouts
 from geo_ntm.status_import.cells import (
@@ -30,6 +30,7 @@ from geo_ntm.status_import.cells import (
     RowCheck,
     SheetRow,
     cell_text,
+    outside_period,
     parse_framework,
     parse_level,
     parse_year,
@@ -315,6 +316,7 @@ class _RowReader:
         self.header = header
         self.default_framework = default_framework
         self.default_level = default_level
+        self.frameworks = all_frameworks()  # read once: it reads the settings and a folder
 
     def read(self, number: int, raw: list[object]) -> None:
         cells = Cells(self.header, [cell_text(c) for c in raw])
@@ -328,7 +330,7 @@ class _RowReader:
         province, district = cells.get("province"), cells.get("district")
         check = RowCheck(number, place_label(province, district, commune))
         year = cells.parse(check, "year", parse_year)
-        framework = cells.parse(check, "framework", parse_framework, self.default_framework)
+        framework = cells.parse(check, "framework", parse_framework, self.default_framework, self.frameworks)
         level = reported = None
         if framework:
             level = cells.parse(check, "level", parse_level, self.default_level, framework)
@@ -352,6 +354,10 @@ class _RowReader:
             reported.values,
             reported.counts,
         )
+        period = outside_period(year, framework)
+        if period:
+            label = cells.label("year")
+            self.sheet.warnings.append(Issue(number, f"{label} {period}", label, cells.get("year"), row.place))
         self.sheet.warnings.extend(self.sheet.layout.validate(row, cells))
         self.sheet.rows.append(row)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from geo_ntm.assessment import assess_unit, assess_units
 from geo_ntm.domain import AdminTier, CriterionStatus, StatusSummary, Unit, UnitFlag, UnitType
+from geo_ntm.frameworks import shipped_frameworks
 
 
 def unit(uid: int, name: str, utype: UnitType, flag: UnitFlag | None = None) -> Unit:
@@ -80,3 +82,26 @@ def test_counts_and_recognition_from_summaries():
 def test_no_data():
     a = assess_unit(XA, 2019, [], [])
     assert a.assessed and not a.has_data and a.criteria_met is None
+
+
+def test_figures_stay_on_the_national_set_when_a_province_set_has_data():
+    """A province's set (here a stand-in, TEST data) ranks after the national one whatever its level."""
+    provincial = dataclasses.replace(
+        shipped_frameworks()["qd1980_2016"], framework_id="test_province", levels=("ntm_nang_cao",), province="TEST"
+    )
+    frameworks = {**shipped_frameworks(), "test_province": provincial}
+    national = statuses({n: n != 5 for n in range(1, 20)})
+    province_set = statuses({n: True for n in range(1, 20)}, fw="test_province", level="ntm_nang_cao")
+    a = assess_unit(XA, 2020, national + province_set, [], frameworks)
+    assert (a.framework_id, a.target_level, a.criteria_met, a.criteria_unmet) == ("qd1980_2016", "ntm", 18, (5,))
+    assert a.level == "ntm_nang_cao"  # levels are over every set: all its criteria are met
+
+
+def test_a_set_without_known_criteria_counts_only_its_recognitions():
+    kieu_mau = StatusSummary(XA.unit_id, 2022, "qd319_2022", "ntm_kieu_mau", 3, 5, recognized=True, decision="TEST")
+    national = [CriterionStatus(XA.unit_id, 2022, "qd318_2022", "ntm", n, True) for n in range(1, 20)]
+    a = assess_unit(XA, 2022, national, [kieu_mau])
+    assert (a.framework_id, a.criteria_met, a.criteria_total) == ("qd318_2022", 19, 19)
+    assert a.level == "ntm_kieu_mau" and a.recognized_levels == ("ntm_kieu_mau",)
+    only = assess_unit(XA, 2022, [CriterionStatus(XA.unit_id, 2022, "qd319_2022", "ntm_kieu_mau", 1, True)], [])
+    assert only.framework_id == "qd319_2022" and only.criteria_total is None and only.level is None

@@ -34,6 +34,14 @@ class CountsLayout(StatusLayout):
         total_text = cells.get("criteria_total")
         if total_text:
             total = cells.parse(check, "criteria_total", parse_int)
+        elif stated_total is None and not framework.criteria_known:
+            check.fail(
+                met_label,
+                met_text,
+                f"needs a total ('16/19' or a total column): the criteria of {framework.framework_id} "
+                "are not known from a cited source",
+            )
+            total = None
         else:
             total = framework.criteria_total if stated_total is None else stated_total
         if total is not None and total < 1:  # "0/0": a count of nothing

@@ -52,7 +52,10 @@ def test_ben_tre_long_sample(store_2009, samples):
     report = import_status_file(store_2009, samples / "status_ben_tre_city_long.csv")
     assert report.ok and report.stored and report.layout == "long"
     assert (report.rows_read, report.matched, report.statuses_stored) == (120, 120, 120)
-    assert not (report.unmatched or report.ambiguous or report.invalid or report.conflicts or report.warnings)
+    assert not (report.unmatched or report.ambiguous or report.invalid or report.conflicts)
+    # the sample labels its 2011 rows with the 2016-2020 set: each is named, and still stored
+    assert [w.row for w in report.warnings] == list(range(2, 8))
+    assert all("2011 is outside the period of qd1980_2016 (2016-2020" in w.message for w in report.warnings)
     statuses = store_2009.statuses()
     names = unit_names(store_2009, {s.unit_id for s in statuses})
     assert sorted(names.values()) == [
@@ -354,7 +357,8 @@ def test_invalid_values_are_reported_with_row_and_column(store_2009, tmp_path):
     assert problems == {(2, "TC2"), (3, "Năm"), (4, "Bộ tiêu chí"), (5, "Cấp"), (6, "TC20")}
     assert "'đạt?'" in next(i.message for i in report.invalid if i.row == 2)
     assert [i.row for i in report.unmatched] == [2]  # its name is checked too: every problem at once
-    (warning,) = report.warnings  # row 7: says 2 criteria met, the columns say 1
+    period, warning = report.warnings  # row 7: a 2021 status on the 2016-2020 set; says 2 criteria met, the columns 1
+    assert (period.row, period.column, period.value) == (7, "Năm", "2021") and "outside the period" in period.message
     assert warning.row == 7 and warning.column == "Số tiêu chí đạt"
     assert "row 3" in report.text() and "TC20" in report.text()
 
