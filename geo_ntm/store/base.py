@@ -18,6 +18,7 @@ from geo_ntm.domain import (
     Layer,
     LayerKind,
     LineageEvent,
+    Recognition,
     StatusSummary,
     Unit,
     UnitFlag,
@@ -115,9 +116,14 @@ class Store(ABC):
     # -- statuses ----------------------------------------------------------------------------
     @abstractmethod
     def add_statuses(
-        self, record: ImportRecord, statuses: Sequence[CriterionStatus], summaries: Sequence[StatusSummary]
+        self,
+        record: ImportRecord,
+        statuses: Sequence[CriterionStatus],
+        summaries: Sequence[StatusSummary],
+        recognitions: Sequence[Recognition] = (),
     ) -> int:
-        """Store one status import atomically; returns its import id."""
+        """Store one status import (statuses, summaries and recognitions) atomically; returns its
+        import id."""
 
     @abstractmethod
     def statuses(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[CriterionStatus]:
@@ -126,6 +132,11 @@ class Store(ABC):
     @abstractmethod
     def summaries(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[StatusSummary]:
         """Reported counts and recognitions, optionally for some units and one year."""
+
+    @abstractmethod
+    def recognitions(self, unit_ids: Sequence[int] | None = None, up_to_year: int | None = None) -> list[Recognition]:
+        """Recognition events, optionally for some units and for the years up to ``up_to_year``
+        (a recognition holds in later years), in the order they were stored."""
 
     @abstractmethod
     def data_extent(self) -> list[DataExtent]:
