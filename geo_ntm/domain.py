@@ -274,6 +274,7 @@ class Assessment:
             "recognized_levels": list(self.recognized_levels),
             "decisions": list(self.decisions),
             "criteria_level": self.criteria_level,
+            "all_criteria_met_not_recognised": self.met_not_recognised,
             "recognised_level": self.recognised_level,
             "recognition_decision": r.decision if r else None,
             "recognition_date": r.decision_date.isoformat() if r and r.decision_date else None,

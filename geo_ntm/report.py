@@ -1,5 +1,10 @@
 """The province progress report: per district and for the province, how many xã meet how many
-criteria, which criteria they meet and at which level they are recognised."""
+criteria, which criteria they meet and at which level they are recognised.
+
+Recognition is counted from decisions only (``recognised``: at least this level, a kiểu mẫu commune
+counts also as nâng cao and NTM; ``recognised_exact``: exactly this level); a commune meeting every
+criterion of a level without a decision at that level is counted in
+``all_criteria_met_not_recognised``, never as recognised."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from geo_ntm.where import Where
 
 def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
     with_data = xa[xa["has_data"]]
+    rank = with_data["recognised_level"].map({lv: i for i, lv in enumerate(LEVEL_ORDER)}).fillna(-1)
     counted = with_data["criteria_met"].dropna()
     per_criterion = {
         str(n): int(sum(n in met for met in with_data["met_criteria"])) for n in range(1, criteria_total + 1)
@@ -33,7 +39,9 @@ def _summarise(label: str, xa: pd.DataFrame, criteria_total: int) -> dict:
                 if met == total
             )
         ),
-        "recognised": {lv: int(sum(lv in r for r in with_data["recognized_levels"])) for lv in LEVEL_ORDER},
+        "recognised": {lv: int((rank >= i).sum()) for i, lv in enumerate(LEVEL_ORDER)},
+        "recognised_exact": {lv: int((with_data["recognised_level"] == lv).sum()) for lv in LEVEL_ORDER},
+        "all_criteria_met_not_recognised": int(with_data["all_criteria_met_not_recognised"].astype(bool).sum()),
         "level_reached": {lv: int((with_data["level"] == lv).sum()) for lv in LEVEL_ORDER},
         "avg_criteria_met": round(float(counted.mean()), 2) if len(counted) else None,
         "per_criterion": per_criterion,
@@ -74,6 +82,8 @@ def report_csv(report: dict) -> str:
     header = (
         ["district", "communes", "communes_with_data", "communes_without_data", "all_criteria_met", "avg_criteria_met"]
         + [f"recognised_{lv}" for lv in LEVEL_ORDER]
+        + [f"recognised_exact_{lv}" for lv in LEVEL_ORDER]
+        + ["all_criteria_met_not_recognised"]
         + [f"tc{i}" for i in range(1, n + 1)]
     )
     out = io.StringIO()
@@ -91,6 +101,8 @@ def report_csv(report: dict) -> str:
                     "" if r["avg_criteria_met"] is None else r["avg_criteria_met"],
                 ]
                 + [r["recognised"][lv] for lv in LEVEL_ORDER]
+                + [r["recognised_exact"][lv] for lv in LEVEL_ORDER]
+                + [r["all_criteria_met_not_recognised"]]
                 + [r["per_criterion"][str(i)] for i in range(1, n + 1)]
             )
         )
