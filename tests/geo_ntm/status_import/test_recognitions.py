@@ -13,6 +13,7 @@ import pytest
 
 from cli.main import main
 from geo_ntm.domain import AdminTier, RecognitionKind
+from geo_ntm.profile import commune_profile
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.views import commune_view
 
@@ -178,3 +179,19 @@ def _report(db: str, capsys, fmt: str = "json"):
     assert main([*args, "--format", fmt]) == 0
     out = capsys.readouterr().out
     return json.loads(out) if fmt == "json" else out
+
+
+def test_the_profile_lists_the_decisions_and_carries_the_recognition(store_2009, samples):
+    import_status_file(store_2009, samples / "status_hong_ngu_counts.csv")
+    (recognition,) = [r for r in store_2009.recognitions() if r.decision == "694/QĐ-UBND-HC"]
+    vintage = store_2009.vintage_for_year(2024)
+    units = store_2009.units(vintage.vintage_id, AdminTier.COMMUNE, geometry=False)
+    code = units.loc[units["unit_id"] == recognition.unit_id, "code"].item()
+    profile = commune_profile(store_2009, vintage, code, 2024)
+    assert (profile["recognised_level"], profile["recognition_decision"]) == ("ntm_nang_cao", "694/QĐ-UBND-HC")
+    assert profile["criteria_met"] is None and profile["has_data"]
+    assert [(r["year"], r["event"], r["decision_date"]) for r in profile["recognitions"]] == [
+        (2022, "recognised", "2023-06-30")
+    ]
+    history = {h["year"]: h["recognised_level"] for h in profile["history"]}
+    assert history == {2021: None, 2022: "ntm_nang_cao"}
