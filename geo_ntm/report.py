@@ -110,23 +110,25 @@ def report_csv(report: dict) -> str:
 
 
 def report_table(report: dict) -> str:
-    """A plain-text table for the terminal."""
+    """A plain-text table for the terminal: per district, the xã, those with data, with all
+    criteria met, of those the ones not recognised, the average met, and the xã recognised at
+    least at each level."""
     head = (
         f"{report['province']}{' / ' + report['district'] if report['district'] else ''} — {report['year']} "
         f"(boundaries {report['vintage']}; frameworks {', '.join(report['frameworks']) or '—'})"
     )
     lines = [
         head,
-        f"{'district':32} {'xã':>4} {'data':>5} {'all met':>8} {'avg':>6}   level reached: "
+        f"{'district':32} {'xã':>4} {'data':>5} {'all met':>8} {'not rec':>8} {'avg':>6}   recognised (at least): "
         f"{'NTM':>4} {'NC':>4} {'KM':>4}",
     ]
     rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
     for r in rows:
         avg = "—" if r["avg_criteria_met"] is None else f"{r['avg_criteria_met']:.2f}"
-        reached = r["level_reached"]
+        recognised = r["recognised"]
         lines.append(
             f"{(r['district'] or '—')[:32]:32} {r['communes']:>4} {r['communes_with_data']:>5} "
-            f"{r['all_criteria_met']:>8} {avg:>6}                  {reached['ntm']:>4} "
-            f"{reached['ntm_nang_cao']:>4} {reached['ntm_kieu_mau']:>4}"
+            f"{r['all_criteria_met']:>8} {r['all_criteria_met_not_recognised']:>8} {avg:>6}"
+            f"{'':>26}{recognised['ntm']:>4} {recognised['ntm_nang_cao']:>4} {recognised['ntm_kieu_mau']:>4}"
         )
     return "\n".join(lines)

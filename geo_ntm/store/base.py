@@ -140,7 +140,8 @@ class Store(ABC):
 
     @abstractmethod
     def data_extent(self) -> list[DataExtent]:
-        """Per vintage, province and year: the number of status rows (statuses and summaries)."""
+        """Per vintage, province and year: the number of status rows (statuses, summaries and
+        recognitions)."""
 
     @abstractmethod
     def imports(self) -> list[ImportRecord]:
