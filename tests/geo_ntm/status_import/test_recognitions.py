@@ -195,3 +195,29 @@ def test_the_profile_lists_the_decisions_and_carries_the_recognition(store_2009,
     ]
     history = {h["year"]: h["recognised_level"] for h in profile["history"]}
     assert history == {2021: None, 2022: "ntm_nang_cao"}
+
+
+def test_two_decisions_for_one_event_are_a_conflict_and_both_kept(store_2009, samples, tmp_path):
+    import_status_file(store_2009, samples / "status_hong_ngu_counts.csv")
+    path = write_csv(
+        tmp_path,
+        [
+            "province,district,commune,year,level,decision,decision_date,source",
+            f"{HONG_NGU},Tân Hội,2022,ntm_nang_cao,07/QĐ-KIỂM-THỬ,2023-07-01,{TEST_SOURCE}",
+        ],
+    )
+    report = import_status_file(store_2009, path)
+    assert report.ok and report.recognitions_stored == 1
+    (conflict,) = report.conflicts
+    assert (conflict.year, conflict.level, conflict.framework_id, conflict.criterion) == (
+        2022,
+        "ntm_nang_cao",
+        None,
+        None,
+    )
+    assert {c["value"] for c in conflict.claims} == {
+        "recognised: decision 07/QĐ-KIỂM-THỬ of 2023-07-01",
+        "recognised: decision 694/QĐ-UBND-HC of 2023-06-30",
+    }
+    assert "—/ntm_nang_cao" in report.text()
+    assert len(store_2009.recognitions()) == 3
