@@ -1,5 +1,6 @@
 """Import a criterion-status file: read it, match its rows to communes, merge duplicates, find
-conflicts (within the file and with the store) and store everything in one transaction.
+conflicts (within the file and with the store) and store everything (criterion statuses, counts
+and recognition decisions) in one transaction.
 
 Nothing is stored when any row is unmatched, ambiguous or invalid, unless ``skip_unmatched``;
 conflicting reports are all kept, with their sources, and listed in the report.

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from cli.main import main
@@ -221,3 +222,19 @@ def test_two_decisions_for_one_event_are_a_conflict_and_both_kept(store_2009, sa
     }
     assert "—/ntm_nang_cao" in report.text()
     assert len(store_2009.recognitions()) == 3
+
+
+def test_an_excel_recognitions_sheet_with_date_cells(store_2009, tmp_path):
+    """Test data: a workbook with a title row and the decision date as an Excel date."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["DỮ LIỆU KIỂM THỬ / TEST DATA: danh sách xã được công nhận"])
+    sheet.append(["Tỉnh", "Huyện", "Xã", "Năm", "Mức đạt chuẩn", "Số quyết định", "Ngày ban hành", "Nguồn"])
+    sheet.append(["Đồng Tháp", "Thị xã Hồng Ngự", "Bình Thạnh", 2023, "NTM nâng cao", "141/QĐ-UBND-HC",
+                  dt.datetime(2024, 2, 16), TEST_SOURCE])  # fmt: skip
+    path = tmp_path / "recognitions.xlsx"
+    workbook.save(path)
+    report = import_status_file(store_2009, path)
+    assert report.ok and report.layout == "recognitions" and report.header_row == 2
+    (stored,) = store_2009.recognitions()
+    assert (stored.year, stored.level, stored.decision_date) == (2023, "ntm_nang_cao", dt.date(2024, 2, 16))
