@@ -1,16 +1,17 @@
 """What the store says about one commune: in one year, every criterion of its framework with its
-status (met, unmet, conflicting, no data) and the sources that reported it; its level in every
-year with data. Also where the statuses of many units come from (a map's source line)."""
+status (met, unmet, conflicting, no data) and the sources that reported it; its recognition
+decisions; its level in every year with data. Also where the statuses of many units come from (a map's source line)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
 import pandas as pd
 
 from geo_ntm.assessment import assess_unit
-from geo_ntm.domain import AdminTier, Assessment, CriterionStatus, StatusSummary, Unit, Vintage
+from geo_ntm.domain import AdminTier, Assessment, CriterionStatus, Recognition, StatusSummary, Unit, Vintage
 from geo_ntm.errors import NotFoundError
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.infrastructure.coverage import framework_of_year
@@ -31,9 +32,9 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         raise NotFoundError(f"no commune with code {code!r} in the boundaries {vintage.name}")
     row = next(frame.itertuples(index=False))
     unit = unit_from_row(row)
-    years = _years(store, code)
+    years, recognitions = _years(store, code)
     own, own_vintage, statuses, summaries = years.get(year, (unit, store.vintage_for_year(year), [], []))
-    assessment = assess_unit(own, year, statuses, summaries)
+    assessment = assess_unit(own, year, statuses, summaries, recognitions)
     return {
         "code": unit.code,
         "name": unit.name,
@@ -62,8 +63,21 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
             }
             for s in summaries
         ],
+        "recognitions": [
+            {
+                "year": r.year,
+                "level": r.level,
+                "event": r.kind.value,
+                "framework": r.framework_id,
+                "decision": r.decision,
+                "decision_date": r.decision_date.isoformat() if r.decision_date else None,
+                "issuing_body": r.issuing_body,
+                "source": r.source,
+            }
+            for r in sorted(recognitions, key=lambda r: (r.year, r.decision_date or dt.date.min))
+        ],
         "history": [
-            {"year": y, "vintage": v.name, **assess_unit(u, y, st, su).figures()}
+            {"year": y, "vintage": v.name, **assess_unit(u, y, st, su, recognitions).figures()}
             for y, (u, v, st, su) in sorted(years.items())
         ]
         if unit.assessed
@@ -71,10 +85,12 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
     }
 
 
-def _years(store: Store, code: str) -> dict[int, _Year]:
+def _years(store: Store, code: str) -> tuple[dict[int, _Year], list[Recognition]]:
     """Per year with data: the unit holding that year's statuses, its vintage, the statuses and
-    the summaries."""
+    the summaries; and the recognitions of every unit with this code (a recognition holds in later
+    years, whatever their boundaries)."""
     found: dict[int, _Year] = {}
+    recognitions: list[Recognition] = []
     for vintage in store.vintages():
         for unit in (
             unit_from_row(r)
@@ -83,7 +99,9 @@ def _years(store: Store, code: str) -> dict[int, _Year]:
             )
         ):
             statuses, summaries = store.statuses([unit.unit_id]), store.summaries([unit.unit_id])
-            for year in {s.year for s in statuses} | {s.year for s in summaries}:
+            own = store.recognitions([unit.unit_id])
+            recognitions.extend(own)
+            for year in {s.year for s in statuses} | {s.year for s in summaries} | {r.year for r in own}:
                 if store.vintage_for_year(year) == vintage:
                     found[year] = (
                         unit,
@@ -91,7 +109,7 @@ def _years(store: Store, code: str) -> dict[int, _Year]:
                         [s for s in statuses if s.year == year],
                         [s for s in summaries if s.year == year],
                     )
-    return found
+    return found, recognitions
 
 
 def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list[dict]:
@@ -123,10 +141,12 @@ def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list
 
 
 def status_sources(store: Store, unit_ids: Sequence[int], year: int) -> list[str]:
-    """The sources of the statuses and counts of ``unit_ids`` in ``year``, the most used first."""
-    reported: list[CriterionStatus | StatusSummary] = [
+    """The sources of the statuses and counts of ``unit_ids`` in ``year`` and of the recognitions
+    holding then, the most used first."""
+    reported: list[CriterionStatus | StatusSummary | Recognition] = [
         *store.statuses(unit_ids, year),
         *store.summaries(unit_ids, year),
+        *store.recognitions(unit_ids, year),
     ]
     counted = Counter(s.source for s in reported if s.source)
     return [source for source, _ in counted.most_common()]

@@ -1,5 +1,6 @@
 """Import a criterion-status file: read it, match its rows to communes, merge duplicates, find
-conflicts (within the file and with the store) and store everything in one transaction.
+conflicts (within the file and with the store) and store everything (criterion statuses, counts
+and recognition decisions) in one transaction.
 
 Nothing is stored when any row is unmatched, ambiguous or invalid, unless ``skip_unmatched``;
 conflicting reports are all kept, with their sources, and listed in the report.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from geo_ntm.domain import AdminTier, CriterionStatus, StatusSummary, Unit
+from geo_ntm.domain import AdminTier, CriterionStatus, Recognition, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
 from geo_ntm.status_import.cells import Issue, Place, SheetRow
@@ -32,8 +33,8 @@ from geo_ntm.text import name_key
 
 log = logging.getLogger(__name__)
 
-#: A record ``_merge`` merges: a criterion status or a summary.
-_Record = TypeVar("_Record", CriterionStatus, StatusSummary)
+#: A record ``_merge`` merges: a criterion status, a summary or a recognition.
+_Record = TypeVar("_Record", CriterionStatus, StatusSummary, Recognition)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Conflict:
     unit: str  # "Xã Phú Hưng (Thành phố Bến Tre)"
     unit_id: int
     year: int
-    framework_id: str
+    framework_id: str | None  # None: recognitions that name no framework
     level: str
     criterion: int | None  # None: the reported counts or recognition disagree
     claims: tuple[dict, ...]  # {"value", "row" (this file) or "import_id" (stored), "source"}
@@ -75,6 +76,7 @@ class StatusImportReport(ImportReport):
     already_stored: int = 0  # reports identical to ones already in the store
     statuses_stored: int = 0
     summaries_stored: int = 0
+    recognitions_stored: int = 0
     import_id: int | None = None
     vintages: dict[str, list[int]] = field(default_factory=dict)  # boundary vintage -> years matched on it
     unmatched: list[Issue] = field(default_factory=list)
@@ -110,8 +112,8 @@ class StatusImportReport(ImportReport):
             f"{self.rows_skipped_notes} note rows skipped, {len(self.unmatched)} unmatched, "
             f"{len(self.ambiguous)} ambiguous, {len({i.row for i in self.invalid})} invalid",
             f"  reports: {self.merged_duplicates} duplicates merged, {self.already_stored} already stored, "
-            f"{len(self.conflicts)} conflicts; stored {self.statuses_stored} criterion statuses and "
-            f"{self.summaries_stored} summaries",
+            f"{len(self.conflicts)} conflicts; stored {self.statuses_stored} criterion statuses, "
+            f"{self.summaries_stored} summaries and {self.recognitions_stored} recognitions",
             f"  result: {'OK' if self.ok else 'PROBLEMS'}, {outcome}",
         ]
         for vintage, years in self.vintages.items():
@@ -166,7 +168,7 @@ def _claim_origin(claim: dict) -> str:
 def _conflict_text(conflict: Conflict) -> str:
     what = f"criterion {conflict.criterion}" if conflict.criterion is not None else "counts/recognition"
     claims = " vs ".join(f"{c['value']} ({_claim_origin(c)})" for c in conflict.claims)
-    return f"{conflict.unit}, {conflict.year}, {conflict.framework_id}/{conflict.level}, {what}: {claims}"
+    return f"{conflict.unit}, {conflict.year}, {conflict.framework_id or '—'}/{conflict.level}, {what}: {claims}"
 
 
 # -- building and merging records ---------------------------------------------------------------
@@ -174,7 +176,9 @@ def _conflict_text(conflict: Conflict) -> str:
 
 def _statuses(row: SheetRow, unit: Unit) -> list[CriterionStatus]:
     return [
-        CriterionStatus(unit.unit_id, row.year, row.framework_id, row.level, v.criterion, v.met, row.source, row.row)
+        CriterionStatus(
+            unit.unit_id, row.year, row.criteria_framework, row.level, v.criterion, v.met, row.source, row.row
+        )
         for v in row.values
     ]
 
@@ -186,13 +190,31 @@ def _summary(row: SheetRow, unit: Unit) -> StatusSummary:
     return StatusSummary(
         unit.unit_id,
         row.year,
-        row.framework_id,
+        row.criteria_framework,
         row.level,
         c.criteria_met,
         c.criteria_total,
         c.recognized,
         c.decision,
         c.decision_date,
+        row.source,
+        row.row,
+    )
+
+
+def _recognition(row: SheetRow, unit: Unit) -> Recognition:
+    r = row.recognition
+    if r is None:
+        raise ValueError(f"row {row.row} reports no recognition")
+    return Recognition(
+        unit.unit_id,
+        row.year,
+        row.level,
+        r.kind,
+        row.framework_id,
+        r.decision,
+        r.decision_date,
+        r.issuing_body,
         row.source,
         row.row,
     )
@@ -215,6 +237,15 @@ def _summary_value(s: StatusSummary) -> str:
     if s.decision or s.decision_date:
         parts.append(f"decision {s.decision or '?'} of {s.decision_date or '?'}")
     return ", ".join(parts)
+
+
+def _recognition_key(r: Recognition) -> tuple:
+    return (r.unit_id, r.year, r.level, r.kind)
+
+
+def _recognition_value(r: Recognition) -> str:
+    text = f"{r.kind.value}: decision {r.decision or '?'} of {r.decision_date or '?'}"
+    return text + (f" by {r.issuing_body}" if r.issuing_body else "")
 
 
 @dataclass
@@ -420,9 +451,17 @@ def import_status_file(
         _summary_value,
         labels.__getitem__,
     )
-    report.merged_duplicates = statuses.duplicates + summaries.duplicates
-    report.already_stored = statuses.already_stored + summaries.already_stored
-    report.conflicts = statuses.conflicts + summaries.conflicts
+    recognitions = _merge(
+        [_recognition(row, unit) for row, unit in matched if row.recognition],
+        store.recognitions(unit_ids),
+        _recognition_key,
+        _recognition_value,
+        labels.__getitem__,
+    )
+    merged = (statuses, summaries, recognitions)
+    report.merged_duplicates = sum(m.duplicates for m in merged)
+    report.already_stored = sum(m.already_stored for m in merged)
+    report.conflicts = [c for m in merged for c in m.conflicts]
     log.info(
         "%s: %d duplicates merged, %d already stored, %d conflicts",
         path,
@@ -436,13 +475,15 @@ def import_status_file(
         return report
     report.stored = True
     report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
-    report.rows_stored = report.statuses_stored + report.summaries_stored
-    report.import_id = store.add_statuses(report.record(actor), statuses.new, summaries.new)
+    report.recognitions_stored = len(recognitions.new)
+    report.rows_stored = report.statuses_stored + report.summaries_stored + report.recognitions_stored
+    report.import_id = store.add_statuses(report.record(actor), statuses.new, summaries.new, recognitions.new)
     log.info(
-        "%s: stored %d criterion statuses and %d summaries (import %d)",
+        "%s: stored %d criterion statuses, %d summaries and %d recognitions (import %d)",
         path,
         report.statuses_stored,
         report.summaries_stored,
+        report.recognitions_stored,
         report.import_id,
     )
     return report

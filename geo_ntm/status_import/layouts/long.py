@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from geo_ntm.domain import Framework
 from geo_ntm.status_import.cells import CriterionValue, RowCheck, parse_criterion, parse_status
-from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout
+from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout, needed
 
 
 class LongLayout(StatusLayout):
@@ -23,8 +23,8 @@ class LongLayout(StatusLayout):
         """A criterion column and a status column."""
         return "criterion" in header.fields and "status" in header.fields
 
-    def read(self, cells: Cells, framework: Framework, check: RowCheck) -> Reported:
+    def read(self, cells: Cells, framework: Framework | None, check: RowCheck) -> Reported:
         """The row's one criterion and whether it is met; nothing once the row has a problem."""
-        criterion = cells.parse(check, "criterion", parse_criterion, framework)
+        criterion = cells.parse(check, "criterion", parse_criterion, needed(framework))
         met = cells.parse(check, "status", parse_status)
         return Reported(values=(CriterionValue(criterion, met, cells.label("status")),) if not check.issues else ())

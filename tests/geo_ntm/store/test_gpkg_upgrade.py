@@ -13,6 +13,7 @@ import pyogrio
 import pytest
 import shapely
 
+from geo_ntm.domain import RecognitionKind
 from geo_ntm.store import ImportRecord, open_store
 from geo_ntm.store.gpkg_schema import SCHEMA_VERSION
 from tests.geo_ntm.store.old_gpkg import ROADS, UNITS, make_schema_5_store, unit_geometry
@@ -29,7 +30,7 @@ def old_store(tmp_path):
 
 def test_upgrade_keeps_every_row_and_id(old_store):
     with open_store(str(old_store)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 6
+        assert store.schema_version == SCHEMA_VERSION == 8
         vintage = store.vintage_named("old 2009")
         units = store.units(vintage.vintage_id)
         assert units["unit_id"].tolist() == [10, 11, 12] and units["code"].tolist() == ["83", "831", "83101"]
@@ -38,6 +39,11 @@ def test_upgrade_keeps_every_row_and_id(old_store):
         assert [(s.unit_id, s.year, s.criterion, s.met) for s in store.statuses()] == [(12, 2020, 3, True)]
         assert [(s.unit_id, s.decision_date) for s in store.summaries([12], 2020)] == [(12, dt.date(2020, 12, 1))]
         assert [(r.import_id, r.actor) for r in store.imports()] == [(1, "cli")]
+        assert [
+            (r.unit_id, r.year, r.kind, r.decision, r.decision_date, r.import_id) for r in store.recognitions()
+        ] == [
+            (12, 2020, RecognitionKind.RECOGNISED, "QĐ 1", dt.date(2020, 12, 1), 1)
+        ]  # schema 8: the recognised summary became a recognition
         features = store.layer_features(store.layer_named("roads").layer_id)
         assert features["feature_id"].tolist() == [7, 8] and shapely.equals_exact(features.geometry.array, ROADS).all()
         assert store.layer_features(1, bbox=PROVINCE_CORNER)["feature_id"].tolist() == [8]
@@ -94,3 +100,19 @@ def test_gdal_reads_the_upgraded_units_layer(old_store):
     assert info["fid_column"] == "unit_id" and info["features"] == 3
     assert units.index.tolist() == [10, 11, 12] and units["code"].tolist() == ["83", "831", "83101"]
     assert shapely.equals_exact(units.geometry.array, [unit_geometry(u[4]) for u in UNITS]).all()
+
+
+@pytest.mark.parametrize("version", [6, 7])
+def test_a_schema_6_or_7_file_gets_the_recognitions_table_once(old_store, version):
+    """A file of schema 6 (or 7, whose results table this upgrade leaves alone) has no recognitions
+    table: the upgrade to 8 creates it and copies the recognised summaries in, once."""
+    open_store(str(old_store)).close()
+    conn = sqlite3.connect(old_store, isolation_level=None)
+    conn.execute("DROP TABLE recognitions")
+    conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'recognitions'")
+    conn.execute("UPDATE geo_ntm_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    conn.close()
+    for _ in range(2):  # opening again copies nothing twice
+        with open_store(str(old_store)) as store:
+            assert store.schema_version == 8
+            assert [(r.unit_id, r.year, r.decision) for r in store.recognitions()] == [(12, 2020, "QĐ 1")]
