@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 SRS_ID = 4326
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 10
 
 #: The integer primary key of each feature table, named as in PostGIS (GDAL and QGIS find it by its
 #: type; before schema 6 every one was named ``fid``).
@@ -164,6 +164,18 @@ INSERT INTO recognitions (unit_id, year, level, kind, framework_id, decision, de
 SELECT unit_id, year, level, 'recognised', framework_id, decision, decision_date, source, row_number, import_id
 FROM status_summaries WHERE recognized ORDER BY id"""
 
+# Schema version 10: data flags, the contradictions found in the status data (issue 12 §5), kept
+# with the units (JSON list), the rows of the file (JSON list) and the import that found them.
+_SCHEMA_DATA_FLAGS = """
+CREATE TABLE IF NOT EXISTS data_flags (
+  flag_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, year INTEGER NOT NULL, province_code TEXT, district_code TEXT,
+  framework_id TEXT, level TEXT, units TEXT NOT NULL, message_vi TEXT NOT NULL, message_en TEXT NOT NULL,
+  file_rows TEXT NOT NULL, source TEXT, import_id INTEGER REFERENCES imports(import_id));
+CREATE INDEX IF NOT EXISTS data_flags_scope ON data_flags (year, province_code, district_code);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('data_flags', 'attributes', 'data_flags', 'Contradictions found in the status data (data checks)');
+"""
+
 
 def upgrade(cur: sqlite3.Cursor) -> None:
     """Create the schema, or bring a file of an older schema to ``SCHEMA_VERSION`` keeping its data
@@ -172,7 +184,9 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         if _has_table(cur, table) and "fid" in _columns(cur, table):
             _rename_key(cur, table, key)
     older = _has_table(cur, "status_summaries") and not _has_table(cur, "recognitions")
-    for statement in (_GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS + _SCHEMA_ROAD_KM + _SCHEMA_RECOGNITIONS).split(";\n"):
+    for statement in (
+        _GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS + _SCHEMA_ROAD_KM + _SCHEMA_RECOGNITIONS + _SCHEMA_DATA_FLAGS
+    ).split(";\n"):
         if statement.strip():
             cur.execute(statement)
     if older:  # schema 8

@@ -30,7 +30,8 @@ def old_store(tmp_path):
 
 def test_upgrade_keeps_every_row_and_id(old_store):
     with open_store(str(old_store)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 8
+        assert store.schema_version == SCHEMA_VERSION == 10
+        assert store.data_flags() == []  # schema 10: the data flags table, empty
         vintage = store.vintage_named("old 2009")
         units = store.units(vintage.vintage_id)
         assert units["unit_id"].tolist() == [10, 11, 12] and units["code"].tolist() == ["83", "831", "83101"]
@@ -114,5 +115,5 @@ def test_a_schema_6_or_7_file_gets_the_recognitions_table_once(old_store, versio
     conn.close()
     for _ in range(2):  # opening again copies nothing twice
         with open_store(str(old_store)) as store:
-            assert store.schema_version == 8
+            assert store.schema_version == SCHEMA_VERSION
             assert [(r.unit_id, r.year, r.decision) for r in store.recognitions()] == [(12, 2020, "QĐ 1")]
