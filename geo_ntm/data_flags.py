@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from geo_ntm.domain import (
+    LEVELS,
     AdminTier,
     CriterionStatus,
     DataFlag,
@@ -169,12 +170,13 @@ def _recognised_with_unmet(records: Records) -> list[DataFlag]:
 
 def _recognised_flag(unit: Unit, r: Recognition, framework_id: str, vi: str, en: str, rows: list[_Row]) -> DataFlag:
     decision = r.decision or "?"
+    level_vi, level_en = LEVELS.get(r.level, (r.level, r.level))
     return _flag(
         DataFlagKind.RECOGNISED_WITH_UNMET,
         [unit],
         r.year,
-        f"{unit.name} được công nhận {r.level} năm {r.year} (quyết định {decision}) nhưng {vi} cùng năm",
-        f"{unit.name} is recognised {r.level} for {r.year} (decision {decision}) but has {en} that year",
+        f"{unit.name} được công nhận {level_vi} năm {r.year} (quyết định {decision}) nhưng {vi} cùng năm",
+        f"{unit.name} is recognised {level_en} for {r.year} (decision {decision}) but has {en} that year",
         rows,
         framework_id=framework_id,
         level=r.level,
