@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 SRS_ID = 4326
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: The integer primary key of each feature table, named as in PostGIS (GDAL and QGIS find it by its
 #: type; before schema 6 every one was named ``fid``).
@@ -146,6 +146,16 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
          ('road_km', 'attributes', 'road_km', 'Km of a road layer per commune of a vintage, by class and surface');
 """
 
+# Schema version 7: the answers of long computations (coverage tables), stored once per question and
+# content version (the latest import: any import makes older answers stale) for every later request.
+_SCHEMA_COMPUTED = """
+CREATE TABLE IF NOT EXISTS computed_results (
+  question TEXT NOT NULL, content_version INTEGER NOT NULL, topic TEXT NOT NULL, computed_at TEXT NOT NULL,
+  totals TEXT NOT NULL, communes TEXT NOT NULL, PRIMARY KEY (question, content_version));
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('computed_results', 'attributes', 'computed_results', 'Answers of long computations per question');
+"""
+
 
 def upgrade(cur: sqlite3.Cursor) -> None:
     """Create the schema, or bring a file of an older schema to ``SCHEMA_VERSION`` keeping its data
@@ -153,7 +163,7 @@ def upgrade(cur: sqlite3.Cursor) -> None:
     for table, key in FEATURE_KEYS.items():  # schema 6
         if _has_table(cur, table) and "fid" in _columns(cur, table):
             _rename_key(cur, table, key)
-    for statement in (_GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS + _SCHEMA_ROAD_KM).split(";\n"):
+    for statement in (_GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS + _SCHEMA_ROAD_KM + _SCHEMA_COMPUTED).split(";\n"):
         if statement.strip():
             cur.execute(statement)
     if "actor" not in _columns(cur, "imports"):  # schema 4

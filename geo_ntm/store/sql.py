@@ -467,6 +467,33 @@ class SqlStore(Store):
                 ((*key, *r) for r in rows.road_km_rows(table)),
             )
 
+    # -- stored answers of long computations -------------------------------------------------
+    def content_version(self) -> int:
+        return int(self._rows("SELECT coalesce(max(import_id), 0) FROM imports")[0][0])
+
+    def computed_result(self, question, content_version) -> tuple[pd.DataFrame, dict] | None:
+        found = self._rows(
+            "SELECT totals, communes FROM computed_results WHERE question = ? AND content_version = ?",
+            (question, content_version),
+        )
+        return None if not found else (rows.frame_from_json(found[0][1]), rows.from_json(found[0][0]))
+
+    def add_computed_result(self, question, content_version, topic, table, totals) -> None:
+        with self._write() as cur:
+            self._run(cur, "DELETE FROM computed_results WHERE content_version < ?", (content_version,))
+            if self._exists(
+                cur,
+                "SELECT 1 FROM computed_results WHERE question = ? AND content_version = ?",
+                (question, content_version),
+            ):
+                return
+            self._run(
+                cur,
+                "INSERT INTO computed_results (question, content_version, topic, computed_at, totals, communes)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (question, content_version, topic, rows.now(), rows.answer_json(totals), rows.frame_to_json(table)),
+            )
+
 
 def _intersecting(
     units: gpd.GeoDataFrame, bbox: BBox, geometry: bool, limit: int | None, offset: int
