@@ -4,6 +4,7 @@ the communes whose reported criteria 2 and 17 disagree with those measures (disc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -165,11 +166,26 @@ def question_text(request: CoverageRequest, thresholds: Thresholds) -> str:
             **{o: getattr(request, o) for o in ("layer", "kind", "points_layer", "population_layer")},
             "households_layer": request.households_layer,
             "distance": None if request.distance is None else float(request.distance),
-            "thresholds": hashlib.sha256(repr(thresholds).encode()).hexdigest()[:16],
+            "thresholds": hashlib.sha256(_canonical(thresholds).encode()).hexdigest()[:16],
         },
         sort_keys=True,
         ensure_ascii=False,
     )
+
+
+def _canonical(value) -> str:
+    """A text of ``value`` the same in every process (``repr`` of a set depends on the process's
+    string hashing): dataclasses by their fields, mappings and sets sorted."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = ", ".join(f"{f.name}={_canonical(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        return f"{type(value).__name__}({inner})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(sorted(f"{_canonical(k)}: {_canonical(v)}" for k, v in value.items())) + "}"
+    if isinstance(value, set | frozenset):
+        return "{" + ", ".join(sorted(_canonical(v) for v in value)) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_canonical(v) for v in value) + "]"
+    return repr(value)
 
 
 def stored_coverage(

@@ -257,6 +257,12 @@ class Store(ABC):
         overrides it (``sql.SqlStore`` does)."""
         return nullcontext(self)
 
+    def renew_snapshot(self) -> None:
+        """Inside ``snapshot()``: let the reads that follow see the data committed since it began
+        (the answer a background job has just stored). Without a snapshot (this default), every
+        read already sees the latest data."""
+        return None
+
     def __enter__(self) -> Store:
         return self
 

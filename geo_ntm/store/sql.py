@@ -69,6 +69,11 @@ class SqlStore(Store):
             self._snapshots = 0
             self._conn.rollback()  # read only: nothing to commit; a no-op without a transaction
 
+    def renew_snapshot(self) -> None:
+        if self._snapshots:
+            self._conn.rollback()
+            self._run(self._conn, self.dialect.read_snapshot)
+
     @contextmanager
     def _write(self) -> Iterator[Cursor]:
         """One write transaction (``dialect.write``). Inside ``snapshot()`` the read transaction ends
