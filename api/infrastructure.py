@@ -8,7 +8,7 @@ from typing import Annotated
 
 import shapely
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from api.background import ACCEPTED, accepted, stored_or_started
 from api.deps import BoundariesDep, StoreDep, WhereDep
@@ -87,7 +87,9 @@ def coverage_table(
         write_safe_csv(rows, buffer)
         return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
     rows = rows.astype(object).where(rows.notna(), None)
-    return {"totals": totals, "communes": rows.to_dict(orient="records")}
+    # plain JSON values already: written as they are (a national table through FastAPI's encoder
+    # took 1.7 s of the 2.8 s its answer took, bench/results/jobs.json)
+    return JSONResponse({"totals": totals, "communes": rows.to_dict(orient="records")})
 
 
 @router.get("/lookup")

@@ -6,10 +6,12 @@ segments (``make_synthetic.synthetic_roads``, layer ``synthetic_roads``), served
 
     PYTHONPATH=$PWD python bench/bench_jobs.py --segments 200000   # writes bench/results/jobs.json
 
-Measured, each once (a first question is first only once):
-``first_road_question``: ``GET /coverage/roads?year=2020`` (the whole country) with
-``GEO_NTM_JOB_WAIT_SECONDS=0``: the time to its 202, then the job's time to done (polled every
-0.2 s), then the same question again, answered from the stored result;
+Measured, each once (a first question is first only once), with ``GEO_NTM_JOB_WAIT_SECONDS=0``:
+``first_road_question_cold_service``: ``GET /coverage/roads?year=2020`` (the whole country) as the
+service's first request: the time to its 202, then the job's time to done (polled every 0.2 s;
+it builds the vintage's partition too), then the same question again, answered from the store;
+``first_road_question_new_layer``: the same after a new national road layer was imported into the
+running service's store (``layer=synthetic_roads_again``);
 ``downloads``: ``GET /collections/communes/download?format=F`` of the whole country's communes (the
 2009 boundaries, 10,000+ polygons), each format, time to the whole body and its size;
 ``map_data_national``: ``GET /map/data?year=2020`` without a province, which the page does not offer
@@ -64,8 +66,9 @@ def _store(work: Path, segments: int, seed: int) -> str:
     return db
 
 
-def _first_question(client: httpx.Client) -> dict:
-    path = "/coverage/roads?year=2020"
+def _first_question(client: httpx.Client, path: str) -> dict:
+    """A question not answered before: the time to its first answer (202), the job's time to done,
+    and the time of the same question again (answered from the store)."""
     first, to_202 = _timed(client, path)
     started = time.perf_counter()
     state = first.json()
@@ -83,8 +86,20 @@ def _first_question(client: httpx.Client) -> dict:
         "job_seconds_after_202": job_seconds,
         "again_status": again.status_code,
         "again_seconds": from_store,
+        "again_mb": round(len(again.content) / 1e6, 1),
         "communes": len(again.json().get("communes", [])) if again.status_code == 200 else None,
     }
+
+
+def _new_layer(db: str, work: Path) -> None:
+    """The same synthetic network imported again under another name: a new national layer (and a
+    new content version) for a service already running."""
+    from geo_ntm.domain import LayerKind
+    from geo_ntm.infrastructure.layers import import_layer
+    from geo_ntm.store import open_store
+
+    with open_store(db) as store:
+        import_layer(store, work / "roads.gpkg", "synthetic_roads_again", LayerKind.ROADS, ROAD_DATE)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         service = Service(db, 10, work / "serve.log")
         try:
             with httpx.Client(base_url=service.url, timeout=1800) as client:
-                first = _first_question(client)
+                cold = _first_question(client, "/coverage/roads?year=2020")  # the service's first request
+                _new_layer(db, work)
+                warm = _first_question(client, "/coverage/roads?year=2020&layer=synthetic_roads_again")
                 downloads = {}
                 for f in FORMATS:
                     answer, seconds = _timed(client, f"/collections/communes/download?format={f}")
@@ -115,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         "segments": args.segments,
         "seed": args.seed,
         "store_prepared_seconds": prepared,
-        "first_road_question": first,
+        "first_road_question_cold_service": cold,
+        "first_road_question_new_layer": warm,
         "downloads": downloads,
         "map_data_national": {
             "status": national_map.status_code,
