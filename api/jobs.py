@@ -71,7 +71,11 @@ class Limits:
     def of_imports(cls, settings: Settings) -> Limits:
         """The limits of an upload's import (``GEO_NTM_IMPORT_MAX_MB``, ``GEO_NTM_IMPORT_MAX_SECONDS``)."""
         return cls(
-            settings.import_max_mb, settings.import_max_seconds, "GEO_NTM_IMPORT", "the import", "split the file"
+            settings.import_max_mb,
+            settings.import_max_seconds,
+            "GEO_NTM_IMPORT",
+            "the import",
+            "split the file into smaller ones",
         )
 
     @classmethod
