@@ -18,7 +18,9 @@ from fastapi.testclient import TestClient
 
 from api import background
 from api.app import create_app
+from api.jobs import Limits, run_in_worker
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.job_progress import report_progress
 from geo_ntm.settings import Settings
 from geo_ntm.store import ImportRecord, Store, open_store
 from geo_ntm.where import resolve_where
@@ -55,6 +57,19 @@ def slow_coverage_job(store: Store, request: CoverageRequest, thresholds) -> Non
     """The coverage job, started late: two questions asked at once both find it running."""
     time.sleep(3)
     coverage(store, request, thresholds)
+
+
+def reporting_job(store: Store, steps: int) -> str:
+    for step in range(steps):
+        report_progress(step / steps, f"step {step}")
+    return "finished"
+
+
+def test_progress_comes_back_through_the_pipe(location, tmp_path):
+    seen: list[tuple[float, str]] = []
+    limits = Limits(4096, 60, "GEO_NTM_JOB", "the computation", "ask about a smaller place")
+    answer = run_in_worker(reporting_job, location, tmp_path, limits, args=(4,), progress=lambda *p: seen.append(p))
+    assert answer == "finished" and seen == [(0.0, "step 0"), (0.25, "step 1"), (0.5, "step 2"), (0.75, "step 3")]
 
 
 def stored_rows(location: str) -> int:
