@@ -51,7 +51,9 @@ class JobState(BaseModel):
 ACCEPTED: dict[int | str, dict] = {
     202: {
         "model": JobState,
-        "description": "Accepted: the answer is being computed by a background job; follow Location (/jobs/{id})",
+        "description": "Accepted: the answer is being computed by a background job; follow the Location "
+        "header (/jobs/{id}) until the job is done, then ask again",
+        "headers": {"Location": {"description": "the job: /jobs/{id}", "schema": {"type": "string"}}},
     }
 }
 

@@ -203,3 +203,12 @@ def test_stored_tables_keep_their_types(location):
         assert store.computed_result("q", 4) is None and store.computed_result("other", 5) is None
         store.add_computed_result("q", 6, "water", frame.iloc[:1], {"n": 1})
         assert store.computed_result("q", 5) is None and store.computed_result("q", 6)[1] == {"n": 1}
+
+
+def test_the_openapi_document_gives_202_and_jobs(location):
+    with client_for(location) as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/coverage/{topic}", "/map/data"):
+        accepted = paths[path]["get"]["responses"]["202"]
+        assert "Location" in accepted["headers"] and accepted["content"]["application/json"]["schema"]
+    assert set(paths["/jobs/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]) == {"$ref"}
