@@ -110,6 +110,6 @@ def test_a_schema_6_file_gets_the_computed_results_table(tmp_path):
     conn.commit()
     conn.close()
     with open_store(str(path)) as store:
-        assert store.schema_version == 7 and store.content_version() == 1
+        assert store.schema_version == SCHEMA_VERSION and store.content_version() == 1
         store.add_computed_result("question", 1, "roads", pd.DataFrame({"unit_id": [3]}), {"communes": 1})
         assert store.computed_result("question", 1)[1] == {"communes": 1}
