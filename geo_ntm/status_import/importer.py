@@ -326,7 +326,7 @@ def _match_rows(
     rows: list[SheetRow | Place] = [*data.rows, *data.invalid_places]
     frameworks = all_frameworks()  # read once: it reads the settings and the provinces' folder
     for row in sorted(rows, key=lambda r: r.row):
-        framework = frameworks[row.framework_id] if isinstance(row, SheetRow) else None
+        framework = frameworks.get(row.framework_id) if isinstance(row, SheetRow) and row.framework_id else None
         m = matcher.match(row.year, row.province, row.district, row.commune, framework)
         if m.unit is None:
             if m.reason is None:
@@ -363,7 +363,7 @@ def _outside_province(store: Store, matched: list[tuple[SheetRow, Unit]]) -> lis
     provinces: dict[int, dict[str, Unit]] = {}
     issues = []
     for row, unit in matched:
-        framework = frameworks.get(row.framework_id)
+        framework = frameworks.get(row.framework_id) if row.framework_id else None
         scope = framework.province if framework else None
         if scope is None:
             continue
