@@ -58,9 +58,10 @@ def test_recognised_districts_and_province_by_filter(client):
     )
     province = client.get("/collections/provinces/items/811", params={"year": 2024}).json()["properties"]
     assert (province["recognised_level"], province["completed_task"]) == ("ntm", True)
-    assert client.get("/collections/provinces/items/811", params={"year": 2023}).json()["properties"][
-        "recognised_level"
-    ] is None
+    assert (
+        client.get("/collections/provinces/items/811", params={"year": 2023}).json()["properties"]["recognised_level"]
+        is None
+    )
 
 
 def test_the_queryables_of_districts_and_provinces_name_the_status_fields(client):

@@ -6,10 +6,14 @@ tests/data/status_districts_ben_tre_2019_TEST.csv and recognitions_tiers_ben_tre
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from geo_ntm.domain import AdminTier
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.views import status_view
@@ -109,3 +113,39 @@ def test_an_unknown_district_or_province_is_unmatched(store_2009, tmp_path, name
     assert not report.stored and store_2009.recognitions() == []
     (issue,) = report.unmatched
     assert issue.row == 3 and message in issue.message
+
+
+def _report(db: str, capsys, year: int, fmt: str) -> str:
+    args = ["--db", db, "report", "--province", "Bến Tre", "--year", str(year), "--format", fmt]
+    assert main(args) == 0
+    return capsys.readouterr().out
+
+
+def test_the_report_gives_each_district_and_the_province_their_own_status(store_2009, db_location, capsys):
+    for path in (DISTRICT_STATUSES, TIER_RECOGNITIONS):
+        assert import_status_file(store_2009, path).ok
+    report = json.loads(_report(db_location, capsys, 2024, "json"))
+    own = {d["district"]: d["district_status"] for d in report["districts"]}
+    assert own["Huyện Chợ Lách"] == {
+        "recognised_level": "ntm",
+        "recognition_decision": "01/QĐ-TTg-KIỂM-THỬ",
+        "recognition_date": "2023-03-15",
+        "completed_task": False,
+        "framework": None,  # no criteria reported for 2024
+        "criteria_met": None,
+        "criteria_total": None,
+    }
+    assert own["Thành phố Bến Tre"]["completed_task"] and own["Huyện Ba Tri"]["recognised_level"] is None
+    assert report["province_status"]["recognition_decision"] == "03/QĐ-TTg-KIỂM-THỬ"
+    assert report["province_status"]["completed_task"]
+    in_2019 = json.loads(_report(db_location, capsys, 2019, "json"))
+    ba_tri = next(d for d in in_2019["districts"] if d["district"] == "Huyện Ba Tri")["district_status"]
+    assert (ba_tri["framework"], ba_tri["criteria_met"], ba_tri["criteria_total"]) == ("qd558_2016", 8, 9)
+    assert in_2019["province_status"]["recognised_level"] is None
+    rows = {r["district"]: r for r in csv.DictReader(io.StringIO(_report(db_location, capsys, 2024, "csv")))}
+    assert (rows["Huyện Chợ Lách"]["own_recognised_level"], rows["Huyện Chợ Lách"]["own_completed_task"]) == (
+        "ntm",
+        "False",
+    )
+    assert rows["Tổng / Total"]["own_recognition_decision"] == "03/QĐ-TTg-KIỂM-THỬ"
+    assert rows["Huyện Ba Tri"]["own_recognised_level"] == ""
