@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from api.deps import BoundariesDep, Lang, PlaceYearDep, RequiredYear, RuleDep, StoreDep, YearParam
 from api.downloads import slug
 from api.planner_options import page_options
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.thresholds import load_thresholds
 from geo_ntm.profile import commune_profile
@@ -44,10 +45,14 @@ def map_request(
             ge=FIRST_YEAR, le=LAST_YEAR, description="map the change of level or criteria_met from this year to year"
         ),
     ] = None,
+    tier: Annotated[
+        AdminTier,
+        Query(description="commune (default), or district or province: colour those by their own status"),
+    ] = AdminTier.COMMUNE,
 ) -> MapRequest:
     """The map a request asks for (see ``maps.choropleth.MapRequest``)."""
     earlier = None if compare is None else where.in_year(store, compare)
-    return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier)
+    return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier, tier)
 
 
 MapRequestDep = Annotated[MapRequest, Depends(map_request)]
@@ -84,6 +89,7 @@ def _about(layer: Choropleth, request: MapRequest) -> dict:
         "district": where.district.name if where.district else None,
         "year": where.year,
         "compare": request.compare.year if request.compare else None,
+        "tier": request.tier.value,
         "boundaries": {"vintage": where.vintage.name, "valid_from": where.vintage.valid_from.isoformat()},
         "measure": measure.about(),
         "table": {"value": measure.table_value, "class_heading": measure.class_column},

@@ -68,3 +68,43 @@ def test_the_queryables_of_districts_and_provinces_name_the_status_fields(client
     for collection in ("districts", "provinces"):
         queryables = client.get(f"/collections/{collection}/queryables").json()["properties"]
         assert STATUS_FIELDS | {"completed_task", "framework", "level"} <= set(queryables), collection
+
+
+def test_the_map_colours_districts_by_their_own_recognised_level(client):
+    body = client.get(
+        "/map/data", params={"province": "Bến Tre", "year": 2024, "measure": "level", "tier": "district"}
+    ).json()
+    assert body["tier"] == "district"
+    classes = {f["id"]: f["properties"]["class"] for f in body["features"]}
+    assert len(classes) == 9  # the nine districts of Bến Tre in 2009, never its communes
+    assert (classes["81105"], classes["81101"]) == ("recognised_ntm", "recognised_ntm")
+    assert classes["81113"] == "no_data"  # Huyện Ba Tri: its 2019 statuses are not of 2024
+    legend = {e["key"]: e["count"] for e in body["legend"]["entries"]}
+    assert legend["recognised_ntm"] == 2 and legend["no_data"] == 7
+    communes = client.get("/map/data", params={"province": "Bến Tre", "year": 2024, "measure": "level"}).json()
+    assert [e["key"] for e in communes["legend"]["entries"]] == [e["key"] for e in body["legend"]["entries"]]
+
+
+def test_the_map_colours_a_district_by_its_own_criteria_met_and_the_province_by_its_level(client):
+    cho_lach = {"province": "Bến Tre", "district": "Huyện Chợ Lách", "year": 2019, "tier": "district"}
+    body = client.get("/map/data", params={**cho_lach, "measure": "level"}).json()
+    ((code, key),) = [(f["id"], f["properties"]["class"]) for f in body["features"]]
+    assert (code, key) == ("81105", "met_not_recognised")  # 9 of 9 criteria, no decision in 2019
+    met = client.get("/map/data", params={**cho_lach, "measure": "criteria_met"}).json()
+    assert met["features"][0]["properties"]["criteria_met"] == 9
+    province = client.get(
+        "/map/data", params={"province": "Bến Tre", "year": 2024, "measure": "level", "tier": "province"}
+    ).json()
+    assert [(f["id"], f["properties"]["class"]) for f in province["features"]] == [("811", "recognised_ntm")]
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"measure": "tc1"}, "a district map colours by level or criteria_met"),
+        ({"measure": "level", "compare": 2019}, "without a comparison"),
+    ],
+)
+def test_a_district_map_refuses_what_it_cannot_show(client, params, words):
+    r = client.get("/map/data", params={"province": "Bến Tre", "year": 2024, "tier": "district", **params})
+    assert r.status_code == 400 and words in r.json()["description"]

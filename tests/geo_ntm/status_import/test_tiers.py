@@ -149,3 +149,16 @@ def test_the_report_gives_each_district_and_the_province_their_own_status(store_
     )
     assert rows["Tổng / Total"]["own_recognition_decision"] == "03/QĐ-TTg-KIỂM-THỬ"
     assert rows["Huyện Ba Tri"]["own_recognised_level"] == ""
+
+
+def test_the_cli_map_of_districts_draws_the_districts(store_2009, db_location, tmp_path, capsys):
+    assert import_status_file(store_2009, TIER_RECOGNITIONS).ok
+    out = tmp_path / "districts.html"
+    args = ["--db", db_location, "map", "--province", "Bến Tre", "--year", "2024", "--measure", "level"]
+    assert main([*args, "--tier", "district", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    escaped = {name: json.dumps(name)[1:-1] for name in ("Huyện Chợ Lách", "Thị trấn Chợ Lách")}  # as in the page
+    assert escaped["Huyện Chợ Lách"] in page and escaped["Thị trấn Chợ Lách"] not in page
+    assert "recognised_ntm" in page
+    assert main([*args, "--tier", "district", "--measure", "tc1", "-o", str(out)]) == 2
+    assert "a district map colours by level or criteria_met" in capsys.readouterr().err
