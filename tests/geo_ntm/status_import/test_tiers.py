@@ -162,3 +162,35 @@ def test_the_cli_map_of_districts_draws_the_districts(store_2009, db_location, t
     assert "recognised_ntm" in page
     assert main([*args, "--tier", "district", "--measure", "tc1", "-o", str(out)]) == 2
     assert "a district map colours by level or criteria_met" in capsys.readouterr().err
+
+
+def test_a_counts_file_of_districts_names_them_by_the_district_column(store_2009, tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "DỮ LIỆU KIỂM THỬ / TEST DATA: made-up counts\n"
+        "Tỉnh,Huyện,Năm,Bộ tiêu chí,Cấp,Số tiêu chí đạt\n"
+        "Bến Tre,Chợ Lách,2019,qd558_2016,ntm,7/9\n",  # no type: the district column names the district
+        encoding="utf-8",
+    )
+    report = import_status_file(store_2009, path)
+    assert report.ok and report.summaries_stored == 1, report.text()
+    ((unit, met, total),) = [
+        (stored_units(store_2009)[s.unit_id], s.criteria_met, s.criteria_total) for s in store_2009.summaries()
+    ]
+    assert (unit, met, total) == ((AdminTier.DISTRICT, "81105"), 7, 9)
+    assert row_of(store_2009, AdminTier.DISTRICT, "81105", 2019)["criteria_met"] == 7
+
+
+def test_a_file_with_only_a_province_column_names_provinces(store_2009, tmp_path):
+    path = tmp_path / "provinces.csv"
+    path.write_text(
+        "DỮ LIỆU KIỂM THỬ / TEST DATA: a made-up decision (not a real decision)\n"
+        "Tỉnh,Năm,Bộ tiêu chí,Mức đạt chuẩn,Quyết định,Ngày\n"
+        "Bến Tre,2024,qd321_2022,Hoàn thành nhiệm vụ xây dựng nông thôn mới,03/QĐ-TTg-KIỂM-THỬ,10/03/2025\n",
+        encoding="utf-8",
+    )
+    report = import_status_file(store_2009, path)
+    assert report.ok and report.recognitions_stored == 1, report.text()
+    (recognition,) = store_2009.recognitions()
+    assert stored_units(store_2009)[recognition.unit_id] == (AdminTier.PROVINCE, "811")
+    assert recognition.level == "ntm"
