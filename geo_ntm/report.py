@@ -137,10 +137,7 @@ def report_csv(report: dict) -> str:
     a spreadsheet would run as formulas are neutralised (``geo_ntm.export_safety``). The ``own_*``
     columns are the district's own status, on the total row the province's (the district's in a
     report of one district)."""
-    own = report.get("province_status")
-    if report.get("district") and report["districts"]:
-        own = report["districts"][0].get("district_status")
-    rows = report["districts"] + [dict(report["total"], district="Tổng / Total", district_status=own)]
+    rows = _rows(report)
     numbers = list(rows[0]["per_criterion"]) if rows else []  # the report framework's criterion numbers
     header = (
         ["district", "communes", "communes_with_data", "communes_without_data", "all_criteria_met", "avg_criteria_met"]
@@ -174,6 +171,23 @@ def report_csv(report: dict) -> str:
     return out.getvalue()
 
 
+def _rows(report: dict) -> list[dict]:
+    """The district rows and the total row, whose own status (``district_status``) is the
+    province's, or the district's in a report of one district."""
+    own = report.get("province_status")
+    if report.get("district") and report["districts"]:
+        own = report["districts"][0].get("district_status")
+    return report["districts"] + [dict(report["total"], district="Tổng / Total", district_status=own)]
+
+
+def _own_text(status: dict | None) -> str:
+    """A unit's own status in the terminal table: its level recognised, "(HTNV)" when that is
+    hoàn thành nhiệm vụ, or "—"."""
+    if not status or not status.get("recognised_level"):
+        return "—"
+    return status["recognised_level"] + (" (HTNV)" if status.get("completed_task") else "")
+
+
 def _csv_value(value) -> object:
     """A status value in a CSV cell: empty for None."""
     return "" if value is None else value
@@ -182,7 +196,8 @@ def _csv_value(value) -> object:
 def report_table(report: dict) -> str:
     """A plain-text table for the terminal: per district, the xã, those with data, with all
     criteria met, of those the ones not recognised, the average met, and the xã recognised at
-    least at each level."""
+    least at each level; then the district's own level recognised (on the total row the
+    province's), "(HTNV)" when it is hoàn thành nhiệm vụ."""
     head = (
         f"{report['province']}{' / ' + report['district'] if report['district'] else ''} — {report['year']} "
         f"(boundaries {report['vintage']}; criteria counted on {report['framework'] or '—'}; "
@@ -191,15 +206,15 @@ def report_table(report: dict) -> str:
     lines = [
         head,
         f"{'district':32} {'xã':>4} {'data':>5} {'all met':>8} {'not rec':>8} {'avg':>6}   recognised (at least): "
-        f"{'NTM':>4} {'NC':>4} {'KM':>4}",
+        f"{'NTM':>4} {'NC':>4} {'KM':>4}   own",
     ]
-    rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
-    for r in rows:
+    for r in _rows(report):
         avg = "—" if r["avg_criteria_met"] is None else f"{r['avg_criteria_met']:.2f}"
         recognised = r["recognised"]
         lines.append(
             f"{(r['district'] or '—')[:32]:32} {r['communes']:>4} {r['communes_with_data']:>5} "
             f"{r['all_criteria_met']:>8} {r['all_criteria_met_not_recognised']:>8} {avg:>6}"
             f"{'':>26}{recognised['ntm']:>4} {recognised['ntm_nang_cao']:>4} {recognised['ntm_kieu_mau']:>4}"
+            f"   {_own_text(r.get('district_status'))}"
         )
     return "\n".join(lines)

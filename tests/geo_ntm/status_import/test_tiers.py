@@ -149,6 +149,9 @@ def test_the_report_gives_each_district_and_the_province_their_own_status(store_
     )
     assert rows["Tổng / Total"]["own_recognition_decision"] == "03/QĐ-TTg-KIỂM-THỬ"
     assert rows["Huyện Ba Tri"]["own_recognised_level"] == ""
+    table = {line.split("  ")[0]: line for line in _report(db_location, capsys, 2024, "table").splitlines()}
+    assert table["Huyện Chợ Lách"].endswith("   ntm") and table["Thành phố Bến Tre"].endswith("   ntm (HTNV)")
+    assert table["Tổng / Total"].endswith("   ntm (HTNV)") and table["Huyện Ba Tri"].endswith("   —")
 
 
 def test_the_cli_map_of_districts_draws_the_districts(store_2009, db_location, tmp_path, capsys):
