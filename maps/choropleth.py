@@ -201,7 +201,8 @@ def build_choropleth(store: Store, request: MapRequest) -> Choropleth:
         source=f"{t['map.source']}: " + "; ".join([*sources, t["map.tool"]]) + ".",
     )
     heading = measure.title(request.lang, _one_framework(frame), year)
-    return dataclasses.replace(layer, title=f"{heading} — {where.label}")
+    whose = "" if request.tier is AdminTier.COMMUNE else f" ({t[f'map.tier_{request.tier.value}']})"
+    return dataclasses.replace(layer, title=f"{heading} — {where.label}{whose}")
 
 
 #: The measures a district or province map colours by: its own level recognised, its own criteria met.

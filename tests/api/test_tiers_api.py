@@ -74,7 +74,7 @@ def test_the_map_colours_districts_by_their_own_recognised_level(client):
     body = client.get(
         "/map/data", params={"province": "Bến Tre", "year": 2024, "measure": "level", "tier": "district"}
     ).json()
-    assert body["tier"] == "district"
+    assert body["tier"] == "district" and body["title"].endswith("— Tỉnh Bến Tre (kết quả của các huyện)")
     classes = {f["id"]: f["properties"]["class"] for f in body["features"]}
     assert len(classes) == 9  # the nine districts of Bến Tre in 2009, never its communes
     assert (classes["81105"], classes["81101"]) == ("recognised_ntm", "recognised_ntm")

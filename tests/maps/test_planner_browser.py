@@ -252,3 +252,17 @@ def test_english_replaces_every_label(page, service, artifacts):
     assert page.locator("#ctl-district").input_value() == "81101"  # the state survives the switch
     assert page.locator("#lang-switch").inner_text() == "Tiếng Việt"
     page.screenshot(path=artifacts / "07_english.png")
+
+
+def test_the_tier_switch_colours_the_districts_by_their_own_status(page, service, artifacts):
+    open_page(page, province="811", year=2019)
+    page.select_option("#ctl-tier", "district")
+    wait_ready(page)
+    data = api(service, province="811", year=2019, tier="district", measure="criteria_met")
+    assert len(data["features"]) == 9  # the districts of Bến Tre in 2009, not its communes
+    assert page.locator("#map path.leaflet-interactive").count() == 9
+    assert sorted(fills(page)) == sorted(f["properties"]["fill"] for f in data["features"])
+    measures = page.eval_on_selector_all("#ctl-measure option", "options => options.map(o => o.value)")
+    assert sorted(measures) == ["criteria_met", "level"] and page.locator("#ctl-mode").count() == 0
+    assert "tier=district" in page.locator("#export").get_attribute("href")
+    page.screenshot(path=artifacts / "08_map_districts_own_status.png")
