@@ -103,6 +103,7 @@ def test_the_map_colours_a_district_by_its_own_criteria_met_and_the_province_by_
     [
         ({"measure": "tc1"}, "a district map colours by level or criteria_met"),
         ({"measure": "level", "compare": 2019}, "without a comparison"),
+        ({"measure": "roads:km_total"}, "not 'roads:km_total'"),  # refused before any job starts
     ],
 )
 def test_a_district_map_refuses_what_it_cannot_show(client, params, words):
