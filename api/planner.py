@@ -13,6 +13,7 @@ from api.deps import BoundariesDep, Lang, PlaceYearDep, RequiredYear, RuleDep, S
 from api.downloads import slug
 from api.jobs import Job
 from api.planner_options import page_options
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.thresholds import load_thresholds
 from geo_ntm.profile import commune_profile
@@ -47,10 +48,14 @@ def map_request(
             ge=FIRST_YEAR, le=LAST_YEAR, description="map the change of level or criteria_met from this year to year"
         ),
     ] = None,
+    tier: Annotated[
+        AdminTier,
+        Query(description="commune (default), or district or province: colour those by their own status"),
+    ] = AdminTier.COMMUNE,
 ) -> MapRequest:
     """The map a request asks for (see ``maps.choropleth.MapRequest``)."""
     earlier = None if compare is None else where.in_year(store, compare)
-    return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier)
+    return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier, tier)
 
 
 MapRequestDep = Annotated[MapRequest, Depends(map_request)]
@@ -82,7 +87,7 @@ def _figure_job(http: Request, store: Store, request: MapRequest) -> JSONRespons
     """The 202 answer of a map whose indicator measure is still being computed by a background
     job (started or joined here), or None when the map can be drawn at once."""
     figure = parse_figure(request.measure)
-    if figure is None:
+    if figure is None or request.tier is not AdminTier.COMMUNE:  # a district map refuses it at once
         return None
     asked = figure_request(request.where, figure.topic, figure.distance)
     answer = stored_or_started(http, store, asked, load_thresholds())  # figures use the shipped thresholds
@@ -103,6 +108,7 @@ def _about(layer: Choropleth, request: MapRequest) -> dict:
         "district": where.district.name if where.district else None,
         "year": where.year,
         "compare": request.compare.year if request.compare else None,
+        "tier": request.tier.value,
         "boundaries": {"vintage": where.vintage.name, "valid_from": where.vintage.valid_from.isoformat()},
         "measure": measure.about(),
         "table": {"value": measure.table_value, "class_heading": measure.class_column},

@@ -1,7 +1,9 @@
-"""Derive, for each commune and year, the criteria met and the level reached from the reported
-statuses. Rules (documented in the README):
+"""Derive, for each unit (commune, district, province) and year, the criteria met and the level
+reached from the reported statuses. Rules (documented in the README):
 
-- Wards (phường), towns (thị trấn) and flagged polygons are not assessed: never "0 criteria".
+- Wards (phường), towns (thị trấn), urban districts (quận) and flagged polygons are not assessed:
+  never "0 criteria". A district or province is assessed by the same rules as a commune, against
+  the framework its statuses name (``applies_to`` district or province).
 - Figures are measured against one framework, never a mix: the one asked for, else a national
   set before a province's own (so adding a province's set never changes the figures of a commune
   with national data), a set with known criteria before one without, the set in force that year
@@ -29,6 +31,7 @@ from collections.abc import Iterable
 
 from geo_ntm.domain import (
     LEVEL_ORDER,
+    AdminTier,
     Assessment,
     CriterionStatus,
     Framework,
@@ -36,8 +39,35 @@ from geo_ntm.domain import (
     RecognitionKind,
     StatusSummary,
     Unit,
+    UnitType,
 )
 from geo_ntm.frameworks import all_frameworks
+
+#: The district types the NTM programme assesses: huyện (đạt chuẩn NTM), and thị xã and provincial
+#: thành phố (hoàn thành nhiệm vụ xây dựng NTM); an urban district (quận) is not assessed.
+_ASSESSED_DISTRICTS = (UnitType.HUYEN, UnitType.THI_XA, UnitType.THANH_PHO)
+
+
+def is_assessed(unit: Unit) -> bool:
+    """Whether the NTM programme assesses ``unit`` at its tier: a xã (never a ward, town or flagged
+    polygon), a huyện, thị xã or provincial thành phố (never a quận), any province."""
+    if unit.flag is not None or unit.level is AdminTier.COMMUNE:
+        return unit.assessed
+    return unit.level is AdminTier.PROVINCE or unit.unit_type in _ASSESSED_DISTRICTS
+
+
+def completed_task(unit: Unit, assessment: Assessment, frameworks: dict[str, Framework]) -> bool:
+    """Whether the level recognised is, for this unit, "hoàn thành nhiệm vụ xây dựng NTM": the
+    decision's framework (else any set assessing the unit's tier) lists the unit's type in its
+    ``completion_types`` and the level recognised is that set's ``ntm`` (its first) level."""
+    if assessment.recognised_level != "ntm" or unit.unit_type is None:
+        return False
+    named = assessment.recognition.framework_id if assessment.recognition else None
+    if named is not None and named in frameworks:
+        sets = [frameworks[named]]
+    else:
+        sets = [f for f in frameworks.values() if f.applies_to is unit.level]
+    return any(unit.unit_type in f.completion_types for f in sets)
 
 
 def _level_rank(level: str) -> int:
@@ -102,7 +132,7 @@ def assess_unit(
     """The assessment of one unit in one year from its statuses and summaries of that year and its
     recognitions of that year and before (those of later years are ignored), with ``frameworks``
     (default: ``all_frameworks()``; a caller assessing many units reads it once)."""
-    if not unit.assessed:
+    if not is_assessed(unit):
         return Assessment(unit_id=unit.unit_id, year=year, assessed=False)
     recognitions = [r for r in recognitions if r.year <= year]
     recognised = _recognised_fields(recognitions, year)

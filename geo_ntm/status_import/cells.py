@@ -28,7 +28,16 @@ _RECOGNIZED = {"yes", "co", "x", "1", "true", "da cong nhan", "cong nhan"}
 _NOT_RECOGNIZED = {"no", "khong", "0", "false", "chua", "chua cong nhan"}
 #: Level names as reports write them, besides the ids and labels of ``LEVELS`` (folded).
 _LEVEL_WORDS = {
-    "ntm": ("nong thon moi", "dat chuan nong thon moi", "xa ntm", "xa dat chuan ntm"),
+    "ntm": (
+        "nong thon moi",
+        "dat chuan nong thon moi",
+        "xa ntm",
+        "xa dat chuan ntm",
+        # a thị xã, provincial thành phố or province: its ntm level (Framework.completion_types)
+        "hoan thanh nhiem vu",
+        "hoan thanh nhiem vu xay dung ntm",
+        "hoan thanh nhiem vu xay dung nong thon moi",
+    ),
     "ntm_nang_cao": ("nang cao", "nong thon moi nang cao", "dat chuan ntm nang cao", "xa ntm nang cao"),
     "ntm_kieu_mau": ("kieu mau", "nong thon moi kieu mau", "dat chuan ntm kieu mau", "xa ntm kieu mau"),
 }

@@ -9,9 +9,9 @@ A row whose commune is only found in another boundary vintage is matched (or exp
 the stored lineage events (see ``matching``): a row matched that way counts as matched, is counted
 in ``matched_through_lineage`` and gets a note naming each change and its legal act; a row whose
 unit was merged into another stays unmatched, its reason tells the merger and the merged unit is
-its candidate. A district row (a unit named as a district, or a framework assessing districts) is
-listed with the unmatched rows, its district the candidate: district statuses are not imported
-yet."""
+its candidate. District and province rows (a file without a commune column, a unit named as a
+district or province, or a framework assessing them) are matched to the district or province and
+stored like a commune's; a unit reported under a framework of another tier is an invalid row."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
+from geo_ntm.assessment import is_assessed
 from geo_ntm.domain import AdminTier, CriterionStatus, Recognition, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
@@ -320,29 +321,29 @@ def _match_rows(
     frameworks = all_frameworks()  # read once: it reads the settings and the provinces' folder
     for row in sorted(rows, key=lambda r: r.row):
         framework = frameworks.get(row.framework_id) if isinstance(row, SheetRow) and row.framework_id else None
-        m = matcher.match(row.year, row.province, row.district, row.commune, framework)
+        m = matcher.match(row.year, row.province, row.district, row.commune, framework, data.tier)
         if m.unit is None:
             if m.reason is None:
                 raise ValueError(f"row {row.row}: the matcher gave neither a unit nor a reason")
             issue = Issue(row.row, m.reason, place=row.place, candidates=m.candidates)
-            (report.ambiguous if m.problem == "ambiguous" else report.unmatched).append(issue)
+            {"ambiguous": report.ambiguous, "tier": report.invalid}.get(m.problem or "", report.unmatched).append(issue)
         if m.unit is None or not isinstance(row, SheetRow):
             continue
         matched.append((row, m.unit))
-        labels[m.unit.unit_id] = f"{m.unit.name} ({m.district})"
+        labels[m.unit.unit_id] = f"{m.unit.name} ({m.district})" if m.district else str(m.unit.name)
         if m.note:
             notes[m.note].append(row.row)
         if m.found_in:
             report.matched_through_lineage += 1
-        if not m.unit.assessed:
-            report.warnings.append(
-                Issue(
-                    row.row,
-                    f"matched {m.unit.name}, which is not a xã: wards and towns are not assessed on NTM criteria",
-                    place=row.place,
-                )
+        if not is_assessed(m.unit):
+            why = (
+                "which is not a xã: wards and towns are not assessed on NTM criteria"
+                if m.unit.level is AdminTier.COMMUNE
+                else "which the NTM programme does not assess (an urban district or a flagged polygon)"
             )
+            report.warnings.append(Issue(row.row, f"matched {m.unit.name}, {why}", place=row.place))
     report.matched = len(matched)
+    report.invalid.sort(key=lambda issue: issue.row)
     report.warnings.sort(key=lambda issue: issue.row)
     report.vintages = matcher.vintage_years()
     report.notes.extend(Note(tuple(rows), message) for message, rows in notes.items())
