@@ -14,6 +14,11 @@ statuses. Rules (documented in the README):
 - ``criteria_met`` is known when every criterion of the framework was reported (or a count
   was reported); otherwise it is None and only the unmet criteria are listed.
 - The level reached is the highest level recognised by a decision or with all criteria met.
+- A criterion not reported itself is derived from its indicators (chỉ tiêu) when the framework
+  lists every indicator of it (``indicators_complete``) and each is reported met or unmet (one
+  value, no conflict): met when all are met. It is listed in ``criteria_derived``. A derived
+  status never overrides a reported one: when they disagree the criterion is conflicting.
+  Where a framework's indicators are not all known from a cited source, nothing is derived.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from geo_ntm.domain import LEVEL_ORDER, Assessment, CriterionStatus, Framework, StatusSummary, Unit
+from geo_ntm.domain import LEVEL_ORDER, Assessment, CriterionStatus, Framework, IndicatorStatus, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 
 
@@ -45,28 +50,56 @@ def _pick_framework(groups: set[tuple[str, str]], year: int, frameworks: dict[st
     return min({f for f, _ in groups}, key=rank)
 
 
+def derived_criteria(
+    indicators: Iterable[IndicatorStatus], frameworks: dict[str, Framework]
+) -> dict[tuple[str, str], dict[int, bool]]:
+    """Per (framework, level): the criteria whose status follows from their indicators (see the
+    module rule), met or not. Indicators reported with a value only are not judged."""
+    reported: dict[tuple[str, str, int], dict[str, set[bool]]] = defaultdict(lambda: defaultdict(set))
+    for i in indicators:
+        if i.met is not None:
+            reported[(i.framework_id, i.level, i.criterion)][i.indicator_id].add(i.met)
+    derived: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
+    for (framework_id, level, criterion), found in reported.items():
+        fw = frameworks.get(framework_id)
+        if fw is None or criterion not in fw.indicators_complete:
+            continue  # not every indicator of the criterion is known: nothing to derive
+        needed = {i.indicator_id for i in fw.indicators if i.criterion == criterion}
+        if needed <= set(found) and all(len(found[n]) == 1 for n in needed):
+            derived[(framework_id, level)][criterion] = all(found[n] == {True} for n in needed)
+    return derived
+
+
 def assess_unit(
     unit: Unit,
     year: int,
     statuses: Iterable[CriterionStatus],
     summaries: Iterable[StatusSummary],
     frameworks: dict[str, Framework] | None = None,
+    indicators: Iterable[IndicatorStatus] = (),
 ) -> Assessment:
-    """The assessment of one unit in one year from its statuses and summaries of that year, with
-    ``frameworks`` (default: ``all_frameworks()``; a caller assessing many units reads it once)."""
+    """The assessment of one unit in one year from its statuses, summaries and indicator statuses
+    of that year, with ``frameworks`` (default: ``all_frameworks()``; a caller assessing many
+    units reads it once)."""
     if not unit.assessed:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=False)
     by_group: dict[tuple[str, str], dict[int, set[bool]]] = defaultdict(lambda: defaultdict(set))
     for status in statuses:
         by_group[(status.framework_id, status.level)][status.criterion].add(status.met)
+    frameworks = all_frameworks() if frameworks is None else frameworks
+    derived: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for key, criteria_derived in derived_criteria(indicators, frameworks).items():
+        for number, is_met in criteria_derived.items():
+            if number not in by_group[key]:
+                derived[key].add(number)
+            by_group[key][number].add(is_met)  # a reported status that disagrees makes a conflict
     sums_by_group: dict[tuple[str, str], list[StatusSummary]] = defaultdict(list)
     for summary in summaries:
         sums_by_group[(summary.framework_id, summary.level)].append(summary)
-    groups = set(by_group) | set(sums_by_group)
+    groups = {key for key, criteria in by_group.items() if criteria} | set(sums_by_group)
     if not groups:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=True)
 
-    frameworks = all_frameworks() if frameworks is None else frameworks
     reached: set[str] = set()
     recognized: set[str] = set()
     decisions: list[str] = []
@@ -116,11 +149,16 @@ def assess_unit(
         recognized_levels=tuple(sorted(recognized, key=_level_rank)),
         decisions=tuple(decisions),
         met_criteria=met,
+        criteria_derived=tuple(sorted(derived.get(key, ()))),
     )
 
 
 def assess_units(
-    units: Iterable[Unit], year: int, statuses: Iterable[CriterionStatus], summaries: Iterable[StatusSummary]
+    units: Iterable[Unit],
+    year: int,
+    statuses: Iterable[CriterionStatus],
+    summaries: Iterable[StatusSummary],
+    indicators: Iterable[IndicatorStatus] = (),
 ) -> dict[int, Assessment]:
     """Assessments of many units, keyed by unit id (statuses of other years are ignored)."""
     st: dict[int, list[CriterionStatus]] = defaultdict(list)
@@ -131,5 +169,9 @@ def assess_units(
     for summary in summaries:
         if summary.year == year:
             su[summary.unit_id].append(summary)
+    ind: dict[int, list[IndicatorStatus]] = defaultdict(list)
+    for indicator in indicators:
+        if indicator.year == year:
+            ind[indicator.unit_id].append(indicator)
     frameworks = all_frameworks()
-    return {u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id], frameworks) for u in units}
+    return {u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id], frameworks, ind[u.unit_id]) for u in units}

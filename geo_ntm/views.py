@@ -83,7 +83,9 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
         rows: list[dict[str, object]] = [{"year": None, "assessed": a, "has_data": False} for a in assessed]
     else:
         ids = [u.unit_id for u in units]
-        found = assess_units(units, year, store.statuses(ids, year), store.summaries(ids, year))
+        found = assess_units(
+            units, year, store.statuses(ids, year), store.summaries(ids, year), store.indicator_statuses(ids, year)
+        )
         rows = []
         for u in units:
             a = found[u.unit_id]

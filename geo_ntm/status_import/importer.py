@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from geo_ntm.domain import AdminTier, CriterionStatus, StatusSummary, Unit
+from geo_ntm.domain import AdminTier, CriterionStatus, IndicatorStatus, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
 from geo_ntm.status_import.cells import Issue, Place, SheetRow
@@ -33,7 +33,7 @@ from geo_ntm.text import name_key
 log = logging.getLogger(__name__)
 
 #: A record ``_merge`` merges: a criterion status or a summary.
-_Record = TypeVar("_Record", CriterionStatus, StatusSummary)
+_Record = TypeVar("_Record", CriterionStatus, StatusSummary, IndicatorStatus)
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class Conflict:
     level: str
     criterion: int | None  # None: the reported counts or recognition disagree
     claims: tuple[dict, ...]  # {"value", "row" (this file) or "import_id" (stored), "source"}
+    indicator: str | None = None  # "17.1": the reports of this indicator disagree
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class StatusImportReport(ImportReport):
     already_stored: int = 0  # reports identical to ones already in the store
     statuses_stored: int = 0
     summaries_stored: int = 0
+    indicators_stored: int = 0
     import_id: int | None = None
     vintages: dict[str, list[int]] = field(default_factory=dict)  # boundary vintage -> years matched on it
     unmatched: list[Issue] = field(default_factory=list)
@@ -110,8 +112,8 @@ class StatusImportReport(ImportReport):
             f"{self.rows_skipped_notes} note rows skipped, {len(self.unmatched)} unmatched, "
             f"{len(self.ambiguous)} ambiguous, {len({i.row for i in self.invalid})} invalid",
             f"  reports: {self.merged_duplicates} duplicates merged, {self.already_stored} already stored, "
-            f"{len(self.conflicts)} conflicts; stored {self.statuses_stored} criterion statuses and "
-            f"{self.summaries_stored} summaries",
+            f"{len(self.conflicts)} conflicts; stored {self.statuses_stored} criterion statuses, "
+            f"{self.indicators_stored} indicator statuses and {self.summaries_stored} summaries",
             f"  result: {'OK' if self.ok else 'PROBLEMS'}, {outcome}",
         ]
         for vintage, years in self.vintages.items():
@@ -164,7 +166,13 @@ def _claim_origin(claim: dict) -> str:
 
 
 def _conflict_text(conflict: Conflict) -> str:
-    what = f"criterion {conflict.criterion}" if conflict.criterion is not None else "counts/recognition"
+    what = (
+        f"indicator {conflict.indicator}"
+        if conflict.indicator
+        else f"criterion {conflict.criterion}"
+        if conflict.criterion is not None
+        else "counts/recognition"
+    )
     claims = " vs ".join(f"{c['value']} ({_claim_origin(c)})" for c in conflict.claims)
     return f"{conflict.unit}, {conflict.year}, {conflict.framework_id}/{conflict.level}, {what}: {claims}"
 
@@ -177,6 +185,37 @@ def _statuses(row: SheetRow, unit: Unit) -> list[CriterionStatus]:
         CriterionStatus(unit.unit_id, row.year, row.framework_id, row.level, v.criterion, v.met, row.source, row.row)
         for v in row.values
     ]
+
+
+def _indicators(row: SheetRow, unit: Unit) -> list[IndicatorStatus]:
+    return [
+        IndicatorStatus(
+            unit.unit_id,
+            row.year,
+            row.framework_id,
+            row.level,
+            v.criterion,
+            v.indicator_id,
+            v.met,
+            v.value,
+            v.unit,
+            row.source,
+            row.row,
+        )
+        for v in row.indicators
+    ]
+
+
+def _indicator_key(s: IndicatorStatus) -> tuple:
+    return (s.unit_id, s.year, s.framework_id, s.level, s.indicator_id)
+
+
+def _indicator_value(s: IndicatorStatus) -> str:
+    """ "met", "unmet", "95.9 %" or "unmet, 95.9 %"."""
+    parts = [] if s.met is None else ["met" if s.met else "unmet"]
+    if s.value is not None:
+        parts.append(f"{s.value:g}" + (f" {s.value_unit}" if s.value_unit else ""))
+    return ", ".join(parts)
 
 
 def _summary(row: SheetRow, unit: Unit) -> StatusSummary:
@@ -268,6 +307,7 @@ def _merge(
                     first.level,
                     getattr(first, "criterion", None),
                     tuple(claims),
+                    getattr(first, "indicator_id", None),
                 )
             )
     return result
@@ -420,9 +460,17 @@ def import_status_file(
         _summary_value,
         labels.__getitem__,
     )
-    report.merged_duplicates = statuses.duplicates + summaries.duplicates
-    report.already_stored = statuses.already_stored + summaries.already_stored
-    report.conflicts = statuses.conflicts + summaries.conflicts
+    indicators = _merge(
+        [s for row, unit in matched for s in _indicators(row, unit)],
+        store.indicator_statuses(unit_ids),
+        _indicator_key,
+        _indicator_value,
+        labels.__getitem__,
+    )
+    merges = (statuses, summaries, indicators)
+    report.merged_duplicates = sum(m.duplicates for m in merges)
+    report.already_stored = sum(m.already_stored for m in merges)
+    report.conflicts = [c for m in merges for c in m.conflicts]
     log.info(
         "%s: %d duplicates merged, %d already stored, %d conflicts",
         path,
@@ -436,8 +484,9 @@ def import_status_file(
         return report
     report.stored = True
     report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
-    report.rows_stored = report.statuses_stored + report.summaries_stored
-    report.import_id = store.add_statuses(report.record(actor), statuses.new, summaries.new)
+    report.indicators_stored = len(indicators.new)
+    report.rows_stored = report.statuses_stored + report.summaries_stored + report.indicators_stored
+    report.import_id = store.add_statuses(report.record(actor), statuses.new, summaries.new, indicators.new)
     log.info(
         "%s: stored %d criterion statuses and %d summaries (import %d)",
         path,

@@ -30,6 +30,7 @@ from geo_ntm.status_import.cells import (
     RowCheck,
     SheetRow,
     cell_text,
+    indicator_label,
     outside_period,
     parse_framework,
     parse_level,
@@ -275,6 +276,7 @@ def _field_by_alias() -> dict[str, str]:
 def _read_header(row_index: int, cells: list[object], field_by_alias: dict[str, str]) -> Header:
     fields: dict[str, int] = {}
     criteria: dict[int, int] = {}
+    indicators: dict[str, tuple[int, int, str | None]] = {}
     labels = [cell_text(c) for c in cells]
     ignored = []
     for col, label in enumerate(labels):
@@ -282,14 +284,17 @@ def _read_header(row_index: int, cells: list[object], field_by_alias: dict[str, 
             continue
         key = fold(label)
         name = field_by_alias.get(key)
-        tc = TC_COLUMN.match(key)
+        indicator = indicator_label(label) if name is None else None
+        tc = TC_COLUMN.match(key) if indicator is None else None
         if name and name not in fields:
             fields[name] = col
+        elif indicator and indicator[1] not in indicators:
+            indicators[indicator[1]] = (col, indicator[0], indicator[2])
         elif name is None and tc and int(tc.group(1)) not in criteria:
             criteria[int(tc.group(1))] = col
         else:
             ignored.append(label)
-    return Header(row_index, fields, criteria, labels, ignored)
+    return Header(row_index, fields, criteria, labels, ignored, indicators)
 
 
 def _find_header(rows: list[RawRow]) -> tuple[Header, StatusLayout] | None:
@@ -353,6 +358,7 @@ class _RowReader:
             cells.get("source"),
             reported.values,
             reported.counts,
+            reported.indicators,
         )
         period = outside_period(year, framework)
         if period:

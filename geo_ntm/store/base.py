@@ -15,6 +15,7 @@ import pandas as pd
 from geo_ntm.domain import (
     AdminTier,
     CriterionStatus,
+    IndicatorStatus,
     Layer,
     LayerKind,
     LineageEvent,
@@ -119,13 +120,24 @@ class Store(ABC):
     # -- statuses ----------------------------------------------------------------------------
     @abstractmethod
     def add_statuses(
-        self, record: ImportRecord, statuses: Sequence[CriterionStatus], summaries: Sequence[StatusSummary]
+        self,
+        record: ImportRecord,
+        statuses: Sequence[CriterionStatus],
+        summaries: Sequence[StatusSummary],
+        indicators: Sequence[IndicatorStatus] = (),
     ) -> int:
-        """Store one status import atomically; returns its import id."""
+        """Store one status import atomically (criterion statuses, summaries and indicator
+        statuses); returns its import id."""
 
     @abstractmethod
     def statuses(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[CriterionStatus]:
         """Per-criterion statuses, optionally for some units and one year."""
+
+    @abstractmethod
+    def indicator_statuses(
+        self, unit_ids: Sequence[int] | None = None, year: int | None = None
+    ) -> list[IndicatorStatus]:
+        """Reported indicator statuses and values, optionally for some units and one year."""
 
     @abstractmethod
     def summaries(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[StatusSummary]:

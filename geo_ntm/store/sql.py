@@ -184,7 +184,7 @@ class SqlStore(Store):
             " WHERE n.vintage_id = ? AND n.level = o.level AND n.code = o.code"
         )
         for vintage_id, first, last in rows.years_covered(starts, derived_ids):
-            for table in ("criterion_statuses", "status_summaries"):
+            for table in ("criterion_statuses", "status_summaries", "indicator_statuses"):
                 found = same_unit.format(table=table)
                 self._run(
                     cur,
@@ -292,7 +292,7 @@ class SqlStore(Store):
         return exact is not None
 
     # -- statuses ----------------------------------------------------------------------------
-    def add_statuses(self, record, statuses, summaries) -> int:
+    def add_statuses(self, record, statuses, summaries, indicators=()) -> int:
         with self._write() as cur:
             import_id = self._insert_import(cur, record)
             self.dialect.insert_many(
@@ -306,6 +306,12 @@ class SqlStore(Store):
                 "status_summaries",
                 rows.SUMMARY_COLUMNS.split(", "),
                 (rows.summary_row(s, import_id) for s in summaries),
+            )
+            self.dialect.insert_many(
+                cur,
+                "indicator_statuses",
+                rows.INDICATOR_COLUMNS.split(", "),
+                (rows.indicator_row(s, import_id) for s in indicators),
             )
         return import_id
 
@@ -327,6 +333,10 @@ class SqlStore(Store):
     def statuses(self, unit_ids=None, year=None):
         found = self._unit_year_rows("criterion_statuses", rows.STATUS_COLUMNS, unit_ids, year)
         return [rows.status_from_row(r) for r in found]
+
+    def indicator_statuses(self, unit_ids=None, year=None):
+        found = self._unit_year_rows("indicator_statuses", rows.INDICATOR_COLUMNS, unit_ids, year)
+        return [rows.indicator_from_row(r) for r in found]
 
     def summaries(self, unit_ids=None, year=None):
         found = self._unit_year_rows("status_summaries", rows.SUMMARY_COLUMNS, unit_ids, year)
