@@ -38,6 +38,7 @@ def test_upgrade_keeps_every_row_and_id(old_store):
         assert [(s.unit_id, s.year, s.criterion, s.met) for s in store.statuses()] == [(12, 2020, 3, True)]
         assert [(s.unit_id, s.decision_date) for s in store.summaries([12], 2020)] == [(12, dt.date(2020, 12, 1))]
         assert [(r.import_id, r.actor) for r in store.imports()] == [(1, "cli")]
+        assert store.indicator_statuses() == []  # schema 9: the table of indicators, empty
         features = store.layer_features(store.layer_named("roads").layer_id)
         assert features["feature_id"].tolist() == [7, 8] and shapely.equals_exact(features.geometry.array, ROADS).all()
         assert store.layer_features(1, bbox=PROVINCE_CORNER)["feature_id"].tolist() == [8]
