@@ -53,7 +53,7 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         **assessment.figures(),
         "criteria": _criteria(assessment, statuses, year) if unit.assessed else [],
         "criteria_derived": list(assessment.criteria_derived),
-        "indicators": _indicators(indicators),
+        "reported_indicators": _indicators(indicators),
         "reported_counts": [
             {
                 "level": s.level,

@@ -78,3 +78,16 @@ def test_framework_indicator_lists_are_checked(fields, complaint):
     }
     with pytest.raises(InputError, match=complaint):
         _parse("test_set.toml", data)
+
+
+def test_the_frameworks_api_lists_the_indicators():
+    from api.frameworks import framework_record
+
+    record = framework_record(shipped_frameworks()["qd1980_2016"])
+    assert record["indicators"][0] == {
+        "indicator": "2.1",
+        "criterion": 2,
+        "name_vi": "Đường xã và đường từ trung tâm xã đến đường huyện được nhựa hóa hoặc bê tông hóa",
+        "name_en": "Commune roads and roads from the commune centre to the district road asphalted or concreted",
+    }
+    assert record["indicators_complete"] == [2]

@@ -192,7 +192,7 @@ def test_long_import_stores_indicators_and_derives_criterion_2(store_2009):
 
     nhon_thanh = profile("Xã Nhơn Thạnh")  # 2.4 unmet: criterion 2 derived unmet
     assert nhon_thanh["criteria_derived"] == [2] and nhon_thanh["criteria_unmet"] == [2]
-    assert [(i["indicator"], i["met"]) for i in nhon_thanh["indicators"]] == [
+    assert [(i["indicator"], i["met"]) for i in nhon_thanh["reported_indicators"]] == [
         ("2.1", True),
         ("2.2", True),
         ("2.3", True),
@@ -200,7 +200,7 @@ def test_long_import_stores_indicators_and_derives_criterion_2(store_2009):
     ]
     phu_nhuan = profile("Xã Phú Nhuận")  # all four met: derived met; 17 is reported, 17.1 a value only
     assert phu_nhuan["criteria_derived"] == [2] and phu_nhuan["criteria_unmet"] == []
-    water = next(i for i in phu_nhuan["indicators"] if i["indicator"] == "17.1")
+    water = next(i for i in phu_nhuan["reported_indicators"] if i["indicator"] == "17.1")
     assert (water["met"], water["value"], water["unit"]) == (None, 95.9, "%")
     assert water["name_en"].startswith("Share of households using hygienic water")
     criteria = {c["number"]: c["status"] for c in phu_nhuan["criteria"]}
