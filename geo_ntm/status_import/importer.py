@@ -207,7 +207,8 @@ def _indicators(row: SheetRow, unit: Unit) -> list[IndicatorStatus]:
 
 
 def _indicator_key(s: IndicatorStatus) -> tuple:
-    return (s.unit_id, s.year, s.framework_id, s.level, s.indicator_id)
+    """A status is compared with statuses, a value with values: "met" and "95.9 %" do not conflict."""
+    return (s.unit_id, s.year, s.framework_id, s.level, s.indicator_id, s.met is None)
 
 
 def _indicator_value(s: IndicatorStatus) -> str:

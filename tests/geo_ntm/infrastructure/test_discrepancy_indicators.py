@@ -43,6 +43,7 @@ def test_reported_17_1_beside_the_computed_one(world_db, tmp_path):
     with open_store(world_db) as store:
         imported = import_status_file(store, tmp_path / "indicators.csv")
         assert imported.stored and imported.indicators_stored == 3
+        assert imported.conflicts == []  # A's status and A's value are not compared
         request = coverage_request(store, "discrepancies", year=2020, distance=250, households_layer="households")
         table, totals = coverage(store, request, load_thresholds(tmp_path / "thresholds.toml"))
     rows = table.set_index("name")

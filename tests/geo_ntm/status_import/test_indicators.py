@@ -223,8 +223,11 @@ def test_wide_import_never_stores_criterion_19(store_2009, tmp_path):
     assert len(store_2009.indicator_statuses()) == 7  # 3 + 3 + 1 filled-in indicator cells
     # a second file reporting 19.2 otherwise is a conflict naming the indicator; all reports kept
     other = tmp_path / "other_TEST.csv"
-    other.write_text(f"{HEADER},TC 19.2,Nguồn\n{PLACE},Chưa đạt,DỮ LIỆU KIỂM THỬ khác\n", encoding="utf-8")
+    other.write_text(
+        f"{HEADER},TC 19.2,Chỉ tiêu 2.1 (%),Nguồn\n{PLACE},Chưa đạt,90,DỮ LIỆU KIỂM THỬ khác\n", encoding="utf-8"
+    )
     report = import_status_file(store_2009, other)
-    assert [(c.indicator, c.criterion) for c in report.conflicts] == [("19.2", 19)]
-    assert "indicator 19.2: unmet (row 2" in "\n".join(report.lines())
-    assert report.stored and report.indicators_stored == 1
+    assert [(c.indicator, c.criterion) for c in report.conflicts] == [("19.2", 19), ("2.1", 2)]
+    text = "\n".join(report.lines())
+    assert "indicator 19.2: unmet (row 2" in text and "indicator 2.1: 90 % (row 2" in text and "100 %" in text
+    assert report.stored and report.indicators_stored == 2
