@@ -125,7 +125,7 @@ def _logged(who: Principal, what: str, name: str, stored: bool) -> None:
     log.info("%s (%s) %s %s: %s", who.name, who.role, what, name, "stored" if stored else "nothing stored")
 
 
-@router.post("/statuses", summary="Import a status CSV/XLSX (editor)", responses=JOB_RESPONSES)
+@router.post("/statuses", summary="Import a status or recognitions CSV/XLSX (editor)", responses=JOB_RESPONSES)
 def post_statuses(
     request: Request,
     who: Editor,
@@ -134,7 +134,9 @@ def post_statuses(
     dry_run: DryRun = False,
     skip_unmatched: Annotated[bool, Form()] = False,
 ):
-    """The import report; 400 with the report when rows have problems and nothing was stored."""
+    """The import report; 400 with the report when rows have problems and nothing was stored. Every
+    layout is detected here, the recognitions layout too (decisions recognising or revoking a level;
+    see docs/status-files.md)."""
     with _saved(file) as (path, name):
         done = _run(
             request,

@@ -13,7 +13,12 @@ statuses. Rules (documented in the README):
   counted as met and is listed in ``criteria_conflicting``.
 - ``criteria_met`` is known when every criterion of the framework was reported (or a count
   was reported); otherwise it is None and only the unmet criteria are listed.
-- The level reached is the highest level recognised by a decision or with all criteria met.
+- Recognition is a fact of its own: a unit is recognised at a level by a decision, never by meeting
+  every criterion. The recognised level of a year is the highest level whose latest recognition
+  event in or before that year is not a revocation: a recognition holds until revoked or
+  superseded. ``criteria_level`` is the highest level with all criteria met that year, recognised
+  or not.
+- The level reached (``level``) is the highest level recognised or with all criteria met.
 - A criterion not reported itself is derived from its indicators (chỉ tiêu) when the framework
   lists every indicator of it (``indicators_complete``) and each is reported met or unmet (one
   value, no conflict): met when all are met. It is listed in ``criteria_derived``. A derived
@@ -23,10 +28,21 @@ statuses. Rules (documented in the README):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from geo_ntm.domain import LEVEL_ORDER, Assessment, CriterionStatus, Framework, IndicatorStatus, StatusSummary, Unit
+from geo_ntm.domain import (
+    LEVEL_ORDER,
+    Assessment,
+    CriterionStatus,
+    Framework,
+    IndicatorStatus,
+    Recognition,
+    RecognitionKind,
+    StatusSummary,
+    Unit,
+)
 from geo_ntm.frameworks import all_frameworks
 
 
@@ -70,19 +86,53 @@ def derived_criteria(
     return derived
 
 
+def held_recognitions(recognitions: Iterable[Recognition], year: int) -> dict[str, Recognition]:
+    """Per level, the recognition holding in ``year``: the latest event for a year up to ``year``
+    (by year, decision date, then the order given), unless it is a revocation."""
+    latest: dict[str, Recognition] = {}
+    events = sorted(
+        (r for r in recognitions if r.year <= year),
+        key=lambda r: (r.year, r.decision_date or dt.date.min),
+    )  # stable: events of one year and date keep the order given
+    for r in events:
+        latest[r.level] = r
+    return {level: r for level, r in latest.items() if r.kind is not RecognitionKind.REVOKED}
+
+
+def _decision_text(r: Recognition) -> str:
+    """ "694/QĐ-UBND-HC (2023-06-30)"."""
+    return (r.decision or "?") + (f" ({r.decision_date.isoformat()})" if r.decision_date else "")
+
+
+def _recognised_fields(recognitions: Iterable[Recognition], year: int) -> dict:
+    """The recognition fields of an assessment: the levels held, their decisions and the highest."""
+    held = held_recognitions(recognitions, year)
+    levels = sorted(held, key=_level_rank)
+    top = levels[-1] if levels else None
+    return {
+        "recognized_levels": tuple(levels),
+        "decisions": tuple(_decision_text(held[lv]) for lv in levels if held[lv].decision),
+        "recognised_level": top,
+        "recognition": held[top] if top else None,
+    }
+
+
 def assess_unit(
     unit: Unit,
     year: int,
     statuses: Iterable[CriterionStatus],
     summaries: Iterable[StatusSummary],
+    recognitions: Iterable[Recognition] = (),
     frameworks: dict[str, Framework] | None = None,
     indicators: Iterable[IndicatorStatus] = (),
 ) -> Assessment:
     """The assessment of one unit in one year from its statuses, summaries and indicator statuses
-    of that year, with ``frameworks`` (default: ``all_frameworks()``; a caller assessing many
-    units reads it once)."""
+    of that year and its recognitions of that year and before (those of later years are ignored),
+    with ``frameworks`` (default: ``all_frameworks()``; a caller assessing many units reads it once)."""
     if not unit.assessed:
         return Assessment(unit_id=unit.unit_id, year=year, assessed=False)
+    recognitions = [r for r in recognitions if r.year <= year]
+    recognised = _recognised_fields(recognitions, year)
     by_group: dict[tuple[str, str], dict[int, set[bool]]] = defaultdict(lambda: defaultdict(set))
     for status in statuses:
         by_group[(status.framework_id, status.level)][status.criterion].add(status.met)
@@ -98,17 +148,14 @@ def assess_unit(
         sums_by_group[(summary.framework_id, summary.level)].append(summary)
     groups = {key for key, criteria in by_group.items() if criteria} | set(sums_by_group)
     if not groups:
-        return Assessment(unit_id=unit.unit_id, year=year, assessed=True)
+        top = recognised["recognised_level"]
+        return Assessment(
+            unit_id=unit.unit_id, year=year, assessed=True, has_data=bool(recognitions), level=top, **recognised
+        )
 
     reached: set[str] = set()
-    recognized: set[str] = set()
-    decisions: list[str] = []
     for (_, level), sums in sums_by_group.items():
         for s in sums:
-            if s.recognized:
-                recognized.add(level)
-                if s.decision:
-                    decisions.append(s.decision + (f" ({s.decision_date.isoformat()})" if s.decision_date else ""))
             if s.criteria_met >= s.criteria_total:
                 reached.add(level)
     for (fw_id, level), criteria in by_group.items():
@@ -118,7 +165,8 @@ def assess_unit(
         needed = fw.criteria_total if fw is not None else len(criteria)
         if len(criteria) >= needed and all(v == {True} for v in criteria.values()):
             reached.add(level)
-    reached |= recognized
+    criteria_level = max(reached, key=_level_rank) if reached else None
+    reached |= set(recognised["recognized_levels"])
 
     framework_id = _pick_framework(groups, year, frameworks)
     top_level = max((lv for fw, lv in groups if fw == framework_id), key=_level_rank)
@@ -146,10 +194,10 @@ def assess_unit(
         criteria_unmet=unmet,
         criteria_conflicting=conflicting,
         level=max(reached, key=_level_rank) if reached else None,
-        recognized_levels=tuple(sorted(recognized, key=_level_rank)),
-        decisions=tuple(decisions),
         met_criteria=met,
+        criteria_level=criteria_level,
         criteria_derived=tuple(sorted(derived.get(key, ()))),
+        **recognised,
     )
 
 
@@ -158,9 +206,11 @@ def assess_units(
     year: int,
     statuses: Iterable[CriterionStatus],
     summaries: Iterable[StatusSummary],
+    recognitions: Iterable[Recognition] = (),
     indicators: Iterable[IndicatorStatus] = (),
 ) -> dict[int, Assessment]:
-    """Assessments of many units, keyed by unit id (statuses of other years are ignored)."""
+    """Assessments of many units, keyed by unit id (statuses of other years are ignored, and
+    recognitions of later years)."""
     st: dict[int, list[CriterionStatus]] = defaultdict(list)
     for status in statuses:
         if status.year == year:
@@ -169,9 +219,15 @@ def assess_units(
     for summary in summaries:
         if summary.year == year:
             su[summary.unit_id].append(summary)
+    rec: dict[int, list[Recognition]] = defaultdict(list)
+    for recognition in recognitions:
+        rec[recognition.unit_id].append(recognition)
     ind: dict[int, list[IndicatorStatus]] = defaultdict(list)
     for indicator in indicators:
         if indicator.year == year:
             ind[indicator.unit_id].append(indicator)
     frameworks = all_frameworks()
-    return {u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id], frameworks, ind[u.unit_id]) for u in units}
+    return {
+        u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id], rec[u.unit_id], frameworks, ind[u.unit_id])
+        for u in units
+    }

@@ -248,6 +248,36 @@ class StatusSummary:
     import_id: int | None = None
 
 
+class RecognitionKind(str, Enum):
+    """What a recognition decision does: recognise (công nhận), recognise again after a review
+    (công nhận lại) or revoke (thu hồi) a unit's level."""
+
+    RECOGNISED = "recognised"
+    RE_RECOGNISED = "re_recognised"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """One recognition event: a decision recognising (or revoking) a unit at a level.
+
+    Meeting every criterion is not recognition: a unit is *đạt chuẩn* at a level only by such a
+    decision. ``year`` is the programme year the decision is for (Tân Hội was recognised for 2022 by
+    a decision of 30 June 2023); the recognition holds in later years until revoked or superseded."""
+
+    unit_id: int
+    year: int
+    level: str
+    kind: RecognitionKind = RecognitionKind.RECOGNISED
+    framework_id: str | None = None
+    decision: str | None = None
+    decision_date: dt.date | None = None
+    issuing_body: str | None = None
+    source: str | None = None
+    row_number: int | None = None
+    import_id: int | None = None
+
+
 @dataclass(frozen=True)
 class Assessment:
     """What the service derives for one commune and year."""
@@ -263,14 +293,28 @@ class Assessment:
     criteria_unmet: tuple[int, ...] = ()
     criteria_conflicting: tuple[int, ...] = ()
     level: str | None = None  # highest level reached (all criteria met or recognised)
-    recognized_levels: tuple[str, ...] = ()
+    recognized_levels: tuple[str, ...] = ()  # levels recognised and holding this year
     decisions: tuple[str, ...] = ()
     met_criteria: frozenset[int] = field(default_factory=frozenset)
     #: criteria whose status is derived from their indicators (none reported for the criterion itself)
     criteria_derived: tuple[int, ...] = ()
+    criteria_level: str | None = None  # highest level with all its criteria reported met this year
+    recognised_level: str | None = None  # highest level recognised by a decision and not revoked
+    recognition: Recognition | None = None  # the decision behind ``recognised_level``
+
+    @property
+    def met_not_recognised(self) -> bool:
+        """All criteria of a level met, but no decision recognises the unit at that level (or higher)."""
+        rank = {level: i for i, level in enumerate(LEVEL_ORDER)}
+        if self.criteria_level is None:
+            return False
+        return self.recognised_level is None or rank[self.recognised_level] < rank[self.criteria_level]
 
     def figures(self) -> dict:
-        """The figures every view of an assessment shows (JSON-ready: lists, not tuples)."""
+        """The figures every view of an assessment shows (JSON-ready: lists, not tuples).
+        ``framework`` is the framework of the criteria figures, ``recognition_framework`` that of the
+        decision (None when the decision did not name one)."""
+        r = self.recognition
         return {
             "has_data": self.has_data,
             "framework": self.framework_id,
@@ -282,6 +326,13 @@ class Assessment:
             "criteria_conflicting": list(self.criteria_conflicting),
             "recognized_levels": list(self.recognized_levels),
             "decisions": list(self.decisions),
+            "criteria_level": self.criteria_level,
+            "all_criteria_met_not_recognised": self.met_not_recognised,
+            "recognised_level": self.recognised_level,
+            "recognition_decision": r.decision if r else None,
+            "recognition_date": r.decision_date.isoformat() if r and r.decision_date else None,
+            "recognition_year": r.year if r else None,
+            "recognition_framework": r.framework_id if r else None,
         }
 
 

@@ -1,17 +1,28 @@
 """What the store says about one commune: in one year, every criterion of its framework with its
 status (met, unmet, conflicting, no data, or derived from its indicators) and the sources that
-reported it, and the indicators reported with their values and units; its level in every year
-with data. Also where the statuses of many units come from (a map's source line)."""
+reported it, and the indicators reported with their values and units; its recognition decisions;
+its level in every year with data. Also where the statuses of many units come from (a map's
+source line)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 
 import pandas as pd
 
 from geo_ntm.assessment import assess_unit
-from geo_ntm.domain import AdminTier, Assessment, CriterionStatus, IndicatorStatus, StatusSummary, Unit, Vintage
+from geo_ntm.domain import (
+    AdminTier,
+    Assessment,
+    CriterionStatus,
+    IndicatorStatus,
+    Recognition,
+    StatusSummary,
+    Unit,
+    Vintage,
+)
 from geo_ntm.errors import NotFoundError
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.infrastructure.coverage import framework_of_year
@@ -32,11 +43,11 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         raise NotFoundError(f"no commune with code {code!r} in the boundaries {vintage.name}")
     row = next(frame.itertuples(index=False))
     unit = unit_from_row(row)
-    years = _years(store, code)
+    years, recognitions = _years(store, code)
     own, own_vintage, statuses, summaries, indicators = years.get(
         year, (unit, store.vintage_for_year(year), [], [], [])
     )
-    assessment = assess_unit(own, year, statuses, summaries, indicators=indicators)
+    assessment = assess_unit(own, year, statuses, summaries, recognitions, indicators=indicators)
     return {
         "code": unit.code,
         "name": unit.name,
@@ -67,8 +78,21 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
             }
             for s in summaries
         ],
+        "recognitions": [
+            {
+                "year": r.year,
+                "level": r.level,
+                "event": r.kind.value,
+                "framework": r.framework_id,
+                "decision": r.decision,
+                "decision_date": r.decision_date.isoformat() if r.decision_date else None,
+                "issuing_body": r.issuing_body,
+                "source": r.source,
+            }
+            for r in sorted(recognitions, key=lambda r: (r.year, r.decision_date or dt.date.min))
+        ],
         "history": [
-            {"year": y, "vintage": v.name, **assess_unit(u, y, st, su, indicators=ind).figures()}
+            {"year": y, "vintage": v.name, **assess_unit(u, y, st, su, recognitions, indicators=ind).figures()}
             for y, (u, v, st, su, ind) in sorted(years.items())
         ]
         if unit.assessed
@@ -76,10 +100,12 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
     }
 
 
-def _years(store: Store, code: str) -> dict[int, _Year]:
+def _years(store: Store, code: str) -> tuple[dict[int, _Year], list[Recognition]]:
     """Per year with data: the unit holding that year's statuses, its vintage, the statuses and
-    the summaries."""
+    the summaries; and the recognitions of every unit with this code (a recognition holds in later
+    years, whatever their boundaries)."""
     found: dict[int, _Year] = {}
+    recognitions: list[Recognition] = []
     for vintage in store.vintages():
         for unit in (
             unit_from_row(r)
@@ -88,8 +114,11 @@ def _years(store: Store, code: str) -> dict[int, _Year]:
             )
         ):
             statuses, summaries = store.statuses([unit.unit_id]), store.summaries([unit.unit_id])
+            own = store.recognitions([unit.unit_id])
+            recognitions.extend(own)
             indicators = store.indicator_statuses([unit.unit_id])
-            for year in {s.year for s in statuses} | {s.year for s in summaries} | {i.year for i in indicators}:
+            years_with_data = {s.year for s in statuses} | {s.year for s in summaries} | {r.year for r in own}
+            for year in years_with_data | {i.year for i in indicators}:
                 if store.vintage_for_year(year) == vintage:
                     found[year] = (
                         unit,
@@ -98,7 +127,7 @@ def _years(store: Store, code: str) -> dict[int, _Year]:
                         [s for s in summaries if s.year == year],
                         [i for i in indicators if i.year == year],
                     )
-    return found
+    return found, recognitions
 
 
 def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list[dict]:
@@ -155,10 +184,12 @@ def _indicators(indicators: list[IndicatorStatus]) -> list[dict]:
 
 
 def status_sources(store: Store, unit_ids: Sequence[int], year: int) -> list[str]:
-    """The sources of the statuses and counts of ``unit_ids`` in ``year``, the most used first."""
-    reported: list[CriterionStatus | StatusSummary] = [
+    """The sources of the statuses and counts of ``unit_ids`` in ``year`` and of the recognitions
+    holding then, the most used first."""
+    reported: list[CriterionStatus | StatusSummary | Recognition] = [
         *store.statuses(unit_ids, year),
         *store.summaries(unit_ids, year),
+        *store.recognitions(unit_ids, year),
     ]
     counted = Counter(s.source for s in reported if s.source)
     return [source for source, _ in counted.most_common()]

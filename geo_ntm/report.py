@@ -1,5 +1,10 @@
 """The province progress report: per district and for the province, how many xã meet how many
-criteria, which criteria they meet and at which level they are recognised."""
+criteria, which criteria they meet and at which level they are recognised.
+
+Recognition is counted from decisions only (``recognised``: at least this level, a kiểu mẫu commune
+counts also as nâng cao and NTM; ``recognised_exact``: exactly this level); a commune meeting every
+criterion of a level without a decision at that level is counted in
+``all_criteria_met_not_recognised``, never as recognised."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ def _summarise(label: str, xa: pd.DataFrame, framework: Framework | None) -> dic
     counted = measured["criteria_met"].dropna()
     numbers = [c.number for c in framework.criteria] if framework else []
     per_criterion = {str(n): int(sum(n in met for met in measured["met_criteria"])) for n in numbers}
+    rank = with_data["recognised_level"].map({lv: i for i, lv in enumerate(LEVEL_ORDER)}).fillna(-1)
     return {
         "district": label,
         "communes": len(xa),
@@ -37,7 +43,9 @@ def _summarise(label: str, xa: pd.DataFrame, framework: Framework | None) -> dic
                 if met == total
             )
         ),
-        "recognised": {lv: int(sum(lv in r for r in with_data["recognized_levels"])) for lv in LEVEL_ORDER},
+        "recognised": {lv: int((rank >= i).sum()) for i, lv in enumerate(LEVEL_ORDER)},
+        "recognised_exact": {lv: int((with_data["recognised_level"] == lv).sum()) for lv in LEVEL_ORDER},
+        "all_criteria_met_not_recognised": int(with_data["all_criteria_met_not_recognised"].astype(bool).sum()),
         "level_reached": {lv: int((with_data["level"] == lv).sum()) for lv in LEVEL_ORDER},
         "avg_criteria_met": round(float(counted.mean()), 2) if len(counted) else None,
         "per_criterion": per_criterion,
@@ -93,6 +101,8 @@ def report_csv(report: dict) -> str:
     header = (
         ["district", "communes", "communes_with_data", "communes_without_data", "all_criteria_met", "avg_criteria_met"]
         + [f"recognised_{lv}" for lv in LEVEL_ORDER]
+        + [f"recognised_exact_{lv}" for lv in LEVEL_ORDER]
+        + ["all_criteria_met_not_recognised"]
         + [f"tc{n}" for n in numbers]
     )
     out = io.StringIO()
@@ -110,6 +120,8 @@ def report_csv(report: dict) -> str:
                     "" if r["avg_criteria_met"] is None else r["avg_criteria_met"],
                 ]
                 + [r["recognised"][lv] for lv in LEVEL_ORDER]
+                + [r["recognised_exact"][lv] for lv in LEVEL_ORDER]
+                + [r["all_criteria_met_not_recognised"]]
                 + [r["per_criterion"][n] for n in numbers]
             )
         )
@@ -117,7 +129,9 @@ def report_csv(report: dict) -> str:
 
 
 def report_table(report: dict) -> str:
-    """A plain-text table for the terminal."""
+    """A plain-text table for the terminal: per district, the xã, those with data, with all
+    criteria met, of those the ones not recognised, the average met, and the xã recognised at
+    least at each level."""
     head = (
         f"{report['province']}{' / ' + report['district'] if report['district'] else ''} — {report['year']} "
         f"(boundaries {report['vintage']}; criteria counted on {report['framework'] or '—'}; "
@@ -125,16 +139,16 @@ def report_table(report: dict) -> str:
     )
     lines = [
         head,
-        f"{'district':32} {'xã':>4} {'data':>5} {'all met':>8} {'avg':>6}   level reached: "
+        f"{'district':32} {'xã':>4} {'data':>5} {'all met':>8} {'not rec':>8} {'avg':>6}   recognised (at least): "
         f"{'NTM':>4} {'NC':>4} {'KM':>4}",
     ]
     rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
     for r in rows:
         avg = "—" if r["avg_criteria_met"] is None else f"{r['avg_criteria_met']:.2f}"
-        reached = r["level_reached"]
+        recognised = r["recognised"]
         lines.append(
             f"{(r['district'] or '—')[:32]:32} {r['communes']:>4} {r['communes_with_data']:>5} "
-            f"{r['all_criteria_met']:>8} {avg:>6}                  {reached['ntm']:>4} "
-            f"{reached['ntm_nang_cao']:>4} {reached['ntm_kieu_mau']:>4}"
+            f"{r['all_criteria_met']:>8} {r['all_criteria_met_not_recognised']:>8} {avg:>6}"
+            f"{'':>26}{recognised['ntm']:>4} {recognised['ntm_nang_cao']:>4} {recognised['ntm_kieu_mau']:>4}"
         )
     return "\n".join(lines)

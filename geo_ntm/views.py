@@ -14,6 +14,14 @@ from geo_ntm.store import BBox, Store
 from geo_ntm.store.base import unit_from_row
 from geo_ntm.where import Where
 
+#: Columns of the recognition holding in the year (None without one).
+RECOGNITION_COLUMNS = (
+    "recognised_level",
+    "recognition_decision",
+    "recognition_date",
+    "recognition_year",
+    "recognition_framework",
+)
 #: Columns a commune view adds to the unit columns.
 ASSESSMENT_COLUMNS = (
     "year",
@@ -29,6 +37,9 @@ ASSESSMENT_COLUMNS = (
     "met_criteria",
     "recognized_levels",
     "decisions",
+    "criteria_level",
+    "all_criteria_met_not_recognised",
+    *RECOGNITION_COLUMNS,
 )
 
 
@@ -84,7 +95,12 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
     else:
         ids = [u.unit_id for u in units]
         found = assess_units(
-            units, year, store.statuses(ids, year), store.summaries(ids, year), store.indicator_statuses(ids, year)
+            units,
+            year,
+            store.statuses(ids, year),
+            store.summaries(ids, year),
+            store.recognitions(ids, year),
+            store.indicator_statuses(ids, year),
         )
         rows = []
         for u in units:
@@ -104,8 +120,9 @@ def assessment_view(store: Store, where: Where, rule: CarryRule | None = None, *
     assessment of its year: their own when the boundaries are that year's, else carried from that
     year's boundaries by ``rule`` (default ``all``).
 
-    A carried view has the columns of ``geo_ntm.carry.carry`` (``carry_rule``, ``share`` ...) and
-    empty per-criterion lists: a criterion is not carried between units."""
+    A carried view has the columns of ``geo_ntm.carry.carry`` (``carry_rule``, ``share`` ...),
+    empty per-criterion lists and no recognition: a criterion is not carried between units, and a
+    recognition decision is about the unit it names."""
     filters = {**where.place_filters, **filters}
     year = where.year
     if where.own_boundaries:
@@ -121,6 +138,9 @@ def assessment_view(store: Store, where: Where, rule: CarryRule | None = None, *
     carried["criteria_total"] = pd.array([pd.NA] * len(carried), dtype="Int64")
     for column in ("criteria_unmet", "criteria_conflicting", "met_criteria"):
         carried[column] = [[] for _ in range(len(carried))]
+    for column in (*RECOGNITION_COLUMNS, "criteria_level"):
+        carried[column] = None
+    carried["all_criteria_met_not_recognised"] = False
     if rule.name != "all":
         carried["assessed"] = carried["share_assessed"] > 0
         carried["has_data"] = carried["share_known"] > 0

@@ -18,8 +18,11 @@ COLUMNS = (
     "level", "criteria_met", "criteria_total", "criteria_unmet", "criteria_conflicting",
 )  # fmt: skip
 #: Optional columns: a carried assessment (``share``, ``share_known``, ``old_units``), a numeric
-#: measure (``value``) and the earlier year of a comparison (``before_*``).
-OPTIONAL = ("share", "share_known", "old_units", "value", "before_has_data", "before_level", "before_met")
+#: measure (``value``), the earlier year of a comparison (``before_*``) and the recognition.
+OPTIONAL = (
+    "share", "share_known", "old_units", "value", "before_has_data", "before_level", "before_met",
+    "recognised_level", "recognition_decision", "recognition_date", "all_criteria_met_not_recognised",
+)  # fmt: skip
 _URBAN = (UnitType.PHUONG.value, UnitType.THI_TRAN.value)
 
 
@@ -46,6 +49,10 @@ class Commune:
     before_has_data: bool = False  # the earlier year of a comparison
     before_level: str | None = None
     before_met: float | None = None
+    recognised_level: str | None = None  # recognised by a decision (and not revoked)
+    recognition_decision: str | None = None
+    recognition_date: str | None = None  # ISO date of the decision
+    met_not_recognised: bool = False  # all criteria of a level met, not recognised at it
 
     @classmethod
     def from_row(cls, row) -> Commune:
@@ -70,6 +77,10 @@ class Commune:
             before_has_data=bool(get("before_has_data")),
             before_level=get("before_level"),
             before_met=_float(get("before_met")),
+            recognised_level=get("recognised_level"),
+            recognition_decision=get("recognition_decision"),
+            recognition_date=get("recognition_date"),
+            met_not_recognised=bool(get("all_criteria_met_not_recognised")),
         )
 
     @property
@@ -99,14 +110,25 @@ class Commune:
                 lines.append(f"{t['tip.share']}: {self.share:.0%}")
                 lines.append(f"{t['tip.share_known']}: {self.share_known or 0:.0%}")
             else:
-                level = level_label(self.level, lang) if self.level else t["class.not_reached"]
-                lines.append(f"{t['tip.level']}: {level}")
+                lines.append(self._recognition_line(lang))
             if self.old_units:
                 lines.append(
                     f"{t['tip.old_units']}: {escape(', '.join(self.old_units[:8]))}"
                     + (" …" if len(self.old_units) > 8 else "")
                 )
         return "<br>".join(lines + list(extra))
+
+    def _recognition_line(self, lang: str) -> str:
+        """ "Công nhận: NTM nâng cao (QĐ 694/QĐ-UBND-HC, 2023-06-30)", or what holds without a
+        decision: all criteria met but not recognised, or not yet."""
+        t = texts(lang)
+        if self.recognised_level:
+            decision = ", ".join(escape(p) for p in (self.recognition_decision, self.recognition_date) if p)
+            level = level_label(self.recognised_level, lang)
+            return f"{t['tip.recognised']}: {level}" + (f" ({t['tip.decision']} {decision})" if decision else "")
+        return f"{t['tip.level']}: " + (
+            t["class.met_not_recognised"] if self.met_not_recognised else t["class.not_reached"]
+        )
 
 
 def _scalar(value):

@@ -14,6 +14,7 @@ import shapely
 from api.ogc.crs import CRS84, to_crs
 from api.ogc.media import HTML
 from geo_ntm.domain import AdminTier, Vintage
+from geo_ntm.views import RECOGNITION_COLUMNS
 
 _COMMON = ("code", "name", "unit_type", "province")
 PROPERTIES = {
@@ -33,6 +34,8 @@ PROPERTIES = {
         "criteria_total",
         "criteria_unmet",
         "criteria_conflicting",
+        "all_criteria_met_not_recognised",
+        *RECOGNITION_COLUMNS,
     ),
 }
 

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from geo_ntm.domain import LEVELS, Framework
+from geo_ntm.domain import LEVELS, Framework, RecognitionKind
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.frameworks import get_framework
 from geo_ntm.plausibility import EARLIEST_DATE
@@ -40,7 +40,25 @@ _MET = {"dat", "x", "1", "yes", "co", "met", "true"}
 _UNMET = {"chua dat", "khong dat", "0", "no", "khong", "not met", "false"}
 _RECOGNIZED = {"yes", "co", "x", "1", "true", "da cong nhan", "cong nhan"}
 _NOT_RECOGNIZED = {"no", "khong", "0", "false", "chua", "chua cong nhan"}
-_LEVEL_BY_NAME = {fold(name): level for level, labels in LEVELS.items() for name in (level, *labels)}
+#: Level names as reports write them, besides the ids and labels of ``LEVELS`` (folded).
+_LEVEL_WORDS = {
+    "ntm": ("nong thon moi", "dat chuan nong thon moi", "xa ntm", "xa dat chuan ntm"),
+    "ntm_nang_cao": ("nang cao", "nong thon moi nang cao", "dat chuan ntm nang cao", "xa ntm nang cao"),
+    "ntm_kieu_mau": ("kieu mau", "nong thon moi kieu mau", "dat chuan ntm kieu mau", "xa ntm kieu mau"),
+}
+_LEVEL_BY_NAME = {
+    fold(name): level for level, labels in LEVELS.items() for name in (level, *labels, *_LEVEL_WORDS[level])
+}
+#: Recognition events by their folded names (an empty cell is a recognition).
+_KIND_BY_NAME = {
+    fold(name): kind
+    for kind, names in (
+        (RecognitionKind.RECOGNISED, ("recognised", "recognized", "cong nhan", "cong nhan moi", "dat chuan")),
+        (RecognitionKind.RE_RECOGNISED, ("re_recognised", "re-recognised", "re-recognized", "cong nhan lai")),
+        (RecognitionKind.REVOKED, ("revoked", "revocation", "thu hoi", "thu hoi quyet dinh", "huy cong nhan")),
+    )
+    for name in names
+}
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 _DMY_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _FRACTION = re.compile(r"^(\d+)\s*/\s*(\d+)$")
@@ -91,6 +109,16 @@ class Counts:
     decision_date: dt.date | None
 
 
+@dataclass(frozen=True)
+class Recognised:
+    """A recognition decision a row reports (the recognitions layout, or a recognised counts row)."""
+
+    kind: RecognitionKind
+    decision: str | None
+    decision_date: dt.date | None
+    issuing_body: str | None = None
+
+
 def place_label(province: str | None, district: str | None, commune: str | None) -> str:
     """ "province / district / commune" as written in the sheet."""
     return " / ".join(p or "—" for p in (province, district, commune))
@@ -121,16 +149,24 @@ class SheetRow:
     district: str | None
     commune: str
     year: int
-    framework_id: str
+    framework_id: str | None  # None only for a recognition that names no framework
     level: str
     source: str | None
     values: tuple[CriterionValue, ...] = ()  # criterion by criterion (wide and long layouts)
     counts: Counts | None = None  # criteria met out of a total (counts layout)
+    recognition: Recognised | None = None  # a decision (recognitions layout, recognised counts rows)
     indicators: tuple[IndicatorValue, ...] = ()  # indicator by indicator (wide and long layouts)
 
     @property
     def place(self) -> str:
         return place_label(self.province, self.district, self.commune)
+
+    @property
+    def criteria_framework(self) -> str:
+        """The framework of the criteria the row reports (every row reporting criteria has one)."""
+        if self.framework_id is None:
+            raise ValueError(f"row {self.row} reports criteria but names no framework")
+        return self.framework_id
 
 
 def cell_text(value: object) -> str | None:
@@ -211,6 +247,16 @@ def parse_recognized(text: str | None) -> bool:
     if key in _RECOGNIZED:
         return True
     raise ValueError("is not a yes/no value; use yes/có/x/1 or no/không/0, or leave it empty")
+
+
+def parse_recognition_kind(text: str | None) -> RecognitionKind:
+    """Recognised (công nhận; an empty cell too), re-recognised (công nhận lại) or revoked (thu hồi)."""
+    if text is None:
+        return RecognitionKind.RECOGNISED
+    kind = _KIND_BY_NAME.get(fold(text))
+    if kind is None:
+        raise ValueError("is not a recognition event; use công nhận (recognised), công nhận lại or thu hồi (revoked)")
+    return kind
 
 
 def parse_date(text: str | None) -> dt.date | None:
@@ -353,12 +399,17 @@ def outside_period(year: int, framework: Framework) -> str | None:
     )
 
 
-def parse_level(text: str | None, default: str | None, framework: Framework) -> str:
-    """A level of ``framework`` by any of its names (ntm, nâng cao, kiểu mẫu ...), else the default."""
+def parse_level(text: str | None, default: str | None, framework: Framework | None) -> str:
+    """A level of ``framework`` (of any framework when None) by any of its names (ntm, NTM nâng
+    cao, kiểu mẫu ...), else the default."""
     chosen = text or default
     if not chosen:
         raise ValueError("is empty and no default level was given")
     level = _LEVEL_BY_NAME.get(fold(chosen))
+    if framework is None:
+        if level is None:
+            raise ValueError(f"is not a level; levels: {', '.join(LEVELS)} (or NTM, nâng cao, kiểu mẫu)")
+        return level
     if level not in framework.levels:
         raise ValueError(f"is not a level of {framework.framework_id}; its levels: {', '.join(framework.levels)}")
     return level

@@ -1,5 +1,6 @@
 """Import a criterion-status file: read it, match its rows to communes, merge duplicates, find
-conflicts (within the file and with the store) and store everything in one transaction.
+conflicts (within the file and with the store) and store everything (criterion statuses, counts
+and recognition decisions) in one transaction.
 
 Nothing is stored when any row is unmatched, ambiguous or invalid, unless ``skip_unmatched``;
 conflicting reports are all kept, with their sources, and listed in the report.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from geo_ntm.domain import AdminTier, CriterionStatus, IndicatorStatus, StatusSummary, Unit
+from geo_ntm.domain import AdminTier, CriterionStatus, IndicatorStatus, Recognition, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
 from geo_ntm.status_import.cells import Issue, Place, SheetRow
@@ -32,8 +33,8 @@ from geo_ntm.text import name_key
 
 log = logging.getLogger(__name__)
 
-#: A record ``_merge`` merges: a criterion status or a summary.
-_Record = TypeVar("_Record", CriterionStatus, StatusSummary, IndicatorStatus)
+#: A record ``_merge`` merges: a criterion status, a summary, a recognition or an indicator status.
+_Record = TypeVar("_Record", CriterionStatus, StatusSummary, Recognition, IndicatorStatus)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Conflict:
     unit: str  # "Xã Phú Hưng (Thành phố Bến Tre)"
     unit_id: int
     year: int
-    framework_id: str
+    framework_id: str | None  # None: recognitions that name no framework
     level: str
     criterion: int | None  # None: the reported counts or recognition disagree
     claims: tuple[dict, ...]  # {"value", "row" (this file) or "import_id" (stored), "source"}
@@ -77,6 +78,7 @@ class StatusImportReport(ImportReport):
     statuses_stored: int = 0
     summaries_stored: int = 0
     indicators_stored: int = 0
+    recognitions_stored: int = 0
     import_id: int | None = None
     vintages: dict[str, list[int]] = field(default_factory=dict)  # boundary vintage -> years matched on it
     unmatched: list[Issue] = field(default_factory=list)
@@ -113,7 +115,8 @@ class StatusImportReport(ImportReport):
             f"{len(self.ambiguous)} ambiguous, {len({i.row for i in self.invalid})} invalid",
             f"  reports: {self.merged_duplicates} duplicates merged, {self.already_stored} already stored, "
             f"{len(self.conflicts)} conflicts; stored {self.statuses_stored} criterion statuses, "
-            f"{self.indicators_stored} indicator statuses and {self.summaries_stored} summaries",
+            f"{self.summaries_stored} summaries, {self.recognitions_stored} recognitions and "
+            f"{self.indicators_stored} indicator statuses",
             f"  result: {'OK' if self.ok else 'PROBLEMS'}, {outcome}",
         ]
         for vintage, years in self.vintages.items():
@@ -174,7 +177,7 @@ def _conflict_text(conflict: Conflict) -> str:
         else "counts/recognition"
     )
     claims = " vs ".join(f"{c['value']} ({_claim_origin(c)})" for c in conflict.claims)
-    return f"{conflict.unit}, {conflict.year}, {conflict.framework_id}/{conflict.level}, {what}: {claims}"
+    return f"{conflict.unit}, {conflict.year}, {conflict.framework_id or '—'}/{conflict.level}, {what}: {claims}"
 
 
 # -- building and merging records ---------------------------------------------------------------
@@ -182,7 +185,9 @@ def _conflict_text(conflict: Conflict) -> str:
 
 def _statuses(row: SheetRow, unit: Unit) -> list[CriterionStatus]:
     return [
-        CriterionStatus(unit.unit_id, row.year, row.framework_id, row.level, v.criterion, v.met, row.source, row.row)
+        CriterionStatus(
+            unit.unit_id, row.year, row.criteria_framework, row.level, v.criterion, v.met, row.source, row.row
+        )
         for v in row.values
     ]
 
@@ -192,7 +197,7 @@ def _indicators(row: SheetRow, unit: Unit) -> list[IndicatorStatus]:
         IndicatorStatus(
             unit.unit_id,
             row.year,
-            row.framework_id,
+            row.criteria_framework,
             row.level,
             v.criterion,
             v.indicator_id,
@@ -226,13 +231,31 @@ def _summary(row: SheetRow, unit: Unit) -> StatusSummary:
     return StatusSummary(
         unit.unit_id,
         row.year,
-        row.framework_id,
+        row.criteria_framework,
         row.level,
         c.criteria_met,
         c.criteria_total,
         c.recognized,
         c.decision,
         c.decision_date,
+        row.source,
+        row.row,
+    )
+
+
+def _recognition(row: SheetRow, unit: Unit) -> Recognition:
+    r = row.recognition
+    if r is None:
+        raise ValueError(f"row {row.row} reports no recognition")
+    return Recognition(
+        unit.unit_id,
+        row.year,
+        row.level,
+        r.kind,
+        row.framework_id,
+        r.decision,
+        r.decision_date,
+        r.issuing_body,
         row.source,
         row.row,
     )
@@ -255,6 +278,15 @@ def _summary_value(s: StatusSummary) -> str:
     if s.decision or s.decision_date:
         parts.append(f"decision {s.decision or '?'} of {s.decision_date or '?'}")
     return ", ".join(parts)
+
+
+def _recognition_key(r: Recognition) -> tuple:
+    return (r.unit_id, r.year, r.level, r.kind)
+
+
+def _recognition_value(r: Recognition) -> str:
+    text = f"{r.kind.value}: decision {r.decision or '?'} of {r.decision_date or '?'}"
+    return text + (f" by {r.issuing_body}" if r.issuing_body else "")
 
 
 @dataclass
@@ -329,7 +361,7 @@ def _match_rows(
     rows: list[SheetRow | Place] = [*data.rows, *data.invalid_places]
     frameworks = all_frameworks()  # read once: it reads the settings and the provinces' folder
     for row in sorted(rows, key=lambda r: r.row):
-        framework = frameworks[row.framework_id] if isinstance(row, SheetRow) else None
+        framework = frameworks.get(row.framework_id) if isinstance(row, SheetRow) and row.framework_id else None
         m = matcher.match(row.year, row.province, row.district, row.commune, framework)
         if m.unit is None:
             if m.reason is None:
@@ -366,7 +398,7 @@ def _outside_province(store: Store, matched: list[tuple[SheetRow, Unit]]) -> lis
     provinces: dict[int, dict[str, Unit]] = {}
     issues = []
     for row, unit in matched:
-        framework = frameworks.get(row.framework_id)
+        framework = frameworks.get(row.framework_id) if row.framework_id else None
         scope = framework.province if framework else None
         if scope is None:
             continue
@@ -461,6 +493,13 @@ def import_status_file(
         _summary_value,
         labels.__getitem__,
     )
+    recognitions = _merge(
+        [_recognition(row, unit) for row, unit in matched if row.recognition],
+        store.recognitions(unit_ids),
+        _recognition_key,
+        _recognition_value,
+        labels.__getitem__,
+    )
     indicators = _merge(
         [s for row, unit in matched for s in _indicators(row, unit)],
         store.indicator_statuses(unit_ids),
@@ -468,10 +507,10 @@ def import_status_file(
         _indicator_value,
         labels.__getitem__,
     )
-    merges = (statuses, summaries, indicators)
-    report.merged_duplicates = sum(m.duplicates for m in merges)
-    report.already_stored = sum(m.already_stored for m in merges)
-    report.conflicts = [c for m in merges for c in m.conflicts]
+    merged = (statuses, summaries, recognitions, indicators)
+    report.merged_duplicates = sum(m.duplicates for m in merged)
+    report.already_stored = sum(m.already_stored for m in merged)
+    report.conflicts = [c for m in merged for c in m.conflicts]
     log.info(
         "%s: %d duplicates merged, %d already stored, %d conflicts",
         path,
@@ -485,14 +524,20 @@ def import_status_file(
         return report
     report.stored = True
     report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
+    report.recognitions_stored = len(recognitions.new)
     report.indicators_stored = len(indicators.new)
-    report.rows_stored = report.statuses_stored + report.summaries_stored + report.indicators_stored
-    report.import_id = store.add_statuses(report.record(actor), statuses.new, summaries.new, indicators.new)
+    report.rows_stored = (
+        report.statuses_stored + report.summaries_stored + report.recognitions_stored + report.indicators_stored
+    )
+    report.import_id = store.add_statuses(
+        report.record(actor), statuses.new, summaries.new, recognitions.new, indicators.new
+    )
     log.info(
-        "%s: stored %d criterion statuses and %d summaries (import %d)",
+        "%s: stored %d criterion statuses, %d summaries and %d recognitions (import %d)",
         path,
         report.statuses_stored,
         report.summaries_stored,
+        report.recognitions_stored,
         report.import_id,
     )
     return report

@@ -59,7 +59,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "commune": ("commune", "ward", "xa", "ten xa", "xa phuong", "xa phuong thi tran", "ten xa phuong", "ten don vi"),
     "year": ("year", "nam", "nam danh gia", "nam bao cao"),
     "framework": ("framework", "framework id", "bo tieu chi"),
-    "level": ("level", "cap", "muc", "cap do", "muc do"),
+    "level": ("level", "cap", "muc", "cap do", "muc do", "muc dat chuan", "muc cong nhan"),
     "source": ("source", "nguon", "nguon so lieu"),
     # read by the counts layout, and checked against the criteria of a wide row
     "criteria_met": ("criteria met", "so tieu chi dat", "tieu chi dat", "so tc dat"),
@@ -334,38 +334,50 @@ class _RowReader:
             return
         province, district = cells.get("province"), cells.get("district")
         check = RowCheck(number, place_label(province, district, commune))
-        year = cells.parse(check, "year", parse_year)
-        framework = cells.parse(check, "framework", parse_framework, self.default_framework, self.frameworks)
-        level = reported = None
-        if framework:
+        layout = self.sheet.layout
+        year = self._year(cells, check)
+        framework = level = reported = None
+        named = bool(cells.get("framework") or self.default_framework) or "framework" not in layout.optional
+        if named:
+            framework = cells.parse(check, "framework", parse_framework, self.default_framework, self.frameworks)
+        if framework or not named:
             level = cells.parse(check, "level", parse_level, self.default_level, framework)
-            reported = self.sheet.layout.read(cells, framework, check)
+            reported = layout.read(cells, framework, check)
+            year = year if year is not None else reported.year
         if check.issues:
             self.sheet.invalid.extend(check.issues)
             if year is not None:
                 self.sheet.invalid_places.append(Place(number, year, province, district, commune))
             return
-        if level is None or reported is None:  # set whenever the row has no problem
-            raise ValueError(f"row {number} has no level or reported values but no problem was recorded")
+        if level is None or reported is None or year is None:  # set whenever the row has no problem
+            raise ValueError(f"row {number} has no year, level or reported values but no problem was recorded")
         row = SheetRow(
             number,
             province,
             district,
             commune,
             year,
-            framework.framework_id,
+            framework.framework_id if framework else None,
             level,
             cells.get("source"),
             reported.values,
             reported.counts,
+            reported.recognition,
             reported.indicators,
         )
-        period = outside_period(year, framework)
+        period = outside_period(year, framework) if framework else None
         if period:
             label = cells.label("year")
             self.sheet.warnings.append(Issue(number, f"{label} {period}", label, cells.get("year"), row.place))
         self.sheet.warnings.extend(self.sheet.layout.validate(row, cells))
         self.sheet.rows.append(row)
+
+    def _year(self, cells: Cells, check: RowCheck) -> int | None:
+        """The year cell; None (the layout then gives the year) when the layout may do without a
+        year column and the header has none."""
+        if "year" not in self.header.fields and "year" in self.sheet.layout.optional:
+            return None
+        return cells.parse(check, "year", parse_year)
 
 
 # -- entry point --------------------------------------------------------------------------------
@@ -446,7 +458,7 @@ def _read_rows(
     missing = [
         name
         for name, default in (("year", None), ("framework", default_framework), ("level", default_level))
-        if name not in header.fields and not default
+        if name not in header.fields and not default and name not in layout.optional
     ]
     if missing:
         hint = {

@@ -19,6 +19,7 @@ from geo_ntm.domain import (
     Layer,
     LayerKind,
     LineageEvent,
+    Recognition,
     StatusSummary,
     Unit,
     UnitFlag,
@@ -124,10 +125,11 @@ class Store(ABC):
         record: ImportRecord,
         statuses: Sequence[CriterionStatus],
         summaries: Sequence[StatusSummary],
+        recognitions: Sequence[Recognition] = (),
         indicators: Sequence[IndicatorStatus] = (),
     ) -> int:
-        """Store one status import atomically (criterion statuses, summaries and indicator
-        statuses); returns its import id."""
+        """Store one status import (statuses, summaries, recognitions and indicator statuses)
+        atomically; returns its import id."""
 
     @abstractmethod
     def statuses(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[CriterionStatus]:
@@ -144,8 +146,14 @@ class Store(ABC):
         """Reported counts and recognitions, optionally for some units and one year."""
 
     @abstractmethod
+    def recognitions(self, unit_ids: Sequence[int] | None = None, up_to_year: int | None = None) -> list[Recognition]:
+        """Recognition events, optionally for some units and for the years up to ``up_to_year``
+        (a recognition holds in later years), in the order they were stored."""
+
+    @abstractmethod
     def data_extent(self) -> list[DataExtent]:
-        """Per vintage, province and year: the number of status rows (statuses and summaries)."""
+        """Per vintage, province and year: the number of status rows (statuses, summaries and
+        recognitions)."""
 
     @abstractmethod
     def imports(self) -> list[ImportRecord]:

@@ -146,6 +146,24 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
          ('road_km', 'attributes', 'road_km', 'Km of a road layer per commune of a vintage, by class and surface');
 """
 
+# Schema version 8: recognition events (a decision recognising, re-recognising or revoking a
+# unit's level). A file of an older schema gets the recognitions its summaries reported.
+_SCHEMA_RECOGNITIONS = """
+CREATE TABLE IF NOT EXISTS recognitions (
+  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(unit_id), year INTEGER NOT NULL,
+  level TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('recognised', 're_recognised', 'revoked')),
+  framework_id TEXT, decision TEXT, decision_date TEXT, issuing_body TEXT,
+  source TEXT, row_number INTEGER, import_id INTEGER REFERENCES imports(import_id));
+CREATE INDEX IF NOT EXISTS recognitions_unit_year ON recognitions (unit_id, year);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('recognitions', 'attributes', 'recognitions', 'Recognition decisions (recognised, re-recognised, revoked)');
+"""
+_COPY_RECOGNISED_SUMMARIES = """
+INSERT INTO recognitions (unit_id, year, level, kind, framework_id, decision, decision_date, source, row_number,
+  import_id)
+SELECT unit_id, year, level, 'recognised', framework_id, decision, decision_date, source, row_number, import_id
+FROM status_summaries WHERE recognized ORDER BY id"""
+
 
 # Schema version 9: reported indicators (chỉ tiêu) of a criterion, with their status and/or value.
 # Created if missing, so a file of schema 6, 7 or 8 upgrades to it.
@@ -168,9 +186,13 @@ def upgrade(cur: sqlite3.Cursor) -> None:
     for table, key in FEATURE_KEYS.items():  # schema 6
         if _has_table(cur, table) and "fid" in _columns(cur, table):
             _rename_key(cur, table, key)
-    for statement in (_GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS + _SCHEMA_ROAD_KM + _SCHEMA_INDICATORS).split(";\n"):
+    older = _has_table(cur, "status_summaries") and not _has_table(cur, "recognitions")
+    schema = _GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS + _SCHEMA_ROAD_KM + _SCHEMA_RECOGNITIONS + _SCHEMA_INDICATORS
+    for statement in schema.split(";\n"):
         if statement.strip():
             cur.execute(statement)
+    if older:  # schema 8
+        cur.execute(_COPY_RECOGNISED_SUMMARIES)
     if "actor" not in _columns(cur, "imports"):  # schema 4
         cur.execute("ALTER TABLE imports ADD COLUMN actor TEXT")
     cur.execute("CREATE TABLE IF NOT EXISTS geo_ntm_meta (key TEXT PRIMARY KEY, value TEXT)")

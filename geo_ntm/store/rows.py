@@ -20,6 +20,8 @@ from geo_ntm.domain import (
     Layer,
     LayerKind,
     LineageEvent,
+    Recognition,
+    RecognitionKind,
     StatusSummary,
     UnitType,
     Vintage,
@@ -181,6 +183,11 @@ def event_from_row(r: Sequence) -> LineageEvent:
     )
 
 
+RECOGNITION_COLUMNS = (
+    "unit_id, year, level, kind, framework_id, decision, decision_date, issuing_body, source, row_number, import_id"
+)
+
+
 def events_naming(events: list[LineageEvent], code: str | None) -> list[LineageEvent]:
     """The events with ``code`` before or after (all of them without a code)."""
     return [e for e in events if code is None or code in e.before or code in e.after]
@@ -241,6 +248,27 @@ def status_from_row(r: Sequence) -> CriterionStatus:
 
 def summary_from_row(r: Sequence) -> StatusSummary:
     return StatusSummary(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], to_date(r[8]), r[9], r[10], r[11])
+
+
+def recognition_row(r: Recognition, import_id: int) -> tuple:
+    """Values of ``RECOGNITION_COLUMNS`` for a recognition of import ``import_id``."""
+    return (
+        r.unit_id,
+        r.year,
+        r.level,
+        r.kind.value,
+        r.framework_id,
+        r.decision,
+        _iso(r.decision_date),
+        r.issuing_body,
+        r.source,
+        r.row_number,
+        import_id,
+    )
+
+
+def recognition_from_row(r: Sequence) -> Recognition:
+    return Recognition(r[0], r[1], r[2], RecognitionKind(r[3]), r[4], r[5], to_date(r[6]), r[7], r[8], r[9], r[10])
 
 
 # -- infrastructure layers -------------------------------------------------------------------

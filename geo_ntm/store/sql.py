@@ -184,7 +184,7 @@ class SqlStore(Store):
             " WHERE n.vintage_id = ? AND n.level = o.level AND n.code = o.code"
         )
         for vintage_id, first, last in rows.years_covered(starts, derived_ids):
-            for table in ("criterion_statuses", "status_summaries", "indicator_statuses"):
+            for table in ("criterion_statuses", "status_summaries", "recognitions", "indicator_statuses"):
                 found = same_unit.format(table=table)
                 self._run(
                     cur,
@@ -292,7 +292,7 @@ class SqlStore(Store):
         return exact is not None
 
     # -- statuses ----------------------------------------------------------------------------
-    def add_statuses(self, record, statuses, summaries, indicators=()) -> int:
+    def add_statuses(self, record, statuses, summaries, recognitions=(), indicators=()) -> int:
         with self._write() as cur:
             import_id = self._insert_import(cur, record)
             self.dialect.insert_many(
@@ -309,18 +309,27 @@ class SqlStore(Store):
             )
             self.dialect.insert_many(
                 cur,
+                "recognitions",
+                rows.RECOGNITION_COLUMNS.split(", "),
+                (rows.recognition_row(r, import_id) for r in recognitions),
+            )
+            self.dialect.insert_many(
+                cur,
                 "indicator_statuses",
                 rows.INDICATOR_COLUMNS.split(", "),
                 (rows.indicator_row(s, import_id) for s in indicators),
             )
         return import_id
 
-    def _unit_year_rows(self, table: str, columns: str, unit_ids: Sequence[int] | None, year: int | None) -> list:
-        """``columns`` of ``table`` for some units and one year (either optional), in insertion order."""
+    def _unit_year_rows(
+        self, table: str, columns: str, unit_ids: Sequence[int] | None, year: int | None, up_to: bool = False
+    ) -> list:
+        """``columns`` of ``table`` for some units and one year (or, ``up_to``, the years up to it;
+        either optional), in insertion order."""
         where: list[str] = ["1 = 1"]
         params: list[object] = []
         if year is not None:
-            where.append("year = ?")
+            where.append("year <= ?" if up_to else "year = ?")
             params.append(int(year))
         if unit_ids is not None:
             ids = [int(u) for u in unit_ids]
@@ -342,11 +351,16 @@ class SqlStore(Store):
         found = self._unit_year_rows("status_summaries", rows.SUMMARY_COLUMNS, unit_ids, year)
         return [rows.summary_from_row(r) for r in found]
 
+    def recognitions(self, unit_ids=None, up_to_year=None):
+        found = self._unit_year_rows("recognitions", rows.RECOGNITION_COLUMNS, unit_ids, up_to_year, up_to=True)
+        return [rows.recognition_from_row(r) for r in found]
+
     def data_extent(self) -> list[DataExtent]:
         found = self._rows(
             """SELECT u.vintage_id, u.province_code, s.year, count(*), min(s.import_id)
                FROM (SELECT unit_id, year, import_id FROM criterion_statuses
-                     UNION ALL SELECT unit_id, year, import_id FROM status_summaries) s
+                     UNION ALL SELECT unit_id, year, import_id FROM status_summaries
+                     UNION ALL SELECT unit_id, year, import_id FROM recognitions) s
                JOIN units u ON u.unit_id = s.unit_id
                GROUP BY u.vintage_id, u.province_code, s.year ORDER BY u.vintage_id, u.province_code, s.year"""
         )

@@ -170,6 +170,8 @@ def test_report_csv_neutralises_district_names():
     from geo_ntm.domain import LEVEL_ORDER
 
     total["recognised"] = {lv: 0 for lv in LEVEL_ORDER}
+    total["recognised_exact"] = {lv: 0 for lv in LEVEL_ORDER}
+    total["all_criteria_met_not_recognised"] = 0
     report = {"districts": [dict(total, district=p) for p in OWASP_PAYLOADS], "total": total}
     cells = _csv_cells(report_csv(report))
     assert all("'" + p in cells for p in OWASP_PAYLOADS)

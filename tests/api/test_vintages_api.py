@@ -136,8 +136,10 @@ def test_map_of_carried_statuses_states_boundaries_and_rule(client):
     assert page.status_code == 200
     assert "Quy tắc &#x27;share_area&#x27;" in page.text or "Quy tắc 'share_area'" in page.text
     assert "2013-04-05" in page.text  # the vintage drawn is named in the legend
-    level = client.get("/map.html", params={**base, "measure": "level", "lang": "en"})
-    assert level.status_code == 200 and "Rule &#x27;all&#x27;" in level.text
+    counts = client.get("/map.html", params={**base, "measure": "criteria_met", "lang": "en"})
+    assert counts.status_code == 200 and "Rule &#x27;all&#x27;" in counts.text
+    level = client.get("/map.html", params={**base, "measure": "level"})  # a decision names its own unit
+    assert level.status_code == 400 and "not carried" in level.json()["description"]
     criterion = client.get("/map.html", params={**base, "measure": "tc3"})
     assert criterion.status_code == 400 and "not carried" in criterion.json()["description"]
 

@@ -4,6 +4,7 @@ size limit get 413; every stored write is in the audit log, which only admins re
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -148,3 +149,24 @@ def test_editor_uploads_a_road_layer(client, db_location):
         assert [layer.name for layer in store.layers()] == ["test roads"]
     last = client.get("/audit", headers=_auth("admin")).json()["imports"][-1]
     assert (last["actor"], last["source_file"]) == ("editor-user", "roads.geojson")
+
+
+def test_editor_uploads_recognitions_through_statuses(client, db_location):
+    """The recognitions layout is detected by POST /statuses: an editor stores decisions, others change nothing."""
+    path = Path(__file__).parents[1] / "data" / "recognitions_hong_ngu_TEST.csv"
+    files = {"file": (path.name, path.read_bytes(), "text/csv")}
+    for headers, status in (({}, 401), (_auth("reader"), 403)):
+        assert client.post("/statuses", files=files, headers=headers).status_code == status
+    with open_store(db_location) as store:
+        assert store.recognitions() == []
+    response = client.post("/statuses", files=files, headers=_auth("editor"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["layout"] == "recognitions" and body["recognitions_stored"] == 3 and body["stored"]
+    with open_store(db_location) as store:
+        assert sorted(r.decision for r in store.recognitions()) == [
+            "01/QĐ-KIỂM-THỬ",
+            "02/QĐ-KIỂM-THỬ",
+            "694/QĐ-UBND-HC",
+        ]
+        assert store.imports()[-1].actor is not None

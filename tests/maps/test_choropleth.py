@@ -27,7 +27,8 @@ from maps.measures.base import OUTSIDE_FILLS
 
 CHROMIUM = "/usr/bin/chromium"
 TITLE = "Thành phố Bến Tre: tiến độ xây dựng nông thôn mới"
-# name -> (criteria met, unmet, conflicting, level); criteria total 19 (QĐ 1980/QĐ-TTg)
+# name -> (criteria met, unmet, conflicting, level); criteria total 19 (QĐ 1980/QĐ-TTg). Test data:
+# Phú Nhuận is recognised (a made-up decision), Nhơn Thạnh meets every criterion without a decision.
 STATUS = {
     "Xã Nhơn Thạnh": (19, [], [], "ntm"),
     "Xã Phú Nhuận": (19, [], [], "ntm_nang_cao"),
@@ -71,6 +72,10 @@ def frame(settings) -> gpd.GeoDataFrame:
                 "criteria_total": 19 if met is not None else None,
                 "criteria_unmet": unmet,
                 "criteria_conflicting": conflicting,
+                "recognised_level": "ntm_nang_cao" if c.commune_name == "Xã Phú Nhuận" else None,
+                "recognition_decision": "01/QĐ-KIỂM-THỬ" if c.commune_name == "Xã Phú Nhuận" else None,
+                "recognition_date": "2020-12-30" if c.commune_name == "Xã Phú Nhuận" else None,
+                "all_criteria_met_not_recognised": c.commune_name == "Xã Nhơn Thạnh",
                 "geometry": c.geometry,
             }
         )
@@ -179,7 +184,13 @@ def test_served_page_links_leaflet_under_the_prefix(frame):
     html = draw(frame, "level", title=TITLE, assets=assets.served())
     assert sorted(_Page(html).links()) == ["/static/leaflet/leaflet.css", "/static/leaflet/leaflet.js"]
     assert '<script src="/static/leaflet/leaflet.js"></script>' in html
-    assert _Page(html).legend["ntm_nang_cao"][1] == ["NTM nâng cao", "1"]
+    legend = _Page(html).legend
+    assert legend["recognised_ntm_nang_cao"][1] == ["Được công nhận NTM nâng cao", "1"]
+    assert legend["met_not_recognised"][1] == ["Đạt đủ tiêu chí, chưa được công nhận", "1"]
+    assert legend["recognised_ntm"][1] == ["Được công nhận đạt chuẩn NTM", "0"]  # 19/19 is not recognition
+    tips = {p["name"]: p["tooltip"] for p in features(html).values()}
+    assert "Được công nhận: NTM nâng cao (QĐ 01/QĐ-KIỂM-THỬ, 2020-12-30)" in tips["Xã Phú Nhuận"]
+    assert "Mức: Đạt đủ tiêu chí, chưa được công nhận" in tips["Xã Nhơn Thạnh"]
 
 
 def test_missing_leaflet_says_how_to_install_it(tmp_path):
@@ -231,6 +242,8 @@ def test_english_page(frame):
     legend = _Page(html).legend
     assert legend["not_assessed"][1] == ["Not assessed", "10"]
     assert legend["not_reached"][1] == ["Not yet at NTM standard", "3"]
+    assert legend["met_not_recognised"][1] == ["All criteria met, not recognised", "1"]
+    assert legend["recognised_ntm_nang_cao"][1] == ["Recognised advanced NTM", "1"]
     with pytest.raises(InputError, match="language"):
         draw(frame, "level", title="x", lang="fr", assets=assets.served())
 

@@ -22,7 +22,19 @@ COMMUNE_QUERYABLES = {
     "assessed": Queryable("boolean", "Là xã được đánh giá NTM / A commune assessed for NTM"),
     "year": Queryable("integer", "Năm của kết quả / Status year"),
     "framework": Queryable("string", "Bộ tiêu chí / Criteria framework"),
-    "level": Queryable("string", "Mức đạt (ntm, ntm_nang_cao, ...) / NTM level reached"),
+    "level": Queryable(
+        "string", "Mức đạt (công nhận hoặc đạt đủ tiêu chí: ntm, ntm_nang_cao, ...) / NTM level reached"
+    ),
+    "recognised_level": Queryable(
+        "string", "Mức được công nhận theo quyết định (ntm, ntm_nang_cao, ntm_kieu_mau) / Level recognised by decision"
+    ),
+    "recognition_decision": Queryable("string", "Số quyết định công nhận / Recognition decision number"),
+    "recognition_date": Queryable("string", "Ngày quyết định công nhận (yyyy-mm-dd) / Recognition decision date"),
+    "recognition_year": Queryable("integer", "Năm được công nhận / Year the recognition is for"),
+    "recognition_framework": Queryable("string", "Bộ tiêu chí của quyết định / Framework of the decision"),
+    "all_criteria_met_not_recognised": Queryable(
+        "boolean", "Đạt đủ tiêu chí, chưa được công nhận / All criteria met, not recognised"
+    ),
     "criteria_met": Queryable("integer", "Số tiêu chí đạt / Criteria met"),
     "criteria_total": Queryable("integer", "Tổng số tiêu chí / Criteria in the framework"),
     "carry_rule": Queryable("string", "Quy tắc chuyển kết quả / Carry rule"),

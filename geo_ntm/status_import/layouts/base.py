@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from geo_ntm.domain import Framework
-from geo_ntm.status_import.cells import Counts, CriterionValue, IndicatorValue, Issue, RowCheck, SheetRow
+from geo_ntm.status_import.cells import Counts, CriterionValue, IndicatorValue, Issue, Recognised, RowCheck, SheetRow
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,22 @@ class Cells:
 
 @dataclass(frozen=True)
 class Reported:
-    """What a row reports: criterion by criterion, or criteria met out of a total."""
+    """What a row reports: criterion by criterion, criteria met out of a total, a recognition
+    decision (with counts or alone); ``year`` when the layout takes it from the row's cells (a
+    recognition without a year column is for the year of its decision)."""
 
     values: tuple[CriterionValue, ...] = ()
     counts: Counts | None = None
+    recognition: Recognised | None = None
+    year: int | None = None
     indicators: tuple[IndicatorValue, ...] = ()
+
+
+def needed(framework: Framework | None) -> Framework:
+    """The framework of a layout that reports criteria (the reader gives one to every such layout)."""
+    if framework is None:
+        raise ValueError("a layout reporting criteria was given no framework")
+    return framework
 
 
 class StatusLayout(ABC):
@@ -81,14 +92,18 @@ class StatusLayout(ABC):
     columns_hint: ClassVar[str]
     #: The columns only this layout reads: canonical field -> the folded header names that stand for it.
     fields: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: Shared columns this layout may do without (every layout needs year, framework and level
+    #: unless it names them here).
+    optional: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def detect(self, header: Header) -> bool:
         """Whether ``header`` (which names a commune column) is of this layout."""
 
     @abstractmethod
-    def read(self, cells: Cells, framework: Framework, check: RowCheck) -> Reported:
-        """What one data row reports under ``framework``; every bad cell goes to ``check``."""
+    def read(self, cells: Cells, framework: Framework | None, check: RowCheck) -> Reported:
+        """What one data row reports under ``framework`` (None only when the layout's ``optional``
+        has "framework" and the row names none); every bad cell goes to ``check``."""
 
     def validate(self, row: SheetRow, cells: Cells) -> list[Issue]:
         """Warnings about a valid row (it is stored all the same); none unless a layout has some."""

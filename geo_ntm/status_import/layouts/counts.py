@@ -1,13 +1,22 @@
 """The counts layout: one row per commune and year with the number of criteria met and the
-recognition decision, without criterion detail."""
+recognition decision, without criterion detail. A recognised row without a count is a recognition
+alone (reports list recognitions that way)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from geo_ntm.domain import Framework
-from geo_ntm.status_import.cells import Counts, RowCheck, parse_count, parse_date, parse_int, parse_recognized
-from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout
+from geo_ntm.domain import Framework, RecognitionKind
+from geo_ntm.status_import.cells import (
+    Counts,
+    Recognised,
+    RowCheck,
+    parse_count,
+    parse_date,
+    parse_int,
+    parse_recognized,
+)
+from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout, needed
 
 
 class CountsLayout(StatusLayout):
@@ -26,10 +35,19 @@ class CountsLayout(StatusLayout):
         """A criteria-met column (and no criterion detail: the layouts before this one take those)."""
         return "criteria_met" in header.fields
 
-    def read(self, cells: Cells, framework: Framework, check: RowCheck) -> Reported:
+    def read(self, cells: Cells, framework: Framework | None, check: RowCheck) -> Reported:
         """The counts; the total is the total column, else the "16/19" form, else the framework's.
-        Criteria met must lie between 0 and the total."""
+        Criteria met must lie between 0 and the total. A recognised row also reports the decision;
+        a recognised row with no count reports the decision alone."""
+        framework = needed(framework)
+        recognized = cells.parse(check, "recognized", parse_recognized)
+        decision_date = cells.parse(check, "decision_date", parse_date)
+        recognition = (
+            Recognised(RecognitionKind.RECOGNISED, cells.get("decision"), decision_date) if recognized else None
+        )
         met_label, met_text = cells.label("criteria_met"), cells.get("criteria_met")
+        if met_text is None and recognition is not None:
+            return Reported(recognition=recognition) if not check.issues else Reported()
         met, stated_total = check.parse(met_label, met_text, parse_count) or (None, None)
         total_text = cells.get("criteria_total")
         if total_text:
@@ -50,8 +68,7 @@ class CountsLayout(StatusLayout):
             total = None
         if met is not None and total is not None and not 0 <= met <= total:
             check.fail(met_label, met_text, f"must be between 0 and the criteria total ({total})")
-        recognized = cells.parse(check, "recognized", parse_recognized)
-        decision_date = cells.parse(check, "decision_date", parse_date)
         if met is None:  # the row is invalid (``check`` says why) and what it reports is not used
             return Reported()
-        return Reported(counts=Counts(met, total, recognized, cells.get("decision"), decision_date))
+        counts = Counts(met, total, bool(recognized), cells.get("decision"), decision_date)
+        return Reported(counts=counts, recognition=recognition)

@@ -16,7 +16,7 @@ from geo_ntm.status_import.cells import (
     parse_indicator_value,
     parse_status,
 )
-from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout
+from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout, needed
 
 
 class LongLayout(StatusLayout):
@@ -36,9 +36,10 @@ class LongLayout(StatusLayout):
         """A criterion column and a status column."""
         return "criterion" in header.fields and "status" in header.fields
 
-    def read(self, cells: Cells, framework: Framework, check: RowCheck) -> Reported:
+    def read(self, cells: Cells, framework: Framework | None, check: RowCheck) -> Reported:
         """The row's one criterion and whether it is met, or its indicator; nothing once the row
         has a problem. An indicator of a criterion the framework does not have is a problem."""
+        framework = needed(framework)
         indicator = indicator_label(cells.get("criterion"), bare=True)
         if indicator is not None:
             number, indicator_id, unit = indicator

@@ -16,7 +16,7 @@ from geo_ntm.status_import.cells import (
     parse_indicator_value,
     parse_status,
 )
-from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout
+from geo_ntm.status_import.layouts.base import Cells, Header, Reported, StatusLayout, needed
 
 
 class WideLayout(StatusLayout):
@@ -30,8 +30,9 @@ class WideLayout(StatusLayout):
         """At least one criterion or indicator column."""
         return bool(header.criteria or header.indicators)
 
-    def read(self, cells: Cells, framework: Framework, check: RowCheck) -> Reported:
+    def read(self, cells: Cells, framework: Framework | None, check: RowCheck) -> Reported:
         """The filled-in criterion columns; a column the framework has no criterion for is a problem."""
+        framework = needed(framework)
         values = []
         for number, col in sorted(cells.header.criteria.items()):
             label, text = cells.header.column_label(col), cells.at(col)

@@ -46,9 +46,13 @@ def write_csv(tmp_path, lines: list[str], name: str):
 
 
 def test_the_registry_detects_in_order():
-    assert [layout.name for layout in layouts.LAYOUTS] == ["wide", "long", "counts"]
+    assert [layout.name for layout in layouts.LAYOUTS] == ["wide", "long", "counts", "recognitions"]
     wide_with_total = Header(0, {"commune": 0, "criteria_met": 2}, {1: 1}, ["Xã", "TC1", "Số tiêu chí đạt"], [])
     assert layouts.detect_layout(wide_with_total).name == "wide"
+    counts_with_decision = Header(0, {"commune": 0, "criteria_met": 1, "decision": 2}, {}, ["Xã", "Đạt", "QĐ"], [])
+    assert layouts.detect_layout(counts_with_decision).name == "counts"
+    decisions = Header(0, {"commune": 0, "decision": 1}, {}, ["Xã", "Quyết định"], [])
+    assert layouts.detect_layout(decisions).name == "recognitions"
 
 
 def test_a_new_layout_is_one_class_in_the_registry(store_2009, tmp_path, monkeypatch):
@@ -69,5 +73,8 @@ def test_a_new_layout_is_one_class_in_the_registry(store_2009, tmp_path, monkeyp
     assert report.statuses_stored == 19 and "met list layout" in report.text()
     assert {s.criterion for s in store_2009.statuses() if s.met} == {1, 2, 5}
     headerless = write_csv(tmp_path, ["just,some,cells"], "headerless.csv")
-    with pytest.raises(InputError, match=r"\(criteria_met\), or Met criteria \(a list\)"):
+    with pytest.raises(
+        InputError,
+        match=r"\(criteria_met\), Quyết định \+ Ngày \(decision \+ decision_date\), or Met criteria \(a list\)",
+    ):
         read_status_file(headerless)

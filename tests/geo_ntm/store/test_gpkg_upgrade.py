@@ -13,6 +13,7 @@ import pyogrio
 import pytest
 import shapely
 
+from geo_ntm.domain import IndicatorStatus, RecognitionKind
 from geo_ntm.store import ImportRecord, open_store
 from geo_ntm.store.gpkg_schema import SCHEMA_VERSION
 from tests.geo_ntm.store.old_gpkg import ROADS, UNITS, make_schema_5_store, unit_geometry
@@ -38,6 +39,11 @@ def test_upgrade_keeps_every_row_and_id(old_store):
         assert [(s.unit_id, s.year, s.criterion, s.met) for s in store.statuses()] == [(12, 2020, 3, True)]
         assert [(s.unit_id, s.decision_date) for s in store.summaries([12], 2020)] == [(12, dt.date(2020, 12, 1))]
         assert [(r.import_id, r.actor) for r in store.imports()] == [(1, "cli")]
+        assert [
+            (r.unit_id, r.year, r.kind, r.decision, r.decision_date, r.import_id) for r in store.recognitions()
+        ] == [
+            (12, 2020, RecognitionKind.RECOGNISED, "QĐ 1", dt.date(2020, 12, 1), 1)
+        ]  # schema 8: the recognised summary became a recognition
         assert store.indicator_statuses() == []  # schema 9: the table of indicators, empty
         features = store.layer_features(store.layer_named("roads").layer_id)
         assert features["feature_id"].tolist() == [7, 8] and shapely.equals_exact(features.geometry.array, ROADS).all()
@@ -95,3 +101,42 @@ def test_gdal_reads_the_upgraded_units_layer(old_store):
     assert info["fid_column"] == "unit_id" and info["features"] == 3
     assert units.index.tolist() == [10, 11, 12] and units["code"].tolist() == ["83", "831", "83101"]
     assert shapely.equals_exact(units.geometry.array, [unit_geometry(u[4]) for u in UNITS]).all()
+
+
+@pytest.mark.parametrize("version", [6, 7])
+def test_a_schema_6_or_7_file_gets_the_recognitions_table_once(old_store, version):
+    """A file of schema 6 (or 7, whose results table this upgrade leaves alone) has no recognitions
+    table: the upgrade to 8 creates it and copies the recognised summaries in, once."""
+    open_store(str(old_store)).close()
+    conn = sqlite3.connect(old_store, isolation_level=None)
+    conn.execute("DROP TABLE recognitions")
+    conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'recognitions'")
+    conn.execute("UPDATE geo_ntm_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    conn.close()
+    for _ in range(2):  # opening again copies nothing twice
+        with open_store(str(old_store)) as store:
+            assert store.schema_version == SCHEMA_VERSION
+            assert [(r.unit_id, r.year, r.decision) for r in store.recognitions()] == [(12, 2020, "QĐ 1")]
+
+
+@pytest.mark.parametrize("version", [6, 7, 8])
+def test_a_schema_6_7_or_8_file_gets_the_indicator_statuses_table(old_store, version):
+    """Schema 9 adds ``indicator_statuses`` with idempotent steps: a file of schema 6, 7 or 8
+    without it gets it (registered in gpkg_contents) and takes indicator statuses."""
+    open_store(str(old_store)).close()
+    conn = sqlite3.connect(old_store, isolation_level=None)
+    conn.execute("DROP TABLE indicator_statuses")
+    conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'indicator_statuses'")
+    conn.execute("UPDATE geo_ntm_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    conn.close()
+    with open_store(str(old_store)) as store:
+        assert store.schema_version == SCHEMA_VERSION == 9 and store.indicator_statuses() == []
+        record = ImportRecord("status", "indicators_TEST.csv", 1, 1)
+        water = IndicatorStatus(12, 2020, "qd1980_2016", "ntm", 17, "17.1", None, 95.9, "%")
+        store.add_statuses(record, [], [], indicators=[water])
+        assert [(i.unit_id, i.indicator_id, i.value, i.value_unit) for i in store.indicator_statuses([12], 2020)] == [
+            (12, "17.1", 95.9, "%")
+        ]
+    conn = sqlite3.connect(old_store)
+    assert conn.execute("SELECT count(*) FROM gpkg_contents WHERE table_name = 'indicator_statuses'").fetchone() == (1,)
+    conn.close()

@@ -115,6 +115,9 @@ def test_statuses_imports_lineage_and_extent(stores):
     statuses = keyed(pg.statuses(), "postgis")
     assert len(statuses) > 200 and keyed(gpkg.statuses(), "gpkg") == statuses
     assert len(pg.summaries()) > 0 and keyed(gpkg.summaries(), "gpkg") == keyed(pg.summaries(), "postgis")
+    recognitions = keyed(pg.recognitions(), "postgis")
+    assert len(recognitions) == 2 and keyed(gpkg.recognitions(), "gpkg") == recognitions  # Hồng Ngự's decisions
+    assert keyed(gpkg.recognitions(up_to_year=2022), "gpkg") == keyed(pg.recognitions(up_to_year=2022), "postgis")
     city_2020 = pg.units(pg.vintage_for_year(2020).vintage_id, district_code="81101", geometry=False)
     ids = {
         "postgis": city_2020["unit_id"].tolist(),

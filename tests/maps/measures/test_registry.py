@@ -45,7 +45,8 @@ def test_every_measure_has_its_texts_in_both_languages():
 def test_changes_and_carry_rules_are_the_measures_own():
     assert changing_names() == ["level", "criteria_met"]
     assert all(issubclass(cls, Changing) == (cls.name in changing_names()) for cls in REGISTRY[:3])
-    assert carried_names("all") == ["level", "criteria_met"] and carried_names("share_area") == ["share"]
+    # a recognition decision names its own unit: the level is not carried, the criteria met are
+    assert carried_names("all") == ["criteria_met"] and carried_names("share_area") == ["share"]
     assert parse_measure("roads:km_total").carried_with("share_population")  # computed on the boundaries drawn
     assert not parse_measure("tc3").carried_with("all")
     assert parse_measure("tc5").about() == {"id": "tc5", "kind": "criterion", "unit": "number", "schemes": ["standard"]}
