@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import downloads, frameworks, infrastructure, ogc, planner, planner_page, vintages, writes
+from api import background, downloads, frameworks, infrastructure, ogc, planner, planner_page, vintages, writes
 from api.auth import BodyLimit, ReadGate, load_tokens, principal
 from api.deps import StoreDep, store_lifespan
 from api.errors import ERROR_RESPONSES, install_error_handlers
@@ -30,7 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.tokens = load_tokens(settings.tokens_file)
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_upload_mb * 1_000_000))
-    install_error_handlers(app, hidden=(str(settings.db), str(settings.data_dir), str(settings.assets_dir)))
+    app.state.hidden = (str(settings.db), str(settings.data_dir), str(settings.assets_dir))  # never shown
+    install_error_handlers(app, hidden=app.state.hidden)
 
     @app.get("/health")
     def health(store: StoreDep) -> dict:
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         planner.router,
         writes.router,
         frameworks.router,
+        background.router,
     ):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")

@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from api.background import ACCEPTED, accepted, stored_or_started
 from api.deps import BoundariesDep, Lang, PlaceYearDep, RequiredYear, RuleDep, StoreDep, YearParam
 from api.downloads import slug
+from api.jobs import Job
 from api.planner_options import page_options
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.thresholds import load_thresholds
@@ -18,7 +20,7 @@ from geo_ntm.progress import most_unmet, near_next_level
 from geo_ntm.views import commune_view
 from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
 from maps.choropleth import Choropleth, MapRequest, build_choropleth
-from maps.figures import commune_figures
+from maps.figures import commune_figures, figure_request, parse_figure
 from maps.i18n import level_label
 from maps.png import SIZES, render_png
 
@@ -62,10 +64,18 @@ def options(
     return page_options(store, province=province, year=year, vintage=vintage or None, lang=lang)
 
 
-@router.get("/map/data")
-def map_data(store: StoreDep, request: MapRequestDep, simplify: bool = True) -> dict:
+@router.get("/map/data", responses=ACCEPTED)
+def map_data(http: Request, store: StoreDep, request: MapRequestDep, simplify: bool = True):
     """The classified communes as GeoJSON (polygons simplified for the screen unless
-    ``simplify=false``), with the legend and what a printed map says about itself."""
+    ``simplify=false``), with the legend and what a printed map says about itself. An indicator
+    measure whose coverage table is not stored yet is computed by a background job: 202 with
+    ``Location: /jobs/{id}`` when it takes longer than ``GEO_NTM_JOB_WAIT_SECONDS``."""
+    figure = parse_figure(request.measure)
+    if figure is not None:
+        asked = figure_request(request.where, figure.topic, figure.distance)
+        answer = stored_or_started(http, store, asked, load_thresholds())  # figures use the shipped thresholds
+        if isinstance(answer, Job):
+            return accepted(http, answer)
     layer = build_choropleth(store, request)
     return {"type": "FeatureCollection", "features": layer.features(simplify), **_about(layer, request)}
 

@@ -1,7 +1,7 @@
 """Writes over HTTP (status, lineage and layer uploads) for tokens with the editor role, and the
 audit log of imports for admins. An upload goes to a temporary folder, removed after the import in
 every case; the import runs in a worker process with a memory ceiling and a time limit
-(``api.import_jobs``) and records who sent it (the token's name) and the uploaded file's name."""
+(``api.jobs``) and records who sent it (the token's name) and the uploaded file's name."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Principal, require
 from api.deps import StoreDep
-from api.import_jobs import ImportOverMemory, ImportOverTime, layer_job, lineage_job, run_import, status_job
+from api.jobs import Limits, WorkerOverMemory, WorkerOverTime, layer_job, lineage_job, run_in_worker, status_job
 from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
 
@@ -77,18 +77,12 @@ def _run(request: Request, job: Callable[..., dict], path: Path, *args: Any, **k
             headers={"Retry-After": "30"},
         )
     try:
-        return run_import(
-            job,
-            str(settings.db),
-            path.parent,
-            max_mb=settings.import_max_mb,
-            max_seconds=settings.import_max_seconds,
-            args=(path, *args),
-            kwargs=kwargs,
+        return run_in_worker(
+            job, str(settings.db), path.parent, Limits.of_imports(settings), args=(path, *args), kwargs=kwargs
         )
-    except ImportOverMemory as exc:
+    except WorkerOverMemory as exc:
         raise HTTPException(413, str(exc)) from None
-    except ImportOverTime as exc:
+    except WorkerOverTime as exc:
         raise HTTPException(503, str(exc)) from None
     finally:
         slots.release()

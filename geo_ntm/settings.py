@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     import_max_mb: float = Field(default=1536, gt=0)  # the worker's address space (RLIMIT_AS), in MB
     import_max_seconds: float = Field(default=300, gt=0)  # the worker's wall-clock time, in seconds
     import_workers: int = Field(default=2, ge=1)  # uploads imported at once (each within import_max_mb)
+    # long computations (coverage tables) run as background jobs in worker processes with these limits
+    # (docs/settings.md#background-jobs)
+    job_max_mb: float = Field(default=2048, gt=0)  # a job worker's address space (RLIMIT_AS), in MB
+    job_max_seconds: float = Field(default=1800, gt=0)  # a job's wall-clock time, in seconds
+    job_workers: int = Field(default=1, ge=1)  # jobs run at once (each within job_max_mb); others queue
+    job_wait_seconds: float = Field(default=2, ge=0)  # how long a request waits for its job before 202
 
     @field_validator("log_level")
     @classmethod

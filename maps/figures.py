@@ -127,6 +127,12 @@ def offered(store: Store, year: int) -> list[Figure]:
     ]
 
 
+def figure_request(where: Where, topic: str, distance: float | None = None) -> CoverageRequest:
+    """The coverage question a figure of ``topic`` (within ``distance`` metres) reads for the place
+    and boundaries of ``where``: the layers of 31 December of its year, whatever day drew the map."""
+    return CoverageRequest(topic, dataclasses.replace(where, day_asked=None), distance=distance)
+
+
 def figure_table(
     store: Store, where: Where, topic: str, thresholds: Thresholds | None = None, distance: float | None = None
 ) -> tuple[pd.DataFrame, dict]:
@@ -134,8 +140,7 @@ def figure_table(
     code, without geometry, for the place and boundaries of ``where``, from the layers of 31 December
     of its year, and its totals (layer name and date); verdicts use ``thresholds`` (default: the
     shipped ones)."""
-    of_year = dataclasses.replace(where, day_asked=None)  # the layers of the status year, whatever day drew the map
-    table, totals = coverage(store, CoverageRequest(topic, of_year, distance=distance), thresholds)
+    table, totals = coverage(store, figure_request(where, topic, distance), thresholds)
     return pd.DataFrame(table.drop(columns="geometry")).set_index("code"), totals
 
 

@@ -8,6 +8,7 @@ Tests that take ``backend`` (directly or through ``db_location``, ``store_2009``
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,10 @@ from boundaries.importer import import_boundaries
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
 from tests.support.pg_cluster import INSTALL_HINT, PostgisCluster, server_bindir
+
+# The tests of answers wait for their background job (a first worker start on a busy machine takes
+# seconds); the tests of 202 and /jobs set job_wait_seconds=0 themselves (tests/api/test_jobs.py).
+os.environ.setdefault("GEO_NTM_JOB_WAIT_SECONDS", "300")
 
 VINTAGE_2009 = dt.date(2009, 4, 1)
 

@@ -17,6 +17,7 @@ from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, clip_lines
 from geo_ntm.infrastructure.coverage import align_to_units, unit_table
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.thresholds import Thresholds, load_thresholds
+from geo_ntm.job_progress import report_progress
 from geo_ntm.store import Store
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,13 @@ def _scope_km(store: Store, vintage: Vintage, layer: Layer, units: gpd.GeoDataFr
 def _store_layer_km(store: Store, vintage: Vintage, layer: Layer) -> pd.DataFrame:
     """Compute the km of the whole layer per commune, class and surface, and store them."""
     log.info("computing the km of road layer %s per commune of vintage %s (once)", layer.name, vintage.name)
+    report_progress(0.15, f"reading the commune partition of {vintage.name} (built once per vintage)")
     cells = partition_cells(store, vintage)
-    km, _ = road_km(store.layer_features(layer.layer_id, attributes=("road_class", "surface")), cells)
+    report_progress(0.4, f"reading the road layer {layer.name}")
+    features = store.layer_features(layer.layer_id, attributes=("road_class", "surface"))
+    report_progress(0.5, f"measuring {len(features):,} road features in {len(cells):,} communes")
+    km, _ = road_km(features, cells)
+    report_progress(0.9, "storing the km per commune")
     cell, cls, surface = np.nonzero(km)
     table = pd.DataFrame(
         {

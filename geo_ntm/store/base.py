@@ -221,6 +221,23 @@ class Store(ABC):
     def add_road_km(self, layer_id: int, vintage_id: int, table: pd.DataFrame) -> None:
         """Store ``road_km``'s table of a layer and vintage; a no-op if already stored."""
 
+    @abstractmethod
+    def content_version(self) -> int:
+        """The version of the stored data answers are computed on: the latest import's id (0 for an
+        empty store). Every import raises it, so an answer stored under an older one is stale."""
+
+    @abstractmethod
+    def computed_result(self, question: str, content_version: int) -> tuple[pd.DataFrame, dict] | None:
+        """The per-commune table (without geometry) and the totals stored for ``question`` (a
+        canonical text naming everything the answer depends on) on ``content_version``, or None."""
+
+    @abstractmethod
+    def add_computed_result(
+        self, question: str, content_version: int, topic: str, table: pd.DataFrame, totals: dict
+    ) -> None:
+        """Store the answer to ``question`` on ``content_version`` (a no-op if already stored) and
+        drop the answers of older content versions, stale since."""
+
     @property
     @abstractmethod
     def schema_version(self) -> int:
@@ -263,6 +280,12 @@ class Store(ABC):
         reads after it see a newer one, with the write. This default gives no snapshot: a backend
         overrides it (``sql.SqlStore`` does)."""
         return nullcontext(self)
+
+    def renew_snapshot(self) -> None:
+        """Inside ``snapshot()``: let the reads that follow see the data committed since it began
+        (the answer a background job has just stored). Without a snapshot (this default), every
+        read already sees the latest data."""
+        return None
 
     def __enter__(self) -> Store:
         return self

@@ -146,6 +146,15 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
          ('road_km', 'attributes', 'road_km', 'Km of a road layer per commune of a vintage, by class and surface');
 """
 
+# Schema version 7: the answers of long computations (coverage tables), stored once per question and
+# content version (the latest import: any import makes older answers stale) for every later request.
+_SCHEMA_COMPUTED = """
+CREATE TABLE IF NOT EXISTS computed_results (
+  question TEXT NOT NULL, content_version INTEGER NOT NULL, topic TEXT NOT NULL, computed_at TEXT NOT NULL,
+  totals TEXT NOT NULL, communes TEXT NOT NULL, PRIMARY KEY (question, content_version));
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('computed_results', 'attributes', 'computed_results', 'Answers of long computations per question');
+"""
 # Schema version 8: recognition events (a decision recognising, re-recognising or revoking a
 # unit's level). A file of an older schema gets the recognitions its summaries reported.
 _SCHEMA_RECOGNITIONS = """
@@ -187,7 +196,15 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         if _has_table(cur, table) and "fid" in _columns(cur, table):
             _rename_key(cur, table, key)
     older = _has_table(cur, "status_summaries") and not _has_table(cur, "recognitions")
-    schema = _GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS + _SCHEMA_ROAD_KM + _SCHEMA_RECOGNITIONS + _SCHEMA_INDICATORS
+    schema = (
+        _GPKG_CORE
+        + _SCHEMA
+        + _SCHEMA_LAYERS
+        + _SCHEMA_ROAD_KM
+        + _SCHEMA_COMPUTED
+        + _SCHEMA_RECOGNITIONS
+        + _SCHEMA_INDICATORS
+    )
     for statement in schema.split(";\n"):
         if statement.strip():
             cur.execute(statement)

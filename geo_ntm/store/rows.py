@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 
 import geopandas as gpd
+import pandas as pd
 
 from geo_ntm.domain import (
     UNIT_COLUMNS,
@@ -69,6 +70,37 @@ def _iso(value: dt.date | None) -> str | None:
 def to_json(value) -> str:
     """JSON text of a report or summary, as stored."""
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def from_json(text: str):
+    """The value of a stored JSON text."""
+    return json.loads(text)
+
+
+def answer_json(value) -> str:
+    """JSON text of computed totals: numpy numbers as the Python numbers they hold (not as text)."""
+    return json.dumps(value, ensure_ascii=False, default=lambda v: v.item() if hasattr(v, "item") else str(v))
+
+
+def frame_to_json(frame: pd.DataFrame) -> str:
+    """A per-commune table as stored: its columns, their types and their values (numbers exactly as
+    computed, missing values as null), so that ``frame_from_json`` gives the same table back."""
+    return json.dumps(
+        {
+            "columns": [str(c) for c in frame.columns],
+            "dtypes": [str(t) for t in frame.dtypes],
+            "values": [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns],
+        },
+        ensure_ascii=False,
+        default=lambda v: v.item() if hasattr(v, "item") else str(v),
+    )
+
+
+def frame_from_json(text: str) -> pd.DataFrame:
+    """The table ``frame_to_json`` stored, with its column types."""
+    stored = json.loads(text)
+    frame = pd.DataFrame(dict(zip(stored["columns"], stored["values"], strict=True)), columns=stored["columns"])
+    return frame.astype(dict(zip(stored["columns"], stored["dtypes"], strict=True)))
 
 
 def now() -> str:

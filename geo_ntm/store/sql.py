@@ -69,6 +69,11 @@ class SqlStore(Store):
             self._snapshots = 0
             self._conn.rollback()  # read only: nothing to commit; a no-op without a transaction
 
+    def renew_snapshot(self) -> None:
+        if self._snapshots:
+            self._conn.rollback()
+            self._run(self._conn, self.dialect.read_snapshot)
+
     @contextmanager
     def _write(self) -> Iterator[Cursor]:
         """One write transaction (``dialect.write``). Inside ``snapshot()`` the read transaction ends
@@ -494,6 +499,33 @@ class SqlStore(Store):
                 "road_km",
                 ["layer_id", "vintage_id", *_ROAD_KM_COLUMNS],
                 ((*key, *r) for r in rows.road_km_rows(table)),
+            )
+
+    # -- stored answers of long computations -------------------------------------------------
+    def content_version(self) -> int:
+        return int(self._rows("SELECT coalesce(max(import_id), 0) FROM imports")[0][0])
+
+    def computed_result(self, question, content_version) -> tuple[pd.DataFrame, dict] | None:
+        found = self._rows(
+            "SELECT totals, communes FROM computed_results WHERE question = ? AND content_version = ?",
+            (question, content_version),
+        )
+        return None if not found else (rows.frame_from_json(found[0][1]), rows.from_json(found[0][0]))
+
+    def add_computed_result(self, question, content_version, topic, table, totals) -> None:
+        with self._write() as cur:
+            self._run(cur, "DELETE FROM computed_results WHERE content_version < ?", (content_version,))
+            if self._exists(
+                cur,
+                "SELECT 1 FROM computed_results WHERE question = ? AND content_version = ?",
+                (question, content_version),
+            ):
+                return
+            self._run(
+                cur,
+                "INSERT INTO computed_results (question, content_version, topic, computed_at, totals, communes)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (question, content_version, topic, rows.now(), rows.answer_json(totals), rows.frame_to_json(table)),
             )
 
 

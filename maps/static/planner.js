@@ -47,9 +47,34 @@
     return fetch(path + "?" + q.toString(), {headers: {Accept: "application/json"}}).then(function (r) {
       return r.json().then(function (body) {
         if (!r.ok) { throw new Error(body.description || r.statusText); }
+        if (r.status === 202) {  // computed by a background job: follow it, then ask again (stored by then)
+          return waitForJob(r.headers.get("Location") || body.url, body).then(function () { return getJSON(path, q); });
+        }
         return body;
       });
     });
+  }
+
+  function waitForJob(jobUrl, job) {
+    computing(job);
+    if (job.state === "done") { return Promise.resolve(); }
+    if (job.state === "failed") { return Promise.reject(new Error(job.error ? job.error.description : T.job_failed)); }
+    return new Promise(function (resolve) { setTimeout(resolve, 1000); }).then(function () {
+      return fetch(jobUrl, {headers: {Accept: "application/json"}}).then(function (r) {
+        return r.json().then(function (body) {
+          if (!r.ok) { throw new Error(body.description || r.statusText); }
+          return waitForJob(jobUrl, body);
+        });
+      });
+    });
+  }
+
+  function computing(job) {
+    var pct = Math.round(100 * job.progress.fraction);
+    document.body.dataset.state = "computing";
+    statusBox.className = "computing";
+    statusBox.textContent = T.computing + " " + pct + "%";
+    statusBox.appendChild(el("progress", {max: "100", value: String(pct), title: job.progress.message}));
   }
 
   function busy(text) {

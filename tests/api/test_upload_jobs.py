@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from api import writes
 from api.app import create_app
-from api.import_jobs import ImportCrashed, ImportOverTime, run_import
+from api.jobs import Limits, WorkerCrashed, WorkerOverTime, run_in_worker
 from geo_ntm.errors import InputError
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
@@ -138,14 +138,16 @@ def fail_with(store: Store, error: str) -> dict:
     raise RuntimeError("boom")
 
 
+def _limits(seconds: float) -> Limits:
+    return Limits(4096, seconds, "GEO_NTM_IMPORT", "the import", "split the file")
+
+
 def test_a_worker_killed_mid_write_leaves_the_store_unchanged(db_location, data_dir, tmp_path):
     before = _counts(db_location)
     marker = tmp_path / "marker"
     upload = data_dir / "samples" / "status_ben_tre_city_long.csv"
-    with pytest.raises(ImportOverTime):
-        run_import(
-            hang_in_write, db_location, tmp_path, max_mb=4096, max_seconds=8, args=(upload,), kwargs={"marker": marker}
-        )
+    with pytest.raises(WorkerOverTime):
+        run_in_worker(hang_in_write, db_location, tmp_path, _limits(8), args=(upload,), kwargs={"marker": marker})
     assert marker.read_text() == "in the write transaction"
     assert _counts(db_location) == before
     with open_store(db_location) as store:  # nothing left locked: the store takes a write at once
@@ -155,7 +157,7 @@ def test_a_worker_killed_mid_write_leaves_the_store_unchanged(db_location, data_
 
 def test_errors_of_the_worker_come_back(db_location, tmp_path):
     with pytest.raises(InputError) as caught:
-        run_import(fail_with, db_location, tmp_path, max_mb=4096, max_seconds=60, args=("input",))
+        run_in_worker(fail_with, db_location, tmp_path, _limits(60), args=("input",))
     assert (caught.value.message, caught.value.details) == ("row 3 is wrong", ["detail a", "detail b"])
-    with pytest.raises(ImportCrashed, match="RuntimeError: boom"):
-        run_import(fail_with, db_location, tmp_path, max_mb=4096, max_seconds=60, args=("crash",))
+    with pytest.raises(WorkerCrashed, match="RuntimeError: boom"):
+        run_in_worker(fail_with, db_location, tmp_path, _limits(60), args=("crash",))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -252,3 +254,43 @@ def test_english_replaces_every_label(page, service, artifacts):
     assert page.locator("#ctl-district").input_value() == "81101"  # the state survives the switch
     assert page.locator("#lang-switch").inner_text() == "Tiếng Việt"
     page.screenshot(path=artifacts / "07_english.png")
+
+
+@pytest.fixture(scope="module")
+def computing_service(planner_gpkg, tmp_path_factory) -> str:
+    """The service on its own copy of the planner store (no answer stored yet) answering 202 at once."""
+    db = tmp_path_factory.mktemp("jobs") / "planner.gpkg"
+    shutil.copy(planner_gpkg, db)
+    with sqlite3.connect(db) as conn:  # the answers the other tests of this module stored
+        conn.execute("DELETE FROM computed_results")
+    port = free_port()
+    app = create_app(Settings.from_env().model_copy(update=dict(db=str(db), job_wait_seconds=0)))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the service did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_an_indicator_computed_by_a_job_shows_progress_then_the_map(browser, computing_service, artifacts):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=computing_service)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto("/?" + "&".join(f"{k}={v}" for k, v in {**CITY, "year": 2020, "measure": "roads:km_total"}.items()))
+    page.wait_for_function("document.body.dataset.state === 'computing'", timeout=20_000)
+    status = page.locator("#status")
+    assert status.inner_text().startswith("Đang tính chỉ số từ lớp hạ tầng") and status.locator("progress").count() == 1
+    page.screenshot(path=artifacts / "07_map_computing.png")
+    page.wait_for_function("['ready', 'error'].includes(document.body.dataset.state)", timeout=120_000)
+    assert page.evaluate("document.body.dataset.state") == "ready", status.inner_text()
+    drawn = api(computing_service, **CITY, year=2020, measure="roads:km_total")  # stored by now: 200
+    assert page.locator("#map path.leaflet-interactive").count() == len(drawn["features"]) == 17
+    assert page.locator("#map .ntm-legend-heading").inner_text() == drawn["legend"]["heading"]
+    context.close()
+    assert not errors

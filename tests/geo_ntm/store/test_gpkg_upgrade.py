@@ -9,6 +9,7 @@ import datetime as dt
 import sqlite3
 import warnings
 
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -140,3 +141,21 @@ def test_a_schema_6_7_or_8_file_gets_the_indicator_statuses_table(old_store, ver
     conn = sqlite3.connect(old_store)
     assert conn.execute("SELECT count(*) FROM gpkg_contents WHERE table_name = 'indicator_statuses'").fetchone() == (1,)
     conn.close()
+
+
+def test_a_schema_6_file_gets_the_computed_results_table(tmp_path):
+    """Schema 7 only adds ``computed_results``: a file of schema 6 (the same file without it) is
+    brought to 7 keeping its data, and stores answers."""
+    path = tmp_path / "six.gpkg"
+    with open_store(str(path)) as store:
+        store.add_statuses(ImportRecord("status", "test", 0, 0), [], [])
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE computed_results")
+    conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'computed_results'")
+    conn.execute("UPDATE geo_ntm_meta SET value = '6' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with open_store(str(path)) as store:
+        assert store.schema_version == SCHEMA_VERSION and store.content_version() == 1
+        store.add_computed_result("question", 1, "roads", pd.DataFrame({"unit_id": [3]}), {"communes": 1})
+        assert store.computed_result("question", 1)[1] == {"communes": 1}

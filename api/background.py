@@ -1,0 +1,141 @@
+"""Long computations leave the request (issue 14): a coverage question whose answer is not stored
+yet starts (or joins) a background job (``api.jobs.JobBoard``) and waits for it at most
+``GEO_NTM_JOB_WAIT_SECONDS``; if the job has not finished by then the request answers
+``202 Accepted`` with ``Location: /jobs/{id}``, and ``GET /jobs/{id}`` shows its state and progress
+and, once done, links the question's own URL, which then answers from the stored result."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api.errors import public_text
+from api.jobs import DONE, FAILED, Job, JobBoard, Limits, WorkerOverMemory, WorkerOverTime, coverage_job
+from geo_ntm.errors import GeoNtmError, NotFoundError
+from geo_ntm.infrastructure.queries import CoverageRequest, checked_request, question_text, stored_coverage
+from geo_ntm.infrastructure.thresholds import Thresholds
+from geo_ntm.store import Store
+
+router = APIRouter(tags=["jobs"])
+_BOARD_LOCK = threading.Lock()
+
+
+class JobProgress(BaseModel):
+    fraction: float
+    message: str
+
+
+class JobError(BaseModel):
+    status: int
+    code: str
+    description: str
+
+
+class JobState(BaseModel):
+    """A background job as ``GET /jobs/{id}`` and a 202 answer show it."""
+
+    id: str
+    state: str  # queued, running, done or failed
+    progress: JobProgress
+    url: str  # this job
+    answer: str | None = None  # when done: the question's URL, which answers from the stored result
+    error: JobError | None = None  # when failed: what the question would have answered
+
+
+#: The 202 answer, documented on the operations that may give it.
+ACCEPTED: dict[int | str, dict] = {
+    202: {
+        "model": JobState,
+        "description": "Accepted: the answer is being computed by a background job; follow the Location "
+        "header (/jobs/{id}) until the job is done, then ask again",
+        "headers": {"Location": {"description": "the job: /jobs/{id}", "schema": {"type": "string"}}},
+    }
+}
+
+
+def job_board(request: Request) -> JobBoard:
+    """The application's background jobs (created on first use)."""
+    state = request.app.state
+    with _BOARD_LOCK:
+        if getattr(state, "jobs", None) is None:
+            settings = state.settings
+            state.jobs = JobBoard(str(settings.db), Limits.of_jobs(settings), settings.job_workers)
+    return state.jobs
+
+
+def stored_or_started(
+    request: Request, store: Store, asked: CoverageRequest, thresholds: Thresholds
+) -> tuple[pd.DataFrame, dict] | Job:
+    """The stored answer to ``asked`` (table without geometry, totals), computed by a job if need
+    be when it finishes within ``GEO_NTM_JOB_WAIT_SECONDS``; else the job, still running. A question
+    no computation could answer is refused at once (``checked_request``); the error a job failed
+    with within the wait is raised as the question's own."""
+    checked_request(store, asked)
+    found = stored_coverage(store, asked, thresholds)
+    if found is not None:
+        return found
+    key = f"{store.content_version()} {question_text(asked, thresholds)}"
+    job = job_board(request).submit(key, str(request.url), coverage_job, args=(asked, thresholds))
+    job.finished.wait(request.app.state.settings.job_wait_seconds)
+    if job.state == FAILED:
+        if isinstance(job.error, GeoNtmError):
+            raise job.error
+        status, _, description = _failure(job.error)
+        raise HTTPException(status, description)
+    if job.state == DONE:
+        store.renew_snapshot()
+        found = stored_coverage(store, asked, thresholds)
+    return job if found is None else found
+
+
+def accepted(request: Request, job: Job) -> JSONResponse:
+    """The 202 answer of a question whose job still runs."""
+    url = str(request.url_for("job_state", job_id=job.job_id).path)
+    return JSONResponse(_state(request, job).model_dump(), status_code=202, headers={"Location": url})
+
+
+@router.get("/jobs/{job_id}", name="job_state", response_model=JobState)
+def job_state(request: Request, job_id: Annotated[str, Path(description="the id a 202 answer gave")]) -> JobState:
+    """A background job's state (queued, running, done, failed), its progress, the error it failed
+    with, and when done the URL of the question, which then answers from the stored result."""
+    job = job_board(request).get(job_id)
+    if job is None:
+        raise NotFoundError(
+            f"no job {job_id!r}: this service process started no such job, or forgot it (it keeps the latest 1000)"
+        )
+    return _state(request, job)
+
+
+def _state(request: Request, job: Job) -> JobState:
+    error = None
+    if job.state == FAILED:
+        status, code, description = _failure(job.error)
+        error = JobError(status=status, code=code, description=public_text(description, request.app.state.hidden))
+    return JobState(
+        id=job.job_id,
+        state=job.state,
+        progress=JobProgress(fraction=job.fraction, message=job.message),
+        url=str(request.url_for("job_state", job_id=job.job_id).path),
+        answer=job.answer_url if job.state == DONE else None,
+        error=error,
+    )
+
+
+def _failure(error: Exception | None) -> tuple[int, str, str]:
+    """The status, code and description a request answers for a job's failure: its GeoNtmError as
+    the service answers it; over memory 413 and over time 503 (as for imports); anything else an
+    unexpected error (500, logged by the job)."""
+    if isinstance(error, NotFoundError):
+        return 404, "NotFound", str(error)
+    if isinstance(error, GeoNtmError):
+        return 400, "InvalidParameterValue", str(error)
+    if isinstance(error, WorkerOverMemory):
+        return 413, "ContentTooLarge", str(error)
+    if isinstance(error, WorkerOverTime):
+        return 503, "ServiceUnavailable", str(error)
+    return 500, "InternalServerError", "the computation failed unexpectedly; it was logged"

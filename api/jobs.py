@@ -1,0 +1,330 @@
+"""Work that must not run in a request (issues 11 and 14) runs in a worker process with a memory
+ceiling and a time limit: uploads' imports, waited for by their request, and long computations
+(coverage tables), run as background jobs the request only starts or joins.
+
+``run_in_worker(job, db, folder, limits, ...)`` starts a child from a ``forkserver`` (never ``fork``:
+the service has threads and a connection pool; the fork server is a fresh, single-threaded process
+that has imported this module once, so a child starts in milliseconds). The child lowers its
+address-space limit (``RLIMIT_AS``, ``limits.max_mb``), opens its own store on ``db``, runs
+``job(store, ...)`` and sends back its progress reports (``geo_ntm.job_progress``), then what it
+returned or the ``GeoNtmError`` it raised, through a pipe. The parent waits (in a worker thread,
+never on the event loop) at most ``limits.max_seconds`` and kills the child after that. Writes are
+one transaction each, so a child killed or dead mid-write leaves the store as it was: SQLite rolls
+back the unfinished write from its WAL, PostgreSQL aborts the transaction when the connection drops.
+
+The child's temporary files go into ``folder`` (``TMPDIR``), which the caller removes in every
+case, even when the child was killed.
+
+``JobBoard`` runs background jobs (one thread each, waiting on its worker), at most
+``GEO_NTM_JOB_WORKERS`` at once: a job has an id, a key (the same question asked while its job is
+queued or running joins that job), a state, its progress and, when it failed, the error as the
+API would have answered it."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import multiprocessing
+import os
+import resource
+import secrets
+import tempfile
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from boundaries.vintages import import_lineage
+from geo_ntm.errors import GeoNtmError
+from geo_ntm.infrastructure.layers import import_layer
+from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.infrastructure.thresholds import Thresholds
+from geo_ntm.job_progress import reporting_to
+from geo_ntm.settings import Settings
+from geo_ntm.status_import.importer import import_status_file
+from geo_ntm.store import Store, open_store
+
+#: What the fork server imports once, so that no worker loads a library under its memory ceiling
+#: only to open its store (a shared object that cannot be mapped is an ImportError, not a MemoryError).
+_PRELOAD = [__name__, "geo_ntm.store.gpkg", "geo_ntm.store.postgis"]
+
+#: How long the parent waits for a killed child to go, in seconds.
+_REAP_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a worker may take, and how its refusals name the settings and the remedy."""
+
+    max_mb: float
+    max_seconds: float
+    prefix: str  # of the settings: GEO_NTM_IMPORT or GEO_NTM_JOB
+    what: str  # "the import", "the computation"
+    smaller: str  # what the client can do instead
+
+    @classmethod
+    def of_imports(cls, settings: Settings) -> Limits:
+        """The limits of an upload's import (``GEO_NTM_IMPORT_MAX_MB``, ``GEO_NTM_IMPORT_MAX_SECONDS``)."""
+        return cls(
+            settings.import_max_mb,
+            settings.import_max_seconds,
+            "GEO_NTM_IMPORT",
+            "the import",
+            "split the file into smaller ones",
+        )
+
+    @classmethod
+    def of_jobs(cls, settings: Settings) -> Limits:
+        """The limits of a background computation (``GEO_NTM_JOB_MAX_MB``, ``GEO_NTM_JOB_MAX_SECONDS``)."""
+        return cls(
+            settings.job_max_mb, settings.job_max_seconds, "GEO_NTM_JOB", "the computation", "ask about a smaller place"
+        )
+
+
+class WorkerOverMemory(Exception):
+    """The worker needed more address space than its ``limits.max_mb``; nothing was stored."""
+
+    def __init__(self, limits: Limits):
+        super().__init__(
+            f"{limits.what} needed more than {limits.max_mb:g} MB ({limits.prefix}_MAX_MB); nothing was stored. "
+            f"{limits.smaller.capitalize()}, or ask the operator to raise the limit"
+        )
+
+
+class WorkerOverTime(Exception):
+    """The worker ran longer than its ``limits.max_seconds`` and was stopped; nothing was stored."""
+
+    def __init__(self, limits: Limits):
+        super().__init__(
+            f"{limits.what} ran longer than {limits.max_seconds:g} s ({limits.prefix}_MAX_SECONDS) and was stopped; "
+            f"nothing was stored. Try again when the service is less busy, or {limits.smaller}"
+        )
+
+
+class WorkerCrashed(RuntimeError):
+    """The worker failed unexpectedly (an error other than a GeoNtmError, or it died); the message
+    holds its traceback or exit code for the log, never for the client."""
+
+
+# -- the jobs: module-level functions, which the worker imports by name ------------------------
+def status_job(store: Store, path: Path, **kwargs: Any) -> dict:
+    report = import_status_file(store, path, **kwargs)
+    return {"body": report.to_dict(), "ok": report.ok, "stored": report.stored}
+
+
+def lineage_job(store: Store, path: Path, **kwargs: Any) -> dict:
+    report = import_lineage(store, path, **kwargs)
+    return {"body": report.to_dict(), "stored": report.stored}
+
+
+def layer_job(store: Store, path: Path, *args: Any, **kwargs: Any) -> dict:
+    report = import_layer(store, path, *args, **kwargs)
+    layer_id = report.layer.layer_id if report.layer else None
+    return {"body": {**report.to_dict(), "layer_id": layer_id}, "stored": report.layer is not None}
+
+
+def coverage_job(store: Store, request: CoverageRequest, thresholds: Thresholds) -> None:
+    """Compute the answer to a coverage question and store it (``queries.coverage`` does)."""
+    coverage(store, request, thresholds)
+
+
+# -- the runner ----------------------------------------------------------------------------------
+def _context() -> Any:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)  # only before the server starts; harmless after
+    return context
+
+
+def run_in_worker(
+    job: Callable[..., Any],
+    db: str,
+    folder: Path,
+    limits: Limits,
+    *,
+    args: tuple = (),
+    kwargs: Mapping[str, Any] | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> Any:
+    """What ``job(store, *args, **kwargs)`` returned in a worker on the store ``db``; its
+    GeoNtmError raised again here; WorkerOverMemory, WorkerOverTime or WorkerCrashed otherwise.
+    The job's progress reports go to ``progress``. ``job`` must be a module-level function (the
+    worker imports it by name)."""
+    context = _context()
+    receiver, sender = context.Pipe(duplex=False)
+    env = dict(os.environ, TMPDIR=str(folder))  # the fork server's environment is that of its start
+    child = context.Process(
+        target=_child,
+        args=(sender, job, db, env, limits.max_mb, args, dict(kwargs or {})),
+        name="geo_ntm-worker",
+        daemon=True,
+    )
+    deadline = time.monotonic() + limits.max_seconds
+    try:
+        child.start()
+        sender.close()  # the child holds the only writer: EOF when it dies
+        while True:
+            if not receiver.poll(max(deadline - time.monotonic(), 0)):
+                raise WorkerOverTime(limits)
+            try:
+                outcome, value = receiver.recv()
+            except EOFError:
+                child.join(_REAP_SECONDS)
+                raise WorkerCrashed(f"the worker ended without an answer, exit code {child.exitcode}") from None
+            if outcome != "progress":
+                break
+            if progress is not None:
+                progress(*value)
+    finally:
+        if child.is_alive():
+            child.kill()
+        if child.pid is not None:
+            child.join(_REAP_SECONDS)
+        receiver.close()
+        sender.close()
+    if outcome == "ok":
+        return value
+    if outcome == "memory":
+        raise WorkerOverMemory(limits)
+    if outcome == "error":
+        cls, message, state = value
+        error = cls.__new__(cls)
+        Exception.__init__(error, message)
+        error.__dict__.update(state)
+        raise error
+    raise WorkerCrashed(value)
+
+
+#: What the C libraries say when an allocation or a mapping fails under RLIMIT_AS.
+_NO_MEMORY = ("failed to map segment", "cannot allocate memory", "out of memory", "std::bad_alloc")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc``, or an error it came from, is a failed allocation: a MemoryError, ENOMEM, or
+    a library's message saying so (a library loaded lazily fails with an ImportError)."""
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, MemoryError) or (isinstance(error, OSError) and error.errno == errno.ENOMEM):
+            return True
+        if any(text in str(error).lower() for text in _NO_MEMORY):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _child(
+    sender: Connection,
+    job: Callable[..., Any],
+    db: str,
+    env: Mapping[str, str],
+    max_mb: float,
+    args: tuple,
+    kwargs: dict,
+) -> None:
+    """The worker: limits, its own store, the job, one answer."""
+    os.environ.clear()
+    os.environ.update(env)  # settings the importers read (Settings.from_env) and TMPDIR
+    tempfile.tempdir = None
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    ceiling = int(max_mb * 1024 * 1024)
+    try:
+        try:
+            # the store is opened under the service's own limit (SQLite maps its WAL index, libpq its
+            # buffers): a connection that fails there is the store's fault, not the upload's
+            with open_store(db) as store:
+                limit = ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)
+                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+                with reporting_to(lambda fraction, message: sender.send(("progress", (fraction, message)))):
+                    answer: tuple[str, Any] = ("ok", job(store, *args, **kwargs))
+        except GeoNtmError as exc:
+            answer = ("error", (type(exc), exc.message, dict(exc.__dict__)))
+        except Exception as exc:
+            answer = ("memory", None) if _out_of_memory(exc) else ("crash", traceback.format_exc())
+    except MemoryError:  # in an except clause above
+        answer = ("memory", None)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))  # room to send the answer
+    sender.send(answer)
+    sender.close()
+
+
+# -- background jobs -----------------------------------------------------------------------------
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+
+@dataclass
+class Job:
+    """One background job: its id, its key (the question), where its answer is read when done,
+    its state and progress, and the error it failed with."""
+
+    job_id: str
+    key: str
+    answer_url: str  # the question's own URL: asked again when the job is done, it answers from the store
+    state: str = QUEUED
+    fraction: float = 0.0
+    message: str = "waiting for a free worker (GEO_NTM_JOB_WORKERS)"
+    error: Exception | None = None  # as the request would have raised it
+    finished: threading.Event = field(default_factory=threading.Event, repr=False)
+
+
+class JobBoard:
+    """The background jobs of one service process: at most ``workers`` run at once, each in a
+    worker on the store ``db`` within ``limits``; the latest ``keep`` are remembered."""
+
+    def __init__(self, db: str, limits: Limits, workers: int, keep: int = 1000):
+        self._db, self._limits, self._keep = db, limits, keep
+        self._slots = threading.BoundedSemaphore(workers)
+        self._lock = threading.Lock()
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._unfinished: dict[str, Job] = {}  # by key
+
+    def submit(
+        self, key: str, answer_url: str, job: Callable[..., Any], args: tuple = (), kwargs: Mapping | None = None
+    ) -> Job:
+        """The queued or running job of ``key``, else a new one running ``job(store, *args, **kwargs)``
+        (a module-level function) in a worker."""
+        with self._lock:
+            found = self._unfinished.get(key)
+            if found is not None:
+                return found
+            new = Job(secrets.token_hex(8), key, answer_url)
+            self._unfinished[key] = new
+            self._jobs[new.job_id] = new
+            for old in [j for j in self._jobs.values() if j.finished.is_set()][: max(len(self._jobs) - self._keep, 0)]:
+                del self._jobs[old.job_id]
+        threading.Thread(
+            target=self._run, args=(new, job, args, dict(kwargs or {})), name="geo_ntm-job", daemon=True
+        ).start()
+        return new
+
+    def get(self, job_id: str) -> Job | None:
+        """The job of that id, if this process remembers it."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def _run(self, job: Job, function: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        def progress(fraction: float, message: str) -> None:
+            job.fraction, job.message = fraction, message
+
+        try:
+            with self._slots, tempfile.TemporaryDirectory(prefix="geo_ntm_job_") as folder:
+                job.state, job.message = RUNNING, "started"
+                run_in_worker(
+                    function, self._db, Path(folder), self._limits, args=args, kwargs=kwargs, progress=progress
+                )
+            job.fraction, job.message, job.state = 1.0, "done", DONE
+        except Exception as exc:  # every failure is the job's state, shown at /jobs/{id}
+            if not isinstance(exc, GeoNtmError | WorkerOverMemory | WorkerOverTime):
+                log.error("background job %s failed", job.job_id, exc_info=exc)
+            job.error, job.message, job.state = exc, "failed", FAILED
+        finally:
+            with self._lock:
+                self._unfinished.pop(job.key, None)
+            job.finished.set()

@@ -1,0 +1,214 @@
+"""Long computations leave the request (issues 11 and 14), on both backends, on the hand-made world
+of ``tests/geo_ntm/infrastructure/reach_world.py``: a coverage question not answered before starts a
+background job and, past ``job_wait_seconds``, answers 202 with ``Location: /jobs/{id}``; polling
+the job to done and asking again gives the answer a direct computation gives, read from the store;
+the second question computes nothing; identical questions share one job; an import makes stored
+answers stale; a job's failure (its error, its time or memory limit, naming the setting) shows at
+``/jobs/{id}``; a question no computation could answer is refused at once, without a job."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from api import background
+from api.app import create_app
+from api.jobs import Limits, run_in_worker
+from geo_ntm.infrastructure.queries import CoverageRequest, coverage
+from geo_ntm.job_progress import report_progress
+from geo_ntm.settings import Settings
+from geo_ntm.store import ImportRecord, Store, open_store
+from geo_ntm.where import resolve_where
+from tests.support.jobs import answer_of
+
+WORLD = Path(__file__).resolve().parents[1] / "geo_ntm" / "infrastructure" / "reach_world.py"
+WATER = {"province": "999", "year": 2020, "distance": 250, "households_layer": "households"}
+
+
+@pytest.fixture(scope="module")
+def world():
+    spec = importlib.util.spec_from_file_location("reach_world", WORLD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def location(request, backend, new_location, tmp_path, world) -> str:
+    """A new store holding the world, for one test (its stored answers are the test's own)."""
+    return world.stored(new_location(backend, with_2009=False), tmp_path)
+
+
+def client_for(location: str, **settings) -> TestClient:
+    return TestClient(create_app(Settings.from_env().model_copy(update=dict(db=location, **settings))))
+
+
+def jobs_started(client: TestClient) -> int:
+    board = getattr(client.app.state, "jobs", None)
+    return 0 if board is None else len(board._jobs)
+
+
+def slow_coverage_job(store: Store, request: CoverageRequest, thresholds) -> None:
+    """The coverage job, started late: two questions asked at once both find it running."""
+    time.sleep(3)
+    coverage(store, request, thresholds)
+
+
+def reporting_job(store: Store, steps: int) -> str:
+    for step in range(steps):
+        report_progress(step / steps, f"step {step}")
+    return "finished"
+
+
+def test_progress_comes_back_through_the_pipe(location, tmp_path):
+    seen: list[tuple[float, str]] = []
+    limits = Limits(4096, 60, "GEO_NTM_JOB", "the computation", "ask about a smaller place")
+    answer = run_in_worker(reporting_job, location, tmp_path, limits, args=(4,), progress=lambda *p: seen.append(p))
+    assert answer == "finished" and seen == [(0.0, "step 0"), (0.25, "step 1"), (0.5, "step 2"), (0.75, "step 3")]
+
+
+def stored_rows(location: str) -> int:
+    with open_store(location) as store:
+        return len(store._rows("SELECT question FROM computed_results"))  # type: ignore[attr-defined]
+
+
+def test_202_then_polling_gives_the_answer_of_a_direct_computation(location, backend, new_location, tmp_path, world):
+    with client_for(location, job_wait_seconds=0) as client:
+        first = client.get("/coverage/water", params=WATER)
+        assert first.status_code == 202
+        body = first.json()
+        assert first.headers["Location"] == body["url"] == f"/jobs/{body['id']}"
+        assert body["state"] in ("queued", "running", "done") and 0 <= body["progress"]["fraction"] <= 1
+        answer = answer_of(client, first).json()
+    elsewhere = world.stored(new_location(backend, with_2009=False), tmp_path / "direct")
+    with open_store(elsewhere) as store:
+        where = resolve_where(store, year=2020, province="999")
+        table, totals = coverage(store, CoverageRequest("water", where, distance=250, households_layer="households"))
+    assert answer["totals"] == totals
+    direct = table.drop(columns="geometry").astype(object)
+    direct = direct.where(direct.notna(), None).to_dict(orient="records")
+    assert answer["communes"] == direct
+
+
+def test_the_second_question_computes_nothing(location):
+    with client_for(location) as client:
+        first = client.get("/coverage/water", params=WATER)
+        assert first.status_code == 200 and jobs_started(client) == 1 and stored_rows(location) == 1
+        again = client.get("/coverage/water", params=WATER)
+        assert again.status_code == 200 and jobs_started(client) == 1  # read from the store: no job
+        assert again.json() == first.json()
+    with client_for(location, job_wait_seconds=0) as other:  # another worker: the same stored answer
+        assert other.get("/coverage/water", params=WATER).json() == first.json() and jobs_started(other) == 0
+
+
+def test_identical_questions_asked_at_once_share_one_job(location, monkeypatch):
+    monkeypatch.setattr(background, "coverage_job", slow_coverage_job)
+    with client_for(location, job_wait_seconds=0) as client:
+        one, two = (client.get("/coverage/water", params=WATER) for _ in range(2))
+        assert one.status_code == two.status_code == 202 and one.json()["id"] == two.json()["id"]
+        other = client.get("/coverage/water", params={**WATER, "distance": 500})
+        assert other.status_code == 202 and other.json()["id"] != one.json()["id"]
+        assert jobs_started(client) == 2
+        assert answer_of(client, one).status_code == 200
+
+
+def test_an_import_makes_stored_answers_stale(location):
+    with client_for(location) as client:
+        before = client.get("/coverage/water", params=WATER).json()
+        with open_store(location) as store:
+            version = store.content_version()
+            store.add_statuses(ImportRecord("status", "test", 0, 0), [], [])  # any import
+            assert store.content_version() > version
+        after = client.get("/coverage/water", params=WATER).json()
+        assert jobs_started(client) == 2 and after == before  # computed again, on the same data
+    assert stored_rows(location) == 1  # the stale answer went when the new one was stored
+
+
+def test_a_failing_job_shows_its_error(location):
+    with client_for(location, job_wait_seconds=0) as client:
+        started = client.get("/coverage/water", params={**WATER, "year": 2019})  # no water layer in 2019
+        assert started.status_code == 202
+        state = _finished(client, started.headers["Location"])
+        assert state["state"] == "failed" and state["answer"] is None
+        error = state["error"]
+        assert error["status"] == 404 and "no water_lines or water_points layer" in error["description"]
+
+
+@pytest.mark.parametrize(
+    "params, status, text",
+    [
+        ({"distance": -5}, 400, "give metres between 0 and 100,000"),
+        ({"layer": "no such layer"}, 404, "no infrastructure layer 'no such layer'"),
+        ({"layer": "roads"}, 400, "holds roads, not water_lines"),
+    ],
+)
+def test_impossible_questions_are_refused_without_a_job(location, params, status, text):
+    with client_for(location, job_wait_seconds=0) as client:
+        answer = client.get("/coverage/water", params={**WATER, **params})
+        assert answer.status_code == status and text in answer.json()["description"]
+        assert jobs_started(client) == 0
+
+
+@pytest.mark.parametrize(
+    "limits, status, setting",
+    [({"job_max_seconds": 0.01}, 503, "GEO_NTM_JOB_MAX_SECONDS"), ({"job_max_mb": 50}, 413, "GEO_NTM_JOB_MAX_MB")],
+)
+def test_jobs_over_their_limits_fail_naming_the_setting(location, limits, status, setting):
+    with client_for(location, job_wait_seconds=0, **limits) as client:
+        started = client.get("/coverage/water", params=WATER)
+        state = _finished(client, started.headers["Location"])
+        assert state["state"] == "failed" and state["error"]["status"] == status
+        assert setting in state["error"]["description"] and "nothing was stored" in state["error"]["description"]
+    assert stored_rows(location) == 0
+
+
+def test_an_indicator_map_is_computed_by_a_job(location):
+    params = {"province": "999", "year": 2020, "measure": "water:population_within_share@250"}
+    with client_for(location, job_wait_seconds=0) as client:
+        started = client.get("/map/data", params=params)
+        assert started.status_code == 202 and started.headers["Location"].startswith("/jobs/")
+        drawn = answer_of(client, started).json()
+        assert drawn["type"] == "FeatureCollection" and len(drawn["features"]) == 3
+        assert client.get("/map/data", params=params).status_code == 200 and jobs_started(client) == 1
+
+
+def test_an_unknown_job_is_404(location):
+    with client_for(location) as client:
+        answer = client.get("/jobs/nope")
+        assert answer.status_code == 404 and "no job 'nope'" in answer.json()["description"]
+
+
+def _finished(client: TestClient, url: str, seconds: float = 120) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        state = client.get(url).json()
+        if state["state"] in ("done", "failed") or time.monotonic() > deadline:
+            return state
+        time.sleep(0.1)
+
+
+def test_stored_tables_keep_their_types(location):
+    with open_store(location) as store:
+        frame = pd.DataFrame(
+            {"unit_id": [1, 2], "share": [0.1 + 0.2, None], "name": ["Xã A (test)", None], "ok": [True, False]}
+        )
+        store.add_computed_result("q", 5, "water", frame, {"n": 2})
+        table, totals = store.computed_result("q", 5)
+        assert totals == {"n": 2} and table.dtypes.equals(frame.dtypes) and table["share"][0] == 0.1 + 0.2
+        assert store.computed_result("q", 4) is None and store.computed_result("other", 5) is None
+        store.add_computed_result("q", 6, "water", frame.iloc[:1], {"n": 1})
+        assert store.computed_result("q", 5) is None and store.computed_result("q", 6)[1] == {"n": 1}
+
+
+def test_the_openapi_document_gives_202_and_jobs(location):
+    with client_for(location) as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/coverage/{topic}", "/map/data"):
+        accepted = paths[path]["get"]["responses"]["202"]
+        assert "Location" in accepted["headers"] and accepted["content"]["application/json"]["schema"]
+    assert set(paths["/jobs/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]) == {"$ref"}
