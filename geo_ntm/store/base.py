@@ -152,8 +152,8 @@ class Store(ABC):
 
     @abstractmethod
     def data_extent(self) -> list[DataExtent]:
-        """Per vintage, province and year: the number of status rows (statuses, summaries and
-        recognitions)."""
+        """Per vintage, province and year: the number of status rows (statuses, summaries,
+        recognitions and indicator statuses)."""
 
     @abstractmethod
     def imports(self) -> list[ImportRecord]:

@@ -365,7 +365,8 @@ class SqlStore(Store):
             """SELECT u.vintage_id, u.province_code, s.year, count(*), min(s.import_id)
                FROM (SELECT unit_id, year, import_id FROM criterion_statuses
                      UNION ALL SELECT unit_id, year, import_id FROM status_summaries
-                     UNION ALL SELECT unit_id, year, import_id FROM recognitions) s
+                     UNION ALL SELECT unit_id, year, import_id FROM recognitions
+                     UNION ALL SELECT unit_id, year, import_id FROM indicator_statuses) s
                JOIN units u ON u.unit_id = s.unit_id
                GROUP BY u.vintage_id, u.province_code, s.year ORDER BY u.vintage_id, u.province_code, s.year"""
         )

@@ -183,6 +183,7 @@ def test_long_import_stores_indicators_and_derives_criterion_2(store_2009):
     stored = store_2009.indicator_statuses(year=2019)
     assert len(stored) == 15 and all(s.import_id == report.import_id for s in stored)
     assert {s.criterion for s in store_2009.statuses(year=2019)} == {2, 17}  # never an indicator's
+    assert [(e.year, e.rows) for e in store_2009.data_extent()] == [(2019, 18)]  # a province with data
     values = {(s.indicator_id, s.value, s.value_unit) for s in stored if s.value is not None}
     assert values == {("17.1", 95.9, "%"), ("2.1", 57.621, "km")}
     vintage = store_2009.vintage_for_year(2019)
