@@ -108,7 +108,12 @@ def status_view(store: Store, vintage: Vintage, tier: AdminTier, year: int | Non
     else:
         ids = [u.unit_id for u in units]
         found = assess_units(
-            units, year, store.statuses(ids, year), store.summaries(ids, year), store.recognitions(ids, year)
+            units,
+            year,
+            store.statuses(ids, year),
+            store.summaries(ids, year),
+            store.recognitions(ids, year),
+            store.indicator_statuses(ids, year),
         )
         frameworks = all_frameworks()
         rows = []

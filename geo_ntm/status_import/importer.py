@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from geo_ntm.assessment import is_assessed
-from geo_ntm.domain import AdminTier, CriterionStatus, Recognition, StatusSummary, Unit
+from geo_ntm.domain import AdminTier, CriterionStatus, IndicatorStatus, Recognition, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
 from geo_ntm.status_import.cells import Issue, Place, SheetRow
@@ -34,8 +34,8 @@ from geo_ntm.text import name_key
 
 log = logging.getLogger(__name__)
 
-#: A record ``_merge`` merges: a criterion status, a summary or a recognition.
-_Record = TypeVar("_Record", CriterionStatus, StatusSummary, Recognition)
+#: A record ``_merge`` merges: a criterion status, a summary, a recognition or an indicator status.
+_Record = TypeVar("_Record", CriterionStatus, StatusSummary, Recognition, IndicatorStatus)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Conflict:
     level: str
     criterion: int | None  # None: the reported counts or recognition disagree
     claims: tuple[dict, ...]  # {"value", "row" (this file) or "import_id" (stored), "source"}
+    indicator: str | None = None  # "17.1": the reports of this indicator disagree
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class StatusImportReport(ImportReport):
     already_stored: int = 0  # reports identical to ones already in the store
     statuses_stored: int = 0
     summaries_stored: int = 0
+    indicators_stored: int = 0
     recognitions_stored: int = 0
     import_id: int | None = None
     vintages: dict[str, list[int]] = field(default_factory=dict)  # boundary vintage -> years matched on it
@@ -114,7 +116,8 @@ class StatusImportReport(ImportReport):
             f"{len(self.ambiguous)} ambiguous, {len({i.row for i in self.invalid})} invalid",
             f"  reports: {self.merged_duplicates} duplicates merged, {self.already_stored} already stored, "
             f"{len(self.conflicts)} conflicts; stored {self.statuses_stored} criterion statuses, "
-            f"{self.summaries_stored} summaries and {self.recognitions_stored} recognitions",
+            f"{self.summaries_stored} summaries, {self.recognitions_stored} recognitions and "
+            f"{self.indicators_stored} indicator statuses",
             f"  result: {'OK' if self.ok else 'PROBLEMS'}, {outcome}",
         ]
         for vintage, years in self.vintages.items():
@@ -167,7 +170,13 @@ def _claim_origin(claim: dict) -> str:
 
 
 def _conflict_text(conflict: Conflict) -> str:
-    what = f"criterion {conflict.criterion}" if conflict.criterion is not None else "counts/recognition"
+    what = (
+        f"indicator {conflict.indicator}"
+        if conflict.indicator
+        else f"criterion {conflict.criterion}"
+        if conflict.criterion is not None
+        else "counts/recognition"
+    )
     claims = " vs ".join(f"{c['value']} ({_claim_origin(c)})" for c in conflict.claims)
     return f"{conflict.unit}, {conflict.year}, {conflict.framework_id or '—'}/{conflict.level}, {what}: {claims}"
 
@@ -182,6 +191,38 @@ def _statuses(row: SheetRow, unit: Unit) -> list[CriterionStatus]:
         )
         for v in row.values
     ]
+
+
+def _indicators(row: SheetRow, unit: Unit) -> list[IndicatorStatus]:
+    return [
+        IndicatorStatus(
+            unit.unit_id,
+            row.year,
+            row.criteria_framework,
+            row.level,
+            v.criterion,
+            v.indicator_id,
+            v.met,
+            v.value,
+            v.unit,
+            row.source,
+            row.row,
+        )
+        for v in row.indicators
+    ]
+
+
+def _indicator_key(s: IndicatorStatus) -> tuple:
+    """A status is compared with statuses, a value with values: "met" and "95.9 %" do not conflict."""
+    return (s.unit_id, s.year, s.framework_id, s.level, s.indicator_id, s.met is None)
+
+
+def _indicator_value(s: IndicatorStatus) -> str:
+    """ "met", "unmet", "95.9 %" or "unmet, 95.9 %"."""
+    parts = [] if s.met is None else ["met" if s.met else "unmet"]
+    if s.value is not None:
+        parts.append(f"{s.value:g}" + (f" {s.value_unit}" if s.value_unit else ""))
+    return ", ".join(parts)
 
 
 def _summary(row: SheetRow, unit: Unit) -> StatusSummary:
@@ -300,6 +341,7 @@ def _merge(
                     first.level,
                     getattr(first, "criterion", None),
                     tuple(claims),
+                    getattr(first, "indicator_id", None),
                 )
             )
     return result
@@ -459,7 +501,14 @@ def import_status_file(
         _recognition_value,
         labels.__getitem__,
     )
-    merged = (statuses, summaries, recognitions)
+    indicators = _merge(
+        [s for row, unit in matched for s in _indicators(row, unit)],
+        store.indicator_statuses(unit_ids),
+        _indicator_key,
+        _indicator_value,
+        labels.__getitem__,
+    )
+    merged = (statuses, summaries, recognitions, indicators)
     report.merged_duplicates = sum(m.duplicates for m in merged)
     report.already_stored = sum(m.already_stored for m in merged)
     report.conflicts = [c for m in merged for c in m.conflicts]
@@ -477,8 +526,13 @@ def import_status_file(
     report.stored = True
     report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
     report.recognitions_stored = len(recognitions.new)
-    report.rows_stored = report.statuses_stored + report.summaries_stored + report.recognitions_stored
-    report.import_id = store.add_statuses(report.record(actor), statuses.new, summaries.new, recognitions.new)
+    report.indicators_stored = len(indicators.new)
+    report.rows_stored = (
+        report.statuses_stored + report.summaries_stored + report.recognitions_stored + report.indicators_stored
+    )
+    report.import_id = store.add_statuses(
+        report.record(actor), statuses.new, summaries.new, recognitions.new, indicators.new
+    )
     log.info(
         "%s: stored %d criterion statuses, %d summaries and %d recognitions (import %d)",
         path,

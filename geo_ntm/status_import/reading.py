@@ -31,6 +31,7 @@ from geo_ntm.status_import.cells import (
     RowCheck,
     SheetRow,
     cell_text,
+    indicator_label,
     outside_period,
     parse_framework,
     parse_level,
@@ -277,6 +278,7 @@ def _field_by_alias() -> dict[str, str]:
 def _read_header(row_index: int, cells: list[object], field_by_alias: dict[str, str]) -> Header:
     fields: dict[str, int] = {}
     criteria: dict[int, int] = {}
+    indicators: dict[str, tuple[int, int, str | None]] = {}
     labels = [cell_text(c) for c in cells]
     ignored = []
     for col, label in enumerate(labels):
@@ -284,14 +286,17 @@ def _read_header(row_index: int, cells: list[object], field_by_alias: dict[str, 
             continue
         key = fold(label)
         name = field_by_alias.get(key)
-        tc = TC_COLUMN.match(key)
+        indicator = indicator_label(label) if name is None else None
+        tc = TC_COLUMN.match(key) if indicator is None else None
         if name and name not in fields:
             fields[name] = col
+        elif indicator and indicator[1] not in indicators:
+            indicators[indicator[1]] = (col, indicator[0], indicator[2])
         elif name is None and tc and int(tc.group(1)) not in criteria:
             criteria[int(tc.group(1))] = col
         else:
             ignored.append(label)
-    return Header(row_index, fields, criteria, labels, ignored)
+    return Header(row_index, fields, criteria, labels, ignored, indicators)
 
 
 #: The column that names a row's unit, by tier: a file without a commune column names districts,
@@ -371,6 +376,7 @@ class _RowReader:
             reported.values,
             reported.counts,
             reported.recognition,
+            reported.indicators,
         )
         period = outside_period(year, framework) if framework else None
         if period:

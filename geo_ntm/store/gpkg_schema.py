@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 SRS_ID = 4326
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: The integer primary key of each feature table, named as in PostGIS (GDAL and QGIS find it by its
 #: type; before schema 6 every one was named ``fid``).
@@ -174,6 +174,21 @@ SELECT unit_id, year, level, 'recognised', framework_id, decision, decision_date
 FROM status_summaries WHERE recognized ORDER BY id"""
 
 
+# Schema version 9: reported indicators (chỉ tiêu) of a criterion, with their status and/or value.
+# Created if missing, so a file of schema 6, 7 or 8 upgrades to it.
+_SCHEMA_INDICATORS = """
+CREATE TABLE IF NOT EXISTS indicator_statuses (
+  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(unit_id), year INTEGER NOT NULL,
+  framework_id TEXT NOT NULL, level TEXT NOT NULL, criterion INTEGER NOT NULL, indicator_id TEXT NOT NULL,
+  met INTEGER, value REAL, value_unit TEXT, source TEXT, row_number INTEGER,
+  import_id INTEGER REFERENCES imports(import_id));
+CREATE INDEX IF NOT EXISTS indicator_statuses_unit_year ON indicator_statuses (unit_id, year);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('indicator_statuses', 'attributes', 'indicator_statuses',
+          'Reported NTM indicator statuses and values (chỉ tiêu 2.1, 17.1 ...)');
+"""
+
+
 def upgrade(cur: sqlite3.Cursor) -> None:
     """Create the schema, or bring a file of an older schema to ``SCHEMA_VERSION`` keeping its data
     (``cur`` inside a write transaction)."""
@@ -181,9 +196,16 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         if _has_table(cur, table) and "fid" in _columns(cur, table):
             _rename_key(cur, table, key)
     older = _has_table(cur, "status_summaries") and not _has_table(cur, "recognitions")
-    for statement in (
-        _GPKG_CORE + _SCHEMA + _SCHEMA_LAYERS + _SCHEMA_ROAD_KM + _SCHEMA_COMPUTED + _SCHEMA_RECOGNITIONS
-    ).split(";\n"):
+    schema = (
+        _GPKG_CORE
+        + _SCHEMA
+        + _SCHEMA_LAYERS
+        + _SCHEMA_ROAD_KM
+        + _SCHEMA_COMPUTED
+        + _SCHEMA_RECOGNITIONS
+        + _SCHEMA_INDICATORS
+    )
+    for statement in schema.split(";\n"):
         if statement.strip():
             cur.execute(statement)
     if older:  # schema 8
