@@ -7,7 +7,9 @@ and, once done, links the question's own URL, which then answers from the stored
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+import time
+from collections.abc import Mapping
+from typing import Annotated, TypeVar
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -22,6 +24,7 @@ from geo_ntm.infrastructure.thresholds import Thresholds
 from geo_ntm.store import Store
 
 router = APIRouter(tags=["jobs"])
+K = TypeVar("K")
 _BOARD_LOCK = threading.Lock()
 
 
@@ -79,8 +82,7 @@ def stored_or_started(
     found = stored_coverage(store, asked, thresholds)
     if found is not None:
         return found
-    key = f"{store.content_version()} {question_text(asked, thresholds)}"
-    job = job_board(request).submit(key, str(request.url), coverage_job, args=(asked, thresholds))
+    job = _submit(request, store, asked, thresholds)
     job.finished.wait(request.app.state.settings.job_wait_seconds)
     if job.state == FAILED:
         if isinstance(job.error, GeoNtmError):
@@ -93,10 +95,42 @@ def stored_or_started(
     return job if found is None else found
 
 
+def unanswered(
+    request: Request, store: Store, questions: Mapping[K, CoverageRequest], thresholds: Thresholds
+) -> dict[K, Job]:
+    """Of ``questions`` (by a key of the caller's), those with no stored answer yet after each was
+    started (or joined) as a job and all were waited for together at most
+    ``GEO_NTM_JOB_WAIT_SECONDS``: the jobs still running or failed, by key. A failed job stays
+    listed (its error is at ``/jobs/{id}``) rather than being computed again in the request."""
+    jobs = {
+        key: _submit(request, store, asked, thresholds)
+        for key, asked in questions.items()
+        if stored_coverage(store, asked, thresholds) is None
+    }
+    deadline = time.monotonic() + request.app.state.settings.job_wait_seconds
+    for job in jobs.values():
+        job.finished.wait(max(0.0, deadline - time.monotonic()))
+    if any(job.state == DONE for job in jobs.values()):
+        store.renew_snapshot()
+    return {key: job for key, job in jobs.items() if job.state != DONE}
+
+
+def _submit(request: Request, store: Store, asked: CoverageRequest, thresholds: Thresholds) -> Job:
+    """The job computing ``asked`` (a running one of the same question is joined)."""
+    key = f"{store.content_version()} {question_text(asked, thresholds)}"
+    return job_board(request).submit(key, str(request.url), coverage_job, args=(asked, thresholds))
+
+
+def job_path(request: Request, job: Job) -> str:
+    """The path of ``GET /jobs/{id}`` for ``job``."""
+    return str(request.url_for("job_state", job_id=job.job_id).path)
+
+
 def accepted(request: Request, job: Job) -> JSONResponse:
     """The 202 answer of a question whose job still runs."""
-    url = str(request.url_for("job_state", job_id=job.job_id).path)
-    return JSONResponse(_state(request, job).model_dump(), status_code=202, headers={"Location": url})
+    return JSONResponse(
+        _state(request, job).model_dump(), status_code=202, headers={"Location": job_path(request, job)}
+    )
 
 
 @router.get("/jobs/{job_id}", name="job_state", response_model=JobState)
@@ -120,7 +154,7 @@ def _state(request: Request, job: Job) -> JobState:
         id=job.job_id,
         state=job.state,
         progress=JobProgress(fraction=job.fraction, message=job.message),
-        url=str(request.url_for("job_state", job_id=job.job_id).path),
+        url=job_path(request, job),
         answer=job.answer_url if job.state == DONE else None,
         error=error,
     )

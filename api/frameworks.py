@@ -42,6 +42,11 @@ def framework_record(fw: Framework) -> dict:
         "criteria_known": fw.criteria_known,
         "criteria_total": fw.criteria_total if fw.criteria_known else None,
         "criteria": [{"number": c.number, "name_vi": c.name_vi, "name_en": c.name_en} for c in fw.criteria],
+        "indicators": [
+            {"indicator": i.indicator_id, "criterion": i.criterion, "name_vi": i.name_vi, "name_en": i.name_en}
+            for i in fw.indicators
+        ],
+        "indicators_complete": list(fw.indicators_complete),
         "note": fw.note,
     }
 

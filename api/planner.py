@@ -6,21 +6,23 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
-from api.background import ACCEPTED, accepted, stored_or_started
+from api.background import ACCEPTED, accepted, job_path, stored_or_started, unanswered
 from api.deps import BoundariesDep, Lang, PlaceYearDep, RequiredYear, RuleDep, StoreDep, YearParam
 from api.downloads import slug
 from api.jobs import Job
 from api.planner_options import page_options
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.thresholds import load_thresholds
 from geo_ntm.profile import commune_profile
 from geo_ntm.progress import most_unmet, near_next_level
+from geo_ntm.store import Store
 from geo_ntm.views import commune_view
 from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
 from maps.choropleth import Choropleth, MapRequest, build_choropleth
-from maps.figures import commune_figures, figure_request, parse_figure
+from maps.figures import commune_figures, figure_questions, figure_request, parse_figure
 from maps.i18n import level_label
 from maps.png import SIZES, render_png
 
@@ -46,10 +48,14 @@ def map_request(
             ge=FIRST_YEAR, le=LAST_YEAR, description="map the change of level or criteria_met from this year to year"
         ),
     ] = None,
+    tier: Annotated[
+        AdminTier,
+        Query(description="commune (default), or district or province: colour those by their own status"),
+    ] = AdminTier.COMMUNE,
 ) -> MapRequest:
     """The map a request asks for (see ``maps.choropleth.MapRequest``)."""
     earlier = None if compare is None else where.in_year(store, compare)
-    return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier)
+    return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier, tier)
 
 
 MapRequestDep = Annotated[MapRequest, Depends(map_request)]
@@ -70,14 +76,22 @@ def map_data(http: Request, store: StoreDep, request: MapRequestDep, simplify: b
     ``simplify=false``), with the legend and what a printed map says about itself. An indicator
     measure whose coverage table is not stored yet is computed by a background job: 202 with
     ``Location: /jobs/{id}`` when it takes longer than ``GEO_NTM_JOB_WAIT_SECONDS``."""
-    figure = parse_figure(request.measure)
-    if figure is not None:
-        asked = figure_request(request.where, figure.topic, figure.distance)
-        answer = stored_or_started(http, store, asked, load_thresholds())  # figures use the shipped thresholds
-        if isinstance(answer, Job):
-            return accepted(http, answer)
+    running = _figure_job(http, store, request)
+    if running is not None:
+        return running
     layer = build_choropleth(store, request)
     return {"type": "FeatureCollection", "features": layer.features(simplify), **_about(layer, request)}
+
+
+def _figure_job(http: Request, store: Store, request: MapRequest) -> JSONResponse | None:
+    """The 202 answer of a map whose indicator measure is still being computed by a background
+    job (started or joined here), or None when the map can be drawn at once."""
+    figure = parse_figure(request.measure)
+    if figure is None or request.tier is not AdminTier.COMMUNE:  # a district map refuses it at once
+        return None
+    asked = figure_request(request.where, figure.topic, figure.distance)
+    answer = stored_or_started(http, store, asked, load_thresholds())  # figures use the shipped thresholds
+    return accepted(http, answer) if isinstance(answer, Job) else None
 
 
 def _about(layer: Choropleth, request: MapRequest) -> dict:
@@ -94,6 +108,7 @@ def _about(layer: Choropleth, request: MapRequest) -> dict:
         "district": where.district.name if where.district else None,
         "year": where.year,
         "compare": request.compare.year if request.compare else None,
+        "tier": request.tier.value,
         "boundaries": {"vintage": where.vintage.name, "valid_from": where.vintage.valid_from.isoformat()},
         "measure": measure.about(),
         "table": {"value": measure.table_value, "class_heading": measure.class_column},
@@ -118,14 +133,19 @@ def _about(layer: Choropleth, request: MapRequest) -> dict:
     }
 
 
-@router.get("/map.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+@router.get("/map.png", response_class=Response, responses={200: {"content": {"image/png": {}}}, **ACCEPTED})
 def map_png(
+    http: Request,
     store: StoreDep,
     request: MapRequestDep,
     width: Annotated[int, Query(ge=SIZES.start, le=SIZES.stop - 1)] = 1600,
     height: Annotated[int, Query(ge=SIZES.start, le=SIZES.stop - 1)] = 1130,
 ) -> Response:
-    """The map as a PNG image with title, legend, dates, scale bar and source, as a download."""
+    """The map as a PNG image with title, legend, dates, scale bar and source, as a download; an
+    indicator measure not computed yet answers 202 with its job, as ``/map/data`` does."""
+    running = _figure_job(http, store, request)
+    if running is not None:
+        return running
     png = render_png(build_choropleth(store, request), width=width, height=height)
     where = request.where
     place = "_".join(slug(u.name or u.code) for u in (where.province, where.district) if u is not None)
@@ -167,7 +187,9 @@ def profile(
     code: str, request: Request, store: StoreDep, boundaries: BoundariesDep, year: RequiredYear, lang: Lang
 ) -> dict:
     """One commune of the boundaries asked: every criterion of its framework in ``year`` with
-    status and sources, its level in every year with data, and its infrastructure indicators."""
+    status and sources, its level in every year with data, and its infrastructure indicators; those
+    whose coverage table is still being computed by a background job are listed in
+    ``indicators_computing`` (with the job) instead."""
     found = commune_profile(store, boundaries.vintage, code, year)
     around = resolve_where(
         store,
@@ -176,9 +198,15 @@ def profile(
         province=found.pop("province_code"),
         district=found.pop("district_code"),
     )
-    indicators = commune_figures(store, around, code, lang, load_thresholds(request.app.state.settings.thresholds_file))
+    thresholds = load_thresholds(request.app.state.settings.thresholds_file)
+    computing = unanswered(request, store, figure_questions(store, around), thresholds)
+    indicators = commune_figures(store, around, code, lang, thresholds, skip=computing)
     return {
         **found,
         "indicators": indicators,
+        "indicators_computing": [
+            {"topic": topic, "distance": distance, "job": job_path(request, job), "state": job.state}
+            for (topic, distance), job in computing.items()
+        ],
         "level_label": level_label(found["level"], lang) if found["level"] else None,
     }

@@ -9,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import GeoNtmError
 from geo_ntm.settings import Settings
 from geo_ntm.store import Store, open_store
@@ -221,6 +222,7 @@ def _cmd_map(store: Store, args, settings: Settings) -> int:
         rule=rule,
         scheme=args.scheme,
         classes=args.classes,
+        tier=AdminTier(args.tier),
     )
     Path(args.output).write_text(html, encoding="utf-8")
     print(f"wrote {args.output}")
@@ -462,6 +464,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
                 "(default), share_area, share_population",
             )
             c.add_argument("--lang", choices=["vi", "en"], default="vi")
+            c.add_argument(
+                "--tier",
+                choices=[t.value for t in AdminTier],
+                default=AdminTier.COMMUNE.value,
+                help="commune (default), or district or province: colour those by their own status "
+                "(measure level or criteria_met)",
+            )
             c.add_argument("-o", "--output", required=True, help="HTML file to write")
 
     ly = sub.add_parser("layers", help="infrastructure layers").add_subparsers(dest="action", required=True)

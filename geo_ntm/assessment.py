@@ -1,7 +1,9 @@
-"""Derive, for each commune and year, the criteria met and the level reached from the reported
-statuses. Rules (documented in the README):
+"""Derive, for each unit (commune, district, province) and year, the criteria met and the level
+reached from the reported statuses. Rules (documented in the README):
 
-- Wards (phường), towns (thị trấn) and flagged polygons are not assessed: never "0 criteria".
+- Wards (phường), towns (thị trấn), urban districts (quận) and flagged polygons are not assessed:
+  never "0 criteria". A district or province is assessed by the same rules as a commune, against
+  the framework its statuses name (``applies_to`` district or province).
 - Figures are measured against one framework, never a mix: the one asked for, else a national
   set before a province's own (so adding a province's set never changes the figures of a commune
   with national data), a set with known criteria before one without, the set in force that year
@@ -19,6 +21,11 @@ statuses. Rules (documented in the README):
   superseded. ``criteria_level`` is the highest level with all criteria met that year, recognised
   or not.
 - The level reached (``level``) is the highest level recognised or with all criteria met.
+- A criterion not reported itself is derived from its indicators (chỉ tiêu) when the framework
+  lists every indicator of it (``indicators_complete``) and each is reported met or unmet (one
+  value, no conflict): met when all are met. It is listed in ``criteria_derived``. A derived
+  status never overrides a reported one: when they disagree the criterion is conflicting.
+  Where a framework's indicators are not all known from a cited source, nothing is derived.
 """
 
 from __future__ import annotations
@@ -29,15 +36,44 @@ from collections.abc import Iterable
 
 from geo_ntm.domain import (
     LEVEL_ORDER,
+    AdminTier,
     Assessment,
     CriterionStatus,
     Framework,
+    IndicatorStatus,
     Recognition,
     RecognitionKind,
     StatusSummary,
     Unit,
+    UnitType,
 )
 from geo_ntm.frameworks import all_frameworks
+
+#: The district types the NTM programme assesses: huyện (đạt chuẩn NTM), and thị xã and provincial
+#: thành phố (hoàn thành nhiệm vụ xây dựng NTM); an urban district (quận) is not assessed.
+_ASSESSED_DISTRICTS = (UnitType.HUYEN, UnitType.THI_XA, UnitType.THANH_PHO)
+
+
+def is_assessed(unit: Unit) -> bool:
+    """Whether the NTM programme assesses ``unit`` at its tier: a xã (never a ward, town or flagged
+    polygon), a huyện, thị xã or provincial thành phố (never a quận), any province."""
+    if unit.flag is not None or unit.level is AdminTier.COMMUNE:
+        return unit.assessed
+    return unit.level is AdminTier.PROVINCE or unit.unit_type in _ASSESSED_DISTRICTS
+
+
+def completed_task(unit: Unit, assessment: Assessment, frameworks: dict[str, Framework]) -> bool:
+    """Whether the level recognised is, for this unit, "hoàn thành nhiệm vụ xây dựng NTM": the
+    decision's framework (else any set assessing the unit's tier) lists the unit's type in its
+    ``completion_types`` and the level recognised is that set's ``ntm`` (its first) level."""
+    if assessment.recognised_level != "ntm" or unit.unit_type is None:
+        return False
+    named = assessment.recognition.framework_id if assessment.recognition else None
+    if named is not None and named in frameworks:
+        sets = [frameworks[named]]
+    else:
+        sets = [f for f in frameworks.values() if f.applies_to is unit.level]
+    return any(unit.unit_type in f.completion_types for f in sets)
 
 
 def _level_rank(level: str) -> int:
@@ -58,6 +94,26 @@ def _pick_framework(groups: set[tuple[str, str]], year: int, frameworks: dict[st
         return (not fw.national, not fw.criteria_known, not in_force, -top, framework_id)
 
     return min({f for f, _ in groups}, key=rank)
+
+
+def derived_criteria(
+    indicators: Iterable[IndicatorStatus], frameworks: dict[str, Framework]
+) -> dict[tuple[str, str], dict[int, bool]]:
+    """Per (framework, level): the criteria whose status follows from their indicators (see the
+    module rule), met or not. Indicators reported with a value only are not judged."""
+    reported: dict[tuple[str, str, int], dict[str, set[bool]]] = defaultdict(lambda: defaultdict(set))
+    for i in indicators:
+        if i.met is not None:
+            reported[(i.framework_id, i.level, i.criterion)][i.indicator_id].add(i.met)
+    derived: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
+    for (framework_id, level, criterion), found in reported.items():
+        fw = frameworks.get(framework_id)
+        if fw is None or criterion not in fw.indicators_complete:
+            continue  # not every indicator of the criterion is known: nothing to derive
+        needed = {i.indicator_id for i in fw.indicators if i.criterion == criterion}
+        if needed <= set(found) and all(len(found[n]) == 1 for n in needed):
+            derived[(framework_id, level)][criterion] = all(found[n] == {True} for n in needed)
+    return derived
 
 
 def held_recognitions(recognitions: Iterable[Recognition], year: int) -> dict[str, Recognition]:
@@ -98,28 +154,35 @@ def assess_unit(
     summaries: Iterable[StatusSummary],
     recognitions: Iterable[Recognition] = (),
     frameworks: dict[str, Framework] | None = None,
+    indicators: Iterable[IndicatorStatus] = (),
 ) -> Assessment:
-    """The assessment of one unit in one year from its statuses and summaries of that year and its
-    recognitions of that year and before (those of later years are ignored), with ``frameworks``
-    (default: ``all_frameworks()``; a caller assessing many units reads it once)."""
-    if not unit.assessed:
+    """The assessment of one unit in one year from its statuses, summaries and indicator statuses
+    of that year and its recognitions of that year and before (those of later years are ignored),
+    with ``frameworks`` (default: ``all_frameworks()``; a caller assessing many units reads it once)."""
+    if not is_assessed(unit):
         return Assessment(unit_id=unit.unit_id, year=year, assessed=False)
     recognitions = [r for r in recognitions if r.year <= year]
     recognised = _recognised_fields(recognitions, year)
     by_group: dict[tuple[str, str], dict[int, set[bool]]] = defaultdict(lambda: defaultdict(set))
     for status in statuses:
         by_group[(status.framework_id, status.level)][status.criterion].add(status.met)
+    frameworks = all_frameworks() if frameworks is None else frameworks
+    derived: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for key, criteria_derived in derived_criteria(indicators, frameworks).items():
+        for number, is_met in criteria_derived.items():
+            if number not in by_group[key]:
+                derived[key].add(number)
+            by_group[key][number].add(is_met)  # a reported status that disagrees makes a conflict
     sums_by_group: dict[tuple[str, str], list[StatusSummary]] = defaultdict(list)
     for summary in summaries:
         sums_by_group[(summary.framework_id, summary.level)].append(summary)
-    groups = set(by_group) | set(sums_by_group)
+    groups = {key for key, criteria in by_group.items() if criteria} | set(sums_by_group)
     if not groups:
         top = recognised["recognised_level"]
         return Assessment(
             unit_id=unit.unit_id, year=year, assessed=True, has_data=bool(recognitions), level=top, **recognised
         )
 
-    frameworks = all_frameworks() if frameworks is None else frameworks
     reached: set[str] = set()
     for (_, level), sums in sums_by_group.items():
         for s in sums:
@@ -163,6 +226,7 @@ def assess_unit(
         level=max(reached, key=_level_rank) if reached else None,
         met_criteria=met,
         criteria_level=criteria_level,
+        criteria_derived=tuple(sorted(derived.get(key, ()))),
         **recognised,
     )
 
@@ -173,6 +237,7 @@ def assess_units(
     statuses: Iterable[CriterionStatus],
     summaries: Iterable[StatusSummary],
     recognitions: Iterable[Recognition] = (),
+    indicators: Iterable[IndicatorStatus] = (),
 ) -> dict[int, Assessment]:
     """Assessments of many units, keyed by unit id (statuses of other years are ignored, and
     recognitions of later years)."""
@@ -187,5 +252,12 @@ def assess_units(
     rec: dict[int, list[Recognition]] = defaultdict(list)
     for recognition in recognitions:
         rec[recognition.unit_id].append(recognition)
+    ind: dict[int, list[IndicatorStatus]] = defaultdict(list)
+    for indicator in indicators:
+        if indicator.year == year:
+            ind[indicator.unit_id].append(indicator)
     frameworks = all_frameworks()
-    return {u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id], rec[u.unit_id], frameworks) for u in units}
+    return {
+        u.unit_id: assess_unit(u, year, st[u.unit_id], su[u.unit_id], rec[u.unit_id], frameworks, ind[u.unit_id])
+        for u in units
+    }

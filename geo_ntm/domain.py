@@ -132,6 +132,16 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class FrameworkIndicator:
+    """An indicator (chỉ tiêu) of a criterion, as a framework file lists it: "2.1" of criterion 2."""
+
+    indicator_id: str  # "2.1"
+    criterion: int
+    name_vi: str
+    name_en: str
+
+
+@dataclass(frozen=True)
 class Framework:
     """A set of NTM criteria with the act that issued it: national ones are shipped as data in
     ``geo_ntm/frameworks``, a province's own ones are loaded from ``GEO_NTM_FRAMEWORKS_DIR``.
@@ -154,6 +164,10 @@ class Framework:
     completion_types: tuple[UnitType, ...] = ()
     province: str | None = None  # None: a national set; else the province a provincial set applies to
     source_act: str | None = None  # a provincial set: the province's act issuing it
+    #: indicators a cited source gives (none listed: not known, never guessed)
+    indicators: tuple[FrameworkIndicator, ...] = ()
+    #: criteria whose every indicator is in ``indicators`` (only those may be derived from them)
+    indicators_complete: tuple[int, ...] = ()
 
     @property
     def criteria_total(self) -> int:
@@ -192,6 +206,25 @@ class CriterionStatus:
     level: str
     criterion: int
     met: bool
+    source: str | None = None
+    row_number: int | None = None
+    import_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorStatus:
+    """One reported indicator (chỉ tiêu) of a criterion: "17.1" met, or its value with a unit
+    ("95.9", "%"), or both. ``met`` is None when only a value is given: the value is not judged."""
+
+    unit_id: int
+    year: int
+    framework_id: str
+    level: str
+    criterion: int
+    indicator_id: str  # "17.1" (NFC text)
+    met: bool | None = None
+    value: float | None = None
+    value_unit: str | None = None  # "%", "km", "triệu đồng" ...; None when none is written
     source: str | None = None
     row_number: int | None = None
     import_id: int | None = None
@@ -263,6 +296,8 @@ class Assessment:
     recognized_levels: tuple[str, ...] = ()  # levels recognised and holding this year
     decisions: tuple[str, ...] = ()
     met_criteria: frozenset[int] = field(default_factory=frozenset)
+    #: criteria whose status is derived from their indicators (none reported for the criterion itself)
+    criteria_derived: tuple[int, ...] = ()
     criteria_level: str | None = None  # highest level with all its criteria reported met this year
     recognised_level: str | None = None  # highest level recognised by a decision and not revoked
     recognition: Recognition | None = None  # the decision behind ``recognised_level``

@@ -1,6 +1,8 @@
 """What the store says about one commune: in one year, every criterion of its framework with its
-status (met, unmet, conflicting, no data) and the sources that reported it; its recognition
-decisions; its level in every year with data. Also where the statuses of many units come from (a map's source line)."""
+status (met, unmet, conflicting, no data, or derived from its indicators) and the sources that
+reported it, and the indicators reported with their values and units; its recognition decisions;
+its level in every year with data. Also where the statuses of many units come from (a map's
+source line)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,16 @@ from collections.abc import Sequence
 import pandas as pd
 
 from geo_ntm.assessment import assess_unit
-from geo_ntm.domain import AdminTier, Assessment, CriterionStatus, Recognition, StatusSummary, Unit, Vintage
+from geo_ntm.domain import (
+    AdminTier,
+    Assessment,
+    CriterionStatus,
+    IndicatorStatus,
+    Recognition,
+    StatusSummary,
+    Unit,
+    Vintage,
+)
 from geo_ntm.errors import NotFoundError
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.infrastructure.coverage import framework_of_year
@@ -19,7 +30,7 @@ from geo_ntm.store import Store
 from geo_ntm.store.base import unit_from_row
 from geo_ntm.views import unit_view
 
-_Year = tuple[Unit, Vintage, list[CriterionStatus], list[StatusSummary]]
+_Year = tuple[Unit, Vintage, list[CriterionStatus], list[StatusSummary], list[IndicatorStatus]]
 
 
 def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dict:
@@ -33,8 +44,10 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
     row = next(frame.itertuples(index=False))
     unit = unit_from_row(row)
     years, recognitions = _years(store, code)
-    own, own_vintage, statuses, summaries = years.get(year, (unit, store.vintage_for_year(year), [], []))
-    assessment = assess_unit(own, year, statuses, summaries, recognitions)
+    own, own_vintage, statuses, summaries, indicators = years.get(
+        year, (unit, store.vintage_for_year(year), [], [], [])
+    )
+    assessment = assess_unit(own, year, statuses, summaries, recognitions, indicators=indicators)
     return {
         "code": unit.code,
         "name": unit.name,
@@ -50,6 +63,8 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         "statuses_vintage": own_vintage.name,
         **assessment.figures(),
         "criteria": _criteria(assessment, statuses, year) if unit.assessed else [],
+        "criteria_derived": list(assessment.criteria_derived),
+        "reported_indicators": _indicators(indicators),
         "reported_counts": [
             {
                 "level": s.level,
@@ -77,8 +92,8 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
             for r in sorted(recognitions, key=lambda r: (r.year, r.decision_date or dt.date.min))
         ],
         "history": [
-            {"year": y, "vintage": v.name, **assess_unit(u, y, st, su, recognitions).figures()}
-            for y, (u, v, st, su) in sorted(years.items())
+            {"year": y, "vintage": v.name, **assess_unit(u, y, st, su, recognitions, indicators=ind).figures()}
+            for y, (u, v, st, su, ind) in sorted(years.items())
         ]
         if unit.assessed
         else [],
@@ -101,13 +116,16 @@ def _years(store: Store, code: str) -> tuple[dict[int, _Year], list[Recognition]
             statuses, summaries = store.statuses([unit.unit_id]), store.summaries([unit.unit_id])
             own = store.recognitions([unit.unit_id])
             recognitions.extend(own)
-            for year in {s.year for s in statuses} | {s.year for s in summaries} | {r.year for r in own}:
+            indicators = store.indicator_statuses([unit.unit_id])
+            years_with_data = {s.year for s in statuses} | {s.year for s in summaries} | {r.year for r in own}
+            for year in years_with_data | {i.year for i in indicators}:
                 if store.vintage_for_year(year) == vintage:
                     found[year] = (
                         unit,
                         vintage,
                         [s for s in statuses if s.year == year],
                         [s for s in summaries if s.year == year],
+                        [i for i in indicators if i.year == year],
                     )
     return found, recognitions
 
@@ -135,6 +153,31 @@ def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list
                 "name_en": c.name_en,
                 "status": status,
                 "sources": [{"met": met, "source": source} for met, source in sources],
+            }
+        )
+    return rows
+
+
+def _indicators(indicators: list[IndicatorStatus]) -> list[dict]:
+    """The reported indicators of the year, by id, each report with its status, value and unit
+    (names where the framework lists the indicator)."""
+    frameworks = all_frameworks()
+    rows = []
+    for i in sorted(indicators, key=lambda i: (tuple(int(n) for n in i.indicator_id.split(".")), i.row_number or 0)):
+        fw = frameworks.get(i.framework_id)
+        named = next((d for d in fw.indicators if d.indicator_id == i.indicator_id), None) if fw else None
+        rows.append(
+            {
+                "indicator": i.indicator_id,
+                "criterion": i.criterion,
+                "framework": i.framework_id,
+                "level": i.level,
+                "name_vi": named.name_vi if named else None,
+                "name_en": named.name_en if named else None,
+                "met": i.met,
+                "value": i.value,
+                "unit": i.value_unit,
+                "source": i.source,
             }
         )
     return rows

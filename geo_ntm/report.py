@@ -4,7 +4,12 @@ criteria, which criteria they meet and at which level they are recognised.
 Recognition is counted from decisions only (``recognised``: at least this level, a kiểu mẫu commune
 counts also as nâng cao and NTM; ``recognised_exact``: exactly this level); a commune meeting every
 criterion of a level without a decision at that level is counted in
-``all_criteria_met_not_recognised``, never as recognised."""
+``all_criteria_met_not_recognised``, never as recognised.
+
+Beside the commune counts, each district's own status (``district_status``) and the province's
+(``province_status``): the level recognised by a decision for the district or province itself, the
+decision, its date, whether that level is "hoàn thành nhiệm vụ xây dựng NTM" (``completed_task``)
+and its own criteria met; never derived from its communes."""
 
 from __future__ import annotations
 
@@ -13,11 +18,11 @@ import io
 
 import pandas as pd
 
-from geo_ntm.domain import LEVEL_ORDER, Framework
+from geo_ntm.domain import LEVEL_ORDER, AdminTier, Framework
 from geo_ntm.export_safety import safe_csv_row
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.store import Store
-from geo_ntm.views import commune_view
+from geo_ntm.views import commune_view, status_view
 from geo_ntm.where import Where
 
 
@@ -52,6 +57,38 @@ def _summarise(label: str, xa: pd.DataFrame, framework: Framework | None) -> dic
     }
 
 
+#: The fields of a district's or province's own status in a report (``status_view`` columns).
+OWN_STATUS = (
+    "recognised_level",
+    "recognition_decision",
+    "recognition_date",
+    "completed_task",
+    "framework",
+    "criteria_met",
+    "criteria_total",
+)
+
+
+def _own_status(row: dict) -> dict:
+    """A unit's own status in a report: the ``OWN_STATUS`` fields of its ``status_view`` row."""
+    return {k: None if pd.isna(row[k]) else row[k] for k in OWN_STATUS} | {
+        "criteria_met": None if pd.isna(row["criteria_met"]) else int(row["criteria_met"]),
+        "criteria_total": None if pd.isna(row["criteria_total"]) else int(row["criteria_total"]),
+    }
+
+
+def _own_statuses(store: Store, where: Where) -> tuple[dict[str, dict], dict]:
+    """The own statuses of the districts of ``where`` (by code) and of its province."""
+    assert where.province is not None, "a report is about a province"
+    scope = {"codes": [where.district.code]} if where.district else {"province_code": where.province.code}
+    frame = status_view(store, where.vintage, AdminTier.DISTRICT, where.year, geometry=False, **scope)
+    districts = {row["code"]: _own_status(row) for row in frame.to_dict("records")}
+    (province,) = status_view(
+        store, where.vintage, AdminTier.PROVINCE, where.year, geometry=False, codes=[where.province.code]
+    ).to_dict("records")
+    return districts, _own_status(province)
+
+
 def _report_framework(xa: pd.DataFrame) -> Framework | None:
     """The framework a report counts criteria on: of the communes' own, a national one before a
     province's (so adding a province's set never changes the national figures), then the one most
@@ -73,9 +110,10 @@ def province_report(store: Store, where: Where) -> dict:
     xa = frame[frame["assessed"]]
     framework = _report_framework(xa)
     frameworks = sorted(set(xa["framework"].dropna()))
+    own, province_status = _own_statuses(store, where)
     districts = [
-        _summarise(name, group, framework)
-        for (_, name), group in xa.groupby(["district_code", "district"], sort=True, dropna=False)
+        _summarise(name, group, framework) | {"district_status": own.get(code)}
+        for (code, name), group in xa.groupby(["district_code", "district"], sort=True, dropna=False)
     ]
     total = _summarise(where.label, xa, framework)
     total.pop("district")
@@ -90,13 +128,16 @@ def province_report(store: Store, where: Where) -> dict:
         "wards_and_towns_not_assessed": int((~frame["assessed"]).sum()),
         "districts": districts,
         "total": total,
+        "province_status": province_status,
     }
 
 
 def report_csv(report: dict) -> str:
     """One CSV row per district plus a total row; per-criterion counts as columns tc1..tcN; names
-    a spreadsheet would run as formulas are neutralised (``geo_ntm.export_safety``)."""
-    rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
+    a spreadsheet would run as formulas are neutralised (``geo_ntm.export_safety``). The ``own_*``
+    columns are the district's own status, on the total row the province's (the district's in a
+    report of one district)."""
+    rows = _rows(report)
     numbers = list(rows[0]["per_criterion"]) if rows else []  # the report framework's criterion numbers
     header = (
         ["district", "communes", "communes_with_data", "communes_without_data", "all_criteria_met", "avg_criteria_met"]
@@ -104,6 +145,7 @@ def report_csv(report: dict) -> str:
         + [f"recognised_exact_{lv}" for lv in LEVEL_ORDER]
         + ["all_criteria_met_not_recognised"]
         + [f"tc{n}" for n in numbers]
+        + [f"own_{k}" for k in OWN_STATUS]
     )
     out = io.StringIO()
     writer = csv.writer(out)
@@ -123,15 +165,39 @@ def report_csv(report: dict) -> str:
                 + [r["recognised_exact"][lv] for lv in LEVEL_ORDER]
                 + [r["all_criteria_met_not_recognised"]]
                 + [r["per_criterion"][n] for n in numbers]
+                + [_csv_value((r.get("district_status") or {}).get(k)) for k in OWN_STATUS]
             )
         )
     return out.getvalue()
 
 
+def _rows(report: dict) -> list[dict]:
+    """The district rows and the total row, whose own status (``district_status``) is the
+    province's, or the district's in a report of one district."""
+    own = report.get("province_status")
+    if report.get("district") and report["districts"]:
+        own = report["districts"][0].get("district_status")
+    return report["districts"] + [dict(report["total"], district="Tổng / Total", district_status=own)]
+
+
+def _own_text(status: dict | None) -> str:
+    """A unit's own status in the terminal table: its level recognised, "(HTNV)" when that is
+    hoàn thành nhiệm vụ, or "—"."""
+    if not status or not status.get("recognised_level"):
+        return "—"
+    return status["recognised_level"] + (" (HTNV)" if status.get("completed_task") else "")
+
+
+def _csv_value(value) -> object:
+    """A status value in a CSV cell: empty for None."""
+    return "" if value is None else value
+
+
 def report_table(report: dict) -> str:
     """A plain-text table for the terminal: per district, the xã, those with data, with all
     criteria met, of those the ones not recognised, the average met, and the xã recognised at
-    least at each level."""
+    least at each level; then the district's own level recognised (on the total row the
+    province's), "(HTNV)" when it is hoàn thành nhiệm vụ."""
     head = (
         f"{report['province']}{' / ' + report['district'] if report['district'] else ''} — {report['year']} "
         f"(boundaries {report['vintage']}; criteria counted on {report['framework'] or '—'}; "
@@ -140,15 +206,15 @@ def report_table(report: dict) -> str:
     lines = [
         head,
         f"{'district':32} {'xã':>4} {'data':>5} {'all met':>8} {'not rec':>8} {'avg':>6}   recognised (at least): "
-        f"{'NTM':>4} {'NC':>4} {'KM':>4}",
+        f"{'NTM':>4} {'NC':>4} {'KM':>4}   own",
     ]
-    rows = report["districts"] + [dict(report["total"], district="Tổng / Total")]
-    for r in rows:
+    for r in _rows(report):
         avg = "—" if r["avg_criteria_met"] is None else f"{r['avg_criteria_met']:.2f}"
         recognised = r["recognised"]
         lines.append(
             f"{(r['district'] or '—')[:32]:32} {r['communes']:>4} {r['communes_with_data']:>5} "
             f"{r['all_criteria_met']:>8} {r['all_criteria_met_not_recognised']:>8} {avg:>6}"
             f"{'':>26}{recognised['ntm']:>4} {recognised['ntm_nang_cao']:>4} {recognised['ntm_kieu_mau']:>4}"
+            f"   {_own_text(r.get('district_status'))}"
         )
     return "\n".join(lines)

@@ -1,15 +1,17 @@
-"""Units joined to their names of parents and, for communes, to the assessment of a year: the
-one table that maps, reports, downloads and the API present."""
+"""Units joined to their names of parents and to their own assessment of a year (communes,
+districts, provinces: ``status_view``): the one table that maps, reports, downloads and the API
+present."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
 
-from geo_ntm.assessment import assess_units
+from geo_ntm.assessment import assess_units, completed_task, is_assessed
 from geo_ntm.carry import CarryRule, carry
 from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.filters import Expr
+from geo_ntm.frameworks import all_frameworks
 from geo_ntm.store import BBox, Store
 from geo_ntm.store.base import unit_from_row
 from geo_ntm.where import Where
@@ -87,22 +89,42 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
     """Communes (with ``unit_view`` filters) and, when ``year`` is given, their assessment.
 
     The unit's administrative level is in ``admin_level``; ``level`` is the NTM level reached."""
-    frame = unit_view(store, vintage, AdminTier.COMMUNE, **filters)
+    return status_view(store, vintage, AdminTier.COMMUNE, year, **filters)
+
+
+def status_view(store: Store, vintage: Vintage, tier: AdminTier, year: int | None, **filters) -> gpd.GeoDataFrame:
+    """Units of ``tier`` (with ``unit_view`` filters) and, when ``year`` is given, their own
+    assessment (a district's or province's from its own statuses and recognitions, never from its
+    communes'), with ``completed_task``: the level recognised is "hoàn thành nhiệm vụ xây dựng NTM"
+    for the unit's type (``geo_ntm.assessment.completed_task``).
+
+    The unit's administrative level is in ``admin_level``; ``level`` is the NTM level reached."""
+    frame = unit_view(store, vintage, tier, **filters)
     units = [unit_from_row(r) for r in frame.itertuples(index=False)]
-    assessed = [u.assessed for u in units]
+    assessed = [is_assessed(u) for u in units]
+    completed = [False] * len(units)
     if year is None:
         rows: list[dict[str, object]] = [{"year": None, "assessed": a, "has_data": False} for a in assessed]
     else:
         ids = [u.unit_id for u in units]
         found = assess_units(
-            units, year, store.statuses(ids, year), store.summaries(ids, year), store.recognitions(ids, year)
+            units,
+            year,
+            store.statuses(ids, year),
+            store.summaries(ids, year),
+            store.recognitions(ids, year),
+            store.indicator_statuses(ids, year),
         )
+        frameworks = all_frameworks()
         rows = []
-        for u in units:
+        for i, u in enumerate(units):
             a = found[u.unit_id]
+            completed[i] = completed_task(u, a, frameworks)
             rows.append({"year": year, "assessed": a.assessed, "met_criteria": sorted(a.met_criteria), **a.figures()})
     frame = frame.rename(columns={"level": "admin_level"})  # "level" is the NTM level from here on
     extra = pd.DataFrame(rows, columns=list(ASSESSMENT_COLUMNS), index=frame.index)
+    if tier is not AdminTier.COMMUNE:
+        extra["completed_task"] = completed
     for column in ("criteria_unmet", "criteria_conflicting", "met_criteria", "recognized_levels", "decisions"):
         extra[column] = extra[column].map(lambda v: v if isinstance(v, list) else [])
     extra["criteria_met"] = extra["criteria_met"].astype("Int64")

@@ -14,10 +14,11 @@ import shapely
 from shapely.geometry import mapping
 
 from geo_ntm.carry import CarryRule
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 from geo_ntm.profile import status_sources
 from geo_ntm.store import Store
-from geo_ntm.views import assessment_view
+from geo_ntm.views import assessment_view, status_view
 from geo_ntm.where import Where
 from maps.classify import Classification, classify
 from maps.commune import COLUMNS, OPTIONAL, Commune
@@ -33,7 +34,8 @@ _SCREEN_DECIMALS = 5  # ~1 m, for geometries simplified for the screen
 class MapRequest:
     """One map: where and when (the boundaries drawn, the province or district, the status year),
     what and how classed. ``compare`` (the same place in an earlier year) maps the change from that
-    year; ``rule`` carries statuses to boundaries other than those of their year."""
+    year; ``rule`` carries statuses to boundaries other than those of their year. ``tier`` district
+    or province colours the districts (the province) by their own status (``tier_frame``)."""
 
     where: Where
     measure: str = "criteria_met"
@@ -42,6 +44,7 @@ class MapRequest:
     lang: str = "vi"
     rule: CarryRule | None = None
     compare: Where | None = None
+    tier: AdminTier = AdminTier.COMMUNE  # whose own status is coloured: communes, districts or province
 
 
 @dataclass(frozen=True)
@@ -163,8 +166,11 @@ def build_choropleth(store: Store, request: MapRequest) -> Choropleth:
     year, vintage = where.status_year, where.vintage
     measure = parse_measure(request.measure)
     rule = None if where.own_boundaries else (request.rule or CarryRule("all"))
-    _check_carry(measure, where, rule)
-    frame = assessment_view(store, where, rule)
+    if request.tier is AdminTier.COMMUNE:
+        _check_carry(measure, where, rule)
+        frame = assessment_view(store, where, rule)
+    else:
+        frame = tier_frame(store, request, measure)
     sources = [f"{t['map.boundaries'].format(name=vintage.name)} ({Path(vintage.source).name})"]
     if where.own_boundaries:
         found = status_sources(store, frame["unit_id"].tolist(), year)
@@ -195,7 +201,37 @@ def build_choropleth(store: Store, request: MapRequest) -> Choropleth:
         source=f"{t['map.source']}: " + "; ".join([*sources, t["map.tool"]]) + ".",
     )
     heading = measure.title(request.lang, _one_framework(frame), year)
-    return dataclasses.replace(layer, title=f"{heading} — {where.label}")
+    whose = "" if request.tier is AdminTier.COMMUNE else f" ({t[f'map.tier_{request.tier.value}']})"
+    return dataclasses.replace(layer, title=f"{heading} — {where.label}{whose}")
+
+
+#: The measures a district or province map colours by: its own level recognised, its own criteria met.
+TIER_MEASURES = ("level", "criteria_met")
+
+
+def tier_frame(store: Store, request: MapRequest, measure: Measure) -> gpd.GeoDataFrame:
+    """The districts of the province (the one district) of ``request.where``, or its province, with
+    their own assessment of the year (``geo_ntm.views.status_view``), never their communes'. Only
+    on the boundaries of the status year (a status is about the unit it names) and without a
+    comparison."""
+    where, tier = request.where, request.tier
+    if measure.name not in TIER_MEASURES:
+        raise InputError(
+            f"a {tier.value} map colours by {' or '.join(TIER_MEASURES)} (the unit's own status), not {measure.name!r}"
+        )
+    if not where.own_boundaries or request.compare is not None:
+        raise InputError(
+            f"a {tier.value} map shows the statuses of {where.year} on their own boundaries, "
+            "without a comparison: leave out date, vintage and compare"
+        )
+    assert where.province is not None, "a map is of a province"
+    if tier is AdminTier.PROVINCE:
+        scope: dict = {"codes": [where.province.code]}
+    elif where.district is not None:
+        scope = {"codes": [where.district.code]}
+    else:
+        scope = {"province_code": where.province.code}
+    return status_view(store, where.vintage, tier, where.status_year, **scope)
 
 
 def _add_earlier_year(store: Store, frame: gpd.GeoDataFrame, earlier: Where, rule: CarryRule | None) -> None:

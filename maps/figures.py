@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
@@ -155,16 +156,30 @@ def figure_values(store: Store, where: Where, figure: Figure) -> tuple[pd.Series
     return table[figure.column].astype(float), totals
 
 
+def figure_questions(store: Store, where: Where) -> dict[tuple[str, float | None], CoverageRequest]:
+    """The coverage questions the offered figures of ``where``'s year read, by (topic, distance)."""
+    return {
+        (f.topic, f.distance): figure_request(where, f.topic, f.distance) for f in offered(store, where.status_year)
+    }
+
+
 def commune_figures(
-    store: Store, where: Where, code: str, lang: str, thresholds: Thresholds | None = None
+    store: Store,
+    where: Where,
+    code: str,
+    lang: str,
+    thresholds: Thresholds | None = None,
+    skip: Collection[tuple[str, float | None]] = (),
 ) -> list[dict]:
     """Every offered figure of the commune ``code`` of ``where`` (its district, or its province
     where there are no districts) in its year: label, value as written in ``lang``, the verdict
-    against the framework's threshold where there is one, and the layer."""
+    against the framework's threshold where there is one, and the layer; the (topic, distance)
+    questions in ``skip`` (not answered yet) are left out."""
     found = []
     by_topic: dict[tuple[str, float | None], list[Figure]] = {}
     for figure in offered(store, where.status_year):
-        by_topic.setdefault((figure.topic, figure.distance), []).append(figure)
+        if (figure.topic, figure.distance) not in skip:
+            by_topic.setdefault((figure.topic, figure.distance), []).append(figure)
     for (topic, distance), wanted in by_topic.items():
         table, totals = figure_table(store, where, topic, thresholds, distance)
         if code not in table.index:

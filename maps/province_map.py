@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from geo_ntm.carry import CarryRule
+from geo_ntm.domain import AdminTier
 from geo_ntm.store import Store
 from geo_ntm.where import Where
 from maps.assets import AssetMode
@@ -21,9 +22,11 @@ def province_map_html(
     rule: CarryRule | None = None,
     scheme: str | None = None,
     classes: int = 5,
+    tier: AdminTier = AdminTier.COMMUNE,
 ) -> str:
     """A complete HTML page with the choropleth of ``measure`` for the communes of ``where`` (drawn
     on its boundaries). When the statuses of its year belong to another vintage they are carried
-    by ``rule`` (default ``all``), and the legend says which boundaries and rule it shows."""
-    request = MapRequest(where, measure, scheme=scheme, classes=classes, lang=lang, rule=rule)
+    by ``rule`` (default ``all``), and the legend says which boundaries and rule it shows. ``tier``
+    district or province maps the districts' (province's) own status instead."""
+    request = MapRequest(where, measure, scheme=scheme, classes=classes, lang=lang, rule=rule, tier=tier)
     return render_map(build_choropleth(store, request), assets=assets)

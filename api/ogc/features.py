@@ -17,26 +17,23 @@ from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.views import RECOGNITION_COLUMNS
 
 _COMMON = ("code", "name", "unit_type", "province")
+#: The status fields every tier carries (a unit's own assessment of the year).
+_STATUS = (
+    "assessed",
+    "year",
+    "framework",
+    "level",
+    "criteria_met",
+    "criteria_total",
+    "criteria_unmet",
+    "criteria_conflicting",
+    "all_criteria_met_not_recognised",
+    *RECOGNITION_COLUMNS,
+)
 PROPERTIES = {
-    AdminTier.PROVINCE: (*_COMMON, "population", "area_ha"),
-    AdminTier.DISTRICT: (*_COMMON, "population", "area_ha"),
-    AdminTier.COMMUNE: (
-        *_COMMON,
-        "district",
-        "population",
-        "area_ha",
-        "flag",
-        "assessed",
-        "year",
-        "framework",
-        "level",
-        "criteria_met",
-        "criteria_total",
-        "criteria_unmet",
-        "criteria_conflicting",
-        "all_criteria_met_not_recognised",
-        *RECOGNITION_COLUMNS,
-    ),
+    AdminTier.PROVINCE: (*_COMMON, "population", "area_ha", *_STATUS, "completed_task"),
+    AdminTier.DISTRICT: (*_COMMON, "population", "area_ha", *_STATUS, "completed_task"),
+    AdminTier.COMMUNE: (*_COMMON, "district", "population", "area_ha", "flag", *_STATUS),
 }
 
 

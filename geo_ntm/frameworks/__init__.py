@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_ntm.data_files import shipped_toml
-from geo_ntm.domain import LEVELS, AdminTier, Criterion, Framework, UnitType
+from geo_ntm.domain import LEVELS, AdminTier, Criterion, Framework, FrameworkIndicator, UnitType
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.settings import Settings
 from geo_ntm.text import nfc
@@ -28,7 +28,9 @@ from geo_ntm.text import nfc
 #: Fields a framework file must have; a province's file also needs ``PROVINCIAL_FIELDS``.
 REQUIRED_FIELDS = ("framework_id", "title_vi", "title_en", "legal_act", "applies_to", "years", "levels", "criteria")
 PROVINCIAL_FIELDS = ("province", "source_act")
-_OPTIONAL_FIELDS = ("act_date", "criteria_known", "note", "completion_types")
+_OPTIONAL_FIELDS = ("act_date", "criteria_known", "note", "completion_types", "indicators", "indicators_complete")
+#: An indicator id: criterion number, a dot, the indicator's number ("2.1", "17.1").
+INDICATOR_ID = re.compile(r"^(\d{1,2})\.(\d{1,2})$")
 #: A framework id: lower-case ASCII letters, digits and underscores (it names the file too).
 _FRAMEWORK_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 
@@ -79,6 +81,34 @@ def _criteria(name: str, data: dict) -> tuple[tuple[Criterion, ...], bool]:
     return criteria, known
 
 
+def _indicators(
+    name: str, data: dict, criteria: tuple[Criterion, ...]
+) -> tuple[tuple[FrameworkIndicator, ...], tuple[int, ...]]:
+    """The indicators a file lists (``[id, name_vi, name_en]`` rows, each of a criterion of the set)
+    and the criteria whose list is complete (each with at least one listed indicator)."""
+    numbers = {c.number for c in criteria}
+    found = []
+    for entry in data.get("indicators", []):
+        match = INDICATOR_ID.match(str(entry[0])) if isinstance(entry, list) and len(entry) == 3 else None
+        if match is None or int(match[1]) not in numbers or not all(isinstance(t, str) and t for t in entry[1:]):
+            raise InputError(
+                f"framework file {name}: field 'indicators': {entry!r} is not [\"<criterion>.<n>\", name_vi, "
+                "name_en] of a criterion of the set"
+            )
+        found.append(FrameworkIndicator(entry[0], int(match[1]), nfc(entry[1]) or "", nfc(entry[2]) or ""))
+    ids = [i.indicator_id for i in found]
+    if len(set(ids)) != len(ids):
+        raise InputError(f"framework file {name}: field 'indicators' lists an indicator twice: {ids}")
+    complete = data.get("indicators_complete", [])
+    listed = {i.criterion for i in found}
+    if not isinstance(complete, list) or not all(isinstance(n, int) and n in listed for n in complete):
+        raise InputError(
+            f"framework file {name}: field 'indicators_complete' must list criteria with listed indicators, "
+            f"not {complete!r}"
+        )
+    return tuple(found), tuple(complete)
+
+
 def _parse(name: str, data: dict[str, Any], *, provincial: bool = False) -> Framework:
     """The framework of one file; InputError naming the file and the field when it does not fit."""
     required = REQUIRED_FIELDS + (PROVINCIAL_FIELDS if provincial else ())
@@ -107,6 +137,7 @@ def _parse(name: str, data: dict[str, Any], *, provincial: bool = False) -> Fram
     if act_date is not None and (not isinstance(act_date, dt.date) or isinstance(act_date, dt.datetime)):
         raise InputError(f"framework file {name}: field 'act_date' must be a date (2022-03-08), not {act_date!r}")
     criteria, known = _criteria(name, data)
+    indicators, complete = _indicators(name, data, criteria)
     framework_id = _text(name, data, "framework_id")
     if not _FRAMEWORK_ID.match(framework_id):
         raise InputError(
@@ -128,6 +159,8 @@ def _parse(name: str, data: dict[str, Any], *, provincial: bool = False) -> Fram
         completion_types=completion,
         province=_text(name, data, "province") if provincial else None,
         source_act=_text(name, data, "source_act") if provincial else None,
+        indicators=indicators,
+        indicators_complete=complete,
     )
 
 

@@ -8,8 +8,14 @@ people to judge is ``met``. Anything else (no threshold, unknown surfaces, no da
 ``unknown`` and never a discrepancy.
 
 The reported side is the commune's status of that criterion in the year (met, not met or
-conflicting, with the sources), or "met" when the commune reached the NTM level of the year
-(every criterion met, or recognised) without per-criterion rows."""
+conflicting, with the sources; derived from its reported indicators where the framework lists
+them all, see ``geo_ntm.assessment``), or "met" when the commune reached the NTM level of the
+year (every criterion met, or recognised) without per-criterion rows.
+
+Reported indicators (2.1-2.4, 17.1) stand beside the computed ones under the same identifier:
+``ind_<id>_reported`` (met, not met, conflicting, or no data when none, or only a value, was
+reported), ``ind_<id>_reported_value`` (the value with its unit, as reported) and
+``ind_<id>_discrepancy`` (the reported status against the computed verdict of that indicator)."""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from geo_ntm.domain import CriterionStatus, Vintage
+from geo_ntm.domain import CriterionStatus, IndicatorStatus, Vintage
 from geo_ntm.infrastructure.coverage import UNIT_FIELDS
 from geo_ntm.store import Store
 from geo_ntm.views import commune_view
@@ -78,12 +84,36 @@ def agreement(reported: str, computed: str) -> str | None:
     return None
 
 
+def reported_indicators(indicators: list[IndicatorStatus]) -> dict[tuple[int, str], tuple[str, str | None]]:
+    """Per (unit, indicator id): the reported status (met, not met, conflicting; no data when
+    only values were reported) and the reported values with their units ("95.9 %"; "; "-joined)."""
+    found: dict[tuple[int, str], tuple[set[bool], dict[str, None]]] = {}
+    for i in indicators:
+        flags, values = found.setdefault((i.unit_id, i.indicator_id), (set(), {}))
+        if i.met is not None:
+            flags.add(i.met)
+        if i.value is not None:
+            values[f"{i.value:g}" + (f" {i.value_unit}" if i.value_unit else "")] = None
+    return {
+        key: (
+            CONFLICTING if len(flags) > 1 else MET if flags == {True} else NOT_MET if flags else NO_DATA,
+            "; ".join(values) or None,
+        )
+        for key, (flags, values) in found.items()
+    }
+
+
 def discrepancy_table(
-    communes: pd.DataFrame, statuses: list[CriterionStatus], tables: dict[str, pd.DataFrame]
+    communes: pd.DataFrame,
+    statuses: list[CriterionStatus],
+    tables: dict[str, pd.DataFrame],
+    indicator_statuses: list[IndicatorStatus] | None = None,
 ) -> gpd.GeoDataFrame:
     """Per commune of ``communes`` (a ``commune_view`` of the year, with geometry), for each check
     whose topic is in ``tables`` (coverage tables keyed by topic, rows by ``unit_id``): the
-    reported status and its sources, the computed verdict and its indicators, the disagreement."""
+    reported status and its sources, the computed verdict and its indicators, the reported
+    indicators (``indicator_statuses``, of the year) beside them, and the disagreements."""
+    by_indicator = reported_indicators(indicator_statuses or [])
     sources: dict[tuple[int, int], set[str]] = {}
     for s in statuses:
         sources.setdefault((s.unit_id, s.criterion), set()).add(s.source or "")
@@ -120,6 +150,13 @@ def discrepancy_table(
             key = "ind_" + indicator.replace(".", "_")
             out[f"{key}_value"] = indicators[f"{key}_value"].to_numpy()
             out[column] = verdicts[column].to_numpy()
+            told = [by_indicator.get((uid, indicator), (NO_DATA, None)) for uid in out["unit_id"]]
+            out[f"{key}_reported"] = [status for status, _ in told]
+            out[f"{key}_reported_value"] = [value for _, value in told]
+            out[f"{key}_discrepancy"] = [
+                agreement(r, c) for r, c in zip(out[f"{key}_reported"], out[column], strict=True)
+            ]
+            any_disagreement |= out[f"{key}_discrepancy"].notna()
         out[f"{prefix}_discrepancy"] = [agreement(r, c) for r, c in zip(reported, computed, strict=True)]
         any_disagreement |= out[f"{prefix}_discrepancy"].notna()
     out["discrepancy"] = any_disagreement
@@ -147,7 +184,9 @@ def discrepancy_coverage(
     statuses = [
         s for s in store.statuses(communes["unit_id"].tolist(), year) if s.criterion in {c.criterion for c in CHECKS}
     ]
-    table = discrepancy_table(communes, statuses, tables)
+    measured = {i for c in CHECKS for i in c.indicators}
+    reported = [i for i in store.indicator_statuses(communes["unit_id"].tolist(), year) if i.indicator_id in measured]
+    table = discrepancy_table(communes, statuses, tables, reported)
     totals: dict = {
         "communes": len(table),
         "year": year,
@@ -169,4 +208,12 @@ def discrepancy_coverage(
                 ),
                 **{kind: int(n) for kind, n in kinds.items()},
             }
+            for indicator in check.indicators:
+                key = "ind_" + indicator.replace(".", "_")
+                told = table[f"{key}_reported"].isin([MET, NOT_MET])
+                totals[key] = {
+                    "reported": int((table[f"{key}_reported"] != NO_DATA).sum()),
+                    "compared": int((told & table[check.column(indicator)].isin([MET, NOT_MET])).sum()),
+                    **{kind: int(n) for kind, n in table[f"{key}_discrepancy"].value_counts().items()},
+                }
     return table, totals

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,8 +20,21 @@ from geo_ntm.frameworks import get_framework
 from geo_ntm.plausibility import EARLIEST_DATE
 from geo_ntm.text import fold, nfc
 
-#: "TC1", "TC 1", "TC01", "Tiêu chí 1", "Tiêu chí số 1: Quy hoạch", "criterion 1" (folded).
+#: "TC1", "TC 1", "TC01", "Tiêu chí 1", "Tiêu chí số 1: Quy hoạch", "criterion 1" (folded). An
+#: indicator label ("TC 19.2") folds to "tc 19 2": ``indicator_label`` is asked first.
 TC_COLUMN = re.compile(r"^(?:tc|tieu chi|criterion)\s*(?:so\s*)?(\d{1,2})\b")
+#: An indicator (chỉ tiêu) label, on the text without diacritics but with its dots: "TC17.1",
+#: "TC 19.2", "Tiêu chí 17.1", "Chỉ tiêu 17.1", "indicator 17.1" and, where ``bare``, "17.1" or
+#: "17.1 Tỷ lệ hộ ..."; an optional unit in brackets at the end ("TC17.1 (%)").
+_INDICATOR = re.compile(
+    r"^(?P<prefix>(?:tc|tieu chi|chi tieu|criterion|indicator)\s*(?:so\s*)?)?"
+    r"(?P<criterion>\d{1,2})\.(?P<number>\d{1,2})(?![\d.,])(?:[\s:.)-].*)?$"
+)
+_HEADER_UNIT = re.compile(r"\(([^()]+)\)\s*$")
+#: A number as written, with its unit: "95,9%", "95.9", "57,621 km", "1.234,5 triệu đồng".
+_NUMBER = re.compile(r"^(?P<number>[+-]?\d+(?:[.,]\d+)*)\s*(?P<unit>[^\d\s].*)?$")
+#: Units counting things: their values are whole, so "1,234 hộ" is 1234 (thousands grouping).
+COUNT_UNITS = frozenset({"ho", "nguoi", "thon", "ap", "households", "people", "persons"})
 
 _MET = {"dat", "x", "1", "yes", "co", "met", "true"}
 _UNMET = {"chua dat", "khong dat", "0", "no", "khong", "not met", "false"}
@@ -28,7 +42,16 @@ _RECOGNIZED = {"yes", "co", "x", "1", "true", "da cong nhan", "cong nhan"}
 _NOT_RECOGNIZED = {"no", "khong", "0", "false", "chua", "chua cong nhan"}
 #: Level names as reports write them, besides the ids and labels of ``LEVELS`` (folded).
 _LEVEL_WORDS = {
-    "ntm": ("nong thon moi", "dat chuan nong thon moi", "xa ntm", "xa dat chuan ntm"),
+    "ntm": (
+        "nong thon moi",
+        "dat chuan nong thon moi",
+        "xa ntm",
+        "xa dat chuan ntm",
+        # a thị xã, provincial thành phố or province: its ntm level (Framework.completion_types)
+        "hoan thanh nhiem vu",
+        "hoan thanh nhiem vu xay dung ntm",
+        "hoan thanh nhiem vu xay dung nong thon moi",
+    ),
     "ntm_nang_cao": ("nang cao", "nong thon moi nang cao", "dat chuan ntm nang cao", "xa ntm nang cao"),
     "ntm_kieu_mau": ("kieu mau", "nong thon moi kieu mau", "dat chuan ntm kieu mau", "xa ntm kieu mau"),
 }
@@ -69,6 +92,18 @@ class CriterionValue:
 
     criterion: int
     met: bool
+    column: str
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """One reported indicator of a row: met or not, and/or a value with its unit."""
+
+    indicator_id: str  # "17.1"
+    criterion: int
+    met: bool | None
+    value: float | None
+    unit: str | None
     column: str
 
 
@@ -129,6 +164,7 @@ class SheetRow:
     values: tuple[CriterionValue, ...] = ()  # criterion by criterion (wide and long layouts)
     counts: Counts | None = None  # criteria met out of a total (counts layout)
     recognition: Recognised | None = None  # a decision (recognitions layout, recognised counts rows)
+    indicators: tuple[IndicatorValue, ...] = ()  # indicator by indicator (wide and long layouts)
 
     @property
     def place(self) -> str:
@@ -272,6 +308,82 @@ def parse_criterion(text: str | None, framework: Framework) -> int:
     if not has_criterion(framework, number):
         raise ValueError(not_a_criterion(framework))
     return number
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics (đ as d), keeping dots, commas and brackets."""
+    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+def indicator_label(text: str | None, *, bare: bool = False) -> tuple[int, str, str | None] | None:
+    """(criterion, indicator id, unit in brackets or None) of a label such as "TC 19.2",
+    "Chỉ tiêu 17.1 (%)" or, when ``bare``, "17.1"; None when it names no indicator."""
+    if not text:
+        return None
+    match = _INDICATOR.match(_plain(text))
+    if match is None or (match["prefix"] is None and not bare):
+        return None
+    unit = _HEADER_UNIT.search(text)
+    criterion = int(match["criterion"])
+    return criterion, f"{criterion}.{int(match['number'])}", nfc(unit.group(1)) if unit else None
+
+
+def _number(text: str, unit: str | None) -> float:
+    """A number written with a decimal comma (Vietnamese) or point; see docs/status-files.md.
+
+    Both separators: the last is the decimal one ("1.234,5", "1,234.5"). One kind, repeated:
+    thousands ("1.234.567"). One separator once: the decimal one ("95,9", "57,621" = 57.621),
+    except in a count (``COUNT_UNITS``: hộ, người ...), whose values are whole: "1,234 hộ" = 1234."""
+    commas, dots = text.count(","), text.count(".")
+    if commas and dots:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        if text.count(decimal) > 1:
+            raise ValueError("is not a number (two decimal separators)")
+        thousands = "." if decimal == "," else ","
+        whole, fraction = text.split(decimal)
+        groups = whole.lstrip("+-").split(thousands)
+        if any(len(g) != 3 for g in groups[1:]):
+            raise ValueError(f"is not a number (groups of thousands are of three digits; {thousands!r} is one)")
+        return float(whole.replace(thousands, "") + "." + fraction)
+    separator = "," if commas else "." if dots else None
+    if separator is None:
+        return float(text)
+    parts = text.split(separator)
+    grouped = len(parts) > 2 or (fold(unit) in COUNT_UNITS and len(parts[1]) == 3)
+    if grouped:
+        if any(len(p) != 3 for p in parts[1:]):
+            raise ValueError("is not a number (groups of thousands are of three digits)")
+        return float("".join(parts))
+    return float(parts[0] + "." + parts[1])
+
+
+def parse_indicator_value(
+    text: str | None, column_unit: str | None = None
+) -> tuple[bool | None, float | None, str | None]:
+    """(met, value, unit) of an indicator cell: a status (Đạt, Chưa đạt ...) or a number with an
+    optional unit ("95,9%", "57,621 km"; else the column's unit). A unit that contradicts the
+    column's, a share over 100% or anything else is a complaint."""
+    if text is None:
+        raise ValueError("is empty")
+    key = _word_key(text)
+    if key in _MET or key in _UNMET:
+        return key in _MET, None, None
+    match = _NUMBER.match(text)
+    if match is None:
+        raise ValueError("is neither a status (Đạt / Chưa đạt) nor a number with its unit (95,9% or 57,621 km)")
+    written = nfc(match["unit"])
+    if written and re.search(r"\d", written):
+        raise ValueError("is not a number with its unit: write only the value and its unit (95,9%)")
+    if written and column_unit and _plain(written) != _plain(column_unit):
+        raise ValueError(f"has the unit {written!r} but its column is in {column_unit!r}")
+    unit = written or column_unit
+    value = _number(match["number"], unit)
+    if fold(unit) in COUNT_UNITS and not value.is_integer():
+        raise ValueError(f"is not a whole number of {unit}")
+    if unit == "%" and not 0 <= value <= 100:
+        raise ValueError("is a share outside 0-100%")
+    return None, value, unit
 
 
 def parse_framework(text: str | None, default: str | None, frameworks: dict[str, Framework]) -> Framework:

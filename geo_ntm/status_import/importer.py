@@ -9,9 +9,9 @@ A row whose commune is only found in another boundary vintage is matched (or exp
 the stored lineage events (see ``matching``): a row matched that way counts as matched, is counted
 in ``matched_through_lineage`` and gets a note naming each change and its legal act; a row whose
 unit was merged into another stays unmatched, its reason tells the merger and the merged unit is
-its candidate. A district row (a unit named as a district, or a framework assessing districts) is
-listed with the unmatched rows, its district the candidate: district statuses are not imported
-yet."""
+its candidate. District and province rows (a file without a commune column, a unit named as a
+district or province, or a framework assessing them) are matched to the district or province and
+stored like a commune's; a unit reported under a framework of another tier is an invalid row."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
+from geo_ntm.assessment import is_assessed
 from geo_ntm.data_flags import Records, new_flags
-from geo_ntm.domain import AdminTier, CriterionStatus, DataFlag, Recognition, StatusSummary, Unit
+from geo_ntm.domain import AdminTier, CriterionStatus, DataFlag, IndicatorStatus, Recognition, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
 from geo_ntm.status_import.cells import Issue, Place, SheetRow
@@ -34,8 +35,8 @@ from geo_ntm.text import name_key
 
 log = logging.getLogger(__name__)
 
-#: A record ``_merge`` merges: a criterion status, a summary or a recognition.
-_Record = TypeVar("_Record", CriterionStatus, StatusSummary, Recognition)
+#: A record ``_merge`` merges: a criterion status, a summary, a recognition or an indicator status.
+_Record = TypeVar("_Record", CriterionStatus, StatusSummary, Recognition, IndicatorStatus)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Conflict:
     level: str
     criterion: int | None  # None: the reported counts or recognition disagree
     claims: tuple[dict, ...]  # {"value", "row" (this file) or "import_id" (stored), "source"}
+    indicator: str | None = None  # "17.1": the reports of this indicator disagree
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class StatusImportReport(ImportReport):
     already_stored: int = 0  # reports identical to ones already in the store
     statuses_stored: int = 0
     summaries_stored: int = 0
+    indicators_stored: int = 0
     recognitions_stored: int = 0
     import_id: int | None = None
     vintages: dict[str, list[int]] = field(default_factory=dict)  # boundary vintage -> years matched on it
@@ -115,7 +118,8 @@ class StatusImportReport(ImportReport):
             f"{len(self.ambiguous)} ambiguous, {len({i.row for i in self.invalid})} invalid",
             f"  reports: {self.merged_duplicates} duplicates merged, {self.already_stored} already stored, "
             f"{len(self.conflicts)} conflicts; stored {self.statuses_stored} criterion statuses, "
-            f"{self.summaries_stored} summaries and {self.recognitions_stored} recognitions",
+            f"{self.summaries_stored} summaries, {self.recognitions_stored} recognitions and "
+            f"{self.indicators_stored} indicator statuses",
             f"  result: {'OK' if self.ok else 'PROBLEMS'}, {outcome}",
         ]
         for vintage, years in self.vintages.items():
@@ -173,7 +177,13 @@ def _claim_origin(claim: dict) -> str:
 
 
 def _conflict_text(conflict: Conflict) -> str:
-    what = f"criterion {conflict.criterion}" if conflict.criterion is not None else "counts/recognition"
+    what = (
+        f"indicator {conflict.indicator}"
+        if conflict.indicator
+        else f"criterion {conflict.criterion}"
+        if conflict.criterion is not None
+        else "counts/recognition"
+    )
     claims = " vs ".join(f"{c['value']} ({_claim_origin(c)})" for c in conflict.claims)
     return f"{conflict.unit}, {conflict.year}, {conflict.framework_id or '—'}/{conflict.level}, {what}: {claims}"
 
@@ -188,6 +198,38 @@ def _statuses(row: SheetRow, unit: Unit) -> list[CriterionStatus]:
         )
         for v in row.values
     ]
+
+
+def _indicators(row: SheetRow, unit: Unit) -> list[IndicatorStatus]:
+    return [
+        IndicatorStatus(
+            unit.unit_id,
+            row.year,
+            row.criteria_framework,
+            row.level,
+            v.criterion,
+            v.indicator_id,
+            v.met,
+            v.value,
+            v.unit,
+            row.source,
+            row.row,
+        )
+        for v in row.indicators
+    ]
+
+
+def _indicator_key(s: IndicatorStatus) -> tuple:
+    """A status is compared with statuses, a value with values: "met" and "95.9 %" do not conflict."""
+    return (s.unit_id, s.year, s.framework_id, s.level, s.indicator_id, s.met is None)
+
+
+def _indicator_value(s: IndicatorStatus) -> str:
+    """ "met", "unmet", "95.9 %" or "unmet, 95.9 %"."""
+    parts = [] if s.met is None else ["met" if s.met else "unmet"]
+    if s.value is not None:
+        parts.append(f"{s.value:g}" + (f" {s.value_unit}" if s.value_unit else ""))
+    return ", ".join(parts)
 
 
 def _summary(row: SheetRow, unit: Unit) -> StatusSummary:
@@ -306,6 +348,7 @@ def _merge(
                     first.level,
                     getattr(first, "criterion", None),
                     tuple(claims),
+                    getattr(first, "indicator_id", None),
                 )
             )
     return result
@@ -327,29 +370,29 @@ def _match_rows(
     frameworks = all_frameworks()  # read once: it reads the settings and the provinces' folder
     for row in sorted(rows, key=lambda r: r.row):
         framework = frameworks.get(row.framework_id) if isinstance(row, SheetRow) and row.framework_id else None
-        m = matcher.match(row.year, row.province, row.district, row.commune, framework)
+        m = matcher.match(row.year, row.province, row.district, row.commune, framework, data.tier)
         if m.unit is None:
             if m.reason is None:
                 raise ValueError(f"row {row.row}: the matcher gave neither a unit nor a reason")
             issue = Issue(row.row, m.reason, place=row.place, candidates=m.candidates)
-            (report.ambiguous if m.problem == "ambiguous" else report.unmatched).append(issue)
+            {"ambiguous": report.ambiguous, "tier": report.invalid}.get(m.problem or "", report.unmatched).append(issue)
         if m.unit is None or not isinstance(row, SheetRow):
             continue
         matched.append((row, m.unit))
-        labels[m.unit.unit_id] = f"{m.unit.name} ({m.district})"
+        labels[m.unit.unit_id] = f"{m.unit.name} ({m.district})" if m.district else str(m.unit.name)
         if m.note:
             notes[m.note].append(row.row)
         if m.found_in:
             report.matched_through_lineage += 1
-        if not m.unit.assessed:
-            report.warnings.append(
-                Issue(
-                    row.row,
-                    f"matched {m.unit.name}, which is not a xã: wards and towns are not assessed on NTM criteria",
-                    place=row.place,
-                )
+        if not is_assessed(m.unit):
+            why = (
+                "which is not a xã: wards and towns are not assessed on NTM criteria"
+                if m.unit.level is AdminTier.COMMUNE
+                else "which the NTM programme does not assess (an urban district or a flagged polygon)"
             )
+            report.warnings.append(Issue(row.row, f"matched {m.unit.name}, {why}", place=row.place))
     report.matched = len(matched)
+    report.invalid.sort(key=lambda issue: issue.row)
     report.warnings.sort(key=lambda issue: issue.row)
     report.vintages = matcher.vintage_years()
     report.notes.extend(Note(tuple(rows), message) for message, rows in notes.items())
@@ -465,7 +508,14 @@ def import_status_file(
         _recognition_value,
         labels.__getitem__,
     )
-    merged = (statuses, summaries, recognitions)
+    indicators = _merge(
+        [s for row, unit in matched for s in _indicators(row, unit)],
+        store.indicator_statuses(unit_ids),
+        _indicator_key,
+        _indicator_value,
+        labels.__getitem__,
+    )
+    merged = (statuses, summaries, recognitions, indicators)
     report.merged_duplicates = sum(m.duplicates for m in merged)
     report.already_stored = sum(m.already_stored for m in merged)
     report.conflicts = [c for m in merged for c in m.conflicts]
@@ -485,9 +535,12 @@ def import_status_file(
     report.stored = True
     report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
     report.recognitions_stored = len(recognitions.new)
-    report.rows_stored = report.statuses_stored + report.summaries_stored + report.recognitions_stored
+    report.indicators_stored = len(indicators.new)
+    report.rows_stored = (
+        report.statuses_stored + report.summaries_stored + report.recognitions_stored + report.indicators_stored
+    )
     report.import_id = store.add_statuses(
-        report.record(actor), statuses.new, summaries.new, recognitions.new, report.flags
+        report.record(actor), statuses.new, summaries.new, recognitions.new, indicators.new, report.flags
     )
     log.info(
         "%s: stored %d criterion statuses, %d summaries and %d recognitions (import %d)",

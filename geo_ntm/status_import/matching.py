@@ -1,5 +1,5 @@
-"""Match the (province, district, commune) names of a status row to commune-level units of the
-boundary vintage in force in the row's year.
+"""Match the (province, district, commune) names of a status row to units of the boundary vintage
+in force in the row's year: communes, or districts and provinces (see "District and province rows").
 
 Rules, in order:
 - Names are compared Unicode-NFC and case-insensitively; a name written with its diacritics is
@@ -28,11 +28,16 @@ Rules, in order:
   boundaries have in Huyện Trà Cú); a district that matches nothing searches the whole province
   at once. A blank district searches the whole province, a blank province the
   whole country. Every fallback and type change is returned as a note.
-- A district row is never matched to a commune: a row whose unit is named as a district
-  ("Huyện Chợ Lách", never Thị trấn Chợ Lách) or that reports under a framework assessing
-  districts is a ``district`` problem naming the district unit as its candidate: district
-  statuses are not imported yet.
-- Flagged polygons are never matched; only commune-level units are.
+- District and province rows. A row's unit is a district when the file names districts (no
+  commune column: ``tier``), when its name carries a district type only ("Huyện Chợ Lách",
+  "Thị xã ...", "TP. ...") or when it reports under a framework assessing districts
+  (``applies_to = "district"``) with a name of no type; a province likewise ("Tỉnh Bến Tre", a
+  framework assessing provinces). Such a row is matched to a district (province) of the row's
+  province by the same name rules, never to a commune of that name ("Huyện Chợ Lách" is the
+  district, never Thị trấn Chợ Lách); "Thành phố X" is a district unless the framework assesses
+  provinces. A unit of one tier reported under a framework of another is a ``tier`` problem (an
+  invalid row). District and province names are not followed through lineage.
+- Flagged polygons are never matched.
 
 Names of other vintages, through lineage. A commune not found in the vintage in force in the
 row's year (31 December) is looked for, by the same rules, in every other stored vintage (each
@@ -88,7 +93,7 @@ _PROVINCE_ALIASES = {"hcm": "ho chi minh", "tphcm": "ho chi minh"}
 @dataclass(frozen=True)
 class Match:
     """The outcome for one row: a unit, or why not (``problem`` is "unmatched", "ambiguous" or
-    "district": a district row, whose district is the candidate)."""
+    "tier": a unit of one tier reported under a framework of another)."""
 
     unit: Unit | None
     problem: str | None = None
@@ -268,18 +273,27 @@ class UnitMatcher:
         return dict(used)
 
     def match(
-        self, year: int, province: str | None, district: str | None, commune: str, framework: Framework | None = None
+        self,
+        year: int,
+        province: str | None,
+        district: str | None,
+        commune: str,
+        framework: Framework | None = None,
+        tier: AdminTier = AdminTier.COMMUNE,
     ) -> Match:
-        """The commune-level unit these names denote in ``year``'s boundaries, or why not; the
-        row's ``framework`` (None: not known) says which units it assesses (see the module docstring)."""
-        key = (year, province, district, commune, framework.framework_id if framework else None)
+        """The unit these names denote in ``year``'s boundaries, or why not; ``commune`` is the
+        row's unit name, the row's ``framework`` (None: not known) says which units it assesses and
+        ``tier`` which units the file names (a file without a commune column names districts or
+        provinces; see the module docstring)."""
+        key = (year, province, district, commune, framework.framework_id if framework else None, tier)
         if key not in self._cache:
             index = self._index(year)
             if isinstance(index, str):
                 self._cache[key] = Match(None, "unmatched", index)
             else:
-                match = _Lookup(index, province, district, commune, framework).run()
-                if match.problem == "unmatched":
+                lookup = _Lookup(index, province, district, commune, framework, tier=tier)
+                match = lookup.run()
+                if match.problem == "unmatched" and lookup.row_tier() is AdminTier.COMMUNE:
                     match = self._through_lineage(index, match, province, district, commune, framework)
                 self._cache[key] = match
         return self._cache[key]
@@ -380,10 +394,12 @@ class _Lookup:
         *,
         closest: bool = True,
         across: bool = False,
+        tier: AdminTier = AdminTier.COMMUNE,
     ):
         self.index = index
         self.province_text, self.district_text, self.commune_text = province, district, commune
         self.framework = framework
+        self.tier = tier  # the tier of the file's unit column
         self.vintage = index.vintage.name
         self.closest = closest  # whether an unmatched name gets the closest names as candidates
         self.across = across  # whether a commune not in its one named district is looked for in the province
@@ -395,6 +411,17 @@ class _Lookup:
         return index.closest(text) if self.closest else []
 
     def run(self) -> Match:
+        tier = self.row_tier()
+        fw = self.framework
+        if fw is not None and fw.applies_to is not tier:
+            return self._fail(
+                "tier",
+                f"{self.commune_text!r} names a {tier.value}, but framework {fw.framework_id} assesses "
+                f"{fw.applies_to.value}s: report it under a framework of its tier",
+                [],
+            )
+        if tier is AdminTier.PROVINCE:
+            return self._tier_unit(None, tier)
         province = None
         if self.province_text:
             found = self.index.provinces.find(self.province_text)
@@ -407,8 +434,8 @@ class _Lookup:
                     self._near(self.index.provinces, self.province_text),
                 )
             province = found[0]
-        if self._is_district_row():
-            return self._district_row(province)
+        if tier is AdminTier.DISTRICT:
+            return self._tier_unit(province, tier)
         scopes = self._search_areas(province)
         for scope in scopes:
             found = scope.index.find(self.commune_text)
@@ -453,27 +480,40 @@ class _Lookup:
         )
         return xa, note
 
-    def _is_district_row(self) -> bool:
-        """Whether the row's unit is a district: named with a district type only ("Huyện Chợ
-        Lách", "TX. ...") or reported under a framework that assesses districts."""
-        types = split_prefix(self.commune_text)[0]
-        named_district = bool(types) and not set(types) & set(TYPES_BY_LEVEL[AdminTier.COMMUNE])
-        by_framework = self.framework is not None and self.framework.applies_to is AdminTier.DISTRICT
-        return named_district or by_framework
+    def row_tier(self) -> AdminTier:
+        """The tier of the row's unit: the file's when it names no communes, else the one the
+        name's type prefix allows (the framework's among several), else the framework's, else
+        commune (see the module docstring)."""
+        if self.tier is not AdminTier.COMMUNE:
+            return self.tier
+        types = set(split_prefix(self.commune_text)[0])
+        applies = self.framework.applies_to if self.framework else None
+        if not types:
+            return applies or AdminTier.COMMUNE
+        allowed = [t for t in reversed(AdminTier) if types & set(TYPES_BY_LEVEL[t])]  # commune first
+        return applies if applies in allowed else allowed[0]
 
-    def _district_row(self, province: Unit | None) -> Match:
-        """A district row: the district it names as the candidate, never a commune of that name."""
-        label = _shown(province) if province else "the whole country"
-        districts = self.index.districts_in(province).find(self.commune_text)
-        fw = self.framework
-        why = (
-            f" reported under {fw.framework_id}, which assesses districts"
-            if fw and fw.applies_to is AdminTier.DISTRICT
-            else ""
+    def _tier_unit(self, province: Unit | None, tier: AdminTier) -> Match:
+        """A district of ``province`` (a province of the country) named by the row's unit name."""
+        label = _shown(province) if province and tier is AdminTier.DISTRICT else "the whole country"
+        index = self.index.districts_in(province) if tier is AdminTier.DISTRICT else self.index.provinces
+        found = index.find(self.commune_text)
+        if len(found) > 1:
+            several = f"{tier.value} {self.commune_text!r} matches several units in {label}"
+            return self._fail("ambiguous", several, found)
+        if not found:
+            return self._fail(
+                "unmatched",
+                f"{tier.value} {self.commune_text!r} not found in {label} in the {self.vintage} boundaries",
+                self._near(index, self.commune_text),
+            )
+        unit = found[0]
+        note = (
+            f"{tier.value} {self.commune_text!r} is {unit.name} in the {self.vintage} boundaries (type changed)"
+            if _type_changed(self.commune_text, unit)
+            else None
         )
-        found = f" ({_names(districts)})" if districts else f", and no district of that name is in {label}"
-        reason = f"{self.commune_text!r} is a district row{why}{found}: district statuses are not imported yet"
-        return self._fail("district", reason, districts)
+        return Match(unit, note=note, vintage=self.vintage)
 
     def _search_areas(self, province: Unit | None) -> list[_SearchArea]:
         """The commune scopes to try, narrowest first."""

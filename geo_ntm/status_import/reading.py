@@ -19,6 +19,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo_ntm.domain import AdminTier
 from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.frameworks import all_frameworks, get_framework
 from geo_ntm.settings import Settings
@@ -30,6 +31,7 @@ from geo_ntm.status_import.cells import (
     RowCheck,
     SheetRow,
     cell_text,
+    indicator_label,
     outside_period,
     parse_framework,
     parse_level,
@@ -73,6 +75,7 @@ class Sheet:
     header_row: int
     layout: StatusLayout
     ignored_columns: list[str]  # headers not recognised (or repeated)
+    tier: AdminTier = AdminTier.COMMUNE  # the units the rows name (no commune column: districts or provinces)
     rows_read: int = 0  # data rows below the header, blank and note rows included
     rows_skipped_blank: int = 0
     rows_skipped_notes: int = 0  # rows with text but no commune (titles, notes, totals)
@@ -275,6 +278,7 @@ def _field_by_alias() -> dict[str, str]:
 def _read_header(row_index: int, cells: list[object], field_by_alias: dict[str, str]) -> Header:
     fields: dict[str, int] = {}
     criteria: dict[int, int] = {}
+    indicators: dict[str, tuple[int, int, str | None]] = {}
     labels = [cell_text(c) for c in cells]
     ignored = []
     for col, label in enumerate(labels):
@@ -282,23 +286,36 @@ def _read_header(row_index: int, cells: list[object], field_by_alias: dict[str, 
             continue
         key = fold(label)
         name = field_by_alias.get(key)
-        tc = TC_COLUMN.match(key)
+        indicator = indicator_label(label) if name is None else None
+        tc = TC_COLUMN.match(key) if indicator is None else None
         if name and name not in fields:
             fields[name] = col
+        elif indicator and indicator[1] not in indicators:
+            indicators[indicator[1]] = (col, indicator[0], indicator[2])
         elif name is None and tc and int(tc.group(1)) not in criteria:
             criteria[int(tc.group(1))] = col
         else:
             ignored.append(label)
-    return Header(row_index, fields, criteria, labels, ignored)
+    return Header(row_index, fields, criteria, labels, ignored, indicators)
+
+
+#: The column that names a row's unit, by tier: a file without a commune column names districts,
+#: one without a district column either names provinces.
+UNIT_COLUMNS = {AdminTier.COMMUNE: "commune", AdminTier.DISTRICT: "district", AdminTier.PROVINCE: "province"}
+
+
+def unit_tier(header: Header) -> AdminTier | None:
+    """The tier of the units a header's rows name (its lowest unit column), None without one."""
+    return next((tier for tier, name in UNIT_COLUMNS.items() if name in header.fields), None)
 
 
 def _find_header(rows: list[RawRow]) -> tuple[Header, StatusLayout] | None:
-    """The first row among the first ``HEADER_SEARCH_ROWS`` naming a commune column and the
-    columns of a layout, with that layout."""
+    """The first row among the first ``HEADER_SEARCH_ROWS`` naming a unit column (commune, else
+    district, else province) and the columns of a layout, with that layout."""
     field_by_alias = _field_by_alias()
     for i, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         header = _read_header(i, cells, field_by_alias)
-        layout = layouts.detect_layout(header) if "commune" in header.fields else None
+        layout = layouts.detect_layout(header) if unit_tier(header) else None
         if layout:
             return header, layout
     return None
@@ -320,14 +337,15 @@ class _RowReader:
 
     def read(self, number: int, raw: list[object]) -> None:
         cells = Cells(self.header, [cell_text(c) for c in raw])
-        commune = cells.get("commune")
+        commune = cells.get(UNIT_COLUMNS[self.sheet.tier])  # the unit's name, whatever its tier
         if commune is None:
             if any(cells.texts):
                 self.sheet.rows_skipped_notes += 1
             else:
                 self.sheet.rows_skipped_blank += 1
             return
-        province, district = cells.get("province"), cells.get("district")
+        province = cells.get("province")
+        district = cells.get("district") if self.sheet.tier is AdminTier.COMMUNE else None
         check = RowCheck(number, place_label(province, district, commune))
         layout = self.sheet.layout
         year = self._year(cells, check)
@@ -358,6 +376,7 @@ class _RowReader:
             reported.values,
             reported.counts,
             reported.recognition,
+            reported.indicators,
         )
         period = outside_period(year, framework) if framework else None
         if period:
@@ -434,7 +453,8 @@ def read_status_file(
     where = f"{path} (sheet{'s' if len(sheets) > 1 else ''} {', '.join(map(repr, sheets))})" if sheets else str(path)
     raise InputError(
         f"{where}: no header row found in the first {HEADER_SEARCH_ROWS} rows; expected a commune column "
-        f"(Xã / commune) and {layouts.columns_hint()}"
+        "(Xã / commune; or Huyện / district, Tỉnh / province for district or province rows) and "
+        f"{layouts.columns_hint()}"
     )
 
 
@@ -464,7 +484,10 @@ def _read_rows(
             f"{where}: no column for " + "; ".join(hint[m] for m in missing),
             [f"header on row {head[header.row_index][0]}: " + ", ".join(label for label in header.labels if label)],
         )
-    sheet = Sheet(sheet_name, head[header.row_index][0], layout, header.ignored)
+    tier = unit_tier(header)
+    if tier is None:  # _find_header takes only a header with a unit column
+        raise ValueError(f"{where}: the header has no unit column")
+    sheet = Sheet(sheet_name, head[header.row_index][0], layout, header.ignored, tier)
     reader = _RowReader(sheet, header, default_framework, default_level)
     blank = 0  # blank rows not yet counted: those at the end of the table are not rows read
     for number, cells in data:

@@ -16,6 +16,7 @@ from geo_ntm.domain import (
     AdminTier,
     CriterionStatus,
     DataFlag,
+    IndicatorStatus,
     Layer,
     LayerKind,
     LineageEvent,
@@ -126,14 +127,21 @@ class Store(ABC):
         statuses: Sequence[CriterionStatus],
         summaries: Sequence[StatusSummary],
         recognitions: Sequence[Recognition] = (),
+        indicators: Sequence[IndicatorStatus] = (),
         flags: Sequence[DataFlag] = (),
     ) -> int:
-        """Store one status import (statuses, summaries, recognitions and the data flags it found)
-        atomically; returns its import id."""
+        """Store one status import (statuses, summaries, recognitions, indicator statuses and the
+        data flags it found) atomically; returns its import id."""
 
     @abstractmethod
     def statuses(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[CriterionStatus]:
         """Per-criterion statuses, optionally for some units and one year."""
+
+    @abstractmethod
+    def indicator_statuses(
+        self, unit_ids: Sequence[int] | None = None, year: int | None = None
+    ) -> list[IndicatorStatus]:
+        """Reported indicator statuses and values, optionally for some units and one year."""
 
     @abstractmethod
     def summaries(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[StatusSummary]:
@@ -156,8 +164,8 @@ class Store(ABC):
 
     @abstractmethod
     def data_extent(self) -> list[DataExtent]:
-        """Per vintage, province and year: the number of status rows (statuses, summaries and
-        recognitions)."""
+        """Per vintage, province and year: the number of status rows (statuses, summaries,
+        recognitions and indicator statuses)."""
 
     @abstractmethod
     def imports(self) -> list[ImportRecord]:

@@ -186,6 +186,21 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 """
 
 
+# Schema version 9: reported indicators (chỉ tiêu) of a criterion, with their status and/or value.
+# Created if missing, so a file of schema 6, 7 or 8 upgrades to it.
+_SCHEMA_INDICATORS = """
+CREATE TABLE IF NOT EXISTS indicator_statuses (
+  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(unit_id), year INTEGER NOT NULL,
+  framework_id TEXT NOT NULL, level TEXT NOT NULL, criterion INTEGER NOT NULL, indicator_id TEXT NOT NULL,
+  met INTEGER, value REAL, value_unit TEXT, source TEXT, row_number INTEGER,
+  import_id INTEGER REFERENCES imports(import_id));
+CREATE INDEX IF NOT EXISTS indicator_statuses_unit_year ON indicator_statuses (unit_id, year);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('indicator_statuses', 'attributes', 'indicator_statuses',
+          'Reported NTM indicator statuses and values (chỉ tiêu 2.1, 17.1 ...)');
+"""
+
+
 def upgrade(cur: sqlite3.Cursor) -> None:
     """Create the schema, or bring a file of an older schema to ``SCHEMA_VERSION`` keeping its data
     (``cur`` inside a write transaction)."""
@@ -193,15 +208,17 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         if _has_table(cur, table) and "fid" in _columns(cur, table):
             _rename_key(cur, table, key)
     older = _has_table(cur, "status_summaries") and not _has_table(cur, "recognitions")
-    for statement in (
+    schema = (
         _GPKG_CORE
         + _SCHEMA
         + _SCHEMA_LAYERS
         + _SCHEMA_ROAD_KM
         + _SCHEMA_COMPUTED
         + _SCHEMA_RECOGNITIONS
+        + _SCHEMA_INDICATORS
         + _SCHEMA_DATA_FLAGS
-    ).split(";\n"):
+    )
+    for statement in schema.split(";\n"):
         if statement.strip():
             cur.execute(statement)
     if older:  # schema 8

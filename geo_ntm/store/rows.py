@@ -20,6 +20,7 @@ from geo_ntm.domain import (
     DataFlagKind,
     EventKind,
     FlaggedUnit,
+    IndicatorStatus,
     Layer,
     LayerKind,
     LineageEvent,
@@ -41,6 +42,9 @@ EVENT_COLUMNS = (
     "event_id, effective_date, legal_act, kind, before, after, after_name, after_type, parent_after, note, line"
 )
 STATUS_COLUMNS = "unit_id, year, framework_id, level, criterion, met, source, row_number, import_id"
+INDICATOR_COLUMNS = (
+    "unit_id, year, framework_id, level, criterion, indicator_id, met, value, value_unit, source, row_number, import_id"
+)
 SUMMARY_COLUMNS = (
     "unit_id, year, framework_id, level, criteria_met, criteria_total, recognized, decision, "
     "decision_date, source, row_number, import_id"
@@ -246,6 +250,31 @@ def summary_row(s: StatusSummary, import_id: int) -> tuple:
         s.row_number,
         import_id,
     )
+
+
+def indicator_row(s: IndicatorStatus, import_id: int) -> tuple:
+    """Values of ``INDICATOR_COLUMNS`` for an indicator status of import ``import_id``."""
+    met = None if s.met is None else bool(s.met)
+    return (
+        s.unit_id,
+        s.year,
+        s.framework_id,
+        s.level,
+        s.criterion,
+        s.indicator_id,
+        met,
+        s.value,
+        s.value_unit,
+        s.source,
+        s.row_number,
+        import_id,
+    )
+
+
+def indicator_from_row(r: Sequence) -> IndicatorStatus:
+    met = None if r[6] is None else bool(r[6])
+    value = None if r[7] is None else float(r[7])
+    return IndicatorStatus(r[0], r[1], r[2], r[3], r[4], r[5], met, value, r[8], r[9], r[10], r[11])
 
 
 def status_from_row(r: Sequence) -> CriterionStatus:

@@ -189,7 +189,7 @@ class SqlStore(Store):
             " WHERE n.vintage_id = ? AND n.level = o.level AND n.code = o.code"
         )
         for vintage_id, first, last in rows.years_covered(starts, derived_ids):
-            for table in ("criterion_statuses", "status_summaries", "recognitions"):
+            for table in ("criterion_statuses", "status_summaries", "recognitions", "indicator_statuses"):
                 found = same_unit.format(table=table)
                 self._run(
                     cur,
@@ -297,7 +297,7 @@ class SqlStore(Store):
         return exact is not None
 
     # -- statuses ----------------------------------------------------------------------------
-    def add_statuses(self, record, statuses, summaries, recognitions=(), flags=()) -> int:
+    def add_statuses(self, record, statuses, summaries, recognitions=(), indicators=(), flags=()) -> int:
         with self._write() as cur:
             import_id = self._insert_import(cur, record)
             self.dialect.insert_many(
@@ -317,6 +317,12 @@ class SqlStore(Store):
                 "recognitions",
                 rows.RECOGNITION_COLUMNS.split(", "),
                 (rows.recognition_row(r, import_id) for r in recognitions),
+            )
+            self.dialect.insert_many(
+                cur,
+                "indicator_statuses",
+                rows.INDICATOR_COLUMNS.split(", "),
+                (rows.indicator_row(s, import_id) for s in indicators),
             )
             self.dialect.insert_many(
                 cur, "data_flags", rows.FLAG_COLUMNS.split(", "), (rows.flag_row(f, import_id) for f in flags)
@@ -344,6 +350,10 @@ class SqlStore(Store):
     def statuses(self, unit_ids=None, year=None):
         found = self._unit_year_rows("criterion_statuses", rows.STATUS_COLUMNS, unit_ids, year)
         return [rows.status_from_row(r) for r in found]
+
+    def indicator_statuses(self, unit_ids=None, year=None):
+        found = self._unit_year_rows("indicator_statuses", rows.INDICATOR_COLUMNS, unit_ids, year)
+        return [rows.indicator_from_row(r) for r in found]
 
     def summaries(self, unit_ids=None, year=None):
         found = self._unit_year_rows("status_summaries", rows.SUMMARY_COLUMNS, unit_ids, year)
@@ -375,7 +385,8 @@ class SqlStore(Store):
             """SELECT u.vintage_id, u.province_code, s.year, count(*), min(s.import_id)
                FROM (SELECT unit_id, year, import_id FROM criterion_statuses
                      UNION ALL SELECT unit_id, year, import_id FROM status_summaries
-                     UNION ALL SELECT unit_id, year, import_id FROM recognitions) s
+                     UNION ALL SELECT unit_id, year, import_id FROM recognitions
+                     UNION ALL SELECT unit_id, year, import_id FROM indicator_statuses) s
                JOIN units u ON u.unit_id = s.unit_id
                GROUP BY u.vintage_id, u.province_code, s.year ORDER BY u.vintage_id, u.province_code, s.year"""
         )

@@ -12,8 +12,10 @@
     province: options.province || "", district: url.get("district") || "", year: String(options.year || ""),
     vintage: options.vintage || "", rule: url.get("rule") || "", measure: url.get("measure") || "criteria_met",
     scheme: url.get("scheme") || "", classes: url.get("classes") || "5", mode: url.get("mode") || "none",
-    compare: url.get("compare") || "", view: url.get("view") || "map"
+    compare: url.get("compare") || "", view: url.get("view") || "map", tier: url.get("tier") || "commune"
   };
+  // A district or province map colours by the unit's own status: these measures, no comparison.
+  var TIER_MEASURES = ["level", "criteria_met"];
   var form = document.getElementById("controls");
   var statusBox = document.getElementById("status");
   var tableView = document.getElementById("table-view");
@@ -39,7 +41,8 @@
     var q = new URLSearchParams();
     var all = Object.assign({province: state.province, district: state.district, year: state.year,
       vintage: state.vintage, rule: state.vintage ? state.rule : "", measure: state.measure,
-      scheme: state.scheme, classes: state.classes, lang: options.lang}, extra || {});
+      scheme: state.scheme, classes: state.classes, lang: options.lang,
+      tier: state.tier === "commune" ? "" : state.tier}, extra || {});
     Object.keys(all).forEach(function (k) { if (all[k] !== "" && all[k] !== null && all[k] !== undefined) { q.set(k, all[k]); } });
     return q;
   }
@@ -118,6 +121,11 @@
   }
 
   function renderControls() {
+    if (options.carried) { state.tier = "commune"; }
+    if (state.tier !== "commune") {
+      state.mode = "none";
+      if (TIER_MEASURES.indexOf(state.measure) < 0) { state.measure = "level"; }
+    }
     var measure = measureInfo();
     state.measure = measure.id;
     if (measure.schemes.indexOf(state.scheme) < 0) { state.scheme = measure.schemes[0]; }
@@ -140,7 +148,12 @@
         return {value: v.id, label: v.name};
       })), state.vintage),
       options.carried ? select("rule", T.rule, options.rules.map(function (r) { return {value: r, label: r}; }), state.rule || "all") : null,
-      select("measure", T.measure, options.measures.map(function (m) {
+      options.carried ? null : select("tier", T.tier, ["commune", "district", "province"].map(function (t) {
+        return {value: t, label: T["tier_" + t]};
+      }), state.tier),
+      select("measure", T.measure, options.measures.filter(function (m) {
+        return state.tier === "commune" || TIER_MEASURES.indexOf(m.id) >= 0;
+      }).map(function (m) {
         return {value: m.id, label: m.label, group: m.group};
       }), state.measure),
       select("scheme", T.scheme, options.schemes.filter(function (s) { return measure.schemes.indexOf(s.id) >= 0; })
@@ -148,8 +161,8 @@
       state.scheme !== "standard" ? select("classes", T.classes, options.class_counts.map(function (n) {
         return {value: n, label: String(n)};
       }), state.classes) : null,
-      select("mode", T.compare, [{value: "none", label: T.compare_none}, {value: "side", label: T.compare_side},
-        {value: "change", label: T.compare_change}], state.mode),
+      state.tier === "commune" ? select("mode", T.compare, [{value: "none", label: T.compare_none},
+        {value: "side", label: T.compare_side}, {value: "change", label: T.compare_change}], state.mode) : null,
       state.mode !== "none" ? select("compare", T.compare_year, years, state.compare) : null,
       select("view", T.view_map + " / " + T.view_table, [{value: "map", label: T.view_map}, {value: "table", label: T.view_table}], state.view),
       el("a", {id: "export", "class": "button", href: "#", download: ""}, [T.export]),
@@ -208,7 +221,7 @@
       },
       onEachFeature: function (f, layer) {
         layer.bindTooltip(f.properties.tooltip, {sticky: true});
-        layer.on("click", function () { openProfile(f.properties.code); });
+        layer.on("click", function () { if (state.tier === "commune") { openProfile(f.properties.code); } });
         layer.on("mouseover", function () { layer.setStyle({weight: 2.5, color: "#111111"}); layer.bringToFront(); });
         layer.on("mouseout", function () { view.layer.resetStyle(layer); });
       }
@@ -228,7 +241,7 @@
   }
 
   function fit() {
-    var scope = [state.province, state.district, state.vintage, state.mode === "side"].join("|");
+    var scope = [state.province, state.district, state.vintage, state.mode === "side", state.tier].join("|");
     if (scope === drawnScope) { return; }
     drawnScope = scope;
     refit();

@@ -177,6 +177,31 @@ def test_an_indicator_map_is_computed_by_a_job(location):
         assert client.get("/map/data", params=params).status_code == 200 and jobs_started(client) == 1
 
 
+def test_a_printed_indicator_map_waits_for_its_job_too(location):
+    params = {"province": "999", "year": 2020, "measure": "water:population_within_share@250"}
+    with client_for(location, job_wait_seconds=0) as client:
+        started = client.get("/map.png", params=params)
+        assert started.status_code == 202 and started.headers["Location"].startswith("/jobs/")
+        printed = answer_of(client, started)
+        assert printed.headers["content-type"] == "image/png" and printed.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_profile_lists_the_indicators_still_computing_then_gives_them(location, world):
+    params = {"year": 2020}
+    with client_for(location, job_wait_seconds=0) as client:
+        first = client.get(f"/profile/{world.A}", params=params).json()
+        computing = first["indicators_computing"]
+        assert computing and all(c["job"].startswith("/jobs/") for c in computing)
+        assert {i["id"].split(":")[0] for i in first["indicators"]}.isdisjoint({c["topic"] for c in computing})
+        for c in computing:
+            assert _finished(client, c["job"])["state"] == "done"
+        later = client.get(f"/profile/{world.A}", params=params).json()
+        assert later["indicators_computing"] == []
+        assert {c["topic"] for c in computing} <= {i["id"].split(":")[0] for i in later["indicators"]}
+        started = jobs_started(client)
+        assert client.get(f"/profile/{world.A}", params=params).json() == later and jobs_started(client) == started
+
+
 def test_an_unknown_job_is_404(location):
     with client_for(location) as client:
         answer = client.get("/jobs/nope")

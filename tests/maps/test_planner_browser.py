@@ -296,6 +296,20 @@ def test_an_indicator_computed_by_a_job_shows_progress_then_the_map(browser, com
     assert not errors
 
 
+def test_the_tier_switch_colours_the_districts_by_their_own_status(page, service, artifacts):
+    open_page(page, province="811", year=2019)
+    page.select_option("#ctl-tier", "district")
+    wait_ready(page)
+    data = api(service, province="811", year=2019, tier="district", measure="criteria_met")
+    assert len(data["features"]) == 9  # the districts of Bến Tre in 2009, not its communes
+    assert page.locator("#map path.leaflet-interactive").count() == 9
+    assert sorted(fills(page)) == sorted(f["properties"]["fill"] for f in data["features"])
+    measures = page.eval_on_selector_all("#ctl-measure option", "options => options.map(o => o.value)")
+    assert sorted(measures) == ["criteria_met", "level"] and page.locator("#ctl-mode").count() == 0
+    assert "tier=district" in page.locator("#export").get_attribute("href")
+    page.screenshot(path=artifacts / "08_map_districts_own_status.png")
+
+
 def test_data_checks_list_links_to_the_commune(page, service, planner_gpkg, artifacts):
     """Last in this module: it adds made-up 2019 counts (TEST data) contradicting Xã Nhơn Thạnh's
     criterion rows to the module's store, so the page lists two data checks for that year."""

@@ -24,7 +24,7 @@ from geo_ntm.carry import CarryRule
 from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.store import Store
 from geo_ntm.store.filter_sql import HELD
-from geo_ntm.views import assessment_view, unit_view
+from geo_ntm.views import assessment_view, status_view
 from geo_ntm.where import PlaceFilters, Where
 
 BBox = tuple[float, float, float, float]
@@ -121,12 +121,12 @@ class Collection:
     def frame(
         self, store: Store, where: Where, tier: AdminTier, rule: CarryRule | None = None, **filters
     ) -> gpd.GeoDataFrame:
-        """The units of ``tier`` in ``where`` (communes with their assessment of its year), narrowed
+        """The units of ``tier`` in ``where`` with their own assessment of its year, narrowed
         by the store's filters (``codes``, ``bbox``, ``limit``, ``offset``, ``expr``)."""
         filters = {**self._place_scope(where, tier), **filters}
         if tier is AdminTier.COMMUNE:
             return assessment_view(store, where, rule, **filters)
-        return unit_view(store, where.vintage, tier, **filters)
+        return status_view(store, where.vintage, tier, where.year, **filters)
 
     def count(self, store: Store, where: Where, tier: AdminTier, expr: filters.Expr | None = None) -> int:
         """How many units of ``tier`` are in ``where`` and pass ``expr`` (a filter on the unit

@@ -1,5 +1,5 @@
-"""The queryable properties the built-in collections share: those of every unit, and those of a
-commune with its NTM assessment (JSON Schema type and a Vietnamese / English title each)."""
+"""The queryable properties the built-in collections share: those of every unit, the status of its
+own NTM assessment (every tier), and those of a commune (JSON Schema type and a Vietnamese / English title each)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ UNIT_QUERYABLES = {
     "population": Queryable("number", "Dân số trong tệp ranh giới / Population of the boundary file"),
     "area_ha": Queryable("number", "Diện tích (ha) / Area in hectares"),
 }
-COMMUNE_QUERYABLES = {
-    "district": Queryable("string", "Tên huyện / District name"),
-    "flag": Queryable("string", "Cờ: unnamed, not_admin_unit / Flag"),
-    "assessed": Queryable("boolean", "Là xã được đánh giá NTM / A commune assessed for NTM"),
+#: The status of a unit's own assessment, on every tier.
+STATUS_QUERYABLES = {
+    "assessed": Queryable("boolean", "Đơn vị được đánh giá NTM / A unit assessed for NTM"),
     "year": Queryable("integer", "Năm của kết quả / Status year"),
     "framework": Queryable("string", "Bộ tiêu chí / Criteria framework"),
     "level": Queryable(
@@ -37,6 +36,16 @@ COMMUNE_QUERYABLES = {
     ),
     "criteria_met": Queryable("integer", "Số tiêu chí đạt / Criteria met"),
     "criteria_total": Queryable("integer", "Tổng số tiêu chí / Criteria in the framework"),
+}
+#: A district's or province's own status: its recognised level is "hoàn thành nhiệm vụ".
+TIER_QUERYABLES = STATUS_QUERYABLES | {
+    "completed_task": Queryable(
+        "boolean", "Hoàn thành nhiệm vụ xây dựng NTM (thị xã, thành phố, tỉnh) / Completed the NTM task"
+    ),
+}
+COMMUNE_QUERYABLES = STATUS_QUERYABLES | {
+    "district": Queryable("string", "Tên huyện / District name"),
+    "flag": Queryable("string", "Cờ: unnamed, not_admin_unit / Flag"),
     "carry_rule": Queryable("string", "Quy tắc chuyển kết quả / Carry rule"),
     "carried_from_year": Queryable("integer", "Năm của kết quả được chuyển / Year carried from"),
     "coverage": Queryable("number", "Tỷ lệ diện tích có đơn vị cũ / Share of area covered by old units"),
@@ -44,7 +53,7 @@ COMMUNE_QUERYABLES = {
     "share_known": Queryable("number", "Tỷ lệ có dữ liệu / Share with data"),
     "share_assessed": Queryable("number", "Tỷ lệ được đánh giá / Share assessed"),
 }
-#: Properties of a commune that are lists of criterion numbers (in the schema, not queryable).
+#: Properties of a unit's status that are lists of criterion numbers (in the schema, not queryable).
 COMMUNE_ARRAYS = {
     "criteria_unmet": "Tiêu chí chưa đạt / Unmet criteria",
     "criteria_conflicting": "Tiêu chí mâu thuẫn / Criteria with conflicting sources",

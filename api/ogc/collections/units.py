@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.ogc.collections.base import Collection
-from api.ogc.collections.properties import COMMUNE_ARRAYS, COMMUNE_QUERYABLES, UNIT_QUERYABLES
+from api.ogc.collections.properties import COMMUNE_ARRAYS, COMMUNE_QUERYABLES, TIER_QUERYABLES, UNIT_QUERYABLES
 from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 from geo_ntm.filters import Expr
@@ -15,7 +15,7 @@ class Units(Collection):
     id = "units"
     title = "Mọi đơn vị hành chính / Units of every level"
     tiers = tuple(AdminTier)
-    queryables = UNIT_QUERYABLES | COMMUNE_QUERYABLES
+    queryables = UNIT_QUERYABLES | COMMUNE_QUERYABLES | TIER_QUERYABLES
     arrays = COMMUNE_ARRAYS
 
     def tiers_asked(self, level: str | None) -> tuple[tuple[AdminTier, ...], Expr | None]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from geo_ntm.domain import Framework
-from geo_ntm.status_import.cells import Counts, CriterionValue, Issue, Recognised, RowCheck, SheetRow
+from geo_ntm.status_import.cells import Counts, CriterionValue, IndicatorValue, Issue, Recognised, RowCheck, SheetRow
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class Header:
     criteria: dict[int, int]  # criterion number -> column index (TC1..TC19 columns)
     labels: list[str | None]  # every column's header as written
     ignored: list[str]  # headers not recognised (or repeated)
+    #: indicator id -> (column index, criterion, unit in the header or None): TC17.1, Chỉ tiêu 17.1 (%)
+    indicators: dict[str, tuple[int, int, str | None]] = field(default_factory=dict)
 
     def column_label(self, col: int) -> str:
         """The header of a field or criterion column as written (never empty: a column without a
@@ -66,6 +68,7 @@ class Reported:
     counts: Counts | None = None
     recognition: Recognised | None = None
     year: int | None = None
+    indicators: tuple[IndicatorValue, ...] = ()
 
 
 def needed(framework: Framework | None) -> Framework:

@@ -1,6 +1,7 @@
 """Matching's last mile (issue 12, §6 and §3) on the real 2009 boundaries, on both stores: a xã and
 a town of one name under a framework assessing xã only, a commune named under another district,
-a district the boundaries do not have, and district rows that never land on a same-name town.
+a district the boundaries do not have, district rows that go to the district, never to a same-name
+town, and rows of one tier under a framework of another.
 The rows are the made-up TEST statuses of tests/data/status_last_mile_TEST.csv."""
 
 from __future__ import annotations
@@ -80,16 +81,30 @@ def test_a_district_the_boundaries_do_not_have_is_reported_never_taken_silently(
 @pytest.mark.parametrize(
     ("district", "commune", "framework"),
     [
-        (None, "Huyện Chợ Lách", COMMUNES),  # named as a district
-        ("Chợ Lách", "Huyện Chợ Lách", None),  # an invalid row (no framework known) too
+        ("Chợ Lách", "Huyện Chợ Lách", None),  # named as a district, no framework known
         ("Huyện Chợ Lách", "Chợ Lách", DISTRICTS),  # a framework assessing districts
+        (None, "Chợ Lách", DISTRICTS),
     ],
 )
-def test_a_district_row_never_lands_on_the_town_of_its_name(store_2009, district, commune, framework):
+def test_a_district_row_goes_to_the_district_never_to_the_town_of_its_name(store_2009, district, commune, framework):
     match = UnitMatcher(store_2009).match(2018, "Bến Tre", district, commune, framework)
-    assert match.unit is None and match.problem == "district"
-    assert "is a district row" in match.reason and "district statuses are not imported yet" in match.reason
-    assert [(c["name"], c["code"]) for c in match.candidates] == [("Huyện Chợ Lách", "81105")]
+    assert match.problem is None and (match.unit.name, match.unit.code) == ("Huyện Chợ Lách", "81105")
+    assert match.unit.level is AdminTier.DISTRICT
+
+
+def test_a_district_row_under_a_commune_framework_is_a_tier_problem(store_2009):
+    match = UnitMatcher(store_2009).match(2018, "Bến Tre", None, "Huyện Chợ Lách", COMMUNES)
+    assert match.unit is None and match.problem == "tier"
+    assert match.reason == (
+        "'Huyện Chợ Lách' names a district, but framework qd1980_2016 assesses communes: report it under a "
+        "framework of its tier"
+    )
+
+
+def test_a_commune_row_under_a_district_framework_is_a_tier_problem(store_2009):
+    match = UnitMatcher(store_2009).match(2018, "Bến Tre", "Chợ Lách", "Thị trấn Chợ Lách", DISTRICTS)
+    assert match.unit is None and match.problem == "tier"
+    assert "names a commune, but framework qd558_2016 assesses districts" in match.reason
 
 
 def test_the_town_is_still_found_by_its_own_name(store_2009):
@@ -97,22 +112,23 @@ def test_the_town_is_still_found_by_its_own_name(store_2009):
     assert match.unit.name == "Thị trấn Chợ Lách" and not match.unit.assessed
 
 
-def test_the_last_mile_file_reports_every_note_and_the_district_row(store_2009):
+def test_the_last_mile_file_reports_every_note_and_the_district_row_under_a_commune_framework(store_2009):
     report = import_status_file(store_2009, LAST_MILE)
     assert not report.ok and not report.stored and store_2009.statuses() == []
     assert (report.rows_read, report.matched) == (4, 3)
-    (district_row,) = report.unmatched
-    assert district_row.row == 6 and "district row (Huyện Chợ Lách)" in district_row.message
+    assert report.unmatched == []
+    (district_row,) = report.invalid
+    assert district_row.row == 6 and "names a district, but framework qd1980_2016" in district_row.message
     notes = {n.rows: n.message for n in report.notes}
     assert set(notes) == {(3,), (4,), (5,)}
     assert "assesses xã only" in notes[(3,)] and "have it in Huyện Trà Cú" in notes[(4,)]
     assert "'Thị xã Duyên Hải' is not in" in notes[(5,)]
     text = report.text()
-    assert "row 6 (Bến Tre / — / Huyện Chợ Lách): 'Huyện Chợ Lách' is a district row" in text
+    assert "row 6 (Bến Tre / — / Huyện Chợ Lách): 'Huyện Chợ Lách' names a district" in text
     assert "row 4: commune 'Đôn Xuân' is named under district 'huyện Duyên Hải'" in text
     data = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
     assert [n["rows"] for n in data["notes"]] == [[3], [4], [5]]
-    assert data["unmatched"][0]["candidates"][0]["code"] == "81105"
+    assert data["invalid"][0]["row"] == 6
 
 
 def test_the_last_mile_file_with_skip_unmatched_stores_the_three_xa(store_2009):

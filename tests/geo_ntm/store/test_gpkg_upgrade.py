@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 import shapely
 
-from geo_ntm.domain import RecognitionKind
+from geo_ntm.domain import IndicatorStatus, RecognitionKind
 from geo_ntm.store import ImportRecord, open_store
 from geo_ntm.store.gpkg_schema import SCHEMA_VERSION
 from tests.geo_ntm.store.old_gpkg import ROADS, UNITS, make_schema_5_store, unit_geometry
@@ -46,6 +46,7 @@ def test_upgrade_keeps_every_row_and_id(old_store):
         ] == [
             (12, 2020, RecognitionKind.RECOGNISED, "QĐ 1", dt.date(2020, 12, 1), 1)
         ]  # schema 8: the recognised summary became a recognition
+        assert store.indicator_statuses() == []  # schema 9: the table of indicators, empty
         features = store.layer_features(store.layer_named("roads").layer_id)
         assert features["feature_id"].tolist() == [7, 8] and shapely.equals_exact(features.geometry.array, ROADS).all()
         assert store.layer_features(1, bbox=PROVINCE_CORNER)["feature_id"].tolist() == [8]
@@ -118,6 +119,29 @@ def test_a_schema_6_or_7_file_gets_the_recognitions_table_once(old_store, versio
         with open_store(str(old_store)) as store:
             assert store.schema_version == SCHEMA_VERSION
             assert [(r.unit_id, r.year, r.decision) for r in store.recognitions()] == [(12, 2020, "QĐ 1")]
+
+
+@pytest.mark.parametrize("version", [6, 7, 8])
+def test_a_schema_6_7_or_8_file_gets_the_indicator_statuses_table(old_store, version):
+    """Schema 9 adds ``indicator_statuses`` with idempotent steps: a file of schema 6, 7 or 8
+    without it gets it (registered in gpkg_contents) and takes indicator statuses."""
+    open_store(str(old_store)).close()
+    conn = sqlite3.connect(old_store, isolation_level=None)
+    conn.execute("DROP TABLE indicator_statuses")
+    conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'indicator_statuses'")
+    conn.execute("UPDATE geo_ntm_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    conn.close()
+    with open_store(str(old_store)) as store:
+        assert store.schema_version == SCHEMA_VERSION and store.indicator_statuses() == []
+        record = ImportRecord("status", "indicators_TEST.csv", 1, 1)
+        water = IndicatorStatus(12, 2020, "qd1980_2016", "ntm", 17, "17.1", None, 95.9, "%")
+        store.add_statuses(record, [], [], indicators=[water])
+        assert [(i.unit_id, i.indicator_id, i.value, i.value_unit) for i in store.indicator_statuses([12], 2020)] == [
+            (12, "17.1", 95.9, "%")
+        ]
+    conn = sqlite3.connect(old_store)
+    assert conn.execute("SELECT count(*) FROM gpkg_contents WHERE table_name = 'indicator_statuses'").fetchone() == (1,)
+    conn.close()
 
 
 def test_a_schema_6_file_gets_the_computed_results_table(tmp_path):
