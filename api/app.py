@@ -7,7 +7,18 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import background, downloads, frameworks, infrastructure, ogc, planner, planner_page, vintages, writes
+from api import (
+    background,
+    downloads,
+    frameworks,
+    infrastructure,
+    issues,
+    ogc,
+    planner,
+    planner_page,
+    vintages,
+    writes,
+)
 from api.auth import BodyLimit, ReadGate, load_tokens, principal
 from api.deps import StoreDep, store_lifespan
 from api.errors import ERROR_RESPONSES, install_error_handlers
@@ -47,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         writes.router,
         frameworks.router,
         background.router,
+        issues.router,
     ):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")

@@ -188,6 +188,25 @@ def _cmd_report(store: Store, args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_issues(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.data_flags import check_stored
+    from geo_ntm.frameworks import all_frameworks
+
+    where = _where(store, args)
+    if args.check and where.province is not None:
+        found = check_stored(store, where.province.province_code or where.province.code, all_frameworks())
+        print(f"checked the stored rows: {len(found)} new flags stored")
+    flags = store.data_flags(year=where.year, **where.place_filters)
+    print(f"Kiểm tra dữ liệu / Data checks, {where.label}, {where.year}: {len(flags)}")
+    for f in flags:
+        codes = ", ".join(f"{u.name} ({u.code})" for u in f.units)
+        origin = f"import {f.import_id}" if f.import_id else "check of the stored rows"
+        print(f"  [{f.kind.value}] {codes}; {origin}" + (f", rows {', '.join(map(str, f.rows))}" if f.rows else ""))
+        print(f"    {f.message_vi}")
+        print(f"    {f.message_en}")
+    return 0
+
+
 def _cmd_map(store: Store, args, settings: Settings) -> int:
     from geo_ntm.carry import parse_rule
     from maps.assets import inline
@@ -399,6 +418,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     for name, handler, help_text in (
         ("report", _cmd_report, "province report for a year"),
         ("map", _cmd_map, "write a choropleth map as a standalone HTML file"),
+        ("issues", _cmd_issues, "data checks: the contradictions flagged in a province's statuses of a year"),
     ):
         c = sub.add_parser(name, help=help_text)
         _add_where_options(
@@ -406,13 +426,17 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
             place_required=True,
             year_help="status year",
             date_help=None
-            if name == "report"
+            if name in ("report", "issues")
             else "draw the boundaries in force on this day "
             "(default: those of 31 December of --year); statuses are then carried by --rule",
         )
         c.set_defaults(handler=handler)
         if name == "report":
             c.add_argument("--format", choices=["json", "csv", "table"], default="table")
+        elif name == "issues":
+            c.add_argument(
+                "--check", action="store_true", help="check the stored rows first (e.g. after a lineage import)"
+            )
         else:
             c.add_argument(
                 "--measure",

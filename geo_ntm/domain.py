@@ -336,6 +336,52 @@ class Assessment:
         }
 
 
+class DataFlagKind(str, Enum):
+    """What a data check found contradicting (issue 12 §5): flagged, kept and listed, never hidden."""
+
+    SUMMARY_DISAGREES = "summary_disagrees"  # a reported count against the criterion rows
+    RECOGNISED_WITH_UNMET = "recognised_with_unmet"  # a recognition with unmet criteria that year
+    NOT_ASSESSED_UNIT = "not_assessed_unit"  # a ward or town under a set that does not assess it
+    UNIT_GONE = "unit_gone"  # a row for a unit merged away by that date
+    BOUNDARIES_BEHIND = "boundaries_behind"  # a year's rows on units the stored boundaries do not reflect
+
+
+@dataclass(frozen=True)
+class FlaggedUnit:
+    """A unit a data flag is about, as it was stored (its vintage, code and name)."""
+
+    unit_id: int
+    vintage_id: int
+    code: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class DataFlag:
+    """One contradiction found in the status data, at import or against what is stored: a warning
+    kept with the rows and source it comes from; it never blocks an import nor changes a figure."""
+
+    kind: DataFlagKind
+    units: tuple[FlaggedUnit, ...]
+    year: int
+    message_vi: str
+    message_en: str
+    province_code: str | None = None
+    district_code: str | None = None
+    framework_id: str | None = None
+    level: str | None = None
+    rows: tuple[int, ...] = ()  # rows of the import's file (empty: rows of earlier imports)
+    source: str | None = None
+    import_id: int | None = None
+    flag_id: int | None = None
+
+    @property
+    def key(self) -> tuple:
+        """What makes two flags the same finding (found again by a later import, or on the unit of
+        the same code of a later vintage the rows moved to: stored once)."""
+        return (self.kind, tuple(u.code for u in self.units), self.year, self.framework_id, self.level)
+
+
 class EventKind(str, Enum):
     """Kinds of legal change of administrative units."""
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from geo_ntm.assessment import is_assessed
-from geo_ntm.domain import AdminTier, CriterionStatus, IndicatorStatus, Recognition, StatusSummary, Unit
+from geo_ntm.data_flags import Records, new_flags
+from geo_ntm.domain import AdminTier, CriterionStatus, DataFlag, IndicatorStatus, Recognition, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
 from geo_ntm.status_import.cells import Issue, Place, SheetRow
@@ -86,6 +87,7 @@ class StatusImportReport(ImportReport):
     ambiguous: list[Issue] = field(default_factory=list)
     invalid: list[Issue] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    flags: list[DataFlag] = field(default_factory=list)  # data checks: contradictions kept as warnings
 
     @property
     def problems(self) -> list[Issue]:
@@ -134,6 +136,11 @@ class StatusImportReport(ImportReport):
         if self.conflicts:
             lines.append(f"Conflicts ({len(self.conflicts)}), all reports kept:")
             lines.extend(f"  {_conflict_text(c)}" for c in self.conflicts)
+        if self.flags:
+            lines.append(f"Data checks / Kiểm tra dữ liệu ({len(self.flags)}), kept as warnings:")
+            for f in self.flags:
+                lines.append(f"  {f.kind.value}" + (f" ({_rows_text(f.rows)})" if f.rows else "") + f": {f.message_vi}")
+                lines.append(f"    {f.message_en}")
         if self.notes:
             lines.append(f"Notes ({len(self.notes)}):")
             lines.extend(f"  {_rows_text(n.rows)}: {n.message}" for n in self.notes)
@@ -512,6 +519,8 @@ def import_status_file(
     report.merged_duplicates = sum(m.duplicates for m in merged)
     report.already_stored = sum(m.already_stored for m in merged)
     report.conflicts = [c for m in merged for c in m.conflicts]
+    units = {unit.unit_id: unit for _, unit in matched}
+    report.flags = new_flags(store, Records(units, statuses.new, summaries.new, recognitions.new), all_frameworks())
     log.info(
         "%s: %d duplicates merged, %d already stored, %d conflicts",
         path,
@@ -531,7 +540,7 @@ def import_status_file(
         report.statuses_stored + report.summaries_stored + report.recognitions_stored + report.indicators_stored
     )
     report.import_id = store.add_statuses(
-        report.record(actor), statuses.new, summaries.new, recognitions.new, indicators.new
+        report.record(actor), statuses.new, summaries.new, recognitions.new, indicators.new, report.flags
     )
     log.info(
         "%s: stored %d criterion statuses, %d summaries and %d recognitions (import %d)",

@@ -15,6 +15,7 @@ import pandas as pd
 from geo_ntm.domain import (
     AdminTier,
     CriterionStatus,
+    DataFlag,
     IndicatorStatus,
     Layer,
     LayerKind,
@@ -127,9 +128,10 @@ class Store(ABC):
         summaries: Sequence[StatusSummary],
         recognitions: Sequence[Recognition] = (),
         indicators: Sequence[IndicatorStatus] = (),
+        flags: Sequence[DataFlag] = (),
     ) -> int:
-        """Store one status import (statuses, summaries, recognitions and indicator statuses)
-        atomically; returns its import id."""
+        """Store one status import (statuses, summaries, recognitions, indicator statuses and the
+        data flags it found) atomically; returns its import id."""
 
     @abstractmethod
     def statuses(self, unit_ids: Sequence[int] | None = None, year: int | None = None) -> list[CriterionStatus]:
@@ -149,6 +151,16 @@ class Store(ABC):
     def recognitions(self, unit_ids: Sequence[int] | None = None, up_to_year: int | None = None) -> list[Recognition]:
         """Recognition events, optionally for some units and for the years up to ``up_to_year``
         (a recognition holds in later years), in the order they were stored."""
+
+    @abstractmethod
+    def add_data_flags(self, flags: Sequence[DataFlag]) -> None:
+        """Store data flags found by a check of the stored data (no import of their own)."""
+
+    @abstractmethod
+    def data_flags(
+        self, year: int | None = None, province_code: str | None = None, district_code: str | None = None
+    ) -> list[DataFlag]:
+        """The stored data flags, optionally of one year, province and district, in the order found."""
 
     @abstractmethod
     def data_extent(self) -> list[DataExtent]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 SRS_ID = 4326
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 #: The integer primary key of each feature table, named as in PostGIS (GDAL and QGIS find it by its
 #: type; before schema 6 every one was named ``fid``).
@@ -173,6 +173,18 @@ INSERT INTO recognitions (unit_id, year, level, kind, framework_id, decision, de
 SELECT unit_id, year, level, 'recognised', framework_id, decision, decision_date, source, row_number, import_id
 FROM status_summaries WHERE recognized ORDER BY id"""
 
+# Schema version 10: data flags, the contradictions found in the status data (issue 12 §5), kept
+# with the units (JSON list), the rows of the file (JSON list) and the import that found them.
+_SCHEMA_DATA_FLAGS = """
+CREATE TABLE IF NOT EXISTS data_flags (
+  flag_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, year INTEGER NOT NULL, province_code TEXT, district_code TEXT,
+  framework_id TEXT, level TEXT, units TEXT NOT NULL, message_vi TEXT NOT NULL, message_en TEXT NOT NULL,
+  file_rows TEXT NOT NULL, source TEXT, import_id INTEGER REFERENCES imports(import_id));
+CREATE INDEX IF NOT EXISTS data_flags_scope ON data_flags (year, province_code, district_code);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('data_flags', 'attributes', 'data_flags', 'Contradictions found in the status data (data checks)');
+"""
+
 
 # Schema version 9: reported indicators (chỉ tiêu) of a criterion, with their status and/or value.
 # Created if missing, so a file of schema 6, 7 or 8 upgrades to it.
@@ -204,6 +216,7 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         + _SCHEMA_COMPUTED
         + _SCHEMA_RECOGNITIONS
         + _SCHEMA_INDICATORS
+        + _SCHEMA_DATA_FLAGS
     )
     for statement in schema.split(";\n"):
         if statement.strip():

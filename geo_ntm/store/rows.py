@@ -16,7 +16,10 @@ import pandas as pd
 from geo_ntm.domain import (
     UNIT_COLUMNS,
     CriterionStatus,
+    DataFlag,
+    DataFlagKind,
     EventKind,
+    FlaggedUnit,
     IndicatorStatus,
     Layer,
     LayerKind,
@@ -301,6 +304,53 @@ def recognition_row(r: Recognition, import_id: int) -> tuple:
 
 def recognition_from_row(r: Sequence) -> Recognition:
     return Recognition(r[0], r[1], r[2], RecognitionKind(r[3]), r[4], r[5], to_date(r[6]), r[7], r[8], r[9], r[10])
+
+
+# -- data flags ------------------------------------------------------------------------------
+FLAG_COLUMNS = (
+    "kind, year, province_code, district_code, framework_id, level, units, message_vi, message_en, file_rows, "
+    "source, import_id"
+)
+
+
+def flag_row(f: DataFlag, import_id: int | None) -> tuple:
+    """Values of ``FLAG_COLUMNS`` for a flag found by import ``import_id`` (None: by a check of the
+    stored data), units and rows as JSON."""
+    units = [{"unit_id": u.unit_id, "vintage_id": u.vintage_id, "code": u.code, "name": u.name} for u in f.units]
+    return (
+        f.kind.value,
+        f.year,
+        f.province_code,
+        f.district_code,
+        f.framework_id,
+        f.level,
+        to_json(units),
+        f.message_vi,
+        f.message_en,
+        to_json(list(f.rows)),
+        f.source,
+        import_id,
+    )
+
+
+def flag_from_row(r: Sequence) -> DataFlag:
+    """A ``DataFlag`` from ``flag_id`` followed by ``FLAG_COLUMNS``."""
+    units = tuple(FlaggedUnit(u["unit_id"], u["vintage_id"], u["code"], u["name"]) for u in json.loads(r[7]))
+    return DataFlag(
+        kind=DataFlagKind(r[1]),
+        units=units,
+        year=r[2],
+        message_vi=r[8],
+        message_en=r[9],
+        province_code=r[3],
+        district_code=r[4],
+        framework_id=r[5],
+        level=r[6],
+        rows=tuple(json.loads(r[10])),
+        source=r[11],
+        import_id=r[12],
+        flag_id=r[0],
+    )
 
 
 # -- infrastructure layers -------------------------------------------------------------------

@@ -297,7 +297,7 @@ class SqlStore(Store):
         return exact is not None
 
     # -- statuses ----------------------------------------------------------------------------
-    def add_statuses(self, record, statuses, summaries, recognitions=(), indicators=()) -> int:
+    def add_statuses(self, record, statuses, summaries, recognitions=(), indicators=(), flags=()) -> int:
         with self._write() as cur:
             import_id = self._insert_import(cur, record)
             self.dialect.insert_many(
@@ -323,6 +323,9 @@ class SqlStore(Store):
                 "indicator_statuses",
                 rows.INDICATOR_COLUMNS.split(", "),
                 (rows.indicator_row(s, import_id) for s in indicators),
+            )
+            self.dialect.insert_many(
+                cur, "data_flags", rows.FLAG_COLUMNS.split(", "), (rows.flag_row(f, import_id) for f in flags)
             )
         return import_id
 
@@ -359,6 +362,23 @@ class SqlStore(Store):
     def recognitions(self, unit_ids=None, up_to_year=None):
         found = self._unit_year_rows("recognitions", rows.RECOGNITION_COLUMNS, unit_ids, up_to_year, up_to=True)
         return [rows.recognition_from_row(r) for r in found]
+
+    def add_data_flags(self, flags) -> None:
+        with self._write() as cur:
+            self.dialect.insert_many(
+                cur, "data_flags", rows.FLAG_COLUMNS.split(", "), (rows.flag_row(f, f.import_id) for f in flags)
+            )
+
+    def data_flags(self, year=None, province_code=None, district_code=None):
+        where, params = ["1 = 1"], []
+        for column, value in (("year", year), ("province_code", province_code), ("district_code", district_code)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        found = self._rows(
+            f"SELECT flag_id, {rows.FLAG_COLUMNS} FROM data_flags WHERE {' AND '.join(where)} ORDER BY flag_id", params
+        )
+        return [rows.flag_from_row(r) for r in found]
 
     def data_extent(self) -> list[DataExtent]:
         found = self._rows(

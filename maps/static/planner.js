@@ -20,6 +20,7 @@
   var statusBox = document.getElementById("status");
   var tableView = document.getElementById("table-view");
   var profileBox = document.getElementById("profile");
+  var checksBox = document.getElementById("data-checks");
   var views = {};  // "main" (the year chosen) and "other" (the year compared, side by side)
   var current = {main: null, other: null, summary: null};
   var drawnScope = "";
@@ -258,8 +259,11 @@
     document.getElementById("map2").hidden = !side || state.view !== "map";
     document.getElementById("maps").hidden = state.view !== "map";
     tableView.hidden = state.view !== "table";
-    Promise.all([main, other, summary]).then(function (found) {
+    var checks = getJSON("/issues", new URLSearchParams({province: state.province, district: state.district, year: state.year}))
+      .catch(function () { return null; });  // the data checks never stop the map
+    Promise.all([main, other, summary, checks]).then(function (found) {
       if (mine !== generation) { return; }
+      renderChecks(found[3]);
       current.main = found[0];
       current.other = found[1];
       current.summary = found[2];
@@ -382,6 +386,32 @@
     sort = {key: button.dataset.key, dir: sort.key === button.dataset.key ? -sort.dir : 1};
     renderTable();
     tableView.querySelector('button[data-key="' + sort.key + '"]').focus();
+  });
+
+  // -- data checks: the contradictions flagged in the data of the province and year -----------
+  function renderChecks(found) {
+    var items = found ? found.issues : [];
+    var list = items.length ? el("ul", {}, items.map(function (issue) {
+      var buttons = issue.units.map(function (u) {
+        return el("button", {type: "button", "class": "link", "data-check-code": u.code, text: u.name || u.code});
+      });
+      return el("li", {"data-kind": issue.kind}, [(options.lang === "vi" ? issue.message_vi : issue.message_en) + " "].concat(buttons));
+    })) : el("p", {text: T.no_data_checks});
+    checksBox.replaceChildren(el("h2", {id: "data-checks-title", text: T.data_checks + " (" + items.length + ")"}), list);
+  }
+
+  function zoomTo(code) {
+    if (!views.main.layer || state.view !== "map") { return; }
+    views.main.layer.eachLayer(function (layer) {
+      if (layer.feature.properties.code === code) { views.main.map.fitBounds(layer.getBounds(), {maxZoom: 14, animate: false}); }
+    });
+  }
+
+  checksBox.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-check-code]");
+    if (!button) { return; }
+    zoomTo(button.dataset.checkCode);
+    openProfile(button.dataset.checkCode);
   });
 
   // -- a commune's profile ------------------------------------------------------------------

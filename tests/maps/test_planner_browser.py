@@ -308,3 +308,33 @@ def test_the_tier_switch_colours_the_districts_by_their_own_status(page, service
     assert sorted(measures) == ["criteria_met", "level"] and page.locator("#ctl-mode").count() == 0
     assert "tier=district" in page.locator("#export").get_attribute("href")
     page.screenshot(path=artifacts / "08_map_districts_own_status.png")
+
+
+def test_data_checks_list_links_to_the_commune(page, service, planner_gpkg, artifacts):
+    """Last in this module: it adds made-up 2019 counts (TEST data) contradicting Xã Nhơn Thạnh's
+    criterion rows to the module's store, so the page lists two data checks for that year."""
+    from geo_ntm.status_import.importer import import_status_file
+    from geo_ntm.store import open_store
+
+    with open_store(planner_gpkg) as store:
+        counts = ROOT / "tests" / "data" / "flags_ben_tre_city_2019_counts_TEST.csv"
+        assert len(import_status_file(store, counts).flags) == 2
+    open_page(page, **CITY, year=2019)
+    checks = page.locator("#data-checks")
+    checks.locator("li").first.wait_for()
+    assert checks.locator("h2").inner_text() == "Kiểm tra dữ liệu (2)"
+    kinds = checks.locator("li").evaluate_all("items => items.map(i => i.dataset.kind)")
+    assert kinds == ["summary_disagrees", "recognised_with_unmet"]
+    assert "19/19" in checks.locator("li").first.inner_text()
+    checks.locator("li").first.locator("button", has_text="Xã Nhơn Thạnh").click()
+    page.locator("#profile-title").wait_for()
+    assert page.locator("#profile-title").inner_text() == "Xã Nhơn Thạnh"
+    centred = """() => { const v = ntmPlanner.views.main; let inside = false;
+        v.layer.eachLayer(l => { if (l.feature.properties.code === '8110125') {
+            inside = l.getBounds().contains(v.map.getCenter()); } });
+        return inside; }"""
+    assert page.evaluate(centred)  # the map moved to the commune
+    page.screenshot(path=artifacts / "08_data_checks.png")
+
+    open_page(page, **CITY, year=2011)
+    assert page.locator("#data-checks").inner_text().endswith("Không có mâu thuẫn nào trong số liệu năm này")

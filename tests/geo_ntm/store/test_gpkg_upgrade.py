@@ -31,7 +31,8 @@ def old_store(tmp_path):
 
 def test_upgrade_keeps_every_row_and_id(old_store):
     with open_store(str(old_store)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 9
+        assert store.schema_version == SCHEMA_VERSION == 10
+        assert store.data_flags() == []  # schema 10: the data flags table, empty
         vintage = store.vintage_named("old 2009")
         units = store.units(vintage.vintage_id)
         assert units["unit_id"].tolist() == [10, 11, 12] and units["code"].tolist() == ["83", "831", "83101"]
@@ -131,7 +132,7 @@ def test_a_schema_6_7_or_8_file_gets_the_indicator_statuses_table(old_store, ver
     conn.execute("UPDATE geo_ntm_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
     conn.close()
     with open_store(str(old_store)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 9 and store.indicator_statuses() == []
+        assert store.schema_version == SCHEMA_VERSION and store.indicator_statuses() == []
         record = ImportRecord("status", "indicators_TEST.csv", 1, 1)
         water = IndicatorStatus(12, 2020, "qd1980_2016", "ntm", 17, "17.1", None, 95.9, "%")
         store.add_statuses(record, [], [], indicators=[water])
