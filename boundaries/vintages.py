@@ -9,10 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import pandas as pd
+
 from boundaries.lineage import derive_vintage, read_lineage, validate_against
 from geo_ntm.crosswalk import Crosswalk, crosswalk
-from geo_ntm.domain import AdminTier, LineageEvent, Vintage
+from geo_ntm.data_flags import check_stored
+from geo_ntm.domain import AdminTier, DataFlag, LineageEvent, Vintage
 from geo_ntm.errors import NotFoundError
+from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
@@ -31,6 +35,7 @@ class LineageImportReport(ImportReport):
     derived: list[str] = field(default_factory=list)  # names of the derived vintages
     reflected: list[str] = field(default_factory=list)  # events already shown by the base vintage
     not_derived: list[str] = field(default_factory=list)  # events at or after the next stored vintage
+    flags: list[DataFlag] = field(default_factory=list)  # data checks the new boundaries raised on stored statuses
 
     def lines(self) -> list[str]:
         """The events and base vintage, the events not derived (and why), the vintages derived."""
@@ -39,6 +44,10 @@ class LineageImportReport(ImportReport):
         lines += [f"  not derived (a later stored vintage starts before it): {e}" for e in self.not_derived]
         lines += [f"  derived vintage: {name}" for name in self.derived]
         lines.append("stored" if self.stored else "dry run: nothing stored")
+        if self.flags:
+            lines.append(f"Data checks / Kiểm tra dữ liệu ({len(self.flags)}) on the statuses these events move:")
+            for f in self.flags:
+                lines += [f"  {f.kind.value}: {f.message_vi}", f"    {f.message_en}"]
         return lines
 
 
@@ -96,7 +105,18 @@ def import_lineage(
         return report
     report.rows_stored, report.stored = len(events), True  # as the record says: stored with it, or neither
     store.add_lineage(report.record(actor), events, derived)
+    report.flags = _check_statuses_again(store, units, events)
     return report
+
+
+def _check_statuses_again(store: Store, units: pd.DataFrame, events: list[LineageEvent]) -> list[DataFlag]:
+    """The data checks run again over the statuses stored for the provinces the events change: a
+    year's rows left on units merged away since are flagged (``unit_gone``, ``boundaries_behind``)
+    and the new flags stored; returns them."""
+    codes = {code for e in events for code in e.before}
+    provinces = sorted(set(units.loc[units["code"].isin(codes), "province_code"].dropna()))
+    frameworks = all_frameworks()
+    return [flag for province in provinces for flag in check_stored(store, province, frameworks)]
 
 
 def crosswalk_between(
