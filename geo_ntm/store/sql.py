@@ -298,35 +298,17 @@ class SqlStore(Store):
 
     # -- statuses ----------------------------------------------------------------------------
     def add_statuses(self, record, statuses, summaries, recognitions=(), indicators=(), flags=()) -> int:
+        tables = (
+            ("criterion_statuses", rows.STATUS_COLUMNS, rows.status_row, statuses),
+            ("status_summaries", rows.SUMMARY_COLUMNS, rows.summary_row, summaries),
+            ("recognitions", rows.RECOGNITION_COLUMNS, rows.recognition_row, recognitions),
+            ("indicator_statuses", rows.INDICATOR_COLUMNS, rows.indicator_row, indicators),
+            ("data_flags", rows.FLAG_COLUMNS, rows.flag_row, flags),
+        )
         with self._write() as cur:
             import_id = self._insert_import(cur, record)
-            self.dialect.insert_many(
-                cur,
-                "criterion_statuses",
-                rows.STATUS_COLUMNS.split(", "),
-                (rows.status_row(s, import_id) for s in statuses),
-            )
-            self.dialect.insert_many(
-                cur,
-                "status_summaries",
-                rows.SUMMARY_COLUMNS.split(", "),
-                (rows.summary_row(s, import_id) for s in summaries),
-            )
-            self.dialect.insert_many(
-                cur,
-                "recognitions",
-                rows.RECOGNITION_COLUMNS.split(", "),
-                (rows.recognition_row(r, import_id) for r in recognitions),
-            )
-            self.dialect.insert_many(
-                cur,
-                "indicator_statuses",
-                rows.INDICATOR_COLUMNS.split(", "),
-                (rows.indicator_row(s, import_id) for s in indicators),
-            )
-            self.dialect.insert_many(
-                cur, "data_flags", rows.FLAG_COLUMNS.split(", "), (rows.flag_row(f, import_id) for f in flags)
-            )
+            for table, columns, row_of, items in tables:
+                self.dialect.insert_many(cur, table, columns.split(", "), (row_of(x, import_id) for x in items))
         return import_id
 
     def _unit_year_rows(
