@@ -67,10 +67,10 @@ vintage starts, up to the start of the found vintage, latest first.
   codes, such as the 2009 communes and the units formed on 1 July 2025), or the events lead to a
   code the row's vintage gives to a unit of another name (codes are reused): unmatched, saying
   where the name was found. Without any event, the crosswalk of the two vintages (shared areas,
-  ``geo_ntm.crosswalk``) names the communes of the row's vintage that hold the old commune's area,
-  largest share first, as the hint and the candidates ("Xã Nhơn Thạnh" of 2009 in a 2026 row:
-  97% of it lies in Phường Phú Khương): never a match, since a status of a former commune is not
-  the status of the new unit.
+  ``geo_ntm.crosswalk``) names the communes of the row's vintage that hold the old commune's area
+  (at least ``HINT_MIN_SHARE`` of it), largest share first, as the hint and the candidates
+  ("Xã Nhơn Thạnh" of 2009 in a 2026 row: 97% of it lies in Phường Phú Khương): never a match,
+  since a status of a former commune is not the status of the new unit.
 - If several other vintages lead to different outcomes, the row is ambiguous; vintages whose
   unit no event links are ignored when another vintage is linked.
 - Only when no vintage is linked is a commune not found in its one named district looked for
@@ -96,6 +96,9 @@ CLOSEST_CANDIDATES = 3
 _CLOSEST_CUTOFF = 0.5
 #: Folded spellings of province names that no prefix rule can reach.
 _PROVINCE_ALIASES = {"hcm": "ho chi minh", "tphcm": "ho chi minh"}
+#: The smallest share of an old commune a crosswalk hint names a new unit for: smaller parts are
+#: mostly border shifts between two sources (the 2009 outline is coarse), not territory moved.
+HINT_MIN_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -378,8 +381,8 @@ class UnitMatcher:
         )
 
     def crosswalk_shares(self, found_in: Vintage, unit: Unit, row_vintage: Vintage) -> list[tuple[str, float]]:
-        """The communes of ``row_vintage`` holding a real part of commune ``unit`` of ``found_in``
-        (the crosswalk's pairs, slivers left out), largest share of it first: (code, share)."""
+        """The communes of ``row_vintage`` holding at least ``HINT_MIN_SHARE`` of commune ``unit`` of
+        ``found_in`` (by the crosswalk of the two), largest share of it first: (code, share)."""
         key = (found_in.vintage_id, unit.code, row_vintage.vintage_id)
         if key not in self._shares:
             old = self.store.units(found_in.vintage_id, AdminTier.COMMUNE, codes=[unit.code])
@@ -388,7 +391,11 @@ class UnitMatcher:
             self._shares[key] = (
                 []
                 if pairs is None
-                else [(str(c), float(v)) for c, v in zip(pairs["new_code"], pairs["share_of_old"], strict=True)]
+                else [
+                    (str(c), float(v))
+                    for c, v in zip(pairs["new_code"], pairs["share_of_old"], strict=True)
+                    if v >= HINT_MIN_SHARE
+                ]
             )
         return self._shares[key]
 
