@@ -70,6 +70,11 @@ def test_maps_of_2025_boundaries_have_no_district(client):
     for params in ({"district": "Thành phố Bến Tre"}, {"tier": "district"}):
         refused = client.get("/map/data", params={"province": "86", "year": 2026, **params})
         assert refused.status_code == 400 and "no district tier" in refused.json()["description"], params
+    items = client.get("/collections/communes/items", params={"province": "86", "year": 2026, "limit": 500}).json()
+    assert items["numberMatched"] == 124 and {f["properties"]["district"] for f in items["features"]} == {None}
+    ogc = client.get("/collections/communes/items", params={"province": "86", "year": 2026, "district": "81101"})
+    assert ogc.status_code == 400 and "no district tier" in ogc.json()["description"]
+    assert client.get("/collections/districts/items", params={"year": 2026}).json()["numberMatched"] == 0
     old = client.get("/map/data", params={"province": "811", "district": "Thành phố Bến Tre", "year": 2020})
     assert old.status_code == 200 and len(old.json()["features"]) == 17  # district data stays on 2009
 
