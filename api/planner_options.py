@@ -99,16 +99,18 @@ def _current_period_end() -> int:
     return max([today, *ends])
 
 
-def province_across(store: Store, code: str, drawn: Vintage) -> Unit | None:
-    """The province of ``drawn`` holding the largest part of the province coded ``code`` in the
-    other stored boundaries (the latest that has it), by a crosswalk of the two provinces' areas;
-    None when no stored boundaries have that code or nothing of ``drawn`` overlaps it."""
+def province_across(store: Store, province: str, drawn: Vintage) -> Unit | None:
+    """The province of ``drawn`` holding the largest part of the province ``province`` (code or
+    name) of other stored boundaries (the latest that has it), by a crosswalk of the two provinces'
+    areas; None when no other stored boundaries have it or nothing of ``drawn`` overlaps it."""
     for other in sorted(store.vintages(), key=lambda v: v.valid_from, reverse=True):
         if other.vintage_id == drawn.vintage_id:
             continue
-        old = store.units(other.vintage_id, AdminTier.PROVINCE, codes=[code])
-        if old.empty:
+        try:
+            found = find_unit(store.unit_records(other.vintage_id, AdminTier.PROVINCE), province, "province")
+        except NotFoundError:
             continue
+        old = store.units(other.vintage_id, AdminTier.PROVINCE, codes=[found.code])
         new = store.units(drawn.vintage_id, AdminTier.PROVINCE, bbox=tuple(old.total_bounds))
         if new.empty:
             return None

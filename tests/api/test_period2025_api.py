@@ -53,6 +53,8 @@ def test_switching_boundaries_keeps_the_province_both_ways(client, vintages):
     assert new.status_code == 200 and body["province"] == "86"  # Bến Tre 2009 lies in Vĩnh Long 2025
     assert body["has_districts"] is False and body["districts"] == []
     assert 2026 in body["years"]
+    by_name = client.get("/map/options", params={"province": "Bến Tre", "vintage": vintages["2025-07-01"]})
+    assert by_name.json()["province"] == "86"  # a province name of 2009 too
     back = client.get("/map/options", params={"province": "86", "year": 2020, "vintage": vintages["2009-04-01"]})
     assert back.json()["province"] == "811" and back.json()["has_districts"] is True  # its largest part
     assert "Thành phố Bến Tre" in {d["name"] for d in back.json()["districts"]}
