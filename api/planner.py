@@ -53,7 +53,13 @@ def map_request(
         Query(description="commune (default), or district or province: colour those by their own status"),
     ] = AdminTier.COMMUNE,
 ) -> MapRequest:
-    """The map a request asks for (see ``maps.choropleth.MapRequest``)."""
+    """The map a request asks for (see ``maps.choropleth.MapRequest``); ``tier=district`` on
+    boundaries without districts (from 1 July 2025) is a 400."""
+    if tier is AdminTier.DISTRICT and not where.has_districts:
+        raise InputError(
+            f"tier: the {where.vintage.name} boundaries have no district tier (province and commune only); "
+            "use tier=commune or tier=province"
+        )
     earlier = None if compare is None else where.in_year(store, compare)
     return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier, tier)
 

@@ -1,19 +1,25 @@
 """The choices the planner's page offers (provinces, districts, years, boundaries, carry rules,
 measures, classifications) and the choice it starts from, in the language asked: sent with the page
-(``api.planner_page``) and by ``GET /map/options`` (``api.planner``)."""
+(``api.planner_page``) and by ``GET /map/options`` (``api.planner``).
+
+Switching boundaries keeps the place: a province code of other boundaries (the user switched
+vintage, or a link names a province of other boundaries) is answered with the province of the
+boundaries drawn that holds the largest part of it (``province_across``, by a crosswalk of the two
+provinces' areas), e.g. Tỉnh Bến Tre of 2009 -> Tỉnh Vĩnh Long of 2025 and back."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from geo_ntm.carry import RULES
-from geo_ntm.domain import LEVELS, AdminTier
+from geo_ntm.crosswalk import crosswalk
+from geo_ntm.domain import LEVELS, AdminTier, Unit, Vintage
 from geo_ntm.errors import NotFoundError
-from geo_ntm.frameworks import get_framework
+from geo_ntm.frameworks import all_frameworks, get_framework
 from geo_ntm.infrastructure.coverage import framework_of_year
 from geo_ntm.places import find_unit
 from geo_ntm.store import Store
-from geo_ntm.where import checked_year, resolve_where
+from geo_ntm.where import checked_year, has_districts, resolve_where
 from maps.classify import CLASS_COUNTS
 from maps.i18n import level_label, texts, ui_texts
 from maps.measures import offered_measures
@@ -44,13 +50,17 @@ def page_options(
     try:
         chosen = find_unit(provinces, province, "province") if province else None
     except NotFoundError:  # a province of other boundaries (the user switched vintage)
-        chosen = None
+        chosen = province_across(store, province, drawn) if province else None
     chosen = chosen or sorted(provinces, key=lambda u: u.code)[0]
     with_data = {e.province_code for e in extents if e.vintage_id == drawn.vintage_id}
     data_years = sorted({e.year for e in extents if e.province_code == chosen.province_code})
-    districts = sorted(
-        store.unit_records(drawn.vintage_id, AdminTier.DISTRICT, province_code=chosen.province_code),
-        key=lambda u: u.name or "",
+    districts = (
+        sorted(
+            store.unit_records(drawn.vintage_id, AdminTier.DISTRICT, province_code=chosen.province_code),
+            key=lambda u: u.name or "",
+        )
+        if has_districts(drawn)
+        else []
     )
     return {
         **base,
@@ -62,8 +72,9 @@ def page_options(
             {"code": u.code, "name": u.name or u.code, "has_data": u.province_code in with_data}
             for u in sorted(provinces, key=lambda u: (u.province_code not in with_data, u.name or ""))
         ],
+        "has_districts": has_districts(drawn),
         "districts": [{"code": u.code, "name": u.name or u.code} for u in districts],
-        "years": list(range(FIRST_YEAR, max(dt.date.today().year, year, *data_years) + 1)),
+        "years": list(range(FIRST_YEAR, max(_current_period_end(), year, *data_years) + 1)),
         "data_years": data_years,
         "vintages": [
             {"id": str(v.vintage_id), "name": v.name, "valid_from": v.valid_from.isoformat()} for v in store.vintages()
@@ -74,6 +85,41 @@ def page_options(
         "schemes": [{"id": s, "label": texts(lang)[f"scheme.{s}"]} for s in SCHEMES],
         "class_counts": list(CLASS_COUNTS),
     }
+
+
+def _current_period_end() -> int:
+    """The last year the page offers: the end of the period of the national commune criteria in
+    force this year (2030 once the 2026-2030 set is shipped), else this year."""
+    today = dt.date.today().year
+    ends = [
+        f.years[1]
+        for f in all_frameworks().values()
+        if f.national and f.applies_to is AdminTier.COMMUNE and f.years[0] <= today <= f.years[1]
+    ]
+    return max([today, *ends])
+
+
+def province_across(store: Store, province: str, drawn: Vintage) -> Unit | None:
+    """The province of ``drawn`` holding the largest part of the province ``province`` (code or
+    name) of other stored boundaries (the latest that has it), by a crosswalk of the two provinces'
+    areas; None when no other stored boundaries have it or nothing of ``drawn`` overlaps it."""
+    for other in sorted(store.vintages(), key=lambda v: v.valid_from, reverse=True):
+        if other.vintage_id == drawn.vintage_id:
+            continue
+        try:
+            found = find_unit(store.unit_records(other.vintage_id, AdminTier.PROVINCE), province, "province")
+        except NotFoundError:
+            continue
+        old = store.units(other.vintage_id, AdminTier.PROVINCE, codes=[found.code])
+        new = store.units(drawn.vintage_id, AdminTier.PROVINCE, bbox=tuple(old.total_bounds))
+        if new.empty:
+            return None
+        pairs = crosswalk(old, new, population_column=None).pairs
+        if pairs.empty:
+            return None
+        best = pairs.loc[pairs["shared_ha"].idxmax(), "new_code"]
+        return next(u for u in store.unit_records(drawn.vintage_id, AdminTier.PROVINCE) if u.code == best)
+    return None
 
 
 def _measures(store: Store, year: int, lang: str, carried: bool) -> list[dict]:

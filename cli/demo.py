@@ -1,5 +1,6 @@
-"""Load the demo data: the 2009-vintage boundaries and the status samples from the shared data
-folder. Safe to run again: existing boundaries are kept and re-imported statuses are merged.
+"""Load the demo data: the boundaries of 2009 and of 1 July 2025 (the 3,321 commune-level units
+of the 2026-2030 programme, no district tier) and the status samples from the shared data folder.
+Safe to run again: a vintage stored already is kept and re-imported statuses are merged.
 
 It says on the terminal what it is loading as it goes (the file, its layers and their feature
 counts, each sample), prints each import's report, and logs what it did."""
@@ -16,9 +17,10 @@ from geo_ntm.store import Store
 
 log = logging.getLogger(__name__)
 
-#: The 2009 file carries the boundaries after the 2008 Hà Nội merger with the 1 April 2009 census.
-DEMO_VINTAGE_DATE = dt.date(2009, 4, 1)
-DEMO_BOUNDARIES = "vn_admin_2009.gpkg"
+#: The demo's boundary files and the day each vintage starts: the 2009 file carries the boundaries
+#: after the 2008 Hà Nội merger with the 1 April 2009 census; the 2025 file the units formed on
+#: 1 July 2025 (34 provinces, communes, wards and special zones; no district tier).
+DEMO_VINTAGES = (("vn_admin_2009.gpkg", dt.date(2009, 4, 1)), ("vn_admin_2025.gpkg", dt.date(2025, 7, 1)))
 
 
 def _say(text: str) -> None:
@@ -34,22 +36,28 @@ def _layer_counts(path: Path) -> str:
 
 
 def load_demo(store: Store, data_dir: Path) -> None:
-    """Import the demo boundaries (unless a vintage is stored already) and every status sample."""
+    """Import the demo boundaries (each vintage unless stored already) and every status sample."""
     from boundaries.importer import import_boundaries
     from geo_ntm.status_import.importer import import_status_file
 
-    boundaries = data_dir / DEMO_BOUNDARIES
-    if not boundaries.exists():
-        raise InputError(f"demo data not found: {boundaries} (set GEO_NTM_DATA_DIR to the shared data folder)")
+    files = [(data_dir / name, start) for name, start in DEMO_VINTAGES]
+    missing = [str(path) for path, _ in files if not path.exists()]
+    if missing:
+        raise InputError(f"demo data not found: {', '.join(missing)} (set GEO_NTM_DATA_DIR to the shared data folder)")
     samples = [s for s in sorted((data_dir / "samples").glob("status_*")) if s.suffix.lower() in (".csv", ".xlsx")]
-    steps = len(samples) + 1
-    if not store.vintages():
+    steps = len(samples) + len(files)
+    stored = {v.valid_from: v.name for v in store.vintages()}
+    for step, (boundaries, start) in enumerate(files, start=1):
+        if start in stored:
+            _say(f"[{step}/{steps}] boundaries of {start.isoformat()} already loaded: {stored[start]}")
+            log.info("demo: boundaries of %s already stored, %s not imported again", start, boundaries)
+            continue
         _say(
-            f"[1/{steps}] boundaries of {DEMO_VINTAGE_DATE.isoformat()}: {boundaries} "
+            f"[{step}/{steps}] boundaries of {start.isoformat()}: {boundaries} "
             f"({_layer_counts(boundaries)}); reading, repairing, measuring overlaps and storing ..."
         )
         started = time.monotonic()
-        vintage, report = import_boundaries(store, boundaries, DEMO_VINTAGE_DATE)
+        vintage, report = import_boundaries(store, boundaries, start)
         _say(report.text())
         log.info(
             "demo: stored boundary vintage %r from %s in %.0f s",
@@ -57,11 +65,8 @@ def load_demo(store: Store, data_dir: Path) -> None:
             boundaries,
             time.monotonic() - started,
         )
-    else:
-        _say(f"[1/{steps}] boundaries already loaded: " + ", ".join(v.name for v in store.vintages()))
-        log.info("demo: boundaries already stored, %s not imported again", boundaries)
     statuses = summaries = 0
-    for step, sample in enumerate(samples, start=2):
+    for step, sample in enumerate(samples, start=len(files) + 1):
         _say(f"[{step}/{steps}] statuses: {sample.name} ...")
         imported = import_status_file(store, sample)
         _say(imported.text())

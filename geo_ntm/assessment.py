@@ -2,8 +2,10 @@
 reached from the reported statuses. Rules (documented in the README):
 
 - Wards (phường), towns (thị trấn), urban districts (quận) and flagged polygons are not assessed:
-  never "0 criteria". A district or province is assessed by the same rules as a commune, against
-  the framework its statuses name (``applies_to`` district or province).
+  never "0 criteria". Special zones (đặc khu, from 1 July 2025) are not assessed unless
+  ``GEO_NTM_ASSESS_DAC_KHU`` is set: whether QĐ 51/2025 assesses them is unconfirmed. A district
+  or province is assessed by the same rules as a commune, against the framework its statuses name
+  (``applies_to`` district or province).
 - Figures are measured against one framework, never a mix: the one asked for, else a national
   set before a province's own (so adding a province's set never changes the figures of a commune
   with national data), a set with known criteria before one without, the set in force that year
@@ -48,6 +50,7 @@ from geo_ntm.domain import (
     UnitType,
 )
 from geo_ntm.frameworks import all_frameworks
+from geo_ntm.settings import dac_khu_assessed
 
 #: The district types the NTM programme assesses: huyện (đạt chuẩn NTM), and thị xã and provincial
 #: thành phố (hoàn thành nhiệm vụ xây dựng NTM); an urban district (quận) is not assessed.
@@ -56,7 +59,10 @@ _ASSESSED_DISTRICTS = (UnitType.HUYEN, UnitType.THI_XA, UnitType.THANH_PHO)
 
 def is_assessed(unit: Unit) -> bool:
     """Whether the NTM programme assesses ``unit`` at its tier: a xã (never a ward, town or flagged
-    polygon), a huyện, thị xã or provincial thành phố (never a quận), any province."""
+    polygon), a đặc khu only when ``GEO_NTM_ASSESS_DAC_KHU`` says so (unconfirmed under QĐ 51/2025),
+    a huyện, thị xã or provincial thành phố (never a quận), any province."""
+    if unit.flag is None and unit.level is AdminTier.COMMUNE and unit.unit_type is UnitType.DAC_KHU:
+        return dac_khu_assessed()
     if unit.flag is not None or unit.level is AdminTier.COMMUNE:
         return unit.assessed
     return unit.level is AdminTier.PROVINCE or unit.unit_type in _ASSESSED_DISTRICTS

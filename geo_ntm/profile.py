@@ -58,11 +58,11 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         "province_code": unit.province_code,
         "vintage": vintage.name,
         "population": None if pd.isna(row.population) else float(row.population),
-        "assessed": unit.assessed,
+        "assessed": assessment.assessed,
         "year": year,
         "statuses_vintage": own_vintage.name,
         **assessment.figures(),
-        "criteria": _criteria(assessment, statuses, year) if unit.assessed else [],
+        "criteria": _criteria(assessment, statuses, year) if assessment.assessed else [],
         "criteria_derived": list(assessment.criteria_derived),
         "reported_indicators": _indicators(indicators),
         "reported_counts": [
@@ -95,7 +95,7 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
             {"year": y, "vintage": v.name, **assess_unit(u, y, st, su, recognitions, indicators=ind).figures()}
             for y, (u, v, st, su, ind) in sorted(years.items())
         ]
-        if unit.assessed
+        if assessment.assessed
         else [],
     }
 

@@ -1,5 +1,6 @@
 """The province progress report: per district and for the province, how many xã meet how many
-criteria, which criteria they meet and at which level they are recognised.
+criteria, which criteria they meet and at which level they are recognised. On boundaries from
+1 July 2025 (no district tier) it has no district rows, only the province total.
 
 Recognition is counted from decisions only (``recognised``: at least this level, a kiểu mẫu commune
 counts also as nâng cao and NTM; ``recognised_exact``: exactly this level); a commune meeting every
@@ -111,10 +112,14 @@ def province_report(store: Store, where: Where) -> dict:
     framework = _report_framework(xa)
     frameworks = sorted(set(xa["framework"].dropna()))
     own, province_status = _own_statuses(store, where)
-    districts = [
-        _summarise(name, group, framework) | {"district_status": own.get(code)}
-        for (code, name), group in xa.groupby(["district_code", "district"], sort=True, dropna=False)
-    ]
+    districts = (
+        [
+            _summarise(name, group, framework) | {"district_status": own.get(code)}
+            for (code, name), group in xa.groupby(["district_code", "district"], sort=True, dropna=False)
+        ]
+        if where.has_districts
+        else []  # boundaries from 1 July 2025: province -> commune, the province total only
+    )
     total = _summarise(where.label, xa, framework)
     total.pop("district")
     return {

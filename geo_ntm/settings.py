@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,9 @@ class Settings(BaseSettings):
     job_max_seconds: float = Field(default=1800, gt=0)  # a job's wall-clock time, in seconds
     job_workers: int = Field(default=1, ge=1)  # jobs run at once (each within job_max_mb); others queue
     job_wait_seconds: float = Field(default=2, ge=0)  # how long a request waits for its job before 202
+    # whether special zones (đặc khu, commune tier from 1 July 2025) are assessed by the commune
+    # criteria (QĐ 51/2025, qd51_2025): unconfirmed by any source, so not by default (docs/settings.md)
+    assess_dac_khu: bool = False
 
     @field_validator("log_level")
     @classmethod
@@ -89,6 +93,17 @@ class Settings(BaseSettings):
             return _from_mapping(cls, environ)
         except ValidationError as exc:
             raise SettingsError("settings refused", [_explain(e, environ) for e in exc.errors()]) from None
+
+
+def dac_khu_assessed() -> bool:
+    """``GEO_NTM_ASSESS_DAC_KHU`` of the process environment, read for every unit assessed: cached
+    per value of the variable (a full ``Settings.from_env()`` takes about a millisecond)."""
+    return _dac_khu_assessed(os.environ.get(ENV_PREFIX + "ASSESS_DAC_KHU", ""))
+
+
+@lru_cache(maxsize=4)
+def _dac_khu_assessed(value: str) -> bool:
+    return Settings.from_env({ENV_PREFIX + "ASSESS_DAC_KHU": value}).assess_dac_khu
 
 
 class _MappingEnvSource(EnvSettingsSource):

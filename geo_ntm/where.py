@@ -1,6 +1,10 @@
 """Where and when a question looks: the boundaries drawn (a vintage), the day, the status year and
 the place (a province, optionally one of its districts).
 
+Boundaries from 1 July 2025 (``DISTRICTS_ABOLISHED``) have no district tier: the hierarchy is
+province -> commune (wards and special zones at the commune tier), so a district named on them is
+an InputError, never a lookup that finds nothing; district data stays on the boundaries it belongs to.
+
 The edge resolves them once (the CLI's options, the API's query parameters) with ``resolve_where``
 into one ``Where``; everything below takes it as it is and never parses or looks them up again.
 Whether the statuses of the year sit on the boundaries drawn ("own boundaries") or must be carried
@@ -22,6 +26,15 @@ from geo_ntm.store import Store
 #: The status years a question may name: the programme began in 2010 (its first criteria in 2009);
 #: the bounds leave room for history and plans without accepting typing slips like 20200.
 FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+#: The day the district tier ended: the two-tier local government (province, commune) of the 2025
+#: reorganisation took effect on 1 July 2025. Vintages starting on or after it have no districts.
+DISTRICTS_ABOLISHED = dt.date(2025, 7, 1)
+
+
+def has_districts(vintage: Vintage) -> bool:
+    """Whether ``vintage`` has a district tier: boundaries starting before 1 July 2025."""
+    return vintage.valid_from < DISTRICTS_ABOLISHED
 
 
 def checked_year(year: int | None, name: str = "year") -> int | None:
@@ -72,6 +85,11 @@ class Where:
                 f"no boundary vintage is in force on 31 December {self.year}, the boundaries of that year's statuses"
             )
         return self.status_vintage
+
+    @property
+    def has_districts(self) -> bool:
+        """Whether the boundaries drawn have a district tier (``has_districts``)."""
+        return has_districts(self.vintage)
 
     @property
     def national(self) -> bool:
@@ -143,6 +161,7 @@ def resolve_where(
         provinces = store.unit_records(drawn.vintage_id, AdminTier.PROVINCE)
         found_province = find_unit(provinces, province, "province")
         if district:
+            _check_district_tier(drawn)
             districts = store.unit_records(
                 drawn.vintage_id, AdminTier.DISTRICT, province_code=found_province.province_code
             )
@@ -150,5 +169,15 @@ def resolve_where(
                 districts, district, f"district of {found_province.name} in the {drawn.name} boundaries"
             )
     elif district:
+        _check_district_tier(drawn)
         raise InputError("a district needs its province: add --province / province=")
     return Where(drawn, year, day, status_vintage, found_province, found_district)
+
+
+def _check_district_tier(drawn: Vintage) -> None:
+    """InputError when ``drawn`` has no district tier (boundaries from 1 July 2025)."""
+    if not has_districts(drawn):
+        raise InputError(
+            f"district: the {drawn.name} boundaries (from {DISTRICTS_ABOLISHED.isoformat()}) have no district "
+            "tier, only province and commune; leave out district, or ask on boundaries before that day"
+        )

@@ -45,6 +45,19 @@ def boundaries_2009_template(tmp_path_factory, data_dir) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def vinh_long_2025(tmp_path_factory, data_dir) -> Path:
+    """The units of 1 July 2025 of Tỉnh Vĩnh Long (86: former Vĩnh Long, Bến Tre and Trà Vinh):
+    ``vn_admin_2025.gpkg``'s wards layer cut to that province, with every province (34)."""
+    import geopandas as gpd
+
+    path = tmp_path_factory.mktemp("vinh_long_2025") / "vinh_long_2025.gpkg"
+    source = data_dir / "vn_admin_2025.gpkg"
+    gpd.read_file(source, layer="provinces").to_file(path, layer="provinces")
+    gpd.read_file(source, layer="wards", where="province_code = '86'").to_file(path, layer="wards")
+    return path
+
+
 # -- PostgreSQL with PostGIS -----------------------------------------------------------------
 @pytest.fixture(scope="session")
 def postgis_cluster():

@@ -38,6 +38,8 @@ Rules, in order:
   provinces. A unit of one tier reported under a framework of another is a ``tier`` problem (an
   invalid row). District and province names are not followed through lineage.
 - Flagged polygons are never matched.
+- A unit may be named by its code instead of its name (the 5-digit GSO codes of the 2025 units,
+  leading zeros optional: "6895" is 06895), within the same scopes.
 
 Names of other vintages, through lineage. A commune not found in the vintage in force in the
 row's year (31 December) is looked for, by the same rules, in every other stored vintage (each
@@ -62,8 +64,13 @@ vintage starts, up to the start of the found vintage, latest first.
   former parts are the candidates) and forward for a unit split up (the new units are).
 - A unit that gives up part of its area to a created unit stays the same unit.
 - Found in another vintage but not linked by any event (e.g. two boundary sources with their own
-  codes), or the events lead to a code the row's vintage gives to a unit of another name (codes
-  are reused): unmatched, saying where the name was found.
+  codes, such as the 2009 communes and the units formed on 1 July 2025), or the events lead to a
+  code the row's vintage gives to a unit of another name (codes are reused): unmatched, saying
+  where the name was found. Without any event, the crosswalk of the two vintages (shared areas,
+  ``geo_ntm.crosswalk``) names the communes of the row's vintage that hold the old commune's area
+  (at least ``HINT_MIN_SHARE`` of it), largest share first, as the hint and the candidates
+  ("Xã Nhơn Thạnh" of 2009 in a 2026 row: 97% of it lies in Phường Phú Khương): never a match,
+  since a status of a former commune is not the status of the new unit.
 - If several other vintages lead to different outcomes, the row is ambiguous; vintages whose
   unit no event links are ignored when another vintage is linked.
 - Only when no vintage is linked is a commune not found in its one named district looked for
@@ -79,6 +86,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from geo_ntm.crosswalk import crosswalk
 from geo_ntm.domain import TYPES_BY_LEVEL, AdminTier, EventKind, Framework, LineageEvent, Unit, UnitType, Vintage
 from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.store import Store
@@ -88,6 +96,9 @@ CLOSEST_CANDIDATES = 3
 _CLOSEST_CUTOFF = 0.5
 #: Folded spellings of province names that no prefix rule can reach.
 _PROVINCE_ALIASES = {"hcm": "ho chi minh", "tphcm": "ho chi minh"}
+#: The smallest share of an old commune a crosswalk hint names a new unit for: smaller parts are
+#: mostly border shifts between two sources (the 2009 outline is coarse), not territory moved.
+HINT_MIN_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,9 @@ class _NameIndex:
         self.exact: dict[str, list[Unit]] = defaultdict(list)
         self.folded: dict[str, list[Unit]] = defaultdict(list)
         self.short: dict[str, list[Unit]] = defaultdict(list)  # folded short name -> units, for difflib
+        self.codes: dict[str, list[Unit]] = defaultdict(list)  # code without leading zeros -> units
         for u in units:
+            self.codes[u.code.lstrip("0")].append(u)
             for key in {_exact(u.name_short), _exact(u.name)}:
                 self.exact[key].append(u)
             for key in {_folded(u.name_short), _folded(u.name)}:
@@ -136,6 +149,8 @@ class _NameIndex:
     def find(self, text: str) -> list[Unit]:
         """Units named ``text``: exact spelling first, then tone-insensitive; narrowed by the
         sheet's type prefix when several match."""
+        if text.strip().isdigit():  # a code (GSO codes lose their leading zeros in spreadsheets)
+            return list(self.codes.get(text.strip().lstrip("0"), ()))
         types, bare = split_prefix(text)
         found: list[Unit] = []
         for table, key in ((self.exact, _exact), (self.folded, _folded)):
@@ -247,6 +262,7 @@ class UnitMatcher:
         self._cache: dict[tuple, Match] = {}
         self._vintages: list[Vintage] | None = None  # all stored vintages, read on first need
         self._lineage: _Lineage | None = None
+        self._shares: dict[tuple, list[tuple[str, float]]] = {}  # crosswalk hints, see crosswalk_shares
 
     def _vintage_index(self, vintage: Vintage) -> _VintageIndex:
         if vintage.vintage_id not in self._by_vintage:
@@ -363,6 +379,25 @@ class UnitMatcher:
             vintage=index.vintage.name,
             found_in=trace.found_in.vintage.name,
         )
+
+    def crosswalk_shares(self, found_in: Vintage, unit: Unit, row_vintage: Vintage) -> list[tuple[str, float]]:
+        """The communes of ``row_vintage`` holding at least ``HINT_MIN_SHARE`` of commune ``unit`` of
+        ``found_in`` (by the crosswalk of the two), largest share of it first: (code, share)."""
+        key = (found_in.vintage_id, unit.code, row_vintage.vintage_id)
+        if key not in self._shares:
+            old = self.store.units(found_in.vintage_id, AdminTier.COMMUNE, codes=[unit.code])
+            new = self.store.units(row_vintage.vintage_id, AdminTier.COMMUNE, bbox=tuple(old.total_bounds))
+            pairs = crosswalk(old, new, population_column=None).pairs if len(old) and len(new) else None
+            self._shares[key] = (
+                []
+                if pairs is None
+                else [
+                    (str(c), float(v))
+                    for c, v in zip(pairs["new_code"], pairs["share_of_old"], strict=True)
+                    if v >= HINT_MIN_SHARE
+                ]
+            )
+        return self._shares[key]
 
     def _name_at(self, level: AdminTier, code: str, day: dt.date) -> str:
         """The name of unit ``code`` in the vintage in force on ``day``, else the code."""
@@ -818,7 +853,22 @@ class _Tracer:
             f"found in vintage {self.found_in.vintage.name} as {self.unit.name} ({self.unit.code}), but no "
             f"lineage event links it to the {self.row_index.vintage.name} boundaries"
         )
-        return self._result(text, ("unlinked", self.found_in.vintage.vintage_id, self.unit.code), linked=False)
+        shares = []
+        if self.unit.level is AdminTier.COMMUNE:
+            shares = self.matcher.crosswalk_shares(self.found_in.vintage, self.unit, self.row_index.vintage)
+        if shares:
+            start = self.row_index.vintage.valid_from
+            text += (
+                "; by the crosswalk of the two boundaries its area lies in "
+                + ", ".join(f"{self._name(c, start)} (code {c}, {v:.0%})" for c, v in shares)
+                + ": a status of a former commune is not the status of the new unit; report it for the new unit"
+            )
+        return self._result(
+            text,
+            ("unlinked", self.found_in.vintage.vintage_id, self.unit.code),
+            linked=False,
+            candidates=tuple(self._describe(c, None) for c, _ in shares),
+        )
 
     def _lost(self, lead: str, steps: list[str], code: str, name: str | None) -> _Trace:
         unit = self.row_index.by_code.get((self.unit.level, code))

@@ -120,6 +120,15 @@
     return options.measures.filter(function (m) { return m.id === state.measure; })[0] || options.measures[0];
   }
 
+  // The place the options answered for: on other boundaries the province holding the largest part
+  // of the one shown before (its code differs); a district those boundaries lack is dropped.
+  function adopt() {
+    state.province = options.province || "";
+    var known = options.districts.some(function (d) { return d.code === state.district; });
+    if (!known) { state.district = ""; }
+    if (!options.has_districts && state.tier === "district") { state.tier = "commune"; }
+  }
+
   function renderControls() {
     if (options.carried) { state.tier = "commune"; }
     if (state.tier !== "commune") {
@@ -140,15 +149,17 @@
       select("province", T.province, options.provinces.map(function (p) {
         return {value: p.code, label: p.name + (p.has_data ? " (" + T.has_data + ")" : "")};
       }), state.province),
-      select("district", T.district, [{value: "", label: T.whole}].concat(options.districts.map(function (d) {
+      options.has_districts ? select("district", T.district, [{value: "", label: T.whole}].concat(options.districts.map(function (d) {
         return {value: d.code, label: d.name};
-      })), state.district),
+      })), state.district) : null,
       select("year", T.year, years, state.year),
       select("vintage", T.boundaries, [{value: "", label: T.of_year}].concat(options.vintages.map(function (v) {
         return {value: v.id, label: v.name};
       })), state.vintage),
       options.carried ? select("rule", T.rule, options.rules.map(function (r) { return {value: r, label: r}; }), state.rule || "all") : null,
-      options.carried ? null : select("tier", T.tier, ["commune", "district", "province"].map(function (t) {
+      options.carried ? null : select("tier", T.tier, ["commune", "district", "province"].filter(function (t) {
+        return options.has_districts || t !== "district";
+      }).map(function (t) {
         return {value: t, label: T["tier_" + t]};
       }), state.tier),
       select("measure", T.measure, options.measures.filter(function (m) {
@@ -180,7 +191,7 @@
       busy();
       generation += 1;
       getJSON("/map/options", new URLSearchParams({province: state.province, year: state.year, vintage: state.vintage, lang: options.lang}))
-        .then(function (fresh) { options = fresh; renderControls(); refresh(); })
+        .then(function (fresh) { options = fresh; adopt(); renderControls(); refresh(); })
         .catch(function (e) { busy(e.message); });
       return;
     }
@@ -299,11 +310,11 @@
   function columns() {
     var table = current.main.table;
     var cols = [
-      {key: "name", label: T.col_name}, {key: "district", label: T.col_district},
+      {key: "name", label: T.col_name}, options.has_districts ? {key: "district", label: T.col_district} : null,
       {key: "level", label: T.col_level, text: function (p) { return p.assessed ? (p.has_data ? levelLabel(p.level) : "–") : T.level_none; }},
       {key: "criteria_met", label: T.col_met, numeric: true, text: metText},
       {key: "criteria_unmet", label: T.col_unmet, text: function (p) { return p.criteria_unmet.join(", "); }}
-    ];
+    ].filter(Boolean);  // boundaries from 1 July 2025 have no district column
     if (table.value) {
       cols.push({key: "value", label: T.col_value, numeric: true, text: function (p) { return p.value_text || "–"; }});
     }
@@ -475,6 +486,7 @@
     document.body.dataset.state = "empty";
     return;
   }
+  adopt();
   renderControls();
   views.main = makeView("map");
   views.other = makeView("map2");

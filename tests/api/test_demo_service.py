@@ -29,9 +29,11 @@ def test_demo_then_serve(demo_env, backend):
     loaded = subprocess.run([*GEO_NTM, "demo"], env=demo_env, capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
     assert "communes (commune): 11163 units read" in loaded.stdout and "result: OK, stored" in loaded.stdout
+    assert "wards (commune): 3321 units read" in loaded.stdout  # the units of 1 July 2025 beside them
     assert backend == "postgis" or Path(demo_env["GEO_NTM_DB"]).is_file()
     again = subprocess.run([*GEO_NTM, "demo"], env=demo_env, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and "boundaries already loaded" in again.stdout
+    assert again.returncode == 0 and "boundaries of 2009-04-01 already loaded" in again.stdout
+    assert "boundaries of 2025-07-01 already loaded" in again.stdout
     assert "stored 0 criterion statuses and 0 summaries" in again.stdout  # idempotent
 
     server = subprocess.Popen(
@@ -46,6 +48,10 @@ def test_demo_then_serve(demo_env, backend):
         assert page.status_code == 200 and "Tỉnh Bến Tre" in page.text
         items = httpx.get(f"{base}/collections/communes/items/8110125", params={"year": 2020}, timeout=10).json()
         assert items["properties"]["criteria_met"] == 19
+        vintages = httpx.get(f"{base}/vintages", timeout=10).json()
+        assert [v["valid_from"] for v in vintages["vintages"]] == ["2009-04-01", "2025-07-01"]
+        options = httpx.get(f"{base}/map/options", params={"province": "86", "year": 2026}, timeout=30).json()
+        assert options["province"] == "86" and options["districts"] == [] and len(options["provinces"]) == 34
     finally:
         server.terminate()
         server.wait(timeout=10)
