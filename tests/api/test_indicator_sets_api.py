@@ -27,6 +27,14 @@ def upload(text: str, name: str = TEST_CSV.name) -> dict:
     return {"file": (name, text.encode("utf-8"), "text/csv")}
 
 
+def test_qd51_is_listed_with_its_indicators_to_be_loaded(client):
+    listed = {f["framework_id"]: f for f in client.get("/frameworks").json()["frameworks"]}
+    qd51 = listed["qd51_2025"]
+    assert (qd51["criteria_total"], qd51["years"], qd51["indicators_to_load"]) == (10, [2026, 2030], True)
+    assert [lv["level"] for lv in qd51["levels"]] == ["ntm", "ntm_hien_dai"] and qd51["indicators"] == []
+    assert listed["qd318_2022"]["indicators_to_load"] is False
+
+
 def test_an_admin_stores_a_set_and_everyone_reads_it(client):
     text = TEST_CSV.read_text(encoding="utf-8")
     for headers, status in (({}, 401), (bearer("reader"), 403), (bearer("editor"), 403)):

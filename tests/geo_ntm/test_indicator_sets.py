@@ -21,6 +21,7 @@ from geo_ntm.domain import LEVEL_ORDER, Comparison, IndicatorStatus, Threshold, 
 from geo_ntm.errors import InputError
 from geo_ntm.frameworks import get_framework
 from geo_ntm.indicator_sets import import_indicator_set, parse_indicator_set, threshold_book, verdict
+from geo_ntm.status_import.cells import parse_level
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 from geo_ntm.views import commune_view
@@ -43,6 +44,9 @@ def test_qd51_is_shipped_with_ten_criteria_and_indicators_to_load():
     # it nests in ntm of its period, not in the old nâng cao / kiểu mẫu ladder (report counts)
     assert levels_held("ntm_hien_dai") == {"ntm", "ntm_hien_dai"} and levels_held(None) == set()
     assert levels_held("ntm_kieu_mau") == {"ntm", "ntm_nang_cao", "ntm_kieu_mau"}
+    assert parse_level("NTM hiện đại", None, fw) == parse_level("xã NTM hiện đại", None, fw) == "ntm_hien_dai"
+    with pytest.raises(ValueError):
+        parse_level("NTM hiện đại", None, get_framework("qd318_2022"))  # not a level of 2021-2025
 
 
 def test_csv_and_toml_sets_are_read_with_thresholds_per_group():
