@@ -31,6 +31,7 @@ from geo_ntm.domain import (
 )
 from geo_ntm.errors import InputError
 from geo_ntm.frameworks import INDICATOR_ID, all_frameworks
+from geo_ntm.store import Store
 from geo_ntm.store.rows import definition_record
 from geo_ntm.text import nfc
 
@@ -207,7 +208,7 @@ def parse_indicator_set(name: str, text: str, frameworks: Mapping[str, Framework
     return IndicatorSet(first or "", nfc(Path(name).name) or name, tuple(found))
 
 
-def import_indicator_set(store, name: str, text: str, actor: str | None = None) -> IndicatorSet:
+def import_indicator_set(store: Store, name: str, text: str, actor: str | None = None) -> IndicatorSet:
     """Validate the indicator set file ``name`` (content ``text``) and store it with its file name
     and ``actor``; the stored set (with its id) is returned. Nothing is stored when it does not fit."""
     parsed = parse_indicator_set(name, text)
