@@ -11,6 +11,7 @@ from api import (
     background,
     downloads,
     frameworks,
+    indicator_sets,
     infrastructure,
     issues,
     ogc,
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         planner.router,
         writes.router,
         frameworks.router,
+        indicator_sets.router,
         background.router,
         issues.router,
     ):

@@ -47,6 +47,7 @@ def framework_record(fw: Framework) -> dict:
             for i in fw.indicators
         ],
         "indicators_complete": list(fw.indicators_complete),
+        "indicators_to_load": fw.indicators_to_load,
         "note": fw.note,
     }
 

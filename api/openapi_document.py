@@ -77,6 +77,11 @@ UPLOAD_EXAMPLES: dict[str, dict] = {
         'applies_to = "commune"\nyears = [2021, 2025]\nlevels = ["ntm"]\n'
         "criteria_known = false\ncriteria = []\n",
     },
+    # the shape of an indicator set only: QĐ 51/2025 Annex I is not in the shipped material
+    "/indicator-sets": {
+        "file": "framework,criterion,indicator,name_vi,name_en,unit,comparison,group1,group2,group3,source_act\n"
+        "qd51_2025,2,2.1,Ví dụ (không phải Phụ lục I),Example (not Annex I),,yes/no,,,,VÍ DỤ / EXAMPLE\n",
+    },
 }
 
 UPLOAD_NAMES = {
@@ -84,6 +89,7 @@ UPLOAD_NAMES = {
     "/lineage": "lineage.csv",
     "/layers": "roads.geojson",
     "/frameworks": "framework.toml",
+    "/indicator-sets": "indicator_set.csv",
 }
 
 

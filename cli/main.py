@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from geo_ntm.domain import AdminTier
-from geo_ntm.errors import GeoNtmError
+from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.settings import Settings
 from geo_ntm.store import Store, open_store
 from geo_ntm.where import Where, checked_year, resolve_where
@@ -144,6 +144,22 @@ def _cmd_status_import(store: Store, args, settings: Settings) -> int:
     if report.ok:
         return EXIT_OK
     return EXIT_SKIPPED if report.stored else EXIT_PROBLEMS
+
+
+def _cmd_indicators_import(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.indicator_sets import import_indicator_set
+
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"indicator set file {args.file}: cannot be read as UTF-8 text ({exc})") from None
+    stored = import_indicator_set(store, args.file.name, text)
+    with_thresholds = sum(1 for d in stored.indicators if d.thresholds)
+    print(
+        f"indicator set {stored.set_id} of {stored.framework_id} from {stored.source_file}: "
+        f"{len(stored.indicators)} indicators, {with_thresholds} with a threshold for at least one commune group"
+    )
+    return EXIT_OK
 
 
 def _add_where_options(
@@ -414,6 +430,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     si.add_argument("--framework", help="framework id for files without a framework column")
     si.add_argument("--level", help="level for files without a level column")
     si.set_defaults(handler=_cmd_status_import)
+
+    ind = sub.add_parser("indicators", help="indicator sets").add_subparsers(dest="action", required=True)
+    ii = ind.add_parser("import", help="store an indicator set with thresholds per commune group (TOML or CSV)")
+    ii.add_argument("file", type=Path)
+    ii.set_defaults(handler=_cmd_indicators_import)
 
     for name, handler, help_text in (
         ("report", _cmd_report, "province report for a year"),

@@ -168,6 +168,9 @@ class Framework:
     indicators: tuple[FrameworkIndicator, ...] = ()
     #: criteria whose every indicator is in ``indicators`` (only those may be derived from them)
     indicators_complete: tuple[int, ...] = ()
+    #: the indicators and their thresholds come from an indicator set loaded into the store (a
+    #: ministry's or province's file, ``geo_ntm.indicator_sets``), not from the shipped file
+    indicators_to_load: bool = False
 
     @property
     def criteria_total(self) -> int:
@@ -188,12 +191,34 @@ class Framework:
 #: Recognition levels, lowest first, with their Vietnamese and English labels. The levels are
 #: nested: a unit at a level stands at every level below it (a xã NTM kiểu mẫu is a xã NTM nâng
 #: cao and a xã đạt chuẩn NTM), so ``LEVEL_ORDER`` ranks them and "the level reached" is the highest.
+#: ``ntm_hien_dai`` (xã NTM hiện đại, the pilot of QĐ 51/2025 Annex II, 2026-2030) sits above
+#: ``ntm`` of the same period; it takes the place of the 2021-2025 nâng cao / kiểu mẫu ladder,
+#: which no 2026-2030 set uses, so it comes last: the ranks of the old levels (and every figure of
+#: the old periods) stay as they were, and within QĐ 51 it ranks above ``ntm``.
 LEVELS = {
     "ntm": ("Đạt chuẩn NTM", "NTM"),
     "ntm_nang_cao": ("NTM nâng cao", "Advanced NTM"),
     "ntm_kieu_mau": ("NTM kiểu mẫu", "Model NTM"),
+    "ntm_hien_dai": ("NTM hiện đại", "Modern NTM"),
 }
 LEVEL_ORDER = tuple(LEVELS)
+#: The level each level nests in (None for the lowest): a modern commune is an NTM commune of its
+#: period, not a nâng cao or kiểu mẫu one, so "recognised at least at a level" follows this chain.
+LEVEL_PARENT: dict[str, str | None] = {
+    "ntm": None,
+    "ntm_nang_cao": "ntm",
+    "ntm_kieu_mau": "ntm_nang_cao",
+    "ntm_hien_dai": "ntm",
+}
+
+
+def levels_held(level: str | None) -> frozenset[str]:
+    """The levels a unit at ``level`` stands at: the level and those it nests in (none for None)."""
+    held = set()
+    while level is not None:
+        held.add(level)
+        level = LEVEL_PARENT[level]
+    return frozenset(held)
 
 
 @dataclass(frozen=True)
@@ -455,3 +480,57 @@ class Layer:
     crs: str  # EPSG:4326 for vector layers; the raster's own CRS for population grids
     import_id: int | None = None
     summary: dict = field(default_factory=dict)
+
+
+# -- indicator sets (chỉ tiêu with thresholds per commune group) -------------------------------
+#: The NTM commune groups of QĐ 51/2025 (nhóm 1/2/3); thresholds of the 2026-2030 set depend on them.
+COMMUNE_GROUPS = (1, 2, 3)
+
+
+class Comparison(str, Enum):
+    """How a reported value is held against an indicator's threshold."""
+
+    AT_LEAST = ">="
+    AT_MOST = "<="
+    EQUAL = "="
+    YES_NO = "yes/no"  # the indicator is met or not ("Đạt"); no number
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """What one commune group must reach on one indicator: ``value`` with ``comparison`` (None for
+    a yes/no indicator, which must be met)."""
+
+    comparison: Comparison
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorDefinition:
+    """One indicator of an indicator set with its threshold per commune group (a group without
+    one has no threshold: its verdict is "unknown") and the act the row comes from."""
+
+    criterion: int
+    indicator_id: str  # "2.1"
+    name_vi: str
+    name_en: str
+    unit: str | None
+    thresholds: tuple[tuple[int, Threshold], ...]  # (group, threshold), groups ascending
+    source_act: str
+
+    def threshold(self, group: int) -> Threshold | None:
+        """The threshold of commune ``group``, or None when the set gives none."""
+        return dict(self.thresholds).get(group)
+
+
+@dataclass(frozen=True)
+class IndicatorSet:
+    """The indicators of one framework with their thresholds per commune group, as a ministry or a
+    province supplies them in a file, stored with that file's name and who loaded it."""
+
+    framework_id: str
+    source_file: str
+    indicators: tuple[IndicatorDefinition, ...]
+    set_id: int | None = None
+    imported_at: dt.datetime | None = None
+    actor: str | None = None

@@ -19,7 +19,7 @@ import io
 
 import pandas as pd
 
-from geo_ntm.domain import LEVEL_ORDER, AdminTier, Framework
+from geo_ntm.domain import LEVEL_ORDER, AdminTier, Framework, levels_held
 from geo_ntm.export_safety import safe_csv_row
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.store import Store
@@ -35,7 +35,7 @@ def _summarise(label: str, xa: pd.DataFrame, framework: Framework | None) -> dic
     counted = measured["criteria_met"].dropna()
     numbers = [c.number for c in framework.criteria] if framework else []
     per_criterion = {str(n): int(sum(n in met for met in measured["met_criteria"])) for n in numbers}
-    rank = with_data["recognised_level"].map({lv: i for i, lv in enumerate(LEVEL_ORDER)}).fillna(-1)
+    held = [levels_held(lv if isinstance(lv, str) else None) for lv in with_data["recognised_level"]]
     return {
         "district": label,
         "communes": len(xa),
@@ -49,7 +49,7 @@ def _summarise(label: str, xa: pd.DataFrame, framework: Framework | None) -> dic
                 if met == total
             )
         ),
-        "recognised": {lv: int((rank >= i).sum()) for i, lv in enumerate(LEVEL_ORDER)},
+        "recognised": {lv: sum(lv in h for h in held) for lv in LEVEL_ORDER},
         "recognised_exact": {lv: int((with_data["recognised_level"] == lv).sum()) for lv in LEVEL_ORDER},
         "all_criteria_met_not_recognised": int(with_data["all_criteria_met_not_recognised"].astype(bool).sum()),
         "level_reached": {lv: int((with_data["level"] == lv).sum()) for lv in LEVEL_ORDER},

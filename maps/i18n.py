@@ -29,6 +29,7 @@ _TEXTS = {
         "class.all_met": "Đạt đủ {total}/{total}",
         "class.all_met_any": "Đạt đủ tiêu chí",
         "class.not_reached": "Chưa đạt chuẩn",
+        "class.recognised_ntm_hien_dai": "Được công nhận NTM hiện đại",
         "class.recognised_ntm_kieu_mau": "Được công nhận NTM kiểu mẫu",
         "class.recognised_ntm_nang_cao": "Được công nhận NTM nâng cao",
         "class.recognised_ntm": "Được công nhận đạt chuẩn NTM",
@@ -133,6 +134,7 @@ _TEXTS = {
         "class.all_met": "All met ({total}/{total})",
         "class.all_met_any": "All criteria met",
         "class.not_reached": "Not yet at NTM standard",
+        "class.recognised_ntm_hien_dai": "Recognised modern NTM",
         "class.recognised_ntm_kieu_mau": "Recognised model NTM",
         "class.recognised_ntm_nang_cao": "Recognised advanced NTM",
         "class.recognised_ntm": "Recognised NTM",
@@ -389,7 +391,7 @@ def ui_texts(lang: str) -> Mapping[str, str]:
 
 
 def level_label(level: str, lang: str) -> str:
-    """The label of a recognition level (``ntm``, ``ntm_nang_cao``, ``ntm_kieu_mau``)."""
+    """The label of a recognition level (``ntm``, ``ntm_nang_cao``, ``ntm_kieu_mau``, ``ntm_hien_dai``)."""
     vi, en = LEVELS[level]
     return vi if lang == "vi" else en
 

@@ -28,7 +28,15 @@ from geo_ntm.text import nfc
 #: Fields a framework file must have; a province's file also needs ``PROVINCIAL_FIELDS``.
 REQUIRED_FIELDS = ("framework_id", "title_vi", "title_en", "legal_act", "applies_to", "years", "levels", "criteria")
 PROVINCIAL_FIELDS = ("province", "source_act")
-_OPTIONAL_FIELDS = ("act_date", "criteria_known", "note", "completion_types", "indicators", "indicators_complete")
+_OPTIONAL_FIELDS = (
+    "act_date",
+    "criteria_known",
+    "note",
+    "completion_types",
+    "indicators",
+    "indicators_complete",
+    "indicators_to_load",
+)
 #: An indicator id: criterion number, a dot, the indicator's number ("2.1", "17.1").
 INDICATOR_ID = re.compile(r"^(\d{1,2})\.(\d{1,2})$")
 #: A framework id: lower-case ASCII letters, digits and underscores (it names the file too).
@@ -138,6 +146,12 @@ def _parse(name: str, data: dict[str, Any], *, provincial: bool = False) -> Fram
         raise InputError(f"framework file {name}: field 'act_date' must be a date (2022-03-08), not {act_date!r}")
     criteria, known = _criteria(name, data)
     indicators, complete = _indicators(name, data, criteria)
+    to_load = data.get("indicators_to_load", False)
+    if not isinstance(to_load, bool) or (to_load and indicators):
+        raise InputError(
+            f"framework file {name}: field 'indicators_to_load' must be true or false, and true only when the "
+            f"file lists no indicators (they come from an indicator set), not {to_load!r}"
+        )
     framework_id = _text(name, data, "framework_id")
     if not _FRAMEWORK_ID.match(framework_id):
         raise InputError(
@@ -161,6 +175,7 @@ def _parse(name: str, data: dict[str, Any], *, provincial: bool = False) -> Fram
         source_act=_text(name, data, "source_act") if provincial else None,
         indicators=indicators,
         indicators_complete=complete,
+        indicators_to_load=to_load,
     )
 
 

@@ -54,6 +54,7 @@ _LEVEL_WORDS = {
     ),
     "ntm_nang_cao": ("nang cao", "nong thon moi nang cao", "dat chuan ntm nang cao", "xa ntm nang cao"),
     "ntm_kieu_mau": ("kieu mau", "nong thon moi kieu mau", "dat chuan ntm kieu mau", "xa ntm kieu mau"),
+    "ntm_hien_dai": ("hien dai", "nong thon moi hien dai", "dat chuan ntm hien dai", "xa ntm hien dai"),
 }
 _LEVEL_BY_NAME = {
     fold(name): level for level, labels in LEVELS.items() for name in (level, *labels, *_LEVEL_WORDS[level])

@@ -16,6 +16,7 @@ from geo_ntm.domain import (
     AdminTier,
     CriterionStatus,
     DataFlag,
+    IndicatorSet,
     IndicatorStatus,
     Layer,
     LayerKind,
@@ -161,6 +162,15 @@ class Store(ABC):
         self, year: int | None = None, province_code: str | None = None, district_code: str | None = None
     ) -> list[DataFlag]:
         """The stored data flags, optionally of one year, province and district, in the order found."""
+
+    @abstractmethod
+    def add_indicator_set(self, indicator_set: IndicatorSet, actor: str | None = None) -> int:
+        """Store a validated indicator set with its source file and an import record naming
+        ``actor``, atomically; returns its set id."""
+
+    @abstractmethod
+    def indicator_sets(self, framework_id: str | None = None) -> list[IndicatorSet]:
+        """The stored indicator sets (of one framework), in the order they were stored."""
 
     @abstractmethod
     def data_extent(self) -> list[DataExtent]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 SRS_ID = 4326
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 12
 
 #: The integer primary key of each feature table, named as in PostGIS (GDAL and QGIS find it by its
 #: type; before schema 6 every one was named ``fid``).
@@ -201,6 +201,19 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 """
 
 
+# Schema version 12: indicator sets, a framework's indicators with thresholds per commune group
+# (JSON list), from a ministry's or province's file; who loaded it and when is its import's.
+_SCHEMA_INDICATOR_SETS = """
+CREATE TABLE IF NOT EXISTS indicator_sets (
+  set_id INTEGER PRIMARY KEY, framework_id TEXT NOT NULL, source_file TEXT NOT NULL, indicators TEXT NOT NULL,
+  import_id INTEGER NOT NULL REFERENCES imports(import_id));
+CREATE INDEX IF NOT EXISTS indicator_sets_framework ON indicator_sets (framework_id);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('indicator_sets', 'attributes', 'indicator_sets',
+          'NTM indicators with thresholds per commune group, as a ministry or province supplies them');
+"""
+
+
 def upgrade(cur: sqlite3.Cursor) -> None:
     """Create the schema, or bring a file of an older schema to ``SCHEMA_VERSION`` keeping its data
     (``cur`` inside a write transaction)."""
@@ -217,6 +230,7 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         + _SCHEMA_RECOGNITIONS
         + _SCHEMA_INDICATORS
         + _SCHEMA_DATA_FLAGS
+        + _SCHEMA_INDICATOR_SETS
     )
     for statement in schema.split(";\n"):
         if statement.strip():

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
 
 from geo_ntm.domain import (
     UNIT_COLUMNS,
+    Comparison,
     CriterionStatus,
     DataFlag,
     DataFlagKind,
     EventKind,
     FlaggedUnit,
+    IndicatorDefinition,
+    IndicatorSet,
     IndicatorStatus,
     Layer,
     LayerKind,
@@ -27,6 +30,7 @@ from geo_ntm.domain import (
     Recognition,
     RecognitionKind,
     StatusSummary,
+    Threshold,
     UnitType,
     Vintage,
 )
@@ -351,6 +355,45 @@ def flag_from_row(r: Sequence) -> DataFlag:
         import_id=r[12],
         flag_id=r[0],
     )
+
+
+# -- indicator sets --------------------------------------------------------------------------
+INDICATOR_SET_COLUMNS = "framework_id, source_file, indicators, import_id"
+
+
+def definition_record(d: IndicatorDefinition) -> dict:
+    """One indicator of a set as JSON (the form it is stored in, too)."""
+    return {
+        "criterion": d.criterion,
+        "indicator": d.indicator_id,
+        "name_vi": d.name_vi,
+        "name_en": d.name_en,
+        "unit": d.unit,
+        "thresholds": {str(g): {"comparison": t.comparison.value, "value": t.value} for g, t in d.thresholds},
+        "source_act": d.source_act,
+    }
+
+
+def definition_from_record(r: Mapping) -> IndicatorDefinition:
+    """The inverse of ``definition_record``."""
+    thresholds: list[tuple[int, Threshold]] = [
+        (int(g), Threshold(Comparison(t["comparison"]), t["value"])) for g, t in sorted(r["thresholds"].items())
+    ]
+    return IndicatorDefinition(
+        r["criterion"], r["indicator"], r["name_vi"], r["name_en"], r["unit"], tuple(thresholds), r["source_act"]
+    )
+
+
+def indicator_set_row(s: IndicatorSet, import_id: int) -> tuple:
+    """Values of ``INDICATOR_SET_COLUMNS`` (the indicators as JSON)."""
+    return (s.framework_id, s.source_file, to_json([definition_record(d) for d in s.indicators]), import_id)
+
+
+def indicator_set_from_row(r: Sequence) -> IndicatorSet:
+    """An ``IndicatorSet`` from set_id, framework_id, source_file, indicators, imported_at, actor."""
+    imported_at = r[4] if isinstance(r[4], dt.datetime) else dt.datetime.fromisoformat(r[4])
+    indicators = tuple(definition_from_record(d) for d in json.loads(r[3]))
+    return IndicatorSet(r[1], r[2], indicators, set_id=r[0], imported_at=imported_at.astimezone(dt.UTC), actor=r[5])
 
 
 # -- infrastructure layers -------------------------------------------------------------------

@@ -362,6 +362,33 @@ class SqlStore(Store):
         )
         return [rows.flag_from_row(r) for r in found]
 
+    def add_indicator_set(self, indicator_set, actor=None) -> int:
+        record = ImportRecord(
+            "indicator_set",
+            indicator_set.source_file,
+            len(indicator_set.indicators),
+            len(indicator_set.indicators),
+            {"framework": indicator_set.framework_id},
+            actor=actor,
+        )
+        with self._write() as cur:
+            import_id = self._insert_import(cur, record)
+            return self._insert_id(
+                cur,
+                f"INSERT INTO indicator_sets ({rows.INDICATOR_SET_COLUMNS}) VALUES (?, ?, ?, ?)",
+                rows.indicator_set_row(indicator_set, import_id),
+                "set_id",
+            )
+
+    def indicator_sets(self, framework_id=None):
+        where, params = ("WHERE s.framework_id = ?", [framework_id]) if framework_id is not None else ("", [])
+        found = self._rows(
+            f"""SELECT s.set_id, s.framework_id, s.source_file, s.indicators, i.imported_at, i.actor
+                FROM indicator_sets s JOIN imports i ON i.import_id = s.import_id {where} ORDER BY s.set_id""",
+            params,
+        )
+        return [rows.indicator_set_from_row(r) for r in found]
+
     def data_extent(self) -> list[DataExtent]:
         found = self._rows(
             """SELECT u.vintage_id, u.province_code, s.year, count(*), min(s.import_id)

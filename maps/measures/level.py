@@ -18,7 +18,7 @@ MET_NOT_RECOGNISED, NOT_YET = "met_not_recognised", "not_reached"
 
 
 class Level(Changing):
-    """Recognised kiểu mẫu, nâng cao, NTM (highest first), then all criteria met but not
+    """Recognised hiện đại (2026-2030), kiểu mẫu, nâng cao, NTM (highest first), then all criteria met but not
     recognised, then not yet."""
 
     name: ClassVar[str] = "level"
@@ -26,6 +26,7 @@ class Level(Changing):
     group: ClassVar[str] = "group_assessment"
     #: Sequential ColorBrewer YlGn for the recognised levels; orange for met but not recognised.
     fills: ClassVar[dict[str, str]] = {
+        "recognised_ntm_hien_dai": "#004529",  # 2026-2030 (QĐ 51), nested in ntm only
         "recognised_ntm_kieu_mau": "#005a32",
         "recognised_ntm_nang_cao": "#41ab5d",
         "recognised_ntm": "#addd8e",

@@ -143,7 +143,7 @@ def test_all_criteria_met_is_not_recognised_and_the_report_counts_apart(store_20
     assert phu_nhuan["criteria_met"] == 19 and phu_nhuan["criteria_level"] == "ntm"
     assert phu_nhuan["recognised_level"] is None and phu_nhuan["all_criteria_met_not_recognised"]
     report = _report(db_location, capsys)
-    assert report["total"]["recognised"] == {"ntm": 0, "ntm_nang_cao": 0, "ntm_kieu_mau": 0}
+    assert report["total"]["recognised"] == {"ntm": 0, "ntm_nang_cao": 0, "ntm_kieu_mau": 0, "ntm_hien_dai": 0}
     assert report["total"]["all_criteria_met_not_recognised"] == report["total"]["all_criteria_met"] == 1
 
     city = "Bến Tre,Thành phố Bến Tre"
@@ -161,8 +161,8 @@ def test_all_criteria_met_is_not_recognised_and_the_report_counts_apart(store_20
     report = _report(db_location, capsys)
     (district,) = report["districts"]
     for counts in (district, report["total"]):
-        assert counts["recognised"] == {"ntm": 2, "ntm_nang_cao": 1, "ntm_kieu_mau": 1}  # at least this level
-        assert counts["recognised_exact"] == {"ntm": 1, "ntm_nang_cao": 0, "ntm_kieu_mau": 1}
+        assert counts["recognised"] == {"ntm": 2, "ntm_nang_cao": 1, "ntm_kieu_mau": 1, "ntm_hien_dai": 0}  # at least
+        assert counts["recognised_exact"] == {"ntm": 1, "ntm_nang_cao": 0, "ntm_kieu_mau": 1, "ntm_hien_dai": 0}
         assert counts["all_criteria_met_not_recognised"] == 0  # Phú Nhuận is now recognised
     csv_out = _report(db_location, capsys, "csv")
     header, first = csv_out.splitlines()[:2]

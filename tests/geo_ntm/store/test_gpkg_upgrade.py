@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pyogrio
@@ -15,10 +16,12 @@ import pytest
 import shapely
 
 from geo_ntm.domain import IndicatorStatus, RecognitionKind
+from geo_ntm.indicator_sets import import_indicator_set
 from geo_ntm.store import ImportRecord, open_store
 from geo_ntm.store.gpkg_schema import SCHEMA_VERSION
 from tests.geo_ntm.store.old_gpkg import ROADS, UNITS, make_schema_5_store, unit_geometry
 
+TEST_SET = Path(__file__).parents[2] / "data" / "indicator_set_qd51_TEST.toml"
 PROVINCE_CORNER = (106.5, 11.5, 106.6, 11.6)  # inside the province only
 
 
@@ -31,7 +34,7 @@ def old_store(tmp_path):
 
 def test_upgrade_keeps_every_row_and_id(old_store):
     with open_store(str(old_store)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 10
+        assert store.schema_version == SCHEMA_VERSION == 12
         assert store.data_flags() == []  # schema 10: the data flags table, empty
         vintage = store.vintage_named("old 2009")
         units = store.units(vintage.vintage_id)
@@ -141,6 +144,28 @@ def test_a_schema_6_7_or_8_file_gets_the_indicator_statuses_table(old_store, ver
         ]
     conn = sqlite3.connect(old_store)
     assert conn.execute("SELECT count(*) FROM gpkg_contents WHERE table_name = 'indicator_statuses'").fetchone() == (1,)
+    conn.close()
+
+
+@pytest.mark.parametrize("version", [9, 10])
+def test_a_schema_9_or_10_file_gets_the_indicator_sets_table(old_store, version):
+    """Schema 12 adds ``indicator_sets`` with idempotent steps: an older file without it gets it
+    (registered in gpkg_contents), keeps its data and takes an indicator set."""
+    open_store(str(old_store)).close()
+    conn = sqlite3.connect(old_store, isolation_level=None)
+    conn.execute("DROP TABLE indicator_sets")
+    conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'indicator_sets'")
+    conn.execute("UPDATE geo_ntm_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    conn.close()
+    for _ in range(2):  # opening again changes nothing
+        with open_store(str(old_store)) as store:
+            assert store.schema_version == SCHEMA_VERSION and store.indicator_sets() == []
+            assert [(r.unit_id, r.year) for r in store.recognitions()] == [(12, 2020)]
+    with open_store(str(old_store)) as store:
+        stored = import_indicator_set(store, TEST_SET.name, TEST_SET.read_text(encoding="utf-8"))
+        assert [s.set_id for s in store.indicator_sets("qd51_2025")] == [stored.set_id]
+    conn = sqlite3.connect(old_store)
+    assert conn.execute("SELECT count(*) FROM gpkg_contents WHERE table_name = 'indicator_sets'").fetchone() == (1,)
     conn.close()
 
 

@@ -30,13 +30,14 @@ def _applied(url: str) -> list[tuple]:
 
 def test_opening_creates_postgis_and_the_schema_once(bare_url, capsys):
     shipped = migrations()
-    assert [m.version for m in shipped] == list(range(1, len(shipped) + 1))
+    versions = [m.version for m in shipped]  # increasing; a number kept for a parallel branch may be missing
+    assert versions == sorted(set(versions)) and versions[0] == 1
     with open_store(bare_url) as store:
-        assert store.schema_version == len(shipped) and store.vintages() == []
+        assert store.schema_version == versions[-1] and store.vintages() == []
     applied = _applied(bare_url)
     assert [(v, n) for v, n, _ in applied] == [(m.version, m.name) for m in shipped]
     assert main(["--db", bare_url, "db", "upgrade"]) == 0
-    assert capsys.readouterr().out == f"store schema at version {len(shipped)}\n"
+    assert capsys.readouterr().out == f"store schema at version {versions[-1]}\n"
     assert _applied(bare_url) == applied  # nothing applied twice
     with psycopg.connect(bare_url) as conn:
         assert conn.execute("SELECT extname FROM pg_extension WHERE extname = 'postgis'").fetchone()
