@@ -93,3 +93,58 @@ def test_bad_rows_are_reported_and_nothing_is_stored(store_2025, tmp_path):
     assert store_2025.unit_groups(list(_ids(store_2025).values()), dt.date(2026, 12, 31)) == {}
     skipped = import_groups_file(store_2025, path, skip_unmatched=True)
     assert skipped.stored and skipped.groups_stored == 1 and skipped.skipped == 3
+
+
+def test_xlsx_with_vietnamese_headers_and_a_title_row(store_2025, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Nhóm xã"
+    sheet.append(["DỮ LIỆU KIỂM THỬ / TEST DATA: made-up groups on real 2025 communes"])
+    sheet.append(
+        [
+            "Tỉnh",
+            "Xã",
+            "Nhóm",
+            "Số quyết định",
+            "Ngày quyết định",
+            "Nguồn đánh số",
+            "Loại",
+            "Văn bản phân loại",
+            "Ngày phân loại",
+        ]
+    )
+    sheet.append(
+        [
+            "Lai Châu",
+            "Bình Lư",
+            "Nhóm 1",
+            "TEST-02",
+            dt.datetime(2026, 4, 1),
+            "QĐ 51/2025/QĐ-TTg",
+            "loại II",
+            "TEST-NQ 1",
+            "01/04/2026",
+        ]
+    )
+    path = tmp_path / "nhom_xa_TEST.xlsx"
+    book.save(path)
+    report = import_groups_file(store_2025, path)
+    assert report.ok and report.sheet == "Nhóm xã" and report.classifications_stored == 1, report.text()
+    binh_lu = _ids(store_2025)["03390"]
+    assert store_2025.unit_groups([binh_lu], dt.date(2026, 4, 1))[binh_lu].group == 1
+    admin = store_2025.unit_classifications([binh_lu], dt.date(2026, 4, 1))[binh_lu]
+    assert admin[ClassificationKind.ADMIN_CLASS].value == "II" and ClassificationKind.ETHNIC_AREA not in admin
+
+
+def test_group_three_with_khu_vuc_i_is_a_warning_and_dry_run_stores_nothing(store_2025, tmp_path):
+    path = tmp_path / "kv_TEST.csv"
+    path.write_text(
+        "code,group,decision,decision_date,numbering_source,ethnic_area,ethnic_area_act,ethnic_area_date\n"
+        "03390,3,TEST-01,2026-03-01,QĐ 51/2025/QĐ-TTg,KV I,TEST-QĐ 60,2026-02-04\n",
+        encoding="utf-8",
+    )
+    report = import_groups_file(store_2025, path, dry_run=True)
+    assert report.ok and not report.stored and "khu vực II or III" in report.warnings[0].message
+    assert store_2025.unit_groups([_ids(store_2025)["03390"]], dt.date(2027, 1, 1)) == {}
