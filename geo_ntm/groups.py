@@ -33,7 +33,7 @@ from geo_ntm.domain import (
 )
 from geo_ntm.errors import InputError
 from geo_ntm.import_report import ImportReport
-from geo_ntm.status_import.cells import Issue, cell_text, parse_date, place_label
+from geo_ntm.status_import.cells import Issue, cell_text, parse_date
 from geo_ntm.status_import.matching import UnitMatcher
 from geo_ntm.status_import.reading import HEADER_SEARCH_ROWS, RawRow, tables
 from geo_ntm.store import Store
@@ -89,11 +89,12 @@ class GroupImportReport(ImportReport):
 
     def lines(self) -> list[str]:
         """Counts first, then every problem and warning with its row."""
-        verb = "would store" if self.dry_run else "stored" if self.stored else "stored nothing of"
+        if self.stored:
+            done = f"stored {self.groups_stored} groups and {self.classifications_stored} classifications"
+        else:
+            done = "dry run, stored nothing" if self.dry_run else "stored nothing"
         out = [
-            f"{self.source_file}: {self.rows_read} rows read, {self.matched} matched; {verb} "
-            f"{self.groups_stored if self.stored or self.dry_run else self.matched} groups"
-            + (f" and {self.classifications_stored} classifications" if self.classifications_stored else ""),
+            f"{self.source_file}: {self.rows_read} rows read, {self.matched} matched; {done}",
             "per group: " + (", ".join(f"nhóm {g}: {n}" for g, n in sorted(self.by_group.items())) or "none"),
         ]
         for title, issues in (
@@ -102,10 +103,18 @@ class GroupImportReport(ImportReport):
             ("ambiguous", self.ambiguous),
             ("warning", self.warnings),
         ):
-            out += [f"{title}: row {i.row}" + (f" ({i.place})" if i.place else "") + f": {i.message}" for i in issues]
+            out += [f"{title}: {_issue_text(i)}" for i in issues]
         if self.skipped:
             out.append(f"skipped {self.skipped} rows with problems")
         return out
+
+
+def _issue_text(issue: Issue) -> str:
+    """'row N (place): message; candidates: ...' for the terminal."""
+    text = f"row {issue.row}" + (f" ({issue.place})" if issue.place else "") + f": {issue.message}"
+    if issue.candidates:
+        text += "; candidates: " + ", ".join(f"{c['name']} ({c.get('code')})" for c in issue.candidates)
+    return text
 
 
 @dataclass(frozen=True)
@@ -173,7 +182,7 @@ class _Row:
 
 def _parse_row(number: int, get, report: GroupImportReport) -> _Row | None:
     """A data row as a ``_Row``, or None after adding its problem to ``report.invalid``."""
-    place = place_label(get("province"), None, get("commune") or get("code"))
+    place = " / ".join(t for t in (get("province"), get("commune") or get("code")) if t)  # no districts since 2025
     problems: list[str] = []
 
     def parsed(name: str, parse, required: bool = True):

@@ -80,6 +80,9 @@ def test_editor_uploads_groups_and_items_maps_profile_carry_them(client):
 
 def test_report_splits_by_group_and_cli_imports(location, capsys):
     assert main(["--db", location, "groups", "import", str(TEST_FILE), "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert "5 rows read, 5 matched; dry run, stored nothing" in printed
+    assert "per group: nhóm 1: 1, nhóm 2: 2, nhóm 3: 2" in printed
     with open_store(location) as store:
         assert store.imports()[-1].kind == "boundaries"  # a dry run stores nothing
     assert main(["--db", location, "groups", "import", str(TEST_FILE)]) == 0
