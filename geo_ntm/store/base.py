@@ -40,7 +40,7 @@ FEATURE_ATTRIBUTES = ("road_class", "surface", "kind", "name", "properties")
 class ImportRecord:
     """What one import did, kept in the store for the audit trail."""
 
-    kind: str  # "boundaries", "status", "lineage" or "layer"
+    kind: str  # "boundaries", "status", "lineage", "layer" or "groups"
     source_file: str
     rows_read: int
     rows_stored: int

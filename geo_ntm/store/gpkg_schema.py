@@ -210,8 +210,10 @@ CREATE TABLE IF NOT EXISTS commune_groups (
 CREATE INDEX IF NOT EXISTS commune_groups_unit ON commune_groups (unit_id, decision_date);
 CREATE TABLE IF NOT EXISTS unit_classifications (
   id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(unit_id),
-  kind TEXT NOT NULL CHECK (kind IN ('ethnic_area', 'admin_class')), value TEXT NOT NULL, act TEXT NOT NULL,
-  act_date TEXT NOT NULL, source TEXT, row_number INTEGER, import_id INTEGER REFERENCES imports(import_id));
+  kind TEXT NOT NULL, value TEXT NOT NULL, act TEXT NOT NULL, act_date TEXT NOT NULL,
+  source TEXT, row_number INTEGER, import_id INTEGER REFERENCES imports(import_id),
+  CHECK ((kind = 'ethnic_area' AND value IN ('I', 'II', 'III'))
+      OR (kind = 'admin_class' AND value IN ('I', 'II', 'III', 'đặc biệt'))));
 CREATE INDEX IF NOT EXISTS unit_classifications_unit ON unit_classifications (unit_id, kind, act_date);
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
   VALUES ('commune_groups', 'attributes', 'commune_groups', 'NTM commune groups (nhóm 1/2/3, QĐ 51/2025) by decision'),

@@ -149,3 +149,15 @@ def test_group_three_with_khu_vuc_i_is_a_warning_and_dry_run_stores_nothing(stor
     report = import_groups_file(store_2025, path, dry_run=True)
     assert report.ok and not report.stored and "khu vực II or III" in report.warnings[0].message
     assert store_2025.unit_groups([_ids(store_2025)["03390"]], dt.date(2027, 1, 1)) == {}
+
+
+def test_the_store_refuses_a_class_value_of_another_kind(store_2025):
+    from geo_ntm.domain import UnitClassification
+    from geo_ntm.store.base import ImportRecord
+
+    unit = _ids(store_2025)["03390"]
+    wrong = UnitClassification(unit, ClassificationKind.ETHNIC_AREA, "đặc biệt", "TEST-act", dt.date(2026, 1, 1))
+    before = len(store_2025.imports())
+    with pytest.raises(Exception, match=r"(?i)check"):
+        store_2025.add_groups(ImportRecord("groups", "TEST", 1, 1), [], [wrong])
+    assert len(store_2025.imports()) == before  # one transaction: nothing stored
