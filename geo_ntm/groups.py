@@ -297,7 +297,8 @@ def _match(
     seen: dict[tuple[int, dt.date], _Row] = {}
     for r in rows:
         year = r.decision_date.year
-        m = matcher.match_code(year, r.code) if r.code else matcher.match(year, r.province, None, r.commune or "")
+        # a GSO code is looked up as a code by the matcher (leading zeros lost in a spreadsheet too)
+        m = matcher.match(year, r.province, None, r.code or r.commune or "")
         if m.unit is None:
             issue = Issue(r.row, m.reason or "not matched", place=r.place, candidates=m.candidates)
             (report.ambiguous if m.problem == "ambiguous" else report.unmatched).append(issue)

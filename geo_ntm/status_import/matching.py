@@ -314,16 +314,6 @@ class UnitMatcher:
                 self._cache[key] = match
         return self._cache[key]
 
-    def match_code(self, year: int, code: str) -> Match:
-        """The commune coded ``code`` (its GSO code) in ``year``'s boundaries, or why not."""
-        index = self._index(year)
-        if isinstance(index, str):
-            return Match(None, "unmatched", index)
-        unit = index.unit(AdminTier.COMMUNE, code)
-        if unit is None:
-            return Match(None, "unmatched", f"no commune coded {code!r} in the boundaries {index.vintage.name}")
-        return Match(unit, vintage=index.vintage.name, district=index.district_name(unit))
-
     # -- names of other vintages, through lineage ----------------------------------------------
 
     def _other_vintages(self, index: _VintageIndex) -> list[_VintageIndex]:

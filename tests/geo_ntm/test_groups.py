@@ -82,7 +82,7 @@ def test_bad_rows_are_reported_and_nothing_is_stored(store_2025, tmp_path):
         "Tỉnh Lai Châu,03390,,4,TEST-01,2026-03-01,QĐ 51/2025/QĐ-TTg\n"
         "Tỉnh Lai Châu,99999,,1,TEST-01,2026-03-01,QĐ 51/2025/QĐ-TTg\n"
         "Tỉnh Lai Châu,03394,,2,TEST-01,2026-03-01,\n"
-        "Tỉnh Lai Châu,03405,,2,TEST-01,2026-03-01,QĐ 51/2025/QĐ-TTg\n",
+        "Tỉnh Lai Châu,3405,,2,TEST-01,2026-03-01,QĐ 51/2025/QĐ-TTg\n",
         encoding="utf-8",
     )
     report = import_groups_file(store_2025, path)
@@ -90,7 +90,7 @@ def test_bad_rows_are_reported_and_nothing_is_stored(store_2025, tmp_path):
     assert [i.row for i in report.invalid] == [2, 4]
     assert "1, 2 or 3" in report.invalid[0].message and "other way round" in report.invalid[1].message
     assert [i.row for i in report.unmatched] == [3] and "99999" in report.unmatched[0].message
-    assert "unmatched: row 3 (Tỉnh Lai Châu / 99999): no commune coded '99999'" in report.text()
+    assert "unmatched: row 3 (Tỉnh Lai Châu / 99999): commune '99999' not found in Tỉnh Lai Châu" in report.text()
     assert store_2025.unit_groups(list(_ids(store_2025).values()), dt.date(2026, 12, 31)) == {}
     skipped = import_groups_file(store_2025, path, skip_unmatched=True)
     assert skipped.stored and skipped.groups_stored == 1 and skipped.skipped == 3
