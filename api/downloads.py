@@ -64,6 +64,11 @@ FIELDS = {
     "recognition_date": ("rec_date", "date of the recognition decision (yyyy-mm-dd)"),
     "recognition_year": ("rec_year", "year the recognition decision is for"),
     "recognition_framework": ("rec_fw", "framework named by the recognition decision"),
+    "ntm_group": ("ntm_group", "NTM commune group (nhóm 1, 2, 3 of QĐ 51/2025) in force on 31 December"),
+    "ntm_group_decision": ("grp_dec", "decision that set the NTM group"),
+    "ntm_group_date": ("grp_date", "date of that decision (yyyy-mm-dd)"),
+    "ethnic_area": ("eth_area", "ethnic-minority area class (khu vực I, II, III; NĐ 272/2025), not the group"),
+    "admin_class": ("adm_class", "administrative class (loại I, II, III, đặc biệt), not the group"),
     "carry_rule": ("carry_rule", "rule that carried the status from other boundaries"),
     "carried_from_year": ("carry_year", "year whose boundaries the status was carried from"),
     "old_units": ("old_units", "codes of the old units counted, ';'-separated"),
@@ -122,7 +127,15 @@ def table(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> gpd.Geo
     for column in _LISTS:
         if column in out.columns:
             out[column] = out[column].map(lambda v: ";".join(str(x) for x in v) if isinstance(v, list) else None)
-    for column in ("criteria_met", "criteria_total", "year", "carried_from_year", "assessed_parts", "parts_with_data"):
+    for column in (
+        "criteria_met",
+        "criteria_total",
+        "year",
+        "carried_from_year",
+        "assessed_parts",
+        "parts_with_data",
+        "ntm_group",
+    ):
         if column in out.columns:
             out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
     for column in ("assessed",):

@@ -41,6 +41,7 @@ from typing import Any
 
 from boundaries.vintages import import_lineage
 from geo_ntm.errors import GeoNtmError
+from geo_ntm.groups import import_groups_file
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
@@ -114,6 +115,11 @@ class WorkerCrashed(RuntimeError):
 # -- the jobs: module-level functions, which the worker imports by name ------------------------
 def status_job(store: Store, path: Path, **kwargs: Any) -> dict:
     report = import_status_file(store, path, **kwargs)
+    return {"body": report.to_dict(), "ok": report.ok, "stored": report.stored}
+
+
+def groups_job(store: Store, path: Path, **kwargs: Any) -> dict:
+    report = import_groups_file(store, path, **kwargs)
     return {"body": report.to_dict(), "ok": report.ok, "stored": report.stored}
 
 

@@ -45,12 +45,18 @@ RESPONSE_MEDIA = {
 }
 
 #: Upload examples of the write operations (small real files, test data the way the samples are): a
-#: status row of Xã Nhơn Thạnh, Thành phố Bến Tre; the 2020 An Hội merge of the Bến Tre lineage
-#: (``boundaries/examples/ben_tre_city_lineage.csv``); two road segments in Thành phố Bến Tre.
+#: status row and a made-up commune group of Xã Nhơn Thạnh, Thành phố Bến Tre; the 2020 An Hội
+#: merge of the Bến Tre lineage (``boundaries/examples/ben_tre_city_lineage.csv``); two road
+#: segments in Thành phố Bến Tre.
 UPLOAD_EXAMPLES: dict[str, dict] = {
     "/statuses": {
         "file": "province,district,commune,year,framework,level,criterion,status,source\n"
         "Bến Tre,Thành phố Bến Tre,Nhơn Thạnh,2011,qd1980_2016,ntm,9,chưa đạt,example\n",
+    },
+    # a made-up group on Xã Nhơn Thạnh, named as an example (no such decision exists)
+    "/groups": {
+        "file": "province,commune,group,decision,decision_date,numbering_source,source\n"
+        "Bến Tre,Nhơn Thạnh,2,example (not a decision),2026-03-01,QĐ 51/2025/QĐ-TTg,example\n",
     },
     "/lineage": {
         "file": "event_id,effective_date,legal_act,kind,before,after,after_name,after_type,parent_after,note\n"
@@ -86,6 +92,7 @@ UPLOAD_EXAMPLES: dict[str, dict] = {
 
 UPLOAD_NAMES = {
     "/statuses": "statuses.csv",
+    "/groups": "groups.csv",
     "/lineage": "lineage.csv",
     "/layers": "roads.geojson",
     "/frameworks": "framework.toml",

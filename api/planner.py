@@ -52,6 +52,7 @@ def map_request(
         AdminTier,
         Query(description="commune (default), or district or province: colour those by their own status"),
     ] = AdminTier.COMMUNE,
+    group: Annotated[int | None, Query(ge=1, le=3, description="only the communes of this NTM group (nhóm)")] = None,
 ) -> MapRequest:
     """The map a request asks for (see ``maps.choropleth.MapRequest``); ``tier=district`` on
     boundaries without districts (from 1 July 2025) is a 400."""
@@ -61,7 +62,7 @@ def map_request(
             "use tier=commune or tier=province"
         )
     earlier = None if compare is None else where.in_year(store, compare)
-    return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier, tier)
+    return MapRequest(where, measure, scheme or None, classes, lang, rule, earlier, tier, group)
 
 
 MapRequestDep = Annotated[MapRequest, Depends(map_request)]

@@ -20,7 +20,16 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Principal, require
 from api.deps import StoreDep
-from api.jobs import Limits, WorkerOverMemory, WorkerOverTime, layer_job, lineage_job, run_in_worker, status_job
+from api.jobs import (
+    Limits,
+    WorkerOverMemory,
+    WorkerOverTime,
+    groups_job,
+    layer_job,
+    lineage_job,
+    run_in_worker,
+    status_job,
+)
 from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
 
@@ -143,6 +152,33 @@ def post_statuses(
             source_name=name,
         )
     _logged(who, "status upload", name, done["stored"])
+    return JSONResponse(done["body"], status_code=200 if done["ok"] or done["stored"] else 400)
+
+
+@router.post("/groups", summary="Import commune groups (nhóm 1/2/3) from CSV/XLSX (editor)", responses=JOB_RESPONSES)
+def post_groups(
+    request: Request,
+    who: Editor,
+    file: Upload,
+    sheet: Annotated[str | None, Form()] = None,
+    dry_run: DryRun = False,
+    skip_unmatched: Annotated[bool, Form()] = False,
+):
+    """The import report; 400 with the report when rows have problems and nothing was stored, 400
+    (InputError) for a file without a numbering_source column (see docs/status-files.md, "Commune
+    groups")."""
+    with _saved(file) as (path, name):
+        done = _run(
+            request,
+            groups_job,
+            path,
+            sheet=sheet,
+            dry_run=dry_run,
+            skip_unmatched=skip_unmatched,
+            actor=who.name,
+            source_name=name,
+        )
+    _logged(who, "groups upload", name, done["stored"])
     return JSONResponse(done["body"], status_code=200 if done["ok"] or done["stored"] else 400)
 
 

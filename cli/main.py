@@ -146,6 +146,18 @@ def _cmd_status_import(store: Store, args, settings: Settings) -> int:
     return EXIT_SKIPPED if report.stored else EXIT_PROBLEMS
 
 
+def _cmd_groups_import(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.groups import import_groups_file
+
+    report = import_groups_file(
+        store, args.file, sheet=args.sheet, dry_run=args.dry_run, skip_unmatched=args.skip_unmatched
+    )
+    print(report.text())
+    if report.ok:
+        return EXIT_OK
+    return EXIT_SKIPPED if report.stored else EXIT_PROBLEMS
+
+
 def _cmd_indicators_import(store: Store, args, settings: Settings) -> int:
     from geo_ntm.indicator_sets import import_indicator_set
 
@@ -198,9 +210,9 @@ def _cmd_report(store: Store, args, settings: Settings) -> int:
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
     elif args.format == "csv":
-        sys.stdout.write(report_csv(report))
+        sys.stdout.write(report_csv(report, args.by_group))
     else:
-        print(report_table(report))
+        print(report_table(report, args.by_group))
     return 0
 
 
@@ -431,6 +443,22 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     si.add_argument("--level", help="level for files without a level column")
     si.set_defaults(handler=_cmd_status_import)
 
+    g = sub.add_parser("groups", help="NTM commune groups (nhóm 1/2/3)").add_subparsers(dest="action", required=True)
+    gi = g.add_parser(
+        "import",
+        help="import commune groups (and khu vực / loại) from CSV or XLSX; the file must name its numbering_source",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gi.add_argument("file", type=Path)
+    gi.add_argument("--sheet", help="worksheet name of an XLSX file (default: the first with a header)")
+    gi.add_argument("--dry-run", action="store_true", help="print the full report, change nothing")
+    gi.add_argument(
+        "--skip-unmatched",
+        action="store_true",
+        help="store the matched rows even if some do not match (exit 3 when rows were skipped)",
+    )
+    gi.set_defaults(handler=_cmd_groups_import)
     ind = sub.add_parser("indicators", help="indicator sets").add_subparsers(dest="action", required=True)
     ii = ind.add_parser("import", help="store an indicator set with thresholds per commune group (TOML or CSV)")
     ii.add_argument("file", type=Path)
@@ -454,6 +482,11 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         c.set_defaults(handler=handler)
         if name == "report":
             c.add_argument("--format", choices=["json", "csv", "table"], default="table")
+            c.add_argument(
+                "--by-group",
+                action="store_true",
+                help="rows per NTM commune group (nhóm 1/2/3) instead of per district (table and csv; json has both)",
+            )
         elif name == "issues":
             c.add_argument(
                 "--check", action="store_true", help="check the stored rows first (e.g. after a lineage import)"

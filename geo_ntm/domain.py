@@ -482,11 +482,59 @@ class Layer:
     summary: dict = field(default_factory=dict)
 
 
+# -- commune groups and other classifications (issue 13 §2) -----------------------------------
+#: The NTM commune groups of QĐ 51/2025/QĐ-TTg (nhóm 1/2/3), in the final decision's numbering.
+NTM_GROUPS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class CommuneGroup:
+    """A commune's NTM group (nhóm 1, 2 or 3) set by a decision: in force from ``decision_date``
+    until a later decision for the unit. ``numbering_source`` names the text whose numbering the
+    group follows (2025 drafts numbered the groups the other way round: QĐ 51's final text has
+    nhóm 1 for urbanising communes and nhóm 3 for khu vực II/III)."""
+
+    unit_id: int
+    group: int
+    decision: str
+    decision_date: dt.date
+    numbering_source: str
+    source: str | None = None
+    row_number: int | None = None
+    import_id: int | None = None
+
+
+class ClassificationKind(str, Enum):
+    """Classifications of a unit kept apart from its NTM group (their I/II/III run other ways):
+    the ethnic-minority area class (khu vực I/II/III, NĐ 272/2025/NĐ-CP) and the administrative
+    class (loại I/II/III, đặc biệt; NĐ 307/2025/NĐ-CP)."""
+
+    ETHNIC_AREA = "ethnic_area"
+    ADMIN_CLASS = "admin_class"
+
+
+#: The values each classification takes (roman numerals as written in the acts).
+CLASSIFICATION_VALUES = {
+    ClassificationKind.ETHNIC_AREA: ("I", "II", "III"),
+    ClassificationKind.ADMIN_CLASS: ("I", "II", "III", "đặc biệt"),
+}
+
+
+@dataclass(frozen=True)
+class UnitClassification:
+    """A unit's class of one ``kind`` set by ``act`` of ``act_date``, in force until a later act."""
+
+    unit_id: int
+    kind: ClassificationKind
+    value: str
+    act: str
+    act_date: dt.date
+    source: str | None = None
+    row_number: int | None = None
+    import_id: int | None = None
+
+
 # -- indicator sets (chỉ tiêu with thresholds per commune group) -------------------------------
-#: The NTM commune groups of QĐ 51/2025 (nhóm 1/2/3); thresholds of the 2026-2030 set depend on them.
-COMMUNE_GROUPS = (1, 2, 3)
-
-
 class Comparison(str, Enum):
     """How a reported value is held against an indicator's threshold."""
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from geo_ntm.domain import (
-    COMMUNE_GROUPS,
+    NTM_GROUPS,
     Comparison,
     Framework,
     IndicatorDefinition,
@@ -114,7 +114,7 @@ def _definition(row: Mapping[str, object], frameworks: Mapping[str, Framework]) 
     if comparison is None:
         raise ValueError(f"field 'comparison': {_cell(row, 'comparison')!r} is not one of {', '.join(_COMPARISONS)}")
     thresholds = []
-    for group in COMMUNE_GROUPS:
+    for group in NTM_GROUPS:
         try:
             threshold = _threshold(comparison, _cell(row, f"group{group}"))
         except ValueError as exc:

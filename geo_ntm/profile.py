@@ -16,6 +16,7 @@ from geo_ntm.assessment import assess_unit
 from geo_ntm.domain import (
     AdminTier,
     Assessment,
+    ClassificationKind,
     CriterionStatus,
     IndicatorStatus,
     Recognition,
@@ -61,6 +62,7 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         "assessed": assessment.assessed,
         "year": year,
         "statuses_vintage": own_vintage.name,
+        **_groups(store, unit.unit_id, dt.date(year, 12, 31)),
         **assessment.figures(),
         "criteria": _criteria(assessment, statuses, year) if assessment.assessed else [],
         "criteria_derived": list(assessment.criteria_derived),
@@ -156,6 +158,33 @@ def _criteria(a: Assessment, statuses: list[CriterionStatus], year: int) -> list
             }
         )
     return rows
+
+
+def _groups(store: Store, unit_id: int, day: dt.date) -> dict:
+    """The commune's NTM group (``ntm_group``: the group, its decision, date and numbering source)
+    and its classifications (``ethnic_area``, ``admin_class``: value, act, date) in force on
+    ``day``, each None without one; the group and the classes come from separate acts."""
+    group = store.unit_groups([unit_id], day).get(unit_id)
+    classes = store.unit_classifications([unit_id], day).get(unit_id, {})
+    out: dict[str, dict | None] = {
+        "ntm_group": None
+        if group is None
+        else {
+            "group": group.group,
+            "decision": group.decision,
+            "decision_date": group.decision_date.isoformat(),
+            "numbering_source": group.numbering_source,
+            "source": group.source,
+        }
+    }
+    for kind in ClassificationKind:
+        c = classes.get(kind)
+        out[kind.value] = (
+            None
+            if c is None
+            else {"value": c.value, "act": c.act, "act_date": c.act_date.isoformat(), "source": c.source}
+        )
+    return out
 
 
 def _indicators(indicators: list[IndicatorStatus]) -> list[dict]:

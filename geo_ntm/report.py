@@ -10,7 +10,10 @@ criterion of a level without a decision at that level is counted in
 Beside the commune counts, each district's own status (``district_status``) and the province's
 (``province_status``): the level recognised by a decision for the district or province itself, the
 decision, its date, whether that level is "hoàn thành nhiệm vụ xây dựng NTM" (``completed_task``)
-and its own criteria met; never derived from its communes."""
+and its own criteria met; never derived from its communes.
+
+The same figures split by NTM commune group (``groups``: nhóm 1, 2, 3 in force on 31 December of
+the year, then the xã without a group), for the terminal and CSV with ``by_group``."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import io
 
 import pandas as pd
 
-from geo_ntm.domain import LEVEL_ORDER, AdminTier, Framework, levels_held
+from geo_ntm.domain import LEVEL_ORDER, NTM_GROUPS, AdminTier, Framework, levels_held
 from geo_ntm.export_safety import safe_csv_row
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.store import Store
@@ -57,6 +60,9 @@ def _summarise(label: str, xa: pd.DataFrame, framework: Framework | None) -> dic
         "per_criterion": per_criterion,
     }
 
+
+#: The label of the row of the xã without an NTM group.
+NO_GROUP = "chưa xếp nhóm / no group"
 
 #: The fields of a district's or province's own status in a report (``status_view`` columns).
 OWN_STATUS = (
@@ -122,6 +128,10 @@ def province_report(store: Store, where: Where) -> dict:
     )
     total = _summarise(where.label, xa, framework)
     total.pop("district")
+    grouped = xa["ntm_group"]
+    groups = [_summarise(f"nhóm {g}", xa[grouped == g], framework) | {"ntm_group": g} for g in NTM_GROUPS]
+    if grouped.isna().any():
+        groups.append(_summarise(NO_GROUP, xa[grouped.isna()], framework) | {"ntm_group": None})
     return {
         "province": where.province.name,
         "district": where.district.name if where.district else None,
@@ -132,17 +142,18 @@ def province_report(store: Store, where: Where) -> dict:
         "frameworks": frameworks,
         "wards_and_towns_not_assessed": int((~frame["assessed"]).sum()),
         "districts": districts,
+        "groups": groups,
         "total": total,
         "province_status": province_status,
     }
 
 
-def report_csv(report: dict) -> str:
-    """One CSV row per district plus a total row; per-criterion counts as columns tc1..tcN; names
-    a spreadsheet would run as formulas are neutralised (``geo_ntm.export_safety``). The ``own_*``
-    columns are the district's own status, on the total row the province's (the district's in a
-    report of one district)."""
-    rows = _rows(report)
+def report_csv(report: dict, by_group: bool = False) -> str:
+    """One CSV row per district (``by_group``: per NTM group) plus a total row; per-criterion
+    counts as columns tc1..tcN; names a spreadsheet would run as formulas are neutralised
+    (``geo_ntm.export_safety``). The ``own_*`` columns are the district's own status, on the total
+    row the province's (the district's in a report of one district)."""
+    rows = _rows(report, by_group)
     numbers = list(rows[0]["per_criterion"]) if rows else []  # the report framework's criterion numbers
     header = (
         ["district", "communes", "communes_with_data", "communes_without_data", "all_criteria_met", "avg_criteria_met"]
@@ -176,13 +187,14 @@ def report_csv(report: dict) -> str:
     return out.getvalue()
 
 
-def _rows(report: dict) -> list[dict]:
-    """The district rows and the total row, whose own status (``district_status``) is the
-    province's, or the district's in a report of one district."""
+def _rows(report: dict, by_group: bool = False) -> list[dict]:
+    """The district rows (``by_group``: the group rows) and the total row, whose own status
+    (``district_status``) is the province's, or the district's in a report of one district."""
     own = report.get("province_status")
     if report.get("district") and report["districts"]:
         own = report["districts"][0].get("district_status")
-    return report["districts"] + [dict(report["total"], district="Tổng / Total", district_status=own)]
+    rows = report["groups"] if by_group else report["districts"]
+    return [*rows, dict(report["total"], district="Tổng / Total", district_status=own)]
 
 
 def _own_text(status: dict | None) -> str:
@@ -198,11 +210,11 @@ def _csv_value(value) -> object:
     return "" if value is None else value
 
 
-def report_table(report: dict) -> str:
-    """A plain-text table for the terminal: per district, the xã, those with data, with all
-    criteria met, of those the ones not recognised, the average met, and the xã recognised at
-    least at each level; then the district's own level recognised (on the total row the
-    province's), "(HTNV)" when it is hoàn thành nhiệm vụ."""
+def report_table(report: dict, by_group: bool = False) -> str:
+    """A plain-text table for the terminal: per district (``by_group``: per NTM group), the xã,
+    those with data, with all criteria met, of those the ones not recognised, the average met, and
+    the xã recognised at least at each level; then the district's own level recognised (on the
+    total row the province's), "(HTNV)" when it is hoàn thành nhiệm vụ."""
     head = (
         f"{report['province']}{' / ' + report['district'] if report['district'] else ''} — {report['year']} "
         f"(boundaries {report['vintage']}; criteria counted on {report['framework'] or '—'}; "
@@ -210,10 +222,11 @@ def report_table(report: dict) -> str:
     )
     lines = [
         head,
-        f"{'district':32} {'xã':>4} {'data':>5} {'all met':>8} {'not rec':>8} {'avg':>6}   recognised (at least): "
+        f"{'group' if by_group else 'district':32} "
+        f"{'xã':>4} {'data':>5} {'all met':>8} {'not rec':>8} {'avg':>6}   recognised (at least): "
         f"{'NTM':>4} {'NC':>4} {'KM':>4}   own",
     ]
-    for r in _rows(report):
+    for r in _rows(report, by_group):
         avg = "—" if r["avg_criteria_met"] is None else f"{r['avg_criteria_met']:.2f}"
         recognised = r["recognised"]
         lines.append(

@@ -4,12 +4,14 @@ present."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import pandas as pd
 
 from geo_ntm.assessment import assess_units, completed_task, is_assessed
 from geo_ntm.carry import CarryRule, carry
-from geo_ntm.domain import AdminTier, Vintage
+from geo_ntm.domain import AdminTier, ClassificationKind, Vintage
 from geo_ntm.filters import Expr
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.store import BBox, Store
@@ -43,6 +45,8 @@ ASSESSMENT_COLUMNS = (
     "all_criteria_met_not_recognised",
     *RECOGNITION_COLUMNS,
 )
+#: Columns of the commune group and classifications in force (None without one; issue 13 §2).
+GROUP_COLUMNS = ("ntm_group", "ntm_group_decision", "ntm_group_date", "ethnic_area", "admin_class")
 
 
 def _names(store: Store, vintage: Vintage, level: AdminTier) -> dict[str, str]:
@@ -89,7 +93,23 @@ def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) ->
     """Communes (with ``unit_view`` filters) and, when ``year`` is given, their assessment.
 
     The unit's administrative level is in ``admin_level``; ``level`` is the NTM level reached."""
-    return status_view(store, vintage, AdminTier.COMMUNE, year, **filters)
+    return with_groups(store, status_view(store, vintage, AdminTier.COMMUNE, year, **filters), year)
+
+
+def with_groups(store: Store, frame: gpd.GeoDataFrame, year: int | None) -> gpd.GeoDataFrame:
+    """``frame`` (communes with ``unit_id``) with ``GROUP_COLUMNS``: the NTM group (nhóm 1/2/3, its
+    decision and date), the ethnic-minority area (khu vực) and the administrative class (loại) in
+    force on 31 December of ``year`` (today without a year), each from its own act."""
+    day = dt.date(year, 12, 31) if year is not None else dt.date.today()
+    ids = [int(u) for u in frame["unit_id"]]
+    groups = store.unit_groups(ids, day)
+    classes = store.unit_classifications(ids, day)
+    frame["ntm_group"] = pd.array([groups[u].group if u in groups else None for u in ids], dtype="Int64")
+    frame["ntm_group_decision"] = [groups[u].decision if u in groups else None for u in ids]
+    frame["ntm_group_date"] = [groups[u].decision_date.isoformat() if u in groups else None for u in ids]
+    for kind in ClassificationKind:
+        frame[kind.value] = [c.value if (c := classes.get(u, {}).get(kind)) else None for u in ids]
+    return frame
 
 
 def status_view(store: Store, vintage: Vintage, tier: AdminTier, year: int | None, **filters) -> gpd.GeoDataFrame:
@@ -158,6 +178,7 @@ def assessment_view(store: Store, where: Where, rule: CarryRule | None = None, *
     for column in (*RECOGNITION_COLUMNS, "criteria_level"):
         carried[column] = None
     carried["all_criteria_met_not_recognised"] = False
+    with_groups(store, carried, year)
     if rule.name != "all":
         carried["assessed"] = carried["share_assessed"] > 0
         carried["has_data"] = carried["share_known"] > 0

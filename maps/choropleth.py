@@ -35,7 +35,8 @@ class MapRequest:
     """One map: where and when (the boundaries drawn, the province or district, the status year),
     what and how classed. ``compare`` (the same place in an earlier year) maps the change from that
     year; ``rule`` carries statuses to boundaries other than those of their year. ``tier`` district
-    or province colours the districts (the province) by their own status (``tier_frame``)."""
+    or province colours the districts (the province) by their own status (``tier_frame``).
+    ``group`` keeps the communes of that NTM group (nhóm 1/2/3) only."""
 
     where: Where
     measure: str = "criteria_met"
@@ -45,6 +46,7 @@ class MapRequest:
     rule: CarryRule | None = None
     compare: Where | None = None
     tier: AdminTier = AdminTier.COMMUNE  # whose own status is coloured: communes, districts or province
+    group: int | None = None  # only the communes of this NTM group
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ class Choropleth:
             "criteria_total": c.total,
             "criteria_unmet": list(c.unmet),
             "criteria_conflicting": list(c.conflicting),
+            "ntm_group": c.ntm_group,
             "value": value,
             "value_text": None if value is None else format_number(value, self.measure.unit, self.lang),
             "class": key,
@@ -169,6 +172,8 @@ def build_choropleth(store: Store, request: MapRequest) -> Choropleth:
     if request.tier is AdminTier.COMMUNE:
         _check_carry(measure, where, rule)
         frame = assessment_view(store, where, rule)
+        if request.group is not None:
+            frame = frame[frame["ntm_group"] == request.group]
     else:
         frame = tier_frame(store, request, measure)
     sources = [f"{t['map.boundaries'].format(name=vintage.name)} ({Path(vintage.source).name})"]

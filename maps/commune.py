@@ -18,10 +18,12 @@ COLUMNS = (
     "level", "criteria_met", "criteria_total", "criteria_unmet", "criteria_conflicting",
 )  # fmt: skip
 #: Optional columns: a carried assessment (``share``, ``share_known``, ``old_units``), a numeric
-#: measure (``value``), the earlier year of a comparison (``before_*``) and the recognition.
+#: measure (``value``), the earlier year of a comparison (``before_*``), the recognition and the
+#: NTM group.
 OPTIONAL = (
     "share", "share_known", "old_units", "value", "before_has_data", "before_level", "before_met",
     "recognised_level", "recognition_decision", "recognition_date", "all_criteria_met_not_recognised",
+    "ntm_group",
 )  # fmt: skip
 _URBAN = (UnitType.PHUONG.value, UnitType.THI_TRAN.value)
 
@@ -53,6 +55,7 @@ class Commune:
     recognition_decision: str | None = None
     recognition_date: str | None = None  # ISO date of the decision
     met_not_recognised: bool = False  # all criteria of a level met, not recognised at it
+    ntm_group: int | None = None  # NTM commune group (nhóm 1/2/3) in force in the year
 
     @classmethod
     def from_row(cls, row) -> Commune:
@@ -81,6 +84,7 @@ class Commune:
             recognition_decision=get("recognition_decision"),
             recognition_date=get("recognition_date"),
             met_not_recognised=bool(get("all_criteria_met_not_recognised")),
+            ntm_group=_int(get("ntm_group")),
         )
 
     @property

@@ -14,7 +14,7 @@ import shapely
 from api.ogc.crs import CRS84, to_crs
 from api.ogc.media import HTML
 from geo_ntm.domain import AdminTier, Vintage
-from geo_ntm.views import RECOGNITION_COLUMNS
+from geo_ntm.views import GROUP_COLUMNS, RECOGNITION_COLUMNS
 
 _COMMON = ("code", "name", "unit_type", "province")
 #: The status fields every tier carries (a unit's own assessment of the year).
@@ -33,7 +33,7 @@ _STATUS = (
 PROPERTIES = {
     AdminTier.PROVINCE: (*_COMMON, "population", "area_ha", *_STATUS, "completed_task"),
     AdminTier.DISTRICT: (*_COMMON, "population", "area_ha", *_STATUS, "completed_task"),
-    AdminTier.COMMUNE: (*_COMMON, "district", "population", "area_ha", "flag", *_STATUS),
+    AdminTier.COMMUNE: (*_COMMON, "district", "population", "area_ha", "flag", *_STATUS, *GROUP_COLUMNS),
 }
 
 

@@ -420,6 +420,13 @@ def _candidates(path: Path, sheet: str | None, limits: _Limits) -> Generator[tup
     raise InputError(f"{path}: unsupported file type {suffix or '(none)'!r}; give a .csv (UTF-8) or .xlsx file")
 
 
+def tables(path: Path, sheet: str | None = None) -> Generator[tuple[str | None, Iterator[RawRow]]]:
+    """The tables a CSV (one per delimiter) or XLSX file (one per worksheet, or ``sheet``) may hold,
+    each streamed as numbered rows within the GEO_NTM_MAX_SHEET_* ceilings; InputError when the
+    file cannot be read. Other imports (commune groups) read their files through it."""
+    return _candidates(path, sheet, _Limits.from_settings())
+
+
 def read_status_file(
     path: str | Path,
     *,

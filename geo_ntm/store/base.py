@@ -14,6 +14,8 @@ import pandas as pd
 
 from geo_ntm.domain import (
     AdminTier,
+    ClassificationKind,
+    CommuneGroup,
     CriterionStatus,
     DataFlag,
     IndicatorSet,
@@ -24,6 +26,7 @@ from geo_ntm.domain import (
     Recognition,
     StatusSummary,
     Unit,
+    UnitClassification,
     UnitFlag,
     UnitType,
     Vintage,
@@ -38,7 +41,7 @@ FEATURE_ATTRIBUTES = ("road_class", "surface", "kind", "name", "properties")
 class ImportRecord:
     """What one import did, kept in the store for the audit trail."""
 
-    kind: str  # "boundaries", "status", "lineage" or "layer"
+    kind: str  # "boundaries", "status", "lineage", "layer" or "groups"
     source_file: str
     rows_read: int
     rows_stored: int
@@ -176,6 +179,29 @@ class Store(ABC):
     def data_extent(self) -> list[DataExtent]:
         """Per vintage, province and year: the number of status rows (statuses, summaries,
         recognitions and indicator statuses)."""
+
+    # -- commune groups and classifications -----------------------------------------------------
+    @abstractmethod
+    def add_groups(
+        self,
+        record: ImportRecord,
+        groups: Sequence[CommuneGroup],
+        classifications: Sequence[UnitClassification] = (),
+    ) -> int:
+        """Store one groups import (commune groups and unit classifications) atomically; returns
+        its import id."""
+
+    @abstractmethod
+    def unit_groups(self, unit_ids: Sequence[int], on: dt.date) -> dict[int, CommuneGroup]:
+        """The NTM group in force on ``on`` for each of ``unit_ids`` that has one: the latest
+        decision dated on or before it (the last stored among decisions of one day)."""
+
+    @abstractmethod
+    def unit_classifications(
+        self, unit_ids: Sequence[int], on: dt.date
+    ) -> dict[int, dict[ClassificationKind, UnitClassification]]:
+        """Per unit, the classification of each kind in force on ``on`` (the latest act dated on
+        or before it), for the units that have any."""
 
     @abstractmethod
     def imports(self) -> list[ImportRecord]:

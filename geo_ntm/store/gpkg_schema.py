@@ -200,6 +200,27 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
           'Reported NTM indicator statuses and values (chỉ tiêu 2.1, 17.1 ...)');
 """
 
+# Schema version 11: commune groups (nhóm 1/2/3 of QĐ 51/2025, with their decision and numbering
+# source) and the unit classifications kept apart from them (khu vực, loại), each dated by its act.
+_SCHEMA_GROUPS = """
+CREATE TABLE IF NOT EXISTS commune_groups (
+  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(unit_id),
+  ntm_group INTEGER NOT NULL CHECK (ntm_group IN (1, 2, 3)), decision TEXT NOT NULL, decision_date TEXT NOT NULL,
+  numbering_source TEXT NOT NULL, source TEXT, row_number INTEGER, import_id INTEGER REFERENCES imports(import_id));
+CREATE INDEX IF NOT EXISTS commune_groups_unit ON commune_groups (unit_id, decision_date);
+CREATE TABLE IF NOT EXISTS unit_classifications (
+  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(unit_id),
+  kind TEXT NOT NULL, value TEXT NOT NULL, act TEXT NOT NULL, act_date TEXT NOT NULL,
+  source TEXT, row_number INTEGER, import_id INTEGER REFERENCES imports(import_id),
+  CHECK ((kind = 'ethnic_area' AND value IN ('I', 'II', 'III'))
+      OR (kind = 'admin_class' AND value IN ('I', 'II', 'III', 'đặc biệt'))));
+CREATE INDEX IF NOT EXISTS unit_classifications_unit ON unit_classifications (unit_id, kind, act_date);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('commune_groups', 'attributes', 'commune_groups', 'NTM commune groups (nhóm 1/2/3, QĐ 51/2025) by decision'),
+         ('unit_classifications', 'attributes', 'unit_classifications',
+          'Ethnic-minority area (khu vực) and administrative class (loại) of units, by act');
+"""
+
 
 # Schema version 12: indicator sets, a framework's indicators with thresholds per commune group
 # (JSON list), from a ministry's or province's file; who loaded it and when is its import's.
@@ -230,6 +251,7 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         + _SCHEMA_RECOGNITIONS
         + _SCHEMA_INDICATORS
         + _SCHEMA_DATA_FLAGS
+        + _SCHEMA_GROUPS
         + _SCHEMA_INDICATOR_SETS
     )
     for statement in schema.split(";\n"):

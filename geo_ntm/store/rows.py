@@ -15,6 +15,8 @@ import pandas as pd
 
 from geo_ntm.domain import (
     UNIT_COLUMNS,
+    ClassificationKind,
+    CommuneGroup,
     Comparison,
     CriterionStatus,
     DataFlag,
@@ -31,6 +33,7 @@ from geo_ntm.domain import (
     RecognitionKind,
     StatusSummary,
     Threshold,
+    UnitClassification,
     UnitType,
     Vintage,
 )
@@ -423,3 +426,35 @@ def duplicate_layer(name: str) -> GeoNtmError:
 def layer_from_row(r: Sequence) -> Layer:
     """A ``Layer`` from the values of ``LAYER_COLUMNS``."""
     return Layer(r[0], r[1], LayerKind(r[2]), stored_date(r[3]), r[4], r[5], r[6], r[7], json.loads(r[8]))
+
+
+# -- commune groups and classifications --------------------------------------------------------
+GROUP_COLUMNS = "unit_id, ntm_group, decision, decision_date, numbering_source, source, row_number, import_id"
+CLASSIFICATION_COLUMNS = "unit_id, kind, value, act, act_date, source, row_number, import_id"
+
+
+def group_row(g: CommuneGroup, import_id: int) -> tuple:
+    """Values of ``GROUP_COLUMNS`` for a commune group of import ``import_id``."""
+    return (
+        g.unit_id,
+        g.group,
+        g.decision,
+        _iso(g.decision_date),
+        g.numbering_source,
+        g.source,
+        g.row_number,
+        import_id,
+    )
+
+
+def group_from_row(r: Sequence) -> CommuneGroup:
+    return CommuneGroup(r[0], int(r[1]), r[2], stored_date(r[3]), r[4], r[5], r[6], r[7])
+
+
+def classification_row(c: UnitClassification, import_id: int) -> tuple:
+    """Values of ``CLASSIFICATION_COLUMNS`` for a classification of import ``import_id``."""
+    return c.unit_id, c.kind.value, c.value, c.act, _iso(c.act_date), c.source, c.row_number, import_id
+
+
+def classification_from_row(r: Sequence) -> UnitClassification:
+    return UnitClassification(r[0], ClassificationKind(r[1]), r[2], r[3], stored_date(r[4]), r[5], r[6], r[7])

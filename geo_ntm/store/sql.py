@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo_ntm.domain import Layer, LayerKind, Vintage
+from geo_ntm.domain import ClassificationKind, CommuneGroup, Layer, LayerKind, UnitClassification, Vintage
 from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.store import filter_sql, rows
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
@@ -400,6 +400,40 @@ class SqlStore(Store):
                GROUP BY u.vintage_id, u.province_code, s.year ORDER BY u.vintage_id, u.province_code, s.year"""
         )
         return [DataExtent(*r) for r in found]
+
+    def add_groups(self, record, groups, classifications=()) -> int:
+        tables = (
+            ("commune_groups", rows.GROUP_COLUMNS, rows.group_row, groups),
+            ("unit_classifications", rows.CLASSIFICATION_COLUMNS, rows.classification_row, classifications),
+        )
+        with self._write() as cur:
+            import_id = self._insert_import(cur, record)
+            for table, columns, row_of, items in tables:
+                self.dialect.insert_many(cur, table, columns.split(", "), (row_of(x, import_id) for x in items))
+        return import_id
+
+    def _in_force(self, table: str, columns: str, date_column: str, unit_ids: Sequence[int], on: dt.date) -> list:
+        """``columns`` of the rows of ``table`` for ``unit_ids`` dated on or before ``on``, oldest
+        first (by date, then as stored): the last row of a unit (and kind) is the one in force."""
+        ids = [int(u) for u in unit_ids]
+        if not ids:
+            return []
+        return self._rows(
+            f"SELECT {columns} FROM {table} WHERE {self.dialect.any_of('unit_id')} AND {date_column} <= ?"
+            f" ORDER BY {date_column}, id",
+            (self.dialect.list_value(ids), on.isoformat()),
+        )
+
+    def unit_groups(self, unit_ids, on) -> dict[int, CommuneGroup]:
+        found = self._in_force("commune_groups", rows.GROUP_COLUMNS, "decision_date", unit_ids, on)
+        return {g.unit_id: g for g in map(rows.group_from_row, found)}
+
+    def unit_classifications(self, unit_ids, on) -> dict[int, dict[ClassificationKind, UnitClassification]]:
+        found = self._in_force("unit_classifications", rows.CLASSIFICATION_COLUMNS, "act_date", unit_ids, on)
+        result: dict[int, dict[ClassificationKind, UnitClassification]] = {}
+        for c in map(rows.classification_from_row, found):
+            result.setdefault(c.unit_id, {})[c.kind] = c
+        return result
 
     def imports(self) -> list[ImportRecord]:
         found = self._rows(f"SELECT import_id, {rows.IMPORT_COLUMNS} FROM imports ORDER BY import_id")

@@ -52,6 +52,11 @@ COMMUNE_QUERYABLES = STATUS_QUERYABLES | {
     "share": Queryable("number", "Tỷ lệ đạt (quy tắc share_*) / Share that reached the level"),
     "share_known": Queryable("number", "Tỷ lệ có dữ liệu / Share with data"),
     "share_assessed": Queryable("number", "Tỷ lệ được đánh giá / Share assessed"),
+    "ntm_group": Queryable("integer", "Nhóm xã NTM (1, 2, 3; QĐ 51/2025) / NTM commune group"),
+    "ntm_group_decision": Queryable("string", "Quyết định xếp nhóm / Decision that set the group"),
+    "ntm_group_date": Queryable("string", "Ngày quyết định xếp nhóm (yyyy-mm-dd) / Date of that decision"),
+    "ethnic_area": Queryable("string", "Khu vực vùng DTTS (I, II, III; NĐ 272/2025) / Ethnic-minority area class"),
+    "admin_class": Queryable("string", "Loại đơn vị hành chính (I, II, III, đặc biệt) / Administrative class"),
 }
 #: Properties of a unit's status that are lists of criterion numbers (in the schema, not queryable).
 COMMUNE_ARRAYS = {
