@@ -420,6 +420,16 @@ def _candidates(path: Path, sheet: str | None, limits: _Limits) -> Generator[tup
     raise InputError(f"{path}: unsupported file type {suffix or '(none)'!r}; give a .csv (UTF-8) or .xlsx file")
 
 
+def table_rows(path: str | Path, sheet: str | None = None) -> Iterator[tuple[str | None, Iterator[RawRow]]]:
+    """The tables a CSV (UTF-8, one per delimiter tried) or XLSX file (one per worksheet, or
+    ``sheet``) may hold, as streamed rows bounded as a status file's are: for other tables read
+    with the same rules (the targets, ``geo_ntm.targets``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file {path} does not exist")
+    return _candidates(path, sheet, _Limits.from_settings())
+
+
 def read_status_file(
     path: str | Path,
     *,

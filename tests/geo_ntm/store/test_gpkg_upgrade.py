@@ -31,7 +31,7 @@ def old_store(tmp_path):
 
 def test_upgrade_keeps_every_row_and_id(old_store):
     with open_store(str(old_store)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 10
+        assert store.schema_version == SCHEMA_VERSION == 13
         assert store.data_flags() == []  # schema 10: the data flags table, empty
         vintage = store.vintage_named("old 2009")
         units = store.units(vintage.vintage_id)
