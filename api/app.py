@@ -16,6 +16,7 @@ from api import (
     ogc,
     planner,
     planner_page,
+    progress,
     vintages,
     writes,
 )
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         frameworks.router,
         background.router,
         issues.router,
+        progress.router,
     ):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")

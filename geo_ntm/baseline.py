@@ -161,6 +161,13 @@ def baseline(
     return found
 
 
+def commune_baseline(store: Store, vintage: Vintage, code: str) -> Baseline | None:
+    """The baseline of one commune of ``vintage``; None when no boundaries are stored before it."""
+    if not any(v.valid_from < vintage.valid_from for v in store.vintages()):
+        return None
+    return baseline(store, vintage, code)[0]
+
+
 def _held(store: Store, former: Vintage, old: pd.DataFrame, as_of: dt.date) -> dict[str, dict[str, Recognition]]:
     """Per former code: the recognitions holding on ``as_of`` by level, from the decisions stored for
     its unit or for a unit of the same code in an earlier vintage."""

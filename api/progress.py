@@ -1,0 +1,82 @@
+"""The baseline before the merger and progress against targets over HTTP (issue 13 §4, §5):
+``GET /baseline`` (the former communes of a province's new communes and the shares recognised at
+each level before the merger: history, never the new communes' recognition), ``GET /progress`` (a
+province's communes and the province against their targets in a year; says so when none is loaded)
+and ``POST /targets`` (a target CSV/XLSX, editor token)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import PlaceYearDep, StoreDep, WhereDep
+from api.writes import JOB_RESPONSES, DryRun, Editor, Upload, _logged, _run, _saved
+from geo_ntm.baseline import NOTE_EN, NOTE_VI, baseline
+from geo_ntm.errors import InputError
+from geo_ntm.store import Store
+from geo_ntm.targets import import_targets, progress
+
+router = APIRouter()
+
+
+@router.get("/baseline")
+def get_baseline(
+    store: StoreDep,
+    where: WhereDep,
+    as_of: Annotated[
+        str | None, Query(description="YYYY-MM-DD before the boundaries (default: the day before they start)")
+    ] = None,
+) -> dict:
+    """Per commune of the province (boundaries of ``vintage``, ``date`` or ``year``, default today):
+    its former communes with their decisions and the shares of its area and population recognised at
+    each level before the merger. History only: no ``recognised_level`` of the new commune here."""
+    if where.province is None:
+        raise InputError("province is required: give a province name or code")
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise InputError(f"as_of {as_of!r} is not a date of the form YYYY-MM-DD") from None
+    found = baseline(store, where.vintage, province_code=where.province.province_code, as_of=day)
+    return {
+        "history": True,
+        "note_vi": NOTE_VI,
+        "note_en": NOTE_EN,
+        "province": where.province.name,
+        "vintage": where.vintage.name,
+        "communes": [b.to_dict() for b in found],
+    }
+
+
+@router.get("/progress")
+def get_progress(store: StoreDep, where: PlaceYearDep) -> dict:
+    """The province's communes against their targets (criteria still unmet per year left) and the
+    province's recognised share against its target path in ``year``; ``targets_loaded`` false and a
+    ``message`` when no target is loaded."""
+    assert where.province is not None  # where_of_year requires one
+    return progress(store, where.province, where.year).to_dict()
+
+
+def targets_job(store: Store, path: Path, **kwargs: Any) -> dict:
+    """Import a target file in a worker (``api.writes``' limits)."""
+    report = import_targets(store, path, **kwargs)
+    return {"body": report.to_dict(), "stored": report.import_id is not None}
+
+
+@router.post("/targets", summary="Import a target CSV/XLSX (editor)", responses=JOB_RESPONSES, tags=["writes"])
+def post_targets(
+    request: Request,
+    who: Editor,
+    file: Upload,
+    sheet: Annotated[str | None, Form()] = None,
+    source: Annotated[str | None, Form(description="the source of rows without a source column")] = None,
+    dry_run: DryRun = False,
+):
+    """The import report; 400 naming every bad row when the file has any (nothing stored)."""
+    with _saved(file) as (path, name):
+        done = _run(request, targets_job, path, sheet=sheet, source=source, dry_run=dry_run, actor=who.name)
+    _logged(who, "target upload", name, done["stored"])
+    return JSONResponse(done["body"])
