@@ -56,7 +56,7 @@ def get_progress(store: StoreDep, where: PlaceYearDep) -> dict:
     """The province's communes against their targets (criteria still unmet per year left) and the
     province's recognised share against its target path in ``year``; ``targets_loaded`` false and a
     ``message`` when no target is loaded."""
-    assert where.province is not None  # where_of_year requires one
+    assert where.province is not None and where.year is not None  # where_of_year requires both
     return progress(store, where.province, where.year).to_dict()
 
 

@@ -14,8 +14,9 @@ A target file (CSV, UTF-8, or XLSX) has one row per target, with a header row na
 Units are found by code or name (``geo_ntm.places.find_unit``) among the units of the boundaries in
 force on 1 January of the row's year (the units the plan is made on during its last year: a target
 for 2025 names the communes before the July 2025 reform, one for 2030 the new communes). A file
-with any bad row is refused whole, naming each row and what is wrong; the store is then unchanged. A target of the same unit, level and year as one
-stored replaces it, so importing a file again changes nothing.
+with any bad row is refused whole, naming each row and what is wrong; the store is then unchanged.
+A target of the same unit, level and year as one stored replaces it, so importing a file again
+changes nothing.
 
 Progress in a year Y (``progress``), on the boundaries in force on 31 December of Y (the targets
 stored on other boundaries' units are not counted there):
