@@ -179,7 +179,8 @@ def _cell(values: dict, name: str, parser):
     try:
         return parser(values.get(name))
     except ValueError as exc:
-        raise ValueError(f"{name} {values.get(name)!r} {exc}") from None
+        shown = "" if values.get(name) is None else f" {values.get(name)!r}"
+        raise ValueError(f"{name}{shown} {exc}") from None
 
 
 def _target(store: Store, values: dict, number: int, source: str | None, cache: dict) -> Target:
