@@ -403,10 +403,9 @@ def _province(frame: pd.DataFrame, own: list[Target], t: Target, year: int) -> P
     )
 
 
-def commune_status(store: Store, province: Unit, year: int) -> dict[str, str]:
-    """Per commune code of ``province``: the status of its earliest target in ``year``
-    (``progress``'s commune statuses); communes without a target left out."""
-    found: dict[str, str] = {}
-    for c in progress(store, province, year).communes:
-        found.setdefault(c.code, c.status)
-    return found
+def commune_status(found: Progress) -> dict[str, str]:
+    """Per commune code: the status against its earliest target (communes without one left out)."""
+    statuses: dict[str, str] = {}
+    for c in sorted(found.communes, key=lambda c: c.target_year):
+        statuses.setdefault(c.code, c.status)
+    return statuses
