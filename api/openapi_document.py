@@ -46,7 +46,8 @@ RESPONSE_MEDIA = {
 
 #: Upload examples of the write operations (small real files, test data the way the samples are): a
 #: status row of Xã Nhơn Thạnh, Thành phố Bến Tre; the 2020 An Hội merge of the Bến Tre lineage
-#: (``boundaries/examples/ben_tre_city_lineage.csv``); two road segments in Thành phố Bến Tre.
+#: (``boundaries/examples/ben_tre_city_lineage.csv``); two road segments in Thành phố Bến Tre; a
+#: target of Xã Nhơn Thạnh.
 UPLOAD_EXAMPLES: dict[str, dict] = {
     "/statuses": {
         "file": "province,district,commune,year,framework,level,criterion,status,source\n"
@@ -66,6 +67,8 @@ UPLOAD_EXAMPLES: dict[str, dict] = {
         "valid_date": "2020-12-31",
         "mapping": "osm",
     },
+    # a commune's target (the example's figure is no plan: labelled "example" as its source)
+    "/targets": {"file": "province,commune,level,year,source\nBến Tre,Nhơn Thạnh,ntm_nang_cao,2024,example\n"},
     # Đồng Tháp's own 2021-2025 set (NTM.md names QĐ 863/QĐ-UBND-HC 2022); its criteria are not listed
     "/frameworks": {
         "file": 'framework_id = "dong_thap_qd863_2022"\n'
@@ -84,6 +87,7 @@ UPLOAD_NAMES = {
     "/lineage": "lineage.csv",
     "/layers": "roads.geojson",
     "/frameworks": "framework.toml",
+    "/targets": "targets.csv",
 }
 
 

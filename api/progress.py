@@ -1,24 +1,20 @@
 """The baseline before the merger and progress against targets over HTTP (issue 13 §4, §5):
 ``GET /baseline`` (the former communes of a province's new communes and the shares recognised at
 each level before the merger: history, never the new communes' recognition), ``GET /progress`` (a
-province's communes and the province against their targets in a year; says so when none is loaded)
-and ``POST /targets`` (a target CSV/XLSX, editor token)."""
+province's communes and the province against their targets in a year; says so when none is
+loaded). Targets are uploaded by ``POST /targets`` (``api.writes``, editor token)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query
 
 from api.deps import PlaceYearDep, StoreDep, WhereDep
-from api.writes import JOB_RESPONSES, DryRun, Editor, Upload, _logged, _run, _saved
 from geo_ntm.baseline import NOTE_EN, NOTE_VI, baseline
 from geo_ntm.errors import InputError
-from geo_ntm.store import Store
-from geo_ntm.targets import import_targets, progress
+from geo_ntm.targets import progress
 
 router = APIRouter()
 
@@ -58,25 +54,3 @@ def get_progress(store: StoreDep, where: PlaceYearDep) -> dict:
     ``message`` when no target is loaded."""
     assert where.province is not None and where.year is not None  # where_of_year requires both
     return progress(store, where.province, where.year).to_dict()
-
-
-def targets_job(store: Store, path: Path, **kwargs: Any) -> dict:
-    """Import a target file in a worker (``api.writes``' limits)."""
-    report = import_targets(store, path, **kwargs)
-    return {"body": report.to_dict(), "stored": report.import_id is not None}
-
-
-@router.post("/targets", summary="Import a target CSV/XLSX (editor)", responses=JOB_RESPONSES, tags=["writes"])
-def post_targets(
-    request: Request,
-    who: Editor,
-    file: Upload,
-    sheet: Annotated[str | None, Form()] = None,
-    source: Annotated[str | None, Form(description="the source of rows without a source column")] = None,
-    dry_run: DryRun = False,
-):
-    """The import report; 400 naming every bad row when the file has any (nothing stored)."""
-    with _saved(file) as (path, name):
-        done = _run(request, targets_job, path, sheet=sheet, source=source, dry_run=dry_run, actor=who.name)
-    _logged(who, "target upload", name, done["stored"])
-    return JSONResponse(done["body"])

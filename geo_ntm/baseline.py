@@ -72,14 +72,6 @@ class Baseline:
     population_known: float  # fraction of the area whose former unit has a population
     coverage: float  # fraction of the new commune's area covered by former communes
 
-    def share(self, level: str, weight: str = "area") -> float | None:
-        """The share recognised at ``level`` by ``area`` or ``population``."""
-        if level not in LEVEL_ORDER:
-            raise InputError(f"unknown NTM level {level!r}: use one of {', '.join(LEVEL_ORDER)}")
-        if weight not in ("area", "population"):
-            raise InputError(f"a baseline share is by area or population, not {weight!r}")
-        return self.area_share[level] if weight == "area" else self.population_share[level]
-
     def to_dict(self) -> dict:
         """JSON-ready, labelled as history (``history`` True, ``note_vi``/``note_en``)."""
         return {
@@ -141,7 +133,7 @@ def baseline(
             f"a baseline is of the time before the boundaries {new_vintage.name} (from "
             f"{new_vintage.valid_from.isoformat()}); {as_of.isoformat()} is not before them"
         )
-    former_vintage = store.vintage_on(as_of)  # an InputError when no boundaries were in force then
+    former_vintage = store.vintage_on(as_of)  # NotFoundError when no boundaries were in force then
     wanted = [codes] if isinstance(codes, str) else list(codes) if codes is not None else None
     new = store.units(new_vintage.vintage_id, AdminTier.COMMUNE, codes=wanted, province_code=province_code)
     if wanted is not None and len(new) < len(set(wanted)):

@@ -145,7 +145,7 @@ def test_reads_follow_the_document(api_schema):
 
 
 def test_writes_follow_the_document(tmp_path, boundaries_2009_template, monkeypatch):
-    """The uploads (POST /statuses, /lineage, /layers with an editor token, /frameworks with an
+    """The uploads (POST /statuses, /lineage, /layers, /targets with an editor token, /frameworks with an
     admin's into a throwaway GEO_NTM_FRAMEWORKS_DIR) on a throwaway store:
     the document's example (a real file, which must be accepted) and ``WRITE_EXAMPLES`` generated
     bodies each; no 5xx, status codes, content types and bodies as documented. (Generated files are
@@ -157,7 +157,7 @@ def test_writes_follow_the_document(tmp_path, boundaries_2009_template, monkeypa
     settings_ = Settings.from_env().model_copy(update=dict(db=str(path), tokens_file=token_file(tmp_path)))
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(settings_)).include(method="POST")
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {o.path for o in operations} == {"/statuses", "/lineage", "/layers", "/frameworks"}
+    assert {o.path for o in operations} == {"/statuses", "/lineage", "/layers", "/frameworks", "/targets"}
     answers: dict[str, list[int]] = {}
 
     def run(case) -> None:
