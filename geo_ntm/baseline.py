@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -146,11 +147,19 @@ def baseline(
     old = old.set_index("code")
     held = _held(store, former_vintage, old, as_of)
     rank = {code: LEVEL_ORDER.index(level) + 1 for code, level in _top(held).items()}
-    found = []
-    for row in new.itertuples(index=False):
-        part = pairs[pairs["new_code"] == row.code].sort_values("share_of_new", ascending=False)
-        found.append(_one(row, part, old, held, rank, new_vintage, former_vintage, as_of))
-    return found
+    by_new = {code: part for code, part in pairs.groupby("new_code")}
+    empty = pairs.iloc[:0]
+    return [
+        _one(
+            row,
+            by_new.get(row.code, empty).sort_values("share_of_new", ascending=False),
+            old,
+            held,
+            rank,
+            (new_vintage, former_vintage, as_of),
+        )
+        for row in new.itertuples(index=False)
+    ]
 
 
 def commune_baseline(store: Store, vintage: Vintage, code: str) -> Baseline | None:
@@ -185,8 +194,17 @@ def _top(held: dict[str, dict[str, Recognition]]) -> dict[str, str]:
     }
 
 
-def _one(row, part, old, held, rank, new_vintage, former_vintage, as_of) -> Baseline:
-    """The baseline of one new commune from its crosswalk pairs ``part``."""
+def _one(
+    row: Any,
+    part: pd.DataFrame,
+    old: pd.DataFrame,
+    held: dict[str, dict[str, Recognition]],
+    rank: dict[str, int],
+    when: tuple[Vintage, Vintage, dt.date],
+) -> Baseline:
+    """The baseline of one new commune (``row``) from its crosswalk pairs ``part``; ``when`` is the
+    new vintage, the former one and the day of the baseline."""
+    new_vintage, former_vintage, as_of = when
     xa = part["old_code"].map(lambda c: old.at[c, "unit_type"] == UnitType.XA.value and pd.isna(old.at[c, "flag"]))
     ranks = part["old_code"].map(lambda c: rank.get(c, 0)).where(xa, 0)
     area_total = max(float(part["share_of_new"].sum()), 1.0)
