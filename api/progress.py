@@ -6,15 +6,15 @@ loaded). Targets are uploaded by ``POST /targets`` (``api.writes``, editor token
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import PlaceYearDep, StoreDep, WhereDep
+from api.deps import DayDep, PlaceYearDep, StoreDep, VintageParam, YearParam
 from geo_ntm.baseline import NOTE_EN, NOTE_VI, baseline
 from geo_ntm.errors import InputError
 from geo_ntm.targets import progress
+from geo_ntm.where import resolve_where
 
 router = APIRouter()
 
@@ -22,21 +22,20 @@ router = APIRouter()
 @router.get("/baseline")
 def get_baseline(
     store: StoreDep,
-    where: WhereDep,
-    as_of: Annotated[
-        str | None, Query(description="YYYY-MM-DD before the boundaries (default: the day before they start)")
-    ] = None,
+    day: DayDep,
+    province: Annotated[str, Query(description="province name or code")],
+    year: YearParam = None,
+    vintage: VintageParam = None,
 ) -> dict:
     """Per commune of the province (boundaries of ``vintage``, ``date`` or ``year``, default today):
     its former communes with their decisions and the shares of its area and population recognised at
-    each level before the merger. History only: no ``recognised_level`` of the new commune here."""
-    if where.province is None:
+    each level the day before these boundaries. History only: no ``recognised_level`` of the new
+    commune here."""
+    if not province:  # resolve_where reads "" as no province
         raise InputError("province is required: give a province name or code")
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        raise InputError(f"as_of {as_of!r} is not a date of the form YYYY-MM-DD") from None
-    found = baseline(store, where.vintage, province_code=where.province.province_code, as_of=day)
+    where = resolve_where(store, vintage=vintage, day=day, year=year, province=province)
+    assert where.province is not None
+    found = baseline(store, where.vintage, province_code=where.province.province_code)
     return {
         "history": True,
         "note_vi": NOTE_VI,
