@@ -5,17 +5,20 @@ shared sample), and small target files labelled TEST DATA (their figures are not
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from dataclasses import replace
 
 import openpyxl
 import pytest
 
 from boundaries.importer import import_boundaries
 from geo_ntm.baseline import baseline
-from geo_ntm.domain import AdminTier
+from geo_ntm.domain import AdminTier, Target
 from geo_ntm.errors import InputError
 from geo_ntm.places import find_unit
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
+from geo_ntm.store.base import ImportRecord
 from geo_ntm.targets import import_targets, parse_share, path_share, progress
 
 TEST_SOURCE = "TEST DATA: not a real plan"
@@ -144,3 +147,20 @@ def test_path_and_share_rules():
     assert parse_share("65%") == parse_share("65") == parse_share("0.65") == 0.65
     with pytest.raises(ValueError):
         parse_share("165%")
+
+
+def test_a_schema_10_file_gets_the_targets_table(new_location):
+    """Schema 13 adds ``targets`` with an idempotent step: a GeoPackage of schema 10 without it gets
+    it and takes targets (with their import record)."""
+    location = new_location("gpkg")
+    open_store(location).close()
+    conn = sqlite3.connect(location, isolation_level=None)
+    conn.execute("DROP TABLE targets")
+    conn.execute("UPDATE geo_ntm_meta SET value = '10' WHERE key = 'schema_version'")
+    conn.close()
+    with open_store(location) as s:
+        assert s.schema_version == 13 and s.targets() == []
+        unit = s.unit_records(s.vintages()[0].vintage_id, AdminTier.PROVINCE)[0]
+        target = Target(unit.unit_id, "ntm", 2030, TEST_SOURCE, share=0.5)
+        import_id = s.add_targets(ImportRecord("targets", "t_TEST.csv", 1, 1), [target])
+        assert s.targets([unit.unit_id]) == [replace(target, import_id=import_id)]
