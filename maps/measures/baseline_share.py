@@ -1,4 +1,4 @@
-"""``baseline_recognised_share[:<level>]``: the share of a new commune's area that lay in former
+"""``baseline_recognised_share[_<level>]``: the share of a new commune's area that lay in former
 xã recognised at the level (default ``ntm``) or higher before the merger (``geo_ntm.baseline``);
 history of the former communes, never the new commune's recognition. The quarters of ``share`` or
 a numeric scheme. Computed on the boundaries drawn, whatever the status year."""
@@ -40,7 +40,7 @@ class BaselineShare(Measure):
 
     @property
     def name(self) -> str:
-        return PREFIX if self.level == "ntm" else f"{PREFIX}:{self.level}"
+        return PREFIX if self.level == "ntm" else f"{PREFIX}_{self.level}"
 
     @property
     def unit(self) -> str:
@@ -52,15 +52,16 @@ class BaselineShare(Measure):
 
     @classmethod
     def parse(cls, text: str, criteria_total: int) -> Measure | None:
-        """``baseline_recognised_share`` or ``baseline_recognised_share:<level>``."""
-        head, _, level = text.partition(":")
-        if head != PREFIX or (level and level not in LEVEL_ORDER):
-            return None
-        return cls(level or "ntm")
+        """``baseline_recognised_share`` (``ntm``) or ``baseline_recognised_share_<level>`` (no ``:``,
+        which names an indicator ``<topic>:<column>``)."""
+        if text == PREFIX:
+            return cls()
+        level = text.removeprefix(f"{PREFIX}_")
+        return cls(level) if level != text and level in LEVEL_ORDER else None
 
     @classmethod
     def hint(cls, criteria_total: int) -> str:
-        return f"{PREFIX}[:{'|'.join(LEVEL_ORDER)}] (before the merger)"
+        return f"{PREFIX}[_{'|_'.join(LEVEL_ORDER)}] (before the merger)"
 
     @classmethod
     def offered(cls, store: Store, year: int, framework: Framework) -> list[Measure]:

@@ -42,6 +42,17 @@ def test_baseline_endpoint_is_history(client):
     decisions = {d["decision"] for f in hong_ngu["former_units"] for d in f["decisions"]}
     assert decisions == {"694/QĐ-UBND-HC", "141/QĐ-UBND-HC"}
     assert all("recognised_level" not in c for c in body["communes"])
+    shown = client.get(
+        "/map/data",
+        params={
+            "province": "Đồng Tháp",
+            "year": 2026,
+            "measure": "baseline_recognised_share_ntm_nang_cao",
+            "lang": "en",
+        },
+    ).json()
+    assert "before the merger" in shown["legend"]["heading"]
+    assert next(f for f in shown["features"] if f["id"] == "29955")["properties"]["class"] == "share_75"
     assert client.get("/baseline", params={"vintage": "2025-07-01 vn_admin_2025"}).status_code == 400
 
 

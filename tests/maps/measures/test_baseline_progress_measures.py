@@ -40,7 +40,7 @@ def _map(store, measure: str, year: int, lang: str = "en", scheme: str | None = 
 
 
 def test_baseline_share_map(store):
-    layer = _map(store, "baseline_recognised_share:ntm_nang_cao", 2026)
+    layer = _map(store, "baseline_recognised_share_ntm_nang_cao", 2026)
     assert "before the merger" in layer.classification.heading and "Advanced NTM" in layer.classification.heading
     by_code = {f["properties"]["code"]: f["properties"] for f in layer.features()}
     hong_ngu = by_code["29955"]
@@ -54,9 +54,9 @@ def test_baseline_share_map(store):
 
 def test_baseline_share_is_offered_after_a_merger_only(store):
     names = [m.name for m in offered_measures(store, 2026, get_framework("qd318_2022"), carried=False)]
-    assert "baseline_recognised_share:ntm_kieu_mau" in names and "target_progress" in names
+    assert "baseline_recognised_share_ntm_kieu_mau" in names and "target_progress" in names
     assert not [m for m in offered_measures(store, 2020, get_framework("qd318_2022"), False) if "baseline" in m.name]
-    assert parse_measure("baseline_recognised_share:ntm_nang_cao").name == "baseline_recognised_share:ntm_nang_cao"
+    assert parse_measure("baseline_recognised_share_ntm_nang_cao").name == "baseline_recognised_share_ntm_nang_cao"
 
 
 def test_target_progress_map(store, tmp_path):
