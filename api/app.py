@@ -17,6 +17,7 @@ from api import (
     ogc,
     planner,
     planner_page,
+    progress,
     vintages,
     writes,
 )
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         indicator_sets.router,
         background.router,
         issues.router,
+        progress.router,
     ):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")

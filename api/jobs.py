@@ -49,6 +49,7 @@ from geo_ntm.job_progress import reporting_to
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import Store, open_store
+from geo_ntm.targets import import_targets
 
 #: What the fork server imports once, so that no worker loads a library under its memory ceiling
 #: only to open its store (a shared object that cannot be mapped is an ImportError, not a MemoryError).
@@ -132,6 +133,11 @@ def layer_job(store: Store, path: Path, *args: Any, **kwargs: Any) -> dict:
     report = import_layer(store, path, *args, **kwargs)
     layer_id = report.layer.layer_id if report.layer else None
     return {"body": {**report.to_dict(), "layer_id": layer_id}, "stored": report.layer is not None}
+
+
+def targets_job(store: Store, path: Path, **kwargs: Any) -> dict:
+    report = import_targets(store, path, **kwargs)
+    return {"body": report.to_dict(), "stored": report.import_id is not None}
 
 
 def coverage_job(store: Store, request: CoverageRequest, thresholds: Thresholds) -> None:

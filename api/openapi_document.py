@@ -47,7 +47,7 @@ RESPONSE_MEDIA = {
 #: Upload examples of the write operations (small real files, test data the way the samples are): a
 #: status row and a made-up commune group of Xã Nhơn Thạnh, Thành phố Bến Tre; the 2020 An Hội
 #: merge of the Bến Tre lineage (``boundaries/examples/ben_tre_city_lineage.csv``); two road
-#: segments in Thành phố Bến Tre.
+#: segments in Thành phố Bến Tre; a target of Xã Nhơn Thạnh.
 UPLOAD_EXAMPLES: dict[str, dict] = {
     "/statuses": {
         "file": "province,district,commune,year,framework,level,criterion,status,source\n"
@@ -72,6 +72,8 @@ UPLOAD_EXAMPLES: dict[str, dict] = {
         "valid_date": "2020-12-31",
         "mapping": "osm",
     },
+    # a commune's target (the example's figure is no plan: labelled "example" as its source)
+    "/targets": {"file": "province,commune,level,year,source\nBến Tre,Nhơn Thạnh,ntm_nang_cao,2024,example\n"},
     # Đồng Tháp's own 2021-2025 set (NTM.md names QĐ 863/QĐ-UBND-HC 2022); its criteria are not listed
     "/frameworks": {
         "file": 'framework_id = "dong_thap_qd863_2022"\n'
@@ -97,6 +99,7 @@ UPLOAD_NAMES = {
     "/layers": "roads.geojson",
     "/frameworks": "framework.toml",
     "/indicator-sets": "indicator_set.csv",
+    "/targets": "targets.csv",
 }
 
 

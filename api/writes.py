@@ -1,4 +1,4 @@
-"""Writes over HTTP (status, lineage and layer uploads) for tokens with the editor role, and the
+"""Writes over HTTP (status, lineage, layer and target uploads) for tokens with the editor role, and the
 audit log of imports for admins. An upload goes to a temporary folder, removed after the import in
 every case; the import runs in a worker process with a memory ceiling and a time limit
 (``api.jobs``) and records who sent it (the token's name) and the uploaded file's name."""
@@ -29,6 +29,7 @@ from api.jobs import (
     lineage_job,
     run_in_worker,
     status_job,
+    targets_job,
 )
 from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
@@ -220,6 +221,22 @@ def post_layer(
             source_name=file_name,
         )
     _logged(who, "layer upload", file_name, done["stored"])
+    return done["body"]
+
+
+@router.post("/targets", summary="Import a target CSV/XLSX (editor)", responses=JOB_RESPONSES)
+def post_targets(
+    request: Request,
+    who: Editor,
+    file: Upload,
+    sheet: Annotated[str | None, Form()] = None,
+    source: Annotated[str | None, Form(description="the source of rows without a source column")] = None,
+    dry_run: DryRun = False,
+) -> dict:
+    """The import report (docs/progress.md); 400 naming every bad row when the file has any (nothing stored)."""
+    with _saved(file) as (path, name):
+        done = _run(request, targets_job, path, sheet=sheet, source=source, dry_run=dry_run, actor=who.name)
+    _logged(who, "target upload", name, done["stored"])
     return done["body"]
 
 

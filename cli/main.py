@@ -235,6 +235,45 @@ def _cmd_issues(store: Store, args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_targets_import(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.targets import import_targets
+
+    report = import_targets(store, args.file, sheet=args.sheet, source=args.source, dry_run=args.dry_run)
+    stored = "checked, nothing stored" if report.import_id is None else f"stored (import {report.import_id})"
+    print(
+        f"{report.source_file}: {report.rows_read} rows, {report.commune_targets} commune and "
+        f"{report.province_targets} province targets {stored}"
+    )
+    return EXIT_OK
+
+
+def _cmd_progress(store: Store, args, settings: Settings) -> int:
+    from geo_ntm.targets import progress
+
+    where = _where(store, args)
+    assert where.province is not None  # --province is required
+    found = progress(store, where.province, args.year)
+    if args.format == "json":
+        print(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"Tiến độ so với mục tiêu / Progress against targets, {where.label}, {args.year} ({found.vintage})")
+    if found.message:
+        print(f"  {found.message}")
+        return 0
+    print(f"  rule: {found.rule}")
+    for p in found.province_targets:
+        path = "no path yet" if p.path_share is None else f"path {p.path_share:.1%}"
+        recognised = "no xã" if p.recognised_share is None else f"{p.recognised_share:.1%}"
+        print(
+            f"  province {p.level} {p.target_share:.0%} by {p.target_year}: recognised {recognised} "
+            f"({p.recognised}/{p.communes}), {path}: {p.status}"
+        )
+    for c in found.communes:
+        unmet = "unmet not known" if c.unmet is None else f"{c.unmet} unmet, {c.years_left} years left"
+        print(f"  {c.name} ({c.code}) {c.level} by {c.target_year}: {unmet}: {c.status}")
+    return 0
+
+
 def _cmd_map(store: Store, args, settings: Settings) -> int:
     from geo_ntm.carry import parse_rule
     from maps.assets import inline
@@ -463,6 +502,17 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     ii = ind.add_parser("import", help="store an indicator set with thresholds per commune group (TOML or CSV)")
     ii.add_argument("file", type=Path)
     ii.set_defaults(handler=_cmd_indicators_import)
+    tg = sub.add_parser("targets", help="targets of the programme").add_subparsers(dest="action", required=True)
+    ti = tg.add_parser("import", help="import commune and province targets from CSV or XLSX (docs/progress.md)")
+    ti.add_argument("file", type=Path)
+    ti.add_argument("--sheet", help="worksheet name of an XLSX file (default: the first with a header)")
+    ti.add_argument("--source", help="source of the rows without a source column")
+    ti.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
+    ti.set_defaults(handler=_cmd_targets_import)
+    pg = sub.add_parser("progress", help="a province and its communes against their targets in a year")
+    _add_where_options(pg, place_required=True, year_help="the year of progress", date_help=None)
+    pg.add_argument("--format", choices=["json", "table"], default="table")
+    pg.set_defaults(handler=_cmd_progress)
 
     for name, handler, help_text in (
         ("report", _cmd_report, "province report for a year"),

@@ -361,6 +361,24 @@ class Assessment:
         }
 
 
+@dataclass(frozen=True)
+class Target:
+    """A target of the programme as data (issue 13 §5), imported from a file with its source: a
+    commune's (``share`` None: the year by which it aims at ``level``) or a province's (``share``: the
+    fraction of its communes at ``level`` or higher by ``year``; ``baseline_year`` and
+    ``baseline_share``, when given, start its path, see ``geo_ntm.targets``)."""
+
+    unit_id: int  # a commune or a province of the boundaries in force in ``year``
+    level: str  # an NTM level (``LEVELS``) or ``ntm_hien_dai`` (the modern level of QĐ 51/2025)
+    year: int
+    source: str
+    share: float | None = None
+    baseline_year: int | None = None
+    baseline_share: float | None = None
+    row_number: int | None = None
+    import_id: int | None = None
+
+
 class DataFlagKind(str, Enum):
     """What a data check found contradicting (issue 12 §5): flagged, kept and listed, never hidden."""
 

@@ -1,7 +1,8 @@
 """What the store says about one commune: in one year, every criterion of its framework with its
 status (met, unmet, conflicting, no data, or derived from its indicators) and the sources that
 reported it, and the indicators reported with their values and units; its recognition decisions;
-its level in every year with data. Also where the statuses of many units come from (a map's
+its level in every year with data; the baseline of its former communes before a merger
+(``geo_ntm.baseline``, labelled as history). Also where the statuses of many units come from (a map's
 source line)."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from geo_ntm.assessment import assess_unit
+from geo_ntm.baseline import commune_baseline
 from geo_ntm.domain import (
     AdminTier,
     Assessment,
@@ -99,6 +101,8 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         ]
         if assessment.assessed
         else [],
+        # history of the former communes before the merger, never this commune's recognition
+        "baseline": None if (before := commune_baseline(store, vintage, code)) is None else before.to_dict(),
     }
 
 

@@ -420,10 +420,14 @@ def _candidates(path: Path, sheet: str | None, limits: _Limits) -> Generator[tup
     raise InputError(f"{path}: unsupported file type {suffix or '(none)'!r}; give a .csv (UTF-8) or .xlsx file")
 
 
-def tables(path: Path, sheet: str | None = None) -> Generator[tuple[str | None, Iterator[RawRow]]]:
+def tables(path: str | Path, sheet: str | None = None) -> Generator[tuple[str | None, Iterator[RawRow]]]:
     """The tables a CSV (one per delimiter) or XLSX file (one per worksheet, or ``sheet``) may hold,
     each streamed as numbered rows within the GEO_NTM_MAX_SHEET_* ceilings; InputError when the
-    file cannot be read. Other imports (commune groups) read their files through it."""
+    file does not exist or cannot be read. Other imports (commune groups, targets) read their files
+    through it, with the same rules as a status file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file {path} does not exist")
     return _candidates(path, sheet, _Limits.from_settings())
 
 

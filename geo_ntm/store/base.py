@@ -25,6 +25,7 @@ from geo_ntm.domain import (
     LineageEvent,
     Recognition,
     StatusSummary,
+    Target,
     Unit,
     UnitClassification,
     UnitFlag,
@@ -155,6 +156,16 @@ class Store(ABC):
     def recognitions(self, unit_ids: Sequence[int] | None = None, up_to_year: int | None = None) -> list[Recognition]:
         """Recognition events, optionally for some units and for the years up to ``up_to_year``
         (a recognition holds in later years), in the order they were stored."""
+
+    @abstractmethod
+    def add_targets(self, record: ImportRecord, targets: Sequence[Target]) -> int:
+        """Store targets with their import record in one transaction; a target of the same unit,
+        level and year as a stored one replaces it (an import repeated changes nothing). Returns the
+        import id."""
+
+    @abstractmethod
+    def targets(self, unit_ids: Sequence[int] | None = None) -> list[Target]:
+        """The stored targets, optionally of some units, in the order they were stored."""
 
     @abstractmethod
     def add_data_flags(self, flags: Sequence[DataFlag]) -> None:

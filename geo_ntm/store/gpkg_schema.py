@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 SRS_ID = 4326
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 #: The integer primary key of each feature table, named as in PostGIS (GDAL and QGIS find it by its
 #: type; before schema 6 every one was named ``fid``).
@@ -186,6 +186,19 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 """
 
 
+# Schema version 13: targets of the programme (issue 13 §5): a commune's target year for a level, a
+# province's share of communes at a level by a year, with the source of each. Created if missing.
+_SCHEMA_TARGETS = """
+CREATE TABLE IF NOT EXISTS targets (
+  id INTEGER PRIMARY KEY, unit_id INTEGER NOT NULL REFERENCES units(unit_id), level TEXT NOT NULL,
+  year INTEGER NOT NULL, share REAL, baseline_year INTEGER, baseline_share REAL, source TEXT NOT NULL,
+  row_number INTEGER, import_id INTEGER REFERENCES imports(import_id));
+CREATE INDEX IF NOT EXISTS targets_unit ON targets (unit_id, level, year);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('targets', 'attributes', 'targets', 'NTM targets: communes (target year), provinces (share by year)');
+"""
+
+
 # Schema version 9: reported indicators (chỉ tiêu) of a criterion, with their status and/or value.
 # Created if missing, so a file of schema 6, 7 or 8 upgrades to it.
 _SCHEMA_INDICATORS = """
@@ -253,6 +266,7 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         + _SCHEMA_DATA_FLAGS
         + _SCHEMA_GROUPS
         + _SCHEMA_INDICATOR_SETS
+        + _SCHEMA_TARGETS
     )
     for statement in schema.split(";\n"):
         if statement.strip():

@@ -32,6 +32,7 @@ from geo_ntm.domain import (
     Recognition,
     RecognitionKind,
     StatusSummary,
+    Target,
     Threshold,
     UnitClassification,
     UnitType,
@@ -311,6 +312,29 @@ def recognition_row(r: Recognition, import_id: int) -> tuple:
 
 def recognition_from_row(r: Sequence) -> Recognition:
     return Recognition(r[0], r[1], r[2], RecognitionKind(r[3]), r[4], r[5], to_date(r[6]), r[7], r[8], r[9], r[10])
+
+
+# -- targets ---------------------------------------------------------------------------------
+TARGET_COLUMNS = "unit_id, level, year, share, baseline_year, baseline_share, source, row_number, import_id"
+
+
+def target_row(t: Target, import_id: int) -> tuple:
+    """Values of ``TARGET_COLUMNS`` for a target of import ``import_id``."""
+    return (t.unit_id, t.level, t.year, t.share, t.baseline_year, t.baseline_share, t.source, t.row_number, import_id)
+
+
+def target_from_row(r: Sequence) -> Target:
+    return Target(
+        int(r[0]),
+        r[1],
+        int(r[2]),
+        r[6],
+        None if r[3] is None else float(r[3]),
+        r[4],
+        None if r[5] is None else float(r[5]),
+        r[7],
+        r[8],
+    )
 
 
 # -- data flags ------------------------------------------------------------------------------

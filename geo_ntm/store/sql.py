@@ -345,6 +345,24 @@ class SqlStore(Store):
         found = self._unit_year_rows("recognitions", rows.RECOGNITION_COLUMNS, unit_ids, up_to_year, up_to=True)
         return [rows.recognition_from_row(r) for r in found]
 
+    def add_targets(self, record, targets) -> int:
+        with self._write() as cur:
+            import_id = self._insert_import(cur, record)
+            for t in targets:
+                self._run(
+                    cur,
+                    "DELETE FROM targets WHERE unit_id = ? AND level = ? AND year = ?",
+                    (t.unit_id, t.level, t.year),
+                )
+            self.dialect.insert_many(
+                cur, "targets", rows.TARGET_COLUMNS.split(", "), (rows.target_row(t, import_id) for t in targets)
+            )
+        return import_id
+
+    def targets(self, unit_ids=None):
+        found = self._unit_year_rows("targets", rows.TARGET_COLUMNS, unit_ids, None)
+        return [rows.target_from_row(r) for r in found]
+
     def add_data_flags(self, flags) -> None:
         with self._write() as cur:
             self.dialect.insert_many(

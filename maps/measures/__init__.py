@@ -22,19 +22,29 @@ from typing import TYPE_CHECKING
 
 from geo_ntm.errors import InputError
 from maps.measures.base import DEFAULT_CRITERIA_TOTAL, Measure
+from maps.measures.baseline_share import BaselineShare
 from maps.measures.change import Change, Changing
 from maps.measures.criteria_met import CriteriaMet
 from maps.measures.criterion import Criterion
 from maps.measures.figure import FigureMeasure
 from maps.measures.level import Level
 from maps.measures.share import Share
+from maps.measures.target_progress import TargetProgress
 
 if TYPE_CHECKING:
     from geo_ntm.frameworks import Framework
     from geo_ntm.store import Store
 
 #: Every measure class, in the order names are tried and the page lists them.
-REGISTRY: list[type[Measure]] = [Level, CriteriaMet, Share, Criterion, FigureMeasure]
+REGISTRY: list[type[Measure]] = [
+    Level,
+    CriteriaMet,
+    Share,
+    BaselineShare,
+    TargetProgress,
+    Criterion,
+    FigureMeasure,
+]
 
 
 def parse_measure(text: str, criteria_total: int = DEFAULT_CRITERIA_TOTAL) -> Measure:

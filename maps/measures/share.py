@@ -43,4 +43,9 @@ class Share(Measure):
     def fixed_key(self, c: Commune) -> str:
         if c.share is None or not c.share_known:
             return NO_DATA
-        return next(f"share_{floor}" for floor in _FLOORS if c.share * 100 >= floor - 1e-9)
+        return quarter(c.share)
+
+
+def quarter(share: float) -> str:
+    """The class of ``share`` among ``Share.fills``: all, 75–100%, 50–75%, 25–50%, below 25%."""
+    return next(f"share_{floor}" for floor in _FLOORS if share * 100 >= floor - 1e-9)

@@ -145,7 +145,7 @@ def test_reads_follow_the_document(api_schema):
 
 
 def test_writes_follow_the_document(tmp_path, boundaries_2009_template, monkeypatch):
-    """The uploads (POST /statuses, /groups, /lineage, /layers with an editor token, /frameworks with an
+    """The uploads (POST /statuses, /groups, /lineage, /layers, /targets with an editor token, /frameworks with an
     admin's into a throwaway GEO_NTM_FRAMEWORKS_DIR, /indicator-sets with an admin's) on a throwaway store:
     the document's example (a real file, which must be accepted) and ``WRITE_EXAMPLES`` generated
     bodies each; no 5xx, status codes, content types and bodies as documented. (Generated files are
@@ -164,6 +164,7 @@ def test_writes_follow_the_document(tmp_path, boundaries_2009_template, monkeypa
         "/layers",
         "/frameworks",
         "/indicator-sets",
+        "/targets",
     }
     answers: dict[str, list[int]] = {}
 

@@ -95,9 +95,13 @@ def tiny(monkeypatch):
 
 
 class NoLayers:
-    """A store without infrastructure layers (so no indicators are offered)."""
+    """A store without infrastructure layers (so no indicators are offered) nor boundaries (so no
+    baseline before a merger)."""
 
     def layers(self) -> list:
+        return []
+
+    def vintages(self) -> list:
         return []
 
 
@@ -143,7 +147,13 @@ def test_a_measure_is_one_class_and_its_texts(tiny):
     numeric = Choropleth.from_frame(frame(), measure, title="T", scheme="equal_interval", classes=3)
     assert numeric.classification.keys[:2] == ("n2", "n1")
     offered = offered_measures(NoLayers(), 2020, get_framework("qd1980_2016"), carried=False)
-    assert [m.name for m in offered] == ["level", "criteria_met", *(f"tc{n}" for n in range(1, 20)), "unmet_count"]
+    assert [m.name for m in offered] == [
+        "level",
+        "criteria_met",
+        "target_progress",  # offered without targets too: its map then says none is loaded
+        *(f"tc{n}" for n in range(1, 20)),
+        "unmet_count",
+    ]
     assert "unmet_count" not in [
         m.name for m in offered_measures(NoLayers(), 2020, get_framework("qd1980_2016"), carried=True)
     ]  # carried by no rule
