@@ -1,0 +1,104 @@
+"""A 2026 provincial workflow end to end over HTTP (issue 13, "Done when"), on both stores: Đồng
+Tháp on the real 2025 units (beside the real 2009 ones and the real recognitions of Hồng Ngự before
+the merger). The office loads its commune groups, an indicator set, its 2026 criterion statuses and
+a recognition, then sees the map by group, the baseline from before the merger, its progress against
+a target, and downloads the communes. Every file it uploads here is TEST DATA: real 2025 commune
+names and GSO codes, made-up groups, statuses, decisions and targets."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from boundaries.importer import import_boundaries
+from geo_ntm.settings import Settings
+from geo_ntm.status_import.importer import import_status_file
+from geo_ntm.store import open_store
+from tests.support.tokens import bearer, token_file
+
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
+NOTE = "DỮ LIỆU KIỂM THỬ / TEST DATA: made up for the geo_ntm tests on real 2025 communes of Đồng Tháp"
+#: Three xã of Đồng Tháp formed on 1 July 2025 (vn_admin_2025.gpkg) and the ward that holds the
+#: recognised xã of Hồng Ngự before the merger.
+TAN_PHUOC_1, HUNG_THANH, CAI_BE, HONG_NGU = "28321", "28336", "28360", "29955"
+GROUPS = f"""province,code,commune,group,decision,decision_date,numbering_source,source
+Đồng Tháp,{TAN_PHUOC_1},Xã Tân Phước 1,1,TEST-01/QĐ-UBND,2026-03-01,QĐ 51/2025/QĐ-TTg,{NOTE}
+Đồng Tháp,{HUNG_THANH},Xã Hưng Thạnh,2,TEST-01/QĐ-UBND,2026-03-01,QĐ 51/2025/QĐ-TTg,{NOTE}
+Đồng Tháp,,Cái Bè,2,TEST-01/QĐ-UBND,2026-03-01,QĐ 51/2025/QĐ-TTg,{NOTE}
+"""
+MET = ",".join(["Đạt"] * 10)
+STATUSES = f"""Tỉnh,Xã,Năm,Bộ tiêu chí,Cấp,TC1,TC2,TC3,TC4,TC5,TC6,TC7,TC8,TC9,TC10,Nguồn
+Đồng Tháp,Tân Phước 1,2026,qd51_2025,ntm,{MET},{NOTE}
+Đồng Tháp,Hưng Thạnh,2026,qd51_2025,ntm,Đạt,Chưa đạt,{",".join(["Đạt"] * 8)},{NOTE}
+Đồng Tháp,Cái Bè,2026,qd51_2025,ntm,{MET},{NOTE}
+"""
+RECOGNITION = f"""Tỉnh,Xã,Năm,Mức đạt chuẩn,Quyết định,Ngày,Nguồn
+Đồng Tháp,Tân Phước 1,2026,đạt chuẩn NTM,TEST-99/QĐ-UBND,20/11/2026,{NOTE}
+"""
+TARGETS = f"""Tỉnh,Xã,Mức,Năm,Tỷ lệ,Năm gốc,Tỷ lệ năm gốc,Nguồn
+Đồng Tháp,,đạt chuẩn NTM,2030,65%,2025,0%,{NOTE}
+"""
+PLACE = {"province": "Đồng Tháp", "year": 2026}
+
+
+@pytest.fixture(scope="module")
+def office(backend, new_location, data_dir, tmp_path_factory):
+    """The service on a store with the 2009 and 2025 boundaries and the Hồng Ngự sample."""
+    location = new_location(backend)
+    with open_store(location) as store:
+        import_boundaries(store, data_dir / "vn_admin_2025.gpkg", dt.date(2025, 7, 1), measure_quality=False)
+        assert import_status_file(store, data_dir / "samples" / "status_hong_ngu_counts.csv").stored
+    tokens = token_file(tmp_path_factory.mktemp("tokens"))
+    settings = Settings.from_env().model_copy(update=dict(db=location, tokens_file=tokens))
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def _upload(client: TestClient, path: str, name: str, text: str, role: str = "editor") -> dict:
+    answer = client.post(path, files={"file": (name, text.encode())}, headers=bearer(role))
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()
+
+
+def test_a_provincial_office_works_through_2026(office):
+    # 1. groups, an indicator set (an admin's), the 2026 statuses and a recognition
+    assert _upload(office, "/groups", "groups_TEST.csv", GROUPS)["matched"] == 3
+    indicator_set = (TEST_DATA / "indicator_set_qd51_TEST.csv").read_text(encoding="utf-8")
+    _upload(office, "/indicator-sets", "indicator_set_qd51_TEST.csv", indicator_set, role="admin")
+    sets = office.get("/indicator-sets", params={"framework": "qd51_2025"}).json()
+    assert "2.1" in str(sets)
+    assert _upload(office, "/statuses", "statuses_2026_TEST.csv", STATUSES)["stored"]
+    assert _upload(office, "/statuses", "recognition_2026_TEST.csv", RECOGNITION)["stored"]
+
+    # 2. the map of level for group 2 only: Cái Bè met every criterion but has no decision
+    shown = office.get("/map/data", params={**PLACE, "measure": "level", "group": 2, "lang": "en"}).json()
+    classes = {f["id"]: f["properties"]["class"] for f in shown["features"]}
+    assert classes == {HUNG_THANH: "not_reached", CAI_BE: "met_not_recognised"}
+    everyone = office.get("/map/data", params={**PLACE, "measure": "level"}).json()
+    tan_phuoc = next(f for f in everyone["features"] if f["id"] == TAN_PHUOC_1)["properties"]
+    assert tan_phuoc["class"] == "recognised_ntm" and tan_phuoc["ntm_group"] == 1
+
+    # 3. the baseline before the merger is history, never the ward's own recognition
+    before = office.get("/baseline", params={"province": "Đồng Tháp", "vintage": "2025-07-01 vn_admin_2025"})
+    hong_ngu = next(c for c in before.json()["communes"] if c["code"] == HONG_NGU)
+    assert hong_ngu["area_share"]["ntm_nang_cao"] == pytest.approx(0.909, abs=0.005)
+    assert office.get(f"/profile/{HONG_NGU}", params={"year": 2026}).json()["recognised_level"] is None
+
+    # 4. progress against the province's target: 65% NTM by 2030 from 0% in 2025
+    _upload(office, "/targets", "targets_TEST.csv", TARGETS)
+    progress = office.get("/progress", params=PLACE).json()
+    (target,) = progress["province_targets"]
+    assert target["recognised"] == 1 and target["path_share"] == pytest.approx(0.13)
+
+    # 5. the communes with their group and recognition, as a CSV download
+    got = office.get("/collections/communes/download", params={**PLACE, "format": "csv", "filter": "ntm_group = 2"})
+    assert got.status_code == 200
+    rows = {r["code"]: r for r in csv.DictReader(io.StringIO(got.content.decode("utf-8-sig")))}
+    assert set(rows) == {HUNG_THANH, CAI_BE}
+    assert rows[CAI_BE]["criteria_met"] == "10" and rows[CAI_BE]["recognised_level"] == ""
