@@ -23,11 +23,13 @@ from geo_ntm.domain import (
     IndicatorStatus,
     Recognition,
     StatusSummary,
+    Threshold,
     Unit,
     Vintage,
 )
 from geo_ntm.errors import NotFoundError
 from geo_ntm.frameworks import all_frameworks
+from geo_ntm.indicator_sets import ThresholdBook, threshold_book
 from geo_ntm.infrastructure.coverage import framework_of_year
 from geo_ntm.store import Store
 from geo_ntm.store.base import unit_from_row
@@ -51,6 +53,8 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         year, (unit, store.vintage_for_year(year), [], [], [])
     )
     assessment = assess_unit(own, year, statuses, summaries, recognitions, indicators=indicators)
+    groups = _groups(store, unit.unit_id, dt.date(year, 12, 31))
+    group = groups["ntm_group"]["group"] if groups["ntm_group"] else None
     return {
         "code": unit.code,
         "name": unit.name,
@@ -64,11 +68,11 @@ def commune_profile(store: Store, vintage: Vintage, code: str, year: int) -> dic
         "assessed": assessment.assessed,
         "year": year,
         "statuses_vintage": own_vintage.name,
-        **_groups(store, unit.unit_id, dt.date(year, 12, 31)),
+        **groups,
         **assessment.figures(),
         "criteria": _criteria(assessment, statuses, year) if assessment.assessed else [],
         "criteria_derived": list(assessment.criteria_derived),
-        "reported_indicators": _indicators(indicators),
+        "reported_indicators": _indicators(indicators, threshold_book(store.indicator_sets()), group),
         "reported_counts": [
             {
                 "level": s.level,
@@ -191,9 +195,10 @@ def _groups(store: Store, unit_id: int, day: dt.date) -> dict:
     return out
 
 
-def _indicators(indicators: list[IndicatorStatus]) -> list[dict]:
+def _indicators(indicators: list[IndicatorStatus], book: ThresholdBook, group: int | None) -> list[dict]:
     """The reported indicators of the year, by id, each report with its status, value and unit
-    (names where the framework lists the indicator)."""
+    (names where the framework lists the indicator), and its verdict against the threshold of the
+    commune's ``group`` in the stored indicator sets ("unknown" without a threshold or a group)."""
     frameworks = all_frameworks()
     rows = []
     for i in sorted(indicators, key=lambda i: (tuple(int(n) for n in i.indicator_id.split(".")), i.row_number or 0)):
@@ -211,9 +216,20 @@ def _indicators(indicators: list[IndicatorStatus]) -> list[dict]:
                 "value": i.value,
                 "unit": i.value_unit,
                 "source": i.source,
+                "threshold": _threshold_text(book.threshold(i.framework_id, i.indicator_id, group)),
+                "verdict": book.verdict(i, group),
             }
         )
     return rows
+
+
+def _threshold_text(threshold: Threshold | None) -> str | None:
+    """ ">= 90", "<= 3.5" or "yes/no"; None without a threshold."""
+    if threshold is None:
+        return None
+    if threshold.value is None:
+        return threshold.comparison.value
+    return f"{threshold.comparison.value} {threshold.value:g}"
 
 
 def status_sources(store: Store, unit_ids: Sequence[int], year: int) -> list[str]:

@@ -1,9 +1,10 @@
 """A 2026 provincial workflow end to end over HTTP (issue 13, "Done when"), on both stores: Đồng
 Tháp on the real 2025 units (beside the real 2009 ones and the real recognitions of Hồng Ngự before
-the merger). The office loads its commune groups, an indicator set, its 2026 criterion statuses and
-a recognition, then sees the map by group, the baseline from before the merger, its progress against
-a target, and downloads the communes. Every file it uploads here is TEST DATA: real 2025 commune
-names and GSO codes, made-up groups, statuses, decisions and targets."""
+the merger). The office loads its commune groups, an indicator set, its 2026 criterion statuses, a
+recognition and two reported indicators (judged against its group's threshold), then sees the map
+by group, the baseline from before the merger, its progress against a target, and downloads the
+communes. Every file it uploads here is TEST DATA: real 2025 commune names and GSO codes, made-up
+groups, statuses, decisions and targets."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ STATUSES = f"""Tỉnh,Xã,Năm,Bộ tiêu chí,Cấp,TC1,TC2,TC3,TC4,TC5,TC6,TC7
 Đồng Tháp,Tân Phước 1,2026,qd51_2025,ntm,{MET},{NOTE}
 Đồng Tháp,Hưng Thạnh,2026,qd51_2025,ntm,Đạt,Chưa đạt,{",".join(["Đạt"] * 8)},{NOTE}
 Đồng Tháp,Cái Bè,2026,qd51_2025,ntm,{MET},{NOTE}
+"""
+INDICATORS = f"""Tỉnh,Xã,Năm,Bộ tiêu chí,Cấp,Tiêu chí,Tình trạng,Nguồn
+Đồng Tháp,Hưng Thạnh,2026,qd51_2025,ntm,2.1,85%,{NOTE}
+Đồng Tháp,Tân Phước 1,2026,qd51_2025,ntm,2.1,100%,{NOTE}
 """
 RECOGNITION = f"""Tỉnh,Xã,Năm,Mức đạt chuẩn,Quyết định,Ngày,Nguồn
 Đồng Tháp,Tân Phước 1,2026,đạt chuẩn NTM,TEST-99/QĐ-UBND,20/11/2026,{NOTE}
@@ -75,6 +80,13 @@ def test_a_provincial_office_works_through_2026(office):
     assert "2.1" in str(sets)
     assert _upload(office, "/statuses", "statuses_2026_TEST.csv", STATUSES)["stored"]
     assert _upload(office, "/statuses", "recognition_2026_TEST.csv", RECOGNITION)["stored"]
+    assert _upload(office, "/statuses", "indicators_2026_TEST.csv", INDICATORS)["stored"]
+
+    # each reported indicator against the threshold of its commune's group (the TEST set: 2.1 at
+    # least 100% in nhóm 1, 90% in nhóm 2)
+    for code, threshold, verdict in ((HUNG_THANH, ">= 90", "unmet"), (TAN_PHUOC_1, ">= 100", "met")):
+        (reported,) = office.get(f"/profile/{code}", params={"year": 2026}).json()["reported_indicators"]
+        assert (reported["indicator"], reported["threshold"], reported["verdict"]) == ("2.1", threshold, verdict)
 
     # 2. the map of level for group 2 only: Cái Bè met every criterion but has no decision
     shown = office.get("/map/data", params={**PLACE, "measure": "level", "group": 2, "lang": "en"}).json()
