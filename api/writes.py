@@ -141,19 +141,7 @@ def post_statuses(
     """The import report; 400 with the report when rows have problems and nothing was stored. Every
     layout is detected here, the recognitions layout too (decisions recognising or revoking a level;
     see docs/status-files.md)."""
-    with _saved(file) as (path, name):
-        done = _run(
-            request,
-            status_job,
-            path,
-            sheet=sheet,
-            dry_run=dry_run,
-            skip_unmatched=skip_unmatched,
-            actor=who.name,
-            source_name=name,
-        )
-    _logged(who, "status upload", name, done["stored"])
-    return JSONResponse(done["body"], status_code=200 if done["ok"] or done["stored"] else 400)
+    return _matched_rows_import(request, who, file, status_job, "status upload", sheet, dry_run, skip_unmatched)
 
 
 @router.post("/groups", summary="Import commune groups (nhóm 1/2/3) from CSV/XLSX (editor)", responses=JOB_RESPONSES)
@@ -168,10 +156,25 @@ def post_groups(
     """The import report; 400 with the report when rows have problems and nothing was stored, 400
     (InputError) for a file without a numbering_source column (see docs/status-files.md, "Commune
     groups")."""
+    return _matched_rows_import(request, who, file, groups_job, "groups upload", sheet, dry_run, skip_unmatched)
+
+
+def _matched_rows_import(
+    request: Request,
+    who: Principal,
+    file: UploadFile,
+    job: Callable[..., dict],
+    what: str,
+    sheet: str | None,
+    dry_run: bool,
+    skip_unmatched: bool,
+) -> JSONResponse:
+    """An upload whose rows are matched to units (statuses, groups): its import report, 200 when it
+    is clean or stored (rows skipped), 400 when rows have problems and nothing was stored."""
     with _saved(file) as (path, name):
         done = _run(
             request,
-            groups_job,
+            job,
             path,
             sheet=sheet,
             dry_run=dry_run,
@@ -179,7 +182,7 @@ def post_groups(
             actor=who.name,
             source_name=name,
         )
-    _logged(who, "groups upload", name, done["stored"])
+    _logged(who, what, name, done["stored"])
     return JSONResponse(done["body"], status_code=200 if done["ok"] or done["stored"] else 400)
 
 
