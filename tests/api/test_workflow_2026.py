@@ -9,7 +9,6 @@ groups, statuses, decisions and targets."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from pathlib import Path
 
@@ -17,10 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from boundaries.importer import import_boundaries
 from geo_ntm.settings import Settings
-from geo_ntm.status_import.importer import import_status_file
-from geo_ntm.store import open_store
 from tests.support.tokens import bearer, token_file
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
@@ -53,12 +49,9 @@ PLACE = {"province": "Đồng Tháp", "year": 2026}
 
 
 @pytest.fixture(scope="module")
-def office(backend, new_location, data_dir, tmp_path_factory):
+def office(backend, new_location, tmp_path_factory):
     """The service on a store with the 2009 and 2025 boundaries and the Hồng Ngự sample."""
-    location = new_location(backend)
-    with open_store(location) as store:
-        import_boundaries(store, data_dir / "vn_admin_2025.gpkg", dt.date(2025, 7, 1), measure_quality=False)
-        assert import_status_file(store, data_dir / "samples" / "status_hong_ngu_counts.csv").stored
+    location = new_location(backend, with_2025=True)
     tokens = token_file(tmp_path_factory.mktemp("tokens"))
     settings = Settings.from_env().model_copy(update=dict(db=location, tokens_file=tokens))
     with TestClient(create_app(settings)) as client:
