@@ -28,6 +28,8 @@ from maps.png import SIZES, render_png
 
 router = APIRouter()
 
+GroupParam = Annotated[int | None, Query(ge=1, le=3, description="only the communes of this NTM group (nhóm)")]
+
 
 def map_request(
     store: StoreDep,
@@ -52,7 +54,7 @@ def map_request(
         AdminTier,
         Query(description="commune (default), or district or province: colour those by their own status"),
     ] = AdminTier.COMMUNE,
-    group: Annotated[int | None, Query(ge=1, le=3, description="only the communes of this NTM group (nhóm)")] = None,
+    group: GroupParam = None,
 ) -> MapRequest:
     """The map a request asks for (see ``maps.choropleth.MapRequest``); ``tier=district`` on
     boundaries without districts (from 1 July 2025) is a 400."""
@@ -162,9 +164,10 @@ def map_png(
 
 
 @router.get("/map/summary")
-def summary(store: StoreDep, where: PlaceYearDep, lang: Lang) -> dict:
+def summary(store: StoreDep, where: PlaceYearDep, lang: Lang, group: GroupParam = None) -> dict:
     """The communes one or two criteria short of the next level (with the criteria they miss)
-    and the criteria most often unmet, in a province or district in ``year``."""
+    and the criteria most often unmet, in a province or district in ``year`` (of one NTM group
+    with ``group``)."""
     year = where.year
     assert where.province is not None  # where_of_year requires one
     if not where.own_boundaries:
@@ -173,6 +176,8 @@ def summary(store: StoreDep, where: PlaceYearDep, lang: Lang) -> dict:
             f"({where.statuses_vintage.name}): leave out date and vintage"
         )
     frame = commune_view(store, where.vintage, year, geometry=False, **where.place_filters)
+    if group is not None:
+        frame = frame[frame["ntm_group"] == group]
     near = near_next_level(frame)
     for row in near:
         row["next_level_label"] = level_label(row["next_level"], lang)
@@ -182,6 +187,7 @@ def summary(store: StoreDep, where: PlaceYearDep, lang: Lang) -> dict:
         "district": where.district.name if where.district else None,
         "year": year,
         "vintage": where.vintage.name,
+        "group": group,
         "communes": int(frame["assessed"].sum()),
         "communes_with_data": int((frame["assessed"] & frame["has_data"]).sum()),
         "near_next_level": near,
