@@ -18,6 +18,7 @@ from api import (
     planner,
     planner_page,
     progress,
+    report,
     vintages,
     writes,
 )
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background.router,
         issues.router,
         progress.router,
+        report.router,
     ):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")

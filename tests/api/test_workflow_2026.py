@@ -90,6 +90,11 @@ def test_a_provincial_office_works_through_2026(office):
     (target,) = progress["province_targets"]
     assert target["recognised"] == 1 and target["path_share"] == pytest.approx(0.13)
 
+    # the province report per group, as a spreadsheet would read it (no district tier in 2025)
+    report = office.get("/report", params={**PLACE, "f": "csv", "by_group": "true"})
+    groups = {r["district"]: r for r in csv.DictReader(io.StringIO(report.content.decode("utf-8-sig")))}
+    assert groups["nhóm 1"]["recognised_ntm"] == "1" and groups["nhóm 2"]["all_criteria_met_not_recognised"] == "1"
+
     # 5. the communes with their group and recognition, as a CSV download
     got = office.get("/collections/communes/download", params={**PLACE, "format": "csv", "filter": "ntm_group = 2"})
     assert got.status_code == 200
