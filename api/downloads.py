@@ -47,6 +47,8 @@ FIELDS = {
     "unit_type": ("unit_type", "xa, phuong, thi_tran, dac_khu; huyen, quan, thi_xa, thanh_pho; tinh"),
     "district": ("district", "district name (communes)"),
     "province": ("province", "province name"),
+    "district_code": ("dist_code", "district code of the boundary source (communes of boundaries with districts)"),
+    "province_code": ("prov_code", "province code of the boundary source"),
     "population": ("population", "population in the boundary file"),
     "area_ha": ("area_ha", "area in hectares"),
     "flag": ("flag", "unnamed or not_admin_unit polygons (never assessed)"),
@@ -81,6 +83,10 @@ FIELDS = {
     "population_known": ("pop_known", "share of the population known"),
 }
 _LISTS = ("criteria_unmet", "criteria_conflicting", "old_units")
+#: The per-criterion columns tc1..tcN of a download: each criterion's status in the unit's framework.
+CRITERION_STATUSES = "met, unmet, conflicting (its sources disagree) or no_data"
+_TC = re.compile(r"tc(\d+)")
+_CODES = ("province_code", "district_code")  # in downloads only: items name the place by its names
 _CHUNK = 1 << 16
 
 
@@ -108,21 +114,55 @@ def file_stem(q: FeatureQuery) -> str:
     return "_".join(parts)
 
 
+def field_meaning(name: str) -> tuple[str, str]:
+    """The Shapefile name and the meaning of a download's column (``FIELDS``, or ``tcN``)."""
+    if (tc := _TC.fullmatch(name)) is not None:
+        return name, f"criterion {tc.group(1)} of the unit's framework: {CRITERION_STATUSES}"
+    return FIELDS[name]
+
+
+def criterion_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns tc1..tcN (N: the most criteria of a framework among the rows) with each criterion's
+    status in the row's framework: met, unmet, conflicting, or no_data when the unit has figures but
+    none for that criterion (e.g. only a reported count); empty beyond its framework's criteria and
+    for units without figures or not assessed. Empty when ``frame`` has no per-criterion lists."""
+    if "met_criteria" not in frame.columns or frame.empty:
+        return pd.DataFrame(index=range(len(frame)))
+    totals = pd.to_numeric(frame["criteria_total"], errors="coerce")
+    most = int(totals.max()) if totals.notna().any() else 0
+    rows = []
+    for met, unmet, conflicting, total, has_data in zip(
+        frame["met_criteria"],
+        frame["criteria_unmet"],
+        frame["criteria_conflicting"],
+        totals,
+        frame["has_data"],
+        strict=True,
+    ):
+        known = {n: "met" for n in met} | {n: "unmet" for n in unmet} | {n: "conflicting" for n in conflicting}
+        size = 0 if pd.isna(total) or not has_data else int(total)
+        rows.append([known.get(n, "no_data") if n <= size else None for n in range(1, most + 1)])
+    return pd.DataFrame(rows, columns=[f"tc{n}" for n in range(1, most + 1)])
+
+
 def table(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> gpd.GeoDataFrame:
-    """One flat table of every feature (columns in FIELDS order, lists joined with ';'),
-    geometries in ``crs`` with x = longitude/easting (the order GIS files use)."""
+    """One flat table of every feature (columns in FIELDS order, then the per-criterion columns
+    tc1..tcN, lists joined with ';'), geometries in ``crs`` with x = longitude/easting (the order GIS
+    files use)."""
     parts = []
     for lv, frame in frames:
-        columns = [c for c in (*PROPERTIES[lv], *CARRIED) if c in frame.columns]
+        columns = [c for c in (*PROPERTIES[lv], *CARRIED, *_CODES) if c in frame.columns]
         part = pd.DataFrame({c: frame[c].values for c in columns})
         part["admin_level"] = lv.value
+        part = pd.concat([part, criterion_columns(frame.reset_index(drop=True))], axis=1)
         parts.append(gpd.GeoDataFrame(part, geometry=list(frame.geometry.values), crs="EPSG:4326"))
     target = "EPSG:4326" if crs == CRS84 else pyproj_crs(crs)  # files: GDAL stores x = longitude anyway
     if not parts:
         return gpd.GeoDataFrame({c: [] for c in ("admin_level", "code", "name")}, geometry=[], crs=target)
     out = pd.concat(parts, ignore_index=True)
+    criteria = sorted((c for c in out.columns if _TC.fullmatch(c)), key=lambda c: int(c[2:]))
     out = gpd.GeoDataFrame(
-        out[[c for c in FIELDS if c in out.columns] + ["geometry"]], geometry="geometry", crs="EPSG:4326"
+        out[[c for c in FIELDS if c in out.columns] + criteria + ["geometry"]], geometry="geometry", crs="EPSG:4326"
     )
     for column in _LISTS:
         if column in out.columns:
@@ -238,7 +278,13 @@ def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, s
     fields = book.create_sheet("fields")
     fields.append(xlsx_row(fields, ["field", "meaning"]))
     for name in frame.columns:
-        meaning = FIELDS[name][1] if name in FIELDS else "point inside the unit" if name != "wkt" else "geometry as WKT"
+        meaning = (
+            field_meaning(name)[1]
+            if name in FIELDS or _TC.fullmatch(name)
+            else "point inside the unit"
+            if name != "wkt"
+            else "geometry as WKT"
+        )
         fields.append(xlsx_row(fields, [name, meaning]))
     about = book.create_sheet("about")
     for row in readme:
@@ -256,7 +302,8 @@ def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame) -> Path:
         writer.writerow(["shapefile_field", "field", "meaning"])
         for name in frame.columns:
             if name != "geometry":
-                writer.writerow(safe_csv_row([FIELDS[name][0], name, FIELDS[name][1]]))
+                short, meaning = field_meaning(name)
+                writer.writerow(safe_csv_row([short, name, meaning]))
     archive = directory / f"{stem}.shp.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for part in sorted(directory.glob(f"{stem}.*")):

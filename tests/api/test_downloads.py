@@ -127,3 +127,32 @@ def test_other_collections_dates_and_errors(client):
         "csv",
         "xlsx",
     }
+
+
+def test_every_criterion_has_its_own_column_with_the_place_codes(client, tmp_path):
+    r = _get(client, "csv", unit_type="xa", **CITY)
+    rows = {row["name"]: row for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))}
+    nhon_thanh = rows["Xã Nhơn Thạnh"]
+    assert [nhon_thanh[f"tc{n}"] for n in range(1, 20)] == ["met"] * 19 and "tc20" not in nhon_thanh
+    assert nhon_thanh["province_code"] == "811" and nhon_thanh["district_code"] == "81101"
+    only_2011 = {
+        row["name"]: row
+        for row in csv.DictReader(
+            io.StringIO(_get(client, "csv", **{**CITY, "year": 2011}).content.decode("utf-8-sig"))
+        )
+    }
+    statuses = {only_2011["Xã Nhơn Thạnh"][f"tc{n}"] for n in range(1, 20)}
+    assert only_2011["Xã Nhơn Thạnh"]["tc9"] == "unmet" and statuses == {
+        "unmet",
+        "no_data",
+    }  # only criterion 9 reported
+    assert {row["tc9"] for row in only_2011.values() if row["unit_type"] == "phuong"} == {""}  # wards: not assessed
+    r = _get(client, "shp", **CITY)
+    path = tmp_path / "communes.shp.zip"
+    path.write_bytes(r.content)
+    stem = "communes_Ben-Tre_Ben-Tre_2020-12-31"
+    with zipfile.ZipFile(path) as zf:
+        documented = {
+            d["field"]: d["meaning"] for d in csv.DictReader(io.StringIO(zf.read(f"{stem}_fields.csv").decode()))
+        }
+    assert documented["tc19"].startswith("criterion 19 of the unit's framework: met, unmet")

@@ -101,3 +101,5 @@ def test_a_provincial_office_works_through_2026(office):
     rows = {r["code"]: r for r in csv.DictReader(io.StringIO(got.content.decode("utf-8-sig")))}
     assert set(rows) == {HUNG_THANH, CAI_BE}
     assert rows[CAI_BE]["criteria_met"] == "10" and rows[CAI_BE]["recognised_level"] == ""
+    assert rows[HUNG_THANH]["tc2"] == "unmet" and rows[HUNG_THANH]["tc10"] == "met" and "tc11" not in rows[HUNG_THANH]
+    assert rows[HUNG_THANH]["province_code"] == "82" and rows[HUNG_THANH]["district_code"] == ""  # no district tier
