@@ -28,7 +28,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from api.deps import StoreDep
+from api.deps import Lang, StoreDep
 from api.download_formats import FORMATS
 from api.ogc.crs import CRS84, pyproj_crs
 from api.ogc.features import CARRIED, PROPERTIES, encode_features, vintage_document
@@ -36,6 +36,8 @@ from api.ogc.query import FeatureQuery, QueryDep, run
 from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 from geo_ntm.export_safety import safe_csv_cell, safe_csv_row, xlsx_row
+from maps.i18n import texts
+from maps.styles import CLASS_FIELD, level_classes, qml, sld, style_classes
 
 router = APIRouter()
 
@@ -66,6 +68,11 @@ FIELDS = {
     "recognition_date": ("rec_date", "date of the recognition decision (yyyy-mm-dd)"),
     "recognition_year": ("rec_year", "year the recognition decision is for"),
     "recognition_framework": ("rec_fw", "framework named by the recognition decision"),
+    "ntm_class": (
+        "ntm_class",
+        "class of the planner's level map (the style files colour by it): recognised_<level>, "
+        "met_not_recognised, not_reached, no_data, not_assessed",
+    ),
     "ntm_group": ("ntm_group", "NTM commune group (nhóm 1, 2, 3 of QĐ 51/2025) in force on 31 December"),
     "ntm_group_decision": ("grp_dec", "decision that set the NTM group"),
     "ntm_group_date": ("grp_date", "date of that decision (yyyy-mm-dd)"),
@@ -154,6 +161,8 @@ def table(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> gpd.Geo
         columns = [c for c in (*PROPERTIES[lv], *CARRIED, *_CODES) if c in frame.columns]
         part = pd.DataFrame({c: frame[c].values for c in columns})
         part["admin_level"] = lv.value
+        if {"assessed", "has_data"} <= set(frame.columns):
+            part[CLASS_FIELD] = level_classes(frame)
         part = pd.concat([part, criterion_columns(frame.reset_index(drop=True))], axis=1)
         parts.append(gpd.GeoDataFrame(part, geometry=list(frame.geometry.values), crs="EPSG:4326"))
     target = "EPSG:4326" if crs == CRS84 else pyproj_crs(crs)  # files: GDAL stores x = longitude anyway
@@ -292,10 +301,36 @@ def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, s
     book.save(path)
 
 
-def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame) -> Path:
+def _layer_styles(path: Path, layer: str, lang: str) -> None:
+    """The level map's QGIS and SLD styles in the GeoPackage's ``layer_styles`` table, as QGIS
+    stores a layer's default style there (so the layer opens styled)."""
+    classes = style_classes(lang)
+    title = texts(lang)["heading.level"]
+    row = {
+        "f_table_catalog": "",
+        "f_table_schema": "",
+        "f_table_name": layer,
+        "f_geometry_column": "geom",
+        "styleName": layer,
+        "styleQML": qml(classes),
+        "styleSLD": sld(layer, classes, title),
+        "useAsDefault": True,
+        "description": f"geo_ntm: {title}",
+        "owner": "",
+        "ui": None,
+        "update_time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    pyogrio.write_dataframe(pd.DataFrame([row]), path, layer="layer_styles", driver="GPKG")
+
+
+def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, lang: str) -> Path:
     renamed = frame.rename(columns={k: v[0] for k, v in FIELDS.items()})
     shp = directory / f"{stem}.shp"
     pyogrio.write_dataframe(renamed, shp, driver="ESRI Shapefile", layer=stem, encoding="UTF-8")
+    if CLASS_FIELD in frame.columns:  # beside the .shp, QGIS loads <stem>.qml as the layer's style
+        classes = style_classes(lang)
+        (directory / f"{stem}.qml").write_text(qml(classes), encoding="utf-8")
+        (directory / f"{stem}.sld").write_text(sld(stem, classes, texts(lang)["heading.level"]), encoding="utf-8")
     fields = directory / "fields.csv"
     with open(fields, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -318,6 +353,7 @@ def download(
     request: Request,
     store: StoreDep,
     q: QueryDep,
+    lang: Lang,
     format: Annotated[
         str, Query(description="geojson, gpkg, shp (zipped), csv or xlsx", json_schema_extra={"enum": list(FORMATS)})
     ] = "geojson",
@@ -346,8 +382,10 @@ def download(
         if format == "gpkg":
             path = directory / f"{stem}.gpkg"
             pyogrio.write_dataframe(frame, path, driver="GPKG", layer=q.collection.id)
+            if CLASS_FIELD in frame.columns:
+                _layer_styles(path, q.collection.id, lang)
         elif format == "shp":
-            path = _shapefile(directory, stem, frame)
+            path = _shapefile(directory, stem, frame, lang)
         else:
             path = directory / f"{stem}.xlsx"
             _xlsx(path, _attributes(frame, q.crs, False), q.collection.id, _readme(q, request, matched))
