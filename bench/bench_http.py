@@ -261,8 +261,18 @@ def measure_national_page(url: str, server: Server, pages: int) -> dict:
     }
 
 
+def _pages_fetched(stderr: str) -> tuple[int, int | None]:
+    """Items pages GDAL fetched and its page size (``limit``), from its ``CPL_DEBUG`` lines
+    ``HTTP: Fetch(url)``."""
+    urls = [line.split("Fetch(", 1)[1] for line in stderr.splitlines() if line.startswith("HTTP: Fetch(")]
+    pages = [u for u in urls if "/items" in u]
+    limits = [int(u.split("limit=", 1)[1].split("&")[0].rstrip(")")) for u in pages if "limit=" in u]
+    return len(pages), (max(limits) if limits else None)
+
+
 def measure_pull(url: str, server: Server, meter: CpuMeter, workdir: Path, timeout: float) -> dict:
-    """``ogr2ogr -f GPKG out.gpkg OAPIF:{url}{collection}``: wall time, features written, CPU."""
+    """``ogr2ogr -f GPKG out.gpkg OAPIF:{url}{collection}``: wall time, features written, pages
+    fetched (GDAL's debug lines, which change nothing it asks), CPU."""
     import pyogrio
 
     out = workdir / f"pull_{server.name}.gpkg"
@@ -272,20 +282,27 @@ def measure_pull(url: str, server: Server, meter: CpuMeter, workdir: Path, timeo
     meter.start()
     started = time.perf_counter()
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-        returncode, error = done.returncode, done.stderr.strip()[-500:]
-    except subprocess.TimeoutExpired:
-        returncode, error = None, f"stopped after {timeout:g} s"
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, env={**os.environ, "CPL_DEBUG": "ON"}
+        )
+        returncode, stderr, stopped = done.returncode, done.stderr, None
+    except subprocess.TimeoutExpired as exc:
+        returncode, stopped = None, f"stopped after {timeout:g} s"
+        stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
     seconds = time.perf_counter() - started
     cpu = meter.stop()
-    features = pyogrio.read_info(out)["features"] if out.exists() and returncode == 0 else None
+    pages, page_size = _pages_fetched(stderr)
+    errors = [line for line in stderr.splitlines() if line.startswith(("ERROR", "Warning"))]
     return {
-        "command": " ".join([*argv[:4], f"OAPIF:http://127.0.0.1:PORT{server.collection}"]),
+        "command": f"ogr2ogr -f GPKG {out.name} OAPIF:http://127.0.0.1:PORT{server.collection}",
         "seconds": round(seconds, 1),
         "finished": returncode == 0,
         "returncode": returncode,
-        "error": error or None,
-        "features": features,
+        "error": stopped or ("\n".join(errors[-5:]) if returncode else None),
+        "features": pyogrio.read_info(out)["features"] if returncode == 0 else None,
+        "pages_fetched": pages,
+        "page_size": page_size,
+        "seconds_per_page": round(seconds / pages, 3) if pages else None,
         "server_cpu_seconds": round(cpu["server"], 1),
         "postgres_cpu_seconds": round(cpu["postgres"], 1),
         "load_before": load_before,
@@ -403,6 +420,82 @@ def run(
     return result
 
 
+def _verdict(met: bool | None) -> str:
+    return "—" if met is None else ("met" if met else "not met")
+
+
+def table(result: dict) -> str:
+    """The Markdown table of one run: geo_ntm, tipg and the goal of issue 14 §4 for each measure."""
+    items, page, pull = result["items"], result["national_page"], result.get("pull") or {}
+    ours, theirs = items["geo_ntm"], items["tipg"]
+    rows = [
+        (
+            "items of one province (Bến Tre, limit 100), 32 clients: requests/s",
+            ours["rps"],
+            theirs["rps"],
+            TARGETS["items_rps"],
+            ours["rps"] >= theirs["rps"],
+        ),
+        (
+            "the same: p50 / p99 ms",
+            f"{ours['p50_ms']:g} / {ours['p99_ms']:g}",
+            f"{theirs['p50_ms']:g} / {theirs['p99_ms']:g}",
+            f"p99 {TARGETS['items_p99_ms']}",
+            ours["p99_ms"] < 100,
+        ),
+        (
+            "the same: CPU ms per request, server + PostgreSQL",
+            f"{ours['server_cpu_ms_per_request']:g} + {ours['postgres_cpu_ms_per_request']:g}",
+            f"{theirs['server_cpu_ms_per_request']:g} + {theirs['postgres_cpu_ms_per_request']:g}",
+            "",
+            None,
+        ),
+        (
+            "the same: bytes sent (encoding)",
+            f"{ours['wire_bytes']:,} ({', '.join(ours['content_encoding'])})",
+            f"{theirs['wire_bytes']:,} ({', '.join(theirs['content_encoding'])})",
+            "",
+            None,
+        ),
+        (
+            "a national page of 1,000 communes, one client: ms (median)",
+            page["geo_ntm"]["ms_median"],
+            page["tipg"]["ms_median"],
+            TARGETS["national_page_ms"],
+            page["geo_ntm"]["ms_median"] < 300,
+        ),
+    ]
+    if pull:
+
+        def seconds(entry: dict) -> str:
+            done = f"{entry['seconds']:g}"
+            fetched = f"{entry.get('pages_fetched')} pages of {entry.get('page_size')}"
+            return f"{done} ({fetched})" if entry["finished"] else f"> {done} (stopped after {fetched})"
+
+        ratio_met = pull["geo_ntm"]["finished"] and pull["geo_ntm"]["seconds"] <= 1.5 * pull["tipg"]["seconds"]
+        rows.append(
+            (
+                "the national pull by ogr2ogr (GDAL 3.6, OAPIF, its defaults): seconds",
+                seconds(pull["geo_ntm"]),
+                seconds(pull["tipg"]),
+                TARGETS["pull_seconds"],
+                ratio_met,
+            )
+        )
+    lines = [
+        f"| measure | geo_ntm | tipg | goal | {result['label']} |",
+        "|---|---|---|---|---|",
+        *(f"| {m} | {o} | {t} | {g} | {_verdict(v)} |" for m, o, t, g, v in rows),
+    ]
+    loads = [entry[key] for stage in (items, pull) for entry in stage.values() for key in ("load_before", "load_after")]
+    lines.append(
+        f"\n{result['label']}: commit `{(result['git']['commit'] or '?')[:7]}`, {result['started']}, "
+        f"{result['workers']} worker(s) each, 1-minute load average {min(loads):g}-{max(loads):g} during the "
+        f"measures (`uptime` before: {result['uptime_before'].split('load average: ')[-1]})"
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="geo_ntm beside tipg on the same communes from the same PostGIS")
     p.add_argument("--label", default="before", help="the run's name in the results file (before, after ...)")
@@ -416,7 +509,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tipg-source", choices=("table", "view"), default="table")
     p.add_argument("--workdir", type=Path)
     p.add_argument("--out", type=Path, default=HERE / "results" / "http_vs_tipg.json")
+    p.add_argument("--table", action="store_true", help="print the Markdown table of every run in --out, run nothing")
     args = p.parse_args(argv)
+    if args.table:
+        runs = json.loads(args.out.read_text(encoding="utf-8"))["runs"]
+        print("\n\n".join(table(result) for result in runs.values()))
+        return 0
     try:
         run(
             args.label,
