@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
+pytestmark = pytest.mark.e2e  # starts geo-ntm serve and tipg as subprocesses
 
 
 @pytest.fixture(scope="module")
