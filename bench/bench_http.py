@@ -409,6 +409,8 @@ def run(
         for server_process in servers:
             server_process.stop()
         cluster.stop()
+        if workdir is None:  # the servers' logs and the pulled files, in a folder of our own
+            shutil.rmtree(work, ignore_errors=True)
     result["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     result["uptime_after"] = _uptime()
     if out is not None:
