@@ -56,7 +56,7 @@ gdal:
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GDAL_PACKAGES) >/dev/null) || \
 	  echo "$(GDAL_PACKAGES) not installed: bench/bench_http.py needs ogr2ogr (or --no-pull)"; }
 
-# geo_ntm beside tipg on the same communes from the same PostGIS (about 8 minutes; issue 14):
+# geo_ntm beside tipg on the same communes from the same PostGIS (about 10 minutes; issue 14):
 # bench/results/http_vs_tipg.json, under the label LABEL (default before).
 LABEL ?= before
 bench-http: install-test postgis gdal
