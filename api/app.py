@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import (
     background,
+    docs_page,
     downloads,
     frameworks,
     indicator_sets,
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(principal)],  # a bad token is refused everywhere; ReadGate: reads need one
         lifespan=store_lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # api.docs_page serves /docs from node_modules, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.tokens = load_tokens(settings.tokens_file)
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")
     app.mount("/static/planner", StaticFiles(directory=PLANNER_STATIC), name="planner")
+    docs_page.install(app, settings.assets_dir)
 
     complete_openapi(app)
     if settings.read_token_required:  # outermost: the landing page, /api, /docs and static files too
