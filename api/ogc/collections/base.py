@@ -132,15 +132,12 @@ class Collection:
         """How many units of ``tier`` are in ``where`` and pass ``expr`` (a filter on the unit
         columns, ``filter_sql.HELD``): the store counts them."""
         scope = self._place_scope(where, tier)
-        return len(
-            store.units(
-                where.vintage.vintage_id,
-                tier,
-                geometry=False,
-                province_code=scope.get("province_code"),
-                district_code=scope.get("district_code"),
-                expr=expr,
-            )
+        return store.count_units(
+            where.vintage.vintage_id,
+            tier,
+            province_code=scope.get("province_code"),
+            district_code=scope.get("district_code"),
+            expr=expr,
         )
 
     def features(self, store: Store, selection: Selection, *, limit: int | None = None, offset: int = 0) -> Page:
