@@ -133,8 +133,10 @@ class Store(ABC):
         province_code: str | None = None,
         district_code: str | None = None,
         expr: Expr | None = None,
+        bbox: BBox | None = None,
     ) -> int:
-        """How many units ``units`` would give with these filters: counted by the store, no unit read."""
+        """How many units ``units`` would give with these filters, counted by the store (a backend
+        that tests ``bbox`` only by envelope in SQL reads the geometries in the box to test them)."""
 
     @abstractmethod
     def unit_names(self, vintage_id: int, level: AdminTier, codes: Iterable[str | None]) -> dict[str, str]:

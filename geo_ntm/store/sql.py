@@ -315,8 +315,13 @@ class SqlStore(Store):
             params.extend(values)
         return where, params
 
-    def count_units(self, vintage_id, level=None, *, province_code=None, district_code=None, expr=None) -> int:
+    def count_units(
+        self, vintage_id, level=None, *, province_code=None, district_code=None, expr=None, bbox=None
+    ) -> int:
         where, params = self._unit_conditions(vintage_id, level, province_code, district_code, expr=expr)
+        if bbox is not None and not self._units_in_box(where, params, bbox):  # the exact test is on the geometries
+            scope = dict(province_code=province_code, district_code=district_code, expr=expr)
+            return len(self.units(vintage_id, level, bbox=bbox, geometry=False, **scope))
         return int(self._rows(f"SELECT count(*) FROM units WHERE {' AND '.join(where)}", params)[0][0])
 
     def unit_names(self, vintage_id, level, codes) -> dict[str, str]:

@@ -32,26 +32,33 @@ def _encoded(frames) -> list[str]:
     return [json.dumps(f, sort_keys=True) for f in encode_features(frames, CRS84)]
 
 
+#: Around Bến Tre city (CRS84): communes of two districts and the province itself.
+BOX = (106.3, 10.2, 106.5, 10.3)
+
+
 @pytest.mark.parametrize(
-    ("collection_id", "province", "text", "pages"),
+    ("collection_id", "province", "text", "box", "pages"),
     [
-        ("communes", "Bến Tre", None, [(100, 0), (100, 100), (7, 150), (10, 164)]),
-        ("communes", None, None, [(1000, 2000), (10, 11160)]),
-        ("units", "Bến Tre", None, [(20, 0), (20, 5), (200, 0)]),
-        ("units", None, "name LIKE 'Xã Phú%' OR name LIKE '%Bến Tre%'", [(7, 0), (50, 20)]),
+        ("communes", "Bến Tre", None, None, [(100, 0), (100, 100), (7, 150), (10, 164)]),
+        ("communes", None, None, None, [(1000, 2000), (10, 11160)]),
+        ("units", "Bến Tre", None, None, [(20, 0), (20, 5), (200, 0)]),
+        ("units", None, "name LIKE 'Xã Phú%' OR name LIKE '%Bến Tre%'", None, [(7, 0), (50, 20)]),
+        ("communes", None, None, BOX, [(5, 2), (40, 30)]),
+        ("units", None, "name LIKE 'Xã P%'", BOX, [(3, 0), (10, 2)]),
     ],
 )
-def test_store_pages_are_the_whole_level_cut_in_python(store_with_statuses, collection_id, province, text, pages):
+def test_store_pages_are_the_whole_level_cut_in_python(store_with_statuses, collection_id, province, text, box, pages):
     store = store_with_statuses
     chosen = collection(collection_id)
     where = resolve_where(store, year=2020, province=province)
     expr = filters.parse_text(text, chosen.queryable_types) if text else None
-    selection = Selection(chosen.tiers, where, None, None, expr)
+    selection = Selection(chosen.tiers, where, None, box, expr)
     assert selection.store_pages
     whole = [(tier, chosen._filtered(store, selection, tier)) for tier in selection.tiers]  # every unit read
     every = _encoded(whole)
     if collection_id == "communes":  # with the statuses of Bến Tre city
         assert any(json.loads(f)["properties"]["criteria_met"] for f in every)
+    assert len(every) > max(offset for _, offset in pages[:-1])  # the last page may be past the end
     for limit, offset in pages:
         matched, frames = chosen.features(store, selection, limit=limit, offset=offset)
         assert matched == len(every)
@@ -64,14 +71,16 @@ def test_counts_names_and_records_are_those_of_the_units_read(store_2009):
     bến_tre = store.units(vintage_id, AdminTier.PROVINCE, geometry=False).query("name_short == 'Bến Tre'")
     province_code = bến_tre["province_code"].iloc[0]
     expr = filters.parse_text("name LIKE 'Xã Phú%'", collection("communes").queryable_types)
-    for level, scope, e in [
-        (None, {}, None),
-        (AdminTier.COMMUNE, {}, expr),
-        (AdminTier.COMMUNE, {"province_code": province_code}, None),
-        (AdminTier.DISTRICT, {"province_code": province_code}, None),
+    for level, scope, e, box in [
+        (None, {}, None, None),
+        (AdminTier.COMMUNE, {}, expr, None),
+        (AdminTier.COMMUNE, {"province_code": province_code}, None, None),
+        (AdminTier.DISTRICT, {"province_code": province_code}, None, None),
+        (AdminTier.COMMUNE, {}, None, BOX),
+        (None, {"province_code": province_code}, expr, BOX),
     ]:
-        read = store.units(vintage_id, level, geometry=False, expr=e, **scope)
-        assert store.count_units(vintage_id, level, expr=e, **scope) == len(read) > 0
+        read = store.units(vintage_id, level, geometry=False, expr=e, bbox=box, **scope)
+        assert store.count_units(vintage_id, level, expr=e, bbox=box, **scope) == len(read) > 0
     communes = store.units(vintage_id, AdminTier.COMMUNE, province_code=province_code, geometry=False)
     districts = store.units(vintage_id, AdminTier.DISTRICT, province_code=province_code, geometry=False)
     names = store.unit_names(vintage_id, AdminTier.DISTRICT, [*communes["district_code"], None])
