@@ -397,12 +397,16 @@ class JobBoard:
 
     def _publish(self, job: Job) -> None:
         """Write the job's state for the other processes (a no-op without a folder): whole, then
-        renamed into place, so a reader never sees half a file."""
+        renamed into place, so a reader never sees half a file. A folder that cannot be written
+        is logged, never the job's failure: this process still answers for it."""
         if self._folder is None:
             return
         part = self._folder / f".{job.job_id}.{threading.get_ident()}.part"
-        part.write_text(job.to_json(), encoding="utf-8")
-        part.replace(self._file(job.job_id))
+        try:
+            part.write_text(job.to_json(), encoding="utf-8")
+            part.replace(self._file(job.job_id))
+        except OSError as exc:
+            log.warning("job %s: its state could not be written to GEO_NTM_JOBS_DIR: %s", job.job_id, exc)
 
     def _run(self, job: Job, function: Callable[..., Any], args: tuple, kwargs: dict) -> None:
         def progress(fraction: float, message: str) -> None:

@@ -256,3 +256,13 @@ def test_another_board_on_the_same_folder_answers_for_a_job(empty_db_location, t
     assert shown.failure[0] == 500
     assert other.get("../jobs/" + job.job_id) is None and other.get("0" * 16) is None
     assert JobBoard(empty_db_location, limits, 1).get(job.job_id) is None  # no folder: this process only
+
+
+def test_a_jobs_folder_that_cannot_be_written_does_not_fail_the_job(empty_db_location, tmp_path, caplog):
+    limits = Limits(4096, 60, "GEO_NTM_JOB", "the computation", "ask about a smaller place")
+    folder = tmp_path / "jobs"
+    board = JobBoard(empty_db_location, limits, 1, folder=folder)
+    folder.rmdir()  # removed under the service's feet
+    job = board.submit("question", "/answer", reporting_job, args=(2,))
+    assert job.finished.wait(60) and job.state == "done" and board.get(job.job_id) is job
+    assert "could not be written to GEO_NTM_JOBS_DIR" in caplog.text
