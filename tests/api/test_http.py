@@ -17,7 +17,9 @@ from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 from maps.assets import PLANNER_STATIC
+from tests.api.test_frameworks_api import TEST_SET, upload
 from tests.support.local_service import Server
+from tests.support.tokens import bearer, token_file
 
 #: Tỉnh Thanh Hóa (GSO province 38; code 401 in the 2009 boundaries): the province of the issue's figures.
 THANH_HOA = {"province": "401", "year": 2020}
@@ -32,7 +34,6 @@ CONDITIONAL = [
 ]
 #: Test origins (reserved .example names, RFC 2606), not real sites.
 ALLOWED, REFUSED = "https://planner.example", "https://elsewhere.example"
-TOKEN = "test-token-of-a-reader-0123456789abcdef"
 
 
 def _client(db: str, **settings) -> TestClient:
@@ -66,6 +67,21 @@ def test_second_request_is_304_and_an_import_makes_it_200(store_location, data_d
         after = client.get(path, params=params, headers={"If-None-Match": etag})
         assert after.status_code == 200 and after.headers["etag"] != etag
         assert client.get(path, params=params, headers={"If-None-Match": after.headers["etag"]}).status_code == 304
+
+
+def test_a_framework_added_over_http_makes_the_validators_stale(store_location, tmp_path, monkeypatch):
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    monkeypatch.setenv("GEO_NTM_FRAMEWORKS_DIR", str(folder))  # where POST /frameworks writes
+    with _client(store_location, frameworks_dir=folder, tokens_file=token_file(tmp_path)) as client:
+        params = {"province": "Bến Tre", "year": 2020}
+        etag = client.get("/map/options", params=params).headers["etag"]
+        assert client.get("/map/options", params=params, headers={"If-None-Match": etag}).status_code == 304
+        text = TEST_SET.read_text(encoding="utf-8")
+        posted = client.post("/frameworks", files=upload(text), headers=bearer("admin"))
+        assert posted.status_code == 201
+        after = client.get("/map/options", params=params, headers={"If-None-Match": etag})
+        assert after.status_code == 200 and after.headers["etag"] != etag
 
 
 def test_validator_varies_with_the_query_and_the_encoding(store_location):
@@ -167,11 +183,9 @@ def test_cors_allows_the_listed_origins_only(store_location):
 
 def test_cors_headers_on_a_refused_token(store_location, tmp_path):
     """The gate's 401 carries the CORS headers, so the page of an allowed origin can read why."""
-    tokens = tmp_path / "tokens"
-    tokens.write_text(f"viewer reader {TOKEN}\n", encoding="utf-8")
-    tokens.chmod(0o600)
+    tokens = token_file(tmp_path)
     with _client(store_location, cors_origins=(ALLOWED,), tokens_file=tokens, read_token_required=True) as client:
         denied = client.get("/collections", headers={"Origin": ALLOWED})
         assert denied.status_code == 401 and denied.headers["access-control-allow-origin"] == ALLOWED
-        ok = client.get("/collections", headers={"Origin": ALLOWED, "Authorization": f"Bearer {TOKEN}"})
+        ok = client.get("/collections", headers={"Origin": ALLOWED, **bearer("reader")})
         assert ok.status_code == 200 and ok.headers["cache-control"] == "private, no-cache"
