@@ -4,12 +4,13 @@
   ``MIN_GZIP_BYTES`` whose media type compresses (JSON, GeoJSON, HTML, JavaScript, CSS, CSV ...),
   never of PNG, ZIP (shapefiles), GeoPackage or XLSX downloads, which are compressed already or
   binary.
-- **Conditional requests**: a data route takes ``dependencies=[Conditional]`` (one line) and
-  answers with a weak ``ETag``, a ``Last-Modified`` and ``Cache-Control: no-cache``; a request
-  whose ``If-None-Match`` (else ``If-Modified-Since``) still holds gets ``304 Not Modified``
-  before the route computes anything. The validator is built on the store's ``data_version()``
-  (raised by every write transaction), the provincial frameworks folder, the code and settings
-  of the running service, the full URL and the request headers the answer varies on.
+- **Conditional requests**: a data route takes ``dependencies=[Conditional], responses=NOT_MODIFIED``
+  (one line) and answers with a weak ``ETag``, a ``Last-Modified`` and ``Cache-Control: no-cache``;
+  a request whose ``If-None-Match`` (else ``If-Modified-Since``) still holds gets ``304 Not
+  Modified`` before the route computes anything. The validator is built on the store's
+  ``data_version()`` (raised by every write transaction), the provincial frameworks folder, the
+  code and settings of the running service, the full URL and the request headers the answer
+  varies on.
 - **Static files** (Leaflet, the planner's script and style) carry their content's hash in their
   URL (``static_url``): such a URL is cached for a year (``immutable``); without it, the browser
   revalidates (``no-cache``, StaticFiles' own ETag).
@@ -25,7 +26,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Request
@@ -172,7 +172,17 @@ def conditional(request: Request, store: StoreDep) -> None:
 
 
 Conditional = Depends(conditional)
-ConditionalDep = Annotated[None, Conditional]
+#: The 304 answer and the validator's headers, as the OpenAPI document shows them: a conditional
+#: route declares ``dependencies=[Conditional], responses=NOT_MODIFIED``.
+NOT_MODIFIED: dict[int | str, dict] = {
+    304: {
+        "description": "Not Modified: the copy named by If-None-Match (or If-Modified-Since) is current",
+        "headers": {
+            "ETag": {"description": "weak validator of the answer", "schema": {"type": "string"}},
+            "Last-Modified": {"description": "when the data answered last changed", "schema": {"type": "string"}},
+        },
+    }
+}
 
 
 class ValidatorHeaders:

@@ -84,6 +84,16 @@ def test_a_framework_added_over_http_makes_the_validators_stale(store_location, 
         assert after.status_code == 200 and after.headers["etag"] != etag
 
 
+def test_the_openapi_document_shows_the_304_of_each_conditional_route(store_location):
+    with _client(store_location) as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    documented = {path for path, ops in paths.items() if "304" in ops.get("get", {}).get("responses", {})}
+    assert documented == {
+        path.replace("communes/items/8110125", "{collectionId}/items/{featureId}").replace("communes", "{collectionId}")
+        for path, _ in CONDITIONAL
+    }
+
+
 def test_validator_varies_with_the_query_and_the_encoding(store_location):
     with _client(store_location) as client:
         items = "/collections/communes/items"
