@@ -149,8 +149,8 @@ def validator_of(request: Request, store: StoreDep) -> Validator:
     fingerprint: Fingerprint = request.app.state.fingerprint
     data = store.data_version()
     frameworks = provincial_stamp(settings.frameworks_dir) if settings.frameworks_dir else ()
-    varies = [request.headers.get(h, "") for h in VARY[:-1]]
-    varies.append("gzip" if "gzip" in request.headers.get("accept-encoding", "") else "")
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")  # as GZipMiddleware decides
+    varies = (request.headers.get("accept", ""), gzipped)  # the headers of VARY
     key = repr((fingerprint.digest, data.number, frameworks, str(request.url), varies))
     etag = 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
     times = [fingerprint.changed_at, data.changed_at.replace(microsecond=0)]
