@@ -1,11 +1,11 @@
 """The geo_ntm HTTP service, assembled: the routers (OGC API - Features, downloads, the planner's
 page and JSON, coverage, vintages, writes, frameworks), the token checks, the error handlers
-(``api.errors``) and the completed OpenAPI document (``api.openapi_document``)."""
+(``api.errors``), the completed OpenAPI document (``api.openapi_document``) and compression,
+conditional requests, caching and CORS (``api.caching``)."""
 
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from api import (
     background,
@@ -24,6 +24,7 @@ from api import (
     writes,
 )
 from api.auth import BodyLimit, ReadGate, load_tokens, principal
+from api.caching import install_http, mount_static
 from api.deps import StoreDep, store_lifespan
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.openapi_document import complete_openapi
@@ -70,11 +71,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         report.router,
     ):
         app.include_router(router)
-    app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")
-    app.mount("/static/planner", StaticFiles(directory=PLANNER_STATIC), name="planner")
-    docs_page.install(app, settings.assets_dir)
+    mount_static(
+        app,
+        {
+            "leaflet": leaflet_dist(settings.assets_dir),
+            "planner": PLANNER_STATIC,
+            "swagger-ui": docs_page.swagger_ui_dist(settings.assets_dir),
+        },
+    )
+    docs_page.install(app)
 
     complete_openapi(app)
     if settings.read_token_required:  # outermost: the landing page, /api, /docs and static files too
         app.add_middleware(ReadGate, tokens=app.state.tokens)
+    install_http(app, settings)  # outside the gate: gzip, and CORS headers on a preflight and a 401 too
     return app

@@ -9,7 +9,6 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
 from geo_ntm.errors import GeoNtmError
 
@@ -28,9 +27,9 @@ def swagger_ui_dist(assets_dir: Path) -> Path:
     return dist
 
 
-def install(app: FastAPI, assets_dir: Path) -> None:
-    """Serve Swagger UI's files and ``/docs`` on ``app`` (made with ``docs_url=None``)."""
-    app.mount(STATIC, StaticFiles(directory=swagger_ui_dist(assets_dir)), name="swagger-ui")
+def install(app: FastAPI) -> None:
+    """``/docs`` on ``app`` (made with ``docs_url=None``); ``swagger_ui_dist`` is served under
+    ``/static/swagger-ui`` with the other static folders (``api.caching.mount_static``)."""
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

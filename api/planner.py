@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.background import ACCEPTED, accepted, job_path, stored_or_started, unanswered
+from api.caching import NOT_MODIFIED, Conditional
 from api.deps import BoundariesDep, Lang, PlaceYearDep, RequiredYear, RuleDep, StoreDep, YearParam
 from api.downloads import slug
 from api.jobs import Job
@@ -70,7 +71,7 @@ def map_request(
 MapRequestDep = Annotated[MapRequest, Depends(map_request)]
 
 
-@router.get("/map/options")
+@router.get("/map/options", dependencies=[Conditional], responses=NOT_MODIFIED)
 def options(
     store: StoreDep, lang: Lang, province: str | None = None, year: YearParam = None, vintage: str | None = None
 ) -> dict:
@@ -79,7 +80,7 @@ def options(
     return page_options(store, province=province, year=year, vintage=vintage or None, lang=lang)
 
 
-@router.get("/map/data", responses=ACCEPTED)
+@router.get("/map/data", responses={**ACCEPTED, **NOT_MODIFIED}, dependencies=[Conditional])
 def map_data(http: Request, store: StoreDep, request: MapRequestDep, simplify: bool = True):
     """The classified communes as GeoJSON (polygons simplified for the screen unless
     ``simplify=false``), with the legend and what a printed map says about itself. An indicator

@@ -9,9 +9,10 @@ import json
 from html import escape
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from api.caching import static_url
 from api.deps import Lang, StoreDep, YearParam
 from api.planner import MapRequestDep
 from api.planner_options import page_options
@@ -21,9 +22,13 @@ from maps.folium_page import HATCH_SVG, render_map
 
 router = APIRouter()
 
+#: The static files of the page: (mount, file name).
+ASSETS = (("leaflet", "leaflet.css"), ("planner", "planner.css"), ("leaflet", "leaflet.js"), ("planner", "planner.js"))
 
-def planner_page(options: dict) -> str:
-    """The HTML of ``GET /``: the page's frame, its texts and options as JSON, Leaflet and our script."""
+
+def planner_page(options: dict, assets: dict[str, str]) -> str:
+    """The HTML of ``GET /``: the page's frame, its texts and options as JSON, Leaflet and our script
+    (``assets``: the URL of each of ``ASSETS``, with its content hash, ``api.caching.static_url``)."""
     lang = options["lang"]
     t = options["texts"]
     other = "en" if lang == "vi" else "vi"
@@ -33,7 +38,7 @@ def planner_page(options: dict) -> str:
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(t["title"])}</title><link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/leaflet/leaflet.css"><link rel="stylesheet" href="/static/planner/planner.css">
+<link rel="stylesheet" href="{assets["leaflet.css"]}"><link rel="stylesheet" href="{assets["planner.css"]}">
 </head><body data-state="loading">{HATCH_SVG}
 <header><h1>{escape(t["title"])}</h1><form id="controls" aria-label="{escape(t["title"])}"></form>
 <nav><a id="lang-switch" href="?{switch}" hreflang="{other}" lang="{other}">{escape(t["other_lang"])}</a></nav>
@@ -47,7 +52,7 @@ def planner_page(options: dict) -> str:
 <section id="data-checks" aria-labelledby="data-checks-title"></section>
 <noscript><p><a href="/map.html?{escape(map_only)}">{escape(t["view_map"])}</a></p></noscript>
 <script type="application/json" id="ntm-options">{data}</script>
-<script src="/static/leaflet/leaflet.js"></script><script src="/static/planner/planner.js"></script>
+<script src="{assets["leaflet.js"]}"></script><script src="{assets["planner.js"]}"></script>
 </body></html>"""
 
 
@@ -64,13 +69,19 @@ def planner_page(options: dict) -> str:
 )
 @router.get("/planner", response_class=HTMLResponse, summary="The planner's page")
 def index(
-    store: StoreDep, lang: Lang, province: str | None = None, year: YearParam = None, vintage: str | None = None
+    http: Request,
+    store: StoreDep,
+    lang: Lang,
+    province: str | None = None,
+    year: YearParam = None,
+    vintage: str | None = None,
 ) -> HTMLResponse:
     """The planner's page, starting on ``province`` and ``year`` (default: the first province that
     received data, at its latest year); the rest of the state is read from the URL by the page. A
     year outside the years the service knows is a 400 naming ``year``."""
     options = page_options(store, province=province or None, year=year, vintage=vintage or None, lang=lang)
-    return HTMLResponse(planner_page(options))
+    assets = {name: static_url(http, mount, name) for mount, name in ASSETS}
+    return HTMLResponse(planner_page(options, assets))
 
 
 @router.get("/map.html", response_class=HTMLResponse)

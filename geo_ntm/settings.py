@@ -5,13 +5,14 @@ variable, e.g. ``GEO_NTM_PORT='80a' is not valid: Input should be a valid intege
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from geo_ntm.errors import InputError
 
@@ -19,6 +20,9 @@ from geo_ntm.errors import InputError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 ENV_PREFIX = "GEO_NTM_"
+
+#: An origin of the CORS setting: http(s)://host[:port], no path.
+_ORIGIN = re.compile(r"https?://[^/\s:,]+(:\d{1,5})?")
 
 #: Log levels both ``logging`` and uvicorn know (``trace`` is uvicorn's, below debug).
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -78,6 +82,9 @@ class Settings(BaseSettings):
     # whether special zones (đặc khu, commune tier from 1 July 2025) are assessed by the commune
     # criteria (QĐ 51/2025, qd51_2025): unconfirmed by any source, so not by default (docs/settings.md)
     assess_dac_khu: bool = False
+    # origins (scheme://host[:port]) whose pages may call the API from a browser (CORS), a comma
+    # list; none by default: no CORS header at all (docs/settings.md#cors)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("log_level")
     @classmethod
@@ -85,6 +92,18 @@ class Settings(BaseSettings):
         if value.lower() not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(level.upper() for level in LOG_LEVELS)}")
         return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise ValueError("must be a comma-separated list of origins")
+        origins = tuple(str(o).strip().rstrip("/") for o in items if str(o).strip())
+        bad = [o for o in origins if o != "*" and not _ORIGIN.fullmatch(o)]
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: an origin is scheme://host[:port] (no path), or *")
+        return origins
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -8,6 +8,7 @@ import threading
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api.caching import NOT_MODIFIED, Conditional
 from api.deps import StoreDep
 from api.download_formats import FORMATS
 from api.ogc import html, media
@@ -71,7 +72,7 @@ def collection_document(request: Request, store: Store, collection: Collection) 
     }
 
 
-@router.get("/collections", summary="The feature collections")
+@router.get("/collections", summary="The feature collections", dependencies=[Conditional], responses=NOT_MODIFIED)
 def collections(request: Request, store: StoreDep, f: FParam = None) -> Response:
     """Every collection served, in the registry's order."""
     base = base_url(request)
@@ -85,7 +86,12 @@ def collections(request: Request, store: StoreDep, f: FParam = None) -> Response
     return JSONResponse(doc)
 
 
-@router.get("/collections/{collectionId}", summary="One collection: extent, CRSs, links")
+@router.get(
+    "/collections/{collectionId}",
+    summary="One collection: extent, CRSs, links",
+    dependencies=[Conditional],
+    responses=NOT_MODIFIED,
+)
 def collection(collectionId: str, request: Request, store: StoreDep, f: FParam = None) -> Response:
     """One collection's document (404 for an id not served)."""
     doc = collection_document(request, store, registry.collection(collectionId))

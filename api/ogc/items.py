@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api.caching import NOT_MODIFIED, Conditional
 from api.deps import StoreDep
 from api.ogc import html
 from api.ogc.crs import content_crs
@@ -43,7 +44,12 @@ def _page_links(request: Request, kind: str, matched: int, limit: int, offset: i
     return links
 
 
-@router.get("/collections/{collectionId}/items", summary="Features of a collection (GeoJSON or HTML)")
+@router.get(
+    "/collections/{collectionId}/items",
+    summary="Features of a collection (GeoJSON or HTML)",
+    dependencies=[Conditional],
+    responses=NOT_MODIFIED,
+)
 def items(
     request: Request,
     store: StoreDep,
@@ -74,7 +80,12 @@ def items(
     return JSONResponse(body, media_type=GEOJSON, headers=content_crs(q.crs))
 
 
-@router.get("/collections/{collectionId}/items/{featureId}", summary="One feature by the unit's code")
+@router.get(
+    "/collections/{collectionId}/items/{featureId}",
+    summary="One feature by the unit's code",
+    dependencies=[Conditional],
+    responses=NOT_MODIFIED,
+)
 def item(featureId: str, request: Request, store: StoreDep, q: QueryDep, f: FParam = None) -> Response:
     """One unit by the boundary source's code (same boundaries, year and crs parameters)."""
     encoding = wants(request, f)

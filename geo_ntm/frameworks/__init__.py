@@ -201,8 +201,9 @@ def parse_provincial(name: str, text: str, others: dict[str, Framework]) -> Fram
     return framework
 
 
-def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """What identifies the folder's content: each TOML file's name, modification time and size."""
+def provincial_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """What identifies the folder's content: each TOML file's name, modification time (ns) and size
+    (the frameworks are read again when it changes; HTTP validators include it)."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except FileNotFoundError:
@@ -225,7 +226,7 @@ def provincial_frameworks(folder: Path | None = None) -> dict[str, Framework]:
     """The provinces' frameworks of ``folder`` (default: ``GEO_NTM_FRAMEWORKS_DIR``; none when it
     is not set), keyed by id."""
     folder = folder or Settings.from_env().frameworks_dir
-    return _provincial(folder, _stamp(folder)) if folder else {}
+    return _provincial(folder, provincial_stamp(folder)) if folder else {}
 
 
 def all_frameworks() -> dict[str, Framework]:

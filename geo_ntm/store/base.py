@@ -63,6 +63,15 @@ class DataExtent:
     first_import_id: int
 
 
+@dataclass(frozen=True)
+class DataVersion:
+    """Where the stored data stands: a number raised by every write transaction (any import, group,
+    target, indicator set, layer, stored computation ...) and the time of that write (UTC)."""
+
+    number: int
+    changed_at: dt.datetime
+
+
 BBox = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max (EPSG:4326)
 
 
@@ -310,6 +319,11 @@ class Store(ABC):
     def content_version(self) -> int:
         """The version of the stored data answers are computed on: the latest import's id (0 for an
         empty store). Every import raises it, so an answer stored under an older one is stale."""
+
+    @abstractmethod
+    def data_version(self) -> DataVersion:
+        """The data's version, one cheap read: it changes with every write to the store, whatever
+        it writes, so HTTP validators (ETags) built on it go stale with the data."""
 
     @abstractmethod
     def computed_result(self, question: str, content_version: int) -> tuple[pd.DataFrame, dict] | None:

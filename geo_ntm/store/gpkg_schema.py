@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 SRS_ID = 4326
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 #: The integer primary key of each feature table, named as in PostGIS (GDAL and QGIS find it by its
 #: type; before schema 6 every one was named ``fid``).
@@ -248,6 +248,17 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
 """
 
 
+# Schema version 14: the data version (one row), raised by every write transaction of the store: the
+# ETags of the HTTP answers are built on it (api/caching.py), so any write makes them stale.
+_SCHEMA_DATA_VERSION = """
+CREATE TABLE IF NOT EXISTS data_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, changed_at TEXT NOT NULL);
+INSERT OR IGNORE INTO data_version VALUES (1, 1, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('data_version', 'attributes', 'data_version', 'Version of the stored data, raised by every write');
+"""
+
+
 def upgrade(cur: sqlite3.Cursor) -> None:
     """Create the schema, or bring a file of an older schema to ``SCHEMA_VERSION`` keeping its data
     (``cur`` inside a write transaction)."""
@@ -267,6 +278,7 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         + _SCHEMA_GROUPS
         + _SCHEMA_INDICATOR_SETS
         + _SCHEMA_TARGETS
+        + _SCHEMA_DATA_VERSION
     )
     for statement in schema.split(";\n"):
         if statement.strip():

@@ -74,6 +74,12 @@ def stored_date(value: str | dt.date) -> dt.date:
     return date
 
 
+def stored_time(value: str | dt.datetime) -> dt.datetime:
+    """A time read from a NOT NULL time column of either backend (ISO text or a timestamptz), in UTC."""
+    time = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return time.astimezone(dt.UTC) if time.tzinfo else time.replace(tzinfo=dt.UTC)
+
+
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 

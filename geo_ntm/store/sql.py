@@ -32,7 +32,7 @@ from geo_ntm.domain import (
 from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.filters import Expr
 from geo_ntm.store import filter_sql, rows
-from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store, unit_from_row
+from geo_ntm.store.base import BBox, DataExtent, DataVersion, ImportRecord, Store, unit_from_row
 from geo_ntm.store.dialect import Connection, Cursor, Dialect
 
 #: Vintages with the start of the next one (their exclusive end), in the columns ``rows.vintage_from_row`` reads.
@@ -97,13 +97,24 @@ class SqlStore(Store):
         if not self._snapshots:
             with self.dialect.write(self._conn) as cur:
                 yield cur
+                self._bump_version(cur)
             return
         self._conn.rollback()
         try:
             with self.dialect.write(self._conn) as cur:
                 yield cur
+                self._bump_version(cur)
         finally:
             self._run(self._conn, self.dialect.read_snapshot)
+
+    def _bump_version(self, cur: Cursor) -> None:
+        """Raise the data version at the end of a write transaction (``data_version``): every write
+        goes through ``_write``, so none is missed, and it commits or rolls back with the write."""
+        self._run(cur, "UPDATE data_version SET version = version + 1, changed_at = ? WHERE id = 1", (rows.now(),))
+
+    def data_version(self) -> DataVersion:
+        number, changed_at = self._rows("SELECT version, changed_at FROM data_version WHERE id = 1")[0]
+        return DataVersion(int(number), rows.stored_time(changed_at))
 
     # -- running queries ---------------------------------------------------------------------
     def _run(self, cur: Connection | Cursor, query: str, params: Sequence = ()) -> Cursor:

@@ -204,7 +204,7 @@ def test_png_export_has_the_legend_colours_title_and_source(client):
 def test_page_of_an_empty_store_says_how_to_load_data(empty_db_location):
     with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=empty_db_location)))) as empty:
         page = empty.get("/planner").text
-    assert '"empty": true' in page and "geo-ntm demo" in page and '<script src="/static/planner/planner.js">' in page
+    assert '"empty": true' in page and "geo-ntm demo" in page and '<script src="/static/planner/planner.js?v=' in page
 
 
 def test_the_report_over_http_is_the_command_line_report_in_three_formats(client):

@@ -101,3 +101,19 @@ def test_settings_are_frozen_and_copied_with_changes():
         s.port = 1  # type: ignore[misc]
     t = s.model_copy(update={"db": "/tmp/x.gpkg", "db_pool_size": 3})
     assert (t.db, t.db_pool_size, t.port) == ("/tmp/x.gpkg", 3, 8000) and s.db != t.db
+
+
+def test_cors_origins_are_a_comma_list():
+    assert Settings.from_env({}).cors_origins == ()  # none by default: no CORS header
+    s = Settings.from_env({"GEO_NTM_CORS_ORIGINS": "https://planner.example, http://127.0.0.1:8080/ ,"})
+    assert s.cors_origins == ("https://planner.example", "http://127.0.0.1:8080")
+    assert Settings.from_env({"GEO_NTM_CORS_ORIGINS": "*"}).cors_origins == ("*",)
+
+
+@pytest.mark.parametrize("value", ["planner.example", "https://planner.example/page", "ftp://planner.example"])
+def test_a_cors_origin_with_a_path_or_no_scheme_is_refused(value):
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"GEO_NTM_CORS_ORIGINS": f"https://ok.example,{value}"})
+    assert "GEO_NTM_CORS_ORIGINS=" in str(refused.value) and f"{value}: an origin is scheme://host" in str(
+        refused.value
+    )
