@@ -120,7 +120,7 @@ def test_an_error_and_a_job_answer_carry_no_validator(store_location):
 
 def test_static_files_are_immutable_under_their_content_hash(store_location):
     with _client(store_location) as client:
-        page = client.get("/", params={"province": "Bến Tre", "year": 2020}).text
+        page = client.get("/planner", params={"province": "Bến Tre", "year": 2020}).text
         version = content_hash(PLANNER_STATIC / "planner.js")
         assert f'<script src="/static/planner/planner.js?v={version}"></script>' in page
         leaflet = re.search(r'href="(/static/leaflet/leaflet\.css\?v=[0-9a-f]{16})"', page)
