@@ -70,9 +70,13 @@ def encode(layer: str, codes: list[str], geoms: np.ndarray, properties: Mapping[
     Shapes left empty by the clip are not encoded; no shape at all gives b''."""
     mercator = shapely.transform(geoms, _TO_MERCATOR.transform, interleaved=False)
     clipped = shapely.clip_by_rect(mercator, *tile.buffered)
+    minx, miny, maxx, _ = tile.bounds
+    scale = EXTENT / (maxx - minx)
+    # on the tile's grid (y up: the encoder turns it down), snapped to whole units and kept valid
+    grid = shapely.set_precision(shapely.transform(clipped, lambda xy: (xy - (minx, miny)) * scale), 1.0)
     features = [
         {"geometry": g, "properties": {k: v for k, v in properties[code].items() if v is not None}}
-        for code, g in zip(codes, clipped, strict=True)
+        for code, g in zip(codes, grid, strict=True)
         if code in properties and not g.is_empty and g.area > 0
     ]
     if not features:
@@ -80,7 +84,6 @@ def encode(layer: str, codes: list[str], geoms: np.ndarray, properties: Mapping[
     return mapbox_vector_tile.encode(
         [{"name": layer, "features": features}],
         default_options={
-            "quantize_bounds": tile.bounds,
             "extents": EXTENT,
             "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid,
         },
