@@ -8,8 +8,9 @@ unit's NTM status, on the WebMercatorQuad tile matrix set.
   URL template, zooms and layer (also as TileJSON 3.0 fields, for MapLibre);
 - ``/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}``: one tile
   (OGC order: zoom, row = y, column = x). A tile holding no unit is ``204 No Content`` (the
-  spec's /req/core/tc-error allows 204 or an empty tile); a zoom, row or column outside the tile
-  matrix set is a 404 and one that is not an integer a 400, both naming it.
+  spec's /req/core/tc-error allows 204 or an empty tile); a zoom, row or column that is not an
+  integer, or a zoom outside 0-14, is a 400, a row or column beyond the zoom's matrix a 404, both
+  naming it.
 
 The boundaries and status year are the items' (``year``, ``date``, ``vintage``); the shapes are the
 vintage's generalisation of the tile's zoom band (``geo_ntm.tiles``)."""
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import morecantile
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import BoundariesDep, StoreDep
@@ -31,7 +32,7 @@ from api.ogc.crs import CRS84
 from api.ogc.features import _plain
 from api.ogc.media import JSON, base_url, link
 from geo_ntm.domain import AdminTier
-from geo_ntm.errors import InputError, NotFoundError
+from geo_ntm.errors import NotFoundError
 from geo_ntm.store import Store
 from geo_ntm.store.mvt import Tile
 from geo_ntm.tiles import MAX_ZOOM, MIN_ZOOM, vector_tile
@@ -208,17 +209,16 @@ def _bounds(store: Store, where: Where) -> tuple[float, float, float, float]:
     return tuple(round(float(v), 5) for v in box)  # type: ignore[return-value]
 
 
-def _index(name: str, text: str, size: int | None) -> int:
-    """A tile path parameter as an integer in 0..size-1 (zooms: MIN_ZOOM..MAX_ZOOM): 400 when not an
-    integer, 404 when out of range."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(f"{name} {text!r} is not an integer") from None
-    low, high = (MIN_ZOOM, MAX_ZOOM) if size is None else (0, size - 1)
-    if not low <= value <= high:
-        raise NotFoundError(f"{name} {value} is outside {TMS_ID}: {name} runs from {low} to {high}")
+def _within(name: str, value: int, z: int) -> int:
+    """A tile row or column of zoom ``z``, checked against the matrix: NotFoundError (404) outside it."""
+    if value >= 2**z:
+        raise NotFoundError(f"{name} {value} is outside {TMS_ID} at tileMatrix {z}: {name} runs from 0 to {2**z - 1}")
     return value
+
+
+ZoomPath = Annotated[int, Path(ge=MIN_ZOOM, le=MAX_ZOOM, description=f"zoom, {MIN_ZOOM} to {MAX_ZOOM}")]
+RowPath = Annotated[int, Path(ge=0, description="tile row (y), from the north: 0 to 2^tileMatrix - 1")]
+ColPath = Annotated[int, Path(ge=0, description="tile column (x), from the west: 0 to 2^tileMatrix - 1")]
 
 
 @router.get(
@@ -230,9 +230,9 @@ def _index(name: str, text: str, size: int | None) -> int:
 def tile(
     collectionId: str,
     tileMatrixSetId: str,
-    tileMatrix: str,
-    tileRow: str,
-    tileCol: str,
+    tileMatrix: ZoomPath,
+    tileRow: RowPath,
+    tileCol: ColPath,
     store: StoreDep,
     where: BoundariesDep,
 ) -> Response:
@@ -240,9 +240,8 @@ def tile(
     named after the collection); 204 when the tile holds none."""
     collection = _tiled(collectionId)
     _tms(tileMatrixSetId)
-    z = _index("tileMatrix", tileMatrix, None)
-    y = _index("tileRow", tileRow, 2**z)
-    x = _index("tileCol", tileCol, 2**z)
+    z = tileMatrix
+    y, x = _within("tileRow", tileRow, z), _within("tileCol", tileCol, z)
     tier = collection.tiers[0]
     body = vector_tile(store, where.vintage, tier, Tile(z, x, y), collection.id, _properties(store, collection, where))
     if not body:

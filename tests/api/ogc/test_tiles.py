@@ -102,11 +102,11 @@ def test_an_empty_tile_is_204(client):
 @pytest.mark.parametrize(
     ("path", "status", "named"),
     [
-        ("communes/tiles/WebMercatorQuad/x/1/1", 400, "tileMatrix 'x'"),
-        ("communes/tiles/WebMercatorQuad/8/1/1.5", 400, "tileCol '1.5'"),
-        ("communes/tiles/WebMercatorQuad/3/8/1", 404, "tileRow 8"),
-        ("communes/tiles/WebMercatorQuad/3/1/-1", 404, "tileCol -1"),
-        ("communes/tiles/WebMercatorQuad/15/1/1", 404, "tileMatrix 15"),
+        ("communes/tiles/WebMercatorQuad/x/1/1", 400, "tileMatrix: Input should be a valid integer"),
+        ("communes/tiles/WebMercatorQuad/8/1/1.5", 400, "tileCol: Input should be a valid integer"),
+        ("communes/tiles/WebMercatorQuad/3/8/1", 404, "tileRow 8 is outside WebMercatorQuad at tileMatrix 3"),
+        ("communes/tiles/WebMercatorQuad/3/1/-1", 400, "tileCol: Input should be greater than or equal to 0"),
+        ("communes/tiles/WebMercatorQuad/15/1/1", 400, "tileMatrix: Input should be less than or equal to 14"),
         ("communes/tiles/WorldCRS84Quad/3/1/1", 404, "WorldCRS84Quad"),
         ("units/tiles", 404, "'units' has no tiles"),
     ],
