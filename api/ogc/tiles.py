@@ -10,7 +10,9 @@ unit's NTM status, on the WebMercatorQuad tile matrix set.
   (OGC order: zoom, row = y, column = x). A tile holding no unit is ``204 No Content`` (the
   spec's /req/core/tc-error allows 204 or an empty tile); a zoom, row or column that is not an
   integer, or a zoom outside 0-14, is a 400, a row or column beyond the zoom's matrix a 404, both
-  naming it.
+  naming it. The first tile of a vintage starts (or joins) a background job generalising it
+  (``api.background``): answered when it finishes within ``GEO_NTM_JOB_WAIT_SECONDS``, else
+  ``202`` with the job's state and ``Location: /jobs/{id}``; the tile set's metadata starts it too.
 
 The boundaries and status year are the items' (``year``, ``date``, ``vintage``); the shapes are the
 vintage's generalisation of the tile's zoom band (``geo_ntm.tiles``)."""
@@ -25,17 +27,19 @@ import morecantile
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.background import JobState, accepted, finished_or_started, job_path
 from api.deps import BoundariesDep, StoreDep
+from api.jobs import Job
 from api.ogc.collections import registry
 from api.ogc.collections.base import Collection
 from api.ogc.crs import CRS84
 from api.ogc.features import _plain
 from api.ogc.media import JSON, base_url, link
-from geo_ntm.domain import AdminTier
+from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.errors import NotFoundError
 from geo_ntm.store import Store
 from geo_ntm.store.mvt import Tile
-from geo_ntm.tiles import MAX_ZOOM, MIN_ZOOM, vector_tile
+from geo_ntm.tiles import MAX_ZOOM, MIN_ZOOM, ensure_generalised, vector_tile
 from geo_ntm.where import Where
 
 router = APIRouter()
@@ -160,9 +164,11 @@ def tilesets(collectionId: str, request: Request) -> JSONResponse:
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", summary="Tile set metadata")
 def tileset(collectionId: str, tileMatrixSetId: str, request: Request, store: StoreDep, where: BoundariesDep) -> Any:
     """The tile set's metadata (OGC TileSet, with TileJSON 3.0 fields for MapLibre): the tile URL
-    template, zooms, the layer and its attributes, the boundaries' bounds."""
+    template, zooms, the layer and its attributes, the boundaries' bounds; ``generalised`` false
+    and ``job`` (its state's path) while the boundaries' shapes are being made, which it starts."""
     collection = _tiled(collectionId)
     _tms(tileMatrixSetId)
+    job = _generalising(request, store, where.vintage)  # so that the tiles are ready when asked
     summary = _tileset_summary(request, collection)
     template = _tile_template(request, collection)
     query = _query(request)
@@ -187,6 +193,8 @@ def tileset(collectionId: str, tileMatrixSetId: str, request: Request, store: St
             **summary,
             "boundaries": {"name": where.vintage.name, "valid_from": where.vintage.valid_from.isoformat()},
             "year": where.year,
+            "generalised": job is None,
+            **({"job": job_path(request, job)} if job is not None else {}),
             "layers": [layer],
             "boundingBox": {"lowerLeft": list(bounds[:2]), "upperRight": list(bounds[2:]), "crs": CRS84},
             "tilejson": "3.0.0",
@@ -225,7 +233,11 @@ ColPath = Annotated[int, Path(ge=0, description="tile column (x), from the west:
     "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
     summary="One vector tile (Mapbox Vector Tile)",
     response_class=Response,
-    responses={200: {"content": {MVT: {}}, "description": "The tile"}, 204: {"description": "No unit in the tile"}},
+    responses={
+        200: {"content": {MVT: {}}, "description": "The tile"},
+        202: {"model": JobState, "description": "The boundaries are being generalised (once): the job's state"},
+        204: {"description": "No unit in the tile"},
+    },
 )
 def tile(
     collectionId: str,
@@ -233,6 +245,7 @@ def tile(
     tileMatrix: ZoomPath,
     tileRow: RowPath,
     tileCol: ColPath,
+    request: Request,
     store: StoreDep,
     where: BoundariesDep,
 ) -> Response:
@@ -240,6 +253,9 @@ def tile(
     named after the collection); 204 when the tile holds none."""
     collection = _tiled(collectionId)
     _tms(tileMatrixSetId)
+    job = _generalising(request, store, where.vintage)
+    if job is not None:
+        return accepted(request, job)
     z = tileMatrix
     y, x = _within("tileRow", tileRow, z), _within("tileCol", tileCol, z)
     tier = collection.tiers[0]
@@ -247,6 +263,20 @@ def tile(
     if not body:
         return Response(status_code=204)
     return Response(body, media_type=MVT)
+
+
+def generalise_job(store: Store, vintage: Vintage) -> None:
+    """Generalise ``vintage`` for the tiles and store the shapes (a background job)."""
+    ensure_generalised(store, vintage)
+
+
+def _generalising(request: Request, store: Store, vintage: Vintage) -> Job | None:
+    """None when ``vintage`` is generalised (within ``GEO_NTM_JOB_WAIT_SECONDS`` of a job started
+    or joined now if it was not), else the job still generalising it."""
+    if store.generalisation(vintage.vintage_id) is not None:
+        return None
+    key = f"generalise {vintage.vintage_id} {vintage.name}"
+    return finished_or_started(request, store, key, generalise_job, (vintage,))
 
 
 def _properties(store: Store, collection: Collection, where: Where):

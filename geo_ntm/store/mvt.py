@@ -72,8 +72,10 @@ def encode(layer: str, codes: list[str], geoms: np.ndarray, properties: Mapping[
     clipped = shapely.clip_by_rect(mercator, *tile.buffered)
     minx, miny, maxx, _ = tile.bounds
     scale = EXTENT / (maxx - minx)
-    # on the tile's grid (y up: the encoder turns it down), snapped to whole units and kept valid
+    # on the tile's grid (y up: the encoder turns it down), snapped to whole units and kept valid,
+    # exteriors clockwise (the encoder keeps the winding it is given; as ST_AsMVTGeom writes them)
     grid = shapely.set_precision(shapely.transform(clipped, lambda xy: (xy - (minx, miny)) * scale), 1.0)
+    grid = shapely.orient_polygons(grid, exterior_cw=True)
     features = [
         {"geometry": g, "properties": {k: v for k, v in properties[code].items() if v is not None}}
         for code, g in zip(codes, grid, strict=True)
@@ -85,6 +87,6 @@ def encode(layer: str, codes: list[str], geoms: np.ndarray, properties: Mapping[
         [{"name": layer, "features": features}],
         default_options={
             "extents": EXTENT,
-            "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid,
+            "check_winding_order": False,  # oriented above, valid by set_precision
         },
     )

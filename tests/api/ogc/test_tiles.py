@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 
 import mapbox_vector_tile
 import numpy as np
@@ -77,7 +78,12 @@ def test_a_tile_holds_the_commune_with_its_status(client, giao_long, z):
     assert props["has_data"] is True and props["assessed"] is True
     assert "district_code" not in props  # no district tier on these boundaries: None is left out
     assert found[0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
-    xs = np.array(shapely.geometry.shape(found[0]["geometry"]).bounds)
+    shape = shapely.geometry.shape(found[0]["geometry"])
+    # the winding ST_AsMVTGeom writes (exteriors of positive area in tile coordinates, y down),
+    # clockwise once decoded with y up; holes the other way
+    for polygon in shapely.get_parts(shape):
+        assert not polygon.exterior.is_ccw and all(ring.is_ccw for ring in polygon.interiors)
+    xs = np.array(shape.bounds)
     assert (xs >= -EXTENT).all() and (xs <= 2 * EXTENT).all()  # clipped to the tile and its buffer
     assert len(features) > 1  # its neighbours too
     without_year = [
@@ -163,6 +169,28 @@ def test_generalised_communes_leave_no_gap_or_overlap(client, location, z):
     overlaps = shapely.area(shapely.intersection(cells[left[pairs]], cells[right[pairs]]))
     assert pairs.sum() > 200  # neighbours touch along their shared borders
     assert overlaps.max() < 1.0  # m²: shared borders, no overlap
+
+
+def test_new_boundaries_are_generalised_by_a_job(empty_db_location, vinh_long_2025):
+    with open_store(empty_db_location) as store:
+        import_boundaries(store, vinh_long_2025, dt.date(2025, 7, 1), measure_quality=False)
+    settings = Settings.from_env().model_copy(update=dict(db=empty_db_location, job_wait_seconds=0))
+    tile = tile_of(106.3, 10.2, 6)  # Tỉnh Vĩnh Long
+    path = f"/collections/provinces/tiles/WebMercatorQuad/{tile.z}/{tile.y}/{tile.x}"
+    with TestClient(create_app(settings)) as c:
+        meta = c.get("/collections/provinces/tiles/WebMercatorQuad").json()
+        assert meta["generalised"] is False and meta["job"].startswith("/jobs/")
+        first = c.get(path)
+        assert first.status_code == 202 and first.headers["location"] == meta["job"]  # the same job, joined
+        deadline = time.monotonic() + 300
+        while c.get(meta["job"]).json()["state"] not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert c.get(meta["job"]).json()["state"] == "done"
+        r = c.get(path)
+        assert r.status_code == 200 and "86" in {
+            f["properties"]["code"] for f in mapbox_vector_tile.decode(r.content)["provinces"]["features"]
+        }
+        assert c.get("/collections/provinces/tiles/WebMercatorQuad").json()["generalised"] is True
 
 
 def test_bands_cover_every_zoom_once():
