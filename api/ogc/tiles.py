@@ -20,8 +20,9 @@ vintage's generalisation of the tile's zoom band (``geo_ntm.tiles``)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import morecantile
 from fastapi import APIRouter, Path, Request
@@ -103,8 +104,8 @@ def _tms(tms_id: str) -> None:
 
 def _query(request: Request) -> str:
     """The boundaries and year of the request (``year``, ``date``, ``vintage``) as a query string."""
-    kept = [f"{k}={v}" for k, v in request.query_params.items() if k in _YEAR_PARAMS]
-    return f"?{'&'.join(kept)}" if kept else ""
+    kept = [(k, v) for k, v in request.query_params.items() if k in _YEAR_PARAMS]
+    return f"?{urlencode(kept)}" if kept else ""
 
 
 def _tile_template(request: Request, collection: Collection) -> str:
@@ -253,11 +254,11 @@ def tile(
     named after the collection); 204 when the tile holds none."""
     collection = _tiled(collectionId)
     _tms(tileMatrixSetId)
+    z = tileMatrix
+    y, x = _within("tileRow", tileRow, z), _within("tileCol", tileCol, z)
     job = _generalising(request, store, where.vintage)
     if job is not None:
         return accepted(request, job)
-    z = tileMatrix
-    y, x = _within("tileRow", tileRow, z), _within("tileCol", tileCol, z)
     tier = collection.tiers[0]
     body = vector_tile(store, where.vintage, tier, Tile(z, x, y), collection.id, _properties(store, collection, where))
     if not body:
@@ -279,7 +280,7 @@ def _generalising(request: Request, store: Store, vintage: Vintage) -> Job | Non
     return finished_or_started(request, store, key, generalise_job, (vintage,))
 
 
-def _properties(store: Store, collection: Collection, where: Where):
+def _properties(store: Store, collection: Collection, where: Where) -> Callable[[list[str]], dict[str, dict]]:
     """The tile attributes of the units of ``collection`` by code, for the codes asked."""
     tier = collection.tiers[0]
 
