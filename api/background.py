@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
-from typing import Annotated, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
 
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -86,6 +86,24 @@ def stored_or_started(
     if found is not None:
         return found
     job = _submit(request, store, asked, thresholds)
+    if _waited(request, store, job):
+        found = stored_coverage(store, asked, thresholds)
+    return job if found is None else found
+
+
+def finished_or_started(
+    request: Request, store: Store, key: str, function: Callable[..., Any], args: tuple
+) -> Job | None:
+    """Start (or join) the job of ``key`` running ``function(store, *args)`` (a module-level
+    function) and wait for it at most ``GEO_NTM_JOB_WAIT_SECONDS``: None when it has finished (the
+    request's snapshot then sees what it stored), else the job, still running."""
+    job = job_board(request).submit(key, str(request.url), function, args=args)
+    return None if _waited(request, store, job) else job
+
+
+def _waited(request: Request, store: Store, job: Job) -> bool:
+    """Wait for ``job`` at most ``GEO_NTM_JOB_WAIT_SECONDS``; whether it finished (the store's
+    snapshot renewed to see what it stored). The error it failed with is raised as the request's."""
     job.finished.wait(request.app.state.settings.job_wait_seconds)
     if job.state == FAILED:
         if isinstance(job.error, GeoNtmError):
@@ -94,8 +112,8 @@ def stored_or_started(
         raise HTTPException(status, description)
     if job.state == DONE:
         store.renew_snapshot()
-        found = stored_coverage(store, asked, thresholds)
-    return job if found is None else found
+        return True
+    return False
 
 
 def unanswered(

@@ -10,18 +10,19 @@ their extent and CRSs, queryables, items and single features in GeoJSON and HTML
 One module per job: ``landing`` (landing page, conformance), ``openapi`` (``/api``), ``catalog``
 (``/collections``), ``schema`` (queryables, schema), ``items`` (items, one item), ``query`` (the
 feature query and its run), ``crs``, ``media`` (media types, links, negotiation), ``features``
-(GeoJSON encoding), ``html`` (the HTML encodings); the collections are objects behind one interface
+(GeoJSON encoding), ``html`` (the HTML encodings), ``tiles`` (OGC API - Tiles: vector tiles of the
+collections); the collections are objects behind one interface
 (``api.ogc.collections``)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.ogc import catalog, items, landing, openapi, schema
+from api.ogc import catalog, items, landing, openapi, schema, tiles
 
 
 def install(app: FastAPI) -> None:
     """Add the OGC API routes and the landing page (a middleware in front of the planner's ``/``) to ``app``."""
-    for module in (landing, schema, catalog, items, openapi):
+    for module in (landing, schema, catalog, items, tiles, openapi):
         app.include_router(module.router)
     app.add_middleware(landing.LandingPage)

@@ -16,6 +16,7 @@ from api.ogc.collections import registry
 from api.ogc.collections.base import Collection, Extent
 from api.ogc.crs import CRS84, SUPPORTED_CRS
 from api.ogc.media import FParam, base_url, encodings, link, twin_links, wants
+from api.ogc.tiles import tiles_links
 from geo_ntm.store import Store
 
 router = APIRouter()
@@ -68,7 +69,7 @@ def collection_document(request: Request, store: Store, collection: Collection) 
         },
         "crs": SUPPORTED_CRS,
         "storageCrs": CRS84,
-        "links": _links(f"{base_url(request)}/collections/{collection.id}"),
+        "links": [*_links(url := f"{base_url(request)}/collections/{collection.id}"), *tiles_links(collection, url)],
     }
 
 

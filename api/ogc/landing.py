@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from api.ogc import html, media
+from api.ogc import html, media, tiles
 from api.ogc.media import FParam, base_url, encodings, link, names_html, twin_links, wants
 
 router = APIRouter()
@@ -27,6 +27,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    *tiles.CONFORMANCE,
 ]
 
 
@@ -47,6 +48,7 @@ def landing_document(base: str) -> dict:
                 ("conformance", media.REL_CONFORMANCE), media.JSON, f"{base}/conformance", "Conformance classes"
             ),
             *twin_links(("data", media.REL_DATA), media.JSON, f"{base}/collections", "Collections"),
+            link(tiles.REL_TILING_SCHEMES, media.JSON, f"{base}/tileMatrixSets", "Tile matrix sets (vector tiles)"),
             link("alternate", media.HTML, f"{base}/planner", "Bản đồ / The planner's map page"),
         ],
     }
@@ -75,7 +77,7 @@ class LandingPage:
 
 @router.get("/conformance", summary="Conformance classes")
 def conformance(request: Request, f: FParam = None) -> Response:
-    """The conformance classes the service implements (Parts 1, 2 and 3, CQL2 text)."""
+    """The conformance classes the service implements (Features Parts 1, 2 and 3, CQL2 text; Tiles)."""
     base = base_url(request)
     doc = {"conformsTo": CONFORMANCE, "links": encodings(f"{base}/conformance")}
     if wants(request, f) == "html":

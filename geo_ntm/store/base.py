@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
@@ -33,6 +33,7 @@ from geo_ntm.domain import (
     Vintage,
 )
 from geo_ntm.filters import Expr
+from geo_ntm.store.mvt import Tile
 
 #: Attribute columns of a vector layer's features, besides the geometry.
 FEATURE_ATTRIBUTES = ("road_class", "surface", "kind", "name", "properties")
@@ -305,6 +306,38 @@ class Store(ABC):
     @abstractmethod
     def add_partition(self, vintage_id: int, cells: gpd.GeoDataFrame, report: dict) -> None:
         """Store a vintage's partition cells (``unit_id``, ``geometry``); a no-op if already stored."""
+
+    @abstractmethod
+    def generalisation(self, vintage_id: int) -> dict | None:
+        """How a vintage was generalised for vector tiles (the report stored with its shapes), or
+        None while it has not been."""
+
+    @abstractmethod
+    def generalised(
+        self, vintage_id: int, tier: AdminTier, band: int, bbox: BBox | None = None
+    ) -> gpd.GeoDataFrame | None:
+        """The generalised shapes of a vintage's units of ``tier`` for zoom ``band`` (``unit_id``,
+        ``code``, ``geometry``; shapes meeting ``bbox`` by envelope), or None while the vintage has
+        not been generalised."""
+
+    @abstractmethod
+    def add_generalised(self, vintage_id: int, shapes: gpd.GeoDataFrame, report: dict) -> None:
+        """Store a vintage's generalised shapes (``unit_id``, ``tier``, ``band``, ``geometry``) and
+        how they were made; a no-op if already stored."""
+
+    @abstractmethod
+    def vector_tile(
+        self,
+        vintage_id: int,
+        tier: AdminTier,
+        band: int,
+        tile: Tile,
+        layer: str,
+        properties: Callable[[list[str]], Mapping[str, Mapping]],
+    ) -> bytes:
+        """The Mapbox Vector Tile (one layer named ``layer``) of the generalised shapes of ``tier``
+        and ``band`` meeting ``tile``, each with the properties ``properties`` gives for the codes
+        of the units in the tile (a unit it gives none for is left out); b'' when none is."""
 
     @abstractmethod
     def road_km(self, layer_id: int, vintage_id: int) -> pd.DataFrame | None:

@@ -64,6 +64,14 @@ class Dialect(Protocol):
         (a degenerate box is a point or a line), or None when the backend cannot test it in SQL; the
         store then tests the geometries it read (and pages the result itself)."""
 
+    def vector_tile_query(self) -> str | None:
+        """A query (``?`` marks) giving one value, the Mapbox Vector Tile of the generalised shapes of
+        one vintage, tier and zoom band in one tile (clipped to it and its buffer on a grid of
+        ``mvt.EXTENT`` units, each with the properties given for its unit's code), or None when the
+        backend encodes none in SQL: ``SqlStore`` then encodes the shapes it reads (``mvt.encode``).
+        Its parameters in order: layer name, z, x, y, the properties (a JSON object text: code ->
+        object), vintage id, tier, band, and the buffered tile's lon/lat box (4 values)."""
+
     def write(self, conn: Connection) -> AbstractContextManager[Cursor]:
         """One write transaction on ``conn`` yielding its cursor: committed when the block ends,
         rolled back on an exception. Writers wait for each other (one writer at a time), and readers

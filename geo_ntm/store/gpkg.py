@@ -62,6 +62,9 @@ class GeoPackageDialect:
     def intersects_filter(self, geom: str, bbox: BBox) -> None:
         return None  # plain SQLite has no geometry functions: the store tests the geometries it reads
 
+    def vector_tile_query(self) -> None:
+        return None  # no MVT encoder in SQLite: the store encodes the shapes it reads (mvt.encode)
+
     @contextmanager
     def write(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Cursor]:
         """``BEGIN IMMEDIATE`` takes SQLite's write lock at once (another writer waits up to the

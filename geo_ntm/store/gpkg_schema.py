@@ -10,11 +10,16 @@ from __future__ import annotations
 import sqlite3
 
 SRS_ID = 4326
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 #: The integer primary key of each feature table, named as in PostGIS (GDAL and QGIS find it by its
 #: type; before schema 6 every one was named ``fid``).
-FEATURE_KEYS = {"units": "unit_id", "layer_features": "feature_id", "unit_partition": "id"}
+FEATURE_KEYS = {
+    "units": "unit_id",
+    "layer_features": "feature_id",
+    "unit_partition": "id",
+    "generalised_units": "id",
+}
 
 _GPKG_CORE = """
 CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
@@ -257,6 +262,18 @@ INSERT OR IGNORE INTO data_version VALUES (1, 1, strftime('%Y-%m-%dT%H:%M:%S+00:
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
   VALUES ('data_version', 'attributes', 'data_version', 'Version of the stored data, raised by every write');
 """
+# Schema version 15: the generalised shapes of each vintage's units per zoom band (vector tiles,
+# issue 14 §2), simplified as one coverage so neighbours keep their shared borders; built once.
+_SCHEMA_GENERALISED = """
+CREATE TABLE IF NOT EXISTS generalisations (
+  vintage_id INTEGER PRIMARY KEY REFERENCES vintages(vintage_id), built_at TEXT NOT NULL, report TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS generalised_units (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON, unit_id INTEGER NOT NULL REFERENCES units(unit_id),
+  vintage_id INTEGER NOT NULL REFERENCES vintages(vintage_id), tier TEXT NOT NULL, band INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS generalised_units_band ON generalised_units (vintage_id, tier, band);
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('generalisations', 'attributes', 'generalisations', 'How each vintage was generalised for tiles');
+""" + _feature_table_sql("generalised_units", "MULTIPOLYGON", "Units of each vintage simplified per zoom band (tiles)")
 
 
 def upgrade(cur: sqlite3.Cursor) -> None:
@@ -279,6 +296,7 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         + _SCHEMA_INDICATOR_SETS
         + _SCHEMA_TARGETS
         + _SCHEMA_DATA_VERSION
+        + _SCHEMA_GENERALISED
     )
     for statement in schema.split(";\n"):
         if statement.strip():

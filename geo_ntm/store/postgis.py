@@ -29,7 +29,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from geo_ntm.errors import GeoNtmError, StoreBusyError, StoreUnavailableError
-from geo_ntm.store import filter_sql, postgis_migrations
+from geo_ntm.store import filter_sql, mvt, postgis_migrations
 from geo_ntm.store.base import BBox
 from geo_ntm.store.sql import SqlStore
 
@@ -89,6 +89,18 @@ class PostgisDialect:
         lookup) stays a valid point, where ST_MakeEnvelope would give an invalid polygon."""
         return f"ST_Intersects({geom}, ST_Envelope(ST_MakeLine(ST_Point(?, ?, {SRID}), ST_Point(?, ?, {SRID}))))", list(
             bbox
+        )
+
+    def vector_tile_query(self) -> str:
+        """``ST_AsMVT`` of ``ST_AsMVTGeom`` (the properties' JSON keys become the tile's attributes)."""
+        return (
+            f"SELECT ST_AsMVT(t, ?, {mvt.EXTENT}, 'geom') FROM ("
+            f" SELECT ST_AsMVTGeom(ST_Transform(g.geom, 3857), ST_TileEnvelope(?, ?, ?), {mvt.EXTENT}, {mvt.BUFFER},"
+            " true) AS geom, p.value AS properties"
+            " FROM generalised_units g JOIN units u ON u.unit_id = g.unit_id"
+            " JOIN jsonb_each(CAST(? AS jsonb)) p ON p.key = u.code"
+            " WHERE g.vintage_id = ? AND g.tier = ? AND g.band = ?"
+            f" AND g.geom && ST_MakeEnvelope(?, ?, ?, ?, {SRID})) t WHERE t.geom IS NOT NULL"
         )
 
     @contextmanager

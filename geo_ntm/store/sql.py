@@ -31,7 +31,7 @@ from geo_ntm.domain import (
 )
 from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.filters import Expr
-from geo_ntm.store import filter_sql, rows
+from geo_ntm.store import filter_sql, mvt, rows
 from geo_ntm.store.base import BBox, DataExtent, DataVersion, ImportRecord, Store, unit_from_row
 from geo_ntm.store.dialect import Connection, Cursor, Dialect
 
@@ -622,6 +622,64 @@ class SqlStore(Store):
             )
             values = [(int(u), vintage_id) for u in cells["unit_id"]]
             self._insert_features(cur, "unit_partition", ["unit_id", "vintage_id"], values, cells.geometry)
+
+    def generalisation(self, vintage_id) -> dict | None:
+        found = self._rows("SELECT report FROM generalisations WHERE vintage_id = ?", (vintage_id,))
+        return rows.from_json(found[0][0]) if found else None
+
+    def generalised(self, vintage_id, tier, band, bbox=None) -> gpd.GeoDataFrame | None:
+        if self.generalisation(vintage_id) is None:
+            return None
+        return self._generalised_frame(vintage_id, tier, band, bbox, geometry=True)
+
+    def _generalised_frame(
+        self, vintage_id: int, tier: AdminTier, band: int, bbox: BBox | None, geometry: bool
+    ) -> gpd.GeoDataFrame:
+        where, params = "g.vintage_id = ? AND g.tier = ? AND g.band = ?", [vintage_id, tier.value, int(band)]
+        if bbox is not None:
+            condition, values = self.dialect.envelope_filter("generalised_units", "g.id", "g.geom", bbox)
+            where += f" AND {condition}"
+            params += values
+        geom = f", {self.dialect.select_geometry('g.geom')} AS geom" if geometry else ""
+        return self._geoframe(
+            f"SELECT g.unit_id, u.code{geom} FROM generalised_units g JOIN units u ON u.unit_id = g.unit_id"
+            f" WHERE {where} ORDER BY u.code",
+            params,
+            geometry,
+        )
+
+    def add_generalised(self, vintage_id, shapes, report) -> None:
+        with self._write() as cur:
+            if self._exists(cur, "SELECT 1 FROM generalisations WHERE vintage_id = ?", (vintage_id,)):
+                return
+            self._run(
+                cur,
+                "INSERT INTO generalisations (vintage_id, built_at, report) VALUES (?, ?, ?)",
+                (vintage_id, rows.now(), rows.to_json(report)),
+            )
+            values = [
+                (int(u), vintage_id, str(t), int(b))
+                for u, t, b in zip(shapes["unit_id"], shapes["tier"], shapes["band"], strict=True)
+            ]
+            self._insert_features(
+                cur, "generalised_units", ["unit_id", "vintage_id", "tier", "band"], values, shapes.geometry
+            )
+
+    def vector_tile(self, vintage_id, tier, band, tile, layer, properties) -> bytes:
+        query = self.dialect.vector_tile_query()
+        box = tile.lonlat_box
+        if query is None:
+            shapes = self._generalised_frame(vintage_id, tier, band, box, geometry=True)
+            if shapes.empty:
+                return b""
+            codes = shapes["code"].tolist()
+            return mvt.encode(layer, codes, shapes.geometry.to_numpy(), properties(codes), tile)
+        codes = self._generalised_frame(vintage_id, tier, band, box, geometry=False)["code"].tolist()
+        if not codes:
+            return b""
+        found = {code: {k: v for k, v in p.items() if v is not None} for code, p in properties(codes).items()}
+        params = [layer, tile.z, tile.x, tile.y, rows.to_json(found), vintage_id, tier.value, int(band), *box]
+        return bytes(self._rows(query, params)[0][0] or b"")
 
     def road_km(self, layer_id, vintage_id) -> pd.DataFrame | None:
         key = (layer_id, vintage_id)

@@ -34,7 +34,7 @@ def old_store(tmp_path):
 
 def test_upgrade_keeps_every_row_and_id(old_store):
     with open_store(str(old_store)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 14
+        assert store.schema_version == SCHEMA_VERSION == 15
         assert store.data_flags() == []  # schema 10: the data flags table, empty
         assert store.unit_groups([10, 11, 12], dt.date(2030, 1, 1)) == {}  # schema 11: commune groups, empty
         assert store.data_version().number == 1  # schema 14: the data version, from its first value
