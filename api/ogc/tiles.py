@@ -29,6 +29,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.background import JobState, accepted, finished_or_started, job_path
+from api.caching import NOT_MODIFIED, Conditional
 from api.deps import BoundariesDep, StoreDep
 from api.jobs import Job
 from api.ogc.collections import registry
@@ -162,7 +163,12 @@ def tilesets(collectionId: str, request: Request) -> JSONResponse:
     )
 
 
-@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", summary="Tile set metadata")
+@router.get(
+    "/collections/{collectionId}/tiles/{tileMatrixSetId}",
+    summary="Tile set metadata",
+    dependencies=[Conditional],
+    responses=NOT_MODIFIED,
+)
 def tileset(collectionId: str, tileMatrixSetId: str, request: Request, store: StoreDep, where: BoundariesDep) -> Any:
     """The tile set's metadata (OGC TileSet, with TileJSON 3.0 fields for MapLibre): the tile URL
     template, zooms, the layer and its attributes, the boundaries' bounds; ``generalised`` false
@@ -234,7 +240,9 @@ ColPath = Annotated[int, Path(ge=0, description="tile column (x), from the west:
     "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
     summary="One vector tile (Mapbox Vector Tile)",
     response_class=Response,
+    dependencies=[Conditional],
     responses={
+        **NOT_MODIFIED,
         200: {"content": {MVT: {}}, "description": "The tile"},
         202: {"model": JobState, "description": "The boundaries are being generalised (once): the job's state"},
         204: {"description": "No unit in the tile"},

@@ -88,10 +88,11 @@ def test_the_openapi_document_shows_the_304_of_each_conditional_route(store_loca
     with _client(store_location) as client:
         paths = client.get("/openapi.json").json()["paths"]
     documented = {path for path, ops in paths.items() if "304" in ops.get("get", {}).get("responses", {})}
+    tiles = "/collections/{collectionId}/tiles/{tileMatrixSetId}"  # tests/api/ogc/test_tiles.py asks them
     assert documented == {
         path.replace("communes/items/8110125", "{collectionId}/items/{featureId}").replace("communes", "{collectionId}")
         for path, _ in CONDITIONAL
-    }
+    } | {tiles, f"{tiles}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"}
 
 
 def test_validator_varies_with_the_query_and_the_encoding(store_location):

@@ -92,6 +92,17 @@ def test_a_tile_holds_the_commune_with_its_status(client, giao_long, z):
     assert "level" not in without_year[0]["properties"]  # no status without a year
 
 
+def test_a_tile_asked_again_is_304_until_the_store_changes(client, giao_long):
+    tile = tile_of(*giao_long, 10)
+    path = f"/collections/communes/tiles/WebMercatorQuad/{tile.z}/{tile.y}/{tile.x}"
+    first = client.get(path, params={"year": 2026})
+    assert first.status_code == 200 and first.headers["etag"]
+    again = client.get(path, params={"year": 2026}, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+    other_year = client.get(path, params={"year": 2025}, headers={"If-None-Match": first.headers["etag"]})
+    assert other_year.status_code in (200, 204)  # another question: another validator
+
+
 def test_province_tiles_carry_the_provinces(client, giao_long):
     features = decode(client, "provinces", tile_of(*giao_long, 6), year=2026)
     assert {"86", "82"} <= {f["properties"]["code"] for f in features}  # Vĩnh Long and Đồng Tháp
