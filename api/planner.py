@@ -86,11 +86,20 @@ MapRequestDep = Annotated[MapRequest, Depends(map_request)]
 
 @router.get("/map/options")
 def options(
-    store: StoreDep, lang: Lang, province: str | None = None, year: YearParam = None, vintage: str | None = None
+    http: Request,
+    store: StoreDep,
+    lang: Lang,
+    province: str | None = None,
+    year: YearParam = None,
+    vintage: str | None = None,
 ) -> dict:
-    """What the page offers for a province, year and boundaries: provinces, districts, years,
-    vintages, carry rules, measures and classifications, and the page's texts."""
-    return page_options(store, province=province, year=year, vintage=vintage or None, lang=lang)
+    """What the page offers for a province (none: the whole country), year and boundaries:
+    provinces, districts, years, vintages, carry rules, measures (of communes, and of provinces and
+    districts by their communes) and classifications, the basemap, and the page's texts."""
+    basemap = http.app.state.settings.basemap_url
+    return page_options(
+        store, province=province or None, year=year, vintage=vintage or None, lang=lang, basemap=basemap
+    )
 
 
 @router.get("/map/data", responses=ACCEPTED)

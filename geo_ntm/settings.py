@@ -75,6 +75,20 @@ class Settings(BaseSettings):
     # whether special zones (đặc khu, commune tier from 1 July 2025) are assessed by the commune
     # criteria (QĐ 51/2025, qd51_2025): unconfirmed by any source, so not by default (docs/settings.md)
     assess_dac_khu: bool = False
+    # an office's own XYZ tile server under the planner's map (https://.../{z}/{x}/{y}.png); none by
+    # default: the page then fetches nothing from elsewhere
+    basemap_url: str | None = None
+
+    @field_validator("basemap_url")
+    @classmethod
+    def _xyz_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://", "/")) or not all(
+            part in value for part in ("{z}", "{x}", "{y}")
+        ):
+            raise ValueError("must be an http(s) or /path URL template with {z}, {x} and {y}")
+        return value
 
     @field_validator("log_level")
     @classmethod
