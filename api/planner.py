@@ -28,6 +28,7 @@ from maps.png import SIZES, render_png
 
 router = APIRouter()
 
+GroupParam = Annotated[int | None, Query(ge=1, le=3, description="only the communes of this NTM group (nhóm)")]
 #: What the national map colours the provinces by when no measure is asked.
 NATIONAL_MEASURE = "recognised_ntm"
 
@@ -63,7 +64,7 @@ def map_request(
             "country): colour those by their own status, or by their communes with an aggregate measure"
         ),
     ] = None,
-    group: Annotated[int | None, Query(ge=1, le=3, description="only the communes of this NTM group (nhóm)")] = None,
+    group: GroupParam = None,
 ) -> MapRequest:
     """The map a request asks for (see ``maps.choropleth.MapRequest``). Without a province the
     whole country: its provinces by the share of their communes recognised NTM unless asked
@@ -187,9 +188,10 @@ def map_png(
 
 
 @router.get("/map/summary")
-def summary(store: StoreDep, where: PlaceYearDep, lang: Lang) -> dict:
+def summary(store: StoreDep, where: PlaceYearDep, lang: Lang, group: GroupParam = None) -> dict:
     """The communes one or two criteria short of the next level (with the criteria they miss)
-    and the criteria most often unmet, in a province or district in ``year``."""
+    and the criteria most often unmet, in a province or district in ``year`` (of one NTM group
+    with ``group``)."""
     year = where.year
     assert where.province is not None  # where_of_year requires one
     if not where.own_boundaries:
@@ -198,6 +200,8 @@ def summary(store: StoreDep, where: PlaceYearDep, lang: Lang) -> dict:
             f"({where.statuses_vintage.name}): leave out date and vintage"
         )
     frame = commune_view(store, where.vintage, year, geometry=False, **where.place_filters)
+    if group is not None:
+        frame = frame[frame["ntm_group"] == group]
     near = near_next_level(frame)
     for row in near:
         row["next_level_label"] = level_label(row["next_level"], lang)
@@ -207,6 +211,7 @@ def summary(store: StoreDep, where: PlaceYearDep, lang: Lang) -> dict:
         "district": where.district.name if where.district else None,
         "year": year,
         "vintage": where.vintage.name,
+        "group": group,
         "communes": int(frame["assessed"].sum()),
         "communes_with_data": int((frame["assessed"] & frame["has_data"]).sum()),
         "near_next_level": near,

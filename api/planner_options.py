@@ -91,6 +91,7 @@ def page_options(
         "carried": carried,
         "measures": _measures(store, year, lang, carried=carried),
         "aggregate_measures": _measures(store, year, lang, carried=carried, aggregate=True),
+        "groups": _groups_present(store, drawn, chosen, year) if chosen is not None and not carried else [],
         "schemes": [{"id": s, "label": texts(lang)[f"scheme.{s}"]} for s in SCHEMES],
         "class_counts": list(CLASS_COUNTS),
     }
@@ -129,6 +130,14 @@ def province_across(store: Store, province: str, drawn: Vintage) -> Unit | None:
         best = pairs.loc[pairs["shared_ha"].idxmax(), "new_code"]
         return next(u for u in store.unit_records(drawn.vintage_id, AdminTier.PROVINCE) if u.code == best)
     return None
+
+
+def _groups_present(store: Store, drawn: Vintage, province: Unit, year: int) -> list[int]:
+    """The NTM commune groups (nhóm 1/2/3) held on 31 December of ``year`` by communes of
+    ``province``: the page's group choice (none without a group import)."""
+    communes = store.unit_records(drawn.vintage_id, AdminTier.COMMUNE, province_code=province.province_code)
+    held = store.unit_groups([u.unit_id for u in communes], dt.date(year, 12, 31))
+    return sorted({g.group for g in held.values()})
 
 
 def _measures(store: Store, year: int, lang: str, carried: bool, aggregate: bool = False) -> list[dict]:

@@ -43,6 +43,7 @@ def planner_page(options: dict) -> str:
 <div id="map2" class="ntm-map" role="region" aria-label="{escape(t["map_label"])}" hidden></div></div>
 <section id="table-view" hidden></section>
 <aside id="profile" aria-labelledby="profile-title" hidden></aside></main>
+<section id="progress" aria-labelledby="progress-title" hidden></section>
 <section id="data-checks" aria-labelledby="data-checks-title"></section>
 <noscript><p><a href="/map.html?{escape(map_only)}">{escape(t["view_map"])}</a></p></noscript>
 <script type="application/json" id="ntm-options">{data}</script>

@@ -25,6 +25,17 @@ from tests.support.pg_cluster import INSTALL_HINT, PostgisCluster, server_bindir
 os.environ.setdefault("GEO_NTM_JOB_WAIT_SECONDS", "300")
 
 VINTAGE_2009 = dt.date(2009, 4, 1)
+VINTAGE_2025 = dt.date(2025, 7, 1)
+
+
+def load_period_2025(location: str, data_dir: Path) -> None:
+    """Add the national 2025 units and the Hồng Ngự sample (recognitions before the merger) to a
+    store holding the 2009 vintage: the store of the 2026-2030 tests (issue 13)."""
+    from geo_ntm.status_import.importer import import_status_file
+
+    with open_store(location) as store:
+        import_boundaries(store, data_dir / "vn_admin_2025.gpkg", VINTAGE_2025, measure_quality=False)
+        assert import_status_file(store, data_dir / "samples" / "status_hong_ngu_counts.csv").stored
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +71,15 @@ def vinh_long_2025(tmp_path_factory, data_dir) -> Path:
 
 # -- PostgreSQL with PostGIS -----------------------------------------------------------------
 @pytest.fixture(scope="session")
+def period_2025_template(tmp_path_factory, boundaries_2009_template, data_dir) -> Path:
+    """A store file holding the 2009 and 2025 vintages and the Hồng Ngự sample (``load_period_2025``)."""
+    path = tmp_path_factory.mktemp("template") / "store_2025.gpkg"
+    shutil.copy(boundaries_2009_template, path)
+    load_period_2025(str(path), data_dir)
+    return path
+
+
+@pytest.fixture(scope="session")
 def postgis_cluster():
     """The throwaway cluster (``tests.support.pg_cluster``), started once per session (only when a
     test needs it) and stopped at the end; ``template1`` has PostGIS, so every database made from it
@@ -85,6 +105,14 @@ def postgis_2009_template(postgis_cluster, data_dir) -> str:
     return url.rsplit("/", 1)[1]
 
 
+@pytest.fixture(scope="session")
+def postgis_2025_template(postgis_cluster, postgis_2009_template, data_dir) -> str:
+    """A database holding what ``period_2025_template`` holds, to copy as a template."""
+    url = postgis_cluster.create_database(postgis_2009_template)
+    load_period_2025(url, data_dir)
+    return url.rsplit("/", 1)[1]
+
+
 # -- stores on both backends -----------------------------------------------------------------
 @pytest.fixture(scope="module", params=["gpkg", "postgis"])
 def backend(request) -> str:
@@ -93,18 +121,22 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def new_location(request, tmp_path_factory) -> Callable[[str, bool], str]:
-    """``new_location(backend, with_2009)``: the location of a new private store (a file path or a
-    URL), empty or holding the 2009 boundaries. The cluster and templates start only when asked."""
+def new_location(request, tmp_path_factory) -> Callable[..., str]:
+    """``new_location(backend, with_2009=True, with_2025=False)``: the location of a new private
+    store (a file path or a URL), empty, holding the 2009 boundaries, or (``with_2025``) also the
+    2025 units and the Hồng Ngự sample. The cluster and templates start only when asked."""
 
-    def make(backend: str, with_2009: bool = True) -> str:
+    def make(backend: str, with_2009: bool = True, with_2025: bool = False) -> str:
+        holding = "2025" if with_2025 else "2009" if with_2009 else None
         if backend == "gpkg":
             path = tmp_path_factory.mktemp("store") / "store.gpkg"
-            if with_2009:
-                shutil.copy(request.getfixturevalue("boundaries_2009_template"), path)
+            if holding:
+                template = {"2009": "boundaries_2009_template", "2025": "period_2025_template"}[holding]
+                shutil.copy(request.getfixturevalue(template), path)
             return str(path)
         cluster = request.getfixturevalue("postgis_cluster")
-        return cluster.create_database(request.getfixturevalue("postgis_2009_template") if with_2009 else "template1")
+        template = {"2009": "postgis_2009_template", "2025": "postgis_2025_template", None: None}[holding]
+        return cluster.create_database(request.getfixturevalue(template) if template else "template1")
 
     return make
 

@@ -12,7 +12,8 @@
     province: options.province || "", district: url.get("district") || "", year: String(options.year || ""),
     vintage: options.vintage || "", rule: url.get("rule") || "", measure: url.get("measure") || "criteria_met",
     scheme: url.get("scheme") || "", classes: url.get("classes") || "5", mode: url.get("mode") || "none",
-    compare: url.get("compare") || "", view: url.get("view") || "map", tier: url.get("tier") || "commune"
+    compare: url.get("compare") || "", view: url.get("view") || "map", tier: url.get("tier") || "commune",
+    group: url.get("group") || ""
   };
   // A district or province map colours by the unit's own status: these measures, no comparison.
   var TIER_MEASURES = ["level", "criteria_met"];
@@ -21,6 +22,7 @@
   var tableView = document.getElementById("table-view");
   var profileBox = document.getElementById("profile");
   var checksBox = document.getElementById("data-checks");
+  var progressBox = document.getElementById("progress");
   var views = {};  // "main" (the year chosen) and "other" (the year compared, side by side)
   var current = {main: null, other: null, summary: null};
   var drawnScope = "";
@@ -42,7 +44,7 @@
     var all = Object.assign({province: state.province, district: state.district, year: state.year,
       vintage: state.vintage, rule: state.vintage ? state.rule : "", measure: state.measure,
       scheme: state.scheme, classes: state.classes, lang: options.lang,
-      tier: state.tier === "commune" ? "" : state.tier}, extra || {});
+      tier: state.tier === "commune" ? "" : state.tier, group: state.tier === "commune" ? state.group : ""}, extra || {});
     Object.keys(all).forEach(function (k) { if (all[k] !== "" && all[k] !== null && all[k] !== undefined) { q.set(k, all[k]); } });
     return q;
   }
@@ -95,6 +97,10 @@
 
   function levelLabel(level) { return level ? options.levels[level] : T.not_reached; }
 
+  function groupLabel(n) { return n ? T.group_n.replace("{n}", n) : "–"; }
+
+  function percent(share) { return share === null || share === undefined ? "–" : Math.round(100 * share) + "%"; }
+
   function metText(p) {
     return p.criteria_met === null || p.criteria_met === undefined ? "–" : p.criteria_met + (p.criteria_total ? "/" + p.criteria_total : "");
   }
@@ -127,6 +133,7 @@
     var known = options.districts.some(function (d) { return d.code === state.district; });
     if (!known) { state.district = ""; }
     if (!options.has_districts && state.tier === "district") { state.tier = "commune"; }
+    if (options.groups.indexOf(Number(state.group)) < 0) { state.group = ""; }
   }
 
   function renderControls() {
@@ -162,6 +169,8 @@
       }).map(function (t) {
         return {value: t, label: T["tier_" + t]};
       }), state.tier),
+      options.groups.length && state.tier === "commune" ? select("group", T.ntm_group, [{value: "", label: T.group_all}]
+        .concat(options.groups.map(function (n) { return {value: String(n), label: groupLabel(n)}; })), state.group) : null,
       select("measure", T.measure, options.measures.filter(function (m) {
         return state.tier === "commune" || TIER_MEASURES.indexOf(m.id) >= 0;
       }).map(function (m) {
@@ -266,15 +275,18 @@
     var main = getJSON("/map/data", query(state.mode === "change" ? {compare: state.compare} : {}));
     var other = side ? getJSON("/map/data", query({year: state.compare})) : Promise.resolve(null);
     var summary = options.carried ? Promise.resolve(null)
-      : getJSON("/map/summary", new URLSearchParams({province: state.province, district: state.district, year: state.year, lang: options.lang}));
+      : getJSON("/map/summary", query({measure: "", scheme: "", classes: "", tier: ""}));
+    var targets = options.carried ? Promise.resolve(null)
+      : getJSON("/progress", new URLSearchParams({province: state.province, year: state.year})).catch(function () { return null; });
     document.getElementById("map2").hidden = !side || state.view !== "map";
     document.getElementById("maps").hidden = state.view !== "map";
     tableView.hidden = state.view !== "table";
     var checks = getJSON("/issues", new URLSearchParams({province: state.province, district: state.district, year: state.year}))
       .catch(function () { return null; });  // the data checks never stop the map
-    Promise.all([main, other, summary, checks]).then(function (found) {
+    Promise.all([main, other, summary, checks, targets]).then(function (found) {
       if (mine !== generation) { return; }
       renderChecks(found[3]);
+      renderProgress(found[4]);
       current.main = found[0];
       current.other = found[1];
       current.summary = found[2];
@@ -315,6 +327,9 @@
       {key: "criteria_met", label: T.col_met, numeric: true, text: metText},
       {key: "criteria_unmet", label: T.col_unmet, text: function (p) { return p.criteria_unmet.join(", "); }}
     ].filter(Boolean);  // boundaries from 1 July 2025 have no district column
+    if (options.groups.length) {
+      cols.splice(2, 0, {key: "ntm_group", label: T.col_group, numeric: true, text: function (p) { return groupLabel(p.ntm_group); }});
+    }
     if (table.value) {
       cols.push({key: "value", label: T.col_value, numeric: true, text: function (p) { return p.value_text || "–"; }});
     }
@@ -411,6 +426,32 @@
     checksBox.replaceChildren(el("h2", {id: "data-checks-title", text: T.data_checks + " (" + items.length + ")"}), list);
   }
 
+  // -- progress against targets: the province's path and its communes' targets (issue 13 §5) ---
+  function renderProgress(found) {
+    progressBox.hidden = !found;
+    if (!found) { return; }
+    var parts = [el("h2", {id: "progress-title", text: T.progress_title})];
+    var statusText = function (s) { return T["progress_" + s] || s; };
+    if (!found.targets_loaded) {
+      parts.push(el("p", {"class": "no-target", text: T.no_target.replace("{province}", found.province)}));
+    }
+    if (found.province_targets.length) {
+      parts.push(smallTable(T.progress_province, [T.col_target_level, T.col_target_year, T.col_target_share, T.col_path_share,
+        T.col_recognised_share, T.col_progress, T.source], found.province_targets.map(function (t) {
+        return [levelLabel(t.level), t.target_year, percent(t.target_share), percent(t.path_share),
+          percent(t.recognised_share) + " (" + t.recognised + "/" + t.communes + ")", statusText(t.status), t.source];
+      })));
+    }
+    if (found.communes.length) {
+      parts.push(smallTable(T.progress_communes, [T.col_name, T.col_target_level, T.col_target_year, T.col_met,
+        T.col_unmet_per_year, T.col_progress], found.communes.map(function (c) {
+        return [c.name || c.code, levelLabel(c.level), c.target_year, metText(c),
+          c.unmet_per_year === null ? "–" : c.unmet_per_year.toFixed(1), statusText(c.status)];
+      })));
+    }
+    progressBox.replaceChildren.apply(progressBox, parts);
+  }
+
   function zoomTo(code) {
     if (!views.main.layer || state.view !== "map") { return; }
     views.main.layer.eachLayer(function (layer) {
@@ -446,6 +487,10 @@
     var named = function (c) { return options.lang === "vi" ? c.name_vi : c.name_en; };
     var parts = [el("header", {}, [el("h2", {id: "profile-title", tabindex: "-1", text: p.name || p.code}), closeButton()]),
       el("p", {"class": "place", text: [p.district, p.province].filter(Boolean).join(", ") + " · " + T.year + " " + p.year})];
+    if (p.ntm_group) {
+      parts.push(el("p", {"class": "ntm-group", text: groupLabel(p.ntm_group.group) + " · " + T.group_decision + ": " +
+        p.ntm_group.decision + " (" + p.ntm_group.decision_date + ")"}));
+    }
     if (!p.assessed) {
       parts.push(el("p", {text: T.not_assessed}));
     } else {
@@ -464,8 +509,22 @@
     parts.push(smallTable(T.indicators, [T.col_indicator, T.col_value, T.col_verdict, T.source], p.indicators.map(function (i) {
       return [i.label, i.text, i.verdict || "", i.layer + " (" + i.layer_date + ")"];
     })));
+    if (p.baseline) { parts.push(baselineBlock(p.baseline)); }
     profileBox.replaceChildren.apply(profileBox, parts);
     document.getElementById("profile-title").focus();
+  }
+
+  // The former communes of a commune formed by a merger: history, never its own recognition.
+  function baselineBlock(b) {
+    var shares = Object.keys(b.area_share).map(function (level) { return levelLabel(level) + " " + percent(b.area_share[level]); });
+    return el("section", {"class": "baseline"}, [
+      el("h3", {text: T.baseline + " (" + b.former_vintage + ")"}),
+      el("p", {"class": "note", text: options.lang === "vi" ? b.note_vi : b.note_en}),
+      el("p", {text: T.area_recognised + ": " + (shares.join(" · ") || "–")}),
+      smallTable(T.baseline, [T.col_former_unit, T.col_share_of_new, T.col_level, T.decisions], b.former_units.map(function (f) {
+        return [f.name || f.code, percent(f.share_of_new), f.recognised_level ? levelLabel(f.recognised_level) : T.not_reached,
+          f.decisions.map(function (d) { return d.decision + (d.decision_date ? " (" + d.decision_date + ")" : ""); }).join("; ") || "–"];
+      }))]);
   }
 
   document.addEventListener("keydown", function (event) {

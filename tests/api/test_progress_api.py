@@ -4,16 +4,11 @@ target file labelled TEST DATA."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from boundaries.importer import import_boundaries
 from geo_ntm.settings import Settings
-from geo_ntm.status_import.importer import import_status_file
-from geo_ntm.store import open_store
 from tests.support.tokens import bearer, token_file
 
 TARGETS = (
@@ -24,11 +19,8 @@ TARGETS = (
 
 
 @pytest.fixture(scope="module")
-def client(backend, new_location, data_dir, tmp_path_factory):
-    location = new_location(backend)
-    with open_store(location) as store:
-        import_boundaries(store, data_dir / "vn_admin_2025.gpkg", dt.date(2025, 7, 1), measure_quality=False)
-        assert import_status_file(store, data_dir / "samples" / "status_hong_ngu_counts.csv").stored
+def client(backend, new_location, tmp_path_factory):
+    location = new_location(backend, with_2025=True)
     tokens = token_file(tmp_path_factory.mktemp("tokens"))
     with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=location, tokens_file=tokens)))) as c:
         yield c

@@ -9,7 +9,6 @@ groups, statuses, decisions and targets."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from pathlib import Path
 
@@ -17,48 +16,28 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from boundaries.importer import import_boundaries
 from geo_ntm.settings import Settings
-from geo_ntm.status_import.importer import import_status_file
-from geo_ntm.store import open_store
+from tests.support.office_2026 import (
+    CAI_BE,
+    GROUPS,
+    HONG_NGU,
+    HUNG_THANH,
+    INDICATORS,
+    RECOGNITION,
+    STATUSES,
+    TAN_PHUOC_1,
+    TARGETS,
+)
 from tests.support.tokens import bearer, token_file
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
-NOTE = "DỮ LIỆU KIỂM THỬ / TEST DATA: made up for the geo_ntm tests on real 2025 communes of Đồng Tháp"
-#: Three xã of Đồng Tháp formed on 1 July 2025 (vn_admin_2025.gpkg) and the ward that holds the
-#: recognised xã of Hồng Ngự before the merger.
-TAN_PHUOC_1, HUNG_THANH, CAI_BE, HONG_NGU = "28321", "28336", "28360", "29955"
-GROUPS = f"""province,code,commune,group,decision,decision_date,numbering_source,source
-Đồng Tháp,{TAN_PHUOC_1},Xã Tân Phước 1,1,TEST-01/QĐ-UBND,2026-03-01,QĐ 51/2025/QĐ-TTg,{NOTE}
-Đồng Tháp,{HUNG_THANH},Xã Hưng Thạnh,2,TEST-01/QĐ-UBND,2026-03-01,QĐ 51/2025/QĐ-TTg,{NOTE}
-Đồng Tháp,,Cái Bè,2,TEST-01/QĐ-UBND,2026-03-01,QĐ 51/2025/QĐ-TTg,{NOTE}
-"""
-MET = ",".join(["Đạt"] * 10)
-STATUSES = f"""Tỉnh,Xã,Năm,Bộ tiêu chí,Cấp,TC1,TC2,TC3,TC4,TC5,TC6,TC7,TC8,TC9,TC10,Nguồn
-Đồng Tháp,Tân Phước 1,2026,qd51_2025,ntm,{MET},{NOTE}
-Đồng Tháp,Hưng Thạnh,2026,qd51_2025,ntm,Đạt,Chưa đạt,{",".join(["Đạt"] * 8)},{NOTE}
-Đồng Tháp,Cái Bè,2026,qd51_2025,ntm,{MET},{NOTE}
-"""
-INDICATORS = f"""Tỉnh,Xã,Năm,Bộ tiêu chí,Cấp,Tiêu chí,Tình trạng,Nguồn
-Đồng Tháp,Hưng Thạnh,2026,qd51_2025,ntm,2.1,85%,{NOTE}
-Đồng Tháp,Tân Phước 1,2026,qd51_2025,ntm,2.1,100%,{NOTE}
-"""
-RECOGNITION = f"""Tỉnh,Xã,Năm,Mức đạt chuẩn,Quyết định,Ngày,Nguồn
-Đồng Tháp,Tân Phước 1,2026,đạt chuẩn NTM,TEST-99/QĐ-UBND,20/11/2026,{NOTE}
-"""
-TARGETS = f"""Tỉnh,Xã,Mức,Năm,Tỷ lệ,Năm gốc,Tỷ lệ năm gốc,Nguồn
-Đồng Tháp,,đạt chuẩn NTM,2030,65%,2025,0%,{NOTE}
-"""
 PLACE = {"province": "Đồng Tháp", "year": 2026}
 
 
 @pytest.fixture(scope="module")
-def office(backend, new_location, data_dir, tmp_path_factory):
+def office(backend, new_location, tmp_path_factory):
     """The service on a store with the 2009 and 2025 boundaries and the Hồng Ngự sample."""
-    location = new_location(backend)
-    with open_store(location) as store:
-        import_boundaries(store, data_dir / "vn_admin_2025.gpkg", dt.date(2025, 7, 1), measure_quality=False)
-        assert import_status_file(store, data_dir / "samples" / "status_hong_ngu_counts.csv").stored
+    location = new_location(backend, with_2025=True)
     tokens = token_file(tmp_path_factory.mktemp("tokens"))
     settings = Settings.from_env().model_copy(update=dict(db=location, tokens_file=tokens))
     with TestClient(create_app(settings)) as client:
@@ -92,6 +71,9 @@ def test_a_provincial_office_works_through_2026(office):
     shown = office.get("/map/data", params={**PLACE, "measure": "level", "group": 2, "lang": "en"}).json()
     classes = {f["id"]: f["properties"]["class"] for f in shown["features"]}
     assert classes == {HUNG_THANH: "not_reached", CAI_BE: "met_not_recognised"}
+    summary = office.get("/map/summary", params={**PLACE, "group": 2}).json()
+    assert summary["group"] == 2 and summary["communes"] == 2  # the summaries follow the group too
+    assert [c["code"] for c in summary["near_next_level"]] == [HUNG_THANH]  # one criterion short
     everyone = office.get("/map/data", params={**PLACE, "measure": "level"}).json()
     tan_phuoc = next(f for f in everyone["features"] if f["id"] == TAN_PHUOC_1)["properties"]
     assert tan_phuoc["class"] == "recognised_ntm" and tan_phuoc["ntm_group"] == 1

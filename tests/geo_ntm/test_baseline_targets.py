@@ -11,12 +11,10 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
-from boundaries.importer import import_boundaries
 from geo_ntm.baseline import baseline
 from geo_ntm.domain import AdminTier, Target
 from geo_ntm.errors import InputError
 from geo_ntm.places import find_unit
-from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 from geo_ntm.store.base import ImportRecord
 from geo_ntm.targets import import_targets, parse_share, path_share, progress
@@ -37,13 +35,11 @@ PROVINCE_TARGETS = f"""Tỉnh,Mức,Năm,Tỷ lệ,Năm gốc,Tỷ lệ năm g�
 
 
 @pytest.fixture(scope="module")
-def store(backend, new_location, request, data_dir):
+def store(backend, new_location, request):
     """2009 and 2025 boundaries with the Hồng Ngự recognitions, on each backend."""
-    location = new_location(backend)
+    location = new_location(backend, with_2025=True)
     cluster = request.getfixturevalue("postgis_cluster") if backend == "postgis" else None
     s = open_store(location)
-    import_boundaries(s, data_dir / "vn_admin_2025.gpkg", dt.date(2025, 7, 1), measure_quality=False)
-    import_status_file(s, data_dir / "samples" / "status_hong_ngu_counts.csv")
     yield s
     s.close()
     if cluster is not None:

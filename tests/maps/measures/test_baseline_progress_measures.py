@@ -5,13 +5,9 @@ TEST DATA; the source line says when no target is loaded)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from boundaries.importer import import_boundaries
 from geo_ntm.frameworks import get_framework
-from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 from geo_ntm.targets import import_targets
 from geo_ntm.where import resolve_where
@@ -22,12 +18,10 @@ VINTAGE_2025 = "2025-07-01 vn_admin_2025"
 
 
 @pytest.fixture(scope="module")
-def store(backend, new_location, data_dir, request):
-    location = new_location(backend)
+def store(backend, new_location, request):
+    location = new_location(backend, with_2025=True)
     cluster = request.getfixturevalue("postgis_cluster") if backend == "postgis" else None
     s = open_store(location)
-    import_boundaries(s, data_dir / "vn_admin_2025.gpkg", dt.date(2025, 7, 1), measure_quality=False)
-    import_status_file(s, data_dir / "samples" / "status_hong_ngu_counts.csv")
     yield s
     s.close()
     if cluster is not None:
