@@ -3,18 +3,18 @@ there are, how many the programme assesses, how many have data, how many are rec
 level, and the criteria they meet on average. The national map and the district maps of a province
 colour their units by these tallies, never by the unit's own status (``geo_ntm.views.status_view``).
 
-One pass over the communes' assessment without geometry (``geo_ntm.views.status_view``): the
-polygons drawn are the provinces' or districts' own."""
+One pass over the communes without geometry, assessing those with reported facts
+(``commune_tallies``): the polygons drawn are the provinces' or districts' own."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-import pandas as pd
-
-from geo_ntm.domain import LEVEL_ORDER, AdminTier, levels_held
+from geo_ntm.assessment import assess_units, is_assessed
+from geo_ntm.domain import LEVEL_ORDER, AdminTier, Assessment, levels_held
 from geo_ntm.store import Store
-from geo_ntm.views import status_view
+from geo_ntm.store.base import unit_from_row
 from geo_ntm.where import Where
 
 
@@ -59,47 +59,48 @@ class Tally:
 
 def commune_tallies(store: Store, where: Where, tier: AdminTier) -> dict[str, Tally]:
     """The ``Tally`` of the communes of every province (``tier`` province: keyed by province code)
-    or district (keyed by district code) of ``where``'s place and boundaries in its status year."""
+    or district (keyed by district code) of ``where``'s place and boundaries in its status year.
+
+    The units are read without geometry and only those with a reported fact in the year (a status,
+    count, recognition or indicator status) are assessed; the others are assessed or not by their
+    type, with no data (what their assessment would say)."""
     if tier is AdminTier.COMMUNE:
         raise ValueError("communes are tallied by province or district")
-    frame = status_view(
-        store, where.vintage, AdminTier.COMMUNE, where.status_year, geometry=False, **where.place_filters
+    frame = store.units(where.vintage.vintage_id, AdminTier.COMMUNE, geometry=False, **where.place_filters)
+    units = [unit_from_row(r) for r in frame.itertuples(index=False)]
+    ids, year = [u.unit_id for u in units], where.status_year
+    statuses, summaries = store.statuses(ids, year), store.summaries(ids, year)
+    recognitions, indicators = store.recognitions(ids, year), store.indicator_statuses(ids, year)
+    reported = (
+        {f.unit_id for f in statuses}
+        | {f.unit_id for f in summaries}
+        | {f.unit_id for f in recognitions}
+        | {f.unit_id for f in indicators}
     )
-    key = "province_code" if tier is AdminTier.PROVINCE else "district_code"
-    return tallies(frame, key)
+    reporting = [u for u in units if u.unit_id in reported]
+    found = assess_units(reporting, year, statuses, summaries, recognitions, indicators)
+    groups: dict[str, list[Assessment]] = defaultdict(list)
+    for u in units:
+        key = u.province_code if tier is AdminTier.PROVINCE else u.district_code
+        groups[str(key)].append(found.get(u.unit_id) or Assessment(u.unit_id, year, assessed=is_assessed(u)))
+    return {key: tally_of(assessments) for key, assessments in groups.items()}
 
 
-def tallies(communes: pd.DataFrame, key: str) -> dict[str, Tally]:
-    """The ``Tally`` of the communes (``status_view``'s columns) of each value of column ``key``,
-    counted column-wise in one pass."""
-    assessed = communes["assessed"].astype(bool)
-    with_data = assessed & communes["has_data"].astype(bool)
-    met = communes["criteria_met"].astype("Float64").where(with_data)
-    counts = pd.DataFrame(
-        {
-            "key": communes[key].astype(str),
-            "assessed": assessed,
-            "with_data": with_data,
-            "met_sum": met.fillna(0),
-            "met_count": met.notna(),
-        }
+def tally_of(assessments: list[Assessment]) -> Tally:
+    """The ``Tally`` of the assessments of a province's or district's communes."""
+    assessed = [a for a in assessments if a.assessed]
+    with_data = [a for a in assessed if a.has_data]
+    recognised: Counter[str] = Counter()
+    for a in assessed:  # a decision counts with or without statuses of the year
+        recognised.update(levels_held(a.recognised_level))
+    met = [a.criteria_met for a in with_data if a.criteria_met is not None]
+    frameworks = {a.framework_id for a in with_data if a.framework_id}
+    return Tally(
+        communes=len(assessments),
+        assessed=len(assessed),
+        with_data=len(with_data),
+        recognised=dict(recognised),
+        criteria_met_sum=sum(met),
+        criteria_met_count=len(met),
+        framework=frameworks.pop() if len(frameworks) == 1 else None,
     )
-    recognised = communes["recognised_level"].where(assessed)
-    held = recognised.map(lambda level: levels_held(level) if isinstance(level, str) else frozenset())
-    for level in LEVEL_ORDER:
-        counts[level] = held.map(lambda found, level=level: level in found)
-    frameworks = communes["framework"].where(with_data)
-    one_framework = frameworks.groupby(counts["key"]).agg(lambda f: f.dropna().unique())
-    sums = counts.groupby("key", sort=False).agg(["sum", "size"])
-    return {
-        str(code): Tally(
-            communes=int(row[("assessed", "size")]),
-            assessed=int(row[("assessed", "sum")]),
-            with_data=int(row[("with_data", "sum")]),
-            recognised={level: int(row[(level, "sum")]) for level in LEVEL_ORDER if row[(level, "sum")]},
-            criteria_met_sum=int(row[("met_sum", "sum")]),
-            criteria_met_count=int(row[("met_count", "sum")]),
-            framework=str(one_framework[code][0]) if len(one_framework[code]) == 1 else None,
-        )
-        for code, row in sums.iterrows()
-    }
