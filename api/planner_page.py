@@ -9,7 +9,7 @@ import json
 from html import escape
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import Lang, StoreDep, YearParam
@@ -38,6 +38,7 @@ def planner_page(options: dict) -> str:
 <header><h1>{escape(t["title"])}</h1><form id="controls" aria-label="{escape(t["title"])}"></form>
 <nav><a id="lang-switch" href="/?{switch}" hreflang="{other}" lang="{other}">{escape(t["other_lang"])}</a></nav>
 </header>
+<nav id="crumbs" aria-label="{escape(t["crumbs"])}"></nav>
 <main><div id="status" role="status" aria-live="polite"></div>
 <div id="maps"><div id="map" class="ntm-map" role="region" aria-label="{escape(t["map_label"])}"></div>
 <div id="map2" class="ntm-map" role="region" aria-label="{escape(t["map_label"])}" hidden></div></div>
@@ -53,12 +54,20 @@ def planner_page(options: dict) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def index(
-    store: StoreDep, lang: Lang, province: str | None = None, year: YearParam = None, vintage: str | None = None
+    request: Request,
+    store: StoreDep,
+    lang: Lang,
+    province: str | None = None,
+    year: YearParam = None,
+    vintage: str | None = None,
 ) -> HTMLResponse:
-    """The planner's page, starting on ``province`` and ``year`` (default: the first province that
-    received data, at its latest year); the rest of the state is read from the URL by the page. A
+    """The planner's page, starting on ``province`` (default: the whole country) and ``year``
+    (default: its latest year with data); the rest of the state is read from the URL by the page. A
     year outside the years the service knows is a 400 naming ``year``."""
-    options = page_options(store, province=province or None, year=year, vintage=vintage or None, lang=lang)
+    basemap = request.app.state.settings.basemap_url
+    options = page_options(
+        store, province=province or None, year=year, vintage=vintage or None, lang=lang, basemap=basemap
+    )
     return HTMLResponse(planner_page(options))
 
 

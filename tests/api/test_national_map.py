@@ -24,8 +24,8 @@ from geo_ntm.store import open_store
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def client_of(location: str):
-    return TestClient(create_app(Settings.from_env().model_copy(update=dict(db=location))))
+def client_of(location: str, **settings):
+    return TestClient(create_app(Settings.from_env().model_copy(update=dict(db=location, **settings))))
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +161,12 @@ def test_the_2025_country_has_34_provinces_and_no_district_tier(client_2025):
     assert len(r.content) < 3_000_000
     r = client_2025.get("/map/data", params={"year": 2026, "tier": "district"})
     assert r.status_code == 400 and "no district tier" in r.json()["description"]
+
+
+def test_the_page_carries_the_office_basemap_only_when_set(db_location):
+    tiles = "https://tiles.office.example/{z}/{x}/{y}.png"
+    with client_of(db_location, basemap_url=tiles) as c:
+        assert c.get("/map/options").json()["basemap"] == tiles
+        assert f'"basemap": "{tiles}"' in c.get("/").text
+    with client_of(db_location) as c:
+        assert '"basemap": null' in c.get("/").text
