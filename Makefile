@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test run test test-fast lint browser postgis clean
+.PHONY: install install-test run test test-fast lint browser postgis gdal bench-http clean
 
 # What running needs: the runtime packages from PyPI (editable install, no extras) and Leaflet from
 # the npm registry. Separate stamps: `make run` after `make test` installs nothing again.
@@ -46,6 +46,21 @@ postgis:
 	  (echo "==> $(POSTGIS_PACKAGES) (Debian)" && apt-get update -qq && \
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(POSTGIS_PACKAGES) >/dev/null) || \
 	  echo "$(POSTGIS_PACKAGES) not installed: the PostGIS store tests will fail"; }
+
+# GDAL's command-line tools (Debian bookworm's gdal-bin, GDAL 3.6): the default OGC API client whose
+# national pull bench/bench_http.py times; installed when run as root.
+GDAL_PACKAGES := gdal-bin
+gdal:
+	@command -v ogr2ogr >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (echo "==> $(GDAL_PACKAGES) (Debian)" && apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GDAL_PACKAGES) >/dev/null) || \
+	  echo "$(GDAL_PACKAGES) not installed: bench/bench_http.py needs ogr2ogr (or --no-pull)"; }
+
+# geo_ntm beside tipg on the same communes from the same PostGIS (about 10 minutes; issue 14):
+# bench/results/http_vs_tipg.json, under the label LABEL (default before).
+LABEL ?= before
+bench-http: install-test postgis gdal
+	$(BIN)/python bench/bench_http.py --label $(LABEL)
 
 # The store is GEO_NTM_DB (default var/geo_ntm.gpkg); loading the demo again changes nothing.
 # `geo-ntm demo` says what it loads as it goes; `geo-ntm serve` prints the URL once it answers.

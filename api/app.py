@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import (
     background,
+    docs_page,
     downloads,
     frameworks,
     indicator_sets,
@@ -18,6 +19,7 @@ from api import (
     planner,
     planner_page,
     progress,
+    report,
     vintages,
     writes,
 )
@@ -39,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(principal)],  # a bad token is refused everywhere; ReadGate: reads need one
         lifespan=store_lifespan,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # api.docs_page serves /docs from node_modules, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.tokens = load_tokens(settings.tokens_file)
@@ -63,10 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background.router,
         issues.router,
         progress.router,
+        report.router,
     ):
         app.include_router(router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dist(settings.assets_dir)), name="leaflet")
     app.mount("/static/planner", StaticFiles(directory=PLANNER_STATIC), name="planner")
+    docs_page.install(app, settings.assets_dir)
 
     complete_openapi(app)
     if settings.read_token_required:  # outermost: the landing page, /api, /docs and static files too

@@ -28,7 +28,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from api.deps import StoreDep
+from api.deps import Lang, StoreDep
 from api.download_formats import FORMATS
 from api.ogc.crs import CRS84, pyproj_crs
 from api.ogc.features import CARRIED, PROPERTIES, encode_features, vintage_document
@@ -36,6 +36,8 @@ from api.ogc.query import FeatureQuery, QueryDep, run
 from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 from geo_ntm.export_safety import safe_csv_cell, safe_csv_row, xlsx_row
+from maps.i18n import texts
+from maps.styles import CLASS_FIELD, level_classes, qml, sld, style_classes
 
 router = APIRouter()
 
@@ -47,6 +49,8 @@ FIELDS = {
     "unit_type": ("unit_type", "xa, phuong, thi_tran, dac_khu; huyen, quan, thi_xa, thanh_pho; tinh"),
     "district": ("district", "district name (communes)"),
     "province": ("province", "province name"),
+    "district_code": ("dist_code", "district code of the boundary source (communes of boundaries with districts)"),
+    "province_code": ("prov_code", "province code of the boundary source"),
     "population": ("population", "population in the boundary file"),
     "area_ha": ("area_ha", "area in hectares"),
     "flag": ("flag", "unnamed or not_admin_unit polygons (never assessed)"),
@@ -64,6 +68,11 @@ FIELDS = {
     "recognition_date": ("rec_date", "date of the recognition decision (yyyy-mm-dd)"),
     "recognition_year": ("rec_year", "year the recognition decision is for"),
     "recognition_framework": ("rec_fw", "framework named by the recognition decision"),
+    "ntm_class": (
+        "ntm_class",
+        "class of the planner's level map (the style files colour by it): recognised_<level>, "
+        "met_not_recognised, not_reached, no_data, not_assessed",
+    ),
     "ntm_group": ("ntm_group", "NTM commune group (nhóm 1, 2, 3 of QĐ 51/2025) in force on 31 December"),
     "ntm_group_decision": ("grp_dec", "decision that set the NTM group"),
     "ntm_group_date": ("grp_date", "date of that decision (yyyy-mm-dd)"),
@@ -81,6 +90,10 @@ FIELDS = {
     "population_known": ("pop_known", "share of the population known"),
 }
 _LISTS = ("criteria_unmet", "criteria_conflicting", "old_units")
+#: The per-criterion columns tc1..tcN of a download: each criterion's status in the unit's framework.
+CRITERION_STATUSES = "met, unmet, conflicting (its sources disagree) or no_data"
+_TC = re.compile(r"tc(\d+)")
+_CODES = ("province_code", "district_code")  # in downloads only: items name the place by its names
 _CHUNK = 1 << 16
 
 
@@ -108,21 +121,57 @@ def file_stem(q: FeatureQuery) -> str:
     return "_".join(parts)
 
 
+def field_meaning(name: str) -> tuple[str, str]:
+    """The Shapefile name and the meaning of a download's column (``FIELDS``, or ``tcN``)."""
+    if (tc := _TC.fullmatch(name)) is not None:
+        return name, f"criterion {tc.group(1)} of the unit's framework: {CRITERION_STATUSES}"
+    return FIELDS[name]
+
+
+def criterion_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns tc1..tcN (N: the most criteria of a framework among the rows) with each criterion's
+    status in the row's framework: met, unmet, conflicting, or no_data when the unit has figures but
+    none for that criterion (e.g. only a reported count); empty beyond its framework's criteria and
+    for units without figures or not assessed. Empty when ``frame`` has no per-criterion lists."""
+    if "met_criteria" not in frame.columns or frame.empty:
+        return pd.DataFrame(index=range(len(frame)))
+    totals = pd.to_numeric(frame["criteria_total"], errors="coerce")
+    most = int(totals.max()) if totals.notna().any() else 0
+    rows = []
+    for met, unmet, conflicting, total, has_data in zip(
+        frame["met_criteria"],
+        frame["criteria_unmet"],
+        frame["criteria_conflicting"],
+        totals,
+        frame["has_data"],
+        strict=True,
+    ):
+        known = {n: "met" for n in met} | {n: "unmet" for n in unmet} | {n: "conflicting" for n in conflicting}
+        size = 0 if pd.isna(total) or not has_data else int(total)
+        rows.append([known.get(n, "no_data") if n <= size else None for n in range(1, most + 1)])
+    return pd.DataFrame(rows, columns=[f"tc{n}" for n in range(1, most + 1)])
+
+
 def table(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> gpd.GeoDataFrame:
-    """One flat table of every feature (columns in FIELDS order, lists joined with ';'),
-    geometries in ``crs`` with x = longitude/easting (the order GIS files use)."""
+    """One flat table of every feature (columns in FIELDS order, then the per-criterion columns
+    tc1..tcN, lists joined with ';'), geometries in ``crs`` with x = longitude/easting (the order GIS
+    files use)."""
     parts = []
     for lv, frame in frames:
-        columns = [c for c in (*PROPERTIES[lv], *CARRIED) if c in frame.columns]
+        columns = [c for c in (*PROPERTIES[lv], *CARRIED, *_CODES) if c in frame.columns]
         part = pd.DataFrame({c: frame[c].values for c in columns})
         part["admin_level"] = lv.value
+        if {"assessed", "has_data"} <= set(frame.columns):
+            part[CLASS_FIELD] = level_classes(frame)
+        part = pd.concat([part, criterion_columns(frame.reset_index(drop=True))], axis=1)
         parts.append(gpd.GeoDataFrame(part, geometry=list(frame.geometry.values), crs="EPSG:4326"))
     target = "EPSG:4326" if crs == CRS84 else pyproj_crs(crs)  # files: GDAL stores x = longitude anyway
     if not parts:
         return gpd.GeoDataFrame({c: [] for c in ("admin_level", "code", "name")}, geometry=[], crs=target)
     out = pd.concat(parts, ignore_index=True)
+    criteria = sorted((c for c in out.columns if _TC.fullmatch(c)), key=lambda c: int(c[2:]))
     out = gpd.GeoDataFrame(
-        out[[c for c in FIELDS if c in out.columns] + ["geometry"]], geometry="geometry", crs="EPSG:4326"
+        out[[c for c in FIELDS if c in out.columns] + criteria + ["geometry"]], geometry="geometry", crs="EPSG:4326"
     )
     for column in _LISTS:
         if column in out.columns:
@@ -238,7 +287,13 @@ def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, s
     fields = book.create_sheet("fields")
     fields.append(xlsx_row(fields, ["field", "meaning"]))
     for name in frame.columns:
-        meaning = FIELDS[name][1] if name in FIELDS else "point inside the unit" if name != "wkt" else "geometry as WKT"
+        meaning = (
+            field_meaning(name)[1]
+            if name in FIELDS or _TC.fullmatch(name)
+            else "point inside the unit"
+            if name != "wkt"
+            else "geometry as WKT"
+        )
         fields.append(xlsx_row(fields, [name, meaning]))
     about = book.create_sheet("about")
     for row in readme:
@@ -246,17 +301,44 @@ def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, s
     book.save(path)
 
 
-def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame) -> Path:
+def _layer_styles(path: Path, layer: str, lang: str) -> None:
+    """The level map's QGIS and SLD styles in the GeoPackage's ``layer_styles`` table, as QGIS
+    stores a layer's default style there (so the layer opens styled)."""
+    classes = style_classes(lang)
+    title = texts(lang)["heading.level"]
+    row = {
+        "f_table_catalog": "",
+        "f_table_schema": "",
+        "f_table_name": layer,
+        "f_geometry_column": "geom",
+        "styleName": layer,
+        "styleQML": qml(classes),
+        "styleSLD": sld(layer, classes, title),
+        "useAsDefault": True,
+        "description": f"geo_ntm: {title}",
+        "owner": "",
+        "ui": None,
+        "update_time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    pyogrio.write_dataframe(pd.DataFrame([row]), path, layer="layer_styles", driver="GPKG")
+
+
+def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, lang: str) -> Path:
     renamed = frame.rename(columns={k: v[0] for k, v in FIELDS.items()})
     shp = directory / f"{stem}.shp"
     pyogrio.write_dataframe(renamed, shp, driver="ESRI Shapefile", layer=stem, encoding="UTF-8")
+    if CLASS_FIELD in frame.columns:  # beside the .shp, QGIS loads <stem>.qml as the layer's style
+        classes = style_classes(lang)
+        (directory / f"{stem}.qml").write_text(qml(classes), encoding="utf-8")
+        (directory / f"{stem}.sld").write_text(sld(stem, classes, texts(lang)["heading.level"]), encoding="utf-8")
     fields = directory / "fields.csv"
     with open(fields, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["shapefile_field", "field", "meaning"])
         for name in frame.columns:
             if name != "geometry":
-                writer.writerow(safe_csv_row([FIELDS[name][0], name, FIELDS[name][1]]))
+                short, meaning = field_meaning(name)
+                writer.writerow(safe_csv_row([short, name, meaning]))
     archive = directory / f"{stem}.shp.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for part in sorted(directory.glob(f"{stem}.*")):
@@ -271,6 +353,7 @@ def download(
     request: Request,
     store: StoreDep,
     q: QueryDep,
+    lang: Lang,
     format: Annotated[
         str, Query(description="geojson, gpkg, shp (zipped), csv or xlsx", json_schema_extra={"enum": list(FORMATS)})
     ] = "geojson",
@@ -299,8 +382,10 @@ def download(
         if format == "gpkg":
             path = directory / f"{stem}.gpkg"
             pyogrio.write_dataframe(frame, path, driver="GPKG", layer=q.collection.id)
+            if CLASS_FIELD in frame.columns:
+                _layer_styles(path, q.collection.id, lang)
         elif format == "shp":
-            path = _shapefile(directory, stem, frame)
+            path = _shapefile(directory, stem, frame, lang)
         else:
             path = directory / f"{stem}.xlsx"
             _xlsx(path, _attributes(frame, q.crs, False), q.collection.id, _readme(q, request, matched))

@@ -72,26 +72,35 @@ def _percentile(values: list[float], q: float) -> float:
 
 async def _load(base: str, path: str, clients: int, duration: float, warmup: float) -> dict:
     """``clients`` concurrent loops of GET ``path``: ``warmup`` seconds, then ``duration`` seconds
-    in which every answer received counts (as wrk counts), with its latency."""
+    in which every answer received counts (as wrk counts), with its latency. ``answered`` counts
+    every answer, warm-up and the last ones after the window included (what the server did while
+    a CPU meter ran around the whole load); ``wire_bytes`` is the median body as sent (compressed
+    when the server compressed it: httpx asks for gzip)."""
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    latencies, statuses, sizes = [], {}, []
+    latencies, statuses, sizes, wire, encodings = [], {}, [], [], set()
+    answered = 0
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
         start = time.perf_counter()
         measure_from, stop_at = start + warmup, start + warmup + duration
 
         async def worker():
+            nonlocal answered
             while time.perf_counter() < stop_at:
                 sent = time.perf_counter()
                 try:
                     response = await client.get(path)
                     status, size = response.status_code, len(response.content)
+                    sent_bytes, encoding = response.num_bytes_downloaded, response.headers.get("content-encoding")
+                    answered += 1
                 except httpx.HTTPError as exc:
-                    status, size = type(exc).__name__, 0
+                    status, size, sent_bytes, encoding = type(exc).__name__, 0, 0, None
                 done = time.perf_counter()
                 if measure_from <= done <= stop_at:
                     latencies.append(done - sent)
                     statuses[str(status)] = statuses.get(str(status), 0) + 1
                     sizes.append(size)
+                    wire.append(sent_bytes)
+                    encodings.add(encoding or "identity")
 
         await asyncio.gather(*(worker() for _ in range(clients)))
     ok = statuses.get("200", 0)
@@ -105,6 +114,9 @@ async def _load(base: str, path: str, clients: int, duration: float, warmup: flo
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
         "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
         "response_bytes": int(statistics.median(sizes)) if sizes else 0,
+        "wire_bytes": int(statistics.median(wire)) if wire else 0,
+        "content_encoding": sorted(encodings),
+        "answered": answered,
     }
 
 
@@ -169,29 +181,28 @@ def _geo_ntm(db: str, *args: str, env: dict | None = None, **kwargs) -> subproce
     )
 
 
-class Service:
-    """``geo-ntm serve`` on a free port of 127.0.0.1, in a subprocess."""
+class ServerProcess:
+    """A server on a free port of 127.0.0.1, in a subprocess writing to ``log``, once it answers
+    ``GET /health`` (any status: tipg has no such path and answers 404). RuntimeError with the log
+    when it exits or does not answer within ``wait`` seconds."""
 
-    def __init__(self, db: str, pool_size: int, log: Path):
+    def __init__(self, argv_for_port, env: dict, log: Path, name: str, wait: float = 60, cwd: Path | None = None):
         from tests.support.local_service import free_port, wait_until_serving
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "GEO_NTM_LOG_LEVEL": "WARNING", "GEO_NTM_DB_POOL_SIZE": str(pool_size)}
         self.log = open(log, "w")  # noqa: SIM115 - the server writes to it until stop() closes it
         self.process = subprocess.Popen(
-            [str(BIN / "geo-ntm"), "--db", db, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            argv_for_port(self.port), env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd
         )
         try:
-            wait_until_serving(self.url, self.process, 60).raise_for_status()
-        except (RuntimeError, httpx.HTTPStatusError) as exc:
+            self.first_answer = wait_until_serving(self.url, self.process, wait)
+        except RuntimeError as exc:
             self.stop()
-            raise RuntimeError(f"geo-ntm serve did not start ({exc}): {Path(log).read_text()}") from None
+            raise RuntimeError(f"{name} did not start ({exc}): {Path(log).read_text()}") from None
 
     def stop(self) -> None:
+        """Terminate the server (kill it after 20 s) and close its log."""
         self.process.terminate()
         try:
             self.process.wait(20)
@@ -199,6 +210,35 @@ class Service:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+class Service(ServerProcess):
+    """``geo-ntm serve`` on a free port of 127.0.0.1, in a subprocess (``serve_args``: more options
+    of ``geo-ntm serve``, e.g. ``--workers``)."""
+
+    def __init__(self, db: str, pool_size: int, log: Path, serve_args: tuple[str, ...] = ()):
+        env = {**os.environ, "GEO_NTM_LOG_LEVEL": "WARNING", "GEO_NTM_DB_POOL_SIZE": str(pool_size)}
+        super().__init__(
+            lambda port: [
+                str(BIN / "geo-ntm"),
+                "--db",
+                db,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *serve_args,
+            ],
+            env,
+            log,
+            "geo-ntm serve",
+        )
+        try:
+            self.first_answer.raise_for_status()
+        except httpx.HTTPStatusError as exc:
+            self.stop()
+            raise RuntimeError(f"geo-ntm serve did not start ({exc}): {Path(log).read_text()}") from None
 
 
 def run(

@@ -148,11 +148,11 @@ def province_report(store: Store, where: Where) -> dict:
     }
 
 
-def report_csv(report: dict, by_group: bool = False) -> str:
-    """One CSV row per district (``by_group``: per NTM group) plus a total row; per-criterion
-    counts as columns tc1..tcN; names a spreadsheet would run as formulas are neutralised
-    (``geo_ntm.export_safety``). The ``own_*`` columns are the district's own status, on the total
-    row the province's (the district's in a report of one district)."""
+def report_records(report: dict, by_group: bool = False) -> tuple[list[str], list[list]]:
+    """The header and the rows of the report as a table: one row per district (``by_group``: per
+    NTM group) plus a total row; per-criterion counts as columns tc1..tcN. The ``own_*`` columns
+    are the district's own status, on the total row the province's (the district's in a report of
+    one district). Values as they are (None where unknown): ``report_csv`` and spreadsheets format them."""
     rows = _rows(report, by_group)
     numbers = list(rows[0]["per_criterion"]) if rows else []  # the report framework's criterion numbers
     header = (
@@ -163,27 +163,34 @@ def report_csv(report: dict, by_group: bool = False) -> str:
         + [f"tc{n}" for n in numbers]
         + [f"own_{k}" for k in OWN_STATUS]
     )
+    records = [
+        [
+            r["district"],
+            r["communes"],
+            r["communes_with_data"],
+            r["communes_without_data"],
+            r["all_criteria_met"],
+            r["avg_criteria_met"],
+        ]
+        + [r["recognised"][lv] for lv in LEVEL_ORDER]
+        + [r["recognised_exact"][lv] for lv in LEVEL_ORDER]
+        + [r["all_criteria_met_not_recognised"]]
+        + [r["per_criterion"][n] for n in numbers]
+        + [(r.get("district_status") or {}).get(k) for k in OWN_STATUS]
+        for r in rows
+    ]
+    return header, records
+
+
+def report_csv(report: dict, by_group: bool = False) -> str:
+    """``report_records`` as CSV: empty cells for None; names a spreadsheet would run as formulas
+    are neutralised (``geo_ntm.export_safety``)."""
+    header, records = report_records(report, by_group)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    for r in rows:
-        writer.writerow(
-            safe_csv_row(
-                [
-                    r["district"],
-                    r["communes"],
-                    r["communes_with_data"],
-                    r["communes_without_data"],
-                    r["all_criteria_met"],
-                    "" if r["avg_criteria_met"] is None else r["avg_criteria_met"],
-                ]
-                + [r["recognised"][lv] for lv in LEVEL_ORDER]
-                + [r["recognised_exact"][lv] for lv in LEVEL_ORDER]
-                + [r["all_criteria_met_not_recognised"]]
-                + [r["per_criterion"][n] for n in numbers]
-                + [_csv_value((r.get("district_status") or {}).get(k)) for k in OWN_STATUS]
-            )
-        )
+    for record in records:
+        writer.writerow(safe_csv_row([_csv_value(v) for v in record]))
     return out.getvalue()
 
 

@@ -96,7 +96,7 @@ def classify(
     t = texts(lang)
     totals = {c.total for c in communes if c.has_data and c.total}
     if scheme == "standard":
-        keys = tuple(_status(c) or measure.fixed_key(c) for c in communes)
+        keys = tuple(fixed_class(measure, c) for c in communes)
         ranked = [(k, label, measure.fills[k], None, None) for k, label in measure.fixed_classes(totals, lang)]
     else:
         keys, ranked = _numeric(communes, measure, scheme, classes, lang)
@@ -104,6 +104,12 @@ def classify(
     legend = tuple(LegendEntry(k, label, fill, counts[k], lo, hi) for k, label, fill, lo, hi in ranked)
     legend += tuple(LegendEntry(k, t[f"class.{k}"], fill, counts[k]) for k, fill in OUTSIDE_FILLS.items())
     return Classification(measure, scheme, keys, legend, measure.heading(lang, framework, year))
+
+
+def fixed_class(measure: Measure, c: Commune) -> str:
+    """The key of the class ``c`` falls in among ``measure``'s fixed classes (its standard scheme),
+    or not assessed, or no data."""
+    return _status(c) or measure.fixed_key(c)
 
 
 def _status(c: Commune) -> str | None:

@@ -46,6 +46,7 @@ STANDARD_PARAMS = {
     "f",
     "format",
     "geometry",
+    "lang",  # downloads: the language of the style files' labels
 }
 
 

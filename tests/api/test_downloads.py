@@ -61,7 +61,7 @@ def test_geopackage_with_a_cql2_filter_and_vn2000(client, tmp_path):
     path = tmp_path / _filename(r)
     path.write_bytes(r.content)
     assert pyogrio.list_layers(path)[0][0] == "communes"
-    frame = pyogrio.read_dataframe(path)
+    frame = pyogrio.read_dataframe(path, layer="communes")
     assert len(frame) == 6 and set(frame["unit_type"]) == {"xa"} and frame.crs.to_epsg() == 3405
     assert "Xã Nhơn Thạnh" in set(frame["name"]) and 600_000 < frame.geometry.centroid.x.mean() < 700_000
     assert list(frame["criteria_unmet"].unique()) in ([None], [""])  # lists are ';'-joined text
@@ -127,3 +127,71 @@ def test_other_collections_dates_and_errors(client):
         "csv",
         "xlsx",
     }
+
+
+def test_every_criterion_has_its_own_column_with_the_place_codes(client, tmp_path):
+    r = _get(client, "csv", unit_type="xa", **CITY)
+    rows = {row["name"]: row for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))}
+    nhon_thanh = rows["Xã Nhơn Thạnh"]
+    assert [nhon_thanh[f"tc{n}"] for n in range(1, 20)] == ["met"] * 19 and "tc20" not in nhon_thanh
+    assert nhon_thanh["province_code"] == "811" and nhon_thanh["district_code"] == "81101"
+    only_2011 = {
+        row["name"]: row
+        for row in csv.DictReader(
+            io.StringIO(_get(client, "csv", **{**CITY, "year": 2011}).content.decode("utf-8-sig"))
+        )
+    }
+    statuses = {only_2011["Xã Nhơn Thạnh"][f"tc{n}"] for n in range(1, 20)}
+    assert only_2011["Xã Nhơn Thạnh"]["tc9"] == "unmet" and statuses == {
+        "unmet",
+        "no_data",
+    }  # only criterion 9 reported
+    assert {row["tc9"] for row in only_2011.values() if row["unit_type"] == "phuong"} == {""}  # wards: not assessed
+    r = _get(client, "shp", **CITY)
+    path = tmp_path / "communes.shp.zip"
+    path.write_bytes(r.content)
+    stem = "communes_Ben-Tre_Ben-Tre_2020-12-31"
+    with zipfile.ZipFile(path) as zf:
+        documented = {
+            d["field"]: d["meaning"] for d in csv.DictReader(io.StringIO(zf.read(f"{stem}_fields.csv").decode()))
+        }
+    assert documented["tc19"].startswith("criterion 19 of the unit's framework: met, unmet")
+
+
+def test_geopackage_and_shapefile_open_styled_like_the_level_map(client, tmp_path):
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    from maps.measures.level import Level
+
+    path = tmp_path / "styled.gpkg"
+    path.write_bytes(_get(client, "gpkg", **CITY).content)
+    frame = pyogrio.read_dataframe(path, layer="communes")
+    assert set(frame.loc[frame["unit_type"] == "phuong", "ntm_class"]) == {"not_assessed"}
+    assert set(frame["ntm_class"]) <= {*Level.fills, "no_data", "not_assessed"}
+    with sqlite3.connect(path) as db:
+        (name, geometry, default, style_qml, style_sld) = db.execute(
+            "SELECT f_table_name, f_geometry_column, useAsDefault, styleQML, styleSLD FROM layer_styles"
+        ).fetchone()
+        assert db.execute("SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'").fetchone() == (
+            "attributes",
+        )
+    assert (name, geometry, default) == ("communes", "geom", 1)
+    renderer = ET.fromstring(style_qml.split("\n", 1)[1]).find("renderer-v2")
+    assert renderer.get("attr") == "ntm_class"
+    categories = {c.get("value"): c.get("label") for c in renderer.iter("category")}
+    assert set(frame["ntm_class"]) <= set(categories) and categories["not_assessed"] == "Không đánh giá"
+    colours = {s.get("name"): s.find(".//prop[@k='color']").get("v") for s in renderer.iter("symbol")}
+    recognised = str(list(categories).index("recognised_ntm"))
+    assert colours[recognised] == "173,221,142,255"  # #addd8e, the page's fill
+    sld_rules = ET.fromstring(style_sld.split("\n", 1)[1]).findall(".//{http://www.opengis.net/sld}Rule")
+    assert len(sld_rules) == len(categories)
+
+    shp = tmp_path / "styled.shp.zip"
+    shp.write_bytes(_get(client, "shp", lang="en", **CITY).content)
+    stem = "communes_Ben-Tre_Ben-Tre_2020-12-31"
+    with zipfile.ZipFile(shp) as zf:
+        beside = ET.fromstring(zf.read(f"{stem}.qml").decode().split("\n", 1)[1])
+        ET.fromstring(zf.read(f"{stem}.sld").decode().split("\n", 1)[1])
+    labels = {c.get("value"): c.get("label") for c in beside.iter("category")}
+    assert labels["not_assessed"] == "Not assessed"

@@ -213,3 +213,25 @@ def test_page_of_an_empty_store_says_how_to_load_data(empty_db_location):
     with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=empty_db_location)))) as empty:
         page = empty.get("/").text
     assert '"empty": true' in page and "geo-ntm demo" in page and '<script src="/static/planner/planner.js">' in page
+
+
+def test_the_report_over_http_is_the_command_line_report_in_three_formats(client):
+    from openpyxl import load_workbook
+
+    from geo_ntm.report import province_report, report_csv
+    from geo_ntm.where import resolve_where
+
+    place = {"province": "Bến Tre", "year": 2020}
+    body = client.get("/report", params=place).json()
+    with open_store(client.app.state.settings.db) as store:
+        expected = province_report(store, resolve_where(store, year=2020, province="Bến Tre"))
+    assert body == expected and len(body["districts"]) == 9  # the 2009 districts of Bến Tre
+    got = client.get("/report", params={**place, "f": "csv"})
+    assert got.headers["content-disposition"] == 'attachment; filename="ntm_report_Tinh-Ben-Tre_2020.csv"'
+    assert got.content.decode("utf-8-sig") == report_csv(expected)
+    book = load_workbook(io.BytesIO(client.get("/report", params={**place, "f": "xlsx"}).content))
+    rows = list(book["report"].values)
+    assert rows[0][:2] == ("district", "communes") and len(rows) == 1 + 9 + 1  # header, districts, total
+    assert rows[-1][0] == "Tổng / Total" and rows[-1][1] == expected["total"]["communes"]
+    refused = client.get("/report", params={**place, "f": "pdf"})
+    assert refused.status_code == 400 and "json, csv, xlsx" in refused.json()["description"]

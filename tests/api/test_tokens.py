@@ -79,7 +79,7 @@ PROTECTED = [
     "/api",
     "/openapi.json",
     "/docs",
-    "/redoc",
+    "/static/swagger-ui/swagger-ui.css",
     "/static/leaflet/leaflet.js",
     "/static/planner/planner.js",
     "/collections",

@@ -90,9 +90,16 @@ def test_a_provincial_office_works_through_2026(office):
     (target,) = progress["province_targets"]
     assert target["recognised"] == 1 and target["path_share"] == pytest.approx(0.13)
 
+    # the province report per group, as a spreadsheet would read it (no district tier in 2025)
+    report = office.get("/report", params={**PLACE, "f": "csv", "by_group": "true"})
+    groups = {r["district"]: r for r in csv.DictReader(io.StringIO(report.content.decode("utf-8-sig")))}
+    assert groups["nhóm 1"]["recognised_ntm"] == "1" and groups["nhóm 2"]["all_criteria_met_not_recognised"] == "1"
+
     # 5. the communes with their group and recognition, as a CSV download
     got = office.get("/collections/communes/download", params={**PLACE, "format": "csv", "filter": "ntm_group = 2"})
     assert got.status_code == 200
     rows = {r["code"]: r for r in csv.DictReader(io.StringIO(got.content.decode("utf-8-sig")))}
     assert set(rows) == {HUNG_THANH, CAI_BE}
     assert rows[CAI_BE]["criteria_met"] == "10" and rows[CAI_BE]["recognised_level"] == ""
+    assert rows[HUNG_THANH]["tc2"] == "unmet" and rows[HUNG_THANH]["tc10"] == "met" and "tc11" not in rows[HUNG_THANH]
+    assert rows[HUNG_THANH]["province_code"] == "82" and rows[HUNG_THANH]["district_code"] == ""  # no district tier

@@ -339,3 +339,14 @@ def test_data_checks_list_links_to_the_commune(page, service, planner_gpkg, arti
 
     open_page(page, **CITY, year=2011)
     assert page.locator("#data-checks").inner_text().endswith("Không có mâu thuẫn nào trong số liệu năm này")
+
+
+def test_the_api_documentation_works_without_the_internet(page, service):
+    """/docs: Swagger UI from node_modules (no CDN; the page fixture refuses any foreign request)
+    draws the service's operations."""
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+    assert "geo_ntm" in page.locator(".swagger-ui .info .title").inner_text()
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.eval_on_selector_all(".opblock-summary-path", "ps => ps.map(p => p.textContent)")
+    assert "/map/data" in paths and "/report" in paths
