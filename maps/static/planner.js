@@ -601,6 +601,7 @@
 
   // -- data checks: the contradictions flagged in the data of the province and year -----------
   function renderChecks(found) {
+    checksBox.hidden = national();  // the data checks are of a province
     var items = found ? found.issues : [];
     var list = items.length ? el("ul", {}, items.map(function (issue) {
       var buttons = issue.units.map(function (u) {

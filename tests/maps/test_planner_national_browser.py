@@ -76,6 +76,7 @@ def test_the_country_drills_to_a_district_and_climbs_back_on_2009(page, service,
     assert crumbs(page) == ["Cả nước"] and page.locator("#ctl-province").input_value() == ""
     assert page.locator("#map .ntm-legend-heading").inner_text() == "Tỷ lệ xã được công nhận: Đạt chuẩn NTM"
     assert page.locator("#ctl-district").count() == 0 and page.locator("#ctl-tier").count() == 0
+    assert page.locator("#data-checks").is_hidden()  # the data checks are of a province
     page.screenshot(path=artifacts / "30_national_2009.png")
 
     dong_thap = feature(country, "Tỉnh Đồng Tháp")
@@ -84,7 +85,7 @@ def test_the_country_drills_to_a_district_and_climbs_back_on_2009(page, service,
     districts = api(service, province=dong_thap["id"], year=2023, tier="district", measure="recognised_ntm")
     assert page.locator(PATHS).count() == len(districts["features"]) > 1
     assert {"province": dong_thap["id"], "tier": "district", "measure": "recognised_ntm"}.items() <= shown(page).items()
-    assert crumbs(page) == ["Cả nước", "Tỉnh Đồng Tháp"]
+    assert crumbs(page) == ["Cả nước", "Tỉnh Đồng Tháp"] and page.locator("#data-checks").is_visible()
     page.screenshot(path=artifacts / "31_dong_thap_districts.png")
 
     hong_ngu = feature(districts, "Thị xã Hồng Ngự")
