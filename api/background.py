@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.errors import public_text
-from api.jobs import DONE, FAILED, Job, JobBoard, Limits, WorkerOverMemory, WorkerOverTime, coverage_job
+from api.jobs import DONE, FAILED, Job, JobBoard, Limits, coverage_job, failure
 from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.infrastructure.queries import CoverageRequest, checked_request, question_text, stored_coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
@@ -62,12 +62,15 @@ ACCEPTED: dict[int | str, dict] = {
 
 
 def job_board(request: Request) -> JobBoard:
-    """The application's background jobs (created on first use)."""
+    """The application's background jobs (created on first use), their states shared with the
+    service's other processes through ``GEO_NTM_JOBS_DIR`` when it is set."""
     state = request.app.state
     with _BOARD_LOCK:
         if getattr(state, "jobs", None) is None:
             settings = state.settings
-            state.jobs = JobBoard(str(settings.db), Limits.of_jobs(settings), settings.job_workers)
+            state.jobs = JobBoard(
+                str(settings.db), Limits.of_jobs(settings), settings.job_workers, folder=settings.jobs_dir
+            )
     return state.jobs
 
 
@@ -87,7 +90,7 @@ def stored_or_started(
     if job.state == FAILED:
         if isinstance(job.error, GeoNtmError):
             raise job.error
-        status, _, description = _failure(job.error)
+        status, _, description = failure(job.error)
         raise HTTPException(status, description)
     if job.state == DONE:
         store.renew_snapshot()
@@ -140,15 +143,15 @@ def job_state(request: Request, job_id: Annotated[str, Path(description="the id 
     job = job_board(request).get(job_id)
     if job is None:
         raise NotFoundError(
-            f"no job {job_id!r}: this service process started no such job, or forgot it (it keeps the latest 1000)"
+            f"no job {job_id!r}: this service started no such job, or forgot it (each process keeps its latest 1000)"
         )
     return _state(request, job)
 
 
 def _state(request: Request, job: Job) -> JobState:
     error = None
-    if job.state == FAILED:
-        status, code, description = _failure(job.error)
+    if job.state == FAILED and job.failure is not None:
+        status, code, description = job.failure
         error = JobError(status=status, code=code, description=public_text(description, request.app.state.hidden))
     return JobState(
         id=job.job_id,
@@ -158,18 +161,3 @@ def _state(request: Request, job: Job) -> JobState:
         answer=job.answer_url if job.state == DONE else None,
         error=error,
     )
-
-
-def _failure(error: Exception | None) -> tuple[int, str, str]:
-    """The status, code and description a request answers for a job's failure: its GeoNtmError as
-    the service answers it; over memory 413 and over time 503 (as for imports); anything else an
-    unexpected error (500, logged by the job)."""
-    if isinstance(error, NotFoundError):
-        return 404, "NotFound", str(error)
-    if isinstance(error, GeoNtmError):
-        return 400, "InvalidParameterValue", str(error)
-    if isinstance(error, WorkerOverMemory):
-        return 413, "ContentTooLarge", str(error)
-    if isinstance(error, WorkerOverTime):
-        return 503, "ServiceUnavailable", str(error)
-    return 500, "InternalServerError", "the computation failed unexpectedly; it was logged"

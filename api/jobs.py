@@ -18,14 +18,23 @@ case, even when the child was killed.
 ``JobBoard`` runs background jobs (one thread each, waiting on its worker), at most
 ``GEO_NTM_JOB_WORKERS`` at once: a job has an id, a key (the same question asked while its job is
 queued or running joins that job), a state, its progress and, when it failed, the error as the
-API would have answered it."""
+API would have answered it.
+
+A service of several processes (``geo-ntm serve --workers N``) has one board per process; with a
+folder (``GEO_NTM_JOBS_DIR``) each board also writes every change of its jobs' states there, one
+JSON file per job (written whole, then renamed into place), so that ``GET /jobs/{id}`` answers on
+whichever process the client reaches. Joining a running job stays within a process: the same new
+question asked of two processes at once is computed twice, and the second answer is not stored
+again (``Store.add_computed_result``)."""
 
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import multiprocessing
 import os
+import re
 import resource
 import secrets
 import tempfile
@@ -40,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from boundaries.vintages import import_lineage
-from geo_ntm.errors import GeoNtmError
+from geo_ntm.errors import GeoNtmError, NotFoundError
 from geo_ntm.groups import import_groups_file
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
@@ -271,10 +280,15 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 
+#: What a job id looks like (``secrets.token_hex(8)``): anything else names no file of the folder.
+_JOB_ID = re.compile(r"[0-9a-f]{16}")
+
+
 @dataclass
 class Job:
     """One background job: its id, its key (the question), where its answer is read when done,
-    its state and progress, and the error it failed with."""
+    its state and progress, the error it failed with and how the API answers that error
+    (``failure``: status, code, description)."""
 
     job_id: str
     key: str
@@ -282,16 +296,61 @@ class Job:
     state: str = QUEUED
     fraction: float = 0.0
     message: str = "waiting for a free worker (GEO_NTM_JOB_WORKERS)"
-    error: Exception | None = None  # as the request would have raised it
+    error: Exception | None = None  # as the request would have raised it (a job of this process only)
+    failure: tuple[int, str, str] | None = None  # when failed
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def to_json(self) -> str:
+        """The job as another process reads it (``JobBoard`` with a folder): all but the error object."""
+        return json.dumps(
+            {
+                "job_id": self.job_id,
+                "key": self.key,
+                "answer_url": self.answer_url,
+                "state": self.state,
+                "fraction": self.fraction,
+                "message": self.message,
+                "failure": self.failure,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Job:
+        """A job another process wrote (``to_json``); its ``finished`` is set when it is done or failed."""
+        fields = json.loads(text)
+        failure = fields.pop("failure")
+        job = cls(**fields, failure=tuple(failure) if failure else None)
+        if job.state in (DONE, FAILED):
+            job.finished.set()
+        return job
+
+
+def failure(error: Exception | None) -> tuple[int, str, str]:
+    """The status, code and description a request answers for a job's failure: its GeoNtmError as
+    the service answers it; over memory 413 and over time 503 (as for imports); anything else an
+    unexpected error (500, logged by the job)."""
+    if isinstance(error, NotFoundError):
+        return 404, "NotFound", str(error)
+    if isinstance(error, GeoNtmError):
+        return 400, "InvalidParameterValue", str(error)
+    if isinstance(error, WorkerOverMemory):
+        return 413, "ContentTooLarge", str(error)
+    if isinstance(error, WorkerOverTime):
+        return 503, "ServiceUnavailable", str(error)
+    return 500, "InternalServerError", "the computation failed unexpectedly; it was logged"
 
 
 class JobBoard:
     """The background jobs of one service process: at most ``workers`` run at once, each in a
-    worker on the store ``db`` within ``limits``; the latest ``keep`` are remembered."""
+    worker on the store ``db`` within ``limits``; the latest ``keep`` are remembered. With a
+    ``folder`` shared by the service's processes, their states are written there and ``get`` finds
+    the jobs of the other processes too (see the module docstring)."""
 
-    def __init__(self, db: str, limits: Limits, workers: int, keep: int = 1000):
-        self._db, self._limits, self._keep = db, limits, keep
+    def __init__(self, db: str, limits: Limits, workers: int, keep: int = 1000, folder: Path | None = None):
+        self._db, self._limits, self._keep, self._folder = db, limits, keep, folder
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
         self._slots = threading.BoundedSemaphore(workers)
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
@@ -309,25 +368,55 @@ class JobBoard:
             new = Job(secrets.token_hex(8), key, answer_url)
             self._unfinished[key] = new
             self._jobs[new.job_id] = new
-            for old in [j for j in self._jobs.values() if j.finished.is_set()][: max(len(self._jobs) - self._keep, 0)]:
+            forgotten = [j for j in self._jobs.values() if j.finished.is_set()][: max(len(self._jobs) - self._keep, 0)]
+            for old in forgotten:
                 del self._jobs[old.job_id]
+                if self._folder is not None:
+                    self._file(old.job_id).unlink(missing_ok=True)
+        self._publish(new)
         threading.Thread(
             target=self._run, args=(new, job, args, dict(kwargs or {})), name="geo_ntm-job", daemon=True
         ).start()
         return new
 
     def get(self, job_id: str) -> Job | None:
-        """The job of that id, if this process remembers it."""
+        """The job of that id, if this process remembers it, else as another process of the service
+        last wrote it in the folder; None when neither knows it."""
         with self._lock:
-            return self._jobs.get(job_id)
+            found = self._jobs.get(job_id)
+        if found is not None or self._folder is None or not _JOB_ID.fullmatch(job_id):
+            return found
+        try:
+            return Job.from_json(self._file(job_id).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def _file(self, job_id: str) -> Path:
+        assert self._folder is not None
+        return self._folder / f"{job_id}.json"
+
+    def _publish(self, job: Job) -> None:
+        """Write the job's state for the other processes (a no-op without a folder): whole, then
+        renamed into place, so a reader never sees half a file. A folder that cannot be written
+        is logged, never the job's failure: this process still answers for it."""
+        if self._folder is None:
+            return
+        part = self._folder / f".{job.job_id}.{threading.get_ident()}.part"
+        try:
+            part.write_text(job.to_json(), encoding="utf-8")
+            part.replace(self._file(job.job_id))
+        except OSError as exc:
+            log.warning("job %s: its state could not be written to GEO_NTM_JOBS_DIR: %s", job.job_id, exc)
 
     def _run(self, job: Job, function: Callable[..., Any], args: tuple, kwargs: dict) -> None:
         def progress(fraction: float, message: str) -> None:
             job.fraction, job.message = fraction, message
+            self._publish(job)
 
         try:
             with self._slots, tempfile.TemporaryDirectory(prefix="geo_ntm_job_") as folder:
                 job.state, job.message = RUNNING, "started"
+                self._publish(job)
                 run_in_worker(
                     function, self._db, Path(folder), self._limits, args=args, kwargs=kwargs, progress=progress
                 )
@@ -335,8 +424,9 @@ class JobBoard:
         except Exception as exc:  # every failure is the job's state, shown at /jobs/{id}
             if not isinstance(exc, GeoNtmError | WorkerOverMemory | WorkerOverTime):
                 log.error("background job %s failed", job.job_id, exc_info=exc)
-            job.error, job.message, job.state = exc, "failed", FAILED
+            job.error, job.failure, job.message, job.state = exc, failure(exc), "failed", FAILED
         finally:
             with self._lock:
                 self._unfinished.pop(job.key, None)
+            self._publish(job)
             job.finished.set()

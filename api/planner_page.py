@@ -36,7 +36,7 @@ def planner_page(options: dict) -> str:
 <link rel="stylesheet" href="/static/leaflet/leaflet.css"><link rel="stylesheet" href="/static/planner/planner.css">
 </head><body data-state="loading">{HATCH_SVG}
 <header><h1>{escape(t["title"])}</h1><form id="controls" aria-label="{escape(t["title"])}"></form>
-<nav><a id="lang-switch" href="/?{switch}" hreflang="{other}" lang="{other}">{escape(t["other_lang"])}</a></nav>
+<nav><a id="lang-switch" href="?{switch}" hreflang="{other}" lang="{other}">{escape(t["other_lang"])}</a></nav>
 </header>
 <nav id="crumbs" aria-label="{escape(t["crumbs"])}"></nav>
 <main><div id="status" role="status" aria-live="polite"></div>
@@ -52,7 +52,18 @@ def planner_page(options: dict) -> str:
 </body></html>"""
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get(
+    "/",
+    response_class=HTMLResponse,
+    summary="The planner's page (browsers); the OGC API landing page (programs)",
+    description=(
+        "Browsers (an Accept header naming text/html) get the planner's page, also at /planner; "
+        "f=json, an Accept header preferring JSON or not naming HTML (*/*) get the OGC API landing page "
+        "as JSON (api.ogc.landing), f=html its HTML form."
+    ),
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
+@router.get("/planner", response_class=HTMLResponse, summary="The planner's page")
 def index(
     request: Request,
     store: StoreDep,

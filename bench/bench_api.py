@@ -11,9 +11,13 @@ PostGIS store lives in a throwaway cluster (``tests.support.pg_cluster``) unless
 ``GEO_NTM_DB_POOL_SIZE`` default 10); ``postgis_no_pool`` (``GEO_NTM_DB_POOL_SIZE=0``: a new
 connection per request, the behaviour before the pool, for comparison).
 
-Targets, all for Bến Tre (a province with statuses) in 2020:
+Targets, for Bến Tre (a province with statuses) in 2020 unless said:
 ``items``: ``GET /collections/communes/items?province=Bến Tre&year=2020&limit=200`` (all 164
-communes in one page, GeoJSON with their NTM assessment); ``map``: ``GET /map.html?province=Bến
+communes in one page, GeoJSON with their NTM assessment); ``items_province``: the same with
+``limit=100`` (issue 14's target: one province's items with status attributes); ``items_national``:
+a national page of 1,000 communes with their 2020 status (``year=2020&limit=1000&offset=2000``);
+``items_offset``: a page of 10 communes deep in the level, today's boundaries (``limit=10&offset=3000``,
+what cost the same whatever the offset while the handler read the whole level); ``map``: ``GET /map.html?province=Bến
 Tre&year=2020``, the standalone folium map (HTML with the data inline); ``map_data``: ``GET
 /map/data?province=Bến Tre&year=2020``, what the planner's page loads to draw the map (classified
 GeoJSON with the legend).
@@ -25,6 +29,10 @@ beside ``server_cpu_seconds``). After a short warm-up, every answer received wit
 ``--duration`` seconds counts; latency is from sending the request to reading the whole body.
 Requests answered after the window (the clients stop sending at its end) do not count.
 The server logs at WARNING (no access log).
+
+``--workers N`` serves with ``geo-ntm serve --workers N`` (server CPU is then the sum of the
+workers'); ``--server-tree PATH`` runs the server from another checkout of the project (its
+``PYTHONPATH``), to measure the code before a change with the same load generator.
 """
 
 from __future__ import annotations
@@ -54,6 +62,9 @@ sys.path.insert(0, str(REPO))  # tests.support: the throwaway PostGIS cluster an
 BIN = Path(sys.executable).parent
 TARGETS = {
     "items": "/collections/communes/items?province=Bến Tre&year=2020&limit=200",
+    "items_province": "/collections/communes/items?province=Bến Tre&year=2020&limit=100",
+    "items_national": "/collections/communes/items?year=2020&limit=1000&offset=2000",
+    "items_offset": "/collections/communes/items?limit=10&offset=3000",
     "map": "/map.html?province=Bến Tre&year=2020",
     "map_data": "/map/data?province=Bến Tre&year=2020",
 }
@@ -121,9 +132,12 @@ async def _load(base: str, path: str, clients: int, duration: float, warmup: flo
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (from /proc)."""
+    """User + system CPU seconds of a process and its living children so far (from /proc): the
+    workers of ``geo-ntm serve --workers N`` (not the job workers that have ended)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return own + sum(_cpu_seconds(int(c)) for c in children.read_text().split()) if children.exists() else own
 
 
 def _client_cpu() -> float:
@@ -214,13 +228,20 @@ class ServerProcess:
 
 class Service(ServerProcess):
     """``geo-ntm serve`` on a free port of 127.0.0.1, in a subprocess (``serve_args``: more options
-    of ``geo-ntm serve``, e.g. ``--workers``)."""
+    of ``geo-ntm serve``, e.g. ``--workers``), run from the checkout ``tree``."""
 
-    def __init__(self, db: str, pool_size: int, log: Path, serve_args: tuple[str, ...] = ()):
-        env = {**os.environ, "GEO_NTM_LOG_LEVEL": "WARNING", "GEO_NTM_DB_POOL_SIZE": str(pool_size)}
+    def __init__(self, db: str, pool_size: int, log: Path, serve_args: tuple[str, ...] = (), tree: Path = REPO):
+        env = {
+            **os.environ,
+            "GEO_NTM_LOG_LEVEL": "WARNING",
+            "GEO_NTM_DB_POOL_SIZE": str(pool_size),
+            "PYTHONPATH": str(tree),  # the checkout the server runs from (--server-tree)
+        }
         super().__init__(
             lambda port: [
-                str(BIN / "geo-ntm"),
+                sys.executable,
+                "-m",
+                "cli.main",
                 "--db",
                 db,
                 "serve",
@@ -252,6 +273,8 @@ def run(
     pg_admin_url: str | None = None,
     pool_size: int = 10,
     log=print,
+    workers: int = 1,
+    server_tree: Path = REPO,
 ) -> dict:
     from tests.support.pg_cluster import PostgisCluster, server_bindir
 
@@ -264,8 +287,9 @@ def run(
         "warmup_seconds": warmup,
         "targets": dict(TARGETS),
         "load_tool": f"Python asyncio + httpx {httpx.__version__}, one process on the same machine",
-        "server": "geo-ntm serve (uvicorn, one process), GEO_NTM_LOG_LEVEL=WARNING",
-        "git": git_state(REPO),
+        "server": f"geo-ntm serve (uvicorn, {workers} worker process(es)), GEO_NTM_LOG_LEVEL=WARNING",
+        "git": git_state(server_tree),
+        "load_average_before": os.getloadavg(),
         "started": dt.datetime.now().isoformat(timespec="seconds"),
         "machine": {
             "cpus": multiprocessing.cpu_count(),
@@ -306,7 +330,8 @@ def run(
                 loaded.add(db)
                 log(f"{store}: demo loaded in {time.perf_counter() - started:.1f} s")
             size = 0 if store == "postgis_no_pool" else pool_size
-            service = Service(db, size, work / f"serve_{store}.log")
+            serve_args = ("--workers", str(workers)) if workers > 1 else ()
+            service = Service(db, size, work / f"serve_{store}.log", serve_args, server_tree)
             try:
                 for target in targets:
                     for _ in range(3):  # first requests fill caches (fonts, frameworks, the extent)
@@ -332,6 +357,7 @@ def run(
             with psycopg.connect(pg_admin_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "bench_api_{os.getpid()}" WITH (FORCE)')
     results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    results["load_average_after"] = os.getloadavg()
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -350,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", type=Path)
     p.add_argument("--out", type=Path, default=HERE / "results" / "api.json")
     p.add_argument("--pg-admin-url", help="a PostgreSQL server with PostGIS (default: a throwaway cluster)")
+    p.add_argument("--workers", type=int, default=1, help="geo-ntm serve --workers")
+    p.add_argument("--server-tree", type=Path, default=REPO, help="the checkout the server runs from")
     args = p.parse_args(argv)
     run(
         tuple(args.stores),
@@ -361,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out,
         args.pg_admin_url,
         args.pool_size,
+        workers=args.workers,
+        server_tree=args.server_tree.resolve(),
     )
     return 0
 

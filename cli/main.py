@@ -365,6 +365,9 @@ def _cmd_serve(store: Store | None, args, settings: Settings) -> int:
 
     from api.app import create_app
 
+    if args.workers < 1:
+        print(f"error: --workers {args.workers}: give 1 or more worker processes", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         family, _, _, _, address = socket.getaddrinfo(
             args.host, args.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
@@ -395,11 +398,46 @@ def _cmd_serve(store: Store | None, args, settings: Settings) -> int:
             if self.started:
                 print(f"geo_ntm map: {url}", flush=True)
 
+    if args.workers > 1:
+        with sock:
+            return _serve_workers(sock, url, settings, args.workers)
     config = uvicorn.Config(create_app(settings), log_level=settings.log_level.lower())
     level = uvicorn_log.level
     uvicorn_log.setLevel(max(level, logging.WARNING))
     with sock:
         Server(config).run(sockets=[sock])
+    return 0
+
+
+def _serve_workers(sock, url: str, settings: Settings, workers: int) -> int:
+    """``workers`` uvicorn worker processes on the bound socket, each making its own application
+    (``api.app:create_app``: its own PostGIS pool, made after the process started) from the
+    environment, where the store chosen and the folder of the jobs' states (``GEO_NTM_JOBS_DIR``,
+    a temporary one for this run unless set) are put first. The URL is printed once every worker
+    serves; the supervisor restarts a worker that dies and stops them all on SIGINT or SIGTERM."""
+    import os
+    import shutil
+    import tempfile
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    made = None if settings.jobs_dir is not None else tempfile.mkdtemp(prefix="geo_ntm_jobs_")
+    os.environ["GEO_NTM_DB"] = settings.db  # the workers are new processes: they read the environment
+    os.environ["GEO_NTM_JOBS_DIR"] = str(settings.jobs_dir or made)
+
+    class Supervisor(Multiprocess):
+        def init_processes(self) -> None:
+            super().init_processes()
+            if all(p.wait_until_ready(120, self.should_exit) for p in self.processes):
+                print(f"geo_ntm map: {url} ({workers} worker processes)", flush=True)
+
+    config = uvicorn.Config("api.app:create_app", factory=True, workers=workers, log_level=settings.log_level.lower())
+    try:
+        Supervisor(config, sockets=[sock]).run()
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
     return 0
 
 
@@ -629,6 +667,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="run the web map and HTTP API")
     sv.add_argument("--host", default=settings.host)
     sv.add_argument("--port", type=int, default=settings.port)
+    sv.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes serving the port (default 1); each has its own PostGIS pool of GEO_NTM_DB_POOL_SIZE",
+    )
     sv.set_defaults(handler=_cmd_serve, needs_store=False)
     return p
 

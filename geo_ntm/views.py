@@ -49,9 +49,9 @@ ASSESSMENT_COLUMNS = (
 GROUP_COLUMNS = ("ntm_group", "ntm_group_decision", "ntm_group_date", "ethnic_area", "admin_class")
 
 
-def _names(store: Store, vintage: Vintage, level: AdminTier) -> dict[str, str]:
-    frame = store.units(vintage.vintage_id, level, geometry=False)
-    return dict(zip(frame["code"], frame["name"], strict=True))
+def _names(store: Store, vintage: Vintage, level: AdminTier, codes: pd.Series) -> pd.Series:
+    """The names of the units of ``level`` whose codes are ``codes`` (missing: NaN)."""
+    return codes.map(store.unit_names(vintage.vintage_id, level, codes.dropna().unique().tolist()))
 
 
 def unit_view(
@@ -68,8 +68,8 @@ def unit_view(
     geometry: bool = True,
     expr: Expr | None = None,
 ) -> gpd.GeoDataFrame:
-    """Units of one level with the names of their province and district; ``expr``, a filter on
-    the unit columns (``Store.units``), is run by the store."""
+    """Units of one level with the names of their province and district (read for these units
+    only); ``expr``, a filter on the unit columns (``Store.units``), is run by the store."""
     frame = store.units(
         vintage.vintage_id,
         level,
@@ -82,9 +82,9 @@ def unit_view(
         geometry=geometry,
         expr=expr,
     )
-    frame["province"] = frame["province_code"].map(_names(store, vintage, AdminTier.PROVINCE))
+    frame["province"] = _names(store, vintage, AdminTier.PROVINCE, frame["province_code"])
     frame["district"] = (
-        frame["district_code"].map(_names(store, vintage, AdminTier.DISTRICT)) if level is AdminTier.COMMUNE else None
+        _names(store, vintage, AdminTier.DISTRICT, frame["district_code"]) if level is AdminTier.COMMUNE else None
     )
     return frame
 

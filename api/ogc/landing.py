@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.ogc import html, media
-from api.ogc.media import FParam, base_url, encodings, link, twin_links, wants
+from api.ogc.media import FParam, base_url, encodings, link, names_html, twin_links, wants
 
 router = APIRouter()
 
@@ -47,14 +47,15 @@ def landing_document(base: str) -> dict:
                 ("conformance", media.REL_CONFORMANCE), media.JSON, f"{base}/conformance", "Conformance classes"
             ),
             *twin_links(("data", media.REL_DATA), media.JSON, f"{base}/collections", "Collections"),
-            link("alternate", media.HTML, f"{base}/", "Bản đồ / The planner's map page"),
+            link("alternate", media.HTML, f"{base}/planner", "Bản đồ / The planner's map page"),
         ],
     }
 
 
 class LandingPage:
-    """ASGI middleware answering ``GET /`` with the OGC landing page when JSON (``f=json`` or an
-    Accept header preferring JSON) or ``f=html`` is asked; everything else goes on to the app."""
+    """ASGI middleware answering ``GET /`` with the OGC landing page when JSON is asked (``f=json``,
+    an Accept header preferring JSON, or one that does not name HTML: ``*/*`` from a program such
+    as OWSLib, or none) or ``f=html``; browsers (their Accept names HTML) go on to the planner's page."""
 
     def __init__(self, app):
         self.app = app
@@ -63,7 +64,8 @@ class LandingPage:
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in ("GET", "HEAD"):
             request = Request(scope)
             f = request.query_params.get("f")
-            if f in ("json", "html") or (f is None and wants(request, None, default="page") == "json"):
+            program = not names_html(request.headers.get("accept", ""))
+            if f in ("json", "html") or (f is None and (program or wants(request, None, default="page") == "json")):
                 doc = landing_document(base_url(request))
                 response = HTMLResponse(html.landing(doc, base_url(request))) if f == "html" else JSONResponse(doc)
                 await response(scope, receive, send)

@@ -77,6 +77,18 @@ def _accept_q(accept: str, media: str) -> float:
     return best
 
 
+def names_html(accept: str) -> bool:
+    """Whether an ``Accept`` header names HTML itself (``text/html``, ``application/xhtml+xml`` or
+    ``text/*`` with a quality above 0), as browsers do; ``*/*`` alone is a program's."""
+    for part in accept.split(","):
+        fields = [p.strip().lower() for p in part.split(";")]
+        if fields[0] in (HTML, "application/xhtml+xml", "text/*") and not any(
+            p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in fields[1:]
+        ):
+            return True
+    return False
+
+
 def wants(request: Request, f: str | None, default: str = "json") -> str:
     """``json`` or ``html``: the ``f`` parameter, else the ``Accept`` header, else ``default``."""
     if f:

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.ogc.collections import registry
 from api.ogc.collections.base import Collection
-from api.ogc.media import JSON, OPENAPI30, FParam, base_url, wants
+from api.ogc.media import OPENAPI30, FParam, base_url, wants
 from api.ogc.query import STANDARD_PARAMS
 
 router = APIRouter()
@@ -96,14 +96,6 @@ def openapi30(app) -> dict:
     doc = to_30(copy.deepcopy(app.openapi()))
     doc["openapi"] = "3.0.3"
     paths = doc["paths"]
-    root = paths.get("/", {}).get("get")
-    if root:  # "/" also answers the landing page as JSON
-        root.setdefault("responses", {}).setdefault("200", {"description": "OK"}).setdefault("content", {})[JSON] = {
-            "schema": {"type": "object"}
-        }
-        root["description"] = (
-            root.get("description") or ""
-        ) + "\n\nWith f=json or Accept: application/json: the OGC API landing page."
     generic = paths.get("/collections/{collectionId}/items", {}).get("get")
     if generic:
         for collection in registry.served():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
@@ -123,6 +123,32 @@ class Store(ABC):
         keeps those whose geometry intersects it, ``expr`` those a property filter on the unit
         columns (``geo_ntm.filters``, properties in ``filter_sql.HELD``) is true for, and
         ``limit``/``offset`` page the result."""
+
+    @abstractmethod
+    def count_units(
+        self,
+        vintage_id: int,
+        level: AdminTier | None = None,
+        *,
+        province_code: str | None = None,
+        district_code: str | None = None,
+        expr: Expr | None = None,
+        bbox: BBox | None = None,
+    ) -> int:
+        """How many units ``units`` would give with these filters, counted by the store (a backend
+        that tests ``bbox`` only by envelope in SQL reads the geometries in the box to test them)."""
+
+    @abstractmethod
+    def unit_names(self, vintage_id: int, level: AdminTier, codes: Iterable[str | None]) -> dict[str, str]:
+        """Code -> name of the units of ``level`` among ``codes`` (None ignored): the names of the
+        parents of a page of units, read for that page only."""
+
+    @abstractmethod
+    def unit_records(
+        self, vintage_id: int, level: AdminTier | None = None, *, province_code: str | None = None
+    ) -> list[Unit]:
+        """Units of a vintage (of one province, when ``province_code`` is given) as ``Unit``
+        records in the order of ``units``, without geometry."""
 
     # -- statuses ----------------------------------------------------------------------------
     @abstractmethod
@@ -323,14 +349,6 @@ class Store(ABC):
         if year is not None:
             return self.vintage_for_year(year)
         return self.vintage_on(dt.date.today())
-
-    def unit_records(
-        self, vintage_id: int, level: AdminTier | None = None, *, province_code: str | None = None
-    ) -> list[Unit]:
-        """Units of a vintage (of one province, when ``province_code`` is given) as ``Unit``
-        records, without geometry."""
-        frame = self.units(vintage_id, level, province_code=province_code, geometry=False)
-        return [unit_from_row(row) for row in frame.itertuples(index=False)]
 
     def snapshot(self) -> AbstractContextManager[Store]:
         """A block whose reads all see one state of the data, the one before or after any write

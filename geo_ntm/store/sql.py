@@ -13,15 +13,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo_ntm.domain import ClassificationKind, CommuneGroup, Layer, LayerKind, UnitClassification, Vintage
+from geo_ntm.domain import (
+    AdminTier,
+    ClassificationKind,
+    CommuneGroup,
+    Layer,
+    LayerKind,
+    Unit,
+    UnitClassification,
+    Vintage,
+)
 from geo_ntm.errors import GeoNtmError, NotFoundError
+from geo_ntm.filters import Expr
 from geo_ntm.store import filter_sql, rows
-from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
+from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store, unit_from_row
 from geo_ntm.store.dialect import Connection, Cursor, Dialect
 
 #: Vintages with the start of the next one (their exclusive end), in the columns ``rows.vintage_from_row`` reads.
@@ -31,6 +42,9 @@ _VINTAGES = (
 )
 _LAYERS = f"SELECT {rows.LAYER_COLUMNS} FROM layers"
 _ROAD_KM_COLUMNS = ["unit_id", "road_class", "surface", "km"]
+#: The columns of a unit but its geometry: those ``units`` reads, and ``unit_records`` without pandas.
+_UNIT_FIELDS = ("unit_id", "vintage_id", *rows.UNIT_ATTRIBUTES)
+_UNIT_RECORD_COLUMNS = ", ".join(_UNIT_FIELDS)
 
 
 class SqlStore(Store):
@@ -249,7 +263,41 @@ class SqlStore(Store):
         offset=0,
         expr=None,
     ) -> gpd.GeoDataFrame:
-        where, params = ["vintage_id = ?"], [vintage_id]
+        where, params = self._unit_conditions(vintage_id, level, province_code, district_code, codes, expr)
+        exact = self._units_in_box(where, params, bbox)
+        test_here = bbox is not None and not exact  # the exact test on the geometries read, then the page
+        condition = " AND ".join(where)
+        if limit is not None and not test_here:
+            # The page's ids first, sorted without their columns (a sort of every row matched with
+            # its geometry costs what the level weighs, whatever the page); then those rows.
+            condition = (
+                f"unit_id IN (SELECT unit_id FROM units WHERE {condition} ORDER BY {rows.UNIT_ORDER} LIMIT ? OFFSET ?)"
+            )
+            params.extend([int(limit), int(offset)])
+        read_geometry = geometry or test_here
+        geom = f", {self.dialect.select_geometry('geom')} AS geom" if read_geometry else ""
+        result = self._geoframe(
+            f"SELECT {_UNIT_RECORD_COLUMNS}{geom} FROM units WHERE {condition} ORDER BY {rows.UNIT_ORDER}",
+            params,
+            read_geometry,
+        )
+        if test_here and bbox is not None:  # test_here implies a box
+            return _intersecting(result, bbox, geometry, limit, offset)
+        return result
+
+    def _unit_conditions(
+        self,
+        vintage_id: int,
+        level: AdminTier | None,
+        province_code: str | None,
+        district_code: str | None,
+        codes: Sequence[str] | None = None,
+        expr: Expr | None = None,
+    ) -> tuple[list[str], list]:
+        """The conditions (joined by AND) and parameters selecting units of a vintage: of a level,
+        a place, among ``codes``, passing ``expr`` (a filter on the unit columns)."""
+        where: list[str] = ["vintage_id = ?"]
+        params: list = [vintage_id]
         for column, value in (
             ("level", level.value if level else None),
             ("province_code", province_code),
@@ -265,23 +313,30 @@ class SqlStore(Store):
             condition, values = filter_sql.condition(expr, self.dialect.filters)
             where.append(condition)
             params.extend(values)
-        exact = self._units_in_box(where, params, bbox)
-        test_here = bbox is not None and not exact  # the exact test on the geometries read, then the page
-        page = ""
-        if limit is not None and not test_here:
-            page = " LIMIT ? OFFSET ?"
-            params.extend([int(limit), int(offset)])
-        read_geometry = geometry or test_here
-        geom = f", {self.dialect.select_geometry('geom')} AS geom" if read_geometry else ""
-        result = self._geoframe(
-            f"SELECT unit_id, vintage_id, {', '.join(rows.UNIT_ATTRIBUTES)}{geom} FROM units"
-            f" WHERE {' AND '.join(where)} ORDER BY {rows.UNIT_ORDER}{page}",
-            params,
-            read_geometry,
+        return where, params
+
+    def count_units(
+        self, vintage_id, level=None, *, province_code=None, district_code=None, expr=None, bbox=None
+    ) -> int:
+        where, params = self._unit_conditions(vintage_id, level, province_code, district_code, expr=expr)
+        if bbox is not None and not self._units_in_box(where, params, bbox):  # the exact test is on the geometries
+            scope = dict(province_code=province_code, district_code=district_code, expr=expr)
+            return len(self.units(vintage_id, level, bbox=bbox, geometry=False, **scope))
+        return int(self._rows(f"SELECT count(*) FROM units WHERE {' AND '.join(where)}", params)[0][0])
+
+    def unit_names(self, vintage_id, level, codes) -> dict[str, str]:
+        wanted = sorted({c for c in codes if c is not None})
+        if not wanted:
+            return {}
+        where, params = self._unit_conditions(vintage_id, level, None, None, wanted)
+        return dict(self._rows(f"SELECT code, name FROM units WHERE {' AND '.join(where)}", params))
+
+    def unit_records(self, vintage_id, level=None, *, province_code=None) -> list[Unit]:
+        where, params = self._unit_conditions(vintage_id, level, province_code, None)
+        found = self._rows(
+            f"SELECT {_UNIT_RECORD_COLUMNS} FROM units WHERE {' AND '.join(where)} ORDER BY {rows.UNIT_ORDER}", params
         )
-        if test_here and bbox is not None:  # test_here implies a box
-            return _intersecting(result, bbox, geometry, limit, offset)
-        return result
+        return [unit_from_row(SimpleNamespace(**dict(zip(_UNIT_FIELDS, r, strict=True)))) for r in found]
 
     def _units_in_box(self, where: list[str], params: list, bbox: BBox | None) -> bool:
         """Add the conditions keeping units meeting ``bbox`` (if any); whether the test was exact."""

@@ -110,7 +110,7 @@ def test_errors_are_json_with_a_message(client, path, params, status, words):
 
 
 def test_map_page_and_index(client):
-    index = client.get("/")
+    index = client.get("/planner")
     assert index.status_code == 200
     html = index.text
     assert "Bản đồ nông thôn mới" in html and "Tỉnh Bến Tre" in html
@@ -124,7 +124,7 @@ def test_map_page_and_index(client):
     assert "/static/leaflet/leaflet.js" in page.text
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', page.text)
     assert client.get("/static/leaflet/leaflet.js").status_code == 200
-    english = client.get("/", params={"lang": "en", "province": "Quảng Bình", "year": 2019})
+    english = client.get("/planner", params={"lang": "en", "province": "Quảng Bình", "year": 2019})
     assert "New Rural Development map" in english.text and '"province": "407"' in english.text
     bad = client.get("/map.html", params={"province": "811", "year": 2020, "measure": "tc42"})
     assert bad.status_code == 400 and "tc42" in bad.json()["description"]

@@ -44,7 +44,7 @@ def test_demo_then_serve(demo_env, backend):
         assert server.stdout.readline().strip() == f"geo_ntm map: {base}/"
         health = wait_until_serving(base, server, 30)
         assert health.json()["status"] == "ok"
-        page = httpx.get(f"{base}/", timeout=10)
+        page = httpx.get(f"{base}/", headers={"Accept": "text/html,*/*;q=0.8"}, timeout=10)  # as a browser asks
         assert page.status_code == 200 and "Tỉnh Bến Tre" in page.text
         items = httpx.get(f"{base}/collections/communes/items/8110125", params={"year": 2020}, timeout=10).json()
         assert items["properties"]["criteria_met"] == 19

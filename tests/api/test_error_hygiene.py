@@ -65,9 +65,9 @@ def test_server_paths_become_file_names(client, app_and_store, data_dir):
 @pytest.mark.parametrize(
     "path",
     [
-        "/?year=-608",
-        "/?year=0",
-        "/?year=10000",
+        "/planner?year=-608",
+        "/planner?year=0",
+        "/planner?year=10000",
         "/map/options?year=-608",
         "/collections/nope/items",
         "/collections/communes/items?limit=-1",
@@ -93,7 +93,7 @@ def test_no_error_body_shows_server_details(client, app_and_store, data_dir, pat
 
 @pytest.mark.parametrize("year", [-608, 0, 10000])
 def test_a_year_out_of_range_is_a_400_naming_year(client, year):
-    r = client.get("/", params={"year": year})
+    r = client.get("/planner", params={"year": year})
     assert r.status_code == 400 and "year" in r.json()["description"]
 
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from api import background
 from api.app import create_app
-from api.jobs import Limits, run_in_worker
+from api.jobs import JobBoard, Limits, run_in_worker
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 from geo_ntm.job_progress import report_progress
 from geo_ntm.settings import Settings
@@ -237,3 +237,32 @@ def test_the_openapi_document_gives_202_and_jobs(location):
         accepted = paths[path]["get"]["responses"]["202"]
         assert "Location" in accepted["headers"] and accepted["content"]["application/json"]["schema"]
     assert set(paths["/jobs/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]) == {"$ref"}
+
+
+def test_another_board_on_the_same_folder_answers_for_a_job(empty_db_location, tmp_path):
+    """Two processes of one service (``serve --workers``): their boards share ``GEO_NTM_JOBS_DIR``."""
+    limits = Limits(4096, 60, "GEO_NTM_JOB", "the computation", "ask about a smaller place")
+    folder = tmp_path / "jobs"
+    one, other = (JobBoard(empty_db_location, limits, 1, folder=folder) for _ in range(2))
+    job = one.submit("question", "/answer", reporting_job, args=(3,))
+    assert job.finished.wait(60) and job.state == "done"
+    seen = other.get(job.job_id)
+    assert seen is not None and seen.finished.is_set()
+    assert (seen.state, seen.fraction, seen.message, seen.answer_url) == ("done", 1.0, "done", "/answer")
+    failing = one.submit("bad question", "/bad", reporting_job, args=("three",))
+    assert failing.finished.wait(60)
+    shown = other.get(failing.job_id)
+    assert shown is not None and shown.state == "failed" and shown.failure == failing.failure
+    assert shown.failure[0] == 500
+    assert other.get("../jobs/" + job.job_id) is None and other.get("0" * 16) is None
+    assert JobBoard(empty_db_location, limits, 1).get(job.job_id) is None  # no folder: this process only
+
+
+def test_a_jobs_folder_that_cannot_be_written_does_not_fail_the_job(empty_db_location, tmp_path, caplog):
+    limits = Limits(4096, 60, "GEO_NTM_JOB", "the computation", "ask about a smaller place")
+    folder = tmp_path / "jobs"
+    board = JobBoard(empty_db_location, limits, 1, folder=folder)
+    folder.rmdir()  # removed under the service's feet
+    job = board.submit("question", "/answer", reporting_job, args=(2,))
+    assert job.finished.wait(60) and job.state == "done" and board.get(job.job_id) is job
+    assert "could not be written to GEO_NTM_JOBS_DIR" in caplog.text

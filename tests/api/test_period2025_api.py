@@ -58,7 +58,7 @@ def test_switching_boundaries_keeps_the_province_both_ways(client, vintages):
     back = client.get("/map/options", params={"province": "86", "year": 2020, "vintage": vintages["2009-04-01"]})
     assert back.json()["province"] == "811" and back.json()["has_districts"] is True  # its largest part
     assert "Thành phố Bến Tre" in {d["name"] for d in back.json()["districts"]}
-    page = client.get("/", params={"province": "86", "vintage": vintages["2025-07-01"], "year": 2026})
+    page = client.get("/planner", params={"province": "86", "vintage": vintages["2025-07-01"], "year": 2026})
     assert page.status_code == 200 and '"province": "86"' in page.text and '"year": 2026' in page.text
 
 

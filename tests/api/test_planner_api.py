@@ -62,7 +62,9 @@ def test_options_start_on_the_whole_country_at_the_latest_year_with_data(client)
     assert client.get("/map/options", params={"lang": "fr"}).status_code == 400
 
 
-@pytest.mark.parametrize("path", ["/", "/map/options", "/map.html", "/map/data", "/map/summary", "/profile/8110125"])
+@pytest.mark.parametrize(
+    "path", ["/planner", "/map/options", "/map.html", "/map/data", "/map/summary", "/profile/8110125"]
+)
 def test_an_unknown_lang_is_the_same_400_everywhere(client, path):
     r = client.get(path, params={**CITY, "year": 2020, "lang": "fr"})
     assert r.status_code == 400 and r.json() == {
@@ -211,7 +213,7 @@ def test_png_export_has_the_legend_colours_title_and_source(client):
 
 def test_page_of_an_empty_store_says_how_to_load_data(empty_db_location):
     with TestClient(create_app(Settings.from_env().model_copy(update=dict(db=empty_db_location)))) as empty:
-        page = empty.get("/").text
+        page = empty.get("/planner").text
     assert '"empty": true' in page and "geo-ntm demo" in page and '<script src="/static/planner/planner.js">' in page
 
 

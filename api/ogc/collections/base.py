@@ -75,9 +75,9 @@ class Selection:
 
     @property
     def store_pages(self) -> bool:
-        """Whether the store alone selects the features (no box, every filter term in SQL), so
-        it counts and pages them."""
-        return self.box is None and self.split[1] is None
+        """Whether the store alone selects the features (the box and every filter term), so it
+        counts and pages them."""
+        return self.split[1] is None
 
 
 class Collection:
@@ -128,35 +128,44 @@ class Collection:
             return assessment_view(store, where, rule, **filters)
         return status_view(store, where.vintage, tier, where.year, **filters)
 
-    def count(self, store: Store, where: Where, tier: AdminTier, expr: filters.Expr | None = None) -> int:
-        """How many units of ``tier`` are in ``where`` and pass ``expr`` (a filter on the unit
-        columns, ``filter_sql.HELD``): the store counts them."""
+    def count(
+        self, store: Store, where: Where, tier: AdminTier, expr: filters.Expr | None = None, box: BBox | None = None
+    ) -> int:
+        """How many units of ``tier`` are in ``where``, meet ``box`` and pass ``expr`` (a filter on
+        the unit columns, ``filter_sql.HELD``): the store counts them."""
         scope = self._place_scope(where, tier)
-        return len(
-            store.units(
-                where.vintage.vintage_id,
-                tier,
-                geometry=False,
-                province_code=scope.get("province_code"),
-                district_code=scope.get("district_code"),
-                expr=expr,
-            )
+        return store.count_units(
+            where.vintage.vintage_id,
+            tier,
+            province_code=scope.get("province_code"),
+            district_code=scope.get("district_code"),
+            expr=expr,
+            bbox=box,
         )
 
     def features(self, store: Store, selection: Selection, *, limit: int | None = None, offset: int = 0) -> Page:
         """The features selected, paged across the tiers in order when ``limit`` is given.
 
-        When the store runs every filter (unit columns only, no box) it counts and pages (no view
-        is built beyond the page); otherwise the store runs the terms it can, each tier's view is
-        filtered here by the rest and then cut to the page."""
+        When the store runs every filter (the box, terms on the unit columns only) it counts and
+        pages (no view is built beyond the page); otherwise the store runs the terms it can, each
+        tier's view is filtered here by the rest and then cut to the page."""
         paged = limit is not None
         held = selection.split[0]
         matched, frames, skip, left = 0, [], offset, limit or 0
         for tier in selection.tiers:
             if paged and selection.store_pages:
-                n = self.count(store, selection.where, tier, held)
+                n = self.count(store, selection.where, tier, held, selection.box)
                 frame = (
-                    self.frame(store, selection.where, tier, selection.rule, limit=left, offset=skip, expr=held)
+                    self.frame(
+                        store,
+                        selection.where,
+                        tier,
+                        selection.rule,
+                        bbox=selection.box,
+                        limit=left,
+                        offset=skip,
+                        expr=held,
+                    )
                     if left > 0 and skip < n
                     else None
                 )

@@ -19,6 +19,10 @@ def test_landing_page_is_json_when_asked_and_the_planner_page_otherwise(http, se
     browser = http.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert browser.headers["content-type"].startswith("text/html") and "OGC" not in browser.text[:200]
     assert "service-desc" in http.get("/?f=html").text  # the HTML landing page lists the links
+    for program in ({"Accept": "*/*"}, {"Accept": ""}):  # OWSLib, requests, curl: no HTML named
+        assert http.get("/", headers=program).json()["links"] == landing.json()["links"], program
+    refused_html = http.get("/", headers={"Accept": "text/html;q=0, */*"})
+    assert refused_html.headers["content-type"].startswith("application/json")
 
 
 def test_conformance_and_openapi_30(http):

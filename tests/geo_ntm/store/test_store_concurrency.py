@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -219,6 +221,26 @@ def test_snapshots_see_a_lineage_import_whole_or_not_at_all(store_2009, db_locat
     before, seen, after = _read_snapshots_while_writing(db_location, lambda s: import_lineage(s, LINEAGE))
     assert (before["statuses of 2020 on the 2009 city"], after["statuses of 2020 on the 2009 city"]) == (6 * 19, 0)
     assert after["vintages"] == 3
+    _only_before_or_after(before, seen, after)
+
+
+def test_a_reader_process_sees_an_import_by_another_process_whole_or_not_at_all(store_2009, db_location, data_dir):
+    """Processes, not threads: the workers of ``geo-ntm serve --workers N`` read while a command
+    (here ``geo-ntm lineage import``) or another worker imports."""
+    assert import_status_file(store_2009, data_dir / "samples" / "status_ben_tre_city_long.csv").ok
+    with open_store(db_location) as store:
+        before = _state(store)
+    command = [sys.executable, "-m", "cli.main", "--db", db_location, "lineage", "import", str(LINEAGE)]
+    writer = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    with open_store(db_location) as store:
+        while writer.poll() is None:
+            with store.snapshot():
+                seen.append(_state(store))
+    assert writer.wait() == 0, writer.stderr.read() if writer.stderr else None
+    with open_store(db_location) as store:
+        after = _state(store)
+    assert (before["vintages"], after["vintages"]) == (1, 3)
     _only_before_or_after(before, seen, after)
 
 
