@@ -167,6 +167,6 @@ def test_the_page_carries_the_office_basemap_only_when_set(db_location):
     tiles = "https://tiles.office.example/{z}/{x}/{y}.png"
     with client_of(db_location, basemap_url=tiles) as c:
         assert c.get("/map/options").json()["basemap"] == tiles
-        assert f'"basemap": "{tiles}"' in c.get("/").text
+        assert f'"basemap": "{tiles}"' in c.get("/planner").text
     with client_of(db_location) as c:
-        assert '"basemap": null' in c.get("/").text
+        assert '"basemap": null' in c.get("/planner").text
