@@ -140,6 +140,22 @@ def where_of_year(
 PlaceYearDep = Annotated[Where, Depends(where_of_year)]
 
 
+def where_of_year_or_country(
+    store: StoreDep,
+    day: DayDep,
+    year: RequiredYear,
+    province: ProvinceParam = None,
+    vintage: VintageParam = None,
+    district: DistrictParam = None,
+) -> Where:
+    """``where`` for the maps in a status year: of a province (or district), or of the whole
+    country without a province."""
+    return resolve_where(store, vintage=vintage, day=day, year=year, province=province, district=district)
+
+
+MapPlaceDep = Annotated[Where, Depends(where_of_year_or_country)]
+
+
 def carry_rule(
     rule: Annotated[
         str | None,

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.background import ACCEPTED, accepted, job_path, stored_or_started, unanswered
 from api.caching import NOT_MODIFIED, Conditional
-from api.deps import BoundariesDep, Lang, PlaceYearDep, RequiredYear, RuleDep, StoreDep, YearParam
+from api.deps import BoundariesDep, Lang, MapPlaceDep, PlaceYearDep, RequiredYear, RuleDep, StoreDep, YearParam
 from api.downloads import slug
 from api.jobs import Job
 from api.planner_options import page_options
@@ -30,16 +30,23 @@ from maps.png import SIZES, render_png
 router = APIRouter()
 
 GroupParam = Annotated[int | None, Query(ge=1, le=3, description="only the communes of this NTM group (nhóm)")]
+#: What the national map colours the provinces by when no measure is asked.
+NATIONAL_MEASURE = "recognised_ntm"
 
 
 def map_request(
     store: StoreDep,
-    where: PlaceYearDep,
+    where: MapPlaceDep,
     rule: RuleDep,
     lang: Lang,
     measure: Annotated[
-        str, Query(description="criteria_met, level, share, tc<N>, or an indicator <topic>:<column>")
-    ] = "criteria_met",
+        str | None,
+        Query(
+            description="criteria_met, level, share, tc<N>, or an indicator <topic>:<column>; for provinces or "
+            "districts by their communes recognised_<level>, with_data or mean_criteria_met "
+            f"(default: criteria_met; {NATIONAL_MEASURE} for the whole country)"
+        ),
+    ] = None,
     scheme: Annotated[
         str | None,
         Query(description="standard, quantiles, equal_interval or natural_breaks (default: the measure's first)"),
@@ -52,13 +59,21 @@ def map_request(
         ),
     ] = None,
     tier: Annotated[
-        AdminTier,
-        Query(description="commune (default), or district or province: colour those by their own status"),
-    ] = AdminTier.COMMUNE,
+        AdminTier | None,
+        Query(
+            description="commune (default with a province), or district or province (default for the whole "
+            "country): colour those by their own status, or by their communes with an aggregate measure"
+        ),
+    ] = None,
     group: GroupParam = None,
 ) -> MapRequest:
-    """The map a request asks for (see ``maps.choropleth.MapRequest``); ``tier=district`` on
-    boundaries without districts (from 1 July 2025) is a 400."""
+    """The map a request asks for (see ``maps.choropleth.MapRequest``). Without a province the
+    whole country: its provinces by the share of their communes recognised NTM unless asked
+    otherwise. ``tier=district`` on boundaries without districts (from 1 July 2025) is a 400."""
+    if tier is None:
+        tier = AdminTier.PROVINCE if where.national else AdminTier.COMMUNE
+    if measure is None:
+        measure = NATIONAL_MEASURE if where.national else "criteria_met"
     if tier is AdminTier.DISTRICT and not where.has_districts:
         raise InputError(
             f"tier: the {where.vintage.name} boundaries have no district tier (province and commune only); "
@@ -73,11 +88,20 @@ MapRequestDep = Annotated[MapRequest, Depends(map_request)]
 
 @router.get("/map/options", dependencies=[Conditional], responses=NOT_MODIFIED)
 def options(
-    store: StoreDep, lang: Lang, province: str | None = None, year: YearParam = None, vintage: str | None = None
+    http: Request,
+    store: StoreDep,
+    lang: Lang,
+    province: str | None = None,
+    year: YearParam = None,
+    vintage: str | None = None,
 ) -> dict:
-    """What the page offers for a province, year and boundaries: provinces, districts, years,
-    vintages, carry rules, measures and classifications, and the page's texts."""
-    return page_options(store, province=province, year=year, vintage=vintage or None, lang=lang)
+    """What the page offers for a province (none: the whole country), year and boundaries:
+    provinces, districts, years, vintages, carry rules, measures (of communes, and of provinces and
+    districts by their communes) and classifications, the basemap, and the page's texts."""
+    basemap = http.app.state.settings.basemap_url
+    return page_options(
+        store, province=province or None, year=year, vintage=vintage or None, lang=lang, basemap=basemap
+    )
 
 
 @router.get("/map/data", responses={**ACCEPTED, **NOT_MODIFIED}, dependencies=[Conditional])
@@ -106,7 +130,6 @@ def _figure_job(http: Request, store: Store, request: MapRequest) -> JSONRespons
 
 def _about(layer: Choropleth, request: MapRequest) -> dict:
     where: Where = request.where
-    assert where.province is not None  # where_of_year requires one
     classes = layer.classification
     measure = layer.measure
     return {
@@ -114,8 +137,9 @@ def _about(layer: Choropleth, request: MapRequest) -> dict:
         "subtitle": layer.subtitle,
         "note": layer.note,
         "source": layer.source,
-        "province": where.province.name,
+        "province": where.province.name if where.province else None,
         "district": where.district.name if where.district else None,
+        "national": where.national,
         "year": where.year,
         "compare": request.compare.year if request.compare else None,
         "tier": request.tier.value,
@@ -158,7 +182,7 @@ def map_png(
         return running
     png = render_png(build_choropleth(store, request), width=width, height=height)
     where = request.where
-    place = "_".join(slug(u.name or u.code) for u in (where.province, where.district) if u is not None)
+    place = "_".join(slug(u.name or u.code) for u in (where.province, where.district) if u is not None) or "viet_nam"
     period = f"{request.compare.year}-{where.year}" if request.compare else str(where.year)
     name = f"ntm_{place}_{period}_{slug(request.measure)}.png"
     return Response(png, media_type="image/png", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,6 +1,6 @@
-"""The choices the planner's page offers (provinces, districts, years, boundaries, carry rules,
-measures, classifications) and the choice it starts from, in the language asked: sent with the page
-(``api.planner_page``) and by ``GET /map/options`` (``api.planner``).
+"""The choices the planner's page offers (the whole country or a province, districts, years,
+boundaries, carry rules, measures, classifications) and the choice it starts from, in the language
+asked: sent with the page (``api.planner_page``) and by ``GET /map/options`` (``api.planner``).
 
 Switching boundaries keeps the place: a province code of other boundaries (the user switched
 vintage, or a link names a province of other boundaries) is answered with the province of the
@@ -29,43 +29,51 @@ FIRST_YEAR = 2009  # the year before the programme's start, when QĐ 491/QĐ-TTg
 
 
 def page_options(
-    store: Store, *, province: str | None = None, year: int | None = None, vintage: str | None = None, lang: str = "vi"
+    store: Store,
+    *,
+    province: str | None = None,
+    year: int | None = None,
+    vintage: str | None = None,
+    lang: str = "vi",
+    basemap: str | None = None,
 ) -> dict:
-    """What the page lets the user choose, and the choice to start from: by default the first
-    province that received data, at its latest year, on the boundaries of that year."""
+    """What the page lets the user choose, and the choice to start from: by default the whole
+    country (``province`` empty, ``national``) at the latest year with data, on the boundaries of
+    that year. ``basemap`` is the office's tile URL (``GEO_NTM_BASEMAP_URL``), None for none."""
     checked_year(year)  # InputError naming ``year`` (a 400), before any date is made of it
     t = ui_texts(lang)
-    base = {"lang": lang, "texts": t, "levels": {lv: level_label(lv, lang) for lv in LEVELS}}
+    base = {"lang": lang, "texts": t, "levels": {lv: level_label(lv, lang) for lv in LEVELS}, "basemap": basemap}
     if not store.vintages():
         return {**base, "empty": True, "provinces": []}
     extents = store.data_extent()
-    if province is None and extents:
-        province = min(extents, key=lambda e: e.first_import_id).province_code
     if year is None:
         years = [e.year for e in extents if e.province_code == province] or [e.year for e in extents]
         year = max(years) if years else dt.date.today().year
     where = resolve_where(store, vintage=vintage, year=year)
     drawn = where.vintage
     provinces = store.unit_records(drawn.vintage_id, AdminTier.PROVINCE)
-    try:
-        chosen = find_unit(provinces, province, "province") if province else None
-    except NotFoundError:  # a province of other boundaries (the user switched vintage)
-        chosen = province_across(store, province, drawn) if province else None
-    chosen = chosen or sorted(provinces, key=lambda u: u.code)[0]
+    chosen = None
+    if province:
+        try:
+            chosen = find_unit(provinces, province, "province")
+        except NotFoundError:  # a province of other boundaries (the user switched vintage)
+            chosen = province_across(store, province, drawn) or sorted(provinces, key=lambda u: u.code)[0]
     with_data = {e.province_code for e in extents if e.vintage_id == drawn.vintage_id}
-    data_years = sorted({e.year for e in extents if e.province_code == chosen.province_code})
+    data_years = sorted({e.year for e in extents if chosen is None or e.province_code == chosen.province_code})
     districts = (
         sorted(
             store.unit_records(drawn.vintage_id, AdminTier.DISTRICT, province_code=chosen.province_code),
             key=lambda u: u.name or "",
         )
-        if has_districts(drawn)
+        if chosen is not None and has_districts(drawn)
         else []
     )
+    carried = not where.own_boundaries
     return {
         **base,
         "empty": False,
-        "province": chosen.code,
+        "province": chosen.code if chosen else "",
+        "national": chosen is None,
         "year": year,
         "vintage": str(drawn.vintage_id) if vintage else "",
         "provinces": [
@@ -80,9 +88,10 @@ def page_options(
             {"id": str(v.vintage_id), "name": v.name, "valid_from": v.valid_from.isoformat()} for v in store.vintages()
         ],
         "rules": list(RULES),
-        "carried": not where.own_boundaries,
-        "measures": _measures(store, year, lang, carried=not where.own_boundaries),
-        "groups": _groups_present(store, drawn, chosen, year) if where.own_boundaries else [],
+        "carried": carried,
+        "measures": _measures(store, year, lang, carried=carried),
+        "aggregate_measures": _measures(store, year, lang, carried=carried, aggregate=True),
+        "groups": _groups_present(store, drawn, chosen, year) if chosen is not None and not carried else [],
         "schemes": [{"id": s, "label": texts(lang)[f"scheme.{s}"]} for s in SCHEMES],
         "class_counts": list(CLASS_COUNTS),
     }
@@ -131,13 +140,14 @@ def _groups_present(store: Store, drawn: Vintage, province: Unit, year: int) -> 
     return sorted({g.group for g in held.values()})
 
 
-def _measures(store: Store, year: int, lang: str, carried: bool) -> list[dict]:
+def _measures(store: Store, year: int, lang: str, carried: bool, aggregate: bool = False) -> list[dict]:
     """Every measure the page offers, in groups: assessment, single criteria (named after the
     framework in force that year), indicators of the layers the store holds. Statuses carried to
-    other boundaries give levels, counts and shares, never single criteria."""
+    other boundaries give levels, counts and shares, never single criteria. With ``aggregate``
+    the measures of provinces and districts by their communes (none on carried boundaries)."""
     t = ui_texts(lang)
     framework = get_framework(framework_of_year(year) or "qd1980_2016")
     return [
         {"id": m.name, "label": m.title(lang, framework.framework_id), "group": t[m.group], "schemes": list(m.schemes)}
-        for m in offered_measures(store, year, framework, carried)
+        for m in offered_measures(store, year, framework, carried, aggregate)
     ]

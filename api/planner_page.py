@@ -43,6 +43,7 @@ def planner_page(options: dict, assets: dict[str, str]) -> str:
 <header><h1>{escape(t["title"])}</h1><form id="controls" aria-label="{escape(t["title"])}"></form>
 <nav><a id="lang-switch" href="?{switch}" hreflang="{other}" lang="{other}">{escape(t["other_lang"])}</a></nav>
 </header>
+<nav id="crumbs" aria-label="{escape(t["crumbs"])}"></nav>
 <main><div id="status" role="status" aria-live="polite"></div>
 <div id="maps"><div id="map" class="ntm-map" role="region" aria-label="{escape(t["map_label"])}"></div>
 <div id="map2" class="ntm-map" role="region" aria-label="{escape(t["map_label"])}" hidden></div></div>
@@ -76,10 +77,17 @@ def index(
     year: YearParam = None,
     vintage: str | None = None,
 ) -> HTMLResponse:
-    """The planner's page, starting on ``province`` and ``year`` (default: the first province that
-    received data, at its latest year); the rest of the state is read from the URL by the page. A
+    """The planner's page, starting on ``province`` (default: the whole country) and ``year``
+    (default: its latest year with data); the rest of the state is read from the URL by the page. A
     year outside the years the service knows is a 400 naming ``year``."""
-    options = page_options(store, province=province or None, year=year, vintage=vintage or None, lang=lang)
+    options = page_options(
+        store,
+        province=province or None,
+        year=year,
+        vintage=vintage or None,
+        lang=lang,
+        basemap=http.app.state.settings.basemap_url,
+    )
     assets = {name: static_url(http, mount, name) for mount, name in ASSETS}
     return HTMLResponse(planner_page(options, assets))
 

@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     # origins (scheme://host[:port]) whose pages may call the API from a browser (CORS), a comma
     # list; none by default: no CORS header at all (docs/settings.md#cors)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # an office's own XYZ tile server under the planner's map (https://.../{z}/{x}/{y}.png); none by
+    # default: the page then fetches nothing from elsewhere
+    basemap_url: str | None = None
+
+    @field_validator("basemap_url")
+    @classmethod
+    def _xyz_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://", "/")) or not all(
+            part in value for part in ("{z}", "{x}", "{y}")
+        ):
+            raise ValueError("must be an http(s) or /path URL template with {z}, {x} and {y}")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -23,7 +23,7 @@ from geo_ntm.where import Where
 from maps.classify import Classification, classify
 from maps.commune import COLUMNS, OPTIONAL, Commune
 from maps.i18n import format_number, level_label, rule_label, texts
-from maps.measures import carried_names, changed_since, parse_measure
+from maps.measures import aggregate_names, carried_names, changed_since, parse_measure
 from maps.measures.base import DEFAULT_CRITERIA_TOTAL, Measure
 
 _DECIMALS = 6  # ~0.1 m: plenty for a commune map, and a much smaller page
@@ -122,7 +122,7 @@ class Choropleth:
             if geom is None or geom.is_empty:
                 continue
             if tolerance:
-                geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+                geom = _screen_simplified(geom, tolerance)
             geometry = mapping(shapely.transform(geom, lambda xy: xy.round(decimals)))
             out.append(
                 {"type": "Feature", "id": c.code, "geometry": geometry, "properties": self._properties(c, key, tip)}
@@ -155,6 +155,15 @@ class Choropleth:
         return props | self.measure.properties(c)
 
 
+def _screen_simplified(geom, tolerance: float):
+    """``geom`` simplified for the screen, keeping its topology: a quick Douglas-Peucker pass at a
+    quarter of ``tolerance`` (invisible at the map's scale) first, which makes the topology-keeping
+    pass about ten times faster on detailed coasts (the 34 provinces of 2025: 1.3 s -> 0.17 s,
+    27,000 -> 7,400 vertices); the original when that pass leaves nothing."""
+    quick = shapely.simplify(geom, tolerance / 4, preserve_topology=False)
+    return shapely.simplify(geom if quick.is_empty else quick, tolerance, preserve_topology=True)
+
+
 def _one_framework(frame: gpd.GeoDataFrame) -> str | None:
     """The framework of the communes of ``frame`` when they share one (it names a criterion)."""
     frameworks = frame["framework"].dropna().unique()
@@ -170,6 +179,16 @@ def build_choropleth(store: Store, request: MapRequest) -> Choropleth:
     measure = parse_measure(request.measure)
     rule = None if where.own_boundaries else (request.rule or CarryRule("all"))
     if request.tier is AdminTier.COMMUNE:
+        if where.national:
+            raise InputError(
+                "a map of the whole country colours provinces (tier=province) or districts (tier=district) "
+                "by their communes; for a commune map name a province"
+            )
+        if measure.aggregate:
+            raise InputError(
+                f"measure {measure.name!r} colours provinces or districts by their communes: "
+                "use tier=province or tier=district"
+            )
         _check_carry(measure, where, rule)
         frame = assessment_view(store, where, rule)
         if request.group is not None:
@@ -177,7 +196,7 @@ def build_choropleth(store: Store, request: MapRequest) -> Choropleth:
     else:
         frame = tier_frame(store, request, measure)
     sources = [f"{t['map.boundaries'].format(name=vintage.name)} ({Path(vintage.source).name})"]
-    if where.own_boundaries:
+    if where.own_boundaries and not measure.aggregate:  # an aggregate names its communes' statuses
         found = status_sources(store, frame["unit_id"].tolist(), year)
         sources.append(
             t["map.status_sources"].format(sources="; ".join(found[:2]) + (" …" if len(found) > 2 else ""))
@@ -206,8 +225,13 @@ def build_choropleth(store: Store, request: MapRequest) -> Choropleth:
         source=f"{t['map.source']}: " + "; ".join([*sources, t["map.tool"]]) + ".",
     )
     heading = measure.title(request.lang, _one_framework(frame), year)
-    whose = "" if request.tier is AdminTier.COMMUNE else f" ({t[f'map.tier_{request.tier.value}']})"
-    return dataclasses.replace(layer, title=f"{heading} — {where.label}{whose}")
+    whose = "" if request.tier is AdminTier.COMMUNE else f" ({t[_tier_key(request.tier, measure)]})"
+    return dataclasses.replace(layer, title=f"{heading} — {where.label or t['map.national']}{whose}")
+
+
+def _tier_key(tier: AdminTier, measure: Measure) -> str:
+    """The text saying whose figures a district or province map shows: theirs, or their communes'."""
+    return f"map.by_{tier.value}" if measure.aggregate else f"map.tier_{tier.value}"
 
 
 #: The measures a district or province map colours by: its own level recognised, its own criteria met.
@@ -215,28 +239,31 @@ TIER_MEASURES = ("level", "criteria_met")
 
 
 def tier_frame(store: Store, request: MapRequest, measure: Measure) -> gpd.GeoDataFrame:
-    """The districts of the province (the one district) of ``request.where``, or its province, with
-    their own assessment of the year (``geo_ntm.views.status_view``), never their communes'. Only
-    on the boundaries of the status year (a status is about the unit it names) and without a
-    comparison."""
+    """The districts of the province (the one district) of ``request.where``, or its province (of
+    the whole country without a province: every province or district), with their own assessment
+    of the year (``geo_ntm.views.status_view``), never their communes'; an aggregate measure adds
+    its communes' figures (``maps.measures.aggregate``) in its ``load``. Only on the boundaries of
+    the status year (a status is about the unit it names) and without a comparison."""
     where, tier = request.where, request.tier
-    if measure.name not in TIER_MEASURES:
+    if measure.name not in TIER_MEASURES and not measure.aggregate:
         raise InputError(
-            f"a {tier.value} map colours by {' or '.join(TIER_MEASURES)} (the unit's own status), not {measure.name!r}"
+            f"a {tier.value} map colours by {' or '.join(TIER_MEASURES)} (the unit's own status) or by "
+            f"a figure of its communes ({', '.join(aggregate_names())}), not {measure.name!r}"
         )
     if not where.own_boundaries or request.compare is not None:
         raise InputError(
             f"a {tier.value} map shows the statuses of {where.year} on their own boundaries, "
             "without a comparison: leave out date, vintage and compare"
         )
-    assert where.province is not None, "a map is of a province"
-    if tier is AdminTier.PROVINCE:
-        scope: dict = {"codes": [where.province.code]}
+    if where.province is None:
+        scope: dict = {}
+    elif tier is AdminTier.PROVINCE:
+        scope = {"codes": [where.province.code]}
     elif where.district is not None:
         scope = {"codes": [where.district.code]}
     else:
         scope = {"province_code": where.province.code}
-    return status_view(store, where.vintage, tier, where.status_year, **scope)
+    return status_view(store, where.vintage, tier, None if measure.aggregate else where.status_year, **scope)
 
 
 def _add_earlier_year(store: Store, frame: gpd.GeoDataFrame, earlier: Where, rule: CarryRule | None) -> None:

@@ -86,7 +86,9 @@ def classify(
     frame, if one) names the criterion in the heading; ``year`` is the later year of a change."""
     scheme = scheme or measure.schemes[0]
     if scheme not in measure.schemes:
-        raise InputError(f"measure {measure.name!r} is classed by {' or '.join(measure.schemes)}, not {scheme!r}")
+        raise InputError(
+            f"scheme: measure {measure.name!r} is classed by {' or '.join(measure.schemes)}, not {scheme!r}"
+        )
     if classes not in CLASS_COUNTS:
         raise InputError(
             f"the number of classes must be {CLASS_COUNTS.start} to {CLASS_COUNTS.stop - 1}, not {classes}"

@@ -9,8 +9,9 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from geo_ntm.domain import UnitType
-from maps.i18n import level_label, texts
+from geo_ntm.aggregate import Tally
+from geo_ntm.domain import LEVEL_ORDER, UnitType
+from maps.i18n import format_number, level_label, texts
 
 #: Columns every map frame has (one row per commune, ``geo_ntm.views.assessment_view``).
 COLUMNS = (
@@ -23,7 +24,7 @@ COLUMNS = (
 OPTIONAL = (
     "share", "share_known", "old_units", "value", "before_has_data", "before_level", "before_met",
     "recognised_level", "recognition_decision", "recognition_date", "all_criteria_met_not_recognised",
-    "ntm_group",
+    "ntm_group", "tally",
 )  # fmt: skip
 _URBAN = (UnitType.PHUONG.value, UnitType.THI_TRAN.value)
 
@@ -56,6 +57,7 @@ class Commune:
     recognition_date: str | None = None  # ISO date of the decision
     met_not_recognised: bool = False  # all criteria of a level met, not recognised at it
     ntm_group: int | None = None  # NTM commune group (nhóm 1/2/3) in force in the year
+    tally: Tally | None = None  # a province or district mapped by its communes (geo_ntm.aggregate)
 
     @classmethod
     def from_row(cls, row) -> Commune:
@@ -85,6 +87,7 @@ class Commune:
             recognition_date=get("recognition_date"),
             met_not_recognised=bool(get("all_criteria_met_not_recognised")),
             ntm_group=_int(get("ntm_group")),
+            tally=get("tally"),
         )
 
     @property
@@ -96,8 +99,10 @@ class Commune:
         t = texts(lang)
         lines = [f"<b>{escape(self.name or t['tip.unnamed'])}</b>"]
         place = self.district or self.province  # no districts in the 2025 boundaries
-        if place:
+        if place and place != self.name:  # a province mapped by its communes is its own province
             lines.append(escape(place))
+        if self.tally is not None:
+            return "<br>".join(lines + _tally_lines(self.tally, lang) + list(extra))
         if not self.assessed:
             lines.append(t["tip.urban"] if self.urban else t["tip.not_assessed"])
             return "<br>".join(lines + list(extra))
@@ -133,6 +138,19 @@ class Commune:
         return f"{t['tip.level']}: " + (
             t["class.met_not_recognised"] if self.met_not_recognised else t["class.not_reached"]
         )
+
+
+def _tally_lines(tally: Tally, lang: str) -> list[str]:
+    """The tooltip lines of a unit mapped by its communes: how many, with data, recognised, criteria met."""
+    t = texts(lang)
+    lines = [t["tip.tally_communes"].format(assessed=tally.assessed, with_data=tally.with_data)]
+    for level in LEVEL_ORDER:
+        if count := tally.recognised.get(level, 0):
+            share = format_number(tally.recognised_share(level), "share", lang)
+            lines.append(f"{t['tip.recognised']}: {level_label(level, lang)}: {count} ({share})")
+    if tally.mean_criteria_met is not None:
+        lines.append(f"{t['tip.mean_criteria_met']}: {format_number(tally.mean_criteria_met, 'number', lang)}")
+    return lines
 
 
 def _scalar(value):

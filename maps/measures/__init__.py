@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from geo_ntm.errors import InputError
+from maps.measures.aggregate import DataShare, MeanCriteriaMet, RecognisedShare
 from maps.measures.base import DEFAULT_CRITERIA_TOTAL, Measure
 from maps.measures.baseline_share import BaselineShare
 from maps.measures.change import Change, Changing
@@ -42,6 +43,9 @@ REGISTRY: list[type[Measure]] = [
     Share,
     BaselineShare,
     TargetProgress,
+    RecognisedShare,
+    DataShare,
+    MeanCriteriaMet,
     Criterion,
     FigureMeasure,
 ]
@@ -58,16 +62,29 @@ def parse_measure(text: str, criteria_total: int = DEFAULT_CRITERIA_TOTAL) -> Me
     raise InputError(f"unknown map measure {text!r}: use {', '.join(hints[:-1])}, or {hints[-1]}")
 
 
-def offered_measures(store: Store, year: int, framework: Framework, carried: bool) -> list[Measure]:
+def offered_measures(
+    store: Store, year: int, framework: Framework, carried: bool, aggregate: bool = False
+) -> list[Measure]:
     """The measures the page offers in ``year`` (``framework`` in force), on carried boundaries
-    (``carried``) or on those of the status year."""
-    return [m for cls in REGISTRY if cls.offered_on(carried) for m in cls.offered(store, year, framework)]
+    (``carried``) or on those of the status year: of communes, or with ``aggregate`` those of
+    provinces and districts by their communes (``maps.measures.aggregate``)."""
+    return [
+        m
+        for cls in REGISTRY
+        if cls.aggregate == aggregate and cls.offered_on(carried)
+        for m in cls.offered(store, year, framework)
+    ]
 
 
 def carried_names(rule: str) -> list[str]:
     """The names of the measures the statuses carried by ``rule`` give (computed ones aside; each
     carried measure is the one measure of its class)."""
     return [cls().name for cls in REGISTRY if cls.carried_by and rule in cls.carried_by]
+
+
+def aggregate_names() -> list[str]:
+    """How the measures of provinces and districts by their communes are named."""
+    return [cls.hint(DEFAULT_CRITERIA_TOTAL) for cls in REGISTRY if cls.aggregate]
 
 
 def changing_names() -> list[str]:

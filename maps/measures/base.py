@@ -50,6 +50,8 @@ class Measure:
     carried_by: ClassVar[tuple[str, ...] | None] = ()
     #: True for a measure that exists only on carried boundaries.
     needs_carry: ClassVar[bool] = False
+    #: True for a measure of a province or district by its communes (``maps.measures.aggregate``).
+    aggregate: ClassVar[bool] = False
     #: The heading of the table's class column (a key of ``maps.i18n.ui_texts``).
     class_column: ClassVar[str] = "col_class"
 

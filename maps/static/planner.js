@@ -1,22 +1,25 @@
 /* The planner's page of geo_ntm: the controls, the map (Leaflet, served by the service itself),
    its legend, a commune's profile, the table with its summaries, two years compared, the PNG
-   export and printing. Every figure comes from the service's JSON endpoints and every text from
-   the page's options (Vietnamese or English); nothing is loaded from the internet. */
+   export and printing. It opens on the whole country (provinces coloured by their communes);
+   a click drills to a province (its districts where the boundaries have them), a district, its
+   communes; the breadcrumbs and the browser's back button climb, and the URL restores the view.
+   Every figure comes from the service's JSON endpoints and every text from the page's options
+   (Vietnamese or English); nothing is loaded from the internet unless the office set its own
+   basemap (GEO_NTM_BASEMAP_URL). */
 (function () {
   "use strict";
 
   var options = JSON.parse(document.getElementById("ntm-options").textContent);
   var T = options.texts;
   var url = new URLSearchParams(location.search);
-  var state = {
-    province: options.province || "", district: url.get("district") || "", year: String(options.year || ""),
-    vintage: options.vintage || "", rule: url.get("rule") || "", measure: url.get("measure") || "criteria_met",
-    scheme: url.get("scheme") || "", classes: url.get("classes") || "5", mode: url.get("mode") || "none",
-    compare: url.get("compare") || "", view: url.get("view") || "map", tier: url.get("tier") || "commune",
-    group: url.get("group") || ""
-  };
-  // A district or province map colours by the unit's own status: these measures, no comparison.
+  var state = fromURL(url);
+  state.province = options.province || "";
+  state.year = String(options.year || "");
+  state.vintage = options.vintage || "";
+  // A district or province map colours by the unit's own status (these measures) or by its
+  // communes (options.aggregate_measures), without a comparison; the whole country by its communes.
   var TIER_MEASURES = ["level", "criteria_met"];
+  var crumbs = document.getElementById("crumbs");
   var form = document.getElementById("controls");
   var statusBox = document.getElementById("status");
   var tableView = document.getElementById("table-view");
@@ -30,6 +33,23 @@
   var generation = 0;  // answers to an older state are dropped
 
   // -- helpers ------------------------------------------------------------------------------
+  function fromURL(q) {
+    return {
+      province: q.get("province") || "", district: q.get("district") || "", year: q.get("year") || "",
+      vintage: q.get("vintage") || "", rule: q.get("rule") || "", measure: q.get("measure") || "",
+      scheme: q.get("scheme") || "", classes: q.get("classes") || "5", mode: q.get("mode") || "none",
+      compare: q.get("compare") || "", view: q.get("view") || "map", tier: q.get("tier") || "commune",
+      group: q.get("group") || ""
+    };
+  }
+
+  function national() { return !state.province; }
+
+  function isAggregate(id) { return (options.aggregate_measures || []).some(function (m) { return m.id === id; }); }
+
+  // Provinces or districts coloured by their communes: a click drills into them.
+  function aggregateView() { return national() || (state.tier !== "commune" && isAggregate(state.measure)); }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -123,7 +143,17 @@
   }
 
   function measureInfo() {
-    return options.measures.filter(function (m) { return m.id === state.measure; })[0] || options.measures[0];
+    var all = options.measures.concat(options.aggregate_measures || []);
+    return all.filter(function (m) { return m.id === state.measure; })[0] || options.measures[0];
+  }
+
+  // The measures the view offers: of communes, or of districts and provinces (their own status
+  // and their communes'), or of the country's provinces (their communes').
+  function offered() {
+    var aggregates = options.aggregate_measures || [];
+    if (national()) { return aggregates; }
+    if (state.tier === "commune") { return options.measures; }
+    return options.measures.filter(function (m) { return TIER_MEASURES.indexOf(m.id) >= 0; }).concat(aggregates);
   }
 
   // The place the options answered for: on other boundaries the province holding the largest part
@@ -138,10 +168,13 @@
 
   function renderControls() {
     if (options.carried) { state.tier = "commune"; }
-    if (state.tier !== "commune") {
-      state.mode = "none";
-      if (TIER_MEASURES.indexOf(state.measure) < 0) { state.measure = "level"; }
+    if (national()) { state.tier = "province"; state.district = ""; }
+    var ids = offered().map(function (m) { return m.id; });
+    if (ids.indexOf(state.measure) < 0) {
+      var fallback = state.tier === "commune" ? "criteria_met" : "";  // else the first by their communes
+      state.measure = ids.indexOf(fallback) >= 0 ? fallback : ids[0] || "criteria_met";
     }
+    if (state.tier !== "commune") { state.mode = "none"; }
     var measure = measureInfo();
     state.measure = measure.id;
     if (measure.schemes.indexOf(state.scheme) < 0) { state.scheme = measure.schemes[0]; }
@@ -153,10 +186,10 @@
       return {value: y, label: options.data_years.indexOf(y) >= 0 ? y + " (" + T.has_data + ")" : String(y)};
     });
     var fields = [
-      select("province", T.province, options.provinces.map(function (p) {
+      select("province", T.province, [{value: "", label: T.national}].concat(options.provinces.map(function (p) {
         return {value: p.code, label: p.name + (p.has_data ? " (" + T.has_data + ")" : "")};
-      }), state.province),
-      options.has_districts ? select("district", T.district, [{value: "", label: T.whole}].concat(options.districts.map(function (d) {
+      })), state.province),
+      options.has_districts && !national() ? select("district", T.district, [{value: "", label: T.whole}].concat(options.districts.map(function (d) {
         return {value: d.code, label: d.name};
       })), state.district) : null,
       select("year", T.year, years, state.year),
@@ -164,16 +197,14 @@
         return {value: v.id, label: v.name};
       })), state.vintage),
       options.carried ? select("rule", T.rule, options.rules.map(function (r) { return {value: r, label: r}; }), state.rule || "all") : null,
-      options.carried ? null : select("tier", T.tier, ["commune", "district", "province"].filter(function (t) {
+      options.carried || national() ? null : select("tier", T.tier, ["commune", "district", "province"].filter(function (t) {
         return options.has_districts || t !== "district";
       }).map(function (t) {
         return {value: t, label: T["tier_" + t]};
       }), state.tier),
       options.groups.length && state.tier === "commune" ? select("group", T.ntm_group, [{value: "", label: T.group_all}]
         .concat(options.groups.map(function (n) { return {value: String(n), label: groupLabel(n)}; })), state.group) : null,
-      select("measure", T.measure, options.measures.filter(function (m) {
-        return state.tier === "commune" || TIER_MEASURES.indexOf(m.id) >= 0;
-      }).map(function (m) {
+      select("measure", T.measure, offered().map(function (m) {
         return {value: m.id, label: m.label, group: m.group};
       }), state.measure),
       select("scheme", T.scheme, options.schemes.filter(function (s) { return measure.schemes.indexOf(s.id) >= 0; })
@@ -190,12 +221,84 @@
     ];
     form.replaceChildren.apply(form, fields.filter(Boolean));
     document.getElementById("print").addEventListener("click", function () { window.print(); });
+    renderCrumbs();
   }
+
+  // -- drill-down: Cả nước > Tỉnh X > Huyện Y --------------------------------------------------
+  function nameOf(list, code) { return (list.filter(function (u) { return u.code === code; })[0] || {name: code}).name; }
+
+  function renderCrumbs() {
+    var steps = [{label: T.national, to: {province: "", district: ""}}];
+    if (!national()) {
+      steps.push({label: nameOf(options.provinces, state.province), to: {province: state.province, district: ""}});
+    }
+    if (state.district) { steps.push({label: nameOf(options.districts, state.district), to: {}}); }
+    var items = steps.map(function (step, i) {
+      var last = i === steps.length - 1;
+      var node = last ? el("span", {"aria-current": "page", text: step.label})
+        : el("button", {type: "button", "class": "link", text: step.label});
+      if (!last) { node.addEventListener("click", function () { climb(step.to); }); }
+      return el("li", {}, [node]);
+    });
+    crumbs.replaceChildren(el("ol", {}, items));
+  }
+
+  // The province (or the whole country, province ""): its districts by their communes where the
+  // boundaries have districts, else its communes.
+  function climb(to) {
+    var next = Object.assign({}, state, {district: to.district || "", province: to.province});
+    if (to.province) { next.tier = options.has_districts ? "district" : "commune"; }
+    if (next.tier === "district" && !isAggregate(next.measure)) { next.measure = ""; }
+    go(next);
+  }
+
+  // A click on a unit of a map of provinces or districts by their communes.
+  function drill(code) {
+    if (national()) {
+      var next = Object.assign({}, state, {province: code, district: "", group: ""});
+      go(Object.assign(next, {tier: "district"}));
+    } else if (state.tier === "district") {
+      go(Object.assign({}, state, {district: code, tier: "commune", measure: ""}));
+    }
+  }
+
+  // Show ``next`` as a new entry of the browser's history (its back button climbs back).
+  function go(next) {
+    var province = next.province !== state.province;
+    state = next;
+    busy();
+    generation += 1;
+    var place = province ? getJSON("/map/options", new URLSearchParams({province: state.province, year: state.year,
+      vintage: state.vintage, lang: options.lang})) : Promise.resolve(options);
+    place.then(function (fresh) {
+      options = fresh;
+      adopt();  // a province of boundaries without districts shows its communes
+      renderControls();
+      history.pushState(null, "", "?" + pageQuery().toString());
+      refresh();
+    }).catch(function (e) { busy(e.message); });
+  }
+
+  // The browser's back and forward buttons: the view of that URL, exactly.
+  window.addEventListener("popstate", function () {
+    var wanted = fromURL(new URLSearchParams(location.search));
+    busy();
+    generation += 1;
+    getJSON("/map/options", new URLSearchParams({province: wanted.province, year: wanted.year, vintage: wanted.vintage, lang: options.lang}))
+      .then(function (fresh) {
+        options = fresh;
+        state = wanted;
+        state.year = String(options.year);
+        adopt();
+        renderControls();
+        refresh();
+      }).catch(function (e) { busy(e.message); });
+  });
 
   form.addEventListener("change", function (event) {
     var name = event.target.name;
     state[name] = event.target.value;
-    if (name === "province") { state.district = ""; }
+    if (name === "province") { state.district = ""; state.tier = "commune"; }
     if (name === "province" || name === "year" || name === "vintage") {
       busy();
       generation += 1;
@@ -215,6 +318,13 @@
     map.attributionControl.setPrefix(false);
     L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
     var view = {map: map, layer: null, title: L.control({position: "topleft"}), legend: L.control({position: "bottomleft"})};
+    [["ntm-outlines", 450], ["ntm-labels", 460]].forEach(function (pane) {
+      var node = map.createPane(pane[0]);
+      node.style.zIndex = String(pane[1]);
+      node.style.pointerEvents = "none";
+    });
+    if (options.basemap) { L.tileLayer(options.basemap, {maxZoom: 19}).addTo(map); }  // the office's own tiles
+    map.on("zoomend moveend", function () { label(view); });
     view.title.onAdd = function () { return el("div", {"class": "ntm-title"}); };
     view.legend.onAdd = function () { return el("div", {"class": "ntm-legend"}); };
     view.title.addTo(map);
@@ -236,12 +346,14 @@
     if (view.layer) { view.map.removeLayer(view.layer); }
     view.layer = L.geoJSON(data, {
       style: function (f) {
-        return {fillColor: f.properties.fill, fillOpacity: 1, weight: 0.8, className: "ntm-commune",
+        return {fillColor: f.properties.fill, fillOpacity: options.basemap ? 0.75 : 1, weight: 0.8, className: "ntm-commune",
           color: f.properties["class"] === "not_assessed" ? "#9a9a9a" : "#4a4a4a"};
       },
       onEachFeature: function (f, layer) {
         layer.bindTooltip(f.properties.tooltip, {sticky: true});
-        layer.on("click", function () { if (state.tier === "commune") { openProfile(f.properties.code); } });
+        layer.on("click", function () {
+          if (state.tier === "commune") { openProfile(f.properties.code); } else if (aggregateView()) { drill(f.properties.code); }
+        });
         layer.on("mouseover", function () { layer.setStyle({weight: 2.5, color: "#111111"}); layer.bringToFront(); });
         layer.on("mouseout", function () { view.layer.resetStyle(layer); });
       }
@@ -260,6 +372,55 @@
     view.map.attributionControl.addAttribution(view.source);
   }
 
+  // The province and district outlines above the communes (boundaries of the map drawn).
+  function outlineData() {
+    if (national() || state.tier !== "commune") { return Promise.resolve([]); }  // the units drawn are the outlines
+    var q = {province: state.province, limit: "1000"};
+    if (state.vintage) { q.vintage = state.vintage; } else { q.date = state.year + "-12-31"; }
+    var asks = [getJSON("/collections/provinces/items", new URLSearchParams(q))];
+    if (options.has_districts) { asks.push(getJSON("/collections/districts/items", new URLSearchParams(q))); }
+    return Promise.all(asks).catch(function () { return []; });  // outlines never stop the map
+  }
+
+  function drawOutlines(view, found) {
+    if (view.outlines) { view.map.removeLayer(view.outlines); }
+    view.outlines = L.layerGroup(found.map(function (data, i) {
+      return L.geoJSON(data, {pane: "ntm-outlines", interactive: false,
+        style: {fill: false, color: "#1a1a1a", weight: i === 0 ? 3 : 1.8, opacity: 0.9, className: i === 0 ? "ntm-province-outline" : "ntm-district-outline"}});
+    })).addTo(view.map);
+  }
+
+  // The box of a unit's largest part (a province's mainland, not its islands).
+  function mainBox(layer) {
+    var parts = layer.feature.geometry.type === "MultiPolygon" ? layer.getLatLngs() : [layer.getLatLngs()];
+    var best = null, most = -1;
+    parts.forEach(function (rings) {
+      var box = L.latLngBounds(rings[0]);
+      var size = (box.getEast() - box.getWest()) * (box.getNorth() - box.getSouth());
+      if (size > most) { most = size; best = box; }
+    });
+    return best;
+  }
+
+  // The names of the units drawn, where they fit: a label is shown when the box of the unit's
+  // largest part on the screen is wider than its name.
+  function label(view) {
+    if (!view.layer) { return; }
+    if (view.labels) { view.map.removeLayer(view.labels); }
+    var bounds = view.map.getBounds();
+    var shown = [];
+    view.layer.eachLayer(function (layer) {
+      var box = mainBox(layer);
+      var name = layer.feature.properties.name;
+      if (!name || !bounds.intersects(box)) { return; }
+      var ne = view.map.latLngToContainerPoint(box.getNorthEast()), sw = view.map.latLngToContainerPoint(box.getSouthWest());
+      if (ne.x - sw.x < name.length * 6.5 + 8 || sw.y - ne.y < 16) { return; }
+      shown.push(L.marker(box.getCenter(), {pane: "ntm-labels", interactive: false, keyboard: false,
+        icon: L.divIcon({className: "ntm-label", html: el("span", {text: name}), iconSize: null})}));
+    });
+    view.labels = L.layerGroup(shown).addTo(view.map);
+  }
+
   function fit() {
     var scope = [state.province, state.district, state.vintage, state.mode === "side", state.tier].join("|");
     if (scope === drawnScope) { return; }
@@ -274,16 +435,18 @@
     var side = state.mode === "side";
     var main = getJSON("/map/data", query(state.mode === "change" ? {compare: state.compare} : {}));
     var other = side ? getJSON("/map/data", query({year: state.compare})) : Promise.resolve(null);
-    var summary = options.carried ? Promise.resolve(null)
+    var summary = options.carried || national() ? Promise.resolve(null)
       : getJSON("/map/summary", query({measure: "", scheme: "", classes: "", tier: ""}));
-    var targets = options.carried ? Promise.resolve(null)
+    var targets = options.carried || national() ? Promise.resolve(null)
       : getJSON("/progress", new URLSearchParams({province: state.province, year: state.year})).catch(function () { return null; });
     document.getElementById("map2").hidden = !side || state.view !== "map";
     document.getElementById("maps").hidden = state.view !== "map";
     tableView.hidden = state.view !== "table";
-    var checks = getJSON("/issues", new URLSearchParams({province: state.province, district: state.district, year: state.year}))
-      .catch(function () { return null; });  // the data checks never stop the map
-    Promise.all([main, other, summary, checks, targets]).then(function (found) {
+    var checks = national() ? Promise.resolve(null)
+      : getJSON("/issues", new URLSearchParams({province: state.province, district: state.district, year: state.year}))
+        .catch(function () { return null; });  // the data checks never stop the map
+    var lines = state.view === "map" ? outlineData() : Promise.resolve([]);
+    Promise.all([main, other, summary, checks, targets, lines]).then(function (found) {
       if (mine !== generation) { return; }
       renderChecks(found[3]);
       renderProgress(found[4]);
@@ -293,11 +456,15 @@
       if (state.view === "map") {
         views.main.map.invalidateSize();
         draw(views.main, found[0]);
+        drawOutlines(views.main, found[5]);
         fit();
+        label(views.main);
         if (found[1]) {
           views.other.map.invalidateSize();
           draw(views.other, found[1]);
+          drawOutlines(views.other, found[5]);
           views.other.map.setView(views.main.map.getCenter(), views.main.map.getZoom(), {animate: false});
+          label(views.other);
         }
       } else {
         drawnScope = "";  // fit again when the map is shown
@@ -308,10 +475,15 @@
     }).catch(function (e) { if (mine === generation) { busy(e.message); } });
   }
 
-  function links() {
+  function pageQuery() {
     var page = new URLSearchParams();
     Object.keys(state).forEach(function (k) { if (state[k]) { page.set(k, state[k]); } });
     page.set("lang", options.lang);
+    return page;
+  }
+
+  function links() {
+    var page = pageQuery();
     history.replaceState(null, "", "?" + page.toString());
     page.set("lang", options.lang === "vi" ? "en" : "vi");
     document.getElementById("lang-switch").href = "?" + page.toString();
@@ -321,6 +493,16 @@
   // -- table and summaries ------------------------------------------------------------------
   function columns() {
     var table = current.main.table;
+    if (aggregateView()) {  // provinces or districts by their communes
+      var count = function (key, heading) { return {key: key, label: heading, numeric: true, text: function (p) { return String(p[key]); }}; };
+      return [{key: "name", label: T.col_name}, count("communes_assessed", T.col_communes), count("communes_with_data", T.col_with_data),
+        {key: "recognised_ntm", label: T.col_recognised_ntm, numeric: true, value: function (p) { return p.recognised.ntm; },
+          text: function (p) { return String(p.recognised.ntm); }},
+        {key: "mean_criteria_met", label: T.col_mean_met, numeric: true,
+          text: function (p) { return p.mean_criteria_met === null ? "–" : p.mean_criteria_met.toFixed(1); }},
+        {key: "value", label: T.col_value, numeric: true, text: function (p) { return p.value_text || "–"; }},
+        {key: "label", label: T[table.class_heading]}];
+    }
     var cols = [
       {key: "name", label: T.col_name}, options.has_districts ? {key: "district", label: T.col_district} : null,
       {key: "level", label: T.col_level, text: function (p) { return p.assessed ? (p.has_data ? levelLabel(p.level) : "–") : T.level_none; }},
@@ -408,7 +590,10 @@
   tableView.addEventListener("click", function (event) {
     var button = event.target.closest("button");
     if (!button) { return; }
-    if (button.dataset.code) { openProfile(button.dataset.code); return; }
+    if (button.dataset.code) {
+      if (aggregateView()) { drill(button.dataset.code); } else { openProfile(button.dataset.code); }
+      return;
+    }
     sort = {key: button.dataset.key, dir: sort.key === button.dataset.key ? -sort.dir : 1};
     renderTable();
     tableView.querySelector('button[data-key="' + sort.key + '"]').focus();
@@ -416,6 +601,7 @@
 
   // -- data checks: the contradictions flagged in the data of the province and year -----------
   function renderChecks(found) {
+    checksBox.hidden = national();  // the data checks are of a province
     var items = found ? found.issues : [];
     var list = items.length ? el("ul", {}, items.map(function (issue) {
       var buttons = issue.units.map(function (u) {

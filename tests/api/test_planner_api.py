@@ -35,15 +35,25 @@ def by_name(body: dict) -> dict[str, dict]:
     return {f["properties"]["name"]: f["properties"] for f in body["features"]}
 
 
-def test_options_start_on_the_first_province_with_data(client):
+def test_options_start_on_the_whole_country_at_the_latest_year_with_data(client):
     body = client.get("/map/options").json()
-    assert body["province"] == "811" and body["year"] == 2020 and body["carried"] is False
+    assert body["province"] == "" and body["national"] and body["year"] == 2023 and body["carried"] is False
     assert body["provinces"][0]["has_data"] and {p["name"] for p in body["provinces"]} >= {
         "Tỉnh Bến Tre",
         "Tỉnh Quảng Bình",
     }
-    assert body["data_years"] == [2011, 2019, 2020] and "Thành phố Bến Tre" in {d["name"] for d in body["districts"]}
-    measures = {m["id"]: m for m in body["measures"]}
+    assert body["districts"] == [] and body["basemap"] is None
+    assert [m["id"] for m in body["aggregate_measures"]] == [
+        "recognised_ntm",
+        "recognised_ntm_nang_cao",
+        "with_data",
+        "mean_criteria_met",
+    ]  # the levels of QĐ 318/2022, in force in 2023
+    ben_tre = client.get("/map/options", params={"province": "811"}).json()
+    assert ben_tre["province"] == "811" and not ben_tre["national"] and ben_tre["year"] == 2020
+    assert ben_tre["data_years"] == [2011, 2019, 2020]
+    assert "Thành phố Bến Tre" in {d["name"] for d in ben_tre["districts"]}
+    measures = {m["id"]: m for m in ben_tre["measures"]}
     assert measures["tc9"]["label"] == "Tiêu chí 9: Nhà ở dân cư" and measures["level"]["schemes"] == ["standard"]
     assert "share" not in measures and not any(":" in m for m in measures)  # no carried view, no layer
     english = client.get("/map/options", params={"lang": "en", "province": "Quảng Bình", "year": 2019}).json()

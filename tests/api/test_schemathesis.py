@@ -56,6 +56,9 @@ TOLERATED = {
     "population_layer",
     "measure",
     "scheme",
+    # the maps of the whole country (no province) colour provinces or districts, without a comparison
+    "tier",
+    "compare",
 }
 #: Parameters some values of another need (``/coverage/water`` needs ``distance``, ``bbox-crs`` a
 #: ``bbox``): a 400 naming

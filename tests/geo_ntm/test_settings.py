@@ -19,6 +19,7 @@ def test_defaults_without_any_variable():
     assert (s.host, s.port, s.log_level) == ("127.0.0.1", 8000, "INFO")
     assert s.tokens_file is None and s.thresholds_file is None
     assert s.read_token_required is False and s.max_upload_mb == 50 and s.db_pool_size == 10
+    assert s.basemap_url is None  # the page fetches no tiles from elsewhere
 
 
 def test_every_variable_is_read():
@@ -35,6 +36,7 @@ def test_every_variable_is_read():
             "GEO_NTM_MAX_UPLOAD_MB": "2.5",
             "GEO_NTM_THRESHOLDS": "/etc/geo_ntm/thresholds.toml",
             "GEO_NTM_DB_POOL_SIZE": "0",
+            "GEO_NTM_BASEMAP_URL": "https://tiles.office.example/{z}/{x}/{y}.png",
             "GEO_NTM_ARTIFACTS_DIR": "/tmp/a",  # a test's variable, not a setting: ignored
         }
     )
@@ -44,6 +46,7 @@ def test_every_variable_is_read():
     assert s.tokens_file == Path("/etc/geo_ntm/tokens") and s.read_token_required is True
     assert s.max_upload_mb == 2.5 and s.db_pool_size == 0
     assert s.thresholds_file == Path("/etc/geo_ntm/thresholds.toml")
+    assert s.basemap_url == "https://tiles.office.example/{z}/{x}/{y}.png"
 
 
 @pytest.mark.parametrize("value", ["1", "true", "yes", "TRUE"])
@@ -80,6 +83,8 @@ def test_the_process_environment_is_the_default(monkeypatch):
         ("GEO_NTM_MAX_UPLOAD_MB", "0", "greater than 0"),
         ("GEO_NTM_READ_TOKEN_REQUIRED", "maybe", "valid boolean"),
         ("GEO_NTM_LOG_LEVEL", "loud", "INFO"),
+        ("GEO_NTM_BASEMAP_URL", "https://tiles.office.example/tile.png", "{z}, {x} and {y}"),
+        ("GEO_NTM_BASEMAP_URL", "javascript:alert(1)//{z}{x}{y}", "http(s)"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_variable(variable, value, words):
