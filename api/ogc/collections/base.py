@@ -31,8 +31,10 @@ BBox = tuple[float, float, float, float]
 #: (numberMatched, [(tier, frame)]): the features of a page, geometries in CRS84.
 Page = tuple[int, list[tuple[AdminTier, gpd.GeoDataFrame]]]
 DESCRIPTION = (
-    "Ranh giới theo ngày (datetime/date), kết quả NTM theo năm (year). "
-    "Boundaries of the day asked (datetime/date), NTM status of the year asked (year)."
+    "Ranh giới theo ngày (datetime/date), kết quả NTM theo năm (year); không có year thì các trường "
+    "kết quả để trống: thêm ?year=2020 vào URL kết nối (QGIS, GDAL: OAPIF:http://…/?year=2020). "
+    "Boundaries of the day asked (datetime/date), NTM status of the year asked (year); without year the "
+    "status fields are empty: add ?year=2020 to the connection URL (QGIS, GDAL: OAPIF:http://…/?year=2020)."
 )
 
 

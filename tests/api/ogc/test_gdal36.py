@@ -47,6 +47,8 @@ def test_gdal_reads_the_field_types_from_the_schema_without_a_year(server):
     assert fields["year"] == "Integer" and fields["population"] == "Real"
     assert fields["assessed"] == "Integer(Boolean)" and fields["name"] == "String"
     assert any(r.startswith("GET /collections/communes/schema") for r in server.requests())
+    # the layer's description (QGIS shows it as the layer's abstract) says how to ask for a year
+    assert "without year the status fields are empty: add ?year=2020 to the connection URL" in out.stdout
 
 
 def test_gdal_where_on_a_number_runs_without_error(server, http, tmp_path):
