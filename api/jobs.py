@@ -367,6 +367,7 @@ class JobBoard:
         self._slots: AbstractContextManager[Any] = (
             nullcontext() if workers is None else threading.BoundedSemaphore(workers)
         )
+        self._queued = "starting" if workers is None else Job.message  # what a new job says
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._unfinished: dict[str, Job] = {}  # by key
@@ -387,7 +388,7 @@ class JobBoard:
             found = self._unfinished.get(key)
             if found is not None:
                 return found
-            new = Job(secrets.token_hex(8), key, answer_url)
+            new = Job(secrets.token_hex(8), key, answer_url, message=self._queued)
             self._unfinished[key] = new
             self._jobs[new.job_id] = new
             forgotten = [j for j in self._jobs.values() if j.finished.is_set()][: max(len(self._jobs) - self._keep, 0)]

@@ -459,6 +459,7 @@ def import_status_file(
     Raises InputError only if the file cannot be read at all; row problems go into the report,
     and then nothing is stored unless ``skip_unmatched``. ``actor`` (who) and ``source_name`` (the
     file name to record instead of ``path``) go into the audit trail of imports."""
+    report_progress(0.0, f"reading {source_name or Path(path).name}")
     data = read_status_file(path, sheet=sheet, default_framework=default_framework, default_level=default_level)
     report = StatusImportReport(
         source_file=source_name or str(path),

@@ -186,6 +186,7 @@ def test_an_upload_past_the_wait_answers_202_then_its_report(make_client, db_loc
     assert response.status_code == 202, response.text
     started = response.json()
     assert response.headers["Location"] == started["url"] == f"/jobs/{started['id']}" and started["result"] is None
+    assert "GEO_NTM_JOB_WORKERS" not in started["progress"]["message"]  # an upload has its import slot already
     state = _final(client, response.headers["Location"])
     assert state["state"] == "done" and state["answer"] is None and state["progress"]["fraction"] == 1.0
     result = state["result"]
@@ -243,6 +244,6 @@ def test_a_status_import_reports_rows_read_and_matched(db_location, data_dir, tm
     body = answer["body"]
     assert answer["status"] == 200 and not answer["stored"]
     read, matched = body["rows_read"], body["matched"]
-    assert seen[0] == (0.1, f"rows: {read} read, 0 looked up, 0 matched")
+    assert seen[:2] == [(0.0, f"reading {upload.name}"), (0.1, f"rows: {read} read, 0 looked up, 0 matched")]
     assert (0.7, f"rows: {read} read, {read} looked up, {matched} matched; comparing with the store") in seen
     assert [fraction for fraction, _ in seen] == sorted(fraction for fraction, _ in seen)
