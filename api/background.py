@@ -44,8 +44,8 @@ class JobError(BaseModel):
 
 
 class JobResult(BaseModel):
-    status: int  # the HTTP status the request would have answered: 200, or 400 with the report
-    body: dict  # the import report
+    status: int  # the HTTP status the request would have answered: 200 (201 for a set or a framework) or 400
+    body: dict  # the import report (the set, the framework)
 
 
 class JobState(BaseModel):

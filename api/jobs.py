@@ -51,8 +51,9 @@ from pathlib import Path
 from typing import Any
 
 from boundaries.vintages import import_lineage
-from geo_ntm.errors import GeoNtmError, NotFoundError
+from geo_ntm.errors import GeoNtmError, InputError, NotFoundError
 from geo_ntm.groups import import_groups_file
+from geo_ntm.indicator_sets import import_indicator_set, set_record
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
@@ -151,6 +152,20 @@ def layer_job(store: Store, path: Path, *args: Any, **kwargs: Any) -> dict:
 def targets_job(store: Store, path: Path, **kwargs: Any) -> dict:
     report = import_targets(store, path, **kwargs)
     return _answer(report.to_dict(), report.import_id is not None)
+
+
+def indicator_set_job(store: Store, path: Path, *, actor: str, source_name: str) -> dict:
+    stored = import_indicator_set(store, source_name, utf8_text(path, f"indicator set file {source_name}"), actor=actor)
+    return {"status": 201, "body": set_record(stored), "stored": True}
+
+
+def utf8_text(path: Path, what: str) -> str:
+    """The text of an uploaded file, as sent (no newline translation); InputError naming ``what``
+    when it is not UTF-8."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{what} is not UTF-8 text") from None
 
 
 def _answer(body: dict, stored: bool, ok: bool = True) -> dict:

@@ -73,7 +73,7 @@ def upload_name(filename: str | None) -> str:
     return name
 
 
-def _imported(
+def imported(
     request: Request,
     who: Principal,
     file: UploadFile,
@@ -161,7 +161,7 @@ def post_statuses(
     """The import report; 400 with the report when rows have problems and nothing was stored. Every
     layout is detected here, the recognitions layout too (decisions recognising or revoking a level;
     see docs/status-files.md)."""
-    return _imported(
+    return imported(
         request, who, file, "status upload", status_job, sheet=sheet, dry_run=dry_run, skip_unmatched=skip_unmatched
     )
 
@@ -178,7 +178,7 @@ def post_groups(
     """The import report; 400 with the report when rows have problems and nothing was stored, 400
     (InputError) for a file without a numbering_source column (see docs/status-files.md, "Commune
     groups")."""
-    return _imported(
+    return imported(
         request, who, file, "groups upload", groups_job, sheet=sheet, dry_run=dry_run, skip_unmatched=skip_unmatched
     )
 
@@ -188,7 +188,7 @@ def post_lineage(
     request: Request, who: Editor, file: Upload, derive: Annotated[bool, Form()] = True, dry_run: DryRun = False
 ):
     """The import report."""
-    return _imported(request, who, file, "lineage upload", lineage_job, derive=derive, dry_run=dry_run)
+    return imported(request, who, file, "lineage upload", lineage_job, derive=derive, dry_run=dry_run)
 
 
 @router.post("/layers", summary="Import an infrastructure layer from one file (editor)", responses=JOB_RESPONSES)
@@ -204,7 +204,7 @@ def post_layer(
     dry_run: DryRun = False,
 ):
     """A single file: GeoPackage, GeoJSON, OSM (.osm, .osm.pbf) or GeoTIFF for population."""
-    return _imported(
+    return imported(
         request,
         who,
         file,
@@ -229,7 +229,7 @@ def post_targets(
     dry_run: DryRun = False,
 ):
     """The import report (docs/progress.md); 400 naming every bad row when the file has any (nothing stored)."""
-    return _imported(
+    return imported(
         request, who, file, "target upload", targets_job, sheet=sheet, source=source, dry_run=dry_run, named=False
     )
 

@@ -247,3 +247,17 @@ def test_a_status_import_reports_rows_read_and_matched(db_location, data_dir, tm
     assert seen[:2] == [(0.0, f"reading {upload.name}"), (0.1, f"rows: {read} read, 0 looked up, 0 matched")]
     assert (0.7, f"rows: {read} read, {read} looked up, {matched} matched; comparing with the store") in seen
     assert [fraction for fraction, _ in seen] == sorted(fraction for fraction, _ in seen)
+
+
+def test_an_indicator_set_past_the_wait_answers_202_then_the_201s_body(make_client, temp_root):
+    client = make_client(job_wait_seconds=0)
+    test_set = Path(__file__).parent.parent / "data" / "indicator_set_qd51_TEST.csv"
+    files = {"file": (test_set.name, test_set.read_bytes(), "text/csv")}
+    response = client.post("/indicator-sets", files=files, headers=bearer("admin"))
+    assert response.status_code == 202, response.text
+    state = _final(client, response.headers["Location"])
+    assert state["state"] == "done" and state["result"]["status"] == 201
+    body = state["result"]["body"]
+    assert (body["framework"], body["source_file"], body["actor"]) == ("qd51_2025", test_set.name, "admin-user")
+    assert client.get("/indicator-sets").json()["indicator_sets"] == [body]
+    assert list(temp_root.glob("geo_ntm_upload_*")) == []
