@@ -84,6 +84,10 @@ def job_board(request: Request) -> JobBoard:
     return state.jobs
 
 
+#: How many ended uploads each process remembers: their reports can be large (every problem row).
+KEEP_UPLOADS = 100
+
+
 def import_board(request: Request) -> JobBoard:
     """The application's uploads' imports (created on first use), within the import limits; the
     request bounds how many run at once (``GEO_NTM_IMPORT_WORKERS``, ``api.writes``). Their states
@@ -92,7 +96,8 @@ def import_board(request: Request) -> JobBoard:
     with _BOARD_LOCK:
         if getattr(state, "imports", None) is None:
             settings = state.settings
-            state.imports = JobBoard(str(settings.db), Limits.of_imports(settings), None, folder=settings.jobs_dir)
+            limits = Limits.of_imports(settings)
+            state.imports = JobBoard(str(settings.db), limits, None, keep=KEEP_UPLOADS, folder=settings.jobs_dir)
     return state.imports
 
 
@@ -190,7 +195,8 @@ def job_state(request: Request, job_id: Annotated[str, Path(description="the id 
     job = job_board(request).get(job_id) or import_board(request).get(job_id)
     if job is None:
         raise NotFoundError(
-            f"no job {job_id!r}: this service started no such job, or forgot it (each process keeps its latest 1000)"
+            f"no job {job_id!r}: this service started no such job, or forgot it (each process keeps its "
+            f"latest 1000 computations and {KEEP_UPLOADS} uploads)"
         )
     return _state(request, job)
 
