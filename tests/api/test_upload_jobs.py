@@ -216,6 +216,21 @@ def test_a_bad_file_past_the_wait_fails_with_the_400s_description(make_client, d
     assert list(temp_root.glob("geo_ntm_upload_*")) == []
 
 
+def test_rows_with_problems_past_the_wait_end_done_with_the_400_and_its_report(make_client, db_location, sample):
+    name, content, kind = sample["file"]
+    unknown = {"file": (name, content.replace("Nhơn Thạnh".encode(), "Xã Không Có TEST".encode()), kind)}
+    waited = make_client().post("/statuses", files=unknown, headers=EDITOR)
+    assert waited.status_code == 400 and waited.json()["unmatched"] and not waited.json()["stored"]
+    before = _counts(db_location)
+    client = make_client(job_wait_seconds=0)
+    response = client.post("/statuses", files=unknown, headers=EDITOR)
+    assert response.status_code == 202, response.text
+    state = _final(client, response.headers["Location"])
+    assert state["state"] == "done" and state["error"] is None
+    assert state["result"] == {"status": 400, "body": waited.json()}
+    assert _counts(db_location) == before
+
+
 def test_an_upload_over_its_memory_past_the_wait_fails_with_413(make_client, db_location, sample, temp_root):
     client = make_client(job_wait_seconds=0, import_max_mb=50, import_workers=1)
     before = _counts(db_location)
