@@ -18,7 +18,10 @@ import pytest
 from boundaries.importer import import_boundaries
 from geo_ntm.settings import Settings
 from geo_ntm.store import open_store
+from tests.support.modules import load_module
 from tests.support.pg_cluster import INSTALL_HINT, PostgisCluster, server_bindir
+
+REACH_WORLD = Path(__file__).resolve().parent / "geo_ntm" / "infrastructure" / "reach_world.py"
 
 # The tests of answers wait for their background job (a first worker start on a busy machine takes
 # seconds); the tests of 202 and /jobs set job_wait_seconds=0 themselves (tests/api/test_jobs.py).
@@ -36,6 +39,13 @@ def load_period_2025(location: str, data_dir: Path) -> None:
     with open_store(location) as store:
         import_boundaries(store, data_dir / "vn_admin_2025.gpkg", VINTAGE_2025, measure_quality=False)
         assert import_status_file(store, data_dir / "samples" / "status_hong_ngu_counts.csv").stored
+
+
+@pytest.fixture(scope="session")
+def world():
+    """The module ``tests/geo_ntm/infrastructure/reach_world.py``: a hand-made world for water and
+    facility coverage."""
+    return load_module(REACH_WORLD)
 
 
 @pytest.fixture(scope="session")

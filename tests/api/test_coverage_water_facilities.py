@@ -5,9 +5,7 @@ the settings, and errors a client can act on."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,16 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from geo_ntm.settings import Settings
 
-WORLD = Path(__file__).resolve().parents[1] / "geo_ntm" / "infrastructure" / "reach_world.py"
 WATER = {"year": 2020, "distance": 250, "households_layer": "households"}
-
-
-@pytest.fixture(scope="module")
-def world():
-    spec = importlib.util.spec_from_file_location("reach_world", WORLD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,7 @@ answers stale; a job's failure (its error, its time or memory limit, naming the 
 
 from __future__ import annotations
 
-import importlib.util
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -26,16 +24,7 @@ from geo_ntm.store import ImportRecord, Store, open_store
 from geo_ntm.where import resolve_where
 from tests.support.jobs import answer_of
 
-WORLD = Path(__file__).resolve().parents[1] / "geo_ntm" / "infrastructure" / "reach_world.py"
 WATER = {"province": "999", "year": 2020, "distance": 250, "households_layer": "households"}
-
-
-@pytest.fixture(scope="module")
-def world():
-    spec = importlib.util.spec_from_file_location("reach_world", WORLD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture

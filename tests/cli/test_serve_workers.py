@@ -6,7 +6,6 @@ The world is the hand-made one of ``tests/geo_ntm/infrastructure/reach_world.py`
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -19,16 +18,7 @@ import pytest
 
 from tests.support.jobs import answer_of
 
-WORLD = Path(__file__).resolve().parents[1] / "geo_ntm" / "infrastructure" / "reach_world.py"
 WATER = {"province": "999", "year": 2020, "distance": 250, "households_layer": "households"}
-
-
-@pytest.fixture(scope="module")
-def world():
-    spec = importlib.util.spec_from_file_location("reach_world", WORLD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _workers(pid: int) -> list[int]:

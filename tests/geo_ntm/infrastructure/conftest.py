@@ -5,7 +5,6 @@ hand-made world of ``reach_world.py`` on each backend."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -17,29 +16,16 @@ from geo_ntm.domain import LayerKind
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.store import open_store
+from tests.support.modules import load_module
 
 BEN_TRE = "811"
 ROAD_DATE = dt.date(2020, 6, 30)
-
-
-def load_module(path: Path):
-    """The Python module of ``path`` (test helpers are not importable packages)."""
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")
 def synthetic():
     """The module ``bench/make_synthetic.py``."""
     return load_module(Path(__file__).resolve().parents[3] / "bench" / "make_synthetic.py")
-
-
-@pytest.fixture(scope="session")
-def world():
-    """The module ``reach_world.py``: a hand-made world for water and facility coverage."""
-    return load_module(Path(__file__).with_name("reach_world.py"))
 
 
 @pytest.fixture(scope="module")
