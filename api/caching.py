@@ -11,6 +11,10 @@
   ``data_version()`` (raised by every write transaction), the provincial frameworks folder, the
   code and settings of the running service, the full URL and the request headers the answer
   varies on.
+- **Response cache**: the 200 answer of a conditional route (its bytes as sent, gzipped or not, and
+  its headers) is kept in a bounded in-process LRU (``ResponseCache``, ``GEO_NTM_RESPONSE_CACHE_MB``)
+  under its ETag; the next request with the same ETag is answered from it before the route runs.
+  The ETag names the data version, so after any write an old answer is never served again.
 - **Static files** (Leaflet, the planner's script and style) carry their content's hash in their
   URL (``static_url``): such a URL is cached for a year (``immutable``); without it, the browser
   revalidates (``no-cache``, StaticFiles' own ETag).
@@ -22,6 +26,8 @@ import datetime as dt
 import email.utils
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -159,15 +165,86 @@ def validator_of(request: Request, store: StoreDep) -> Validator:
     return Validator(etag, max(times), cache)
 
 
+#: An answer larger than this share of the response cache is not kept (16 MB of the default 128 MB):
+#: one national download must not push out every other answer.
+MAX_ENTRY_SHARE = 8
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A 200 answer of a conditional route as it was sent: its headers (raw, without
+    ``Content-Length``) and its body (gzipped when it was sent gzipped)."""
+
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+
+    @property
+    def size(self) -> int:
+        """Bytes it holds (body and headers)."""
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+
+
+class ResponseCache:
+    """A bounded least-recently-used map from an answer's ETag to the answer (``CachedAnswer``),
+    shared by the threads of one process. ``max_bytes`` 0 keeps nothing."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_bytes // MAX_ENTRY_SHARE
+        self.used = 0
+        self.hits = 0
+        self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, etag: str) -> CachedAnswer | None:
+        """The answer kept under ``etag`` (now the most recently used), or None."""
+        with self._lock:
+            answer = self._entries.get(etag)
+            if answer is not None:
+                self._entries.move_to_end(etag)
+                self.hits += 1
+            return answer
+
+    def put(self, etag: str, answer: CachedAnswer) -> bool:
+        """Keep ``answer`` under ``etag``, dropping the least recently used answers to stay within
+        ``max_bytes``; an answer over ``max_entry_bytes`` is not kept (False)."""
+        if answer.size > self.max_entry_bytes:
+            return False
+        with self._lock:
+            old = self._entries.pop(etag, None)
+            self.used -= old.size if old is not None else 0
+            while self._entries and self.used + answer.size > self.max_bytes:
+                self.used -= self._entries.popitem(last=False)[1].size
+            self._entries[etag] = answer
+            self.used += answer.size
+        return True
+
+
+class FromCache(Exception):
+    """The answer is in the response cache: sent as it is, without running the route."""
+
+    def __init__(self, answer: CachedAnswer):
+        super().__init__("from the response cache")
+        self.answer = answer
+
+
 def conditional(request: Request, store: StoreDep) -> None:
     """The dependency of a data route (``dependencies=[Conditional]``): 304 when the client's copy
-    is current, before the route computes anything; else the route's 200 answer gets the headers
-    (``ValidatorHeaders``)."""
+    is current, before the route computes anything; else the answer kept in the response cache
+    under the same ETag, if any; else the route runs and its 200 answer gets the headers
+    (``ValidatorHeaders``) and is kept (``KeepAnswers``)."""
     if request.method not in ("GET", "HEAD"):
         return
     validator = validator_of(request, store)
     if validator.still_fresh(request.headers.get("if-none-match"), request.headers.get("if-modified-since")):
         raise NotModified(validator)
+    cache: ResponseCache = request.app.state.response_cache
+    answer = cache.get(validator.etag)
+    if answer is not None:
+        raise FromCache(answer)
     request.state.validator = validator
 
 
@@ -213,9 +290,47 @@ class ValidatorHeaders:
         await self.app(scope, receive, send_with_validator)
 
 
+class KeepAnswers:
+    """ASGI middleware keeping the 200 answer of a conditional GET (one whose request state holds
+    a validator) in the response cache, as sent: it sits outside gzip, so a gzipped answer is kept
+    gzipped. Not kept: any other status, an answer sent in several parts (a streaming response) or
+    as a file, and one over the cache's ``max_entry_bytes``."""
+
+    def __init__(self, app: ASGIApp, cache: ResponseCache):
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or self.cache.max_bytes == 0:
+            return await self.app(scope, receive, send)
+        state = scope.setdefault("state", {})
+        headers: list[tuple[bytes, bytes]] | None = None
+
+        async def send_and_keep(message: Message) -> None:
+            nonlocal headers
+            validator = state.get("validator")
+            if message["type"] == "http.response.start":
+                if message["status"] == 200 and validator is not None:
+                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
+            elif message["type"] == "http.response.body" and headers is not None:
+                if not message.get("more_body", False) and validator is not None:
+                    self.cache.put(validator.etag, CachedAnswer(tuple(headers), message.get("body", b"")))
+                headers = None
+            await send(message)
+
+        await self.app(scope, receive, send_and_keep)
+
+
 async def _not_modified(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotModified)
     return Response(status_code=304, headers=exc.validator.headers())
+
+
+async def _from_cache(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FromCache)
+    response = Response(exc.answer.body)  # its Content-Length
+    response.raw_headers = [*exc.answer.headers, *response.raw_headers]
+    return response
 
 
 @lru_cache(maxsize=64)
@@ -258,11 +373,14 @@ def mount_static(app: FastAPI, folders: dict[str, Path]) -> None:
 
 
 def install_http(app: FastAPI, settings: Settings) -> None:
-    """The validators' headers, the 304 answer, gzip and, when origins are set, CORS. Call it
+    """The validators' headers, the 304 answer, gzip, the response cache and, when origins are
+    set, CORS. Call it
     last: CORS must be the outermost middleware, so that a preflight and a refused token's 401
     carry its headers too."""
     app.state.fingerprint = service_fingerprint(settings)
+    app.state.response_cache = ResponseCache(int(settings.response_cache_mb * 1_000_000))
     app.add_exception_handler(NotModified, _not_modified)
+    app.add_exception_handler(FromCache, _from_cache)
     app.add_middleware(ValidatorHeaders)
     app.add_middleware(
         GZipMiddleware,
@@ -270,6 +388,7 @@ def install_http(app: FastAPI, settings: Settings) -> None:
         compresslevel=GZIP_LEVEL,
         exclude_content_types=NOT_COMPRESSED,
     )
+    app.add_middleware(KeepAnswers, cache=app.state.response_cache)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

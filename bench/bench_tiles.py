@@ -1,17 +1,21 @@
 """Vector tiles on both stores: the time of a warm tile, p50/p99 over ``--requests`` requests at
-zooms 8 and 12 on one province, and the time the national 2009 vintage takes to be generalised
-(once, by the background job its first tile set request starts).
+zooms 8 and 12 on one province, computed (the response cache off) and from the response cache;
+and what the demo load spends generalising the boundaries for the tiles.
 
     python bench/bench_tiles.py                    # writes bench/results/tiles.json
     python bench/bench_tiles.py --stores gpkg --requests 50
+    python bench/bench_tiles.py --stores gpkg --gpkg var/geo_ntm.gpkg   # a store the demo loaded already
 
-Each store is loaded with the demo (``geo-ntm demo``: the real 2009 and 2025 boundaries and the
-status samples) and served by a real ``geo-ntm serve`` (uvicorn, one process) in a subprocess, as
-``bench_api.py`` does; the PostGIS store lives in a throwaway cluster (``tests.support.pg_cluster``).
-The tiles are those of the communes of Bến Tre (2009 boundaries) in 2020 meeting the province's
-box: every tile holding communes is asked once to warm it, then ``--requests`` requests cycle over
-them, one at a time (one client: the latency is the server's time plus a loopback round trip).
-Tiles of the box holding no commune (204) are counted, not timed."""
+Each store is loaded with the demo (``geo-ntm demo``: the real 2009 and 2025 boundaries, each
+generalised for the tiles, and the status samples) and served by a real ``geo-ntm serve``
+(uvicorn, one process) in a subprocess, as ``bench_api.py`` does, twice: with
+``GEO_NTM_RESPONSE_CACHE_MB=0`` (every tile computed) and with the default cache; the PostGIS
+store lives in a throwaway cluster (``tests.support.pg_cluster``). The time until the first tile
+set says the tiles are ready is recorded too (0 when the demo generalised them). The tiles are
+those of the communes of Bến Tre (2009 boundaries) in 2020 meeting the province's box: every tile
+holding communes is asked once to warm it, then ``--requests`` requests cycle over them, one at a
+time (one client: the latency is the server's time plus a loopback round trip). Tiles of the box
+holding no commune (204) are counted, not timed."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +38,8 @@ from provenance import git_state
 PROVINCE, YEAR = "811", 2020  # Tỉnh Bến Tre in the 2009 boundaries; statuses of Thành phố Bến Tre in 2020
 ZOOMS = (8, 12)
 STORES = ("gpkg", "postgis")
+#: The two services each store is measured on: every tile computed, and the response cache on.
+CACHES = {"computed": "0", "cached": "128"}
 
 
 def tiles_of(box: tuple[float, float, float, float], z: int) -> list[tuple[int, int]]:
@@ -101,15 +108,29 @@ def measure(client: httpx.Client, z: int, tiles: list[tuple[int, int]], requests
     }
 
 
-def run(stores=STORES, requests: int = 200, out: Path | None = None, log=print) -> dict:
-    """Load each store, serve it, time the generalisation and the warm tiles; write ``out``."""
+def _service(db: str, cache_mb: str, log: Path) -> Service:
+    """``geo-ntm serve`` of ``db`` with ``GEO_NTM_RESPONSE_CACHE_MB=cache_mb``."""
+    before = os.environ.get("GEO_NTM_RESPONSE_CACHE_MB")
+    os.environ["GEO_NTM_RESPONSE_CACHE_MB"] = cache_mb  # Service passes the environment on
+    try:
+        return Service(db, 10, log)
+    finally:
+        if before is None:
+            del os.environ["GEO_NTM_RESPONSE_CACHE_MB"]
+        else:
+            os.environ["GEO_NTM_RESPONSE_CACHE_MB"] = before
+
+
+def run(stores=STORES, requests: int = 200, out: Path | None = None, gpkg: Path | None = None, log=print) -> dict:
+    """Load each store (``gpkg``: a GeoPackage store the demo loaded already), serve it, time the
+    warm tiles computed and cached; write ``out``."""
     from tests.support.pg_cluster import PostgisCluster, server_bindir
 
     work = Path(tempfile.mkdtemp(prefix="geo_ntm_bench_tiles_"))
     results: dict = {
-        "what": "time of a vector tile of the communes of Bến Tre (2009 boundaries, statuses of 2020): the "
-        "generalisation of the national vintage (a background job the first tile set request starts, once), "
-        "then warm tiles (each asked once before), one client on 127.0.0.1",
+        "what": "time of a vector tile of the communes of Bến Tre (2009 boundaries, statuses of 2020), warm "
+        "(each asked once before), computed (GEO_NTM_RESPONSE_CACHE_MB=0) and from the response cache, one "
+        "client on 127.0.0.1; the demo load's time and its generalisation of each vintage for the tiles",
         "province": PROVINCE,
         "year": YEAR,
         "server": "geo-ntm serve (uvicorn, one process), GEO_NTM_LOG_LEVEL=WARNING",
@@ -123,27 +144,37 @@ def run(stores=STORES, requests: int = 200, out: Path | None = None, log=print) 
     cluster = None
     try:
         for store in stores:
-            if store == "gpkg":
-                db = str(work / "demo.gpkg")
+            run: dict = {}
+            if store == "gpkg" and gpkg is not None:
+                db = str(gpkg)
+                run["demo"] = f"loaded before the run ({gpkg.name}); its demo output says its generalisation time"
             else:
-                cluster = PostgisCluster(server_bindir())
-                cluster.start_with_postgis()
-                db = cluster.create_database()
-            started = time.perf_counter()
-            _geo_ntm(db, "demo")
-            log(f"{store}: demo loaded in {time.perf_counter() - started:.1f} s")
-            service = Service(db, 10, work / f"serve_{store}.log")
-            try:
-                with httpx.Client(base_url=service.url, timeout=600) as client:
-                    box = _box(client)
-                    run = {"generalisation_seconds": generalise(client)}
-                    log(f"{store}: generalised in {run['generalisation_seconds']} s")
-                    for z in ZOOMS:
-                        run[f"z{z}"] = measure(client, z, tiles_of(box, z), requests)
-                        log(f"{store} z{z}: {json.dumps(run[f'z{z}'])}")
-                    results["runs"][store] = run
-            finally:
-                service.stop()
+                if store == "gpkg":
+                    db = str(work / "demo.gpkg")
+                else:
+                    cluster = PostgisCluster(server_bindir())
+                    cluster.start_with_postgis()
+                    db = cluster.create_database()
+                started = time.perf_counter()
+                output = _geo_ntm(db, "demo").stdout
+                run["demo_seconds"] = round(time.perf_counter() - started, 1)
+                run["demo_generalisation_seconds"] = [
+                    int(n) for n in re.findall(r"^generalised in (\d+) s", output, re.M)
+                ]
+                spent = run["demo_generalisation_seconds"]
+                log(f"{store}: demo loaded in {run['demo_seconds']} s, of which generalising {spent} s")
+            for cache, mb in CACHES.items():
+                service = _service(db, mb, work / f"serve_{store}_{cache}.log")
+                try:
+                    with httpx.Client(base_url=service.url, timeout=600) as client:
+                        box = _box(client)
+                        run.setdefault("tiles_ready_seconds", generalise(client))
+                        for z in ZOOMS:
+                            run[f"{cache}_z{z}"] = measure(client, z, tiles_of(box, z), requests)
+                            log(f"{store} {cache} z{z}: {json.dumps(run[f'{cache}_z{z}'])}")
+                finally:
+                    service.stop()
+            results["runs"][store] = run
     finally:
         if cluster is not None:
             cluster.stop()
@@ -156,13 +187,14 @@ def run(stores=STORES, requests: int = 200, out: Path | None = None, log=print) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``--stores``, ``--requests``, ``--out``."""
+    """Command line: ``--stores``, ``--requests``, ``--out``, ``--gpkg``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stores", default=",".join(STORES), help="gpkg, postgis or both (comma-separated)")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per zoom")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "tiles.json")
+    parser.add_argument("--gpkg", type=Path, help="a GeoPackage store the demo loaded already (no demo load)")
     args = parser.parse_args(argv)
-    run(tuple(args.stores.split(",")), args.requests, args.out)
+    run(tuple(args.stores.split(",")), args.requests, args.out, args.gpkg)
     return 0
 
 

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     job_max_seconds: float = Field(default=1800, gt=0)  # a job's wall-clock time, in seconds
     job_workers: int = Field(default=1, ge=1)  # jobs run at once (each within job_max_mb); others queue
     job_wait_seconds: float = Field(default=2, ge=0)  # how long a request waits for its job before 202
+    # each process keeps the 200 answers of the data routes in memory, up to this size (docs/http.md); 0: none
+    response_cache_mb: float = Field(default=128, ge=0)
     # a folder where the service's processes write their jobs' states, so that /jobs/{id} answers on
     # any of them; geo-ntm serve --workers N (N > 1) makes one for its run when it is not set
     jobs_dir: Path | None = None

@@ -1,5 +1,7 @@
 """Schemathesis on the served API's read operations (the ASGI app, on a copy of the 2009 store with
-the Bến Tre city statuses): schema-generated requests, a fixed budget per operation (derandomized,
+the Bến Tre city statuses; the vector tile routes on a store of the 2025 units of Tỉnh Vĩnh Long,
+generalised once in its fixture, since a tile of the national 2009 vintage would first generalise
+all of it, minutes): schema-generated requests, a fixed budget per operation (derandomized,
 so the same requests every run), and schemathesis' standard checks: no 5xx, status codes, content
 types and response bodies as documented, and every schema-valid request accepted (no 400).
 
@@ -12,7 +14,9 @@ a 400 whose message names the parameter or its value counts as acceptance; every
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -26,9 +30,11 @@ from schemathesis.checks import (
 )
 
 from api.app import create_app
+from boundaries.importer import import_boundaries
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
+from geo_ntm.tiles import ensure_generalised
 from tests.support.tokens import bearer, token_file
 
 EXAMPLES = 25
@@ -64,6 +70,10 @@ TOLERATED = {
 #: ``bbox``): a 400 naming
 #: them is accepted even when they were not sent.
 NEEDED_BY_OTHERS = {"distance", "kind", "points_layer", "population_layer", "bbox"}
+#: The vector tile routes (their tile sets and tiles), driven on the small store of ``tiles_schema``.
+TILE_ROUTES = r"^/collections/\{collectionId\}/tiles"
+#: TEST statuses of 2026 on the real communes of Tỉnh Vĩnh Long (made-up figures, tests/data).
+VINH_LONG_STATUSES = Path(__file__).parents[1] / "data" / "status_vinh_long_2026_qd51_TEST.csv"
 #: Refusals schemathesis' positive_data_acceptance allows.
 ACCEPTED_REFUSALS = {401, 403, 404, 409, 429}
 
@@ -94,8 +104,25 @@ def api_schema(tmp_path_factory, boundaries_2009_template, data_dir):
     shutil.copy(boundaries_2009_template, path)
     with open_store(str(path)) as store:
         assert import_status_file(store, data_dir / "samples" / "status_ben_tre_city_long.csv").ok
-    app = create_app(Settings.from_env().model_copy(update=dict(db=str(path))))
-    return schemathesis.openapi.from_asgi("/openapi.json", app).include(method="GET")
+    return _schema(str(path)).include(method="GET").exclude(path_regex=TILE_ROUTES)
+
+
+@pytest.fixture(scope="module")
+def tiles_schema(tmp_path_factory, vinh_long_2025):
+    """The tile routes on a store of the 1 July 2025 units of Tỉnh Vĩnh Long (with the 34
+    provinces) and their TEST statuses, generalised here (seconds): tiles with communes, not 202."""
+    path = tmp_path_factory.mktemp("schemathesis_tiles") / "store.gpkg"
+    with open_store(str(path)) as store:
+        vintage, _ = import_boundaries(store, vinh_long_2025, dt.date(2025, 7, 1), measure_quality=False)
+        assert vintage is not None and import_status_file(store, VINH_LONG_STATUSES).ok
+        ensure_generalised(store, vintage)
+    return _schema(str(path)).include(method="GET", path_regex=TILE_ROUTES)
+
+
+def _schema(location: str):
+    """The API document of the app serving the store at ``location``."""
+    app = create_app(Settings.from_env().model_copy(update=dict(db=location)))
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 def _drive(operations, examples, budget, run) -> list[str]:
@@ -133,12 +160,14 @@ def _drive(operations, examples, budget, run) -> list[str]:
     return failures
 
 
-def test_reads_follow_the_document(api_schema):
+def test_reads_follow_the_document(api_schema, tiles_schema):
     """Every GET operation, ``EXAMPLES`` generated requests each (``BUDGET`` for the downloads;
     schemathesis' pytest plugin does not run on this pytest, so the operations are driven here);
     every failure is listed."""
+    tiles = [result.ok() for result in tiles_schema.get_all_operations()]
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) > 10
+    assert len(operations) > 10 and len(tiles) == 3 and not {o.path for o in operations} & {o.path for o in tiles}
+    operations += tiles
 
     def run(case) -> None:
         accepted(case, case.call_and_validate(checks=CHECKS))
