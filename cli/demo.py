@@ -1,8 +1,8 @@
 """Load the demo data: the boundaries of 2009 and of 1 July 2025 (the 3,321 commune-level units
 of the 2026-2030 programme, no district tier) and the status samples from the shared data folder.
-Safe to run again: a vintage stored already is kept and re-imported statuses are merged. Each
-vintage is generalised for the vector tiles here, once, so that the first tile the page asks after
-``make run`` is served at once rather than answered 202 while a job generalises it.
+Safe to run again: a vintage stored already is kept and re-imported statuses are merged. The
+vector tiles' generalised shapes are not made here (minutes for the national 2009 vintage): the
+first tile request of a vintage starts that job (``geo_ntm.tiles``).
 
 It says on the terminal what it is loading as it goes (the file, its layers and their feature
 counts, each sample), prints each import's report, and logs what it did."""
@@ -37,24 +37,6 @@ def _layer_counts(path: Path) -> str:
     return ", ".join(f"{name} {pyogrio.read_info(path, layer=name)['features']}" for name in names)
 
 
-def _generalise(store: Store, starts: list[dt.date], first_step: int, steps: int) -> None:
-    """Generalise the vintages starting on ``starts`` for the vector tiles
-    (``geo_ntm.tiles.ensure_generalised``), unless done before."""
-    from geo_ntm.tiles import ensure_generalised
-
-    vintages = [v for v in store.vintages() if v.valid_from in starts]
-    for step, vintage in enumerate(vintages, start=first_step):
-        if store.generalisation(vintage.vintage_id) is not None:
-            _say(f"[{step}/{steps}] tiles of {vintage.name}: generalised already")
-            continue
-        _say(f"[{step}/{steps}] tiles of {vintage.name}: generalising the shapes for every zoom (once) ...")
-        started = time.monotonic()
-        ensure_generalised(store, vintage)
-        seconds = time.monotonic() - started
-        _say(f"generalised in {seconds:.0f} s")
-        log.info("demo: generalised vintage %r for the vector tiles in %.0f s", vintage.name, seconds)
-
-
 def load_demo(store: Store, data_dir: Path) -> None:
     """Import the demo boundaries (each vintage unless stored already) and every status sample."""
     from boundaries.importer import import_boundaries
@@ -65,7 +47,7 @@ def load_demo(store: Store, data_dir: Path) -> None:
     if missing:
         raise InputError(f"demo data not found: {', '.join(missing)} (set GEO_NTM_DATA_DIR to the shared data folder)")
     samples = [s for s in sorted((data_dir / "samples").glob("status_*")) if s.suffix.lower() in (".csv", ".xlsx")]
-    steps = len(samples) + 2 * len(files)
+    steps = len(samples) + len(files)
     stored = {v.valid_from: v.name for v in store.vintages()}
     for step, (boundaries, start) in enumerate(files, start=1):
         if start in stored:
@@ -85,9 +67,8 @@ def load_demo(store: Store, data_dir: Path) -> None:
             boundaries,
             time.monotonic() - started,
         )
-    _generalise(store, [start for _, start in files], first_step=len(files) + 1, steps=steps)
     statuses = summaries = 0
-    for step, sample in enumerate(samples, start=2 * len(files) + 1):
+    for step, sample in enumerate(samples, start=len(files) + 1):
         _say(f"[{step}/{steps}] statuses: {sample.name} ...")
         imported = import_status_file(store, sample)
         _say(imported.text())
