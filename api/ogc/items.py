@@ -1,6 +1,6 @@
 """The features of a collection: ``/collections/{collectionId}/items`` (paged, GeoJSON or HTML)
 and ``/collections/{collectionId}/items/{featureId}`` (one unit by its code). Both answer their
-``self``, ``alternate`` and paging links in a ``Link`` header too (RFC 8288)."""
+``self``, ``alternate``, paging, collection and queryables links in a ``Link`` header too (RFC 8288)."""
 
 from __future__ import annotations
 
@@ -113,7 +113,9 @@ def items(
 def item(featureId: str, request: Request, store: StoreDep, q: QueryDep, f: FParam = None) -> Response:
     """One unit by the boundary source's code (same boundaries, year and crs parameters)."""
     encoding = wants(request, f)
-    found = None if q.empty else q.collection.feature(store, q.selection, featureId)
+    if q.empty:
+        raise NotFoundError(f"no unit with code {featureId!r}: no boundaries were in force at the datetime asked")
+    found = q.collection.feature(store, q.selection, featureId)
     if found is None:
         raise NotFoundError(
             f"no unit with code {featureId!r} in collection {q.collection.id!r} (boundaries {q.where.vintage.name})"
