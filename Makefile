@@ -58,14 +58,15 @@ postgis:
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(POSTGIS_PACKAGES) >/dev/null) || \
 	  echo "$(POSTGIS_PACKAGES) not installed: the PostGIS store tests will fail"; }
 
-# GDAL's command-line tools (Debian bookworm's gdal-bin, GDAL 3.6): the default OGC API client whose
-# national pull bench/bench_http.py times; installed when run as root.
+# GDAL's command-line tools (Debian bookworm's gdal-bin, GDAL 3.6): the stock desktop OGC API client
+# the tests read the service with (tests/api/ogc/test_gdal36.py) and whose national pull
+# bench/bench_http.py times; installed when run as root.
 GDAL_PACKAGES := gdal-bin
 gdal:
 	@command -v ogr2ogr >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  (echo "==> $(GDAL_PACKAGES) (Debian)" && apt-get update -qq && \
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GDAL_PACKAGES) >/dev/null) || \
-	  echo "$(GDAL_PACKAGES) not installed: bench/bench_http.py needs ogr2ogr (or --no-pull)"; }
+	  echo "$(GDAL_PACKAGES) not installed: its tests will be skipped; bench/bench_http.py needs ogr2ogr (or --no-pull)"; }
 
 # geo_ntm beside tipg on the same communes from the same PostGIS (about 10 minutes; issue 14):
 # bench/results/http_vs_tipg.json, under the label LABEL (default before).
@@ -88,7 +89,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # Everything: lint, then every test (the service subprocess tests, the browser tests, both stores).
-test: install-test browser postgis lint
+test: install-test browser postgis gdal lint
 	$(BIN)/pytest -q
 
 # The quick loop while developing: no lint, no service subprocess, no browser (markers in pyproject.toml).

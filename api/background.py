@@ -2,7 +2,11 @@
 yet starts (or joins) a background job (``api.jobs.JobBoard``) and waits for it at most
 ``GEO_NTM_JOB_WAIT_SECONDS``; if the job has not finished by then the request answers
 ``202 Accepted`` with ``Location: /jobs/{id}``, and ``GET /jobs/{id}`` shows its state and progress
-and, once done, links the question's own URL, which then answers from the stored result."""
+and, once done, links the question's own URL, which then answers from the stored result.
+
+Uploads (``api.writes``) are jobs too, of their own board (``import_board``: the import limits,
+``GEO_NTM_IMPORT_MAX_MB`` and ``GEO_NTM_IMPORT_MAX_SECONDS``), never joined: a job that answers
+itself, its ``result`` being the status and body its request would have answered."""
 
 from __future__ import annotations
 
@@ -39,6 +43,11 @@ class JobError(BaseModel):
     description: str
 
 
+class JobResult(BaseModel):
+    status: int  # the HTTP status the request would have answered: 200 (201 for a set or a framework) or 400
+    body: dict  # the import report (the set, the framework)
+
+
 class JobState(BaseModel):
     """A background job as ``GET /jobs/{id}`` and a 202 answer show it."""
 
@@ -48,6 +57,7 @@ class JobState(BaseModel):
     url: str  # this job
     answer: str | None = None  # when done: the question's URL, which answers from the stored result
     error: JobError | None = None  # when failed: what the question would have answered
+    result: JobResult | None = None  # when done, a job that answers itself (an upload): its answer
 
 
 #: The 202 answer, documented on the operations that may give it.
@@ -72,6 +82,23 @@ def job_board(request: Request) -> JobBoard:
                 str(settings.db), Limits.of_jobs(settings), settings.job_workers, folder=settings.jobs_dir
             )
     return state.jobs
+
+
+#: How many ended uploads each process remembers: their reports can be large (every problem row).
+KEEP_UPLOADS = 100
+
+
+def import_board(request: Request) -> JobBoard:
+    """The application's uploads' imports (created on first use), within the import limits; the
+    request bounds how many run at once (``GEO_NTM_IMPORT_WORKERS``, ``api.writes``). Their states
+    go to ``GEO_NTM_JOBS_DIR`` beside the computations'."""
+    state = request.app.state
+    with _BOARD_LOCK:
+        if getattr(state, "imports", None) is None:
+            settings = state.settings
+            limits = Limits.of_imports(settings)
+            state.imports = JobBoard(str(settings.db), limits, None, keep=KEEP_UPLOADS, folder=settings.jobs_dir)
+    return state.imports
 
 
 def stored_or_started(
@@ -104,16 +131,23 @@ def finished_or_started(
 def _waited(request: Request, store: Store, job: Job) -> bool:
     """Wait for ``job`` at most ``GEO_NTM_JOB_WAIT_SECONDS``; whether it finished (the store's
     snapshot renewed to see what it stored). The error it failed with is raised as the request's."""
+    if waited_for(request, job) == DONE:
+        store.renew_snapshot()
+        return True
+    return False
+
+
+def waited_for(request: Request, job: Job) -> str:
+    """Wait for ``job`` at most ``GEO_NTM_JOB_WAIT_SECONDS``; its state then, done or still running.
+    The error it failed with is raised as the request's own: its GeoNtmError as such, else the
+    status and description of ``failure``."""
     job.finished.wait(request.app.state.settings.job_wait_seconds)
     if job.state == FAILED:
         if isinstance(job.error, GeoNtmError):
             raise job.error
         status, _, description = failure(job.error)
         raise HTTPException(status, description)
-    if job.state == DONE:
-        store.renew_snapshot()
-        return True
-    return False
+    return job.state
 
 
 def unanswered(
@@ -158,10 +192,11 @@ def accepted(request: Request, job: Job) -> JSONResponse:
 def job_state(request: Request, job_id: Annotated[str, Path(description="the id a 202 answer gave")]) -> JobState:
     """A background job's state (queued, running, done, failed), its progress, the error it failed
     with, and when done the URL of the question, which then answers from the stored result."""
-    job = job_board(request).get(job_id)
+    job = job_board(request).get(job_id) or import_board(request).get(job_id)
     if job is None:
         raise NotFoundError(
-            f"no job {job_id!r}: this service started no such job, or forgot it (each process keeps its latest 1000)"
+            f"no job {job_id!r}: this service started no such job, or forgot it (each process keeps its "
+            f"latest 1000 computations and {KEEP_UPLOADS} uploads)"
         )
     return _state(request, job)
 
@@ -176,6 +211,7 @@ def _state(request: Request, job: Job) -> JobState:
         state=job.state,
         progress=JobProgress(fraction=job.fraction, message=job.message),
         url=job_path(request, job),
-        answer=job.answer_url if job.state == DONE else None,
+        answer=job.answer_url if job.state == DONE and job.answer_url else None,
         error=error,
+        result=JobResult(**job.result) if job.state == DONE and not job.answer_url else None,
     )

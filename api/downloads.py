@@ -348,6 +348,11 @@ def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, lang: str) -
     return archive
 
 
+#: The GeoPackage version of the downloads: the newest the stock desktop GIS (GDAL 3.6, QGIS 3.22) reads
+#: without a warning.
+GPKG_VERSION = "1.2"
+
+
 @router.get("/collections/{collectionId}/download", summary="Download the features asked as a file")
 def download(
     request: Request,
@@ -381,7 +386,10 @@ def download(
     try:
         if format == "gpkg":
             path = directory / f"{stem}.gpkg"
-            pyogrio.write_dataframe(frame, path, driver="GPKG", layer=q.collection.id)
+            # GeoPackage 1.2: GDAL 3.6 and QGIS 3.22 (Debian 12) warn on the 1.4 newer GDAL writes
+            pyogrio.write_dataframe(
+                frame, path, driver="GPKG", layer=q.collection.id, dataset_options={"VERSION": GPKG_VERSION}
+            )
             if CLASS_FIELD in frame.columns:
                 _layer_styles(path, q.collection.id, lang)
         elif format == "shp":

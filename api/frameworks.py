@@ -9,18 +9,17 @@ provincial sets need; the store's schema stays as it is."""
 
 from __future__ import annotations
 
-import logging
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, File, Request, UploadFile
 
-from api.writes import Admin, upload_name
+from api.jobs import utf8_text
+from api.writes import JOB_RESPONSES, Admin, imported
 from geo_ntm.domain import LEVELS, Framework
-from geo_ntm.errors import InputError
 from geo_ntm.frameworks import add_provincial, all_frameworks
+from geo_ntm.store import Store
 
-log = logging.getLogger(__name__)
 router = APIRouter(tags=["frameworks"])
 
 
@@ -58,15 +57,23 @@ def list_frameworks() -> dict:
     return {"frameworks": [framework_record(fw) for fw in all_frameworks().values()]}
 
 
-@router.post("/frameworks", summary="Add a province's criteria framework, a TOML file (admin)", status_code=201)
-def post_framework(who: Admin, file: Annotated[UploadFile, File(description="the framework's TOML file")]):
+@router.post(
+    "/frameworks",
+    summary="Add a province's criteria framework, a TOML file (admin)",
+    status_code=201,
+    responses=JOB_RESPONSES,
+)
+def post_framework(
+    request: Request, who: Admin, file: Annotated[UploadFile, File(description="the framework's TOML file")]
+):
     """The framework stored (201); 400 naming the file and the field when it does not fit, its id is
-    taken or no GEO_NTM_FRAMEWORKS_DIR is set (nothing written)."""
-    name = upload_name(file.filename)
-    try:
-        text = file.file.read().decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"framework file {name} is not UTF-8 text") from None
-    framework = add_provincial(name, text)
-    log.info("%s (%s) added framework %s from %s", who.name, who.role, framework.framework_id, name)
-    return JSONResponse(framework_record(framework), status_code=201)
+    taken or no GEO_NTM_FRAMEWORKS_DIR is set (nothing written). Validated and written by a
+    background job like every upload (202 past GEO_NTM_JOB_WAIT_SECONDS)."""
+    return imported(request, who, file, "framework upload", framework_job)
+
+
+def framework_job(store: Store, path: Path, *, source_name: str, **_who: Any) -> dict:
+    """The upload's job (``api.writes.imported``): the framework file validated and written into
+    GEO_NTM_FRAMEWORKS_DIR; the store is not used, and who sent it goes only to the service's log."""
+    framework = add_provincial(source_name, utf8_text(path, f"framework file {source_name}"))
+    return {"status": 201, "body": framework_record(framework), "stored": True}

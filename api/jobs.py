@@ -1,6 +1,7 @@
 """Work that must not run in a request (issues 11 and 14) runs in a worker process with a memory
-ceiling and a time limit: uploads' imports, waited for by their request, and long computations
-(coverage tables), run as background jobs the request only starts or joins.
+ceiling and a time limit: uploads' imports and long computations (coverage tables), run as
+background jobs the request starts (or joins, for a computation) and waits for a while
+(``api.background``).
 
 ``run_in_worker(job, db, folder, limits, ...)`` starts a child from a ``forkserver`` (never ``fork``:
 the service has threads and a connection pool; the fork server is a fresh, single-threaded process
@@ -43,14 +44,16 @@ import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from boundaries.vintages import import_lineage
-from geo_ntm.errors import GeoNtmError, NotFoundError
+from geo_ntm.errors import GeoNtmError, InputError, NotFoundError
 from geo_ntm.groups import import_groups_file
+from geo_ntm.indicator_sets import import_indicator_set, set_record
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
@@ -123,30 +126,52 @@ class WorkerCrashed(RuntimeError):
 
 
 # -- the jobs: module-level functions, which the worker imports by name ------------------------
+# An upload's job answers what its request answers (``api.writes``): the HTTP status, the import
+# report as the body, and whether anything was stored (for the log).
 def status_job(store: Store, path: Path, **kwargs: Any) -> dict:
     report = import_status_file(store, path, **kwargs)
-    return {"body": report.to_dict(), "ok": report.ok, "stored": report.stored}
+    return _answer(report.to_dict(), report.stored, ok=report.ok)
 
 
 def groups_job(store: Store, path: Path, **kwargs: Any) -> dict:
     report = import_groups_file(store, path, **kwargs)
-    return {"body": report.to_dict(), "ok": report.ok, "stored": report.stored}
+    return _answer(report.to_dict(), report.stored, ok=report.ok)
 
 
 def lineage_job(store: Store, path: Path, **kwargs: Any) -> dict:
     report = import_lineage(store, path, **kwargs)
-    return {"body": report.to_dict(), "stored": report.stored}
+    return _answer(report.to_dict(), report.stored)
 
 
 def layer_job(store: Store, path: Path, *args: Any, **kwargs: Any) -> dict:
     report = import_layer(store, path, *args, **kwargs)
     layer_id = report.layer.layer_id if report.layer else None
-    return {"body": {**report.to_dict(), "layer_id": layer_id}, "stored": report.layer is not None}
+    return _answer({**report.to_dict(), "layer_id": layer_id}, report.layer is not None)
 
 
 def targets_job(store: Store, path: Path, **kwargs: Any) -> dict:
     report = import_targets(store, path, **kwargs)
-    return {"body": report.to_dict(), "stored": report.import_id is not None}
+    return _answer(report.to_dict(), report.import_id is not None)
+
+
+def indicator_set_job(store: Store, path: Path, *, actor: str, source_name: str) -> dict:
+    stored = import_indicator_set(store, source_name, utf8_text(path, f"indicator set file {source_name}"), actor=actor)
+    return {"status": 201, "body": set_record(stored), "stored": True}
+
+
+def utf8_text(path: Path, what: str) -> str:
+    """The text of an uploaded file, as sent (no newline translation); InputError naming ``what``
+    when it is not UTF-8."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{what} is not UTF-8 text") from None
+
+
+def _answer(body: dict, stored: bool, ok: bool = True) -> dict:
+    """An upload's answer: 200 when the file is clean or something was stored, else 400 (rows
+    with problems, nothing stored), the report as the body either way."""
+    return {"status": 200 if ok or stored else 400, "body": body, "stored": stored}
 
 
 def coverage_job(store: Store, request: CoverageRequest, thresholds: Thresholds) -> None:
@@ -287,17 +312,18 @@ _JOB_ID = re.compile(r"[0-9a-f]{16}")
 @dataclass
 class Job:
     """One background job: its id, its key (the question), where its answer is read when done,
-    its state and progress, the error it failed with and how the API answers that error
-    (``failure``: status, code, description)."""
+    its state and progress, what it returned (``result``), the error it failed with and how the
+    API answers that error (``failure``: status, code, description)."""
 
     job_id: str
     key: str
-    answer_url: str  # the question's own URL: asked again when the job is done, it answers from the store
+    answer_url: str  # the question's own URL, asked again when done; "" for a job that answers itself
     state: str = QUEUED
     fraction: float = 0.0
     message: str = "waiting for a free worker (GEO_NTM_JOB_WORKERS)"
     error: Exception | None = None  # as the request would have raised it (a job of this process only)
     failure: tuple[int, str, str] | None = None  # when failed
+    result: Any = None  # when done: what the job returned (JSON data: an upload's answer)
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def to_json(self) -> str:
@@ -311,6 +337,7 @@ class Job:
                 "fraction": self.fraction,
                 "message": self.message,
                 "failure": self.failure,
+                "result": self.result,
             },
             ensure_ascii=False,
         )
@@ -338,34 +365,45 @@ def failure(error: Exception | None) -> tuple[int, str, str]:
         return 413, "ContentTooLarge", str(error)
     if isinstance(error, WorkerOverTime):
         return 503, "ServiceUnavailable", str(error)
-    return 500, "InternalServerError", "the computation failed unexpectedly; it was logged"
+    return 500, "InternalServerError", "the job failed unexpectedly; it was logged"
 
 
 class JobBoard:
-    """The background jobs of one service process: at most ``workers`` run at once, each in a
-    worker on the store ``db`` within ``limits``; the latest ``keep`` are remembered. With a
-    ``folder`` shared by the service's processes, their states are written there and ``get`` finds
-    the jobs of the other processes too (see the module docstring)."""
+    """The background jobs of one service process: at most ``workers`` run at once (None: as many
+    as the caller starts, which bounds them itself), each in a worker on the store ``db`` within
+    ``limits``; the latest ``keep`` are remembered. With a ``folder`` shared by the service's
+    processes, their states are written there and ``get`` finds the jobs of the other processes too
+    (see the module docstring)."""
 
-    def __init__(self, db: str, limits: Limits, workers: int, keep: int = 1000, folder: Path | None = None):
+    def __init__(self, db: str, limits: Limits, workers: int | None, keep: int = 1000, folder: Path | None = None):
         self._db, self._limits, self._keep, self._folder = db, limits, keep, folder
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-        self._slots = threading.BoundedSemaphore(workers)
+        self._slots: AbstractContextManager[Any] = (
+            nullcontext() if workers is None else threading.BoundedSemaphore(workers)
+        )
+        self._queued = "starting" if workers is None else Job.message  # what a new job says
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._unfinished: dict[str, Job] = {}  # by key
 
     def submit(
-        self, key: str, answer_url: str, job: Callable[..., Any], args: tuple = (), kwargs: Mapping | None = None
+        self,
+        key: str,
+        answer_url: str,
+        job: Callable[..., Any],
+        args: tuple = (),
+        kwargs: Mapping | None = None,
+        on_end: Callable[[Job], None] | None = None,
     ) -> Job:
         """The queued or running job of ``key``, else a new one running ``job(store, *args, **kwargs)``
-        (a module-level function) in a worker."""
+        (a module-level function) in a worker; ``on_end(job)`` is called when that one has ended,
+        however it ended, before it is shown finished (a joined job keeps its own ``on_end``)."""
         with self._lock:
             found = self._unfinished.get(key)
             if found is not None:
                 return found
-            new = Job(secrets.token_hex(8), key, answer_url)
+            new = Job(secrets.token_hex(8), key, answer_url, message=self._queued)
             self._unfinished[key] = new
             self._jobs[new.job_id] = new
             forgotten = [j for j in self._jobs.values() if j.finished.is_set()][: max(len(self._jobs) - self._keep, 0)]
@@ -375,7 +413,7 @@ class JobBoard:
                     self._file(old.job_id).unlink(missing_ok=True)
         self._publish(new)
         threading.Thread(
-            target=self._run, args=(new, job, args, dict(kwargs or {})), name="geo_ntm-job", daemon=True
+            target=self._run, args=(new, job, args, dict(kwargs or {}), on_end), name="geo_ntm-job", daemon=True
         ).start()
         return new
 
@@ -408,7 +446,9 @@ class JobBoard:
         except OSError as exc:
             log.warning("job %s: its state could not be written to GEO_NTM_JOBS_DIR: %s", job.job_id, exc)
 
-    def _run(self, job: Job, function: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    def _run(
+        self, job: Job, function: Callable[..., Any], args: tuple, kwargs: dict, on_end: Callable[[Job], None] | None
+    ) -> None:
         def progress(fraction: float, message: str) -> None:
             job.fraction, job.message = fraction, message
             self._publish(job)
@@ -417,7 +457,7 @@ class JobBoard:
             with self._slots, tempfile.TemporaryDirectory(prefix="geo_ntm_job_") as folder:
                 job.state, job.message = RUNNING, "started"
                 self._publish(job)
-                run_in_worker(
+                job.result = run_in_worker(
                     function, self._db, Path(folder), self._limits, args=args, kwargs=kwargs, progress=progress
                 )
             job.fraction, job.message, job.state = 1.0, "done", DONE
@@ -428,5 +468,10 @@ class JobBoard:
         finally:
             with self._lock:
                 self._unfinished.pop(job.key, None)
+            if on_end is not None:
+                try:
+                    on_end(job)
+                except Exception as exc:  # the job's outcome stands; its clean-up failing is logged
+                    log.error("background job %s: its end could not be handled", job.job_id, exc_info=exc)
             self._publish(job)
             job.finished.set()

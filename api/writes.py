@@ -1,7 +1,9 @@
-"""Writes over HTTP (status, lineage, layer and target uploads) for tokens with the editor role, and the
-audit log of imports for admins. An upload goes to a temporary folder, removed after the import in
-every case; the import runs in a worker process with a memory ceiling and a time limit
-(``api.jobs``) and records who sent it (the token's name) and the uploaded file's name."""
+"""Writes over HTTP (status, groups, lineage, layer and target uploads) for tokens with the editor
+role, and the audit log of imports for admins. An upload goes to a temporary folder, removed when
+its import ends in every case; the import runs as a background job in a worker process with a
+memory ceiling and a time limit (``api.jobs``, ``api.background``), which the request waits for at
+most GEO_NTM_JOB_WAIT_SECONDS before answering 202 with the job's URL, and records who sent it (the
+token's name) and the uploaded file's name."""
 
 from __future__ import annotations
 
@@ -10,8 +12,7 @@ import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,15 +20,14 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import JSONResponse
 
 from api.auth import Principal, require
+from api.background import ACCEPTED, accepted, import_board, waited_for
 from api.deps import StoreDep
 from api.jobs import (
-    Limits,
-    WorkerOverMemory,
-    WorkerOverTime,
+    DONE,
+    Job,
     groups_job,
     layer_job,
     lineage_job,
-    run_in_worker,
     status_job,
     targets_job,
 )
@@ -39,6 +39,7 @@ router = APIRouter(tags=["writes"])
 
 #: The refusals of an import over its limits, besides the service's own errors (api.errors.ERROR_RESPONSES).
 JOB_RESPONSES: dict[int | str, dict] = {
+    **ACCEPTED,
     413: {"description": "Content too large: the upload, or its import's memory (GEO_NTM_IMPORT_MAX_MB)"},
     503: {"description": "Service unavailable: the import ran over GEO_NTM_IMPORT_MAX_SECONDS; nothing was stored"},
 }
@@ -72,13 +73,31 @@ def upload_name(filename: str | None) -> str:
     return name
 
 
-def _run(request: Request, job: Callable[..., dict], path: Path, *args: Any, **kwargs: Any) -> dict:
-    """``job`` on the upload at ``path`` in a worker process on the application's store, within the
-    limits of its settings, one of at most GEO_NTM_IMPORT_WORKERS at once (503 when no slot frees
-    within ``SLOT_WAIT_SECONDS``). Over the memory ceiling: 413 (the remedy is the client's, as for an
-    upload over GEO_NTM_MAX_UPLOAD_MB: send a smaller file); over the time limit: 503 (the time
-    depends on the service's load as well as on the file). A crash is an unexpected error: 500."""
+def imported(
+    request: Request,
+    who: Principal,
+    file: UploadFile,
+    what: str,
+    job: Callable[..., dict],
+    *args: Any,
+    named: bool = True,
+    **kwargs: Any,
+) -> JSONResponse:
+    """The upload ``file`` saved in a temporary folder under its own base name (importers look at
+    the suffix) and imported by ``job(store, path, *args, actor=who, **kwargs)`` (and
+    ``source_name=`` that name when ``named``) as a background job
+    (``api.background.import_board``): a worker process within the import limits, one of at most
+    GEO_NTM_IMPORT_WORKERS at once (503 when no slot frees within ``SLOT_WAIT_SECONDS``).
+
+    The request waits for it at most GEO_NTM_JOB_WAIT_SECONDS. Done by then: the job's answer, the
+    import report (200, or 400 when rows have problems and nothing was stored). Failed: its error,
+    as its own (over the memory ceiling 413: the remedy is the client's, as for an upload over
+    GEO_NTM_MAX_UPLOAD_MB; over the time limit 503: the time depends on the service's load as well
+    as on the file; a crash 500). Still running: 202 with ``Location: /jobs/{id}``, where the same
+    answer or error shows when it ends. The folder is removed, the import slot given back and the
+    upload logged when the job ends, however it ends."""
     settings = request.app.state.settings
+    name = upload_name(file.filename)
     slots = _import_slots(request)
     if not slots.acquire(timeout=SLOT_WAIT_SECONDS):
         raise HTTPException(
@@ -86,16 +105,33 @@ def _run(request: Request, job: Callable[..., dict], path: Path, *args: Any, **k
             f"every import slot is busy (GEO_NTM_IMPORT_WORKERS={settings.import_workers}); try again shortly",
             headers={"Retry-After": "30"},
         )
-    try:
-        return run_in_worker(
-            job, str(settings.db), path.parent, Limits.of_imports(settings), args=(path, *args), kwargs=kwargs
-        )
-    except WorkerOverMemory as exc:
-        raise HTTPException(413, str(exc)) from None
-    except WorkerOverTime as exc:
-        raise HTTPException(503, str(exc)) from None
-    finally:
+    folder = Path(tempfile.mkdtemp(prefix="geo_ntm_upload_"))
+
+    def ended(ended_job: Job) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
         slots.release()
+        stored = ended_job.state == DONE and ended_job.result["stored"]
+        log.info("%s (%s) %s %s: %s", who.name, who.role, what, name, "stored" if stored else "nothing stored")
+
+    try:
+        path = folder / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out, 1 << 20)
+        started = import_board(request).submit(
+            f"upload {folder.name}",  # never joined: each upload is its own job
+            "",
+            job,
+            args=(path, *args),
+            kwargs={**kwargs, "actor": who.name, **({"source_name": name} if named else {})},
+            on_end=ended,
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        slots.release()
+        raise
+    if waited_for(request, started) == DONE:
+        return JSONResponse(started.result["body"], status_code=started.result["status"])
+    return accepted(request, started)
 
 
 #: How long an upload waits for a free import slot before it is told to come back.
@@ -113,22 +149,6 @@ def _import_slots(request: Request) -> threading.BoundedSemaphore:
     return state.import_slots
 
 
-@contextmanager
-def _saved(upload: UploadFile) -> Iterator[tuple[Path, str]]:
-    """The upload in a temporary folder under its own base name (importers look at the suffix);
-    yields the path and the name to record."""
-    name = upload_name(upload.filename)
-    with tempfile.TemporaryDirectory(prefix="geo_ntm_upload_") as folder:
-        path = Path(folder) / name
-        with path.open("wb") as out:
-            shutil.copyfileobj(upload.file, out, 1 << 20)
-        yield path, name
-
-
-def _logged(who: Principal, what: str, name: str, stored: bool) -> None:
-    log.info("%s (%s) %s %s: %s", who.name, who.role, what, name, "stored" if stored else "nothing stored")
-
-
 @router.post("/statuses", summary="Import a status or recognitions CSV/XLSX (editor)", responses=JOB_RESPONSES)
 def post_statuses(
     request: Request,
@@ -141,7 +161,9 @@ def post_statuses(
     """The import report; 400 with the report when rows have problems and nothing was stored. Every
     layout is detected here, the recognitions layout too (decisions recognising or revoking a level;
     see docs/status-files.md)."""
-    return _matched_rows_import(request, who, file, status_job, "status upload", sheet, dry_run, skip_unmatched)
+    return imported(
+        request, who, file, "status upload", status_job, sheet=sheet, dry_run=dry_run, skip_unmatched=skip_unmatched
+    )
 
 
 @router.post("/groups", summary="Import commune groups (nhóm 1/2/3) from CSV/XLSX (editor)", responses=JOB_RESPONSES)
@@ -156,44 +178,17 @@ def post_groups(
     """The import report; 400 with the report when rows have problems and nothing was stored, 400
     (InputError) for a file without a numbering_source column (see docs/status-files.md, "Commune
     groups")."""
-    return _matched_rows_import(request, who, file, groups_job, "groups upload", sheet, dry_run, skip_unmatched)
-
-
-def _matched_rows_import(
-    request: Request,
-    who: Principal,
-    file: UploadFile,
-    job: Callable[..., dict],
-    what: str,
-    sheet: str | None,
-    dry_run: bool,
-    skip_unmatched: bool,
-) -> JSONResponse:
-    """An upload whose rows are matched to units (statuses, groups): its import report, 200 when it
-    is clean or stored (rows skipped), 400 when rows have problems and nothing was stored."""
-    with _saved(file) as (path, name):
-        done = _run(
-            request,
-            job,
-            path,
-            sheet=sheet,
-            dry_run=dry_run,
-            skip_unmatched=skip_unmatched,
-            actor=who.name,
-            source_name=name,
-        )
-    _logged(who, what, name, done["stored"])
-    return JSONResponse(done["body"], status_code=200 if done["ok"] or done["stored"] else 400)
+    return imported(
+        request, who, file, "groups upload", groups_job, sheet=sheet, dry_run=dry_run, skip_unmatched=skip_unmatched
+    )
 
 
 @router.post("/lineage", summary="Import a lineage CSV and derive its vintages (editor)", responses=JOB_RESPONSES)
 def post_lineage(
     request: Request, who: Editor, file: Upload, derive: Annotated[bool, Form()] = True, dry_run: DryRun = False
-) -> dict:
-    with _saved(file) as (path, name):
-        done = _run(request, lineage_job, path, derive=derive, dry_run=dry_run, actor=who.name, source_name=name)
-    _logged(who, "lineage upload", name, done["stored"])
-    return done["body"]
+):
+    """The import report."""
+    return imported(request, who, file, "lineage upload", lineage_job, derive=derive, dry_run=dry_run)
 
 
 @router.post("/layers", summary="Import an infrastructure layer from one file (editor)", responses=JOB_RESPONSES)
@@ -207,24 +202,21 @@ def post_layer(
     mapping: Annotated[str | None, Form()] = None,
     source_layer: Annotated[str | None, Form()] = None,
     dry_run: DryRun = False,
-) -> dict:
+):
     """A single file: GeoPackage, GeoJSON, OSM (.osm, .osm.pbf) or GeoTIFF for population."""
-    with _saved(file) as (path, file_name):
-        done = _run(
-            request,
-            layer_job,
-            path,
-            name,
-            kind,
-            valid_date,
-            mapping=mapping,
-            source_layer=source_layer,
-            dry_run=dry_run,
-            actor=who.name,
-            source_name=file_name,
-        )
-    _logged(who, "layer upload", file_name, done["stored"])
-    return done["body"]
+    return imported(
+        request,
+        who,
+        file,
+        "layer upload",
+        layer_job,
+        name,
+        kind,
+        valid_date,
+        mapping=mapping,
+        source_layer=source_layer,
+        dry_run=dry_run,
+    )
 
 
 @router.post("/targets", summary="Import a target CSV/XLSX (editor)", responses=JOB_RESPONSES)
@@ -235,12 +227,11 @@ def post_targets(
     sheet: Annotated[str | None, Form()] = None,
     source: Annotated[str | None, Form(description="the source of rows without a source column")] = None,
     dry_run: DryRun = False,
-) -> dict:
+):
     """The import report (docs/progress.md); 400 naming every bad row when the file has any (nothing stored)."""
-    with _saved(file) as (path, name):
-        done = _run(request, targets_job, path, sheet=sheet, source=source, dry_run=dry_run, actor=who.name)
-    _logged(who, "target upload", name, done["stored"])
-    return done["body"]
+    return imported(
+        request, who, file, "target upload", targets_job, sheet=sheet, source=source, dry_run=dry_run, named=False
+    )
 
 
 @router.get("/audit", summary="The audit log of imports (admin)")

@@ -131,15 +131,21 @@ class Settings(BaseSettings):
             raise SettingsError("settings refused", [_explain(e, environ) for e in exc.errors()]) from None
 
 
+def env_setting(field: str) -> Any:
+    """One setting of the process environment (its variable ``GEO_NTM_<FIELD>``), for the hot paths
+    that read it on every request or unit: cached per value of the variable (a full
+    ``Settings.from_env()`` takes several milliseconds)."""
+    return _env_setting(field, os.environ.get(ENV_PREFIX + field.upper(), ""))
+
+
+@lru_cache(maxsize=16)
+def _env_setting(field: str, value: str) -> Any:
+    return getattr(Settings.from_env({ENV_PREFIX + field.upper(): value}), field)
+
+
 def dac_khu_assessed() -> bool:
-    """``GEO_NTM_ASSESS_DAC_KHU`` of the process environment, read for every unit assessed: cached
-    per value of the variable (a full ``Settings.from_env()`` takes about a millisecond)."""
-    return _dac_khu_assessed(os.environ.get(ENV_PREFIX + "ASSESS_DAC_KHU", ""))
-
-
-@lru_cache(maxsize=4)
-def _dac_khu_assessed(value: str) -> bool:
-    return Settings.from_env({ENV_PREFIX + "ASSESS_DAC_KHU": value}).assess_dac_khu
+    """``GEO_NTM_ASSESS_DAC_KHU`` of the process environment, read for every unit assessed."""
+    return bool(env_setting("assess_dac_khu"))
 
 
 class _MappingEnvSource(EnvSettingsSource):

@@ -24,19 +24,22 @@ _EXTENTS_LOCK = threading.Lock()
 
 
 def cached_extent(request: Request, store: Store, collection: Collection) -> Extent:
-    """A collection's extent computed on the request's store, kept on the application (one store
-    per application) for as long as the stored vintages are the same: adding boundaries changes it.
-    Collections that share one ``extent`` method (all of today's) share one computed extent."""
+    """A collection's own extent on the request's store: the union of its extent on each stored
+    vintage, each computed once and kept on the application (one store per application) under the
+    collection's id and the vintage's id, so adding boundaries computes the new vintage's only."""
     vintages = store.vintages()
-    key = (type(collection).extent, tuple(v.vintage_id for v in vintages))
     with _EXTENTS_LOCK:
         extents = getattr(request.app.state, "ogc_extents", None)
         if extents is None:
             extents = request.app.state.ogc_extents = {}
-        found = extents.get(key)
-    if found is None:  # two first requests may both compute it: the same value either way
-        found = extents[key] = collection.extent(store, vintages)
-    return found
+        known: dict[tuple[str, int], Extent] = dict(extents)
+    found = []
+    for v in vintages:  # two first requests may both compute one: the same value either way
+        key = (collection.id, v.vintage_id)
+        if key not in known:
+            extents[key] = known[key] = collection.extent(store, v)
+        found.append(known[key])
+    return Extent.union(found)
 
 
 def _links(url: str) -> list[dict]:
@@ -46,7 +49,9 @@ def _links(url: str) -> list[dict]:
         link("items", media.GEOJSON, f"{url}/items", "Features (GeoJSON)"),
         link("items", media.HTML, f"{url}/items?f=html", "Features (HTML)"),
         *twin_links((media.REL_QUERYABLES, "queryables"), media.SCHEMA_JSON, f"{url}/queryables", "Queryables"),
-        link("describedby", media.SCHEMA_JSON, f"{url}/schema", "Schema of the features (GeoJSON)"),
+        # GDAL up to 3.6 (Debian 12, QGIS 3.22) reads the schema only under "describedBy", compared
+        # case-sensitively; without it, it types the fields from the first page (nulls: String)
+        *twin_links(("describedby", "describedBy"), media.SCHEMA_JSON, f"{url}/schema", "Schema of the features"),
         *(
             link("enclosure", media, f"{url}/download?format={fmt}", f"Download ({fmt})")
             for fmt, (media, _) in FORMATS.items()

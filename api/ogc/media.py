@@ -57,7 +57,7 @@ def twin_links(rels: tuple[str, str], media: str, href: str, title: str) -> list
     return [link(rel, media, href, title) for rel in rels]
 
 
-def _accept_q(accept: str, media: str) -> float:
+def accept_q(accept: str, media: str) -> float:
     """The quality an ``Accept`` header gives ``media``: its most specific matching range wins."""
     best, specificity = 0.0, -1
     main = media.split("/")[0]
@@ -100,8 +100,8 @@ def wants(request: Request, f: str | None, default: str = "json") -> str:
     accept = request.headers.get("accept", "")
     if not accept:
         return default
-    q_json = max(_accept_q(accept, JSON), _accept_q(accept, GEOJSON))
-    q_html = _accept_q(accept, HTML)
+    q_json = max(accept_q(accept, JSON), accept_q(accept, GEOJSON))
+    q_html = accept_q(accept, HTML)
     if q_json == q_html:
         return default
     return "json" if q_json > q_html else "html"

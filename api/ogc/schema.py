@@ -9,10 +9,22 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.ogc import html
 from api.ogc.collections import registry
-from api.ogc.media import JSON, SCHEMA_JSON, FParam, base_url, link, wants
+from api.ogc.media import GEOJSON, JSON, SCHEMA_JSON, FParam, accept_q, base_url, link, wants
 
 router = APIRouter()
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
+
+
+def schema_media(request: Request) -> str:
+    """The media type of a JSON Schema answer: ``application/schema+json``, unless the ``Accept``
+    header rates ``application/json`` (or GeoJSON) above it. GDAL up to 3.6 asks the queryables
+    with ``Accept: application/geo+json, application/json`` and refuses any other Content-Type
+    (``ERROR 1: Unexpected Content-Type``) on every ``-where``."""
+    accept = request.headers.get("accept", "")
+    if not accept:
+        return SCHEMA_JSON
+    q_json = max(accept_q(accept, JSON), accept_q(accept, GEOJSON))
+    return JSON if q_json > accept_q(accept, SCHEMA_JSON) else SCHEMA_JSON
 
 
 @router.get("/collections/{collectionId}/queryables", summary="Queryable properties (JSON Schema)")
@@ -32,7 +44,7 @@ def queryables(collectionId: str, request: Request, f: FParam = None) -> Respons
     }
     if wants(request, f) == "html":
         return HTMLResponse(html.queryables(doc, base_url(request)))
-    return JSONResponse(doc, media_type=SCHEMA_JSON)
+    return JSONResponse(doc, media_type=schema_media(request))
 
 
 @router.get("/collections/{collectionId}/schema", summary="JSON Schema of the features (GeoJSON)")
@@ -58,4 +70,4 @@ def schema(collectionId: str, request: Request) -> Response:
             "properties": {"type": "object", "properties": props},
         },
     }
-    return JSONResponse(doc, media_type=SCHEMA_JSON)
+    return JSONResponse(doc, media_type=schema_media(request))

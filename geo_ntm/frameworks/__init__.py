@@ -22,7 +22,7 @@ from typing import Any
 from geo_ntm.data_files import shipped_toml
 from geo_ntm.domain import LEVELS, AdminTier, Criterion, Framework, FrameworkIndicator, UnitType
 from geo_ntm.errors import InputError, NotFoundError
-from geo_ntm.settings import Settings
+from geo_ntm.settings import Settings, env_setting
 from geo_ntm.text import nfc
 
 #: Fields a framework file must have; a province's file also needs ``PROVINCIAL_FIELDS``.
@@ -225,7 +225,7 @@ def _provincial(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> dict[s
 def provincial_frameworks(folder: Path | None = None) -> dict[str, Framework]:
     """The provinces' frameworks of ``folder`` (default: ``GEO_NTM_FRAMEWORKS_DIR``; none when it
     is not set), keyed by id."""
-    folder = folder or Settings.from_env().frameworks_dir
+    folder = folder or env_setting("frameworks_dir")
     return _provincial(folder, provincial_stamp(folder)) if folder else {}
 
 

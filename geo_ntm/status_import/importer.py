@@ -27,6 +27,7 @@ from geo_ntm.data_flags import Records, new_flags
 from geo_ntm.domain import AdminTier, CriterionStatus, DataFlag, IndicatorStatus, Recognition, StatusSummary, Unit
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.import_report import ImportReport
+from geo_ntm.job_progress import report_progress
 from geo_ntm.status_import.cells import Issue, Place, SheetRow
 from geo_ntm.status_import.matching import UnitMatcher
 from geo_ntm.status_import.reading import Sheet, read_status_file
@@ -357,6 +358,15 @@ def _merge(
 # -- the import ----------------------------------------------------------------------------------
 
 
+#: How many rows the matching reports its progress after (``geo_ntm.job_progress``).
+_REPORT_EVERY = 500
+
+
+def _progress_text(read: int, looked_up: int, matched: int) -> str:
+    """What the matching says of its rows so far (``geo_ntm.job_progress``)."""
+    return f"rows: {read} read, {looked_up} looked up, {matched} matched"
+
+
 def _match_rows(
     matcher: UnitMatcher, data: Sheet, report: StatusImportReport
 ) -> tuple[list[tuple[SheetRow, Unit]], dict[int, str]]:
@@ -368,7 +378,9 @@ def _match_rows(
     notes: dict[str, list[int]] = defaultdict(list)
     rows: list[SheetRow | Place] = [*data.rows, *data.invalid_places]
     frameworks = all_frameworks()  # read once: it reads the settings and the provinces' folder
-    for row in sorted(rows, key=lambda r: r.row):
+    for done, row in enumerate(sorted(rows, key=lambda r: r.row)):
+        if done % _REPORT_EVERY == 0:
+            report_progress(0.1 + 0.6 * done / len(rows), _progress_text(data.rows_read, done, len(matched)))
         framework = frameworks.get(row.framework_id) if isinstance(row, SheetRow) and row.framework_id else None
         m = matcher.match(row.year, row.province, row.district, row.commune, framework, data.tier)
         if m.unit is None:
@@ -392,6 +404,7 @@ def _match_rows(
             )
             report.warnings.append(Issue(row.row, f"matched {m.unit.name}, {why}", place=row.place))
     report.matched = len(matched)
+    report_progress(0.7, _progress_text(data.rows_read, len(rows), len(matched)) + "; comparing with the store")
     report.invalid.sort(key=lambda issue: issue.row)
     report.warnings.sort(key=lambda issue: issue.row)
     report.vintages = matcher.vintage_years()
@@ -446,6 +459,7 @@ def import_status_file(
     Raises InputError only if the file cannot be read at all; row problems go into the report,
     and then nothing is stored unless ``skip_unmatched``. ``actor`` (who) and ``source_name`` (the
     file name to record instead of ``path``) go into the audit trail of imports."""
+    report_progress(0.0, f"reading {source_name or Path(path).name}")
     data = read_status_file(path, sheet=sheet, default_framework=default_framework, default_level=default_level)
     report = StatusImportReport(
         source_file=source_name or str(path),
@@ -532,6 +546,7 @@ def import_status_file(
     if dry_run or not (report.ok or skip_unmatched):
         log.info("%s: nothing stored (%s)", path, "dry run" if dry_run else "rows with problems")
         return report
+    report_progress(0.9, f"rows: {report.rows_read} read, {report.matched} matched; storing")
     report.stored = True
     report.statuses_stored, report.summaries_stored = len(statuses.new), len(summaries.new)
     report.recognitions_stored = len(recognitions.new)

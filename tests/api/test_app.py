@@ -115,7 +115,7 @@ def test_map_page_and_index(client):
     html = index.text
     assert "Bản đồ nông thôn mới" in html and "Tỉnh Bến Tre" in html
     options = json.loads(re.search(r'<script type="application/json" id="ntm-options">(.*?)</script>', html, re.S)[1])
-    assert options["province"] == "811" and options["year"] == 2020  # the demo's first province at its latest year
+    assert options["province"] == "" and options["year"] == 2023  # the whole country, at the latest year of any sample
     for asset in re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/static/[^"]+)"', html):
         assert client.get(asset).status_code == 200, asset  # Leaflet and our own script and style, nothing else
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', html)

@@ -2,11 +2,11 @@
 
 A collection says what it is (``id``, ``title``, ``description``), which tiers of units it holds
 (province, district, commune), its queryable properties and their JSON Schema types, and answers
-four questions on the request's store: its ``extent``, which tiers and filters the ``level``
-parameter asks for (``tiers_asked``), the features of a query page (``features``, paged across its
-tiers) and one feature by code (``feature``). The endpoints (``api.ogc.catalog``, ``api.ogc.items``,
-``api.ogc.schema``) know collections only through this interface; the registry
-(``api.ogc.collections.registry``) lists those served."""
+four questions on the request's store: its ``extent`` on a vintage (the box of its own units), which
+tiers and filters the ``level`` parameter asks for (``tiers_asked``), the features of a query page
+(``features``, paged across its tiers) and one feature by code (``feature``). The endpoints
+(``api.ogc.catalog``, ``api.ogc.items``, ``api.ogc.schema``) know collections only through this
+interface; the registry (``api.ogc.collections.registry``) lists those served."""
 
 from __future__ import annotations
 
@@ -31,8 +31,10 @@ BBox = tuple[float, float, float, float]
 #: (numberMatched, [(tier, frame)]): the features of a page, geometries in CRS84.
 Page = tuple[int, list[tuple[AdminTier, gpd.GeoDataFrame]]]
 DESCRIPTION = (
-    "Ranh giới theo ngày (datetime/date), kết quả NTM theo năm (year). "
-    "Boundaries of the day asked (datetime/date), NTM status of the year asked (year)."
+    "Ranh giới theo ngày (datetime/date), kết quả NTM theo năm (year); không có year thì các trường "
+    "kết quả để trống: thêm ?year=2020 vào URL kết nối (QGIS, GDAL: OAPIF:http://…/?year=2020). "
+    "Boundaries of the day asked (datetime/date), NTM status of the year asked (year); without year the "
+    "status fields are empty: add ?year=2020 to the connection URL (QGIS, GDAL: OAPIF:http://…/?year=2020)."
 )
 
 
@@ -50,6 +52,17 @@ class Extent:
 
     bbox: BBox | None
     start: dt.date | None
+
+    @staticmethod
+    def union(extents: list[Extent]) -> Extent:
+        """The box holding every box of ``extents``, from the earliest start (None, None: no extent)."""
+        boxes = np.array([e.bbox for e in extents if e.bbox is not None])
+        starts = [e.start for e in extents if e.start is not None]
+        if not len(boxes):
+            return Extent(None, min(starts, default=None))
+        lower, upper = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
+        box = (float(lower[0]), float(lower[1]), float(upper[0]), float(upper[1]))
+        return Extent(box, min(starts, default=None))
 
 
 @dataclass(frozen=True)
@@ -109,14 +122,14 @@ class Collection:
         any. By default a collection's tiers are fixed and ``level`` is ignored."""
         return self.tiers, None
 
-    def extent(self, store: Store, vintages: list[Vintage]) -> Extent:
-        """The box of every province of every vintage stored, from the first vintage's first day.
-        The endpoint caches it per store content (the vintages), as it reads every province."""
-        if not vintages:
-            return Extent(None, None)
-        bounds = np.array([store.units(v.vintage_id, AdminTier.PROVINCE).total_bounds for v in vintages])
+    def extent(self, store: Store, vintage: Vintage) -> Extent:
+        """The box of the collection's own units (those of its tiers) in ``vintage``, from its first
+        day; the endpoint keeps it per collection and vintage and joins those of every vintage."""
+        bounds = np.array([store.units(vintage.vintage_id, tier).total_bounds for tier in self.tiers])
+        if np.isnan(bounds).all():
+            return Extent(None, vintage.valid_from)
         lower, upper = np.nanmin(bounds[:, :2], axis=0), np.nanmax(bounds[:, 2:], axis=0)
-        return Extent((float(lower[0]), float(lower[1]), float(upper[0]), float(upper[1])), vintages[0].valid_from)
+        return Extent((float(lower[0]), float(lower[1]), float(upper[0]), float(upper[1])), vintage.valid_from)
 
     def frame(
         self, store: Store, where: Where, tier: AdminTier, rule: CarryRule | None = None, **filters
