@@ -18,11 +18,22 @@ $(VENV)/.installed-run: pyproject.toml
 
 # The tests' packages (pytest, Playwright, ruff, mypy ...) and the benchmarks' (DuckDB: the suite runs
 # a benchmark smoke test), on top of the runtime ones.
-install-test: $(VENV)/.installed-test node_modules/.installed
+install-test: $(VENV)/.installed-test $(OGCTESTS_VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed-test: $(VENV)/.installed-run pyproject.toml
 	@echo "==> test and benchmark packages, into $(VENV)"
 	$(BIN)/pip install --progress-bar on -e '.[test,bench]'
+	touch $@
+
+# The OGC API - Features test suite from PyPI (tests/api/ogc/test_ogctests.py runs it against the
+# service). It pins older pytest, httpx and openapi-schema-validator than the tests use, so it has
+# an environment of its own instead of a place in the test extra.
+OGCTESTS_VENV := .venv-ogctests
+OGCTESTS := ogctests==0.1.15
+$(OGCTESTS_VENV)/.installed: Makefile
+	@echo "==> $(OGCTESTS) (OGC API - Features test suite), into $(OGCTESTS_VENV)"
+	test -x $(OGCTESTS_VENV)/bin/python || $(PYTHON) -m venv $(OGCTESTS_VENV)
+	$(OGCTESTS_VENV)/bin/pip install --quiet '$(OGCTESTS)'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -86,4 +97,4 @@ test-fast: install-test postgis
 	$(BIN)/pytest -q -m "not e2e and not browser"
 
 clean:
-	rm -rf $(VENV) node_modules var build *.egg-info
+	rm -rf $(VENV) $(OGCTESTS_VENV) node_modules var build *.egg-info

@@ -18,7 +18,9 @@
 - **Static files** (Leaflet, the planner's script and style) carry their content's hash in their
   URL (``static_url``): such a URL is cached for a year (``immutable``); without it, the browser
   revalidates (``no-cache``, StaticFiles' own ETag).
-- **CORS**: ``GEO_NTM_CORS_ORIGINS`` lists the origins allowed (none by default: no CORS header)."""
+- **CORS**: ``GEO_NTM_CORS_ORIGINS`` lists the origins allowed (none by default: no CORS header).
+- **HEAD**: every GET route answers HEAD with the headers GET would send, without the body
+  (``HeadAsGet``; FastAPI's routes answer GET only)."""
 
 from __future__ import annotations
 
@@ -372,6 +374,28 @@ def mount_static(app: FastAPI, folders: dict[str, Path]) -> None:
         app.mount(f"/static/{name}", VersionedStaticFiles(directory=folder), name=name)
 
 
+class HeadAsGet:
+    """A HEAD request run as the GET of the same URL, its answer sent without the body (RFC 9110
+    9.3.2: the same headers as GET would send)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def install_http(app: FastAPI, settings: Settings) -> None:
     """The validators' headers, the 304 answer, gzip, the response cache and, when origins are
     set, CORS. Call it
@@ -389,11 +413,12 @@ def install_http(app: FastAPI, settings: Settings) -> None:
         exclude_content_types=NOT_COMPRESSED,
     )
     app.add_middleware(KeepAnswers, cache=app.state.response_cache)
+    app.add_middleware(HeadAsGet)  # outside gzip: HEAD gets the headers of GET's compressed answer
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "If-None-Match", "If-Modified-Since", "Accept"],
             expose_headers=["ETag", "Last-Modified", "Location", "Content-Crs", "Content-Disposition"],
             max_age=600,

@@ -73,6 +73,15 @@ def public_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     return _ABSOLUTE.sub(strip, text)
 
 
+def error_response(
+    status: int, code: str, description: str, headers: Mapping[str, str] | None = None, hidden: tuple[str, ...] = ()
+) -> JSONResponse:
+    """An error answer: ``{"code", "description"}`` with the description made public (``public_text``,
+    with ``hidden`` locations replaced). For middlewares, which the exception handlers do not cover."""
+    content = {"code": code, "description": public_text(description, hidden)}
+    return JSONResponse(status_code=status, content=content, headers=headers)
+
+
 _CODES = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "ContentTooLarge"}
 
 
@@ -81,8 +90,7 @@ def install_error_handlers(app: FastAPI, hidden: tuple[str, ...]) -> None:
     ``hidden`` locations replaced)."""
 
     def _error(status: int, code: str, description: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-        content = {"code": code, "description": public_text(description, hidden)}
-        return JSONResponse(status_code=status, content=content, headers=headers)
+        return error_response(status, code, description, headers, hidden)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError):

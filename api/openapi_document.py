@@ -1,6 +1,10 @@
-"""What FastAPI's OpenAPI document leaves out, added once when the document is first built: the
-grammar of parameters declared as plain strings, the upload examples of the write operations,
-the media types of the answers, and no 422 (invalid parameters are 400s here)."""
+"""The service's one OpenAPI document, OpenAPI 3.0.3, served at ``/openapi.json`` (Swagger UI at
+``/docs`` reads it) and at ``/api`` (the OGC API's ``service-desc``): FastAPI's document completed
+once when first built with what it leaves out (the grammar of parameters declared as plain strings,
+``bbox``, ``limit`` and ``datetime`` as OGC API - Features Part 1 defines them, the upload examples
+of the write operations, the media types of the answers, a tag on every operation, the bearer
+token as a security scheme, and no 422: invalid parameters are 400s here), then written as 3.0
+(``api.ogc.openapi.openapi30``) for 3.0 clients (GDAL, OWSLib, the OGC test suites)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from api.errors import ERROR_RESPONSES
 from api.ogc.collections import registry
 from api.ogc.crs import CRS84, SUPPORTED_CRS
 from api.ogc.media import F_VALUES, GEOJSON, HTML, JSON, OPENAPI30, SCHEMA_JSON
+from api.ogc.openapi import openapi30
 from geo_ntm.carry import RULES
 from geo_ntm.domain import LEVELS
 from geo_ntm.infrastructure.queries import TOPICS
@@ -35,6 +40,84 @@ PARAMETER_SCHEMAS: dict[str, dict] = {
 }
 #: Parameters named alike with other grammars on some paths: (path, name) -> schema.
 PATH_PARAMETER_SCHEMAS: dict[tuple[str, str], dict] = {("/crosswalk", "f"): {"enum": ["json", "csv"]}}
+#: The parameters OGC API - Features Part 1 defines (its ``bbox``, ``datetime`` and ``limit``
+#: parameter fragments), replacing what FastAPI writes for them (the description is kept).
+_FORM = {"in": "query", "required": False, "style": "form", "explode": False}
+OGC_PARAMETERS: dict[str, dict] = {
+    "bbox": {
+        **_FORM,
+        "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+    },
+    "datetime": {**_FORM, "schema": {"type": "string"}},
+    "limit": {**_FORM, "schema": {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 100}},
+}
+#: The tag of each operation, by the first segment of its path; a path holding ``/tiles`` is
+#: ``OGC API - Tiles``, the downloads are ``Downloads``. ``tests/api/ogc/test_openapi.py`` checks
+#: every operation has one of ``TAGS``.
+FEATURES, TILES = "OGC API - Features", "OGC API - Tiles"
+TAGS = {
+    FEATURES: "Landing page, conformance, API definition, collections, queryables and features",
+    TILES: "Vector tiles of the boundary collections",
+    "Downloads": "A collection as a file (GeoPackage, Shapefile, GeoJSON, CSV, XLSX) with its styles",
+    "Boundaries": "Boundary vintages, lineage of units and the crosswalk between vintages",
+    "Infrastructure": "Infrastructure layers and the coverage measured on them",
+    "Planner": "The planner's page, its map and its data",
+    "Status and plans": "Uploads of statuses, commune groups, lineage and targets; the audit log",
+    "Frameworks": "Criteria frameworks and indicator sets",
+    "Progress": "Issues, baseline, progress and the district/province report",
+    "Service": "Health and background jobs",
+}
+_SEGMENT_TAGS = {
+    "": FEATURES,
+    "conformance": FEATURES,
+    "api": FEATURES,
+    "collections": FEATURES,
+    "tileMatrixSets": TILES,
+    "vintages": "Boundaries",
+    "lineage": "Boundaries",
+    "crosswalk": "Boundaries",
+    "layers": "Infrastructure",
+    "coverage": "Infrastructure",
+    "lookup": "Planner",
+    "planner": "Planner",
+    "map.html": "Planner",
+    "map": "Planner",
+    "map.png": "Planner",
+    "profile": "Planner",
+    "statuses": "Status and plans",
+    "groups": "Status and plans",
+    "targets": "Status and plans",
+    "audit": "Status and plans",
+    "frameworks": "Frameworks",
+    "indicator-sets": "Frameworks",
+    "issues": "Progress",
+    "baseline": "Progress",
+    "progress": "Progress",
+    "report": "Progress",
+    "health": "Service",
+    "jobs": "Service",
+}
+#: The bearer token (``api.auth``): writes need an editor's or admin's; reads need a reader's only
+#: when ``GEO_NTM_READ_TOKEN_REQUIRED`` is set.
+BEARER = "bearerToken"
+SECURITY_SCHEMES = {
+    BEARER: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "a token from the service's token file (GEO_NTM_TOKENS): reader, editor (may write) or admin",
+    }
+}
+
+
+def operation_tag(path: str) -> str:
+    """The tag of the operations of ``path`` (``TAGS``); ``Other`` for a path no table names."""
+    if "/tiles" in path:
+        return TILES
+    if path.endswith("/download"):
+        return "Downloads"
+    return _SEGMENT_TAGS.get(path.strip("/").split("/")[0], "Other")
+
+
 #: Media types of answers FastAPI documents as JSON only.
 RESPONSE_MEDIA = {
     "/api": [OPENAPI30, HTML],
@@ -109,6 +192,9 @@ def _document_parameters(path: str, operation: dict) -> None:
     parameters = operation.get("parameters", [])
     for parameter in parameters:
         name = parameter.get("name", "")
+        if name in OGC_PARAMETERS:
+            parameter.update(OGC_PARAMETERS[name])
+            continue
         extra = PATH_PARAMETER_SCHEMAS.get((path, name)) or PARAMETER_SCHEMAS.get(name)
         if not extra:
             continue
@@ -139,17 +225,26 @@ def _document_parameters(path: str, operation: dict) -> None:
 
 
 def complete_openapi(app: FastAPI) -> None:
-    """Make ``app``'s OpenAPI document FastAPI's, completed as the module docstring says."""
+    """Make ``app``'s OpenAPI document FastAPI's, completed and written as 3.0.3 as the module
+    docstring says (``/openapi.json`` and ``/api`` both serve it)."""
 
     def openapi() -> dict:
-        """FastAPI's document without its 422 (invalid parameters are 400s here, ``ERROR_RESPONSES``)."""
+        """FastAPI's document without its 422 (invalid parameters are 400s here, ``ERROR_RESPONSES``),
+        completed, as OpenAPI 3.0.3."""
         if app.openapi_schema is None:
             doc = FastAPI.openapi(app)
             for path, operations in doc.get("paths", {}).items():
-                for operation in operations.values():
+                for method, operation in operations.items():
                     if isinstance(operation, dict):
                         operation.get("responses", {}).pop("422", None)
                         _document_parameters(path, operation)
-        return app.openapi_schema or {}
+                        operation["tags"] = [operation_tag(path)]
+                        if method != "get":  # writes always need a token
+                            operation["security"] = [{BEARER: []}]
+            doc["tags"] = [{"name": name, "description": text} for name, text in TAGS.items()]
+            doc.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            doc["security"] = [{}, {BEARER: []}]  # reads: a token only where the service asks one
+            app.openapi_schema = openapi30(doc)
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its OpenAPI

@@ -16,13 +16,17 @@ collections); the collections are objects behind one interface
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.ogc import catalog, items, landing, openapi, schema, tiles
+from api.ogc.query import known_parameters
 
 
 def install(app: FastAPI) -> None:
-    """Add the OGC API routes and the landing page (a middleware in front of the planner's ``/``) to ``app``."""
-    for module in (landing, schema, catalog, items, tiles, openapi):
-        app.include_router(module.router)
+    """Add the OGC API routes and the landing page (a middleware in front of the planner's ``/``) to
+    ``app``; every route refuses a query parameter it does not take (``api.ogc.query.refuse_unknown``:
+    the items by their queryables)."""
+    for module in (landing, schema, catalog, tiles, openapi):
+        app.include_router(module.router, dependencies=[Depends(known_parameters)])
+    app.include_router(items.router)
     app.add_middleware(landing.LandingPage)

@@ -1,5 +1,6 @@
 """GeoJSON encoding of unit views for the collections endpoints and the downloads: the properties of
-each tier, one feature per unit (its id is the unit's code), geometries in the CRS asked."""
+each tier, one feature per unit (its id is the unit's code), geometries in the CRS asked, their
+exterior rings counter-clockwise and holes clockwise as written (RFC 7946 3.1.6)."""
 
 from __future__ import annotations
 
@@ -71,10 +72,12 @@ CARRIED = (
 
 
 def feature(row, level: AdminTier) -> dict:
-    """One GeoJSON Feature whose id is the source code of the unit."""
+    """One GeoJSON Feature whose id is the source code of the unit, its rings oriented as RFC 7946 asks."""
     props = {"admin_level": level.value} | {name: _plain(getattr(row, name)) for name in PROPERTIES[level]}
     props |= {name: _plain(getattr(row, name)) for name in CARRIED if hasattr(row, name)}
-    geometry = json.loads(shapely.to_geojson(row.geometry)) if row.geometry is not None else None
+    geometry = None
+    if row.geometry is not None:
+        geometry = json.loads(shapely.to_geojson(shapely.orient_polygons(row.geometry, exterior_cw=False)))
     return {"type": "Feature", "id": row.code, "geometry": geometry, "properties": props}
 
 

@@ -1,5 +1,6 @@
 """The features of a collection: ``/collections/{collectionId}/items`` (paged, GeoJSON or HTML)
-and ``/collections/{collectionId}/items/{featureId}`` (one unit by its code)."""
+and ``/collections/{collectionId}/items/{featureId}`` (one unit by its code). Both answer their
+``self``, ``alternate``, paging, collection and queryables links in a ``Link`` header too (RFC 8288)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,34 @@ from api.deps import StoreDep
 from api.ogc import html
 from api.ogc.crs import content_crs
 from api.ogc.features import encode_features, vintage_document
-from api.ogc.media import GEOJSON, HTML, FParam, base_url, link, self_links, wants
+from api.ogc.media import GEOJSON, HTML, REL_QUERYABLES, SCHEMA_JSON, FParam, base_url, link, self_links, wants
 from api.ogc.query import QueryDep, run
 from geo_ntm.errors import NotFoundError
 
 router = APIRouter()
 MAX_LIMIT = 10_000
+
+
+#: Link relations sent in the ``Link`` header as well as in the body.
+HEADER_RELS = ("self", "alternate", "next", "prev", "collection")
+
+
+def _queryables_link(collection_url: str) -> dict:
+    """The link to the collection's queryables, which OGC API - Features Part 3 asks of a
+    filterable resource's ``Link`` header."""
+    return link(REL_QUERYABLES, SCHEMA_JSON, f"{collection_url}/queryables")
+
+
+def link_header(links: list[dict]) -> dict[str, str]:
+    """The ``Link`` header of a response's ``HEADER_RELS`` and queryables links (RFC 8288), with the
+    commas and semicolons of their URLs percent-encoded so that clients splitting the header on them
+    read it."""
+    parts = []
+    for item in links:
+        if item["rel"] in (*HEADER_RELS, REL_QUERYABLES):
+            target = item["href"].replace(",", "%2C").replace(";", "%3B")
+            parts.append(f'<{target}>; rel="{item["rel"]}"; type="{item["type"]}"')
+    return {"Link": ", ".join(parts)} if parts else {}
 
 
 def _page_links(request: Request, kind: str, matched: int, limit: int, offset: int) -> list[dict]:
@@ -73,11 +96,12 @@ def items(
         "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": links,
         "features": features,
-        "vintage": vintage_document(q.where.vintage),
+        "vintage": None if q.empty else vintage_document(q.where.vintage),
     }
+    headers = content_crs(q.crs) | link_header([*links, _queryables_link(collection_url)])
     if encoding == "html":
-        return HTMLResponse(html.items(body, q.collection.title, base_url(request)), headers=content_crs(q.crs))
-    return JSONResponse(body, media_type=GEOJSON, headers=content_crs(q.crs))
+        return HTMLResponse(html.items(body, q.collection.title, base_url(request)), headers=headers)
+    return JSONResponse(body, media_type=GEOJSON, headers=headers)
 
 
 @router.get(
@@ -89,6 +113,8 @@ def items(
 def item(featureId: str, request: Request, store: StoreDep, q: QueryDep, f: FParam = None) -> Response:
     """One unit by the boundary source's code (same boundaries, year and crs parameters)."""
     encoding = wants(request, f)
+    if q.empty:
+        raise NotFoundError(f"no unit with code {featureId!r}: no boundaries were in force at the datetime asked")
     found = q.collection.feature(store, q.selection, featureId)
     if found is None:
         raise NotFoundError(
@@ -96,6 +122,7 @@ def item(featureId: str, request: Request, store: StoreDep, q: QueryDep, f: FPar
         )
     doc = next(encode_features([found], q.crs))
     doc["links"] = self_links(request, encoding, f"{base_url(request)}/collections/{q.collection.id}")
+    headers = content_crs(q.crs) | link_header(doc["links"])
     if encoding == "html":
-        return HTMLResponse(html.item(doc, base_url(request)), headers=content_crs(q.crs))
-    return JSONResponse(doc, media_type=GEOJSON, headers=content_crs(q.crs))
+        return HTMLResponse(html.item(doc, base_url(request)), headers=headers)
+    return JSONResponse(doc, media_type=GEOJSON, headers=headers)

@@ -9,8 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api.errors import error_response
 from api.ogc import html, media, tiles
 from api.ogc.media import FParam, base_url, encodings, link, names_html, twin_links, wants
+from api.ogc.query import refuse_unknown
+from geo_ntm.errors import InputError
 
 router = APIRouter()
 
@@ -69,7 +72,12 @@ class LandingPage:
             program = not names_html(request.headers.get("accept", ""))
             if f in ("json", "html") or (f is None and (program or wants(request, None, default="page") == "json")):
                 doc = landing_document(base_url(request))
-                response = HTMLResponse(html.landing(doc, base_url(request))) if f == "html" else JSONResponse(doc)
+                response: Response
+                try:
+                    refuse_unknown(request.query_params.keys(), ("f",))
+                    response = HTMLResponse(html.landing(doc, base_url(request))) if f == "html" else JSONResponse(doc)
+                except InputError as exc:
+                    response = error_response(400, "InvalidParameterValue", str(exc))
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

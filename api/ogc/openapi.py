@@ -1,6 +1,7 @@
-"""The API definition as OpenAPI 3.0.3 (``/api``): FastAPI's OpenAPI 3.1 document rewritten for
-3.0 clients (GDAL, OWSLib, openapi-spec-validator), with one items path per collection listing its
-queryables as query parameters."""
+"""The API definition as OpenAPI 3.0.3 (``/api``, the same document as ``/openapi.json``,
+``api.openapi_document``): FastAPI's OpenAPI 3.1 document rewritten for 3.0 clients (GDAL, OWSLib,
+openapi-spec-validator), with one items path per collection listing its queryables as query
+parameters."""
 
 from __future__ import annotations
 
@@ -90,10 +91,10 @@ def _items_operation(generic: dict, collection: Collection) -> dict:
     return op
 
 
-def openapi30(app) -> dict:
-    """The application's API definition as OpenAPI 3.0.3, with one items path per collection
+def openapi30(document: dict) -> dict:
+    """A FastAPI (OpenAPI 3.1) document as OpenAPI 3.0.3, with one items path per collection
     listing its queryables as query parameters (GDAL reads them to send filters to the server)."""
-    doc = to_30(copy.deepcopy(app.openapi()))
+    doc = to_30(copy.deepcopy(document))
     doc["openapi"] = "3.0.3"
     paths = doc["paths"]
     generic = paths.get("/collections/{collectionId}/items", {}).get("get")
@@ -108,4 +109,4 @@ def api_definition(request: Request, f: FParam = None) -> Response:
     """The OpenAPI 3.0 document as JSON; in a browser (``f=html``), the interactive documentation."""
     if wants(request, f) == "html":
         return RedirectResponse(f"{base_url(request)}/docs")
-    return Response(json.dumps(openapi30(request.app), ensure_ascii=False), media_type=OPENAPI30)
+    return Response(json.dumps(request.app.openapi(), ensure_ascii=False), media_type=OPENAPI30)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -73,27 +74,32 @@ def parse_datetime(text: str) -> tuple[dt.date | None, dt.date | None]:
 
 def datetime_boundaries(
     store: Store, datetime_: str, *, date: str | None, vintage: str | None
-) -> tuple[Vintage, dt.date | None]:
+) -> tuple[Vintage | None, dt.date | None]:
     """The boundaries an OGC ``datetime`` asks for and its day: the vintage in force on that
-    instant; an interval is accepted when one vintage is in force over all of it."""
+    instant; an interval is accepted when one vintage is in force over all of it. None when no
+    vintage is in force at any time of it (before the first one): no feature exists then, so the
+    answer is empty, as OGC API - Features asks of a ``datetime`` no feature matches."""
     if date or vintage:
         raise InputError("datetime and date/vintage both name the boundaries: give only one")
     start, end = parse_datetime(datetime_)
     if start is None and end is None:
         raise InputError(f"datetime {datetime_} names no instant; give a date or a closed interval")
-    if start is not None and start == end:
-        return store.vintage_on(start), start
     if start and end and start > end:
         raise InputError(f"datetime {datetime_!r}: the interval ends before it starts")
+    stored = store.vintages()
+    if not stored:
+        raise NotFoundError("the store holds no boundaries yet; run 'geo-ntm boundaries import' first")
     overlapping = [
         v
-        for v in store.vintages()
+        for v in stored
         if (end is None or v.valid_from <= end) and (start is None or v.valid_to is None or v.valid_to > start)
     ]
+    if not overlapping:
+        return None, end or start
+    if start is not None and start == end:
+        return store.vintage_on(start), start
     if len(overlapping) == 1:
         return overlapping[0], end or start
-    if not overlapping:
-        raise NotFoundError(f"no boundary vintage is in force during {datetime_}")
     raise InputError(
         f"datetime {datetime_!r} spans {len(overlapping)} boundary vintages "
         f"({', '.join(v.valid_from.isoformat() for v in overlapping)}); ask for one instant"
@@ -107,6 +113,9 @@ class FeatureQuery:
     collection: Collection
     selection: Selection
     crs: str
+    #: A ``datetime`` when no boundaries were in force: no feature matches (``selection`` is drawn
+    #: on the first vintage only to read the other parameters).
+    empty: bool = False
 
     @property
     def where(self) -> Where:
@@ -140,19 +149,39 @@ def _typed(name: str, kind: str, text: str):
     return unicodedata.normalize("NFC", text)
 
 
+def refuse_unknown(names: Iterable[str], known: Iterable[str], queryables: Iterable[str] = ()) -> None:
+    """An ``InputError`` (400) naming the first of ``names`` that is neither ``known``, one of
+    ``STANDARD_PARAMS`` (a client's connection URL carries them to every request) nor one of
+    ``queryables``: every OGC API route treats an unknown query parameter alike."""
+    allowed = {*known, *STANDARD_PARAMS}
+    extra = set(queryables)
+    for name in names:
+        if name not in allowed and name not in extra:
+            also = f" and the queryables {', '.join(sorted(extra))}" if extra else ""
+            raise InputError(f"unknown parameter {name!r}; parameters are {', '.join(sorted(allowed))}{also}")
+
+
+def _declared(dependant) -> Iterator[str]:
+    """The names of the query parameters a FastAPI dependant and its dependencies declare."""
+    yield from (field.alias for field in dependant.query_params)
+    for sub in dependant.dependencies:
+        yield from _declared(sub)
+
+
+def known_parameters(request: Request) -> None:
+    """A route dependency: refuse a query parameter the route does not declare (``refuse_unknown``)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    refuse_unknown(request.query_params.keys(), _declared(dependant) if dependant else ())
+
+
 def _property_filters(request: Request, types: dict[str, str]) -> list[filters.Expr]:
     """An equality for each query parameter naming a queryable; any other unknown parameter is an error."""
-    expressions: list[filters.Expr] = []
-    for key, value in request.query_params.items():
-        if key in STANDARD_PARAMS:
-            continue
-        if key not in types:
-            raise InputError(
-                f"unknown parameter {key!r}; parameters are {', '.join(sorted(STANDARD_PARAMS))} and "
-                f"the queryables {', '.join(sorted(types))}"
-            )
-        expressions.append(filters.equality(key, _typed(key, types[key], value)))
-    return expressions
+    refuse_unknown(request.query_params.keys(), (), types)
+    return [
+        filters.equality(key, _typed(key, types[key], value))
+        for key, value in request.query_params.items()
+        if key not in STANDARD_PARAMS
+    ]
 
 
 #: The ``filter-lang`` values accepted and the reader of each.
@@ -227,13 +256,16 @@ def feature_query(
     if filter_:
         expressions.append(FILTER_LANGS[filter_lang or "cql2-text"](filter_, types))
     boundaries: str | Vintage | None
+    empty = False
     if datetime_ is None:
         boundaries, day = vintage, parse_date(date)
     else:
         boundaries, day = datetime_boundaries(store, datetime_, date=date, vintage=vintage)
+        if boundaries is None:
+            empty, boundaries, day = True, store.vintages()[0], None
     where = resolve_where(store, vintage=boundaries, day=day, year=year, province=province, district=district)
     selection = Selection(tiers, where, rule, parse_bbox_crs(bbox, bbox_crs), filters.conjunction(expressions))
-    return FeatureQuery(collection, selection, parse_crs(crs))
+    return FeatureQuery(collection, selection, parse_crs(crs), empty)
 
 
 QueryDep = Annotated[FeatureQuery, Depends(feature_query)]
@@ -241,5 +273,7 @@ QueryDep = Annotated[FeatureQuery, Depends(feature_query)]
 
 def run(store: Store, q: FeatureQuery, *, limit: int | None = None, offset: int = 0) -> Page:
     """(numberMatched, [(tier, frame)]) of a query, paged across tiers when ``limit`` is given
-    (every feature otherwise). Geometries are in CRS84."""
+    (every feature otherwise); none when the query is ``empty``. Geometries are in CRS84."""
+    if q.empty:
+        return 0, []
     return q.collection.features(store, q.selection, limit=limit, offset=offset)

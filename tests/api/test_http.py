@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.caching import IMMUTABLE, content_hash
+from api.ogc.collections import registry
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
@@ -89,10 +90,18 @@ def test_the_openapi_document_shows_the_304_of_each_conditional_route(store_loca
         paths = client.get("/openapi.json").json()["paths"]
     documented = {path for path, ops in paths.items() if "304" in ops.get("get", {}).get("responses", {})}
     tiles = "/collections/{collectionId}/tiles/{tileMatrixSetId}"  # tests/api/ogc/test_tiles.py asks them
-    assert documented == {
-        path.replace("communes/items/8110125", "{collectionId}/items/{featureId}").replace("communes", "{collectionId}")
-        for path, _ in CONDITIONAL
-    } | {tiles, f"{tiles}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"}
+    per_collection = {f"/collections/{c.id}/items" for c in registry.served()}  # the items path of each
+    assert (
+        documented
+        == {
+            path.replace("communes/items/8110125", "{collectionId}/items/{featureId}").replace(
+                "communes", "{collectionId}"
+            )
+            for path, _ in CONDITIONAL
+        }
+        | {tiles, f"{tiles}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"}
+        | per_collection
+    )
 
 
 def test_validator_varies_with_the_query_and_the_encoding(store_location):
