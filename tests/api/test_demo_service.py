@@ -36,8 +36,9 @@ def test_demo_then_serve(demo_env, backend):
     assert "boundaries of 2025-07-01 already loaded" in again.stdout
     assert "stored 0 criterion statuses and 0 summaries" in again.stdout  # idempotent
 
+    serving = {**demo_env, "GEO_NTM_JOB_WAIT_SECONDS": "0"}  # a job's question answers 202 at once
     server = subprocess.Popen(
-        [*GEO_NTM, "serve"], env=demo_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*GEO_NTM, "serve"], env=serving, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     base = f"http://127.0.0.1:{demo_env['GEO_NTM_PORT']}"
     try:
