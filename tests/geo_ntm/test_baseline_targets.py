@@ -17,6 +17,7 @@ from geo_ntm.errors import InputError
 from geo_ntm.places import find_unit
 from geo_ntm.store import open_store
 from geo_ntm.store.base import ImportRecord
+from geo_ntm.store.gpkg_schema import SCHEMA_VERSION
 from geo_ntm.targets import import_targets, parse_share, path_share, progress
 
 TEST_SOURCE = "TEST DATA: not a real plan"
@@ -155,7 +156,7 @@ def test_a_schema_10_file_gets_the_targets_table(new_location):
     conn.execute("UPDATE geo_ntm_meta SET value = '10' WHERE key = 'schema_version'")
     conn.close()
     with open_store(location) as s:
-        assert s.schema_version == 13 and s.targets() == []
+        assert s.schema_version == SCHEMA_VERSION and s.targets() == []
         unit = s.unit_records(s.vintages()[0].vintage_id, AdminTier.PROVINCE)[0]
         target = Target(unit.unit_id, "ntm", 2030, TEST_SOURCE, share=0.5)
         import_id = s.add_targets(ImportRecord("targets", "t_TEST.csv", 1, 1), [target])
