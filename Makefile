@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The OGC API - Features test suite pins older pytest/httpx: its own virtualenv (see below).
+OGCTESTS_VENV := .venv-ogctests
+OGCTESTS := ogctests==0.1.15
 
 .PHONY: install install-test run test test-fast lint browser postgis gdal bench-http clean
 
@@ -28,8 +31,6 @@ $(VENV)/.installed-test: $(VENV)/.installed-run pyproject.toml
 # The OGC API - Features test suite from PyPI (tests/api/ogc/test_ogctests.py runs it against the
 # service). It pins older pytest, httpx and openapi-schema-validator than the tests use, so it has
 # an environment of its own instead of a place in the test extra.
-OGCTESTS_VENV := .venv-ogctests
-OGCTESTS := ogctests==0.1.15
 $(OGCTESTS_VENV)/.installed: Makefile
 	@echo "==> $(OGCTESTS) (OGC API - Features test suite), into $(OGCTESTS_VENV)"
 	test -x $(OGCTESTS_VENV)/bin/python || $(PYTHON) -m venv $(OGCTESTS_VENV)
