@@ -170,6 +170,15 @@ def empty_db_location(request, backend, new_location) -> str:
     return _drop_later(request, backend, new_location(backend, with_2009=False))
 
 
+@pytest.fixture(scope="module")
+def store_2025(request, backend, new_location):
+    """A private store holding the 2009 and 2025 boundaries and the Hồng Ngự sample, open, on each
+    backend, for one module; closed and dropped after it."""
+    store = open_store(_drop_later(request, backend, new_location(backend, with_2025=True)))
+    yield store
+    store.close()
+
+
 @pytest.fixture
 def store_2009(db_location):
     """The 2009 store, open, on each backend; closed after the test."""

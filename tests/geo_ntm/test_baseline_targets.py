@@ -35,26 +35,14 @@ PROVINCE_TARGETS = f"""Tỉnh,Mức,Năm,Tỷ lệ,Năm gốc,Tỷ lệ năm g�
 """
 
 
-@pytest.fixture(scope="module")
-def store(backend, new_location, request):
-    """2009 and 2025 boundaries with the Hồng Ngự recognitions, on each backend."""
-    location = new_location(backend, with_2025=True)
-    cluster = request.getfixturevalue("postgis_cluster") if backend == "postgis" else None
-    s = open_store(location)
-    yield s
-    s.close()
-    if cluster is not None:
-        cluster.drop_database(location)
+def _province(store_2025, year: int, name: str):
+    vintage = store_2025.vintage_for_year(year)
+    return find_unit(store_2025.unit_records(vintage.vintage_id, AdminTier.PROVINCE), name, "province")
 
 
-def _province(store, year: int, name: str):
-    vintage = store.vintage_for_year(year)
-    return find_unit(store.unit_records(vintage.vintage_id, AdminTier.PROVINCE), name, "province")
-
-
-def test_baseline_of_a_merged_commune(store):
-    new = store.vintage_on(dt.date(2025, 7, 1))
-    (b,) = baseline(store, new, HONG_NGU_2025)
+def test_baseline_of_a_merged_commune(store_2025):
+    new = store_2025.vintage_on(dt.date(2025, 7, 1))
+    (b,) = baseline(store_2025, new, HONG_NGU_2025)
     assert b.former_vintage.startswith("2009-04-01") and b.as_of == dt.date(2025, 6, 30)
     former = {f.name: f for f in b.former}
     assert set(former) == {"Xã Bình Thạnh", "Xã Tân Hội", "Phường An Thạnh"}
@@ -71,61 +59,61 @@ def test_baseline_of_a_merged_commune(store):
     assert d["history"] is True and "recognised_level" not in d
 
 
-def test_baseline_as_of_leaves_out_later_decisions(store):
-    new = store.vintage_on(dt.date(2025, 7, 1))
-    (b,) = baseline(store, new, [HONG_NGU_2025], as_of=dt.date(2023, 12, 31))
+def test_baseline_as_of_leaves_out_later_decisions(store_2025):
+    new = store_2025.vintage_on(dt.date(2025, 7, 1))
+    (b,) = baseline(store_2025, new, [HONG_NGU_2025], as_of=dt.date(2023, 12, 31))
     # Bình Thạnh's decision is of 16 February 2024: only Tân Hội held nâng cao then
     assert b.area_share["ntm_nang_cao"] == pytest.approx(
         next(f.share_of_new for f in b.former if f.name == "Xã Tân Hội"), abs=1e-5
     )
     with pytest.raises(InputError, match="not before"):
-        baseline(store, new, HONG_NGU_2025, as_of=dt.date(2025, 7, 1))
+        baseline(store_2025, new, HONG_NGU_2025, as_of=dt.date(2025, 7, 1))
     with pytest.raises(InputError, match="no commune with code"):
-        baseline(store, new, "99999999")
+        baseline(store_2025, new, "99999999")
 
 
-def test_baseline_of_a_province(store):
-    new = store.vintage_on(dt.date(2025, 7, 1))
-    dong_thap = _province(store, 2026, "Đồng Tháp")
-    found = baseline(store, new, province_code=dong_thap.province_code)
-    assert len(found) == len(store.units(new.vintage_id, AdminTier.COMMUNE, province_code=dong_thap.province_code))
+def test_baseline_of_a_province(store_2025):
+    new = store_2025.vintage_on(dt.date(2025, 7, 1))
+    dong_thap = _province(store_2025, 2026, "Đồng Tháp")
+    found = baseline(store_2025, new, province_code=dong_thap.province_code)
+    assert len(found) == len(store_2025.units(new.vintage_id, AdminTier.COMMUNE, province_code=dong_thap.province_code))
     recognised = [b.code for b in found if b.area_share["ntm"] > 0]
     assert HONG_NGU_2025 in recognised and all(b.coverage > 0.9 for b in found)
 
 
-def test_no_target_says_so(store):
-    found = progress(store, _province(store, 2021, "Vĩnh Long"), 2021)
+def test_no_target_says_so(store_2025):
+    found = progress(store_2025, _province(store_2025, 2021, "Vĩnh Long"), 2021)
     assert not found.targets_loaded and "no target loaded" in found.to_dict()["message"]
 
 
-def test_targets_import_and_progress(store, tmp_path):
+def test_targets_import_and_progress(store_2025, tmp_path):
     path = tmp_path / "commune_targets.csv"
     path.write_text(COMMUNE_TARGETS, encoding="utf-8")
-    report = import_targets(store, path)
+    report = import_targets(store_2025, path)
     assert (report.commune_targets, report.province_targets) == (2, 0)
-    import_targets(store, path)  # again: replaces, never doubles
+    import_targets(store_2025, path)  # again: replaces, never doubles
     book = openpyxl.Workbook()
     for line in PROVINCE_TARGETS.strip().splitlines():
         book.active.append(line.split(","))
     book.save(tmp_path / "province_targets.xlsx")
-    assert import_targets(store, tmp_path / "province_targets.xlsx").province_targets == 1
+    assert import_targets(store_2025, tmp_path / "province_targets.xlsx").province_targets == 1
 
-    dong_thap = _province(store, 2021, "Đồng Tháp")
-    found = progress(store, dong_thap, 2021)
+    dong_thap = _province(store_2025, 2021, "Đồng Tháp")
+    found = progress(store_2025, dong_thap, 2021)
     assert found.targets_loaded and len(found.communes) == 2
     by_name = {c.name: c for c in found.communes}
     # 2021: Tân Hội 16/19 with one year left -> 3 a year, behind; Bình Thạnh 14/19 with 4 -> on track
     assert (by_name["Xã Tân Hội"].unmet, by_name["Xã Tân Hội"].status) == (3, "behind")
     assert (by_name["Xã Bình Thạnh"].unmet_per_year, by_name["Xã Bình Thạnh"].status) == (1.25, "on_track")
-    assert {c.status for c in progress(store, dong_thap, 2023).communes} == {"reached"}
-    (p,) = progress(store, dong_thap, 2023).province_targets
+    assert {c.status for c in progress(store_2025, dong_thap, 2023).communes} == {"reached"}
+    (p,) = progress(store_2025, dong_thap, 2023).province_targets
     # the path from 0 in 2020 to 10% in 2025 stands at 6% in 2023; 2 xã recognised are far below it
     assert p.path_share == pytest.approx(0.06) and p.recognised == 2 and p.status == "behind"
     assert p.recognised_share == pytest.approx(2 / p.communes, abs=1e-4)
 
 
-def test_bad_target_file_changes_nothing(store, tmp_path):
-    before = store.targets()
+def test_bad_target_file_changes_nothing(store_2025, tmp_path):
+    before = store_2025.targets()
     path = tmp_path / "bad.csv"
     path.write_text(
         f"province,commune,level,year,source\nĐồng Tháp,Xã Không Có,ntm,2024,{TEST_SOURCE}\n"
@@ -133,8 +121,8 @@ def test_bad_target_file_changes_nothing(store, tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(InputError, match=r"row 2: .*Không Có.*row 3: level 'NTM siêu cấp'"):
-        import_targets(store, path)
-    assert store.targets() == before
+        import_targets(store_2025, path)
+    assert store_2025.targets() == before
 
 
 def test_path_and_share_rules():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from geo_ntm.frameworks import get_framework
-from geo_ntm.store import open_store
 from geo_ntm.targets import import_targets
 from geo_ntm.where import resolve_where
 from maps.choropleth import MapRequest, build_choropleth
@@ -17,24 +16,13 @@ from maps.measures import offered_measures, parse_measure
 VINTAGE_2025 = "2025-07-01 vn_admin_2025"
 
 
-@pytest.fixture(scope="module")
-def store(backend, new_location, request):
-    location = new_location(backend, with_2025=True)
-    cluster = request.getfixturevalue("postgis_cluster") if backend == "postgis" else None
-    s = open_store(location)
-    yield s
-    s.close()
-    if cluster is not None:
-        cluster.drop_database(location)
+def _map(store_2025, measure: str, year: int, lang: str = "en", scheme: str | None = None):
+    where = resolve_where(store_2025, vintage=VINTAGE_2025, year=year, province="Đồng Tháp")
+    return build_choropleth(store_2025, MapRequest(where, measure, scheme=scheme, lang=lang))
 
 
-def _map(store, measure: str, year: int, lang: str = "en", scheme: str | None = None):
-    where = resolve_where(store, vintage=VINTAGE_2025, year=year, province="Đồng Tháp")
-    return build_choropleth(store, MapRequest(where, measure, scheme=scheme, lang=lang))
-
-
-def test_baseline_share_map(store):
-    layer = _map(store, "baseline_recognised_share_ntm_nang_cao", 2026)
+def test_baseline_share_map(store_2025):
+    layer = _map(store_2025, "baseline_recognised_share_ntm_nang_cao", 2026)
     assert "before the merger" in layer.classification.heading and "Advanced NTM" in layer.classification.heading
     by_code = {f["properties"]["code"]: f["properties"] for f in layer.features()}
     hong_ngu = by_code["29955"]
@@ -42,21 +30,22 @@ def test_baseline_share_map(store):
     assert hong_ngu["level"] is None  # the new ward's own level: no decision names it
     assert sum(p["class"] == "share_0" for p in by_code.values()) == len(by_code) - 1
     assert "before the merger" in layer.source
-    quantiles = _map(store, "baseline_recognised_share", 2026, scheme="quantiles")
+    quantiles = _map(store_2025, "baseline_recognised_share", 2026, scheme="quantiles")
     assert {e.key for e in quantiles.classification.legend if e.count} >= {"n1"}
 
 
-def test_baseline_share_is_offered_after_a_merger_only(store):
-    names = [m.name for m in offered_measures(store, 2026, get_framework("qd318_2022"), carried=False)]
+def test_baseline_share_is_offered_after_a_merger_only(store_2025):
+    names = [m.name for m in offered_measures(store_2025, 2026, get_framework("qd318_2022"), carried=False)]
     assert "baseline_recognised_share_ntm_kieu_mau" in names and "target_progress" in names
-    assert not [m for m in offered_measures(store, 2020, get_framework("qd318_2022"), False) if "baseline" in m.name]
+    offered_2020 = offered_measures(store_2025, 2020, get_framework("qd318_2022"), False)
+    assert not [m for m in offered_2020 if "baseline" in m.name]
     assert parse_measure("baseline_recognised_share_ntm_nang_cao").name == "baseline_recognised_share_ntm_nang_cao"
 
 
-def test_target_progress_map(store, tmp_path):
+def test_target_progress_map(store_2025, tmp_path):
     def progress_map(lang: str):
-        where = resolve_where(store, year=2021, province="Đồng Tháp")  # the 2009 boundaries of 2021
-        return build_choropleth(store, MapRequest(where, "target_progress", lang=lang))
+        where = resolve_where(store_2025, year=2021, province="Đồng Tháp")  # the 2009 boundaries of 2021
+        return build_choropleth(store_2025, MapRequest(where, "target_progress", lang=lang))
 
     assert "no target loaded for Tỉnh Đồng Tháp" in progress_map("en").source
     path = tmp_path / "targets_TEST.csv"
@@ -65,7 +54,7 @@ def test_target_progress_map(store, tmp_path):
         "Đồng Tháp,Tân Hội,ntm_nang_cao,2022,TEST DATA\nĐồng Tháp,8030809,ntm_nang_cao,2025,TEST DATA\n",
         encoding="utf-8",
     )
-    import_targets(store, path)
+    import_targets(store_2025, path)
     layer = progress_map("vi")
     assert "mục tiêu: TEST DATA" in layer.source
     classes = {f["properties"]["code"]: f["properties"]["class"] for f in layer.features()}
