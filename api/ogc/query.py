@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from api.deps import DateParam, DistrictParam, ProvinceParam, RuleDep, StoreDep, VintageParam, YearParam, parse_date
+from api.ogc.catalog import status_years
 from api.ogc.collections import registry
 from api.ogc.collections.base import Collection, Page, Selection
 from api.ogc.crs import CRS84, parse_bbox_crs, parse_crs
@@ -242,8 +243,9 @@ def feature_query(
     ] = None,
     filter_crs: Annotated[str | None, Query(alias="filter-crs", description="only CRS84 (no spatial filters)")] = None,
 ) -> FeatureQuery:
-    """The features a request asks for: collection, boundaries, status year, place, bbox and
-    property filters (query parameters and CQL2 ``filter``), and the response CRS."""
+    """The features a request asks for: collection, boundaries, status year (without ``year``, the
+    collection's ``default_year`` on the boundaries drawn), place, bbox and property filters (query
+    parameters and CQL2 ``filter``), and the response CRS."""
     collection = registry.collection(collectionId)
     types = collection.queryable_types
     tiers, level_filter = collection.tiers_asked(level)
@@ -264,6 +266,11 @@ def feature_query(
         if boundaries is None:
             empty, boundaries, day = True, store.vintages()[0], None
     where = resolve_where(store, vintage=boundaries, day=day, year=year, province=province, district=district)
+    if year is None and not empty:
+        province_code = where.province.province_code if where.province else None
+        default = collection.default_year(status_years(request, store), where.vintage, province_code, day)
+        if default is not None:
+            where = where.in_year(store, default)
     selection = Selection(tiers, where, rule, parse_bbox_crs(bbox, bbox_crs), filters.conjunction(expressions))
     return FeatureQuery(collection, selection, parse_crs(crs), empty)
 
