@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from api.deps import DateParam, DistrictParam, ProvinceParam, RuleDep, StoreDep, VintageParam, YearParam, parse_date
+from api.deps import DateParam, DistrictParam, ProvinceParam, RuleDep, StoreDep, VintageParam, parse_date
 from api.ogc.catalog import status_years
 from api.ogc.collections import registry
 from api.ogc.collections.base import Collection, Page, Selection
@@ -23,7 +23,7 @@ from geo_ntm import filters
 from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.store import Store
-from geo_ntm.where import Where, resolve_where
+from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
 
 #: Parameters of the items and download endpoints that are not property filters.
 STANDARD_PARAMS = {
@@ -198,7 +198,17 @@ def feature_query(
     request: Request,
     store: StoreDep,
     rule: RuleDep,
-    year: YearParam = None,
+    year: Annotated[
+        int | None,
+        Query(
+            ge=FIRST_YEAR,
+            le=LAST_YEAR,
+            description=(
+                "status year; boundaries of 31 December. Without it: the collection's default year, the latest "
+                "with statuses on the boundaries drawn (of the province asked, not after the datetime's year)"
+            ),
+        ),
+    ] = None,
     date: DateParam = None,
     vintage: VintageParam = None,
     datetime_: Annotated[
