@@ -2,8 +2,9 @@
 
 A collection says what it is (``id``, ``title``, ``description``), which tiers of units it holds
 (province, district, commune), its queryable properties and their JSON Schema types, and answers
-four questions on the request's store: its ``extent`` on a vintage (the box of its own units), which
-tiers and filters the ``level`` parameter asks for (``tiers_asked``), the features of a query page
+five questions on the request's store: its ``extent`` on a vintage (the box of its own units), which
+tiers and filters the ``level`` parameter asks for (``tiers_asked``), the status year shown without
+``year`` (``default_year``, from the ``StatusYears`` stored), the features of a query page
 (``features``, paged across its tiers) and one feature by code (``feature``). The endpoints
 (``api.ogc.catalog``, ``api.ogc.items``, ``api.ogc.schema``) know collections only through this
 interface; the registry (``api.ogc.collections.registry``) lists those served."""
