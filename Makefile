@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 OGCTESTS_VENV := .venv-ogctests
 OGCTESTS := ogctests==0.1.15
 
-.PHONY: install install-test run test test-fast lint browser postgis gdal bench-http clean
+.PHONY: install install-test run test test-fast lint browser postgis gdal qgis bench-http clean
 
 # What running needs: the runtime packages from PyPI (editable install, no extras) and Leaflet from
 # the npm registry. Separate stamps: `make run` after `make test` installs nothing again.
@@ -69,6 +69,16 @@ gdal:
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(GDAL_PACKAGES) >/dev/null) || \
 	  echo "$(GDAL_PACKAGES) not installed: its tests will be skipped; bench/bench_http.py needs ogr2ogr (or --no-pull)"; }
 
+# QGIS 3.22 with its Python bindings (Debian bookworm's python3-qgis, for /usr/bin/python3): the
+# stock desktop GIS tests/api/ogc/test_qgis322.py loads, filters and styles the service's layers
+# with; installed when run as root (about 1 min: 232 packages on a machine with gdal-bin already).
+QGIS_PACKAGES := python3-qgis
+qgis:
+	@/usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (echo "==> $(QGIS_PACKAGES) (Debian)" && apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(QGIS_PACKAGES) >/dev/null) || \
+	  echo "$(QGIS_PACKAGES) not installed: the QGIS 3.22 tests will be skipped"; }
+
 # geo_ntm beside tipg on the same communes from the same PostGIS (about 10 minutes; issue 14):
 # bench/results/http_vs_tipg.json, under the label LABEL (default before).
 LABEL ?= before
@@ -90,7 +100,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # Everything: lint, then every test (the service subprocess tests, the browser tests, both stores).
-test: install-test browser postgis gdal lint
+test: install-test browser postgis gdal qgis lint
 	$(BIN)/pytest -q
 
 # The quick loop while developing: no lint, no service subprocess, no browser (markers in pyproject.toml).

@@ -1,8 +1,11 @@
 """The collections' metadata: ``/collections`` and ``/collections/{collectionId}`` (title, extent,
-CRSs, links to the items, queryables, schema and downloads), JSON or HTML."""
+CRSs, default status year, links to the items, queryables, schema and downloads), JSON or HTML;
+and the status years stored (``status_years``), from which each collection's default year comes."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import threading
 
 from fastapi import APIRouter, Request
@@ -13,14 +16,45 @@ from api.deps import StoreDep
 from api.download_formats import FORMATS
 from api.ogc import html, media
 from api.ogc.collections import registry
-from api.ogc.collections.base import Collection, Extent
+from api.ogc.collections.base import Collection, Extent, StatusYears, default_year_text
 from api.ogc.crs import CRS84, SUPPORTED_CRS
 from api.ogc.media import FParam, base_url, encodings, link, twin_links, wants
 from api.ogc.tiles import tiles_links
+from geo_ntm.errors import NotFoundError
 from geo_ntm.store import Store
 
 router = APIRouter()
 _EXTENTS_LOCK = threading.Lock()
+_YEARS_LOCK = threading.Lock()
+
+
+@dataclasses.dataclass(frozen=True)
+class _KeptYears:
+    version: int
+    years: StatusYears
+
+
+def status_years(request: Request, store: Store) -> StatusYears:
+    """The status years of the request's store (``StatusYears``), read once per data version (any
+    write raises it) and kept on the application (one store per application)."""
+    version = store.data_version().number
+    with _YEARS_LOCK:
+        kept: _KeptYears | None = getattr(request.app.state, "ogc_status_years", None)
+    if kept is None or kept.version != version:
+        kept = _KeptYears(version, StatusYears.of(store))
+        with _YEARS_LOCK:
+            request.app.state.ogc_status_years = kept
+    return kept.years
+
+
+def today_default_year(request: Request, store: Store, collection: Collection) -> int | None:
+    """The year a collection shows without ``year`` on today's boundaries and the whole country
+    (None when no boundaries are stored or none of today's hold statuses)."""
+    try:
+        today = store.vintage_on(dt.date.today())
+    except NotFoundError:
+        return None
+    return collection.default_year(status_years(request, store), today)
 
 
 def cached_extent(request: Request, store: Store, collection: Collection) -> Extent:
@@ -63,10 +97,13 @@ def collection_document(request: Request, store: Store, collection: Collection) 
     """One collection as OGC API - Features describes it (the whole world when no boundaries are stored)."""
     extent = cached_extent(request, store, collection)
     start = extent.start.isoformat() + "T00:00:00Z" if extent.start else None
+    default_year = today_default_year(request, store, collection)
     return {
         "id": collection.id,
         "title": collection.title,
-        "description": collection.description,
+        "description": f"{collection.description} {default_year_text(default_year)}",
+        # not an OGC member: the status year shown without `year` on today's boundaries (None: none)
+        "defaultYear": default_year,
         "itemType": "feature",
         "extent": {
             "spatial": {"bbox": [list(extent.bbox) if extent.bbox else [-180, -90, 180, 90]], "crs": CRS84},

@@ -14,7 +14,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from api.deps import DateParam, DistrictParam, ProvinceParam, RuleDep, StoreDep, VintageParam, YearParam, parse_date
+from api.deps import DateParam, DistrictParam, ProvinceParam, RuleDep, StoreDep, VintageParam, parse_date
+from api.ogc.catalog import status_years
 from api.ogc.collections import registry
 from api.ogc.collections.base import Collection, Page, Selection
 from api.ogc.crs import CRS84, parse_bbox_crs, parse_crs
@@ -22,7 +23,7 @@ from geo_ntm import filters
 from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError, NotFoundError
 from geo_ntm.store import Store
-from geo_ntm.where import Where, resolve_where
+from geo_ntm.where import FIRST_YEAR, LAST_YEAR, Where, resolve_where
 
 #: Parameters of the items and download endpoints that are not property filters.
 STANDARD_PARAMS = {
@@ -197,7 +198,17 @@ def feature_query(
     request: Request,
     store: StoreDep,
     rule: RuleDep,
-    year: YearParam = None,
+    year: Annotated[
+        int | None,
+        Query(
+            ge=FIRST_YEAR,
+            le=LAST_YEAR,
+            description=(
+                "status year; boundaries of 31 December. Without it: the collection's default year, the latest "
+                "with statuses on the boundaries drawn (of the province asked, not after the datetime's year)"
+            ),
+        ),
+    ] = None,
     date: DateParam = None,
     vintage: VintageParam = None,
     datetime_: Annotated[
@@ -242,8 +253,9 @@ def feature_query(
     ] = None,
     filter_crs: Annotated[str | None, Query(alias="filter-crs", description="only CRS84 (no spatial filters)")] = None,
 ) -> FeatureQuery:
-    """The features a request asks for: collection, boundaries, status year, place, bbox and
-    property filters (query parameters and CQL2 ``filter``), and the response CRS."""
+    """The features a request asks for: collection, boundaries, status year (without ``year``, the
+    collection's ``default_year`` on the boundaries drawn), place, bbox and property filters (query
+    parameters and CQL2 ``filter``), and the response CRS."""
     collection = registry.collection(collectionId)
     types = collection.queryable_types
     tiers, level_filter = collection.tiers_asked(level)
@@ -264,6 +276,11 @@ def feature_query(
         if boundaries is None:
             empty, boundaries, day = True, store.vintages()[0], None
     where = resolve_where(store, vintage=boundaries, day=day, year=year, province=province, district=district)
+    if year is None and not empty:
+        province_code = where.province.province_code if where.province else None
+        default = collection.default_year(status_years(request, store), where.vintage, province_code, day)
+        if default is not None:
+            where = where.in_year(store, default)
     selection = Selection(tiers, where, rule, parse_bbox_crs(bbox, bbox_crs), filters.conjunction(expressions))
     return FeatureQuery(collection, selection, parse_crs(crs), empty)
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api.deps import StoreDep
 from api.ogc import html
+from api.ogc.catalog import today_default_year
 from api.ogc.collections import registry
 from api.ogc.media import GEOJSON, JSON, SCHEMA_JSON, FParam, accept_q, base_url, link, wants
 
@@ -48,11 +50,15 @@ def queryables(collectionId: str, request: Request, f: FParam = None) -> Respons
 
 
 @router.get("/collections/{collectionId}/schema", summary="JSON Schema of the features (GeoJSON)")
-def schema(collectionId: str, request: Request) -> Response:
+def schema(collectionId: str, request: Request, store: StoreDep) -> Response:
     """The GeoJSON Feature schema of a collection, with typed properties (GDAL's OAPIF driver
-    reads the field types from it)."""
+    reads the field types from it); ``year`` carries as ``default`` the status year shown without
+    ``year`` on today's boundaries, when they hold statuses."""
     collection = registry.collection(collectionId)
     props: dict[str, dict] = {name: {"type": q.type, "title": q.title} for name, q in collection.queryables.items()}
+    default_year = today_default_year(request, store, collection)
+    if "year" in props and default_year is not None:
+        props["year"]["default"] = default_year
     props |= {
         name: {"type": "array", "items": {"type": "integer"}, "title": title}
         for name, title in collection.arrays.items()

@@ -2,8 +2,9 @@
 
 A collection says what it is (``id``, ``title``, ``description``), which tiers of units it holds
 (province, district, commune), its queryable properties and their JSON Schema types, and answers
-four questions on the request's store: its ``extent`` on a vintage (the box of its own units), which
-tiers and filters the ``level`` parameter asks for (``tiers_asked``), the features of a query page
+five questions on the request's store: its ``extent`` on a vintage (the box of its own units), which
+tiers and filters the ``level`` parameter asks for (``tiers_asked``), the status year shown without
+``year`` (``default_year``, from the ``StatusYears`` stored), the features of a query page
 (``features``, paged across its tiers) and one feature by code (``feature``). The endpoints
 (``api.ogc.catalog``, ``api.ogc.items``, ``api.ogc.schema``) know collections only through this
 interface; the registry (``api.ogc.collections.registry``) lists those served."""
@@ -31,11 +32,48 @@ BBox = tuple[float, float, float, float]
 #: (numberMatched, [(tier, frame)]): the features of a page, geometries in CRS84.
 Page = tuple[int, list[tuple[AdminTier, gpd.GeoDataFrame]]]
 DESCRIPTION = (
-    "Ranh giới theo ngày (datetime/date), kết quả NTM theo năm (year); không có year thì các trường "
-    "kết quả để trống: thêm ?year=2020 vào URL kết nối (QGIS, GDAL: OAPIF:http://…/?year=2020). "
-    "Boundaries of the day asked (datetime/date), NTM status of the year asked (year); without year the "
-    "status fields are empty: add ?year=2020 to the connection URL (QGIS, GDAL: OAPIF:http://…/?year=2020)."
+    "Ranh giới theo ngày (datetime/date; mặc định: hôm nay), kết quả NTM theo năm (year). Không có year: "
+    "năm mới nhất có kết quả trên chính ranh giới đó (của tỉnh nếu có province=, không sau năm của datetime); "
+    "year= chọn năm khác (QGIS, GDAL: OAPIF:http://…/?year=2020). "
+    "Boundaries of the day asked (datetime/date; default today), NTM status of the year asked (year). Without "
+    "year: the latest year with statuses on those very boundaries (of the province asked with province=, not "
+    "after the year of datetime); year= asks for another (QGIS, GDAL: OAPIF:http://…/?year=2020)."
 )
+
+
+def default_year_text(year: int | None) -> str:
+    """The sentence of a collection's description naming its default year on today's boundaries."""
+    if year is None:
+        return (
+            "Ranh giới hiện hành chưa có kết quả NTM: các trường kết quả để trống nếu không có year. "
+            "Today's boundaries hold no NTM statuses yet: without year the status fields are empty."
+        )
+    return f"Mặc định trên ranh giới hiện hành: năm {year}. Default on today's boundaries: year {year}."
+
+
+@dataclass(frozen=True)
+class StatusYears:
+    """The years the store holds NTM statuses for, per boundary vintage and province (every kind of
+    status row: criterion statuses, summaries, recognitions, indicator statuses)."""
+
+    years: Mapping[tuple[int, str], frozenset[int]]
+
+    @staticmethod
+    def of(store: Store) -> StatusYears:
+        """The status years of ``store`` (``Store.data_extent``: one aggregate over the status tables)."""
+        found: dict[tuple[int, str], set[int]] = {}
+        for e in store.data_extent():
+            found.setdefault((e.vintage_id, e.province_code), set()).add(e.year)
+        return StatusYears({key: frozenset(years) for key, years in found.items()})
+
+    def on(self, vintage_id: int, province_code: str | None = None) -> set[int]:
+        """The years with statuses on the units of a vintage (of one province, when given)."""
+        return {
+            year
+            for (vintage, province), years in self.years.items()
+            if vintage == vintage_id and province_code in (None, province)
+            for year in years
+        }
 
 
 class Queryable(NamedTuple):
@@ -121,6 +159,17 @@ class Collection:
         """The tiers a request's ``level`` parameter asks for and the property filter it means, if
         any. By default a collection's tiers are fixed and ``level`` is ignored."""
         return self.tiers, None
+
+    def default_year(
+        self, years: StatusYears, vintage: Vintage, province_code: str | None = None, day: dt.date | None = None
+    ) -> int | None:
+        """The status year a request without ``year`` shows: the latest year with statuses on the
+        boundaries drawn (``vintage``: those of the day asked, else of today), of the province asked
+        when one is, and not after the year of the ``day`` asked; None when there is none (the
+        status fields stay empty). A year whose statuses sit on the boundaries drawn needs no carry
+        rule, and the boundaries stay those the day (``datetime``) asked for."""
+        found = [y for y in years.on(vintage.vintage_id, province_code) if day is None or y <= day.year]
+        return max(found, default=None)
 
     def extent(self, store: Store, vintage: Vintage) -> Extent:
         """The box of the collection's own units (those of its tiers) in ``vintage``, from its first

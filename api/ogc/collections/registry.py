@@ -5,7 +5,9 @@ To add a collection:
 1. write one module in ``api/ogc/collections/`` with a subclass of ``Collection``
    (``api.ogc.collections.base``): ``id``, ``title``, ``tiers``, ``queryables`` (and ``arrays``,
    ``description`` if need be); override ``frame`` when its features are not the units of its
-   tiers as ``geo_ntm.views`` gives them, ``tiers_asked`` when ``level`` means something on it;
+   tiers as ``geo_ntm.views`` gives them, ``tiers_asked`` when ``level`` means something on it,
+   ``default_year`` when the year shown without ``year`` is not the latest with statuses on the
+   boundaries drawn;
 2. add one line ``register(YourCollection())`` below.
 
 Nothing else changes: the collections list, the collection document, ``/items``, ``/items/{id}``,

@@ -63,14 +63,19 @@ def test_owslib_features_client(server):
     w = Features(f"{server.url}/", headers={"Accept": "application/json"})
     assert w.feature_collections() == ["provinces", "districts", "communes", "units"]
     assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in w.conformance()["conformsTo"]
+    # no year: the communes of the collection's default year (2020, the latest on today's boundaries)
+    assert w.collection("communes")["defaultYear"] == 2020
     body = w.collection_items(
         "communes",
         province="Bến Tre",
-        year=2020,
         limit=50,
         filter="district = 'Thành phố Bến Tre' AND (criteria_met >= 19 OR level = 'ntm')",
     )
     assert body["numberMatched"] == 6 and names(body) == CITY_XA_2020
+    statuses = {(f["properties"]["year"], f["properties"]["criteria_met"]) for f in body["features"]}
+    assert statuses == {(2020, 19)} and all(type(n) is int for pair in statuses for n in pair)
+    with_year = w.collection_items("communes", province="Bến Tre", year=2020, limit=50, filter="criteria_met >= 19")
+    assert names(with_year) == CITY_XA_2020 and with_year["numberMatched"] == 6
     assert "criteria_met" in w.collection_queryables("communes")["properties"]
     assert w.collection_item("communes", "8110125")["properties"]["name"] == "Xã Nhơn Thạnh"
     assert w.collection("communes")["storageCrs"].endswith("CRS84")

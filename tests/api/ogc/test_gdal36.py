@@ -1,6 +1,6 @@
 """The stock desktop client, Debian 12's GDAL 3.6 command-line tools (``gdal-bin``, what QGIS 3.22
 reads the service with), against the test service (``conftest.py``): field types from the schema
-without a year, ``-where`` without errors, GeoPackage downloads it opens without a warning, and the
+and the default year without a year, ``-where`` without errors, GeoPackage downloads it opens without a warning, and the
 examples of docs/service-and-ogc-api.md run as written."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def matched(http, **params) -> int:
 
 
 def test_gdal_reads_the_field_types_from_the_schema_without_a_year(server):
-    # without `year` the first page has no status at all: the types come from /schema
+    # the first page (Hà Nội's wards: no status) types nothing: the types come from /schema
     out = gdal("ogrinfo", "-so", f"OAPIF:{server.url}/collections/communes", "communes")
     assert out.returncode == 0 and "ERROR" not in out.stderr, out.stderr
     fields = dict(re.findall(r"^(\w+): (\S+)", out.stdout, re.MULTILINE))
@@ -47,8 +47,17 @@ def test_gdal_reads_the_field_types_from_the_schema_without_a_year(server):
     assert fields["year"] == "Integer" and fields["population"] == "Real"
     assert fields["assessed"] == "Integer(Boolean)" and fields["name"] == "String"
     assert any(r.startswith("GET /collections/communes/schema") for r in server.requests())
-    # the layer's description (QGIS shows it as the layer's abstract) says how to ask for a year
-    assert "without year the status fields are empty: add ?year=2020 to the connection URL" in out.stdout
+    # the layer's description (QGIS shows it as the layer's abstract) names the year shown without one
+    assert "Default on today's boundaries: year 2020." in out.stdout
+
+
+def test_gdal_reads_the_default_year_without_a_year(server, http):
+    # no `year` in the URL: the latest year with statuses on today's boundaries (2020), as year=2020
+    url = f"OAPIF:{server.url}/?province=811"
+    frame = pyogrio.read_dataframe(url, layer="communes", where="criteria_met >= 19")
+    assert set(frame["name"]) == CITY_XA_2020 and set(frame["year"]) == {2020}
+    assert frame["criteria_met"].dtype.kind == "i"
+    assert len(frame) == matched(http, year=2020, filter="criteria_met >= 19")
 
 
 def test_gdal_where_on_a_number_runs_without_error(server, http, tmp_path):
