@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from api.download_formats import FORMATS
 from api.errors import ERROR_RESPONSES
 from api.ogc.collections import registry
-from api.ogc.crs import CRS84, SUPPORTED_CRS
+from api.ogc.crs import SUPPORTED_CRS
 from api.ogc.media import F_VALUES, GEOJSON, HTML, JSON, OPENAPI30, SCHEMA_JSON
 from api.ogc.openapi import openapi30
 from geo_ntm.carry import RULES
@@ -32,7 +32,7 @@ PARAMETER_SCHEMAS: dict[str, dict] = {
     "to": _DATE,
     "crs": _CRS,
     "bbox-crs": _CRS,
-    "filter-crs": {"enum": [CRS84]},
+    "filter-crs": _CRS,
     "rule": {"enum": list(RULES)},
     "rule_level": {"enum": list(LEVELS)},
     "topic": {"enum": list(TOPICS)},
