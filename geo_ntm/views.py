@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import geopandas as gpd
 import pandas as pd
@@ -236,16 +237,16 @@ def status_details(store: Store, frame: pd.DataFrame, year: int | None) -> Statu
     if year is None or frame.empty or "framework" not in frame.columns:
         return StatusDetails(pd.DataFrame(index=index), ())
     ids = [int(u) for u in frame["unit_id"]]
+    levels = frame["target_level"] if "target_level" in frame.columns else [None] * len(frame)  # carried: none
     wanted = {
-        u: (fw, lv if isinstance(lv, str) else None)
-        for u, fw, lv in zip(ids, frame["framework"], frame["target_level"], strict=True)
+        u: (fw, lv if isinstance(lv, str) else None) for u, fw, lv in zip(ids, frame["framework"], levels, strict=True)
     }
 
     def counted(s) -> bool:  # of the row's framework (and level, when it has one)
         fw, lv = wanted.get(s.unit_id, (None, None))
         return s.framework_id == fw and (lv is None or s.level == lv)
 
-    files = {r.import_id: r.source_file for r in store.imports()}
+    files = {r.import_id: PurePath(r.source_file).name for r in store.imports()}  # never a server's folder
     statuses = [s for s in store.statuses(ids, year) if counted(s)]
     indicators = [s for s in store.indicator_statuses(ids, year) if counted(s)]
     named: dict[int, set[str]] = {}

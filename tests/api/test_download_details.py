@@ -48,7 +48,7 @@ def _download(client, fmt: str) -> bytes:
 def _check(rows: dict[str, dict], statuses_import: int, ind: str = "ind_2_1", tc2: str = "tc2_src") -> None:
     assert float(rows[HUNG_THANH][ind]) == 85 and float(rows[TAN_PHUOC_1][ind]) == 100
     source = rows[HUNG_THANH][tc2]
-    assert source.startswith(f"import {statuses_import}: ") and "statuses_2026_TEST.csv, row " in source
+    assert source == f"import {statuses_import}: statuses_2026_TEST.csv, row 3"  # line 3 of the file
     assert rows[HUNG_THANH]["tc1_src"] != rows[TAN_PHUOC_1]["tc1_src"]  # each its own row of the file
     assert NOTE in rows[HUNG_THANH]["sources"]
 
@@ -114,3 +114,17 @@ def test_the_shapefile_name_of_a_long_indicator_column():
     assert column == "ind_17_1_10"
     short, meaning = field_meaning(column, {column: IndicatorColumn("17.1.10", column, "km")})
     assert short == "i17_1_10" and meaning == "indicator 17.1.10: the value reported for the year, in km"
+
+
+def test_the_real_hong_ngu_sample_names_its_source_and_a_carried_download_has_no_status_sources(office):
+    client, _ = office
+    asked = {"province": "Đồng Tháp", "district": "80308", "year": 2022, "format": "csv"}
+    own = client.get("/collections/communes/download", params={**asked, "date": "2022-12-31"})
+    assert own.status_code == 200, own.text
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(own.content.decode("utf-8-sig")))}
+    assert "Thành ủy Hồng Ngự" in rows["Xã Tân Hội"]["sources"]  # a count with its decision, no criteria
+    assert not any(c.endswith("_src") for c in rows["Xã Tân Hội"])
+    carried = client.get(
+        "/collections/communes/download", params={"province": "Đồng Tháp", "year": 2022, "date": "2026-01-01"}
+    )
+    assert carried.status_code == 200, carried.text
