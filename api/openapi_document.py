@@ -230,7 +230,7 @@ def _document_parameters(path: str, method: str, operation: dict) -> None:
         schema, example = RESPONSES[path]
         for m, content in ok.get("content", {}).items():
             if m.split(";")[0].endswith("json") and m != OPENAPI30:
-                content.update(schema=schema, example=example)
+                content.update(example=example, **({"schema": schema} if schema is not None else {}))
 
 
 def complete_openapi(app: FastAPI) -> None:

@@ -245,8 +245,8 @@ _FEATURES = {
     "vintage": {"name": "2009-04-01 vn_admin_2009", "valid_from": "2009-04-01", "valid_to": None},
 }
 
-#: The JSON answer of each path: (schema, example).
-RESPONSES: dict[str, tuple[dict, dict]] = {
+#: The JSON answer of each path: (schema, example); None keeps the schema FastAPI writes for it.
+RESPONSES: dict[str, tuple[dict | None, dict]] = {
     "/": (
         ref("LandingPage"),
         {
@@ -321,7 +321,7 @@ RESPONSES: dict[str, tuple[dict, dict]] = {
         {"vintages": [{"id": 1, "name": "2009-04-01 vn_admin_2009", "valid_from": "2009-04-01", "valid_to": None}]},
     ),
     "/lookup": (
-        {"type": "object"},
+        None,
         {
             "lon": 106.38,
             "lat": 10.24,
@@ -341,6 +341,46 @@ RESPONSES: dict[str, tuple[dict, dict]] = {
     "/lineage/{code}": (
         {"type": "object", "required": ["code"], "properties": {"came_from": _OBJECTS, "became": _OBJECTS}},
         {"code": "8110101", "came_from": [], "became": []},
+    ),
+}
+
+RESPONSES |= {
+    "/issues": (
+        None,
+        {"province": "Tỉnh Bến Tre", "district": None, "year": 2020, "count": 0, "issues": []},
+    ),
+    "/layers": (None, {"layers": []}),
+    "/indicator-sets": (None, {"indicator_sets": []}),
+    "/frameworks": (
+        None,
+        {
+            "frameworks": [
+                {
+                    "framework_id": "qd1980_2016",
+                    "title_en": "National New Rural commune criteria 2016-2020",
+                    "legal_act": "QĐ 1980/QĐ-TTg ngày 17/10/2016",
+                    "scope": "national",
+                    "applies_to": "commune",
+                    "years": [2016, 2020],
+                    "criteria_total": 19,
+                    "criteria": [{"number": 1, "name_vi": "Quy hoạch", "name_en": "Planning"}],
+                }
+            ]
+        },
+    ),
+    "/profile/{code}": (
+        None,
+        {
+            "code": "8110101",
+            "name": "Phường 1",
+            "unit_type": "phuong",
+            "district": "Thành phố Bến Tre",
+            "province": "Tỉnh Bến Tre",
+            "vintage": "2009-04-01 vn_admin_2009",
+            "assessed": False,
+            "year": 2020,
+            "level": None,
+        },
     ),
 }
 

@@ -33,6 +33,14 @@ NAMED = [
     "/report",
     "/collections/{collectionId}/download",
     "/jobs/{job_id}",
+    "/issues",
+    "/frameworks",
+    "/indicator-sets",
+    "/layers",
+    "/profile/{code}",
+    "/lookup",
+    "/vintages",
+    "/health",
 ]
 
 
