@@ -7,17 +7,19 @@ the file holds every matching feature."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import re
 import shutil
+import sqlite3
 import tempfile
 import unicodedata
 import weakref
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +38,8 @@ from api.ogc.query import FeatureQuery, QueryDep, run
 from geo_ntm.domain import AdminTier
 from geo_ntm.errors import InputError
 from geo_ntm.export_safety import safe_csv_cell, safe_csv_row, xlsx_row
+from geo_ntm.store import Store
+from geo_ntm.views import IndicatorColumn, StatusDetails, indicator_order, status_details
 from maps.i18n import texts
 from maps.styles import CLASS_FIELD, level_classes, qml, sld, style_classes
 
@@ -88,11 +92,13 @@ FIELDS = {
     "share_known": ("shr_known", "share with data"),
     "share_assessed": ("shr_asd", "share assessed"),
     "population_known": ("pop_known", "share of the population known"),
+    "sources": ("sources", "sources the status files named (report, decision) for the unit's year, ';'-separated"),
 }
 _LISTS = ("criteria_unmet", "criteria_conflicting", "old_units")
 #: The per-criterion columns tc1..tcN of a download: each criterion's status in the unit's framework.
 CRITERION_STATUSES = "met, unmet, conflicting (its sources disagree) or no_data"
 _TC = re.compile(r"tc(\d+)")
+_TC_SOURCE = re.compile(r"tc(\d+)_src")
 _CODES = ("province_code", "district_code")  # in downloads only: items name the place by its names
 _CHUNK = 1 << 16
 
@@ -121,11 +127,27 @@ def file_stem(q: FeatureQuery) -> str:
     return "_".join(parts)
 
 
-def field_meaning(name: str) -> tuple[str, str]:
-    """The Shapefile name and the meaning of a download's column (``FIELDS``, or ``tcN``)."""
+def field_meaning(name: str, indicators: Mapping[str, IndicatorColumn]) -> tuple[str, str]:
+    """The Shapefile name and the meaning of a download's column (``FIELDS``, ``tcN``, ``tcN_src``,
+    or one of ``indicators`` by column name). An indicator's Shapefile name is its column
+    (``ind_17_1``) when it fits in 10 characters, else ``i`` and the indicator id's digits and
+    underscores cut to 10 (``ind_17_1_10`` -> ``i17_1_10``)."""
     if (tc := _TC.fullmatch(name)) is not None:
         return name, f"criterion {tc.group(1)} of the unit's framework: {CRITERION_STATUSES}"
+    if (tc := _TC_SOURCE.fullmatch(name)) is not None:
+        return name, f"source of the status of criterion {tc.group(1)}: import id, file and row ('; ' if several)"
+    if name in indicators:
+        c = indicators[name]
+        short = name if len(name) <= 10 else ("i" + name[4:])[:10]
+        unit = f", in {c.unit}" if c.unit else ""
+        return short, f"indicator {c.indicator_id}: the value reported for the year{unit}"
     return FIELDS[name]
+
+
+def header(name: str, indicators: Mapping[str, IndicatorColumn]) -> str:
+    """A column's CSV heading: its name, and an indicator's unit of measure in brackets (``ind_2_1 [%]``)."""
+    unit = indicators[name].unit if name in indicators else None
+    return f"{name} [{unit}]" if unit else name
 
 
 def criterion_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -152,27 +174,41 @@ def criterion_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[f"tc{n}" for n in range(1, most + 1)])
 
 
-def table(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> gpd.GeoDataFrame:
+def details(store: Store, frames: list[tuple[AdminTier, gpd.GeoDataFrame]], year: int | None) -> list[StatusDetails]:
+    """The ``geo_ntm.views.StatusDetails`` of each frame (indicator values, status sources)."""
+    return [status_details(store, frame.reset_index(drop=True), year) for _, frame in frames]
+
+
+def table(
+    frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str, added: list[StatusDetails] | None = None
+) -> gpd.GeoDataFrame:
     """One flat table of every feature (columns in FIELDS order, then the per-criterion columns
-    tc1..tcN, lists joined with ';'), geometries in ``crs`` with x = longitude/easting (the order GIS
-    files use)."""
+    tc1..tcN, the indicator values ``ind_*`` and status sources ``tcN_src`` of ``added`` (one
+    ``StatusDetails`` per frame), lists joined with ';'), geometries in ``crs`` with x =
+    longitude/easting (the order GIS files use)."""
     parts = []
-    for lv, frame in frames:
+    for i, (lv, frame) in enumerate(frames):
         columns = [c for c in (*PROPERTIES[lv], *CARRIED, *_CODES) if c in frame.columns]
         part = pd.DataFrame({c: frame[c].values for c in columns})
         part["admin_level"] = lv.value
         if {"assessed", "has_data"} <= set(frame.columns):
             part[CLASS_FIELD] = level_classes(frame)
-        part = pd.concat([part, criterion_columns(frame.reset_index(drop=True))], axis=1)
+        extra = added[i].table if added else pd.DataFrame(index=range(len(frame)))
+        part = pd.concat([part, criterion_columns(frame.reset_index(drop=True)), extra], axis=1)
         parts.append(gpd.GeoDataFrame(part, geometry=list(frame.geometry.values), crs="EPSG:4326"))
     target = "EPSG:4326" if crs == CRS84 else pyproj_crs(crs)  # files: GDAL stores x = longitude anyway
     if not parts:
         return gpd.GeoDataFrame({c: [] for c in ("admin_level", "code", "name")}, geometry=[], crs=target)
     out = pd.concat(parts, ignore_index=True)
     criteria = sorted((c for c in out.columns if _TC.fullmatch(c)), key=lambda c: int(c[2:]))
-    out = gpd.GeoDataFrame(
-        out[[c for c in FIELDS if c in out.columns] + criteria + ["geometry"]], geometry="geometry", crs="EPSG:4326"
-    )
+    order = {c.column: n for n, c in enumerate(indicator_columns(added or []).values())}
+    indicators = sorted((c for c in out.columns if c in order), key=order.__getitem__)
+    sources = sorted((c for c in out.columns if _TC_SOURCE.fullmatch(c)), key=lambda c: int(c[2:-4]))
+    ordered = [c for c in FIELDS if c in out.columns and c != "sources"] + criteria + indicators + sources
+    ordered += ["sources"] if "sources" in out.columns else []
+    out = gpd.GeoDataFrame(out[[*ordered, "geometry"]], geometry="geometry", crs="EPSG:4326")
+    for column in indicators:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("Float64")
     for column in _LISTS:
         if column in out.columns:
             out[column] = out[column].map(lambda v: ";".join(str(x) for x in v) if isinstance(v, list) else None)
@@ -191,6 +227,19 @@ def table(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> gpd.Geo
         if column in out.columns:
             out[column] = out[column].astype("boolean")
     return out.to_crs(target) if crs != CRS84 else out
+
+
+def indicator_columns(added: list[StatusDetails]) -> dict[str, IndicatorColumn]:
+    """Column -> ``IndicatorColumn`` of every indicator of ``added`` (``StatusDetails``), ordered by
+    indicator id; one unit of measure per indicator (several joined)."""
+    found: dict[str, IndicatorColumn] = {}
+    for detail in added:
+        for c in detail.indicators:
+            if c.column in found and found[c.column].unit != c.unit:
+                units = sorted({*(found[c.column].unit or "").split("; "), *(c.unit or "").split("; ")} - {""})
+                c = IndicatorColumn(c.indicator_id, c.column, "; ".join(units) or None)
+            found[c.column] = c
+    return dict(sorted(found.items(), key=lambda kv: indicator_order(kv[1].indicator_id)))
 
 
 def _stream_file(path: Path) -> Iterator[bytes]:
@@ -236,11 +285,11 @@ def _missing(v) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and v != v)
 
 
-def _csv_rows(frame: pd.DataFrame) -> Iterator[bytes]:
+def _csv_rows(frame: pd.DataFrame, indicators: Mapping[str, IndicatorColumn]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # a BOM, so that Excel reads the Vietnamese names as UTF-8
-    writer.writerow(safe_csv_row(frame.columns))
+    writer.writerow(safe_csv_row([header(c, indicators) for c in frame.columns]))
     for i, row in enumerate(frame.itertuples(index=False, name=None), 1):
         writer.writerow(["" if _missing(v) else safe_csv_cell(v) for v in row])
         if i % 500 == 0:
@@ -250,15 +299,23 @@ def _csv_rows(frame: pd.DataFrame) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
-def _geojson(q: FeatureQuery, frames, matched: int) -> Iterator[bytes]:
+def _geojson(q: FeatureQuery, frames, matched: int, added: list[StatusDetails]) -> Iterator[bytes]:
+    """The features as the items give them, each with its ``StatusDetails`` columns added to its
+    properties; the head lists the indicator columns with their units (``indicators``)."""
     head = {
         "type": "FeatureCollection",
         "numberMatched": matched,
         "numberReturned": matched,
         "vintage": vintage_document(q.where.vintage),
+        "indicators": [
+            {"id": c.indicator_id, "property": c.column, "unit": c.unit} for c in indicator_columns(added).values()
+        ],
     }
     yield json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "features": ['
+    extras = pd.concat([d.table for d in added], ignore_index=True) if added else pd.DataFrame()
     for i, f in enumerate(encode_features(frames, q.crs)):
+        if len(extras.columns):
+            f["properties"] |= {k: None if _missing(v) else v for k, v in extras.iloc[i].items()}
         yield (b"," if i else b"") + json.dumps(f, ensure_ascii=False).encode("utf-8")
     yield b"]}"
 
@@ -276,7 +333,13 @@ def _readme(q: FeatureQuery, request: Request, matched: int) -> list[tuple[str, 
     ]
 
 
-def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, str]]) -> None:
+def _xlsx(
+    path: Path,
+    frame: pd.DataFrame,
+    sheet: str,
+    readme: list[tuple[str, str]],
+    indicators: Mapping[str, IndicatorColumn],
+) -> None:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -288,8 +351,8 @@ def _xlsx(path: Path, frame: pd.DataFrame, sheet: str, readme: list[tuple[str, s
     fields.append(xlsx_row(fields, ["field", "meaning"]))
     for name in frame.columns:
         meaning = (
-            field_meaning(name)[1]
-            if name in FIELDS or _TC.fullmatch(name)
+            field_meaning(name, indicators)[1]
+            if name in FIELDS or name in indicators or _TC.fullmatch(name) or _TC_SOURCE.fullmatch(name)
             else "point inside the unit"
             if name != "wkt"
             else "geometry as WKT"
@@ -323,8 +386,41 @@ def _layer_styles(path: Path, layer: str, lang: str) -> None:
     pyogrio.write_dataframe(pd.DataFrame([row]), path, layer="layer_styles", driver="GPKG")
 
 
-def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, lang: str) -> Path:
-    renamed = frame.rename(columns={k: v[0] for k, v in FIELDS.items()})
+def _data_columns(path: Path, layer: str, frame: gpd.GeoDataFrame, indicators: Mapping[str, IndicatorColumn]) -> None:
+    """Each column's title (an indicator's with its unit: ``ind_2_1 [%]``) and meaning in the
+    GeoPackage's ``gpkg_data_columns`` (the Schema extension; GDAL reads the title as the field's
+    alternative name, QGIS shows it as the alias)."""
+    rows = [
+        (layer, name, header(name, indicators), field_meaning(name, indicators)[1])
+        for name in frame.columns
+        if name != "geometry"
+    ]
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,"
+            " name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT,"
+            " CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name))"
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(t, c, title, title, meaning) for t, c, title, meaning in rows],
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT,"
+            " extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,"
+            " CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))"
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, 'gpkg_schema',"
+            " 'http://www.geopackage.org/spec/#extension_schema', 'read-write')"
+        )
+
+
+def _shapefile(
+    directory: Path, stem: str, frame: gpd.GeoDataFrame, lang: str, indicators: Mapping[str, IndicatorColumn]
+) -> Path:
+    renamed = frame.rename(columns={c: field_meaning(c, indicators)[0] for c in frame.columns if c != "geometry"})
     shp = directory / f"{stem}.shp"
     pyogrio.write_dataframe(renamed, shp, driver="ESRI Shapefile", layer=stem, encoding="UTF-8")
     if CLASS_FIELD in frame.columns:  # beside the .shp, QGIS loads <stem>.qml as the layer's style
@@ -337,7 +433,7 @@ def _shapefile(directory: Path, stem: str, frame: gpd.GeoDataFrame, lang: str) -
         writer.writerow(["shapefile_field", "field", "meaning"])
         for name in frame.columns:
             if name != "geometry":
-                short, meaning = field_meaning(name)
+                short, meaning = field_meaning(name, indicators)
                 writer.writerow(safe_csv_row([short, name, meaning]))
     archive = directory / f"{stem}.shp.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -375,12 +471,14 @@ def download(
     stem = file_stem(q)
     headers = {"Content-Disposition": f'attachment; filename="{stem}.{ext}"', "Content-Crs": f"<{q.crs}>"}
     matched, frames = run(store, q)
+    added = details(store, frames, q.where.year)
     if format == "geojson":
-        return StreamingResponse(_geojson(q, frames, matched), media_type=media, headers=headers)
-    frame = table(frames, q.crs)
+        return StreamingResponse(_geojson(q, frames, matched, added), media_type=media, headers=headers)
+    frame = table(frames, q.crs, added)
+    indicators = indicator_columns(added)
     if format == "csv":
         return StreamingResponse(
-            _csv_rows(_attributes(frame, q.crs, geometry == "wkt")), media_type=media, headers=headers
+            _csv_rows(_attributes(frame, q.crs, geometry == "wkt"), indicators), media_type=media, headers=headers
         )
     directory = Path(tempfile.mkdtemp(prefix="geo_ntm_download_"))
     try:
@@ -392,11 +490,12 @@ def download(
             )
             if CLASS_FIELD in frame.columns:
                 _layer_styles(path, q.collection.id, lang)
+            _data_columns(path, q.collection.id, frame, indicators)
         elif format == "shp":
-            path = _shapefile(directory, stem, frame, lang)
+            path = _shapefile(directory, stem, frame, lang, indicators)
         else:
             path = directory / f"{stem}.xlsx"
-            _xlsx(path, _attributes(frame, q.crs, False), q.collection.id, _readme(q, request, matched))
+            _xlsx(path, _attributes(frame, q.crs, False), q.collection.id, _readme(q, request, matched), indicators)
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise

@@ -13,9 +13,10 @@ from fastapi import FastAPI
 from api.download_formats import FORMATS
 from api.errors import ERROR_RESPONSES
 from api.ogc.collections import registry
-from api.ogc.crs import CRS84, SUPPORTED_CRS
+from api.ogc.crs import SUPPORTED_CRS
 from api.ogc.media import F_VALUES, GEOJSON, HTML, JSON, OPENAPI30, SCHEMA_JSON
 from api.ogc.openapi import openapi30
+from api.openapi_schemas import COMPONENTS, ERROR_EXAMPLES, RESPONSES
 from geo_ntm.carry import RULES
 from geo_ntm.domain import LEVELS
 from geo_ntm.infrastructure.queries import TOPICS
@@ -32,7 +33,7 @@ PARAMETER_SCHEMAS: dict[str, dict] = {
     "to": _DATE,
     "crs": _CRS,
     "bbox-crs": _CRS,
-    "filter-crs": {"enum": [CRS84]},
+    "filter-crs": _CRS,
     "rule": {"enum": list(RULES)},
     "rule_level": {"enum": list(LEVELS)},
     "topic": {"enum": list(TOPICS)},
@@ -186,9 +187,10 @@ UPLOAD_NAMES = {
 }
 
 
-def _document_parameters(path: str, operation: dict) -> None:
+def _document_parameters(path: str, method: str, operation: dict) -> None:
     """``PARAMETER_SCHEMAS`` written into the operation's parameters (the non-null option of an
-    optional one), ``UPLOAD_EXAMPLES`` into its upload body, and the media types its answers have."""
+    optional one), ``UPLOAD_EXAMPLES`` into its upload body, the media types its answers have, the
+    schema and example of its JSON answer (``api.openapi_schemas.RESPONSES``) and of its errors."""
     parameters = operation.get("parameters", [])
     for parameter in parameters:
         name = parameter.get("name", "")
@@ -212,6 +214,8 @@ def _document_parameters(path: str, operation: dict) -> None:
         content = responses.get(str(status), {}).get("content")
         if content:
             responses[str(status)]["content"] = {JSON: next(iter(content.values()))}
+            if str(status) in ERROR_EXAMPLES:
+                responses[str(status)]["content"][JSON]["example"] = ERROR_EXAMPLES[str(status)]
     ok = responses.get("200", {})
     media = RESPONSE_MEDIA.get(path)
     if media is None and any(p.get("name") == "f" and p.get("schema", {}).get("enum") == F_VALUES for p in parameters):
@@ -222,6 +226,11 @@ def _document_parameters(path: str, operation: dict) -> None:
         ok["content"] = {
             m: {"schema": schema if m.split(";")[0].endswith("json") else {"type": "string"}} for m in media
         }
+    if path in RESPONSES and method == "get":  # the JSON answer's schema and an example of it
+        schema, example = RESPONSES[path]
+        for m, content in ok.get("content", {}).items():
+            if m.split(";")[0].endswith("json") and m != OPENAPI30:
+                content.update(example=example, **({"schema": schema} if schema is not None else {}))
 
 
 def complete_openapi(app: FastAPI) -> None:
@@ -237,12 +246,13 @@ def complete_openapi(app: FastAPI) -> None:
                 for method, operation in operations.items():
                     if isinstance(operation, dict):
                         operation.get("responses", {}).pop("422", None)
-                        _document_parameters(path, operation)
+                        _document_parameters(path, method, operation)
                         operation["tags"] = [operation_tag(path)]
                         if method != "get":  # writes always need a token
                             operation["security"] = [{BEARER: []}]
             doc["tags"] = [{"name": name, "description": text} for name, text in TAGS.items()]
             doc.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            doc["components"].setdefault("schemas", {}).update(COMPONENTS)
             doc["security"] = [{}, {BEARER: []}]  # reads: a token only where the service asks one
             app.openapi_schema = openapi30(doc)
         return app.openapi_schema

@@ -9,7 +9,11 @@ evaluated on the rows the store gave (``select``: a pandas Kleene mask, linear i
 
 Accepted: comparisons ``= <> < <= > >=``, ``LIKE`` (``%`` any characters, ``_`` one, ``\\``
 escapes; case-sensitive), ``BETWEEN``, ``IN``, ``IS NULL``, ``NOT``, ``AND``, ``OR``, ``TRUE`` /
-``FALSE``, ``CASEI(...)`` and ``ACCENTI(...)`` around properties and strings; and ``x ILIKE 'p'``,
+``FALSE``, ``CASEI(...)`` and ``ACCENTI(...)`` around properties and strings; the spatial functions
+``S_INTERSECTS``, ``S_WITHIN``, ``S_CONTAINS``, ``S_DISJOINT``, ``S_EQUALS``, ``S_TOUCHES``,
+``S_OVERLAPS``, ``S_CROSSES`` of the ``geometry`` property and a geometry literal (WKT or GeoJSON,
+any type, or ``BBOX``), in CRS84 or in the ``filter-crs`` the caller turns into CRS84 (``to_crs84``);
+and ``x ILIKE 'p'``,
 which GDAL's OGC API driver sends for an OGR ``ILIKE`` (``-where``) and which is read as
 ``CASEI(x) LIKE CASEI('p')`` (the library does not know it). Strings are NFC.
 
@@ -32,6 +36,8 @@ from typing import Any
 import cql2
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
 from geo_ntm.errors import InputError
 
@@ -142,7 +148,32 @@ class Const:
     value: bool
 
 
-Expr = Compare | Like | Between | In | IsNull | Not | And | Or | Const
+@dataclass(frozen=True)
+class Spatial:
+    """``op(geometry, literal)``: ``op`` one of ``SPATIAL_OPS`` (the feature's geometry first), the
+    literal a valid shapely geometry in CRS84."""
+
+    op: str
+    literal: shapely.Geometry
+
+
+Expr = Compare | Like | Between | In | IsNull | Not | And | Or | Const | Spatial
+
+#: The property a spatial function tests: each feature's boundary (CRS84).
+GEOMETRY = "geometry"
+#: The CQL2 spatial functions (names as the library writes them) and shapely's predicate of each.
+SPATIAL_OPS = {
+    "s_intersects": "intersects",
+    "s_within": "within",
+    "s_contains": "contains",
+    "s_disjoint": "disjoint",
+    "s_equals": "equals",
+    "s_touches": "touches",
+    "s_overlaps": "overlaps",
+    "s_crosses": "crosses",
+}
+#: The function meaning the same with its arguments swapped (the others are symmetric).
+_CONVERSE = {"s_within": "s_contains", "s_contains": "s_within"}
 
 
 def equality(name: str, value: Literal) -> Compare:
@@ -171,7 +202,21 @@ def properties(expr: Expr | Scalar) -> set[str]:
         return properties(expr.left) | properties(expr.right)
     if isinstance(expr, Like | Between | In | IsNull):
         return properties(expr.value)
+    if isinstance(expr, Spatial):
+        return {GEOMETRY}
     return set()
+
+
+def envelope(expr: Expr | None) -> tuple[float, float, float, float] | None:
+    """A box every feature passing ``expr`` meets: the envelope of the literal of a term of its
+    top-level ``AND`` that implies intersecting it (any spatial function but ``S_DISJOINT``), or
+    None. A store with a spatial index preselects by it before the exact test."""
+    terms = expr.args if isinstance(expr, And) else (expr,)
+    for term in terms:
+        if isinstance(term, Spatial) and term.op != "s_disjoint":
+            minx, miny, maxx, maxy = term.literal.bounds
+            return (minx, miny, maxx, maxy)
+    return None
 
 
 def split(expr: Expr | None, held: set[str]) -> tuple[Expr | None, Expr | None]:
@@ -309,28 +354,41 @@ def _read(reader: Callable[[str], Any], checked: str, text: str) -> Any:
         raise _library_error(text, exc) from None
 
 
-def parse_text(text: str, types: Mapping[str, str]) -> Expr:
+#: Turns a geometry literal from the filter's CRS into CRS84 (the identity when it is CRS84).
+ToCrs84 = Callable[[shapely.Geometry], shapely.Geometry]
+
+
+def parse_text(text: str, types: Mapping[str, str], to_crs84: ToCrs84 | None = None) -> Expr:
     """The tree of a CQL2 text filter on queryables of these ``types`` (name -> ``string``,
-    ``number``, ``integer`` or ``boolean``); ``FilterError`` (HTTP 400) says what is wrong."""
+    ``number``, ``integer`` or ``boolean``; ``geometry`` for the spatial functions), its geometry
+    literals turned into CRS84 by ``to_crs84``; ``FilterError`` (HTTP 400) says what is wrong."""
     if not text.strip():
         raise FilterError("filter is empty")
     checked = prechecked(text)
-    return _Walk(text, types).tree(_read(cql2.parse_text, checked, text))
+    return _Walk(text, types, to_crs84).tree(_read(cql2.parse_text, checked, text))
 
 
-def parse_json(text: str, types: Mapping[str, str]) -> Expr:
+def parse_json(text: str, types: Mapping[str, str], to_crs84: ToCrs84 | None = None) -> Expr:
     """The tree of a CQL2 JSON filter (see ``parse_text``)."""
     if len(text) > MAX_LENGTH:
         raise _limit(f"the filter has {len(text)} characters", MAX_LENGTH)
     # {"op": "not", "args": [...]} is two brackets a level; the predicates and folds below add four
     if _json_depth(text) > 2 * MAX_DEPTH + 4:
         raise _limit(f"parentheses and NOT nest more than {MAX_DEPTH} deep", MAX_DEPTH)
-    return _Walk(text, types).tree(_read(cql2.parse_json, text, text))
+    return _Walk(text, types, to_crs84).tree(_read(cql2.parse_json, text, text))
 
 
 _COMPARISONS = {"=", "<>", "<", "<=", ">", ">="}
 #: Arguments each operator takes (at least; exactly for those in ``_EXACT``).
-_ARITY = {**dict.fromkeys(_COMPARISONS, 2), "like": 2, "between": 3, "in": 2, "isnull": 1, "not": 1}
+_ARITY = {
+    **dict.fromkeys(_COMPARISONS, 2),
+    **dict.fromkeys(SPATIAL_OPS, 2),
+    "like": 2,
+    "between": 3,
+    "in": 2,
+    "isnull": 1,
+    "not": 1,
+}
 _EXACT = set(_ARITY)
 _NUMERIC = {"number", "integer"}
 _SPATIAL = re.compile(r"^(s|t|a)_")
@@ -365,9 +423,10 @@ def _name(node: Scalar) -> str:
 class _Walk:
     """The library's JSON tree walked into an ``Expr``: limits, queryables and kinds checked."""
 
-    def __init__(self, text: str, types: Mapping[str, str]):
+    def __init__(self, text: str, types: Mapping[str, str], to_crs84: ToCrs84 | None = None):
         self.text = text
         self.types = types
+        self.to_crs84 = to_crs84
         self.terms = 0
         self.unknown: set[str] = set()
 
@@ -413,8 +472,10 @@ class _Walk:
             return self.isin(args)
         if op == "isnull":
             return IsNull(self.operand(args[0]))
+        if op in SPATIAL_OPS:
+            return self.spatial(op, args)
         if _SPATIAL.match(op):
-            raise FilterError(f"filter: {op.upper()}: spatial and temporal predicates are not supported (use bbox)")
+            raise FilterError(f"filter: {op.upper()}: temporal and array predicates are not supported")
         raise FilterError(f"filter: the operator {op!r} is not supported")
 
     def scalar(self, node: Any) -> Scalar:
@@ -476,6 +537,52 @@ class _Walk:
             raise _limit(f"a LIKE pattern has {len(pattern)} characters", MAX_PATTERN)
         return Like(value, pattern)
 
+    def spatial(self, op: str, args: list) -> Spatial:
+        """``op`` of the ``geometry`` property and a geometry literal, in either order."""
+        first, second = args
+        if isinstance(second, dict) and "property" in second and not (isinstance(first, dict) and "property" in first):
+            first, second, op = second, first, _CONVERSE.get(op, op)
+        if not (isinstance(first, dict) and "property" in first):
+            raise FilterError(f"filter: {op.upper()} tests the property {GEOMETRY!r} against a geometry literal")
+        name = unicodedata.normalize("NFC", str(first["property"]))
+        if name != GEOMETRY:
+            raise FilterError(f"filter: {op.upper()}({name}, ...): the spatial property is {GEOMETRY!r}")
+        return Spatial(op, self.geometry(op, second))
+
+    def geometry(self, op: str, node: Any) -> shapely.Geometry:
+        """A geometry literal (GeoJSON as the library gives WKT, or ``{"bbox": [...]}``), valid, in CRS84."""
+        shown = json.dumps(node)[:80]
+        where = f"filter: {op.upper()}: the geometry {shown}"
+        try:
+            if isinstance(node, dict) and "bbox" in node:
+                box = [float(v) for v in node["bbox"]]
+                if len(box) == 6:
+                    box = [box[0], box[1], box[3], box[4]]
+                if len(box) != 4 or box[0] > box[2] or box[1] > box[3]:
+                    raise ValueError("a BBOX is minx, miny, maxx, maxy with the lower corner first")
+                geom = shapely.box(*box) if box[0] < box[2] and box[1] < box[3] else _degenerate(box)
+            elif isinstance(node, dict) and "type" in node:
+                _check_rings(node)
+                geom = shapely.geometry.shape(node)
+            else:
+                raise ValueError("is not a geometry literal (WKT such as POINT(106.6 10.8), GeoJSON, or BBOX)")
+        except FilterError:
+            raise
+        except Exception as exc:  # shapely's and the conversions' errors say what is wrong
+            raise FilterError(f"{where}: {exc}") from None
+        if geom.is_empty:
+            raise FilterError(f"{where} is empty")
+        if not shapely.is_valid(geom):
+            raise FilterError(f"{where} is not valid: {shapely.is_valid_reason(geom)}")
+        if self.to_crs84 is not None:
+            geom = self.to_crs84(geom)
+        minx, miny, maxx, maxy = geom.bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise FilterError(
+                f"{where} is outside longitude -180..180, latitude -90..90 (in the filter-crs axis order)"
+            )
+        return geom
+
     def isin(self, args: list) -> In:
         value, items = self.operand(args[0]), args[1]
         if not isinstance(items, list) or not items:
@@ -486,6 +593,26 @@ class _Walk:
         for v in values:
             self.check("IN", value, v)
         return In(value, values)
+
+
+def _check_rings(node: dict) -> None:
+    """ValueError naming the first ring of a GeoJSON geometry not closed (its last position not its
+    first): shapely would close it silently, which would test another polygon than the one sent."""
+    polygons = {"Polygon": [node.get("coordinates")], "MultiPolygon": node.get("coordinates")}.get(node["type"])
+    for p, polygon in enumerate(polygons or []):
+        for r, ring in enumerate(polygon or []):
+            if isinstance(ring, list) and ring and ring[0] != ring[-1]:
+                raise ValueError(
+                    f"ring {r + 1} of polygon {p + 1} is not closed (it ends at {ring[-1]}, not {ring[0]})"
+                )
+    for member in node.get("geometries") or []:
+        if isinstance(member, dict) and "type" in member:
+            _check_rings(member)
+
+
+def _degenerate(box: list[float]) -> shapely.Geometry:
+    """A box without area as the point or line it is (a polygon of it would be invalid)."""
+    return shapely.envelope(shapely.linestrings([box[:2], box[2:]]))
 
 
 # -- LIKE patterns --------------------------------------------------------------------------------
@@ -642,7 +769,21 @@ class _Evaluation:
             return self.compare(">=", expr.value, expr.low) & self.compare("<=", expr.value, expr.high)
         if isinstance(expr, In):
             return self.isin(expr)
+        if isinstance(expr, Spatial):
+            return self.spatial(expr)
         return self.like(expr)
+
+    def spatial(self, expr: Spatial) -> pd.arrays.BooleanArray:
+        """shapely's predicate of each feature's geometry (the frame's ``geometry``) and the literal."""
+        if GEOMETRY not in self.frame.columns:
+            raise ValueError(f"the rows have no {GEOMETRY!r} column to test {expr.op.upper()}")
+        geoms = np.asarray(self.frame[GEOMETRY], dtype=object)
+        known = ~shapely.is_missing(geoms)
+        found = np.zeros(self.n, dtype=bool)
+        if known.any():
+            predicate = getattr(shapely, SPATIAL_OPS[expr.op])
+            found[known] = predicate(geoms[known], expr.literal)
+        return _kleene(found, known)
 
     def compare(self, op: str, lnode: Scalar, rnode: Scalar) -> pd.arrays.BooleanArray:
         left, right = self.operand(lnode), self.operand(rnode)
@@ -677,8 +818,9 @@ class _Evaluation:
 
 
 def select(expr: Expr | None, frame: pd.DataFrame, types: Mapping[str, str]) -> np.ndarray:
-    """Rows of ``frame`` (its columns named as the properties) the expression is true for (unknown
-    is false), as a numpy bool array; ``types`` maps each property to its JSON Schema type."""
+    """Rows of ``frame`` (its columns named as the properties, and ``geometry`` in CRS84 for the
+    spatial functions) the expression is true for (unknown is false), as a numpy bool array;
+    ``types`` maps each property to its JSON Schema type."""
     if expr is None:
         return np.ones(len(frame), dtype=bool)
     return np.asarray(_Evaluation(frame, types).mask(expr).fillna(False), dtype=bool)

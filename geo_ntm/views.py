@@ -5,13 +5,23 @@ present."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from pathlib import PurePath
 
 import geopandas as gpd
 import pandas as pd
 
 from geo_ntm.assessment import assess_units, completed_task, is_assessed
 from geo_ntm.carry import CarryRule, carry
-from geo_ntm.domain import AdminTier, ClassificationKind, Vintage
+from geo_ntm.domain import (
+    AdminTier,
+    ClassificationKind,
+    CriterionStatus,
+    IndicatorStatus,
+    Recognition,
+    StatusSummary,
+    Vintage,
+)
 from geo_ntm.filters import Expr
 from geo_ntm.frameworks import all_frameworks
 from geo_ntm.store import BBox, Store
@@ -185,3 +195,93 @@ def assessment_view(store: Store, where: Where, rule: CarryRule | None = None, *
         carried["level"] = None
         carried["criteria_met"] = pd.NA
     return carried
+
+
+# -- what a download adds to each row: indicator values and the source of each status ------------
+@dataclass(frozen=True)
+class IndicatorColumn:
+    """One indicator's column of a download: its id (``"2.1"``), column name (``ind_2_1``) and
+    the units of measure its values were reported in (``"%"``; several joined by ``"; "``)."""
+
+    indicator_id: str
+    column: str
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class StatusDetails:
+    """Per row of a view, in its order: the reported indicator values (one column per indicator,
+    ``IndicatorColumn``), the source of each criterion status (``tc<N>_src``: import, file and row;
+    several ';'-joined when sources conflict) and ``sources``, the distinct sources the file or
+    decision named, of the statuses, counts, indicators and recognitions of the unit's year."""
+
+    table: pd.DataFrame
+    indicators: tuple[IndicatorColumn, ...]
+
+
+def indicator_column(indicator_id: str) -> str:
+    """The download column of an indicator: ``"17.1"`` -> ``ind_17_1``."""
+    return "ind_" + "_".join(indicator_id.replace("-", ".").split("."))
+
+
+def indicator_order(indicator_id: str) -> tuple:
+    """A sort key of indicator ids by their numbers: 2.1 < 2.2 < 17.1 < 17.10."""
+    return (*(int(p) if p.isdigit() else 10**6 for p in indicator_id.split(".")), indicator_id)
+
+
+def status_details(store: Store, frame: pd.DataFrame, year: int | None) -> StatusDetails:
+    """The ``StatusDetails`` of the rows of ``frame`` (a view with ``unit_id``, ``framework`` and
+    ``target_level``) for ``year``; empty without a year. An indicator reported with different
+    values for one unit (conflicting sources) is left empty."""
+    index = pd.RangeIndex(len(frame))
+    if year is None or frame.empty or "framework" not in frame.columns:
+        return StatusDetails(pd.DataFrame(index=index), ())
+    ids = [int(u) for u in frame["unit_id"]]
+    levels = frame["target_level"] if "target_level" in frame.columns else [None] * len(frame)  # carried: none
+    wanted = {
+        u: (fw, lv if isinstance(lv, str) else None) for u, fw, lv in zip(ids, frame["framework"], levels, strict=True)
+    }
+
+    def counted(s) -> bool:  # of the row's framework (and level, when it has one)
+        fw, lv = wanted.get(s.unit_id, (None, None))
+        return s.framework_id == fw and (lv is None or s.level == lv)
+
+    files = {r.import_id: PurePath(r.source_file).name for r in store.imports()}  # never a server's folder
+    statuses = [s for s in store.statuses(ids, year) if counted(s)]
+    indicators = [s for s in store.indicator_statuses(ids, year) if counted(s)]
+    named: dict[int, set[str]] = {}
+    reported: list[CriterionStatus | IndicatorStatus | StatusSummary | Recognition] = [
+        *statuses,
+        *indicators,
+        *store.summaries(ids, year),
+        *store.recognitions(ids, year),
+    ]
+    for r in reported:
+        if r.source and r.year == year:  # a recognition of an earlier year is named by its decision
+            named.setdefault(r.unit_id, set()).add(r.source)
+    origin: dict[tuple[int, int], list[str]] = {}
+    for status in statuses:
+        where = f"import {status.import_id}: {files.get(status.import_id, '?')}" + (
+            f", row {status.row_number}" if status.row_number else ""
+        )
+        origin.setdefault((status.unit_id, status.criterion), []).append(where)
+    values: dict[tuple[int, str], set[float]] = {}
+    units: dict[str, set[str]] = {}
+    for s in indicators:
+        units.setdefault(s.indicator_id, set())
+        if s.value is not None:
+            values.setdefault((s.unit_id, s.indicator_id), set()).add(float(s.value))
+        if s.value_unit:
+            units[s.indicator_id].add(s.value_unit)
+    columns = tuple(
+        IndicatorColumn(i, indicator_column(i), "; ".join(sorted(units[i])) or None)
+        for i in sorted(units, key=indicator_order)
+    )
+    table: dict[str, list] = {}
+    for c in columns:
+        found = [values.get((u, c.indicator_id), set()) for u in ids]
+        table[c.column] = [next(iter(v)) if len(v) == 1 else None for v in found]
+    for n in sorted({n for _, n in origin}):
+        table[f"tc{n}_src"] = ["; ".join(origin[(u, n)]) if (u, n) in origin else None for u in ids]
+    table["sources"] = ["; ".join(sorted(named[u])) if u in named else None for u in ids]
+    return StatusDetails(pd.DataFrame(table, index=index), columns)

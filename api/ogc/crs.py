@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import cache
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
@@ -59,6 +60,18 @@ def to_crs(geometry: gpd.GeoSeries, uri: str) -> gpd.GeoSeries:
     if _north_first(uri):
         out = gpd.GeoSeries(shapely.transform(out.values, lambda c: c[:, ::-1]), index=out.index, crs=out.crs)
     return out
+
+
+def geometry_to_crs84(geometry: shapely.Geometry, uri: str) -> shapely.Geometry:
+    """A geometry in ``uri`` (its own axis order, as ``bbox`` and ``filter-crs`` give it) in CRS84."""
+    if uri == CRS84:
+        return geometry
+    if _north_first(uri):
+        geometry = shapely.transform(geometry, lambda c: c[:, ::-1])  # lat,lon -> lon,lat
+    if uri == f"{EPSG_URI}4326":
+        return geometry
+    transformer = Transformer.from_crs(pyproj_crs(uri), "OGC:CRS84", always_xy=True)
+    return shapely.transform(geometry, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
 
 
 def parse_bbox_crs(text: str | None, bbox_crs: str | None) -> tuple[float, float, float, float] | None:

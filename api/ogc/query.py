@@ -18,7 +18,7 @@ from api.deps import DateParam, DistrictParam, ProvinceParam, RuleDep, StoreDep,
 from api.ogc.catalog import status_years
 from api.ogc.collections import registry
 from api.ogc.collections.base import Collection, Page, Selection
-from api.ogc.crs import CRS84, parse_bbox_crs, parse_crs
+from api.ogc.crs import CRS84, geometry_to_crs84, parse_bbox_crs, parse_crs
 from geo_ntm import filters
 from geo_ntm.domain import Vintage
 from geo_ntm.errors import InputError, NotFoundError
@@ -251,7 +251,13 @@ def feature_query(
             json_schema_extra={"enum": list(FILTER_LANGS)},
         ),
     ] = None,
-    filter_crs: Annotated[str | None, Query(alias="filter-crs", description="only CRS84 (no spatial filters)")] = None,
+    filter_crs: Annotated[
+        str | None,
+        Query(
+            alias="filter-crs",
+            description="CRS of the filter's geometry literals (URI, in its axis order; default CRS84)",
+        ),
+    ] = None,
 ) -> FeatureQuery:
     """The features a request asks for: collection, boundaries, status year (without ``year``, the
     collection's ``default_year`` on the boundaries drawn), place, bbox and property filters (query
@@ -262,11 +268,11 @@ def feature_query(
     expressions = [level_filter] if level_filter is not None else []
     if filter_lang is not None and filter_lang not in FILTER_LANGS:
         raise InputError(f"filter-lang={filter_lang!r}: {', '.join(FILTER_LANGS)} are supported")
-    if filter_crs is not None and parse_crs(filter_crs, "filter-crs") != CRS84:
-        raise InputError("filter-crs: the filters have no geometries; only CRS84 is accepted")
+    literal_crs = parse_crs(filter_crs, "filter-crs")
+    to_crs84 = None if literal_crs == CRS84 else lambda geom: geometry_to_crs84(geom, literal_crs)
     expressions += _property_filters(request, types)
     if filter_:
-        expressions.append(FILTER_LANGS[filter_lang or "cql2-text"](filter_, types))
+        expressions.append(FILTER_LANGS[filter_lang or "cql2-text"](filter_, types, to_crs84))
     boundaries: str | Vintage | None
     empty = False
     if datetime_ is None:

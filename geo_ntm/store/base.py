@@ -131,8 +131,14 @@ class Store(ABC):
     ) -> gpd.GeoDataFrame:
         """Units of one vintage as a GeoDataFrame (EPSG:4326) ordered by level and code; ``bbox``
         keeps those whose geometry intersects it, ``expr`` those a property filter on the unit
-        columns (``geo_ntm.filters``, properties in ``filter_sql.HELD``) is true for, and
+        columns (``geo_ntm.filters``, properties in ``filter_properties``) is true for, and
         ``limit``/``offset`` page the result."""
+
+    @property
+    @abstractmethod
+    def filter_properties(self) -> frozenset[str]:
+        """The properties of a filter term (``geo_ntm.filters``) the store runs itself in ``units``
+        and ``count_units``: the unit columns, and ``geometry`` where it has spatial functions."""
 
     @abstractmethod
     def count_units(

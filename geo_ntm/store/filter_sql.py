@@ -7,16 +7,21 @@ meaning (PostgreSQL ``LIKE ... ESCAPE``; SQLite's ``LIKE`` ignores ASCII case, s
 the pattern rewritten), how ``CASEI``/``ACCENTI`` fold a text (the same one-to-one tables of
 ``geo_ntm.filters`` everywhere: ``translate`` on PostgreSQL, a registered function on SQLite, so
 the answer never depends on the server's locale), and how texts are ordered (by code point, as
-Python orders them: ``COLLATE "C"`` on PostgreSQL, SQLite's default binary order)."""
+Python orders them: ``COLLATE "C"`` on PostgreSQL, SQLite's default binary order), and whether the
+spatial functions run in SQL (PostGIS: ``ST_Intersects`` ... on the indexed ``units.geom``; plain
+SQLite has no geometry functions, so there they run on the rows read: ``held``)."""
 
 from __future__ import annotations
 
 from typing import ClassVar, Protocol
 
+import shapely
+
 from geo_ntm.filters import (
     ACCENT_FOLDS,
     ANY,
     CASE_FOLDS,
+    GEOMETRY,
     And,
     Between,
     Compare,
@@ -30,6 +35,7 @@ from geo_ntm.filters import (
     Or,
     Prop,
     Scalar,
+    Spatial,
     fold,
     like_parts,
 )
@@ -64,6 +70,8 @@ class FilterDialect(Protocol):
 
     #: Appended to a text operand of an ordered comparison so that texts order by code point.
     text_order: str
+    #: Whether ``spatial`` gives SQL (the backend has geometry functions).
+    spatial_sql: bool
 
     def folded(self, kind: str, value: str) -> tuple[str, list]:
         """``value`` (SQL) folded by ``CASEI`` (``kind`` "casei") or ``ACCENTI`` ("accenti"), and its parameters."""
@@ -71,12 +79,23 @@ class FilterDialect(Protocol):
     def like(self, value: str, parts: list[tuple[bool, str]]) -> tuple[str, list]:
         """A case-sensitive match of ``value`` (SQL) on a pattern (``geo_ntm.filters.like_parts``)."""
 
+    def spatial(self, op: str, literal: bytes) -> tuple[str, list] | None:
+        """``op`` (a CQL2 spatial function) of ``units.geom`` and a CRS84 geometry (WKB), or None
+        when the backend has no geometry functions (the rows read are tested instead)."""
+
+
+def held(dialect: FilterDialect) -> frozenset[str]:
+    """The properties whose terms the backend of ``dialect`` runs in SQL: ``HELD``, and the
+    ``geometry`` of the spatial functions where it has them."""
+    return HELD | {GEOMETRY} if dialect.spatial_sql else HELD
+
 
 class SqliteFilters:
     """SQLite: ``GLOB`` for LIKE (``*``, ``?``, and ``[c]`` for a literal ``*``, ``?`` or ``[``);
     the folds are the functions ``register`` adds to a connection."""
 
     text_order = ""
+    spatial_sql = False
 
     def folded(self, kind: str, value: str) -> tuple[str, list]:
         return f"geo_ntm_{kind}({value})", []
@@ -87,11 +106,15 @@ class SqliteFilters:
         )
         return f"{value} GLOB ?", [glob]
 
+    def spatial(self, op: str, literal: bytes) -> None:
+        return None
+
 
 class PostgresFilters:
     """PostgreSQL: ``LIKE`` with ``\\`` as its escape, the folds by ``translate`` on the tables."""
 
     text_order = ' COLLATE "C"'
+    spatial_sql = True
     _TABLES: ClassVar[dict[str, list[str]]] = {
         "casei": ["".join(CASE_FOLDS), "".join(CASE_FOLDS.values())],
         "accenti": ["".join(ACCENT_FOLDS), "".join(ACCENT_FOLDS.values())],
@@ -103,6 +126,11 @@ class PostgresFilters:
     def like(self, value: str, parts: list[tuple[bool, str]]) -> tuple[str, list]:
         pattern = "".join(ch if wild else ("\\" + ch if ch in "%_\\" else ch) for wild, ch in parts)
         return f"{value} LIKE ? ESCAPE '\\'", [pattern]
+
+    def spatial(self, op: str, literal: bytes) -> tuple[str, list]:
+        """``ST_<op>`` on the indexed geometry (all but ``ST_Disjoint`` use the GiST index)."""
+        name = "ST_" + op[2:].capitalize()
+        return f"{name}(units.geom, ST_GeomFromWKB(?, 4326))", [literal]
 
 
 def register(conn) -> None:
@@ -152,6 +180,12 @@ class _Translation:
         if isinstance(expr, In):
             value = self.scalar(expr.value)
             return f"({value} IN ({', '.join(self.scalar(v) for v in expr.values)}))"
+        if isinstance(expr, Spatial):
+            found = self.dialect.spatial(expr.op, shapely.to_wkb(expr.literal))
+            if found is None:
+                raise ValueError(f"{expr.op.upper()} is not held by this backend's SQL (see held)")
+            self.params.extend(found[1])
+            return f"({found[0]})"
         assert isinstance(expr, Like)
         sql, params = self.dialect.like(self.scalar(expr.value), like_parts(expr.pattern))
         self.params.extend(params)
@@ -160,6 +194,6 @@ class _Translation:
 
 def condition(expr: Expr, dialect: FilterDialect) -> tuple[str, list]:
     """A condition on ``units`` and its parameters (``?`` marks, in order) keeping the rows ``expr``
-    is true for; every property of ``expr`` is one of ``HELD``."""
+    is true for; every property of ``expr`` is one of ``held(dialect)``."""
     translation = _Translation(dialect)
     return translation.condition(expr), translation.params

@@ -296,6 +296,10 @@ class SqlStore(Store):
             return _intersecting(result, bbox, geometry, limit, offset)
         return result
 
+    @property
+    def filter_properties(self) -> frozenset[str]:
+        return filter_sql.held(self.dialect.filters)
+
     def _unit_conditions(
         self,
         vintage_id: int,

@@ -6,7 +6,9 @@ from __future__ import annotations
 import threading
 
 import cql2
+import pandas as pd
 import pytest
+import shapely
 
 from geo_ntm import filters
 
@@ -78,3 +80,47 @@ def test_bad_json_is_a_400_saying_what(json_, words):
 def test_folds_lower_case_and_remove_the_marks_of_vietnamese_letters():
     assert filters.fold("accenti", "Đồng Tháp, Nhơn Thạnh, Ưu") == "Dong Thap, Nhon Thanh, Uu"
     assert filters.fold("casei", "ĐỒNG THÁP Ω") == "đồng tháp Ω"  # Greek is left as it is
+
+
+SPATIAL_TYPES = {"code": "string"}
+
+
+def test_spatial_functions_read_text_and_json_alike_and_swap_a_literal_first():
+    text = filters.parse_text("S_WITHIN(geometry, BBOX(106, 10, 106.5, 10.5))", SPATIAL_TYPES)
+    as_json = filters.parse_json(
+        '{"op": "s_within", "args": [{"property": "geometry"}, {"bbox": [106, 10, 106.5, 10.5]}]}', SPATIAL_TYPES
+    )
+    assert text == as_json and isinstance(text, filters.Spatial)
+    assert text.op == "s_within" and text.literal.bounds == (106, 10, 106.5, 10.5)
+    swapped = filters.parse_text("S_CONTAINS(POLYGON((106 10, 107 10, 107 11, 106 10)), geometry)", SPATIAL_TYPES)
+    assert isinstance(swapped, filters.Spatial) and swapped.op == "s_within"
+    assert filters.properties(text) == {filters.GEOMETRY}
+
+
+def test_a_filter_crs_transformation_applies_to_the_literal():
+    swap = filters.parse_text(
+        "S_INTERSECTS(geometry, POINT(10.2 106.3))",
+        SPATIAL_TYPES,
+        to_crs84=lambda g: shapely.transform(g, lambda c: c[:, ::-1]),
+    )
+    assert isinstance(swap, filters.Spatial) and (swap.literal.x, swap.literal.y) == (106.3, 10.2)
+
+
+def test_the_envelope_preselects_only_from_terms_that_imply_meeting_the_literal():
+    point = "POINT(106.3 10.2)"
+    assert filters.envelope(filters.parse_text(f"S_INTERSECTS(geometry, {point}) AND code = 'x'", SPATIAL_TYPES)) == (
+        106.3,
+        10.2,
+        106.3,
+        10.2,
+    )
+    assert filters.envelope(filters.parse_text(f"S_DISJOINT(geometry, {point})", SPATIAL_TYPES)) is None
+    assert filters.envelope(filters.parse_text(f"S_INTERSECTS(geometry, {point}) OR code = 'x'", SPATIAL_TYPES)) is None
+
+
+def test_select_tests_the_geometry_column_with_missing_geometries_unknown():
+    expr = filters.parse_text("NOT S_INTERSECTS(geometry, BBOX(0, 0, 1, 1))", SPATIAL_TYPES)
+    frame = pd.DataFrame(
+        {"code": ["in", "out", "none"], "geometry": [shapely.Point(0.5, 0.5), shapely.Point(2, 2), None]}
+    )
+    assert filters.select(expr, frame, SPATIAL_TYPES).tolist() == [False, True, False]

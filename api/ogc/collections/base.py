@@ -24,7 +24,6 @@ from geo_ntm import filters
 from geo_ntm.carry import CarryRule
 from geo_ntm.domain import AdminTier, Vintage
 from geo_ntm.store import Store
-from geo_ntm.store.filter_sql import HELD
 from geo_ntm.views import assessment_view, status_view
 from geo_ntm.where import PlaceFilters, Where
 
@@ -119,16 +118,14 @@ class Selection:
         """Whether a box or property filter chose a subset."""
         return self.expr is not None or self.box is not None
 
-    @property
-    def split(self) -> tuple[filters.Expr | None, filters.Expr | None]:
-        """(the terms of the filter's top-level AND the store runs in SQL, the rest, run on its rows)."""
-        return filters.split(self.expr, set(HELD))
+    def split(self, store: Store) -> tuple[filters.Expr | None, filters.Expr | None]:
+        """(the terms of the filter's top-level AND ``store`` runs in SQL, the rest, run on its rows)."""
+        return filters.split(self.expr, set(store.filter_properties))
 
-    @property
-    def store_pages(self) -> bool:
-        """Whether the store alone selects the features (the box and every filter term), so it
+    def store_pages(self, store: Store) -> bool:
+        """Whether ``store`` alone selects the features (the box and every filter term), so it
         counts and pages them."""
-        return self.split[1] is None
+        return self.split(store)[1] is None
 
 
 class Collection:
@@ -194,7 +191,7 @@ class Collection:
         self, store: Store, where: Where, tier: AdminTier, expr: filters.Expr | None = None, box: BBox | None = None
     ) -> int:
         """How many units of ``tier`` are in ``where``, meet ``box`` and pass ``expr`` (a filter on
-        the unit columns, ``filter_sql.HELD``): the store counts them."""
+        the unit columns, ``Store.filter_properties``): the store counts them."""
         scope = self._place_scope(where, tier)
         return store.count_units(
             where.vintage.vintage_id,
@@ -212,10 +209,11 @@ class Collection:
         pages (no view is built beyond the page); otherwise the store runs the terms it can, each
         tier's view is filtered here by the rest and then cut to the page."""
         paged = limit is not None
-        held = selection.split[0]
+        held = selection.split(store)[0]
+        store_pages = selection.store_pages(store)
         matched, frames, skip, left = 0, [], offset, limit or 0
         for tier in selection.tiers:
-            if paged and selection.store_pages:
+            if paged and store_pages:
                 n = self.count(store, selection.where, tier, held, selection.box)
                 frame = (
                     self.frame(
@@ -253,10 +251,16 @@ class Collection:
         return None
 
     def _filtered(self, store: Store, selection: Selection, tier: AdminTier) -> gpd.GeoDataFrame:
-        held, rest = selection.split
-        frame = self.frame(store, selection.where, tier, selection.rule, bbox=selection.box, expr=held)
+        """The units of ``tier`` the store selects (the box, or else the envelope of a spatial
+        term it leaves, by its spatial index), then tested here on the rest of the filter."""
+        held, rest = selection.split(store)
+        box = selection.box or filters.envelope(rest)
+        frame = self.frame(store, selection.where, tier, selection.rule, bbox=box, expr=held)
         if rest is not None and len(frame):
-            frame = frame[filters.select(rest, property_frame(frame, tier), self.queryable_types)]
+            props = property_frame(frame, tier)
+            if filters.GEOMETRY in filters.properties(rest):
+                props[filters.GEOMETRY] = frame.geometry.values
+            frame = frame[filters.select(rest, props, self.queryable_types)]
         return frame
 
     @staticmethod

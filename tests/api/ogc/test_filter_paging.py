@@ -14,7 +14,7 @@ def test_a_filter_on_unit_columns_is_counted_and_paged_by_the_store(store_2009):
     where = resolve_where(store_2009, vintage=None, day=None, year=None, province=None, district=None)
     expr = filters.parse_text("name LIKE '%Bến Tre%' OR name LIKE 'Xã Phú%'", units.queryable_types)
     selection = Selection(units.tiers, where, None, None, expr)
-    assert selection.store_pages
+    assert selection.store_pages(store_2009)
     matched, frames = units.features(store_2009, selection)
     every = [code for _, frame in frames for code in frame["code"]]
     pages = []

@@ -76,7 +76,7 @@ def test_cql2_json_casei_accenti_and_ilike_find_a_commune_typed_without_tone_mar
         ({"filter": "name = 5"}, "compares a string with a number"),
         ({"filter": "name = 'x'", "filter-lang": "cql2-json"}, "cannot read it"),
         ({"filter": "name = 'x'", "filter-lang": "ecql"}, "cql2-text, cql-text, cql2-json are supported"),
-        ({"filter": "S_INTERSECTS(geometry, POINT(106 10))"}, "spatial and temporal predicates are not supported"),
+        ({"filter": "T_INTERSECTS(name, INTERVAL('2020-01-01', '2021-01-01'))"}, "temporal and array predicates"),
         ({"filter": "name ILIKE 5"}, "ILIKE takes a property and a 'pattern'"),
         ({"colour": "red"}, "unknown parameter 'colour'"),
         ({"criteria_met": "many"}, "criteria_met is a number"),
