@@ -33,6 +33,7 @@ import os
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -320,6 +321,9 @@ def request_key(scope: Scope) -> str:
     return repr((headers.get("host"), scope.get("root_path", ""), scope["path"], query, headers.get("accept"), gzipped))
 
 
+#: The request's store as the routes get it (``get_store``: its snapshot, given back after).
+_request_store = contextmanager(get_store)
+
 #: Request headers that send a request through the routes: a token (checked there) and the
 #: conditional ones (answered 304 there).
 _ROUTED = (b"authorization", b"if-none-match", b"if-modified-since")
@@ -374,13 +378,11 @@ class KeepAnswers:
         """The answer kept under the validator of the request on the store's current data (in a
         worker thread: it reads the data version), or None."""
         request = Request(scope)
-        stores = get_store(request)
         try:
-            validator = validator_of(request, next(stores))
+            with _request_store(request) as store:
+                validator = validator_of(request, store)
         except Exception:  # the routes meet the same fault and answer it as they should
             return None
-        finally:
-            stores.close()
         return self.cache.get(validator.etag)
 
 
