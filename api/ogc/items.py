@@ -15,7 +15,7 @@ from api.caching import NOT_MODIFIED, Conditional
 from api.deps import StoreDep
 from api.ogc import html
 from api.ogc.crs import content_crs
-from api.ogc.features import encode_features, encode_features_fast, vintage_document
+from api.ogc.features import encode_features, encode_features_orjson, vintage_document
 from api.ogc.media import GEOJSON, HTML, REL_QUERYABLES, SCHEMA_JSON, FParam, base_url, link, self_links, wants
 from api.ogc.query import QueryDep, run
 from geo_ntm.errors import NotFoundError
@@ -90,7 +90,7 @@ def items(
     if encoding == "html":
         features = list(encode_features(frames, q.crs, f"{collection_url}/items"))
     else:
-        features = encode_features_fast(frames, q.crs)
+        features = encode_features_orjson(frames, q.crs)
     links = self_links(request, encoding, collection_url)
     links += _page_links(request, GEOJSON if encoding == "json" else HTML, matched, limit, offset)
     body = {
