@@ -14,7 +14,9 @@
 - **Response cache**: the 200 answer of a conditional route (its bytes as sent, gzipped or not, and
   its headers) is kept in a bounded in-process LRU (``ResponseCache``, ``GEO_NTM_RESPONSE_CACHE_MB``)
   under its ETag; the next request with the same ETag is answered from it before the route runs.
-  The ETag names the data version, so after any write an old answer is never served again.
+  The ETag names the data version, so after any write an old answer is never served again. A
+  request without a token or conditional headers whose URL has an answer kept is answered before
+  routing (``KeepAnswers``): one trip to a worker thread for the data version, nothing else.
 - **Static files** (Leaflet, the planner's script and style) carry their content's hash in their
   URL (``static_url``): such a URL is cached for a year (``immutable``); without it, the browser
   revalidates (``no-cache``, StaticFiles' own ETag).
@@ -29,22 +31,24 @@ import email.utils
 import hashlib
 import os
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import StoreDep
+from api.deps import StoreDep, get_store
 from geo_ntm.frameworks import provincial_stamp
 from geo_ntm.settings import PROJECT_ROOT, Settings
 
@@ -179,6 +183,8 @@ class CachedAnswer:
 
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
+    #: The request it answers, as ``request_key`` gives it ("": not said).
+    request: str = ""
 
     @property
     def size(self) -> int:
@@ -196,10 +202,22 @@ class ResponseCache:
         self.used = 0
         self.hits = 0
         self._entries: OrderedDict[str, CachedAnswer] = OrderedDict()
+        self._requests: Counter[str] = Counter()  # request_key -> answers kept for it
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def holds_answer_to(self, request: str) -> bool:
+        """Whether an answer to the request with this ``request_key`` is kept (under some ETag:
+        maybe of an older data version)."""
+        return self._requests[request] > 0
+
+    def _drop(self, answer: CachedAnswer) -> None:
+        self.used -= answer.size
+        self._requests[answer.request] -= 1
+        if not self._requests[answer.request]:
+            del self._requests[answer.request]
 
     def get(self, etag: str) -> CachedAnswer | None:
         """The answer kept under ``etag`` (now the most recently used), or None."""
@@ -217,11 +235,13 @@ class ResponseCache:
             return False
         with self._lock:
             old = self._entries.pop(etag, None)
-            self.used -= old.size if old is not None else 0
+            if old is not None:
+                self._drop(old)
             while self._entries and self.used + answer.size > self.max_bytes:
-                self.used -= self._entries.popitem(last=False)[1].size
+                self._drop(self._entries.popitem(last=False)[1])
             self._entries[etag] = answer
             self.used += answer.size
+            self._requests[answer.request] += 1
         return True
 
 
@@ -292,19 +312,51 @@ class ValidatorHeaders:
         await self.app(scope, receive, send_with_validator)
 
 
-class KeepAnswers:
-    """ASGI middleware keeping the 200 answer of a conditional GET (one whose request state holds
-    a validator) in the response cache, as sent: it sits outside gzip, so a gzipped answer is kept
-    gzipped. Not kept: any other status, an answer sent in several parts (a streaming response) or
-    as a file, and one over the cache's ``max_entry_bytes``."""
+def request_key(scope: Scope) -> str:
+    """What a GET's answer depends on besides the data (the ETag's parts of the request): its
+    host, path and query, and the headers of ``VARY``, as they decide."""
+    headers = Headers(scope=scope)
+    query = scope.get("query_string", b"").decode("latin-1")
+    gzipped = "gzip" in headers.get("accept-encoding", "")
+    return repr((headers.get("host"), scope.get("root_path", ""), scope["path"], query, headers.get("accept"), gzipped))
 
-    def __init__(self, app: ASGIApp, cache: ResponseCache):
+
+#: The request's store as the routes get it (``get_store``: its snapshot, given back after).
+_request_store = contextmanager(get_store)
+
+#: Request headers that send a request through the routes: a token (checked there) and the
+#: conditional ones (answered 304 there).
+_ROUTED = (b"authorization", b"if-none-match", b"if-modified-since")
+
+
+class KeepAnswers:
+    """ASGI middleware in front of the routes: it answers a GET from the response cache before
+    routing when it can, and keeps the 200 answer of a conditional GET (one whose request state
+    holds a validator) in it, as sent: it sits outside gzip, so a gzipped answer is kept gzipped.
+    Not kept: any other status, an answer sent in several parts (a streaming response) or as a
+    file, and one over the cache's ``max_entry_bytes``.
+
+    Answered before routing: a GET with no token nor conditional header, on a service whose
+    reads need no token, when an answer to its URL and headers is kept; its validator is then
+    computed (the data version, in a worker thread) and the answer kept under it is sent, else
+    the request goes through the routes as any other (an older data version's answer is never
+    sent). It is the same answer, headers and body, as the route's ``conditional`` dependency
+    would send from the cache, without routing nor the dependencies' other trips to the threads."""
+
+    def __init__(self, app: ASGIApp, cache: ResponseCache, settings: Settings):
         self.app = app
         self.cache = cache
+        self.early = not settings.read_token_required
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or self.cache.max_bytes == 0:
             return await self.app(scope, receive, send)
+        key = request_key(scope)
+        if self.early and self.cache.holds_answer_to(key) and not any(k in _ROUTED for k, _ in scope["headers"]):
+            answer = await anyio.to_thread.run_sync(self._kept, scope)
+            if answer is not None:
+                await send_answer(answer, send)
+                return
         state = scope.setdefault("state", {})
         headers: list[tuple[bytes, bytes]] | None = None
 
@@ -316,11 +368,29 @@ class KeepAnswers:
                     headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
             elif message["type"] == "http.response.body" and headers is not None:
                 if not message.get("more_body", False) and validator is not None:
-                    self.cache.put(validator.etag, CachedAnswer(tuple(headers), message.get("body", b"")))
+                    self.cache.put(validator.etag, CachedAnswer(tuple(headers), message.get("body", b""), key))
                 headers = None
             await send(message)
 
         await self.app(scope, receive, send_and_keep)
+
+    def _kept(self, scope: Scope) -> CachedAnswer | None:
+        """The answer kept under the validator of the request on the store's current data (in a
+        worker thread: it reads the data version), or None."""
+        request = Request(scope)
+        try:
+            with _request_store(request) as store:
+                validator = validator_of(request, store)
+        except Exception:  # the routes meet the same fault and answer it as they should
+            return None
+        return self.cache.get(validator.etag)
+
+
+async def send_answer(answer: CachedAnswer, send: Send) -> None:
+    """Send a kept answer: its headers with its ``Content-Length``, and its body."""
+    length = (b"content-length", str(len(answer.body)).encode("latin-1"))
+    await send({"type": "http.response.start", "status": 200, "headers": [*answer.headers, length]})
+    await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 
 
 async def _not_modified(request: Request, exc: Exception) -> Response:
@@ -412,7 +482,7 @@ def install_http(app: FastAPI, settings: Settings) -> None:
         compresslevel=GZIP_LEVEL,
         exclude_content_types=NOT_COMPRESSED,
     )
-    app.add_middleware(KeepAnswers, cache=app.state.response_cache)
+    app.add_middleware(KeepAnswers, cache=app.state.response_cache, settings=settings)
     app.add_middleware(HeadAsGet)  # outside gzip: HEAD gets the headers of GET's compressed answer
     if settings.cors_origins:
         app.add_middleware(

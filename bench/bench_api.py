@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -51,6 +52,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -193,6 +195,40 @@ def _geo_ntm(db: str, *args: str, env: dict | None = None, **kwargs) -> subproce
         text=True,
         **kwargs,
     )
+
+
+@contextlib.contextmanager
+def store_locations(work: Path) -> Iterator[Callable[[str], str]]:
+    """Within it, a function giving the location of a new empty store of a kind: ``gpkg`` (a file
+    in ``work``) or ``postgis`` (a database of one throwaway cluster, ``tests.support.pg_cluster``,
+    started when first needed and stopped on leaving)."""
+    from tests.support.pg_cluster import PostgisCluster, server_bindir
+
+    cluster: PostgisCluster | None = None
+    made = 0
+
+    def new_store(kind: str) -> str:
+        nonlocal cluster, made
+        made += 1
+        if kind == "gpkg":
+            return str(work / f"demo_{made}.gpkg")
+        if cluster is None:
+            cluster = PostgisCluster(server_bindir())
+            cluster.start_with_postgis()
+        return cluster.create_database()
+
+    try:
+        yield new_store
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def load_demo(db: str) -> tuple[float, str]:
+    """``geo-ntm demo`` into the store at ``db``: its seconds and its output."""
+    started = time.perf_counter()
+    output = _geo_ntm(db, "demo").stdout
+    return round(time.perf_counter() - started, 1), output
 
 
 class ServerProcess:

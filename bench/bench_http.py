@@ -54,7 +54,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from bench_api import BIN, REPO, ServerProcess, Service, _geo_ntm, _load
+from bench_api import BIN, REPO, ServerProcess, Service, _client_cpu, _geo_ntm, _load
 from provenance import git_state
 
 HERE = Path(__file__).resolve().parent
@@ -219,15 +219,20 @@ def same_communes(urls: dict[str, str]) -> dict:
 
 
 def measure_items(url: str, server: Server, meter: CpuMeter, clients: int, duration: float, warmup: float) -> dict:
-    """Requests/s and latency of the province page under ``clients`` clients, CPU per answer."""
+    """Requests/s and latency of the province page under ``clients`` clients, CPU per answer of
+    the server, of PostgreSQL and of the load generator (this process, on the same cores)."""
     for _ in range(3):  # the first answers fill the servers' caches
         httpx.get(url + server.items, timeout=120).raise_for_status()
     load_before = _load_avg()
     meter.start()
+    client_cpu = _client_cpu()
     result = asyncio.run(_load(url, server.items, clients, duration, warmup))
+    client_cpu = _client_cpu() - client_cpu
     cpu = meter.stop()
     answered = max(result["answered"], 1)
     result.update(
+        client_cpu_seconds=round(client_cpu, 2),
+        client_cpu_ms_per_request=round(client_cpu * 1000 / answered, 1),
         server_cpu_seconds=round(cpu["server"], 2),
         postgres_cpu_seconds=round(cpu["postgres"], 2),
         server_cpu_ms_per_request=round(cpu["server"] * 1000 / answered, 1),
@@ -261,13 +266,27 @@ def measure_national_page(url: str, server: Server, pages: int) -> dict:
     }
 
 
+def _fetched(stderr: str) -> list[str]:
+    """The URLs GDAL fetched, from its ``CPL_DEBUG`` lines ``HTTP: Fetch(url)``."""
+    return [line.split("Fetch(", 1)[1].rstrip(")") for line in stderr.splitlines() if line.startswith("HTTP: Fetch(")]
+
+
 def _pages_fetched(stderr: str) -> tuple[int, int | None]:
-    """Items pages GDAL fetched and its page size (``limit``), from its ``CPL_DEBUG`` lines
-    ``HTTP: Fetch(url)``."""
-    urls = [line.split("Fetch(", 1)[1] for line in stderr.splitlines() if line.startswith("HTTP: Fetch(")]
-    pages = [u for u in urls if "/items" in u]
-    limits = [int(u.split("limit=", 1)[1].split("&")[0].rstrip(")")) for u in pages if "limit=" in u]
+    """Items pages GDAL fetched and its page size (``limit``)."""
+    pages = [u for u in _fetched(stderr) if "/items" in u]
+    limits = [int(u.split("limit=", 1)[1].split("&")[0]) for u in pages if "limit=" in u]
     return len(pages), (max(limits) if limits else None)
+
+
+def _other_fetches(stderr: str) -> dict[str, int]:
+    """The requests GDAL made besides items pages, by path (the collection, its schema ...): what
+    it asks once, not per page."""
+    found: dict[str, int] = {}
+    for url in _fetched(stderr):
+        if "/items" not in url:
+            path = "/" + url.split("//", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
+            found[path] = found.get(path, 0) + 1
+    return found
 
 
 def measure_pull(url: str, server: Server, meter: CpuMeter, workdir: Path, timeout: float) -> dict:
@@ -302,6 +321,7 @@ def measure_pull(url: str, server: Server, meter: CpuMeter, workdir: Path, timeo
         "features": pyogrio.read_info(out)["features"] if returncode == 0 else None,
         "pages_fetched": pages,
         "page_size": page_size,
+        "other_requests": _other_fetches(stderr),
         "seconds_per_page": round(seconds / pages, 3) if pages else None,
         "server_cpu_seconds": round(cpu["server"], 1),
         "postgres_cpu_seconds": round(cpu["postgres"], 1),
@@ -449,6 +469,13 @@ def table(result: dict) -> str:
             "the same: CPU ms per request, server + PostgreSQL",
             f"{ours['server_cpu_ms_per_request']:g} + {ours['postgres_cpu_ms_per_request']:g}",
             f"{theirs['server_cpu_ms_per_request']:g} + {theirs['postgres_cpu_ms_per_request']:g}",
+            "",
+            None,
+        ),
+        (
+            "the same: CPU ms per request of the load generator (one Python process, same cores)",
+            ours.get("client_cpu_ms_per_request", "—"),
+            theirs.get("client_cpu_ms_per_request", "—"),
             "",
             None,
         ),

@@ -31,7 +31,6 @@ from provenance import git_state
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-BIN = Path(sys.executable).parent
 #: The items asked: issue 14's targets, deep offsets, every collection, a filter and a box.
 URLS = [
     "/collections/communes/items?province=Bến Tre&year=2020&limit=100",
@@ -98,7 +97,7 @@ def _measure(tree: Path, db: str, repeat: int) -> dict:
 def run(before: Path, repeat: int, stores: list[str], out: Path) -> dict:
     """Load the stores, measure both checkouts on each, compare their answers, write ``out``."""
     sys.path.insert(0, str(REPO))
-    from tests.support.pg_cluster import PostgisCluster, server_bindir
+    from bench_api import load_demo, store_locations  # here only: it puts this checkout on the path
 
     work = Path(tempfile.mkdtemp(prefix="geo_ntm_bench_items_"))
     results: dict = {
@@ -110,16 +109,10 @@ def run(before: Path, repeat: int, stores: list[str], out: Path) -> dict:
         "trees": {"before": git_state(before), "after": git_state(REPO)},
         "stores": {},
     }
-    cluster = None
-    try:
+    with store_locations(work) as new_store:
         for store in stores:
-            if store == "gpkg":
-                db = str(work / "demo.gpkg")
-            else:
-                cluster = PostgisCluster(server_bindir())
-                cluster.start_with_postgis()
-                db = cluster.create_database()
-            subprocess.run([str(BIN / "geo-ntm"), "--db", db, "demo"], check=True, capture_output=True)
+            db = new_store(store)
+            load_demo(db)
             sides = {side: _measure(tree, db, repeat) for side, tree in (("before", before), ("after", REPO))}
             same = {url: sides["before"][url]["sha1"] == sides["after"][url]["sha1"] for url in URLS}
             results["stores"][store] = {**sides, "identical": same}
@@ -127,9 +120,6 @@ def run(before: Path, repeat: int, stores: list[str], out: Path) -> dict:
             for url in URLS:
                 b, a = sides["before"][url], sides["after"][url]
                 print(f"  {b['median_ms']:8} -> {a['median_ms']:8} ms  {url}", flush=True)
-    finally:
-        if cluster is not None:
-            cluster.stop()
     results["load_average_after"] = os.getloadavg()
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return results

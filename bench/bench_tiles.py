@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import httpx
-from bench_api import REPO, Service, _geo_ntm, _percentile
+from bench_api import REPO, Service, _percentile, load_demo, store_locations
 from provenance import git_state
 
 PROVINCE, YEAR = "811", 2020  # Tỉnh Bến Tre in the 2009 boundaries; statuses of Thành phố Bến Tre in 2020
@@ -124,8 +124,6 @@ def _service(db: str, cache_mb: str, log: Path) -> Service:
 def run(stores=STORES, requests: int = 200, out: Path | None = None, gpkg: Path | None = None, log=print) -> dict:
     """Load each store (``gpkg``: a GeoPackage store the demo loaded already), serve it, time the
     warm tiles computed and cached; write ``out``."""
-    from tests.support.pg_cluster import PostgisCluster, server_bindir
-
     work = Path(tempfile.mkdtemp(prefix="geo_ntm_bench_tiles_"))
     results: dict = {
         "what": "time of a vector tile of the communes of Bến Tre (2009 boundaries, statuses of 2020), warm "
@@ -141,23 +139,15 @@ def run(stores=STORES, requests: int = 200, out: Path | None = None, gpkg: Path 
         "note": "2 cores shared with PostgreSQL, the client and other work running at the same time",
         "runs": {},
     }
-    cluster = None
-    try:
+    with store_locations(work) as new_store:
         for store in stores:
             run: dict = {}
             if store == "gpkg" and gpkg is not None:
                 db = str(gpkg)
                 run["demo"] = f"loaded before the run ({gpkg.name}); its demo output says its generalisation time"
             else:
-                if store == "gpkg":
-                    db = str(work / "demo.gpkg")
-                else:
-                    cluster = PostgisCluster(server_bindir())
-                    cluster.start_with_postgis()
-                    db = cluster.create_database()
-                started = time.perf_counter()
-                output = _geo_ntm(db, "demo").stdout
-                run["demo_seconds"] = round(time.perf_counter() - started, 1)
+                db = new_store(store)
+                run["demo_seconds"], output = load_demo(db)
                 run["demo_generalisation_seconds"] = [
                     int(n) for n in re.findall(r"^generalised in (\d+) s", output, re.M)
                 ]
@@ -175,9 +165,6 @@ def run(stores=STORES, requests: int = 200, out: Path | None = None, gpkg: Path 
                 finally:
                     service.stop()
             results["runs"][store] = run
-    finally:
-        if cluster is not None:
-            cluster.stop()
     results["load_average_after"] = os.getloadavg()
     results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     if out is not None:

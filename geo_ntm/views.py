@@ -5,6 +5,7 @@ present."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -20,6 +21,7 @@ from geo_ntm.domain import (
     IndicatorStatus,
     Recognition,
     StatusSummary,
+    Unit,
     Vintage,
 )
 from geo_ntm.filters import Expr
@@ -100,37 +102,64 @@ def unit_view(
 
 
 def commune_view(store: Store, vintage: Vintage, year: int | None, **filters) -> gpd.GeoDataFrame:
-    """Communes (with ``unit_view`` filters) and, when ``year`` is given, their assessment.
+    """Communes (with ``unit_view`` filters) and, when ``year`` is given, their assessment, with
+    the columns ``with_groups`` adds.
 
     The unit's administrative level is in ``admin_level``; ``level`` is the NTM level reached."""
-    return with_groups(store, status_view(store, vintage, AdminTier.COMMUNE, year, **filters), year)
+    return status_view(store, vintage, AdminTier.COMMUNE, year, groups=True, **filters)
+
+
+def _group_columns(store: Store, ids: list[int], year: int | None) -> dict[str, object]:
+    """The values of ``GROUP_COLUMNS`` for the communes ``ids`` (see ``with_groups``)."""
+    day = dt.date(year, 12, 31) if year is not None else dt.date.today()
+    groups = store.unit_groups(ids, day)
+    classes = store.unit_classifications(ids, day)
+    columns: dict[str, object] = {
+        "ntm_group": pd.array([groups[u].group if u in groups else None for u in ids], dtype="Int64"),
+        "ntm_group_decision": [groups[u].decision if u in groups else None for u in ids],
+        "ntm_group_date": [groups[u].decision_date.isoformat() if u in groups else None for u in ids],
+    }
+    for kind in ClassificationKind:
+        columns[kind.value] = [c.value if (c := classes.get(u, {}).get(kind)) else None for u in ids]
+    return columns
 
 
 def with_groups(store: Store, frame: gpd.GeoDataFrame, year: int | None) -> gpd.GeoDataFrame:
     """``frame`` (communes with ``unit_id``) with ``GROUP_COLUMNS``: the NTM group (nhóm 1/2/3, its
     decision and date), the ethnic-minority area (khu vực) and the administrative class (loại) in
     force on 31 December of ``year`` (today without a year), each from its own act."""
-    day = dt.date(year, 12, 31) if year is not None else dt.date.today()
-    ids = [int(u) for u in frame["unit_id"]]
-    groups = store.unit_groups(ids, day)
-    classes = store.unit_classifications(ids, day)
-    frame["ntm_group"] = pd.array([groups[u].group if u in groups else None for u in ids], dtype="Int64")
-    frame["ntm_group_decision"] = [groups[u].decision if u in groups else None for u in ids]
-    frame["ntm_group_date"] = [groups[u].decision_date.isoformat() if u in groups else None for u in ids]
-    for kind in ClassificationKind:
-        frame[kind.value] = [c.value if (c := classes.get(u, {}).get(kind)) else None for u in ids]
+    for name, values in _group_columns(store, [int(u) for u in frame["unit_id"]], year).items():
+        frame[name] = values
     return frame
 
 
-def status_view(store: Store, vintage: Vintage, tier: AdminTier, year: int | None, **filters) -> gpd.GeoDataFrame:
+#: The unit columns ``unit_from_row`` reads, as one light row type.
+_UnitRow = namedtuple(
+    "_UnitRow",
+    "unit_id vintage_id level code name name_short unit_type parent_code province_code district_code flag",
+)
+
+
+def _units(frame: pd.DataFrame) -> list[Unit]:
+    """The ``Unit`` of each row of a unit frame, read column by column."""
+    columns = [frame[name].tolist() for name in _UnitRow._fields]
+    return [unit_from_row(_UnitRow._make(values)) for values in zip(*columns, strict=True)]
+
+
+def status_view(
+    store: Store, vintage: Vintage, tier: AdminTier, year: int | None, *, groups: bool = False, **filters
+) -> gpd.GeoDataFrame:
     """Units of ``tier`` (with ``unit_view`` filters) and, when ``year`` is given, their own
     assessment (a district's or province's from its own statuses and recognitions, never from its
     communes'), with ``completed_task``: the level recognised is "hoàn thành nhiệm vụ xây dựng NTM"
-    for the unit's type (``geo_ntm.assessment.completed_task``).
+    for the unit's type (``geo_ntm.assessment.completed_task``); with ``groups`` (communes), the
+    columns of ``with_groups`` last.
 
-    The unit's administrative level is in ``admin_level``; ``level`` is the NTM level reached."""
+    The unit's administrative level is in ``admin_level``; ``level`` is the NTM level reached.
+    The columns are added to the units' frame at once (a column set on a GeoDataFrame costs a
+    copy's worth of checks: a small page spent most of its time there)."""
     frame = unit_view(store, vintage, tier, **filters)
-    units = [unit_from_row(r) for r in frame.itertuples(index=False)]
+    units = _units(frame)
     assessed = [is_assessed(u) for u in units]
     completed = [False] * len(units)
     if year is None:
@@ -151,7 +180,7 @@ def status_view(store: Store, vintage: Vintage, tier: AdminTier, year: int | Non
             a = found[u.unit_id]
             completed[i] = completed_task(u, a, frameworks)
             rows.append({"year": year, "assessed": a.assessed, "met_criteria": sorted(a.met_criteria), **a.figures()})
-    frame = frame.rename(columns={"level": "admin_level"})  # "level" is the NTM level from here on
+    frame.columns = ["admin_level" if c == "level" else c for c in frame.columns]  # "level": the NTM level now
     extra = pd.DataFrame(rows, columns=list(ASSESSMENT_COLUMNS), index=frame.index)
     if tier is not AdminTier.COMMUNE:
         extra["completed_task"] = completed
@@ -159,6 +188,9 @@ def status_view(store: Store, vintage: Vintage, tier: AdminTier, year: int | Non
         extra[column] = extra[column].map(lambda v: v if isinstance(v, list) else [])
     extra["criteria_met"] = extra["criteria_met"].astype("Int64")
     extra["criteria_total"] = extra["criteria_total"].astype("Int64")
+    if groups:
+        for name, values in _group_columns(store, [u.unit_id for u in units], year).items():
+            extra[name] = values
     return gpd.GeoDataFrame(pd.concat([frame, extra], axis=1), geometry="geometry", crs=frame.crs)
 
 

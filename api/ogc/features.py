@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import geopandas as gpd
+import orjson
 import pandas as pd
 import shapely
 
@@ -71,14 +72,44 @@ CARRIED = (
 )
 
 
-def feature(row, level: AdminTier) -> dict:
-    """One GeoJSON Feature whose id is the source code of the unit, its rings oriented as RFC 7946 asks."""
-    props = {"admin_level": level.value} | {name: _plain(getattr(row, name)) for name in PROPERTIES[level]}
-    props |= {name: _plain(getattr(row, name)) for name in CARRIED if hasattr(row, name)}
-    geometry = None
-    if row.geometry is not None:
-        geometry = json.loads(shapely.to_geojson(shapely.orient_polygons(row.geometry, exterior_cw=False)))
-    return {"type": "Feature", "id": row.code, "geometry": geometry, "properties": props}
+def _column(frame: pd.DataFrame, name: str) -> list:
+    """The JSON-safe values of one column (``_plain``), read once as Python objects."""
+    return [_plain(v) for v in frame[name].tolist()]
+
+
+def _geometries(frame: gpd.GeoDataFrame) -> list[str | None]:
+    """Each row's geometry as GeoJSON text (None without one), its rings oriented as RFC 7946
+    asks, encoded by GEOS for the whole frame at once."""
+    shapes = frame.geometry.to_numpy()
+    return shapely.to_geojson(shapely.orient_polygons(shapes, exterior_cw=False)).tolist()
+
+
+def _encoded(
+    frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str, item_url: str | None, geometry: Callable[[str], object]
+) -> Iterator[dict]:
+    """The features of ``encode_features``, each geometry's GeoJSON text given to ``geometry``."""
+    for lv, frame in frames:
+        if not len(frame):
+            continue
+        if crs != CRS84:
+            frame = frame.copy()
+            frame["geometry"] = to_crs(frame.geometry, crs).values
+        names = [*PROPERTIES[lv], *(c for c in CARRIED if c in frame.columns)]
+        columns = [_column(frame, name) for name in names]
+        codes = frame["code"].tolist()
+        shapes = _geometries(frame)
+        for i, code in enumerate(codes):
+            props = {"admin_level": lv.value} | {name: values[i] for name, values in zip(names, columns, strict=True)}
+            text = shapes[i]
+            f = {
+                "type": "Feature",
+                "id": code,
+                "geometry": None if text is None else geometry(text),
+                "properties": props,
+            }
+            if item_url:
+                f["links"] = [{"rel": "self", "type": HTML, "href": f"{item_url}/{code}?f=html"}]
+            yield f
 
 
 def property_frame(frame: pd.DataFrame, level: AdminTier) -> pd.DataFrame:
@@ -92,16 +123,16 @@ def property_frame(frame: pd.DataFrame, level: AdminTier) -> pd.DataFrame:
 def encode_features(
     frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str, item_url: str | None = None
 ) -> Iterator[dict]:
-    """GeoJSON features of the frames, geometries in ``crs``; with ``item_url``, each links its HTML page."""
-    for lv, frame in frames:
-        if crs != CRS84 and len(frame):
-            frame = frame.copy()
-            frame["geometry"] = to_crs(frame.geometry, crs).values
-        for row in frame.itertuples(index=False):
-            f = feature(row, lv)
-            if item_url:
-                f["links"] = [{"rel": "self", "type": HTML, "href": f"{item_url}/{row.code}?f=html"}]
-            yield f
+    """GeoJSON features of the frames (one per unit, its id the unit's code), geometries in
+    ``crs``; with ``item_url``, each links its HTML page."""
+    return _encoded(frames, crs, item_url, json.loads)
+
+
+def encode_features_orjson(frames: list[tuple[AdminTier, gpd.GeoDataFrame]], crs: str) -> list[dict]:
+    """``encode_features`` for ``orjson.dumps``: each geometry's GeoJSON text read by orjson,
+    whose numbers it writes back as ``json`` does (the shortest text of each float), in a
+    tenth of the time of ``json``."""
+    return list(_encoded(frames, crs, None, orjson.loads))
 
 
 def vintage_document(v: Vintage) -> dict:

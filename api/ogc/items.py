@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -14,7 +15,7 @@ from api.caching import NOT_MODIFIED, Conditional
 from api.deps import StoreDep
 from api.ogc import html
 from api.ogc.crs import content_crs
-from api.ogc.features import encode_features, vintage_document
+from api.ogc.features import encode_features, encode_features_orjson, vintage_document
 from api.ogc.media import GEOJSON, HTML, REL_QUERYABLES, SCHEMA_JSON, FParam, base_url, link, self_links, wants
 from api.ogc.query import QueryDep, run
 from geo_ntm.errors import NotFoundError
@@ -86,7 +87,10 @@ def items(
     encoding = wants(request, f)
     matched, frames = run(store, q, limit=limit, offset=offset)
     collection_url = f"{base_url(request)}/collections/{q.collection.id}"
-    features = list(encode_features(frames, q.crs, f"{collection_url}/items" if encoding == "html" else None))
+    if encoding == "html":
+        features = list(encode_features(frames, q.crs, f"{collection_url}/items"))
+    else:
+        features = encode_features_orjson(frames, q.crs)
     links = self_links(request, encoding, collection_url)
     links += _page_links(request, GEOJSON if encoding == "json" else HTML, matched, limit, offset)
     body = {
@@ -101,7 +105,7 @@ def items(
     headers = content_crs(q.crs) | link_header([*links, _queryables_link(collection_url)])
     if encoding == "html":
         return HTMLResponse(html.items(body, q.collection.title, base_url(request)), headers=headers)
-    return JSONResponse(body, media_type=GEOJSON, headers=headers)
+    return Response(orjson.dumps(body), media_type=GEOJSON, headers=headers)
 
 
 @router.get(

@@ -10,6 +10,7 @@ import gzip
 import pytest
 from fastapi.testclient import TestClient
 
+import api.ogc.collections.registry
 import api.ogc.items
 import api.ogc.tiles
 from api.app import create_app
@@ -170,3 +171,37 @@ def test_tiles_are_answered_from_the_cache(vinh_long, monkeypatch):
         assert len(calls) == 1
         client.get(VINH_LONG_TILE, params={"year": 2025})  # another answer: computed
         assert len(calls) == 2
+
+
+def test_a_kept_answer_is_sent_before_routing_and_never_past_a_token_check(store_location, tmp_path, monkeypatch):
+    path, params = BEN_TRE_ITEMS
+    routed = _counting(monkeypatch, api.ogc.collections.registry, "collection")  # the items route's first step
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("ann reader " + "r" * 40 + "\n")
+    tokens.chmod(0o600)
+    with _client(store_location, tokens_file=tokens) as client:
+        cache: ResponseCache = client.app.state.response_cache  # type: ignore[attr-defined]
+        first = client.get(path, params=params)
+        assert len(routed) == 1
+        again = client.get(path, params=params)
+        assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+        assert len(routed) == 1 and cache.hits == 1  # answered from the cache, the route never reached
+        refused = client.get(path, params=params, headers={"Authorization": "Bearer " + "x" * 40})
+        assert refused.status_code == 401  # a token is checked by the routes, kept answer or not
+        assert client.get(path, params=params, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+        assert client.head(path, params=params).headers["etag"] == first.headers["etag"]
+        assert len(routed) == 1 and cache.hits == 2  # the 401 and the 304 before the route's work; HEAD kept
+
+
+def test_a_service_needing_read_tokens_sends_no_kept_answer_without_one(store_location, tmp_path):
+    path, params = BEN_TRE_ITEMS
+    tokens = tmp_path / "tokens.txt"
+    token = "r" * 40
+    tokens.write_text(f"ann reader {token}\n")
+    tokens.chmod(0o600)
+    with _client(store_location, tokens_file=tokens, read_token_required=True) as client:
+        reader = {"Authorization": f"Bearer {token}"}
+        first = client.get(path, params=params, headers=reader)
+        assert first.status_code == 200
+        assert client.get(path, params=params, headers=reader).content == first.content
+        assert client.get(path, params=params).status_code == 401
