@@ -136,9 +136,9 @@ class SqlStore(Store):
         return self._decoded(self._frame(query, params), geometry)
 
     def _decoded(self, frame: pd.DataFrame, geometry: bool = True) -> gpd.GeoDataFrame:
-        """``frame`` as a GeoDataFrame (EPSG:4326), its last column ``geom`` decoded as the geometry."""
-        values = frame.pop("geom")
-        geoms = self.dialect.decode_geometries(values.tolist()) if geometry else [None] * len(frame)
+        """``frame`` as a GeoDataFrame (EPSG:4326): with ``geometry`` its last column ``geom`` decoded as
+        the geometry, else the geometries are None."""
+        geoms = self.dialect.decode_geometries(frame.pop("geom").tolist()) if geometry else [None] * len(frame)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"))
 
     def _frame(self, query: str, params: Sequence, columns: list[str] | None = None) -> pd.DataFrame:
