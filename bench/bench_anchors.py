@@ -55,6 +55,7 @@ import multiprocessing
 import os
 import platform
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -221,7 +222,26 @@ def _geo_ntm_partition(db: str) -> dict:
     return {"cells": len(cells), "seconds": round(time.perf_counter() - started, 2)}
 
 
-def _geo_ntm_roads(db: str, out: str) -> dict:
+def _forget_road_km(db: str) -> None:
+    """Delete the stored km per commune and the stored answers, so that the next road question is
+    a first one again (``--rounds``)."""
+    statements = ["DELETE FROM road_km", "DELETE FROM road_km_runs", "DELETE FROM computed_results"]
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as conn, conn.transaction():
+            for sql in statements:
+                conn.execute(sql)
+        return
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        for sql in statements:
+            conn.execute(sql)
+    conn.close()
+
+
+def _geo_ntm_roads(db: str, out: str, forget: bool = False) -> dict:
     import pandas as pd
 
     from geo_ntm.domain import ROAD_CLASSES
@@ -229,6 +249,8 @@ def _geo_ntm_roads(db: str, out: str) -> dict:
     from geo_ntm.store import open_store
     from geo_ntm.where import resolve_where
 
+    if forget:
+        _forget_road_km(db)
     with open_store(db) as store:
         backend_pid = _service_backend(db)
         started = time.perf_counter()
@@ -605,8 +627,15 @@ def run(
     pg_admin_url: str | None = None,
     data_dir: Path | None = None,
     log=print,
+    rounds: int = 0,
+    references: bool = True,
 ) -> dict:
-    """The whole benchmark; returns (and writes to ``out``, if given) the results."""
+    """The whole benchmark; returns (and writes to ``out``, if given) the results.
+
+    With ``rounds``, the first road question of each geo_ntm store and the DuckDB query run in
+    that many rounds, back to back in each (``geo_ntm_gpkg``, ``duckdb``, ``geo_ntm_postgis``;
+    the stored km forgotten before each), and the first round's answers are the ones compared.
+    Without ``references`` the PostGIS reference stages are left out (timing runs)."""
     unknown = set(engines) - set(ENGINES)
     if unknown:
         raise ValueError(f"unknown engines {sorted(unknown)}; known: {', '.join(ENGINES)}")
@@ -653,15 +682,17 @@ def run(
             answers: dict[str, Path] = {}
             ref_url = pg.database("anchors")
             results["postgres"] = pg.versions
-            stage("postgis_load", "postgis_load", url=ref_url, work=str(work))
-            answers["reference_raw"] = work / "reference_raw.csv"
-            ref = stage("postgis_sql", "postgis_sql", url=ref_url, out=str(answers["reference_raw"]))
-            if "postgis_sql" in engines:
+            if references:
+                stage("postgis_load", "postgis_load", url=ref_url, work=str(work))
+                answers["reference_raw"] = work / "reference_raw.csv"
+                ref = stage("postgis_sql", "postgis_sql", url=ref_url, out=str(answers["reference_raw"]))
+            if "postgis_sql" in engines and references:
                 results["engines"]["postgis_sql"] = {
                     **ref,
                     "load_seconds": results["stages"]["postgis_load"]["seconds"],
                 }
                 answers["postgis_sql"] = answers["reference_raw"]
+            stores: dict[str, str] = {}
             for backend in ("gpkg", "postgis"):
                 engine = f"geo_ntm_{backend}"
                 if engine not in engines:
@@ -671,14 +702,15 @@ def run(
                     Path(db).unlink()
                 imported = stage(f"{engine}_import", "geo_ntm_import", db=db, work=str(work))
                 built = stage(f"{engine}_partition", "geo_ntm_partition", db=db)
+                stores[engine] = db
                 answers[engine] = work / f"{engine}.csv"
-                measured = stage(f"{engine}_roads", "geo_ntm_roads", db=db, out=str(answers[engine]))
+                measured = {} if rounds else stage(f"{engine}_roads", "geo_ntm_roads", db=db, out=str(answers[engine]))
                 results["engines"][engine] = {
                     **measured,
                     "import_seconds": imported["process_seconds"],
                     "partition_seconds": built["seconds"],
                 }
-                if "reference_cells" not in answers:  # the partition of the first geo_ntm store measured
+                if references and "reference_cells" not in answers:  # the partition of the first geo_ntm store
                     answers["reference_cells"] = work / "reference_cells.csv"
                     stage(
                         "reference_cells",
@@ -688,8 +720,10 @@ def run(
                         out=str(answers["reference_cells"]),
                         ties_out=str(work / "reference_cells_ties.txt"),
                     )
+            if rounds:
+                _rounds(rounds, stores, engines, work, answers, results, stage)
             for engine, name in (("geopandas", "geopandas"), ("duckdb", "duckdb")):
-                if engine in engines:
+                if engine in engines and not (rounds and engine == "duckdb"):
                     answers[engine] = work / f"{engine}.csv"
                     results["engines"][engine] = stage(engine, name, work=str(work), out=str(answers[engine]))
     finally:
@@ -712,6 +746,41 @@ def run(
         out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         log(f"wrote {out}")
     return results
+
+
+def _rounds(rounds: int, stores: dict, engines, work: Path, answers: dict, results: dict, stage) -> None:
+    """``rounds`` rounds of the first road question on each geo_ntm store beside the DuckDB query,
+    back to back; per round the seconds, peak RSS and load, and each geo_ntm/DuckDB ratio."""
+    order = [e for e in ("geo_ntm_gpkg", "duckdb", "geo_ntm_postgis") if e in engines]
+    results["rounds"] = []
+    for r in range(rounds):
+        entry: dict = {}
+        for engine in order:
+            out = work / (f"{engine}.csv" if r == 0 else f"{engine}_round{r + 1}.csv")
+            if engine == "duckdb":
+                measured = stage(f"duckdb_round{r + 1}", "duckdb", work=str(work), out=str(out))
+            else:
+                measured = stage(
+                    f"{engine}_roads_round{r + 1}", "geo_ntm_roads", db=stores[engine], out=str(out), forget=True
+                )
+            if r == 0:
+                answers[engine] = out
+                results["engines"][engine] = {**results["engines"].get(engine, {}), **measured}
+            entry[engine] = {
+                "seconds": measured["seconds"],
+                "peak_rss_mb": measured.get("compute_peak_rss_mb", measured["peak_rss_mb"]),
+                "loadavg_1min": measured["loadavg_1min"],
+                "km_total": measured["km_total"],
+            }
+        if "duckdb" in entry:
+            for engine in ("geo_ntm_gpkg", "geo_ntm_postgis"):
+                if engine in entry:
+                    entry[f"{engine}_vs_duckdb"] = round(entry[engine]["seconds"] / entry["duckdb"]["seconds"], 3)
+        results["rounds"].append(entry)
+    for engine in ("geo_ntm_gpkg", "geo_ntm_postgis"):
+        ratios = [e[f"{engine}_vs_duckdb"] for e in results["rounds"] if f"{engine}_vs_duckdb" in e]
+        if ratios:
+            results[f"{engine}_vs_duckdb_median"] = float(statistics.median(ratios))
 
 
 def summary(results: dict) -> list[dict]:
@@ -749,9 +818,26 @@ def main(argv: list[str] | None = None) -> int:
         "--pg-admin-url",
         help="a PostgreSQL server with PostGIS where databases may be created (default: start a throwaway cluster)",
     )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="time the first geo_ntm road question and DuckDB back to back this many times (median ratio)",
+    )
+    p.add_argument("--no-references", action="store_true", help="leave out the PostGIS reference stages")
     args = p.parse_args(argv)
     out = args.out or HERE / "results" / f"anchors_{args.segments}{'_' + args.province if args.province else ''}.json"
-    results = run(args.segments, args.province, tuple(args.engines), args.seed, args.workdir, out, args.pg_admin_url)
+    results = run(
+        args.segments,
+        args.province,
+        tuple(args.engines),
+        args.seed,
+        args.workdir,
+        out,
+        args.pg_admin_url,
+        rounds=args.rounds,
+        references=not args.no_references,
+    )
     for row in results["summary"]:
         print(json.dumps(row))
     return 0

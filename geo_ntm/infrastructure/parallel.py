@@ -1,15 +1,33 @@
-"""Element-wise array work on a few threads: shapely's GEOS functions and pyproj's geodesics
-release the GIL, so the cores of the machine share a vectorised call."""
+"""Work on a few threads: shapely's GEOS functions, numpy's element-wise functions and pyproj's
+geodesics release the GIL, so the cores of the machine share a vectorised call (``threaded``)
+or a stream of chunks (``ordered_map``). A call made on one of these threads runs on it alone:
+the cores are already shared out."""
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 
 WORKERS = min(4, os.cpu_count() or 1)
 _MIN_CHUNK = 10_000  # below this, a thread costs more than it saves
+_worker = threading.local()  # ``busy`` on the threads of this module's pools
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(WORKERS, initializer=lambda: setattr(_worker, "busy", True))
+
+
+def _single() -> bool:
+    return WORKERS == 1 or getattr(_worker, "busy", False)
 
 
 def threaded(func, *arrays: np.ndarray, min_chunk: int = _MIN_CHUNK) -> np.ndarray:
@@ -17,8 +35,29 @@ def threaded(func, *arrays: np.ndarray, min_chunk: int = _MIN_CHUNK) -> np.ndarr
     concatenated (``func`` is element-wise and returns one array); fewer than ``min_chunk``
     elements a thread are computed at once."""
     n = len(arrays[0])
-    if WORKERS == 1 or n < 2 * min_chunk:
+    if _single() or n < 2 * min_chunk:
         return func(*arrays)
     chunks = np.array_split(np.arange(n), WORKERS)
-    with ThreadPoolExecutor(WORKERS) as pool:
+    with _pool() as pool:
         return np.concatenate(list(pool.map(lambda idx: func(*(a[idx] for a in arrays)), chunks)))
+
+
+def ordered_map(func: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``func(item)`` for each of ``items``, computed on ``WORKERS`` threads and yielded in the
+    order of ``items``. ``items`` is consumed as results are taken, at most ``WORKERS`` ahead of
+    the last one yielded: a stream of chunks is held ``WORKERS + 1`` chunks at a time."""
+    if _single():
+        yield from map(func, items)
+        return
+    with _pool() as pool:
+        pending: deque[Future[R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(func, item))
+                if len(pending) >= WORKERS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

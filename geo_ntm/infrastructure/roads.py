@@ -2,7 +2,10 @@
 criterion 2 indicators evaluated against the framework's thresholds.
 
 Pieces are cut at the borders of the vintage's partition (``partition``), each given to one
-commune (``clip``), and measured on the WGS 84 ellipsoid (``measure``)."""
+commune (``clip``), and measured on the WGS 84 ellipsoid (``geodesy``). A whole layer is read
+from the store in chunks of ``CHUNK_FEATURES`` features, each clipped and measured on its own
+thread (``road_km``, the unit of work of any engine): memory stays flat whatever the layer's size,
+and the cores share the work."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import pandas as pd
 from geo_ntm.domain import HARDENED, ROAD_CLASSES, SURFACES, Layer, Vintage
 from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, clip_lines
 from geo_ntm.infrastructure.coverage import align_to_units, unit_table
+from geo_ntm.infrastructure.parallel import ordered_map
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.thresholds import Thresholds, load_thresholds
 from geo_ntm.job_progress import report_progress
@@ -22,10 +26,16 @@ from geo_ntm.store import Store
 
 log = logging.getLogger(__name__)
 
+#: Features read, clipped and measured together when a whole layer is computed (about 30 MB a
+#: chunk of synthetic roads; ``parallel.WORKERS`` chunks are clipped at once).
+CHUNK_FEATURES = 50_000
+
 
 def road_km(features: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> tuple[np.ndarray, float]:
     """Km per (cell, class, surface) as an array shaped (cells, classes, surfaces), and the km
-    outside every cell."""
+    outside every cell, of road ``features`` (``road_class``, ``surface``, geometry) in the
+    partition ``cells`` (in code order). Every feature is clipped on its own, so the km of a layer
+    are the sum of this over any split of its features."""
     n, c, s = len(cells), len(ROAD_CLASSES), len(SURFACES)
     if features.empty or not n:
         return np.zeros((n, c, s)), 0.0
@@ -116,10 +126,8 @@ def _store_layer_km(store: Store, vintage: Vintage, layer: Layer) -> pd.DataFram
     log.info("computing the km of road layer %s per commune of vintage %s (once)", layer.name, vintage.name)
     report_progress(0.15, f"reading the commune partition of {vintage.name} (built once per vintage)")
     cells = partition_cells(store, vintage)
-    report_progress(0.4, f"reading the road layer {layer.name}")
-    features = store.layer_features(layer.layer_id, attributes=("road_class", "surface"))
-    report_progress(0.5, f"measuring {len(features):,} road features in {len(cells):,} communes")
-    km, _ = road_km(features, cells)
+    report_progress(0.4, f"reading, clipping and measuring the road layer {layer.name} in {len(cells):,} communes")
+    km, _ = layer_km(store, layer, cells)
     report_progress(0.9, "storing the km per commune")
     cell, cls, surface = np.nonzero(km)
     table = pd.DataFrame(
@@ -132,6 +140,19 @@ def _store_layer_km(store: Store, vintage: Vintage, layer: Layer) -> pd.DataFram
     )
     store.add_road_km(layer.layer_id, vintage.vintage_id, table)
     return table
+
+
+def layer_km(
+    store: Store, layer: Layer, cells: gpd.GeoDataFrame, chunk: int = CHUNK_FEATURES
+) -> tuple[np.ndarray, float]:
+    """``road_km`` of a whole stored layer, read ``chunk`` features at a time and summed in the
+    order of the features (so the same answer, to the rounding of the sums, for any ``chunk``)."""
+    km, outside = np.zeros((len(cells), len(ROAD_CLASSES), len(SURFACES))), 0.0
+    batches = store.layer_feature_batches(layer.layer_id, ("road_class", "surface"), chunk)
+    for part, part_outside in ordered_map(lambda features: road_km(features, cells), batches):
+        km += part
+        outside += part_outside
+    return km, outside
 
 
 def _stored_km(units: gpd.GeoDataFrame, stored: pd.DataFrame) -> np.ndarray:

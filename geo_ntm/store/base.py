@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
@@ -299,6 +299,14 @@ class Store(ABC):
         """Features of a vector layer (EPSG:4326) with ``feature_id``, the ``attributes`` asked (of
         ``FEATURE_ATTRIBUTES``; fewer read faster) and the geometry, optionally only those whose
         envelope meets ``bbox``."""
+
+    @abstractmethod
+    def layer_feature_batches(
+        self, layer_id: int, attributes: tuple[str, ...] = FEATURE_ATTRIBUTES, size: int = 100_000
+    ) -> Iterator[gpd.GeoDataFrame]:
+        """All features of a vector layer as ``layer_features`` gives them (same columns, in
+        ``feature_id`` order), in frames of at most ``size`` rows read as they are consumed: the
+        memory a whole-layer computation needs does not grow with the layer."""
 
     @abstractmethod
     def layer_raster(self, layer_id: int) -> bytes:

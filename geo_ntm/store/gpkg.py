@@ -65,6 +65,18 @@ class GeoPackageDialect:
     def vector_tile_query(self) -> None:
         return None  # no MVT encoder in SQLite: the store encodes the shapes it reads (mvt.encode)
 
+    def batches(
+        self, conn: sqlite3.Connection, query: str, params: Sequence, size: int
+    ) -> Iterator[tuple[list[str], list]]:
+        """A cursor of its own: SQLite steps through the result as rows are fetched."""
+        cur = conn.execute(query, params)
+        try:
+            names = [c[0] for c in cur.description]
+            while batch := cur.fetchmany(size):
+                yield names, batch
+        finally:
+            cur.close()
+
     @contextmanager
     def write(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Cursor]:
         """``BEGIN IMMEDIATE`` takes SQLite's write lock at once (another writer waits up to the

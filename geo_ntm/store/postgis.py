@@ -103,6 +103,18 @@ class PostgisDialect:
             f" AND g.geom && ST_MakeEnvelope(?, ?, ?, ?, {SRID})) t WHERE t.geom IS NOT NULL"
         )
 
+    def batches(
+        self, conn: psycopg.Connection, query: str, params: Sequence, size: int
+    ) -> Iterator[tuple[list[str], list]]:
+        """A server-side cursor (``DECLARE``), in a transaction of its own or in the snapshot's (as a
+        savepoint): PostgreSQL sends ``size`` rows a fetch."""
+        with conn.transaction(), conn.cursor(name="geo_ntm_batches") as cur:
+            cur.execute(query, params)
+            names: list[str] | None = None
+            while batch := cur.fetchmany(size):
+                names = names or [c[0] for c in cur.description or ()]
+                yield names, batch
+
     @contextmanager
     def write(self, conn: psycopg.Connection) -> Iterator[psycopg.Cursor]:
         """A transaction holding the advisory write lock: writers wait for each other."""

@@ -133,7 +133,11 @@ class SqlStore(Store):
     def _geoframe(self, query: str, params: Sequence, geometry: bool = True) -> gpd.GeoDataFrame:
         """The result of ``query`` as a GeoDataFrame (EPSG:4326); with ``geometry`` its last column
         ``geom`` is ``dialect.select_geometry``'s value, decoded, else the geometries are None."""
-        frame = self._frame(query, params)
+        return self._decoded(self._frame(query, params), geometry)
+
+    def _decoded(self, frame: pd.DataFrame, geometry: bool = True) -> gpd.GeoDataFrame:
+        """``frame`` as a GeoDataFrame (EPSG:4326): with ``geometry`` its last column ``geom`` decoded as
+        the geometry, else the geometries are None."""
         geoms = self.dialect.decode_geometries(frame.pop("geom").tolist()) if geometry else [None] * len(frame)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"))
 
@@ -587,11 +591,20 @@ class SqlStore(Store):
             condition, values = self.dialect.envelope_filter("layer_features", "feature_id", "geom", bbox)
             where += f" AND {condition}"
             params += values
+        return self._geoframe(self._features_query(attributes, where), params)
+
+    def layer_feature_batches(self, layer_id, attributes=rows.FEATURE_ATTRIBUTES, size=100_000):
+        if size < 1:
+            raise GeoNtmError(f"a batch of features holds at least one row, not {size}")
+        query = self.dialect.sql(self._features_query(attributes, "layer_id = ?"))
+        for names, batch in self.dialect.batches(self._conn, query, [layer_id], size):
+            yield self._decoded(pd.DataFrame.from_records(batch, columns=names, coerce_float=True))
+
+    def _features_query(self, attributes: tuple[str, ...], where: str) -> str:
         columns = "".join(f"{c}, " for c in rows.checked_attributes(attributes))
-        return self._geoframe(
+        return (
             f"SELECT feature_id, {columns}{self.dialect.select_geometry('geom')} AS geom"
-            f" FROM layer_features WHERE {where} ORDER BY feature_id",
-            params,
+            f" FROM layer_features WHERE {where} ORDER BY feature_id"
         )
 
     def layer_raster(self, layer_id) -> bytes:

@@ -1,0 +1,70 @@
+"""The whole-layer road computation reads the layer in chunks: the chunks hold exactly the
+layer's features, and the km per commune do not depend on the chunk size (real 2009 Bến Tre
+communes, SYNTHETIC roads; on both stores)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from boundaries.importer import import_boundaries
+from geo_ntm.domain import LayerKind
+from geo_ntm.errors import GeoNtmError
+from geo_ntm.infrastructure import parallel
+from geo_ntm.infrastructure.layers import import_layer
+from geo_ntm.infrastructure.partition import partition_cells
+from geo_ntm.infrastructure.roads import layer_km, road_km
+from geo_ntm.store import open_store
+
+ATTRIBUTES = ("road_class", "surface")
+
+
+@pytest.fixture(scope="module")
+def roads_db(backend, new_location, ben_tre_files) -> str:
+    """Bến Tre's 2009 boundaries, its partition and 5,000 SYNTHETIC roads, on each backend."""
+    location = new_location(backend, with_2009=False)
+    with open_store(location) as store:
+        import_boundaries(store, ben_tre_files["boundaries"], dt.date(2009, 4, 1), measure_quality=False)
+        import_layer(store, ben_tre_files["roads"], "synthetic_roads", LayerKind.ROADS, dt.date(2020, 6, 30))
+        partition_cells(store, store.vintages()[0])
+    return location
+
+
+@pytest.mark.parametrize("size", [1, 333, 1_000_000])
+def test_the_batches_are_the_layer(roads_db, size):
+    with open_store(roads_db) as store:
+        layer = store.layer_named("synthetic_roads").layer_id
+        whole = store.layer_features(layer, attributes=ATTRIBUTES)
+        batches = list(store.layer_feature_batches(layer, ATTRIBUTES, size))
+    assert len(whole) == 5000 and len(batches) == -(-5000 // size)
+    assert all(len(b) <= size for b in batches) and all(b.crs == whole.crs for b in batches)
+    joined = pd.concat(batches, ignore_index=True)
+    assert list(joined.columns) == list(whole.columns)
+    assert joined.drop(columns="geometry").equals(whole.drop(columns="geometry"))
+    assert shapely.equals_identical(joined.geometry.array, whole.geometry.array).all()
+
+
+def test_batches_inside_a_snapshot_and_a_bad_size(roads_db):
+    with open_store(roads_db) as store, store.snapshot():
+        layer = store.layer_named("synthetic_roads").layer_id
+        first = next(store.layer_feature_batches(layer, ATTRIBUTES, 10))
+        assert len(first) == 10 and store.layer_named("synthetic_roads").layer_id == layer  # the snapshot goes on
+        with pytest.raises(GeoNtmError, match="at least one row"):
+            next(store.layer_feature_batches(layer, ATTRIBUTES, 0))
+
+
+@pytest.mark.parametrize("chunk", [97, 1000, 1_000_000])
+def test_the_km_do_not_depend_on_the_chunks(roads_db, chunk, monkeypatch):
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    with open_store(roads_db) as store:
+        layer = store.layer_named("synthetic_roads")
+        cells = partition_cells(store, store.vintages()[0])
+        whole, whole_outside = road_km(store.layer_features(layer.layer_id, attributes=ATTRIBUTES), cells)
+        km, outside = layer_km(store, layer, cells, chunk)
+    assert whole.sum() > 3000 and whole_outside > 0  # Bến Tre's roads, some running out to sea
+    assert np.allclose(km, whole, rtol=1e-9, atol=0) and outside == pytest.approx(whole_outside, rel=1e-9)
+    assert ((km > 0) == (whole > 0)).all()
