@@ -80,9 +80,15 @@ qgis:
 	  echo "$(QGIS_PACKAGES) not installed: the QGIS 3.22 tests will be skipped"; }
 
 # geo_ntm beside tipg on the same communes from the same PostGIS (about 10 minutes; issue 14):
-# bench/results/http_vs_tipg.json, under the label LABEL (default before).
+# bench/results/http_vs_tipg.json, under the label LABEL (default before). Its load generator is
+# wrk (Debian's wrk 4.1, C), installed when run as root.
 LABEL ?= before
+WRK_PACKAGES := wrk
 bench-http: install-test postgis gdal
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (echo "==> $(WRK_PACKAGES) (Debian)" && apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(WRK_PACKAGES) >/dev/null) || \
+	  echo "$(WRK_PACKAGES) not installed: bench/bench_http.py needs it"; }
 	$(BIN)/python bench/bench_http.py --label $(LABEL)
 
 # The store is GEO_NTM_DB (default var/geo_ntm.gpkg); loading the demo again changes nothing.
