@@ -79,7 +79,7 @@ qgis:
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(QGIS_PACKAGES) >/dev/null) || \
 	  echo "$(QGIS_PACKAGES) not installed: the QGIS 3.22 tests will be skipped"; }
 
-# geo_ntm beside tipg on the same communes from the same PostGIS (about 10 minutes; issue 14):
+# geo_ntm beside tipg on the same communes from the same PostGIS (4-10 minutes; issue 14):
 # bench/results/http_vs_tipg.json, under the label LABEL (default before). Its load generator is
 # wrk (Debian's wrk 4.1, C), installed when run as root.
 LABEL ?= before

@@ -1,7 +1,7 @@
 """geo_ntm's OGC API - Features beside tipg serving the same communes from the same PostGIS
 (issue 14 §4), in one run on this machine.
 
-    python bench/bench_http.py                       # about 10 minutes: bench/results/http_vs_tipg.json
+    python bench/bench_http.py                       # 4-10 minutes: bench/results/http_vs_tipg.json
     python bench/bench_http.py --label after         # adds a run under another label to the same file
     python bench/bench_http.py --duration 5 --no-pull
 
