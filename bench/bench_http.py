@@ -17,7 +17,7 @@ connections each, both logging at WARNING, and the run measures, for each:
 
 - ``items``: one province's page with status attributes, Bến Tre (164 communes) limit 100, under
   ``--clients`` concurrent connections of ``wrk`` (C, ``--threads`` threads, keep-alive, asking
-  for gzip; Debian's wrk 4.1: ``make bench-http`` installs it), after one answer checked with
+  for gzip; Debian's wrk 4.1: ``make wrk``, run by ``make bench-http``), after one answer checked with
   httpx (200, its features, its bytes) and ``--warmup`` seconds of unmeasured load:
   requests/s, p50/p75/p90/p99, wrk's errors (connect, read, write, timeout, status 400 or more),
   and the CPU per request of the server's processes and of PostgreSQL's (psutil, the whole
@@ -391,7 +391,7 @@ def _check_tools(pull: bool) -> None:
     if pull and shutil.which("ogr2ogr") is None:
         raise RuntimeError("ogr2ogr is not installed: `make gdal` (Debian's gdal-bin), or run with --no-pull")
     if shutil.which("wrk") is None:
-        raise RuntimeError("wrk, the load generator, is not installed: `make bench-http` installs Debian's wrk as root")
+        raise RuntimeError("wrk, the load generator, is not installed: `make wrk` (Debian's wrk, as root)")
 
 
 def run(

@@ -14,7 +14,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 pytestmark = pytest.mark.e2e  # starts geo-ntm serve and tipg as subprocesses
-NO_WRK = "wrk (the load generator) is not installed: `make bench-http` installs it"
+NO_WRK = "wrk (the load generator) is not installed: `make wrk` (run by `make bench-http`) installs it"
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason=NO_WRK)
 
 
@@ -103,5 +103,5 @@ def test_main_without_wrk_exits_1_saying_how_to_install_it(bench_http, tmp_path,
     """wrk not on the PATH: exit status 1 before anything starts, with how to get it."""
     monkeypatch.setenv("PATH", str(tmp_path))
     assert bench_http.main(["--no-pull", "--workdir", str(tmp_path), "--out", str(tmp_path / "r.json")]) == 1
-    assert "wrk, the load generator, is not installed: `make bench-http`" in capsys.readouterr().err
+    assert "wrk, the load generator, is not installed: `make wrk`" in capsys.readouterr().err
     assert not (tmp_path / "r.json").exists()
