@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 OGCTESTS_VENV := .venv-ogctests
 OGCTESTS := ogctests==0.1.15
 
-.PHONY: install install-test run test test-fast lint browser postgis gdal qgis bench-http clean
+.PHONY: install install-test run test test-fast lint browser postgis gdal qgis wrk bench-http clean
 
 # What running needs: the runtime packages from PyPI (editable install, no extras) and Leaflet from
 # the npm registry. Separate stamps: `make run` after `make test` installs nothing again.
@@ -79,11 +79,19 @@ qgis:
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(QGIS_PACKAGES) >/dev/null) || \
 	  echo "$(QGIS_PACKAGES) not installed: the QGIS 3.22 tests will be skipped"; }
 
-# geo_ntm beside tipg on the same communes from the same PostGIS (about 10 minutes; issue 14):
-# bench/results/http_vs_tipg.json, under the label LABEL (default before).
+# geo_ntm beside tipg on the same communes from the same PostGIS (4-10 minutes; issue 14):
+# bench/results/http_vs_tipg.json, under the label LABEL (default before). Its load generator is
+# wrk (Debian's wrk 4.1, C), installed when run as root.
 LABEL ?= before
-bench-http: install-test postgis gdal
+bench-http: install-test postgis gdal wrk
 	$(BIN)/python bench/bench_http.py --label $(LABEL)
+
+WRK_PACKAGES := wrk
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (echo "==> $(WRK_PACKAGES) (Debian)" && apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(WRK_PACKAGES) >/dev/null) || \
+	  echo "$(WRK_PACKAGES) not installed: bench/bench_http.py needs it"; }
 
 # The store is GEO_NTM_DB (default var/geo_ntm.gpkg); loading the demo again changes nothing.
 # `geo-ntm demo` says what it loads as it goes; `geo-ntm serve` prints the URL once it answers.

@@ -1,7 +1,7 @@
 """geo_ntm's OGC API - Features beside tipg serving the same communes from the same PostGIS
 (issue 14 §4), in one run on this machine.
 
-    python bench/bench_http.py                       # about 10 minutes: bench/results/http_vs_tipg.json
+    python bench/bench_http.py                       # 4-10 minutes: bench/results/http_vs_tipg.json
     python bench/bench_http.py --label after         # adds a run under another label to the same file
     python bench/bench_http.py --duration 5 --no-pull
 
@@ -16,10 +16,12 @@ the store's tables instead). Then ``geo-ntm serve`` and tipg (``uvicorn tipg.mai
 connections each, both logging at WARNING, and the run measures, for each:
 
 - ``items``: one province's page with status attributes, Bến Tre (164 communes) limit 100, under
-  ``--clients`` concurrent clients (``bench_api``'s asyncio + httpx load generator, keep-alive;
-  httpx asks for gzip): requests/s, p50/p99, and the CPU per request of the server's processes
-  and of PostgreSQL's (psutil, the whole process trees, reaped children included), over every
-  answer of the load, warm-up included;
+  ``--clients`` concurrent connections of ``wrk`` (C, ``--threads`` threads, keep-alive, asking
+  for gzip; Debian's wrk 4.1: ``make wrk``, run by ``make bench-http``), after one answer checked with
+  httpx (200, its features, its bytes) and ``--warmup`` seconds of unmeasured load:
+  requests/s, p50/p75/p90/p99, wrk's errors (connect, read, write, timeout, status 400 or more),
+  and the CPU per request of the server's processes and of PostgreSQL's (psutil, the whole
+  process trees, reaped children included) and of wrk, over the measured load;
 - ``national_page``: ``limit=1000`` from the start of the national list, one client, ``--pages``
   timed requests after one untimed;
 - ``pull``: the whole collection with a default GDAL client, ``ogr2ogr -f GPKG out.gpkg
@@ -36,13 +38,14 @@ tipg cannot start.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import importlib.metadata
 import importlib.util
 import json
+import math
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -54,7 +57,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from bench_api import BIN, REPO, ServerProcess, Service, _client_cpu, _geo_ntm, _load
+from bench_api import BIN, REPO, ServerProcess, Service, _geo_ntm
 from provenance import git_state
 
 HERE = Path(__file__).resolve().parent
@@ -63,6 +66,8 @@ VINTAGE = "2009-04-01"
 STATUS_SAMPLE = "status_ben_tre_city_long.csv"
 TIPG_SCHEMA = "tipg_bench"
 POOL_SIZE = 10  # database connections of each server (geo_ntm's pool, tipg's asyncpg pool)
+ACCEPT_ENCODING = "gzip"  # what the load generator and the check ask for, as a browser would
+WRK_TIMEOUT = "60s"  # wrk leaves an answer slower than this out of its latencies (as a timeout error)
 #: The goals of issue 14 §4 this run measures.
 TARGETS = {
     "items_p99_ms": "< 100 ms at 32 concurrent clients",
@@ -218,29 +223,61 @@ def same_communes(urls: dict[str, str]) -> dict:
     }
 
 
-def measure_items(url: str, server: Server, meter: CpuMeter, clients: int, duration: float, warmup: float) -> dict:
-    """Requests/s and latency of the province page under ``clients`` clients, CPU per answer of
-    the server, of PostgreSQL and of the load generator (this process, on the same cores)."""
-    for _ in range(3):  # the first answers fill the servers' caches
-        httpx.get(url + server.items, timeout=120).raise_for_status()
+def _wrk(url: str, path: str, clients: int, threads: int, seconds: float) -> tuple[dict, float]:
+    """``wrk`` (C, keep-alive, asking for gzip as a browser does) with ``clients`` connections for
+    ``seconds`` (whole seconds, at least 1: what wrk takes) on GET ``path``: wrk's summary
+    (``wrk_report.lua``) and the CPU seconds wrk used."""
+    argv = ["wrk", "-t", str(min(threads, clients)), "-c", str(clients), "-d", f"{max(1, math.ceil(seconds))}s"]
+    argv += ["--timeout", WRK_TIMEOUT, "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", "-s", str(HERE / "wrk_report.lua")]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the only child reaped meanwhile
+    done = subprocess.run([*argv, str(httpx.URL(url + path))], capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    reports = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not reports:
+        raise RuntimeError(f"wrk printed no summary: {done.stdout[-500:]} {done.stderr[-500:]}")
+    return json.loads(reports[-1]), cpu
+
+
+def measure_items(
+    url: str, server: Server, meter: CpuMeter, clients: int, duration: float, warmup: float, threads: int
+) -> dict:
+    """Requests/s and latency of the province page under ``clients`` connections of wrk, after one
+    checked answer (httpx: 200, its features, its size on the wire) and ``warmup`` seconds of
+    unmeasured load; CPU per answer of the server, of PostgreSQL and of wrk (on the same cores)
+    over the measured load only."""
+    headers = {"Accept-Encoding": ACCEPT_ENCODING}
+    for _ in range(3):  # the first answers fill the servers' caches; the last one is checked
+        answer = httpx.get(url + server.items, headers=headers, timeout=120)
+        answer.raise_for_status()
+    if warmup > 0:
+        _wrk(url, server.items, clients, threads, warmup)
     load_before = _load_avg()
     meter.start()
-    client_cpu = _client_cpu()
-    result = asyncio.run(_load(url, server.items, clients, duration, warmup))
-    client_cpu = _client_cpu() - client_cpu
+    summary, client_cpu = _wrk(url, server.items, clients, threads, duration)
     cpu = meter.stop()
-    answered = max(result["answered"], 1)
-    result.update(
-        client_cpu_seconds=round(client_cpu, 2),
-        client_cpu_ms_per_request=round(client_cpu * 1000 / answered, 1),
-        server_cpu_seconds=round(cpu["server"], 2),
-        postgres_cpu_seconds=round(cpu["postgres"], 2),
-        server_cpu_ms_per_request=round(cpu["server"] * 1000 / answered, 1),
-        postgres_cpu_ms_per_request=round(cpu["postgres"] * 1000 / answered, 1),
-        load_before=load_before,
-        load_after=_load_avg(),
-    )
-    return result
+    answered = max(summary["requests"], 1)
+    latency = summary["latency_us"]
+    return {
+        "requests": summary["requests"],
+        "seconds": round(summary["duration_us"] / 1e6, 2),
+        "rps": round(summary["requests"] * 1e6 / summary["duration_us"], 1),
+        **{f"{key}_ms": round(latency[key] / 1000, 1) for key in ("p50", "p75", "p90", "p99", "mean", "max")},
+        "errors": summary["errors"],  # status: answers of 400 or more; timeout: none within WRK_TIMEOUT
+        "number_returned": answer.json()["numberReturned"],
+        "response_bytes": len(answer.content),
+        "wire_bytes": answer.num_bytes_downloaded,
+        "content_encoding": [answer.headers.get("content-encoding", "identity")],
+        "wrk_bytes_per_answer": round(summary["bytes"] / answered),  # headers included
+        "client_cpu_seconds": round(client_cpu, 2),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / answered, 2),
+        "server_cpu_seconds": round(cpu["server"], 2),
+        "postgres_cpu_seconds": round(cpu["postgres"], 2),
+        "server_cpu_ms_per_request": round(cpu["server"] * 1000 / answered, 2),
+        "postgres_cpu_ms_per_request": round(cpu["postgres"] * 1000 / answered, 2),
+        "load_before": load_before,
+        "load_after": _load_avg(),
+    }
 
 
 def measure_national_page(url: str, server: Server, pages: int) -> dict:
@@ -337,7 +374,9 @@ def _versions(url: str) -> dict:
         postgres, postgis = conn.execute("SELECT current_setting('server_version'), postgis_lib_version()").fetchone()
     gdal = subprocess.run(["ogr2ogr", "--version"], capture_output=True, text=True) if shutil.which("ogr2ogr") else None
     packages = ("tipg", "fastapi", "starlette", "uvicorn", "asyncpg", "psycopg", "httpx", "psutil")
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)  # exit status 1 with its usage
     return {
+        "wrk": wrk.stdout.splitlines()[0] if wrk.stdout else None,
         "python": platform.python_version(),
         "postgresql": postgres,
         "postgis": postgis,
@@ -351,6 +390,8 @@ def _check_tools(pull: bool) -> None:
         raise RuntimeError("tipg is not installed: pip install -e '.[bench]' (make install-test)")
     if pull and shutil.which("ogr2ogr") is None:
         raise RuntimeError("ogr2ogr is not installed: `make gdal` (Debian's gdal-bin), or run with --no-pull")
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk, the load generator, is not installed: `make wrk` (Debian's wrk, as root)")
 
 
 def run(
@@ -358,6 +399,7 @@ def run(
     clients: int = 32,
     duration: float = 20.0,
     warmup: float = 3.0,
+    threads: int = 1,
     pages: int = 5,
     pull: bool = True,
     pull_timeout: float = 400.0,
@@ -390,6 +432,7 @@ def run(
         "clients": clients,
         "duration_seconds": duration,
         "warmup_seconds": warmup,
+        "load_generator": f"wrk, {threads} thread(s)",
         "workers": workers,
         "db_connections_per_server": POOL_SIZE,
         "tipg_source": tipg_source,
@@ -412,7 +455,7 @@ def run(
         stages = {"items": {}, "national_page": {}, "pull": {}}
         for server in (OURS, TIPG):
             stages["items"][server.name] = measure_items(
-                urls[server.name], server, meters[server.name], clients, duration, warmup
+                urls[server.name], server, meters[server.name], clients, duration, warmup, threads
             )
             log(f"items {server.name}: {json.dumps(stages['items'][server.name])}")
         for server in (OURS, TIPG):
@@ -446,10 +489,17 @@ def _verdict(met: bool | None) -> str:
     return "—" if met is None else ("met" if met else "not met")
 
 
+def _latencies(items: dict) -> str:
+    """p50 / p90 / p99 of an items measure (no p90 in the runs before wrk)."""
+    return " / ".join(f"{items[key]:g}" if key in items else "—" for key in ("p50_ms", "p90_ms", "p99_ms"))
+
+
 def table(result: dict) -> str:
     """The Markdown table of one run: geo_ntm, tipg and the goal of issue 14 §4 for each measure."""
     items, page, pull = result["items"], result["national_page"], result.get("pull") or {}
     ours, theirs = items["geo_ntm"], items["tipg"]
+    generator = result.get("load_generator", "one Python process, httpx")  # runs before wrk used httpx
+    errors = [sum(entry["errors"].values()) if "errors" in entry else "—" for entry in (ours, theirs)]
     rows = [
         (
             "items of one province (Bến Tre, limit 100), 32 clients: requests/s",
@@ -459,12 +509,13 @@ def table(result: dict) -> str:
             ours["rps"] >= theirs["rps"],
         ),
         (
-            "the same: p50 / p99 ms",
-            f"{ours['p50_ms']:g} / {ours['p99_ms']:g}",
-            f"{theirs['p50_ms']:g} / {theirs['p99_ms']:g}",
+            "the same: p50 / p90 / p99 ms",
+            _latencies(ours),
+            _latencies(theirs),
             f"p99 {TARGETS['items_p99_ms']}",
             ours["p99_ms"] < 100,
         ),
+        ("the same: answers in error (wrk: connect, read, write, timeout, status ≥ 400)", *errors, "", None),
         (
             "the same: CPU ms per request, server + PostgreSQL",
             f"{ours['server_cpu_ms_per_request']:g} + {ours['postgres_cpu_ms_per_request']:g}",
@@ -473,7 +524,7 @@ def table(result: dict) -> str:
             None,
         ),
         (
-            "the same: CPU ms per request of the load generator (one Python process, same cores)",
+            f"the same: CPU ms per request of the load generator ({generator}, same cores)",
             ours.get("client_cpu_ms_per_request", "—"),
             theirs.get("client_cpu_ms_per_request", "—"),
             "",
@@ -531,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--duration", type=float, default=20.0, help="measured seconds of the items load per server")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring")
+    p.add_argument("--threads", type=int, default=1, help="threads of wrk, the load generator")
     p.add_argument("--pages", type=int, default=5, help="timed national pages of 1,000 per server")
     p.add_argument("--no-pull", dest="pull", action="store_false", help="leave out the ogr2ogr national pulls")
     p.add_argument("--pull-timeout", type=float, default=400.0, help="seconds after which a pull is stopped")
@@ -550,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
             args.clients,
             args.duration,
             args.warmup,
+            args.threads,
             args.pages,
             args.pull,
             args.pull_timeout,
