@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -45,7 +46,7 @@ from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG
 from geo_ntm.infrastructure.coverage import share
 from geo_ntm.infrastructure.facilities import facility_coverage
 from geo_ntm.infrastructure.partition import partition_cells
-from geo_ntm.infrastructure.queries import Engine
+from geo_ntm.infrastructure.queries import LOCAL, Engine
 from geo_ntm.infrastructure.reach import TILE_DEG, cell_zones, cells_around, padded
 from geo_ntm.infrastructure.roads import road_coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
@@ -77,11 +78,31 @@ def _imported():
     return distributed
 
 
+#: The engines a coverage question can be computed by.
+ENGINES = ("local", "dask")
+
+
+@contextlib.contextmanager
+def opened_engine(name: str = "local", scheduler: str | None = None) -> Iterator[Engine]:
+    """The engine named (``ENGINES``): ``local`` (this process), or ``dask`` on the scheduler at
+    ``scheduler`` or, when it is None, on a local cluster started and closed here."""
+    if name not in ENGINES:
+        raise InputError(f"unknown engine {name!r}; one of {', '.join(ENGINES)}")
+    if name == "local":
+        if scheduler:
+            raise InputError(f"a Dask scheduler ({scheduler}) is given but the engine is local: add --engine dask")
+        yield LOCAL
+        return
+    with dask_engine(scheduler) as engine:
+        yield engine
+
+
 @contextlib.contextmanager
 def dask_engine(scheduler: str | None = None, workers: int | None = None) -> Iterator[Engine]:
     """An ``Engine`` computing on the Dask scheduler at ``scheduler`` (``tcp://host:8786``), or
     on a ``LocalCluster`` of ``workers`` processes (default: one per core) on 127.0.0.1, without
-    dashboard, started here and closed on leaving."""
+    dashboard, started here and closed on leaving. A daemonic process (a job worker of the
+    service) may not start processes: its local cluster has ``workers`` threads instead."""
     distributed = _imported()
     with contextlib.ExitStack() as stack:
         if scheduler:
@@ -92,7 +113,11 @@ def dask_engine(scheduler: str | None = None, workers: int | None = None) -> Ite
         else:
             cluster = stack.enter_context(
                 distributed.LocalCluster(
-                    n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    processes=not multiprocessing.current_process().daemon,
                 )
             )
             client = stack.enter_context(distributed.Client(cluster))

@@ -4,12 +4,11 @@ the communes whose reported criteria 2 and 17 disagree with those measures (disc
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
@@ -53,7 +52,7 @@ class CoverageRequest:
 class Engine:
     """Where the road, water and facility answers are computed: functions with the signatures of
     ``road_coverage``, ``water_coverage`` and ``facility_coverage`` (those: this process, the
-    ``local`` engine; ``dask_engine``: a Dask cluster, same answers)."""
+    ``local`` engine; ``dask_engine.opened_engine``: a Dask cluster, same answers)."""
 
     name: str = "local"
     roads: Callable = road_coverage
@@ -62,24 +61,6 @@ class Engine:
 
 
 LOCAL = Engine()
-ENGINES = ("local", "dask")
-
-
-@contextlib.contextmanager
-def opened_engine(name: str = "local", scheduler: str | None = None) -> Iterator[Engine]:
-    """The engine named (``ENGINES``): ``dask`` on the scheduler at ``scheduler``, or on a local
-    cluster started and closed here when it is None."""
-    if name not in ENGINES:
-        raise InputError(f"unknown engine {name!r}; one of {', '.join(ENGINES)}")
-    if name == "local":
-        if scheduler:
-            raise InputError("a Dask scheduler address is given but the engine is local: add --engine dask")
-        yield LOCAL
-        return
-    from geo_ntm.infrastructure.dask_engine import dask_engine  # the optional extra: imported when asked
-
-    with dask_engine(scheduler) as engine:
-        yield engine
 
 
 @dataclass(frozen=True)

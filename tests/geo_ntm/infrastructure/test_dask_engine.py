@@ -20,6 +20,7 @@ import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 
 from boundaries.importer import import_boundaries
+from cli.main import main
 from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.coverage import place_communes
@@ -32,7 +33,7 @@ from geo_ntm.store import open_store
 from tests.support.questions import coverage_request
 
 DAY = dt.date(2020, 6, 30)
-HOUSEHOLDS = 20_000
+HOUSEHOLDS = 8_000
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker plugin below, on the workers
 
@@ -52,7 +53,7 @@ def layer_files(tmp_path_factory, ben_tre_files, synthetic) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("dask_layers")
     communes = synthetic.read_communes(ben_tre_files["boundaries"])
     population = folder / "population.tif"
-    synthetic.write_population(population, *synthetic.synthetic_population(communes, 0.005, seed=3))
+    synthetic.write_population(population, *synthetic.synthetic_population(communes, 0.01, seed=3))
     reach = folder / "reach.gpkg"
     synthetic.write_reach(communes, HOUSEHOLDS, reach, seed=5, n_lines=600)
     return {"population": population, "reach": reach, **ben_tre_files}
@@ -135,7 +136,7 @@ def test_a_job_whose_workers_keep_dying_fails_clearly_and_stores_nothing(stores,
     [
         ("roads", {}),
         ("water", {"distance": 200.0}),
-        ("water", {"distance": 1000.0, "households_layer": "households"}),
+        ("water", {"distance": 500.0, "households_layer": "households"}),
         ("facilities", {"distance": 500.0, "kind": "school"}),
         ("facilities", {}),
     ],
@@ -200,3 +201,24 @@ def test_an_input_error_of_a_partition_is_raised_as_it_is(stores, cluster):
         with pytest.raises(InputError, match="no facility of kind 'cinema'"):
             coverage(store, request, engine=engine_on(cluster))
         assert store.computed_result(question_text(request, load_thresholds()), version) is None
+
+
+def test_the_cli_on_a_scheduler_and_the_engine_setting(stores, cluster, tmp_path, capsys, monkeypatch):
+    """``--engine dask --scheduler ADDRESS`` answers as the local command; ``GEO_NTM_ENGINE=dask``
+    with ``GEO_NTM_DASK_SCHEDULER`` does the same without options; a scheduler without the dask
+    engine is refused (exit 2), nothing written."""
+    question = ["coverage", "facilities", "--year", "2020", "--distance", "300", "--kind", "school"]
+    outputs = [tmp_path / f"{n}.csv" for n in ("local", "dask", "setting")]
+    assert main(["--db", stores[0], *question, "-o", str(outputs[0])]) == 0
+    address = cluster.scheduler.address
+    assert main(["--db", stores[1], *question, "--engine", "dask", "--scheduler", address, "-o", str(outputs[1])]) == 0
+    monkeypatch.setenv("GEO_NTM_ENGINE", "dask")
+    monkeypatch.setenv("GEO_NTM_DASK_SCHEDULER", address)
+    assert main(["--db", stores[1], *question[:-2], "-o", str(outputs[2])]) == 0  # another question: computed
+    local, dask = (pd.read_csv(p, encoding="utf-8-sig") for p in outputs[:2])
+    pd.testing.assert_frame_equal(dask, local, check_exact=False, rtol=1e-9, atol=1e-9)
+    assert local["population_within"].sum() > 0 and len(pd.read_csv(outputs[2], encoding="utf-8-sig")) == len(local)
+    monkeypatch.setenv("GEO_NTM_ENGINE", "local")
+    refused = tmp_path / "refused.csv"
+    assert main(["--db", stores[1], *question, "--scheduler", address, "-o", str(refused)]) == 2
+    assert "add --engine dask" in capsys.readouterr().err and not refused.exists()
