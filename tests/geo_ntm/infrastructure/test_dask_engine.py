@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import cloudpickle
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 
@@ -24,11 +26,12 @@ from cli.main import main
 from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
 from geo_ntm.infrastructure.coverage import place_communes
-from geo_ntm.infrastructure.dask_engine import DaskJobError, engine_on, partition_keys
+from geo_ntm.infrastructure.dask_engine import DaskJobError, engine_on, opened_engine, partition_keys
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.partition import partition_cells
-from geo_ntm.infrastructure.queries import coverage, question_text
+from geo_ntm.infrastructure.queries import LOCAL, coverage, question_text
 from geo_ntm.infrastructure.thresholds import load_thresholds
+from geo_ntm.settings import Settings, SettingsError
 from geo_ntm.store import open_store
 from tests.support.questions import coverage_request
 
@@ -222,3 +225,39 @@ def test_the_cli_on_a_scheduler_and_the_engine_setting(stores, cluster, tmp_path
     refused = tmp_path / "refused.csv"
     assert main(["--db", stores[1], *question, "--scheduler", address, "-o", str(refused)]) == 2
     assert "add --engine dask" in capsys.readouterr().err and not refused.exists()
+
+
+def test_without_a_scheduler_a_local_cluster_is_started_and_closed(stores):
+    """``opened_engine("dask")``: a cluster of worker processes on 127.0.0.1 for the question,
+    gone afterwards; the answer is the local one."""
+    with open_store(stores[0]) as store:
+        request = coverage_request(store, "facilities", year=2020, distance=150.0)
+        local = coverage(store, request)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with open_store(stores[1]) as store, opened_engine("dask") as engine:
+        workers = {p.pid for p in psutil.Process().children(recursive=True)} - before
+        answer = coverage(store, request, engine=engine)
+    assert len(workers) >= 2  # the nanny and worker processes of the local cluster
+    assert not workers & {p.pid for p in psutil.Process().children(recursive=True)}
+    _assert_same(local, answer)
+
+
+@pytest.mark.parametrize(
+    "env, error",
+    [
+        ({"GEO_NTM_ENGINE": "spark"}, "GEO_NTM_ENGINE='spark' is not valid"),
+        ({"GEO_NTM_ENGINE": "local", "GEO_NTM_DASK_SCHEDULER": "tcp://127.0.0.1:1"}, None),
+    ],
+)
+def test_the_engine_settings(env, error):
+    """A bad engine is refused naming the variable; a scheduler is ignored by the local engine."""
+    if error:
+        with pytest.raises(SettingsError, match=re.escape(error)):
+            Settings.from_env(env)
+        return
+    settings = Settings.from_env(env)
+    assert (settings.engine, settings.dask_scheduler) == ("local", "tcp://127.0.0.1:1")
+    with opened_engine(settings.engine) as engine:
+        assert engine is LOCAL
+    with pytest.raises(InputError, match="add --engine dask"), opened_engine("local", settings.dask_scheduler):
+        pass
