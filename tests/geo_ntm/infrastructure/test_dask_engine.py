@@ -145,7 +145,7 @@ def test_a_job_whose_workers_keep_dying_fails_clearly_and_stores_nothing(stores,
     ],
 )
 def test_the_dask_answer_and_stored_rows_are_the_local_ones(stores, cluster, measure, options):
-    """The whole vintage (Bến Tre, in blocks of a degree) answered by each engine on its own store:
+    """The whole vintage (Bến Tre, in blocks of 0.5°) answered by each engine on its own store:
     the same table and totals, the same stored answer and (roads) the same km per commune."""
     answers, stored = [], []
     for location, engine in zip(stores, [None, engine_on(cluster)], strict=True):
