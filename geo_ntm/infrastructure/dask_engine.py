@@ -118,6 +118,8 @@ def dask_engine(scheduler: str | None = None, workers: int | None = None) -> Ite
                     threads_per_worker=1,
                     host="127.0.0.1",
                     dashboard_address=None,
+                    # no dashboard; the scheduler's plain HTTP routes (health) on a free local port, not 8787
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     processes=not multiprocessing.current_process().daemon,
                 )
             )
