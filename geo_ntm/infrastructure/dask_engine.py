@@ -130,7 +130,6 @@ def dask_engine(scheduler: str | None = None, workers: int | None = None) -> Ite
 def engine_on(client) -> Engine:
     """An ``Engine`` computing on the Dask ``client``'s cluster (the caller keeps it open)."""
     return Engine(
-        name="dask",
         roads=lambda *args, **kwargs: dask_road_coverage(client, *args, **kwargs),
         water=lambda *args, **kwargs: dask_water_coverage(client, *args, **kwargs),
         facilities=lambda *args, **kwargs: dask_facility_coverage(client, *args, **kwargs),

@@ -54,7 +54,6 @@ class Engine:
     ``road_coverage``, ``water_coverage`` and ``facility_coverage`` (those: this process, the
     ``local`` engine; ``dask_engine.opened_engine``: a Dask cluster, same answers)."""
 
-    name: str = "local"
     roads: Callable = road_coverage
     water: Callable = water_coverage
     facilities: Callable = facility_coverage
