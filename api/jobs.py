@@ -54,6 +54,7 @@ from boundaries.vintages import import_lineage
 from geo_ntm.errors import GeoNtmError, InputError, NotFoundError
 from geo_ntm.groups import import_groups_file
 from geo_ntm.indicator_sets import import_indicator_set, set_record
+from geo_ntm.infrastructure.dask_engine import opened_engine
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.queries import CoverageRequest, coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
@@ -175,8 +176,11 @@ def _answer(body: dict, stored: bool, ok: bool = True) -> dict:
 
 
 def coverage_job(store: Store, request: CoverageRequest, thresholds: Thresholds) -> None:
-    """Compute the answer to a coverage question and store it (``queries.coverage`` does)."""
-    coverage(store, request, thresholds)
+    """Compute the answer to a coverage question and store it (``queries.coverage`` does), on the
+    engine of the settings (``GEO_NTM_ENGINE``, ``GEO_NTM_DASK_SCHEDULER``)."""
+    settings = Settings.from_env()
+    with opened_engine(settings.engine, settings.dask_scheduler if settings.engine == "dask" else None) as engine:
+        coverage(store, request, thresholds, engine)
 
 
 # -- the runner ----------------------------------------------------------------------------------

@@ -1,8 +1,16 @@
-"""SYNTHETIC test and benchmark data over the real 2009 communes: a road network and a population
-raster. Nothing here is real: every file, layer, column and raster tag says SYNTHETIC.
+"""SYNTHETIC test and benchmark data over the real 2009 communes: a road network, a population
+raster, and for the water and facility questions a water network with supply points, household
+points and facilities. Nothing here is real: every file, layer, column and raster tag says SYNTHETIC.
 
     python bench/make_synthetic.py roads  -n 100000 -o var/synthetic_roads.gpkg [--province 811]
     python bench/make_synthetic.py population -o var/synthetic_population.tif [--resolution 0.01] [--crs EPSG:32648]
+    python bench/make_synthetic.py reach -n 20000000 -o var/synthetic_reach.gpkg [--province 811]
+
+Reach (one GeoPackage, four layers): ``water_lines`` (pipes: the road generator's polylines in
+a random 60% of the communes, about one per 40 households of 2009), ``water_points`` (one well in half of the
+other communes), ``households`` (``-n`` points, per commune in proportion to its 2009 population,
+uniform inside it; written in chunks, so tens of millions fit) and ``facilities`` (OSM
+``amenity`` tags: a school and a clinic in every commune, a marketplace in one in three).
 
 Roads: segment counts per commune are proportional to the square root of its area, so the
 number of segments per km² grows as communes get smaller (dense lowland and urban communes get
@@ -177,11 +185,67 @@ def write_population(path: Path, grid: np.ndarray, transform, crs: str) -> None:
         dst.update_tags(SYNTHETIC="true", description=f"{LABEL} population grid, not real data (geo_ntm bench)")
 
 
+def synthetic_households(communes: gpd.GeoDataFrame, n: int, seed: int = 2009) -> gpd.GeoDataFrame:
+    """``n`` SYNTHETIC household points over ``communes``, per commune in proportion to its 2009
+    population, uniform inside it."""
+    rng = np.random.default_rng(seed)
+    geoms = np.asarray(communes.geometry.array)
+    counts = _allocate(communes["population_2009"].fillna(0).to_numpy(dtype=float) + 1.0, n)
+    xy = _points_inside(np.repeat(geoms, counts), rng)
+    return gpd.GeoDataFrame(geometry=gpd.GeoSeries(shapely.points(xy), crs="EPSG:4326")).assign(synthetic=LABEL)
+
+
+def synthetic_water(
+    communes: gpd.GeoDataFrame, seed: int = 2009, n_lines: int | None = None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """A SYNTHETIC piped network (``n_lines`` polylines, default one per 40 households of 2009,
+    in a random 60% of ``communes``) and supply points (a well in half of the other communes)."""
+    rng = np.random.default_rng(seed)
+    served = rng.random(len(communes)) < 0.6
+    pipes = communes[served]
+    n_lines = n_lines or max(1, int(pipes["population_2009"].fillna(0).sum() / 4 / 40))
+    lines = synthetic_roads(pipes, n_lines, seed)[["geometry"]].assign(synthetic=LABEL)
+    wells = communes[~served & (rng.random(len(communes)) < 0.5)]
+    points = gpd.GeoSeries(shapely.points(_points_inside(np.asarray(wells.geometry.array), rng)), crs="EPSG:4326")
+    return lines, gpd.GeoDataFrame(geometry=points).assign(synthetic=LABEL)
+
+
+def synthetic_facilities(communes: gpd.GeoDataFrame, seed: int = 2009) -> gpd.GeoDataFrame:
+    """SYNTHETIC facilities (OSM ``amenity``): a school and a clinic in every commune, a
+    marketplace in one in three."""
+    rng = np.random.default_rng(seed)
+    geoms = np.asarray(communes.geometry.array)
+    market = np.flatnonzero(rng.random(len(geoms)) < 1 / 3)
+    owner = np.r_[np.arange(len(geoms)), np.arange(len(geoms)), market]
+    amenity = ["school"] * len(geoms) + ["clinic"] * len(geoms) + ["marketplace"] * len(market)
+    points = shapely.points(_points_inside(geoms[owner], rng))
+    return gpd.GeoDataFrame({"amenity": amenity, "synthetic": LABEL}, geometry=gpd.GeoSeries(points, crs="EPSG:4326"))
+
+
+def write_reach(
+    communes: gpd.GeoDataFrame, n_households: int, path: Path, seed: int = 2009, n_lines: int | None = None
+) -> None:
+    """The four layers of ``reach`` into the GeoPackage ``path`` (``n_lines``: see
+    ``synthetic_water``); households in chunks of about a million points (by groups of
+    communes), so memory stays flat."""
+    lines, points = synthetic_water(communes, seed, n_lines)
+    lines.to_file(path, layer="water_lines", driver="GPKG")
+    points.to_file(path, layer="water_points", driver="GPKG")
+    synthetic_facilities(communes, seed).to_file(path, layer="facilities", driver="GPKG")
+    weights = communes["population_2009"].fillna(0).to_numpy(dtype=float) + 1.0
+    counts = _allocate(weights, n_households)
+    chunk = np.cumsum(counts) // 1_000_000
+    for i, key in enumerate(np.unique(chunk)):
+        rows = chunk == key
+        part = synthetic_households(communes[rows], int(counts[rows].sum()), seed + i)
+        part.to_file(path, layer="households", driver="GPKG", append=i > 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=["roads", "population"])
+    p.add_argument("what", choices=["roads", "population", "reach"])
     p.add_argument("-o", "--output", type=Path, required=True)
-    p.add_argument("-n", "--segments", type=int, default=100_000, help="number of road segments")
+    p.add_argument("-n", "--segments", type=int, default=100_000, help="number of road segments (reach: households)")
     p.add_argument("--province", help="province code of the 2009 file (default: the whole country)")
     p.add_argument("--seed", type=int, default=2009)
     p.add_argument("--resolution", type=float, default=0.01, help="raster cell size in CRS units")
@@ -194,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         roads = synthetic_roads(communes, args.segments, args.seed)
         roads.to_file(args.output, layer="synthetic_roads", driver="GPKG")
         print(f"wrote {len(roads)} SYNTHETIC road segments to {args.output}")
+    elif args.what == "reach":
+        write_reach(communes, args.segments, args.output, args.seed)
+        print(f"wrote SYNTHETIC water lines, water points, {args.segments} households and facilities to {args.output}")
     else:
         grid, transform, crs = synthetic_population(communes, args.resolution, args.seed, args.crs)
         write_population(args.output, grid, transform, crs)

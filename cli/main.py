@@ -324,6 +324,7 @@ def _cmd_layers_list(store: Store, args, settings: Settings) -> int:
 
 def _cmd_coverage(store: Store, args, settings: Settings) -> int:
     from geo_ntm.infrastructure.coverage import write_table
+    from geo_ntm.infrastructure.dask_engine import opened_engine
     from geo_ntm.infrastructure.queries import CoverageRequest, coverage
     from geo_ntm.infrastructure.thresholds import load_thresholds
 
@@ -337,7 +338,10 @@ def _cmd_coverage(store: Store, args, settings: Settings) -> int:
         population_layer=args.population_layer,
         households_layer=args.households_layer,
     )
-    table, totals = coverage(store, request, load_thresholds(settings.thresholds_file))
+    engine = args.engine or settings.engine
+    scheduler = args.scheduler or (settings.dask_scheduler if engine == "dask" else None)
+    with opened_engine(engine, scheduler) as computing:
+        table, totals = coverage(store, request, load_thresholds(settings.thresholds_file), computing)
     write_table(table, args.output, f"coverage_{args.topic}")
     print(json.dumps(totals, ensure_ascii=False))
     print(f"wrote {len(table)} communes to {args.output}")
@@ -655,6 +659,18 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         help="water: household points (only when named; 17.1 is then a share of households rather than of people)",
     )
     cv.add_argument("--population-layer", help="water, facilities: the population raster")
+    cv.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        help="roads, water, facilities: computed in this process (local) or on a Dask cluster (dask; "
+        "pip install -e '.[dask]'); default: env GEO_NTM_ENGINE or local",
+    )
+    cv.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="--engine dask: the Dask scheduler (tcp://host:8786; default: env GEO_NTM_DASK_SCHEDULER, "
+        "else a local cluster of one worker process per core, started and closed by the command)",
+    )
     cv.add_argument("-o", "--output", required=True, help="FILE.csv or FILE.gpkg")
     cv.set_defaults(handler=_cmd_coverage)
 

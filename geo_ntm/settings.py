@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     # origins (scheme://host[:port]) whose pages may call the API from a browser (CORS), a comma
     # list; none by default: no CORS header at all (docs/settings.md#cors)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # where the service's background jobs compute road, water and facility answers: local (the job's
+    # process) or dask (a Dask cluster, docs/settings.md#a-dask-cluster); the CLI's --engine overrides it
+    engine: Literal["local", "dask"] = "local"
+    # the Dask scheduler (tcp://host:8786) of the dask engine; none: a local cluster per job
+    dask_scheduler: str | None = None
     # an office's own XYZ tile server under the planner's map (https://.../{z}/{x}/{y}.png); none by
     # default: the page then fetches nothing from elsewhere
     basemap_url: str | None = None

@@ -8,7 +8,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -48,12 +49,28 @@ class CoverageRequest:
 
 
 @dataclass(frozen=True)
+class Engine:
+    """Where the road, water and facility answers are computed: functions with the signatures of
+    ``road_coverage``, ``water_coverage`` and ``facility_coverage`` (those: this process, the
+    ``local`` engine; ``dask_engine.opened_engine``: a Dask cluster, same answers)."""
+
+    roads: Callable = road_coverage
+    water: Callable = water_coverage
+    facilities: Callable = facility_coverage
+
+
+LOCAL = Engine()
+
+
+@dataclass(frozen=True)
 class _Communes:
-    """The communes a question is about, with the day and the framework of that day's year."""
+    """The communes a question is about, with the day and the framework of that day's year, and
+    the engine computing the answer."""
 
     where: Where
     units: gpd.GeoDataFrame
     framework: str | None
+    engine: Engine = field(default=LOCAL)
 
     @property
     def day(self) -> dt.date:
@@ -66,7 +83,7 @@ class _Communes:
 
 def _roads(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
     layer = _layer(store, r.layer, LayerKind.ROADS, s.day)
-    return road_coverage(store, s.vintage, layer, s.units, s.framework, thresholds, whole_vintage=r.where.national)
+    return s.engine.roads(store, s.vintage, layer, s.units, s.framework, thresholds, whole_vintage=r.where.national)
 
 
 def _population(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
@@ -84,13 +101,13 @@ def _water(store: Store, r: CoverageRequest, s: _Communes, thresholds: Threshold
         )
     households = None if r.households_layer is None else _layer(store, r.households_layer, LayerKind.HOUSEHOLDS, s.day)
     layers = WaterLayers(_layer(store, r.population_layer, LayerKind.POPULATION, s.day), lines, points, households)
-    return water_coverage(store, s.vintage, s.units, layers, distance, s.framework, thresholds)
+    return s.engine.water(store, s.vintage, s.units, layers, distance, s.framework, thresholds)
 
 
 def _facilities(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):
     distance = None if r.distance is None else checked_distance(r.distance, "facility reach")
     population = None if distance is None else _layer(store, r.population_layer, LayerKind.POPULATION, s.day)
-    return facility_coverage(
+    return s.engine.facilities(
         store, s.vintage, s.units, _layer(store, r.layer, LayerKind.FACILITIES, s.day), population, r.kind, distance
     )
 
@@ -196,17 +213,18 @@ def stored_coverage(
 
 
 def coverage(
-    store: Store, request: CoverageRequest, thresholds: Thresholds | None = None
+    store: Store, request: CoverageRequest, thresholds: Thresholds | None = None, engine: Engine = LOCAL
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """The per-commune table and the totals of ``request``; verdicts use ``thresholds`` (default:
     the shipped ones; the CLI and the API add the ``GEO_NTM_THRESHOLDS`` file). An answer stored
-    on the current data is read back; otherwise it is computed and stored for later questions."""
+    on the current data is read back; otherwise it is computed by ``engine`` (roads, water and
+    facilities; the same answer from every engine) and stored for later questions."""
     checked_request(store, request)
     thresholds = thresholds or load_thresholds()
     question, version = question_text(request, thresholds), store.content_version()
     where = request.where
     report_progress(0.05, "reading the communes")
-    communes = _Communes(where, place_communes(store, where), framework_of_year(where.day.year))
+    communes = _Communes(where, place_communes(store, where), framework_of_year(where.day.year), engine)
     stored = store.computed_result(question, version)
     if stored is not None:
         rows, totals = stored

@@ -1,0 +1,422 @@
+"""The road, water and facility questions on a Dask cluster (``dask.distributed``), answered and
+stored exactly as the local engine answers and stores them.
+
+- **Partitions.** The communes asked are split on a grid: blocks of ``PARTITION_DEG`` degrees
+  in one UTM zone (``partition_keys``), whole tiles of the grid ``reach`` works in. The client
+  reads, per partition, the features of the vector layers that can matter to its communes (the
+  box of its communes and partition cells, grown by the distance asked and twice
+  ``clip.NEAREST_MAX_DEG``); the commune partition and the population raster are read once and
+  sent once to every worker (``Client.scatter(broadcast=True)``).
+- **Per partition** a worker runs the local engine's own function (``road_coverage``,
+  ``water_coverage``, ``facility_coverage``) on the partition's communes against
+  ``_PartitionStore``, which serves what was shipped the way the store serves it (envelope filter
+  on a box). The answer of a commune depends only on the data around it (the local functions are
+  written so), so it is the same whichever partition computes it.
+- **Gathered.** The per-commune rows are put back in the order of the communes asked; the totals
+  are summed (shares recomputed from the sums). Road km are then stored per layer and vintage as
+  the local engine stores them (``Store.add_road_km``) and the table built from them by
+  ``road_coverage`` itself; ``queries.coverage`` stores the answer. Nothing is written before every
+  partition succeeded: a failed job leaves the store as it was.
+- **Failures.** A worker that dies has its tasks run again elsewhere (the scheduler's
+  ``distributed.scheduler.allowed-failures``); past that, or on any error in a partition, the job
+  fails with ``DaskJobError`` naming the partition (an ``InputError`` of the local functions,
+  e.g. an unknown facility kind, is raised as it is).
+
+Totals ``*_outside_every_commune`` (points outside every commune) are counted per partition and
+summed: a point outside every commune but near two partitions' boxes is counted in each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo_ntm.domain import ROAD_CLASSES, SURFACES, Layer, Vintage
+from geo_ntm.errors import GeoNtmError, InputError
+from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG
+from geo_ntm.infrastructure.coverage import share
+from geo_ntm.infrastructure.facilities import facility_coverage
+from geo_ntm.infrastructure.partition import partition_cells
+from geo_ntm.infrastructure.queries import LOCAL, Engine
+from geo_ntm.infrastructure.reach import TILE_DEG, cell_zones, cells_around, padded
+from geo_ntm.infrastructure.roads import road_coverage
+from geo_ntm.infrastructure.thresholds import Thresholds
+from geo_ntm.infrastructure.water import WaterLayers, water_coverage
+from geo_ntm.job_progress import report_progress
+from geo_ntm.store import BBox, Store
+from geo_ntm.store.base import FEATURE_ATTRIBUTES
+
+log = logging.getLogger(__name__)
+
+#: The side of a partition's block, in degrees: a whole number of ``reach.TILE_DEG`` tiles (one:
+#: 1° blocks left two of seven partitions with 95% of the work in bench/bench_dask.py).
+PARTITION_DEG = TILE_DEG
+assert round(PARTITION_DEG / TILE_DEG) == PARTITION_DEG / TILE_DEG, "a partition holds whole tiles of reach"
+#: Partitions read and sent ahead of the workers: bounds what the client holds at once.
+IN_FLIGHT_PER_WORKER = 2
+#: Totals that are the same for every partition (not summed).
+_SHARED_NUMBERS = {"distance_m"}
+
+
+class DaskJobError(GeoNtmError):
+    """A partition of a Dask job failed (its worker died too often, or it raised)."""
+
+
+def _imported():
+    try:
+        import distributed
+    except ImportError:  # pragma: no cover - the extra is installed wherever the tests run
+        raise GeoNtmError("the dask engine needs the optional dependencies: pip install -e '.[dask]'") from None
+    return distributed
+
+
+#: The engines a coverage question can be computed by.
+ENGINES = ("local", "dask")
+
+
+@contextlib.contextmanager
+def opened_engine(name: str = "local", scheduler: str | None = None) -> Iterator[Engine]:
+    """The engine named (``ENGINES``): ``local`` (this process), or ``dask`` on the scheduler at
+    ``scheduler`` or, when it is None, on a local cluster started and closed here."""
+    if name not in ENGINES:
+        raise InputError(f"unknown engine {name!r}; one of {', '.join(ENGINES)}")
+    if name == "local":
+        if scheduler:
+            raise InputError(f"a Dask scheduler ({scheduler}) is given but the engine is local: add --engine dask")
+        yield LOCAL
+        return
+    with dask_engine(scheduler) as engine:
+        yield engine
+
+
+@contextlib.contextmanager
+def dask_engine(scheduler: str | None = None, workers: int | None = None) -> Iterator[Engine]:
+    """An ``Engine`` computing on the Dask scheduler at ``scheduler`` (``tcp://host:8786``), or
+    on a ``LocalCluster`` of ``workers`` processes (default: one per core) on 127.0.0.1, without
+    dashboard, started here and closed on leaving. A daemonic process (a job worker of the
+    service) may not start processes: its local cluster has ``workers`` threads instead."""
+    distributed = _imported()
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            try:
+                client = stack.enter_context(distributed.Client(scheduler, timeout="20s"))
+            except OSError as exc:
+                raise InputError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
+        else:
+            cluster = stack.enter_context(
+                distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    # no dashboard; the scheduler's plain HTTP routes (health) on a free local port, not 8787
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    processes=not multiprocessing.current_process().daemon,
+                )
+            )
+            client = stack.enter_context(distributed.Client(cluster))
+        yield engine_on(client)
+
+
+def engine_on(client) -> Engine:
+    """An ``Engine`` computing on the Dask ``client``'s cluster (the caller keeps it open)."""
+    return Engine(
+        roads=lambda *args, **kwargs: dask_road_coverage(client, *args, **kwargs),
+        water=lambda *args, **kwargs: dask_water_coverage(client, *args, **kwargs),
+        facilities=lambda *args, **kwargs: dask_facility_coverage(client, *args, **kwargs),
+    )
+
+
+# -- what a worker gets: a partition's data behind the store's reading interface ------------------
+@dataclass(frozen=True)
+class _Partition:
+    """One partition: its key (a province or district code), its communes and the features of
+    each vector layer read around them (by layer id)."""
+
+    key: str
+    units: gpd.GeoDataFrame
+    features: dict[int, gpd.GeoDataFrame]
+
+
+class _PartitionStore:
+    """The reads the local engine makes (``partition``, ``layer_features``, ``layer_raster``,
+    ``road_km``), served from the data shipped to a worker with the store's envelope filter."""
+
+    def __init__(self, cells: gpd.GeoDataFrame, features: dict[int, gpd.GeoDataFrame], raster: bytes | None):
+        self._cells, self._features, self._raster = cells, features, raster
+
+    def partition(self, vintage_id, bbox: BBox | None = None) -> gpd.GeoDataFrame:
+        return _meeting(self._cells, bbox)
+
+    def layer_features(self, layer_id, bbox: BBox | None = None, attributes=FEATURE_ATTRIBUTES) -> gpd.GeoDataFrame:
+        frame = _meeting(self._features[layer_id], bbox)
+        return frame[[c for c in ("feature_id", *attributes) if c in frame.columns] + [frame.geometry.name]]
+
+    def layer_raster(self, layer_id) -> bytes:
+        assert self._raster is not None, "a raster layer read by a partition is shipped with it"
+        return self._raster
+
+    def road_km(self, layer_id, vintage_id) -> None:
+        return None  # a partition computes its km; the client stores them once all are in
+
+
+def _meeting(frame: gpd.GeoDataFrame, bbox: BBox | None) -> gpd.GeoDataFrame:
+    """The rows of ``frame`` whose envelope meets ``bbox`` (as the store's spatial index selects)."""
+    if bbox is None:
+        return frame
+    b = shapely.bounds(np.asarray(frame.geometry.array))
+    keep = (b[:, 0] <= bbox[2]) & (b[:, 2] >= bbox[0]) & (b[:, 1] <= bbox[3]) & (b[:, 3] >= bbox[1])
+    return frame[keep].reset_index(drop=True)
+
+
+def _road_part(part: _Partition, cells, vintage, layer, framework_id, thresholds) -> np.ndarray:
+    """Km per (commune, class, surface) of the partition's communes, by the local engine."""
+    store = cast(Store, _PartitionStore(cells, part.features, None))
+    table, _ = road_coverage(store, vintage, layer, part.units, framework_id, thresholds)
+    return np.stack(
+        [np.column_stack([table[f"km_{c}_{s}"].to_numpy() for s in SURFACES]) for c in ROAD_CLASSES], axis=1
+    )
+
+
+def _water_part(part: _Partition, cells, raster, vintage, layers, distance, framework_id, thresholds):
+    store = cast(Store, _PartitionStore(cells, part.features, raster))
+    table, totals = water_coverage(store, vintage, part.units, layers, distance, framework_id, thresholds)
+    return pd.DataFrame(table.drop(columns="geometry")), totals
+
+
+def _facility_part(part: _Partition, cells, raster, vintage, facilities, population, kind, distance):
+    store = cast(Store, _PartitionStore(cells, part.features, raster))
+    table, totals = facility_coverage(store, vintage, part.units, facilities, population, kind, distance)
+    return pd.DataFrame(table.drop(columns="geometry")), totals
+
+
+# -- the client's side ------------------------------------------------------------------------------
+def dask_road_coverage(
+    client,
+    store: Store,
+    vintage: Vintage,
+    layer: Layer,
+    units: gpd.GeoDataFrame,
+    framework_id: str | None,
+    thresholds: Thresholds | None = None,
+    whole_vintage: bool = False,
+) -> tuple[gpd.GeoDataFrame, dict]:
+    """``roads.road_coverage`` computed on the cluster: the km of ``units`` per partition, then the
+    table and totals by ``road_coverage`` from those km (stored per layer and vintage first when
+    the whole vintage is asked, as the local engine stores them)."""
+    if store.road_km(layer.layer_id, vintage.vintage_id) is None:
+        report_progress(0.15, f"reading the commune partition of {vintage.name}")
+        cells = partition_cells(store, vintage)  # a road reaching far needs the cells along it
+        reads = [(layer, ("road_class", "surface"))]
+        parts = _run(client, store, cells, units, reads, 0.0, _road_part, (vintage, layer, framework_id, thresholds))
+        km = np.zeros((len(units), len(ROAD_CLASSES), len(SURFACES)))
+        for rows, values in parts:
+            km[rows] = values
+        table = _km_rows(units, km)
+        if whole_vintage:
+            report_progress(0.9, "storing the km per commune")
+            store.add_road_km(layer.layer_id, vintage.vintage_id, table)
+        else:
+            store = cast(Store, _KnownKm(store, table))
+    return road_coverage(store, vintage, layer, units, framework_id, thresholds, whole_vintage)
+
+
+def _km_rows(units: gpd.GeoDataFrame, km: np.ndarray) -> pd.DataFrame:
+    """Km as the store keeps them: one row per (commune, class, surface) with km, in code order."""
+    order = np.argsort(units["code"].to_numpy(), kind="stable")
+    cell, cls, surface = np.nonzero(km[order])
+    return pd.DataFrame(
+        {
+            "unit_id": units["unit_id"].to_numpy()[order][cell],
+            "road_class": np.asarray(ROAD_CLASSES)[cls],
+            "surface": np.asarray(SURFACES)[surface],
+            "km": km[order][cell, cls, surface],
+        }
+    )
+
+
+class _KnownKm:
+    """``store`` with the km of a road layer already computed (not stored: a scope smaller than
+    the vintage is not kept, as with the local engine)."""
+
+    def __init__(self, store: Store, km: pd.DataFrame):
+        self._store, self._km = store, km
+
+    def road_km(self, layer_id, vintage_id) -> pd.DataFrame:
+        return self._km
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def dask_water_coverage(
+    client,
+    store: Store,
+    vintage: Vintage,
+    units: gpd.GeoDataFrame,
+    layers: WaterLayers,
+    distance: float,
+    framework_id: str | None,
+    thresholds: Thresholds,
+) -> tuple[gpd.GeoDataFrame, dict]:
+    """``water.water_coverage`` computed on the cluster, partition by partition."""
+    vectors = [x for x in (layers.lines, layers.points, layers.households) if x is not None]
+    raster = client.scatter(store.layer_raster(layers.population.layer_id), broadcast=True)
+    reads = [(x, ()) for x in vectors]
+    parts = _run(
+        client, store, cells_around(store, vintage, units), units, reads, distance, _water_part,
+        (raster, vintage, layers, distance, framework_id, thresholds),
+    )  # fmt: skip
+    return _gathered(units, parts)
+
+
+def dask_facility_coverage(
+    client,
+    store: Store,
+    vintage: Vintage,
+    units: gpd.GeoDataFrame,
+    facilities: Layer,
+    population: Layer | None,
+    kind: str | None,
+    distance: float | None,
+) -> tuple[gpd.GeoDataFrame, dict]:
+    """``facilities.facility_coverage`` computed on the cluster, partition by partition."""
+    raster = None if population is None else client.scatter(store.layer_raster(population.layer_id), broadcast=True)
+    parts = _run(
+        client, store, cells_around(store, vintage, units), units, [(facilities, ("kind",))], distance or 0.0,
+        _facility_part,
+        (raster, vintage, facilities, population, kind, distance),
+    )  # fmt: skip
+    return _gathered(units, parts)
+
+
+def partition_keys(units: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> np.ndarray:
+    """The partition of each commune: the UTM zone of its partition cell's centroid and the block
+    of ``PARTITION_DEG`` degrees holding that centroid ("zone:column:row"; "0" without a cell).
+    ``reach`` unions the sources near the cells of one zone and tile of ``reach.TILE_DEG``: with
+    whole tiles in each partition, a commune's reach zone is computed from the same union as by
+    the local engine, to the last digit."""
+    geoms = pd.Series(np.asarray(cells.geometry.array), index=cells["unit_id"].to_numpy())
+    geoms = geoms.reindex(units["unit_id"].to_numpy()).to_numpy(dtype=object, copy=True)
+    missing = pd.isna(geoms)
+    geoms[missing] = shapely.MultiPolygon()
+    zones = cell_zones(geoms)
+    keys = np.full(len(geoms), "0", dtype=object)
+    full = zones > 0
+    block = np.floor(shapely.get_coordinates(shapely.centroid(geoms[full])) / PARTITION_DEG).astype(int)
+    keys[full] = [f"{z}:{x}:{y}" for z, (x, y) in zip(zones[full], block, strict=True)]
+    return keys
+
+
+def _run(
+    client,
+    store: Store,
+    cells: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    reads: Sequence[tuple[Layer, tuple[str, ...]]],
+    distance: float,
+    work: Callable,
+    args: tuple,
+) -> list[tuple[np.ndarray, Any]]:
+    """``work(partition, cells, *args)`` on the cluster for every partition of ``units`` (``cells``,
+    the partition cells the local engine would read, sent once to every worker; ``reads``, the
+    vector layers read per partition with their attributes); at most ``IN_FLIGHT_PER_WORKER``
+    partitions a worker are read and sent ahead. The results with the rows of ``units`` each
+    belongs to; every partition succeeds, or ``DaskJobError`` (nothing is left running)."""
+    distributed = _imported()
+    shipped = client.scatter(cells[["unit_id", "code", cells.geometry.name]], broadcast=True)
+    keys = partition_keys(units, cells)
+    groups = [np.flatnonzero(keys == k) for k in pd.unique(keys)]
+    unit_cells = dict(zip(cells["unit_id"], np.asarray(cells.geometry.array), strict=True))
+    window = IN_FLIGHT_PER_WORKER * max(1, len(client.scheduler_info().get("workers", {})))
+    log.info("dask: %d partitions of %d communes on %s", len(groups), len(units), client.scheduler.address)
+    pending: dict = {}
+    results: list = []
+    queue = distributed.as_completed()
+    try:
+        for rows in groups:
+            part = _read_partition(store, str(keys[rows[0]]), units.iloc[rows], unit_cells, reads, distance)
+            future = client.submit(work, part, shipped, *args, pure=False)
+            pending[future.key] = (rows, part.key, future)
+            queue.add(future)
+            del part
+            while queue.count() >= window:
+                _collect(queue, pending, results, len(groups))
+        while queue.count():
+            _collect(queue, pending, results, len(groups))
+    except BaseException:
+        client.cancel([future for _, _, future in pending.values()])
+        raise
+    return results
+
+
+def _collect(queue, pending: dict, results: list, total: int) -> None:
+    """Wait for the next partition; its result into ``results``, or ``DaskJobError``."""
+    future = next(queue)
+    rows, key, _ = pending.pop(future.key)
+    try:
+        results.append((rows, future.result()))
+    except GeoNtmError:
+        raise  # InputError and the like: the local engine's own message
+    except Exception as exc:
+        raise DaskJobError(
+            f"the Dask job failed on partition {key!r} ({type(exc).__name__}: {exc}); nothing was stored"
+        ) from exc
+    report_progress(0.2 + 0.7 * len(results) / total, f"{len(results)} of {total} partitions computed")
+
+
+def _read_partition(
+    store: Store,
+    key: str,
+    units: gpd.GeoDataFrame,
+    unit_cells: dict,
+    reads: Sequence[tuple[Layer, tuple[str, ...]]],
+    distance: float,
+) -> _Partition:
+    """The partition's communes and the features of the layers ``reads`` names, in a box holding
+    every box the local engine reads around them: its communes and their cells, grown by
+    ``distance`` and twice ``NEAREST_MAX_DEG``."""
+    geoms = [*np.asarray(units.geometry.array), *(unit_cells[u] for u in units["unit_id"] if u in unit_cells)]
+    box = padded(shapely.total_bounds(np.asarray(geoms, dtype=object)), distance, 2 * NEAREST_MAX_DEG)
+    features = {x.layer_id: store.layer_features(x.layer_id, bbox=box, attributes=a) for x, a in reads}
+    return _Partition(key, units.reset_index(drop=True), features)
+
+
+def _gathered(units: gpd.GeoDataFrame, parts: list[tuple[np.ndarray, Any]]) -> tuple[gpd.GeoDataFrame, dict]:
+    """The per-partition tables in the order of ``units`` (with their geometry), and the totals."""
+    order = np.concatenate([rows for rows, _ in parts])
+    table = pd.concat([t for _, (t, _) in parts], ignore_index=True)
+    table = table.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    frame = gpd.GeoDataFrame(table, geometry=units.geometry.reset_index(drop=True), crs=units.crs)
+    return frame, summed_totals([totals for _, (_, totals) in parts])
+
+
+def summed_totals(parts: list[dict]) -> dict:
+    """The totals of partitions as one: numbers summed, shares ``x_within_share`` recomputed as
+    ``x_within / x``, everything else (layers, distance, vintage ...) the same in every partition."""
+    first = parts[0]
+    out: dict = {}
+    for key, value in first.items():
+        values = [p[key] for p in parts]
+        if key.endswith("_within_share"):
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool) and key not in _SHARED_NUMBERS:
+            out[key] = type(value)(sum(values))
+        elif any(v != value for v in values):
+            raise DaskJobError(f"partitions disagree on {key!r}: {sorted({repr(v) for v in values})}")
+        else:
+            out[key] = value
+    for key in first:
+        if key.endswith("_within_share"):
+            base = key.removesuffix("_within_share")
+            out[key] = share(out[f"{base}_within"], out[base])
+    return {key: out[key] for key in first}
