@@ -1,5 +1,6 @@
-/* The planner's page of geo_ntm: the controls, the map (Leaflet, served by the service itself),
-   its legend, a commune's profile, the table with its summaries, two years compared, the PNG
+/* The planner's page of geo_ntm: the controls, the map (Leaflet, served by the service itself;
+   the provinces, districts and communes drawn from the service's vector tiles by
+   Leaflet.VectorGrid and coloured here by the figures of /map/data), its legend, a commune's profile, the table with its summaries, two years compared, the PNG
    export and printing. It opens on the whole country (provinces coloured by their communes);
    a click drills to a province (its districts where the boundaries have them), a district, its
    communes; the breadcrumbs and the browser's back button climb, and the URL restores the view.
@@ -317,7 +318,8 @@
     L.control.zoom({position: "topright"}).addTo(map);
     map.attributionControl.setPrefix(false);
     L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
-    var view = {map: map, layer: null, title: L.control({position: "topleft"}), legend: L.control({position: "bottomleft"})};
+    var view = {map: map, layer: null, title: L.control({position: "topleft"}), legend: L.control({position: "bottomleft"}),
+      tip: L.tooltip({sticky: true, direction: "auto"})};
     [["ntm-outlines", 450], ["ntm-labels", 460]].forEach(function (pane) {
       var node = map.createPane(pane[0]);
       node.style.zIndex = String(pane[1]);
@@ -342,22 +344,90 @@
     });
   }
 
+  // The units drawn come from the vector tiles of their collection (OGC API - Tiles, geometry and
+  // code only); their colours, tooltips and names from the map's JSON (/map/data without
+  // geometry), so a new measure, year or classification restyles the tiles already drawn.
+  var COLLECTIONS = {province: "provinces", district: "districts", commune: "communes"};
+  var tilesets = {};  // vintage name -> the promise of its tiles being ready (generalised once)
+
+  function tileUrl(collection, vintage) {
+    return "/collections/" + collection + "/tiles/WebMercatorQuad/{z}/{y}/{x}?vintage=" + encodeURIComponent(vintage);
+  }
+
+  // The first tiles of a vintage wait for its generalisation (a background job, once).
+  function tilesReady(vintage) {
+    if (!tilesets[vintage]) {
+      tilesets[vintage] = getJSON("/collections/communes/tiles/WebMercatorQuad", new URLSearchParams({vintage: vintage}))
+        .then(function (set) {
+          return set.generalised ? null : getJSON(set.job, new URLSearchParams()).then(function (job) { return waitForJob(set.job, job); });
+        })
+        .catch(function (e) { delete tilesets[vintage]; throw e; });
+    }
+    return tilesets[vintage];
+  }
+
+  function unitStyle(view) {
+    return function (p) {
+      var d = view.data[p.code];
+      if (!d) { return []; }  // a unit outside the map (a neighbour in the same tile): not drawn
+      var hovered = view.hovered === p.code;
+      return {fill: true, fillColor: d.fill, fillOpacity: options.basemap ? 0.75 : 1, weight: hovered ? 2.5 : 0.8,
+        className: "ntm-commune ntm-code-" + p.code, color: hovered ? "#111111" : d["class"] === "not_assessed" ? "#9a9a9a" : "#4a4a4a"};
+    };
+  }
+
+  // Draws ``data`` on ``view``: restyles the tiles drawn when they show the same units, else
+  // draws the units from new tiles; resolves once every tile in view is drawn.
   function draw(view, data) {
+    var collection = COLLECTIONS[data.tier];
+    var codes = data.features.map(function (f) { return f.properties.code; }).sort();
+    var key = [collection, data.boundaries.vintage].concat(codes).join("|");
+    view.data = {};
+    data.features.forEach(function (f) { view.data[f.properties.code] = f.properties; });
+    view.features = data.features;
+    legend(view, data);
+    if (view.layer && view.key === key) {
+      codes.forEach(function (code) { view.layer.resetFeatureStyle(code); });
+      return Promise.resolve();
+    }
     if (view.layer) { view.map.removeLayer(view.layer); }
-    view.layer = L.geoJSON(data, {
-      style: function (f) {
-        return {fillColor: f.properties.fill, fillOpacity: options.basemap ? 0.75 : 1, weight: 0.8, className: "ntm-commune",
-          color: f.properties["class"] === "not_assessed" ? "#9a9a9a" : "#4a4a4a"};
-      },
-      onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.tooltip, {sticky: true});
-        layer.on("click", function () {
-          if (state.tier === "commune") { openProfile(f.properties.code); } else if (aggregateView()) { drill(f.properties.code); }
-        });
-        layer.on("mouseover", function () { layer.setStyle({weight: 2.5, color: "#111111"}); layer.bringToFront(); });
-        layer.on("mouseout", function () { view.layer.resetStyle(layer); });
-      }
-    }).addTo(view.map);
+    view.key = key;
+    var styles = {};
+    styles[collection] = unitStyle(view);
+    view.layer = L.vectorGrid.protobuf(tileUrl(collection, data.boundaries.vintage), {
+      vectorTileLayerStyles: styles, interactive: true, maxNativeZoom: 14, pane: "overlayPane",
+      getFeatureId: function (f) { return f.properties.code; }
+    });
+    view.layer.on("click", function (e) {
+      var code = e.layer.properties.code;
+      if (state.tier === "commune") { openProfile(code); } else if (aggregateView()) { drill(code); }
+    });
+    view.layer.on("mouseover mousemove", function (e) {
+      var code = e.layer.properties.code;
+      view.tip.setLatLng(e.latlng).setContent(view.data[code].tooltip);
+      if (!view.map.hasLayer(view.tip)) { view.map.openTooltip(view.tip); }
+      if (view.hovered !== code) { hover(view, code); }
+    });
+    view.layer.on("mouseout", function () { view.map.closeTooltip(view.tip); hover(view, null); });
+    return shown(view.layer, view.map);
+  }
+
+  // Adds a tile layer to a map; resolves once every tile in view is drawn.
+  function shown(layer, map) {
+    return new Promise(function (resolve) {
+      layer.once("load", resolve);
+      layer.addTo(map);
+      if (!layer.isLoading()) { resolve(); }  // no tile in view
+    });
+  }
+
+  function hover(view, code) {
+    var before = view.hovered;
+    view.hovered = code;
+    [before, code].forEach(function (c) { if (c && view.data[c]) { view.layer.resetFeatureStyle(c); } });
+  }
+
+  function legend(view, data) {
     var title = view.title.getContainer();
     title.replaceChildren(el("div", {"class": "ntm-title-main", text: data.title}), el("div", {"class": "ntm-subtitle", text: data.subtitle}));
     var rows = data.legend.entries.map(function (e) {
@@ -372,46 +442,44 @@
     view.map.attributionControl.addAttribution(view.source);
   }
 
-  // The province and district outlines above the communes (boundaries of the map drawn).
-  function outlineData() {
-    if (national() || state.tier !== "commune") { return Promise.resolve([]); }  // the units drawn are the outlines
-    var q = {province: state.province, limit: "1000"};
-    if (state.vintage) { q.vintage = state.vintage; } else { q.date = state.year + "-12-31"; }
-    var asks = [getJSON("/collections/provinces/items", new URLSearchParams(q))];
-    if (options.has_districts) { asks.push(getJSON("/collections/districts/items", new URLSearchParams(q))); }
-    return Promise.all(asks).catch(function () { return []; });  // outlines never stop the map
-  }
-
-  function drawOutlines(view, found) {
-    if (view.outlines) { view.map.removeLayer(view.outlines); }
-    view.outlines = L.layerGroup(found.map(function (data, i) {
-      return L.geoJSON(data, {pane: "ntm-outlines", interactive: false,
-        style: {fill: false, color: "#1a1a1a", weight: i === 0 ? 3 : 1.8, opacity: 0.9, className: i === 0 ? "ntm-province-outline" : "ntm-district-outline"}});
-    })).addTo(view.map);
-  }
-
-  // The box of a unit's largest part (a province's mainland, not its islands).
-  function mainBox(layer) {
-    var parts = layer.feature.geometry.type === "MultiPolygon" ? layer.getLatLngs() : [layer.getLatLngs()];
-    var best = null, most = -1;
-    parts.forEach(function (rings) {
-      var box = L.latLngBounds(rings[0]);
-      var size = (box.getEast() - box.getWest()) * (box.getNorth() - box.getSouth());
-      if (size > most) { most = size; best = box; }
+  // The province and district outlines above the communes of a province or district, from the
+  // provinces' and districts' tiles (not clickable); none where the units drawn are the outlines.
+  // Resolves once every tile in view is drawn.
+  function drawOutlines(view, data) {
+    var wanted = national() || state.tier !== "commune" ? [] : options.has_districts ? ["provinces", "districts"] : ["provinces"];
+    var key = [data.boundaries.vintage, options.province].concat(wanted).join("|");
+    if (view.outlinesKey === key) { return Promise.resolve(); }
+    (view.outlines || []).forEach(function (layer) { view.map.removeLayer(layer); });
+    view.outlinesKey = key;
+    view.outlines = wanted.map(function (collection) {
+      var styles = {};
+      styles[collection] = function (p) {
+        var province = collection === "provinces" ? p.code : p.province_code;
+        if (province !== options.province) { return []; }
+        return {fill: false, color: "#1a1a1a", weight: collection === "provinces" ? 3 : 1.8, opacity: 0.9, interactive: false,
+          className: (collection === "provinces" ? "ntm-province-outline" : "ntm-district-outline") + " ntm-code-" + p.code};
+      };
+      return L.vectorGrid.protobuf(tileUrl(collection, data.boundaries.vintage),
+        {vectorTileLayerStyles: styles, maxNativeZoom: 14, pane: "ntm-outlines"});
     });
-    return best;
+    return Promise.all(view.outlines.map(function (layer) { return shown(layer, view.map); }));
+  }
+
+  function boxOf(p) {
+    var b = p.main_box;
+    return L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]);
   }
 
   // The names of the units drawn, where they fit: a label is shown when the box of the unit's
   // largest part on the screen is wider than its name.
   function label(view) {
-    if (!view.layer) { return; }
+    if (!view.features) { return; }
     if (view.labels) { view.map.removeLayer(view.labels); }
     var bounds = view.map.getBounds();
     var shown = [];
-    view.layer.eachLayer(function (layer) {
-      var box = mainBox(layer);
-      var name = layer.feature.properties.name;
+    view.features.forEach(function (f) {
+      var box = boxOf(f.properties);
+      var name = f.properties.name;
       if (!name || !bounds.intersects(box)) { return; }
       var ne = view.map.latLngToContainerPoint(box.getNorthEast()), sw = view.map.latLngToContainerPoint(box.getSouthWest());
       if (ne.x - sw.x < name.length * 6.5 + 8 || sw.y - ne.y < 16) { return; }
@@ -433,37 +501,41 @@
     var mine = ++generation;
     busy();
     var side = state.mode === "side";
-    var main = getJSON("/map/data", query(state.mode === "change" ? {compare: state.compare} : {}));
-    var other = side ? getJSON("/map/data", query({year: state.compare})) : Promise.resolve(null);
+    var onMap = state.view === "map";
+    var mapData = function (extra) {  // the figures only: the shapes come from the tiles
+      return getJSON("/map/data", query(Object.assign({geometry: "false"}, extra))).then(function (data) {
+        return onMap ? tilesReady(data.boundaries.vintage).then(function () { return data; }) : data;
+      });
+    };
+    var main = mapData(state.mode === "change" ? {compare: state.compare} : {});
+    var other = side ? mapData({year: state.compare}) : Promise.resolve(null);
     var summary = options.carried || national() ? Promise.resolve(null)
       : getJSON("/map/summary", query({measure: "", scheme: "", classes: "", tier: ""}));
     var targets = options.carried || national() ? Promise.resolve(null)
       : getJSON("/progress", new URLSearchParams({province: state.province, year: state.year})).catch(function () { return null; });
-    document.getElementById("map2").hidden = !side || state.view !== "map";
-    document.getElementById("maps").hidden = state.view !== "map";
+    document.getElementById("map2").hidden = !side || !onMap;
+    document.getElementById("maps").hidden = !onMap;
     tableView.hidden = state.view !== "table";
     var checks = national() ? Promise.resolve(null)
       : getJSON("/issues", new URLSearchParams({province: state.province, district: state.district, year: state.year}))
         .catch(function () { return null; });  // the data checks never stop the map
-    var lines = state.view === "map" ? outlineData() : Promise.resolve([]);
-    Promise.all([main, other, summary, checks, targets, lines]).then(function (found) {
+    Promise.all([main, other, summary, checks, targets]).then(function (found) {
       if (mine !== generation) { return; }
       renderChecks(found[3]);
       renderProgress(found[4]);
       current.main = found[0];
       current.other = found[1];
       current.summary = found[2];
-      if (state.view === "map") {
+      var drawn = [];
+      if (onMap) {
         views.main.map.invalidateSize();
-        draw(views.main, found[0]);
-        drawOutlines(views.main, found[5]);
         fit();
+        drawn.push(draw(views.main, found[0]), drawOutlines(views.main, found[0]));
         label(views.main);
         if (found[1]) {
           views.other.map.invalidateSize();
-          draw(views.other, found[1]);
-          drawOutlines(views.other, found[5]);
           views.other.map.setView(views.main.map.getCenter(), views.main.map.getZoom(), {animate: false});
+          drawn.push(draw(views.other, found[1]), drawOutlines(views.other, found[1]));
           label(views.other);
         }
       } else {
@@ -471,7 +543,12 @@
       }
       renderTable();
       links();
-      ready();
+      return Promise.all(drawn).then(function () {
+        if (mine !== generation) { return; }
+        // The first map painted: every tile in view drawn (bench/bench_first_paint.py reads it).
+        if (onMap && !performance.getEntriesByName("ntm-first-map").length) { performance.mark("ntm-first-map"); }
+        ready();
+      });
     }).catch(function (e) { if (mine === generation) { busy(e.message); } });
   }
 
@@ -639,10 +716,8 @@
   }
 
   function zoomTo(code) {
-    if (!views.main.layer || state.view !== "map") { return; }
-    views.main.layer.eachLayer(function (layer) {
-      if (layer.feature.properties.code === code) { views.main.map.fitBounds(layer.getBounds(), {maxZoom: 14, animate: false}); }
-    });
+    if (!views.main.data || !views.main.data[code] || state.view !== "map") { return; }
+    views.main.map.fitBounds(boxOf(views.main.data[code]), {maxZoom: 14, animate: false});
   }
 
   checksBox.addEventListener("click", function (event) {
