@@ -112,8 +112,8 @@ class Choropleth:
     def features(self, simplify: bool = False, geometry: bool = True) -> list[dict]:
         """GeoJSON features: the commune's figures, its class, label, fill and tooltip. With
         ``simplify`` the polygons are simplified for the screen (about 1/2000 of the map's extent).
-        Without ``geometry`` (a page drawing the shapes from vector tiles) each feature's geometry
-        is null and its ``main_box`` property the box of its largest part (where its name fits)."""
+        Each feature's ``main_box`` property is the box of its largest part (where its name fits);
+        without ``geometry`` (a page drawing the shapes from vector tiles) its geometry is null."""
         xmin, ymin, xmax, ymax = self.frame.total_bounds
         tolerance = max(xmax - xmin, ymax - ymin) / 2000 if simplify else 0.0
         decimals = _SCREEN_DECIMALS if simplify else _DECIMALS
@@ -124,8 +124,8 @@ class Choropleth:
             if geom is None or geom.is_empty:
                 continue
             properties = self._properties(c, key, tip)
+            properties["main_box"] = [round(float(v), _SCREEN_DECIMALS) for v in _largest_part(geom).bounds]
             if not geometry:
-                properties["main_box"] = [round(float(v), _SCREEN_DECIMALS) for v in _largest_part(geom).bounds]
                 out.append({"type": "Feature", "id": c.code, "geometry": None, "properties": properties})
                 continue
             if tolerance:

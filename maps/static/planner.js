@@ -1,6 +1,7 @@
 /* The planner's page of geo_ntm: the controls, the map (Leaflet, served by the service itself;
-   the provinces, districts and communes drawn from the service's vector tiles by
-   Leaflet.VectorGrid and coloured here by the figures of /map/data), its legend, a commune's profile, the table with its summaries, two years compared, the PNG
+   the communes drawn from the service's vector tiles by Leaflet.VectorGrid once their boundaries
+   are generalised, else from the GeoJSON of /map/data, and coloured here by its figures), its
+   legend, a commune's profile, the table with its summaries, two years compared, the PNG
    export and printing. It opens on the whole country (provinces coloured by their communes);
    a click drills to a province (its districts where the boundaries have them), a district, its
    communes; the breadcrumbs and the browser's back button climb, and the URL restores the view.
@@ -344,87 +345,140 @@
     });
   }
 
-  // The units drawn come from the vector tiles of their collection (OGC API - Tiles, geometry and
-  // code only); their colours, tooltips and names from the map's JSON (/map/data without
-  // geometry), so a new measure, year or classification restyles the tiles already drawn.
+  // The units drawn come from one of two sources with the same styles and interactions: the
+  // GeoJSON of /map/data (shapes and figures together), or the vector tiles of their collection
+  // (OGC API - Tiles, shapes only) coloured by the figures of /map/data without geometry, so a
+  // new measure, year or classification restyles the tiles already drawn. Communes of a province
+  // or district come from the tiles once their boundaries are generalised (a background job,
+  // once per vintage: GeoJSON until it finishes, then tiles); provinces and districts by their
+  // communes (a few dozen units, cheaper as GeoJSON) always from the GeoJSON.
   var COLLECTIONS = {province: "provinces", district: "districts", commune: "communes"};
-  var tilesets = {};  // vintage name -> the promise of its tiles being ready (generalised once)
+  var tilesets = {};  // the boundaries asked (tiles query) -> true once their tiles are ready
+
+  function tilesQuery(extra) {
+    var q = new URLSearchParams({year: (extra && extra.year) || state.year});
+    if (state.vintage) { q.set("vintage", state.vintage); }
+    return q.toString();
+  }
 
   function tileUrl(collection, vintage) {
     return "/collections/" + collection + "/tiles/WebMercatorQuad/{z}/{y}/{x}?vintage=" + encodeURIComponent(vintage);
   }
 
-  // The first tiles of a vintage wait for its generalisation (a background job, once).
-  function tilesReady(vintage) {
-    if (!tilesets[vintage]) {
-      tilesets[vintage] = getJSON("/collections/communes/tiles/WebMercatorQuad", new URLSearchParams({vintage: vintage}))
-        .then(function (set) {
-          return set.generalised ? null : getJSON(set.job, new URLSearchParams()).then(function (job) { return waitForJob(set.job, job); });
-        })
-        .catch(function (e) { delete tilesets[vintage]; throw e; });
+  // Resolves true when the map asked (``extra`` as for /map/data) is drawn from the tiles: a
+  // commune map whose boundaries are generalised. Else false, and when the tile set's metadata
+  // says a job is generalising them, the job is followed and the map drawn again from the tiles
+  // once it is done (a failed job leaves the map on the GeoJSON).
+  function tiled(extra) {
+    if (state.view !== "map" || national() || state.tier !== "commune") { return Promise.resolve(false); }
+    var key = tilesQuery(extra);
+    if (tilesets[key] !== undefined) { return Promise.resolve(tilesets[key] === true); }
+    tilesets[key] = fetch("/collections/communes/tiles/WebMercatorQuad?" + key, {headers: {Accept: "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (set) {
+        if (set.generalised) { tilesets[key] = true; } else if (set.job) { follow(key, set.job); }
+        return set.generalised === true;
+      }).catch(function () { delete tilesets[key]; return false; });
+    return tilesets[key];
+  }
+
+  function follow(key, jobUrl) {
+    fetch(jobUrl, {headers: {Accept: "application/json"}}).then(function (r) { return r.json(); }).then(function (job) {
+      if (job.state === "done") {
+        tilesets[key] = true;
+        if (views.main.geojsonFor === key || views.other.geojsonFor === key) { refresh(); }  // now from the tiles
+      } else if (job.state !== "failed") {
+        setTimeout(function () { follow(key, jobUrl); }, 1000);
+      }  // failed: the GeoJSON stays (tilesets[key] keeps the answer: not asked again)
+    }).catch(function () { tilesets[key] = false; });
+  }
+
+  // A layer of units from ``source``: {geojson: features} or {collection, vintage} (its tiles);
+  // ``style(properties)`` is a unit's style, or null for a unit not drawn (a neighbour in the same
+  // tile, a district of another province). Returns the Leaflet layer, restyle(code) and the code
+  // of the unit of a mouse event.
+  function unitsLayer(source, style, settings) {
+    var layer;
+    if (source.geojson) {
+      var byCode = {};
+      layer = L.geoJSON(source.geojson, Object.assign({
+        style: function (f) { return style(f.properties); },
+        filter: function (f) { return style(f.properties) !== null; },
+        onEachFeature: function (f, part) { byCode[f.properties.code] = part; }
+      }, settings));
+      return {layer: layer, codeOf: function (e) { return e.layer.feature.properties.code; },
+        restyle: function (code) { if (byCode[code]) { byCode[code].setStyle(style(byCode[code].feature.properties)); } },
+        raise: function (code) { if (byCode[code]) { byCode[code].bringToFront(); } }};
     }
-    return tilesets[vintage];
+    var styles = {};
+    styles[source.collection] = function (p) { return style(p) || []; };
+    layer = L.vectorGrid.protobuf(tileUrl(source.collection, source.vintage), Object.assign({
+      vectorTileLayerStyles: styles, maxNativeZoom: 14, getFeatureId: function (f) { return f.properties.code; }
+    }, settings));
+    return {layer: layer, codeOf: function (e) { return e.layer.properties.code; },
+      restyle: function (code) { layer.resetFeatureStyle(code); }, raise: function () {}};
   }
 
   function unitStyle(view) {
     return function (p) {
       var d = view.data[p.code];
-      if (!d) { return []; }  // a unit outside the map (a neighbour in the same tile): not drawn
+      if (!d) { return null; }  // a unit outside the map (a neighbour in the same tile): not drawn
       var hovered = view.hovered === p.code;
       return {fill: true, fillColor: d.fill, fillOpacity: options.basemap ? 0.75 : 1, weight: hovered ? 2.5 : 0.8,
         className: "ntm-commune ntm-code-" + p.code, color: hovered ? "#111111" : d["class"] === "not_assessed" ? "#9a9a9a" : "#4a4a4a"};
     };
   }
 
-  // Draws ``data`` on ``view``: restyles the tiles drawn when they show the same units, else
-  // draws the units from new tiles; resolves once every tile in view is drawn.
+  // Draws ``data`` on ``view`` (from the tiles when ``tiles``): restyles the tiles drawn when they
+  // show the same units, else draws the units anew; resolves once every tile in view is drawn.
   function draw(view, data) {
+    var tiles = data.tiles;
     var collection = COLLECTIONS[data.tier];
     var codes = data.features.map(function (f) { return f.properties.code; }).sort();
-    var key = [collection, data.boundaries.vintage].concat(codes).join("|");
+    var drawing = tiles ? [collection, data.boundaries.vintage].concat(codes).join("|") : null;
     view.data = {};
     data.features.forEach(function (f) { view.data[f.properties.code] = f.properties; });
     view.features = data.features;
+    view.geojsonFor = tiles ? null : data.tilesKey;
+    view.map.getContainer().dataset.source = tiles ? "tiles" : "geojson";
     legend(view, data);
-    if (view.layer && view.key === key) {
-      codes.forEach(function (code) { view.layer.resetFeatureStyle(code); });
+    if (view.units && drawing && view.key === drawing) {
+      codes.forEach(view.units.restyle);
       return Promise.resolve();
     }
-    if (view.layer) { view.map.removeLayer(view.layer); }
-    view.key = key;
-    var styles = {};
-    styles[collection] = unitStyle(view);
-    view.layer = L.vectorGrid.protobuf(tileUrl(collection, data.boundaries.vintage), {
-      vectorTileLayerStyles: styles, interactive: true, maxNativeZoom: 14, pane: "overlayPane",
-      getFeatureId: function (f) { return f.properties.code; }
-    });
-    view.layer.on("click", function (e) {
-      var code = e.layer.properties.code;
+    if (view.units) { view.map.removeLayer(view.units.layer); }
+    view.key = drawing;
+    view.units = unitsLayer(tiles ? {collection: collection, vintage: data.boundaries.vintage} : {geojson: data},
+      unitStyle(view), {interactive: true});
+    var units = view.units;
+    units.layer.on("click", function (e) {
+      var code = units.codeOf(e);
       if (state.tier === "commune") { openProfile(code); } else if (aggregateView()) { drill(code); }
     });
-    view.layer.on("mouseover mousemove", function (e) {
-      var code = e.layer.properties.code;
+    units.layer.on("mouseover mousemove", function (e) {
+      var code = units.codeOf(e);
       view.tip.setLatLng(e.latlng).setContent(view.data[code].tooltip);
       if (!view.map.hasLayer(view.tip)) { view.map.openTooltip(view.tip); }
       if (view.hovered !== code) { hover(view, code); }
     });
-    view.layer.on("mouseout", function () { view.map.closeTooltip(view.tip); hover(view, null); });
-    return shown(view.layer, view.map);
+    units.layer.on("mouseout", function () { view.map.closeTooltip(view.tip); hover(view, null); });
+    return shown(units.layer, view.map);
   }
 
-  // Adds a tile layer to a map; resolves once every tile in view is drawn.
+  // Adds a layer to a map; resolves once every tile in view is drawn (at once for GeoJSON).
   function shown(layer, map) {
     return new Promise(function (resolve) {
       layer.once("load", resolve);
       layer.addTo(map);
-      if (!layer.isLoading()) { resolve(); }  // no tile in view
+      if (!layer.isLoading || !layer.isLoading()) { resolve(); }  // GeoJSON, or no tile in view
     });
   }
 
   function hover(view, code) {
     var before = view.hovered;
     view.hovered = code;
-    [before, code].forEach(function (c) { if (c && view.data[c]) { view.layer.resetFeatureStyle(c); } });
+    [before, code].forEach(function (c) { if (c && view.data[c]) { view.units.restyle(c); } });
+    if (code) { view.units.raise(code); }
   }
 
   function legend(view, data) {
@@ -442,27 +496,37 @@
     view.map.attributionControl.addAttribution(view.source);
   }
 
-  // The province and district outlines above the communes of a province or district, from the
-  // provinces' and districts' tiles (not clickable); none where the units drawn are the outlines.
-  // Resolves once every tile in view is drawn.
-  function drawOutlines(view, data) {
+  // The province and district outlines above the communes of a province or district (not
+  // clickable), from the provinces' and districts' tiles when the communes come from the tiles,
+  // else from their items; none where the units drawn are the outlines. Resolves once drawn.
+  function drawOutlines(view, data, tiles) {
     var wanted = national() || state.tier !== "commune" ? [] : options.has_districts ? ["provinces", "districts"] : ["provinces"];
-    var key = [data.boundaries.vintage, options.province].concat(wanted).join("|");
+    var vintage = data.boundaries.vintage;
+    var key = [tiles, vintage, options.province].concat(wanted).join("|");
     if (view.outlinesKey === key) { return Promise.resolve(); }
     (view.outlines || []).forEach(function (layer) { view.map.removeLayer(layer); });
+    view.outlines = [];
     view.outlinesKey = key;
-    view.outlines = wanted.map(function (collection) {
-      var styles = {};
-      styles[collection] = function (p) {
-        var province = collection === "provinces" ? p.code : p.province_code;
-        if (province !== options.province) { return []; }
-        return {fill: false, color: "#1a1a1a", weight: collection === "provinces" ? 3 : 1.8, opacity: 0.9, interactive: false,
-          className: (collection === "provinces" ? "ntm-province-outline" : "ntm-district-outline") + " ntm-code-" + p.code};
-      };
-      return L.vectorGrid.protobuf(tileUrl(collection, data.boundaries.vintage),
-        {vectorTileLayerStyles: styles, maxNativeZoom: 14, pane: "ntm-outlines"});
-    });
-    return Promise.all(view.outlines.map(function (layer) { return shown(layer, view.map); }));
+    return Promise.all(wanted.map(function (collection) {
+      if (tiles) { return {collection: collection, vintage: vintage}; }
+      return getJSON("/collections/" + collection + "/items", new URLSearchParams({province: options.province, vintage: vintage, limit: "1000"}))
+        .then(function (found) { return {geojson: found}; });
+    })).then(function (sources) {
+      if (view.outlinesKey !== key) { return null; }
+      view.outlines = sources.map(function (source, i) {
+        return unitsLayer(source, outlineStyle(wanted[i]), {pane: "ntm-outlines", interactive: false}).layer;
+      });
+      return Promise.all(view.outlines.map(function (layer) { return shown(layer, view.map); }));
+    }).catch(function () { return null; });  // outlines never stop the map
+  }
+
+  function outlineStyle(collection) {
+    var provinces = collection === "provinces";
+    return function (p) {
+      if ((provinces ? p.code : p.province_code) !== options.province) { return null; }
+      return {fill: false, color: "#1a1a1a", weight: provinces ? 3 : 1.8, opacity: 0.9, interactive: false,
+        className: (provinces ? "ntm-province-outline" : "ntm-district-outline") + " ntm-code-" + p.code};
+    };
   }
 
   function boxOf(p) {
@@ -502,9 +566,12 @@
     busy();
     var side = state.mode === "side";
     var onMap = state.view === "map";
-    var mapData = function (extra) {  // the figures only: the shapes come from the tiles
-      return getJSON("/map/data", query(Object.assign({geometry: "false"}, extra))).then(function (data) {
-        return onMap ? tilesReady(data.boundaries.vintage).then(function () { return data; }) : data;
+    var mapData = function (extra) {  // the figures, with the shapes unless drawn from the tiles
+      return tiled(extra).then(function (tiles) {
+        var asked = Object.assign(onMap && !tiles ? {} : {geometry: "false"}, extra);
+        return getJSON("/map/data", query(asked)).then(function (data) {
+          return Object.assign(data, {tiles: tiles, tilesKey: tilesQuery(extra)});
+        });
       });
     };
     var main = mapData(state.mode === "change" ? {compare: state.compare} : {});
@@ -530,12 +597,12 @@
       if (onMap) {
         views.main.map.invalidateSize();
         fit();
-        drawn.push(draw(views.main, found[0]), drawOutlines(views.main, found[0]));
+        drawn.push(draw(views.main, found[0]), drawOutlines(views.main, found[0], found[0].tiles));
         label(views.main);
         if (found[1]) {
           views.other.map.invalidateSize();
           views.other.map.setView(views.main.map.getCenter(), views.main.map.getZoom(), {animate: false});
-          drawn.push(draw(views.other, found[1]), drawOutlines(views.other, found[1]));
+          drawn.push(draw(views.other, found[1]), drawOutlines(views.other, found[1], found[1].tiles));
           label(views.other);
         }
       } else {

@@ -60,3 +60,10 @@ def planner_db(backend, new_location, ben_tre_sources, data_dir) -> str:
 def planner_gpkg(new_location, ben_tre_sources, data_dir) -> str:
     """The planner's store as a GeoPackage file."""
     return load_planner_store(new_location("gpkg", with_2009=False), ben_tre_sources, data_dir)
+
+
+@pytest.fixture(scope="module")
+def service_settings() -> dict:
+    """The settings the planner's service changes in a browser test module (none unless the module
+    says; ``tests/maps/test_planner_browser.py`` ``service``)."""
+    return {}

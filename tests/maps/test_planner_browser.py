@@ -15,6 +15,8 @@ import shutil
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -48,11 +50,12 @@ def artifacts() -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def service(planner_gpkg) -> str:
-    """The service on a free 127.0.0.1 port (uvicorn in a thread), on a GeoPackage planner store."""
+@contextmanager
+def serving(db: str, **settings) -> Iterator[str]:
+    """The service on a free 127.0.0.1 port (uvicorn in a thread) on the store ``db``, with these
+    ``settings`` changed; its URL."""
     port = free_port()
-    app = create_app(Settings.from_env().model_copy(update=dict(db=planner_gpkg)))
+    app = create_app(Settings.from_env().model_copy(update=dict(db=db, **settings)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -63,6 +66,13 @@ def service(planner_gpkg) -> str:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def service(planner_gpkg, service_settings) -> Iterator[str]:
+    """The service on a GeoPackage planner store."""
+    with serving(planner_gpkg, **service_settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ import pytest
 from boundaries.importer import import_boundaries
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
-from geo_ntm.tiles import ensure_generalised
 from tests.maps import test_planner_browser as base
 from tests.maps.test_planner_browser import CHROMIUM, CODE_OF, api, click_commune, drawn, open_page, wait_ready
 
@@ -46,9 +45,16 @@ def planner_gpkg(boundaries_2009_template, data_dir, tmp_path_factory) -> str:
             TEST_DATA / "status_vinh_long_2026_qd51_TEST.csv",
         ]:
             assert import_status_file(store, statuses).ok, statuses
-        for vintage in store.vintages():  # the tiles' shapes, made once (a background job otherwise)
-            ensure_generalised(store, vintage)
     return location
+
+
+@pytest.fixture(scope="module")
+def service_settings() -> dict:
+    """No vector tiles for this module's national boundaries: their generalisation job fails at once
+    on a tiny memory ceiling (its tests are of the page on the GeoJSON of /map/data, the path of
+    boundaries not generalised, which a failed job keeps; tests/maps/test_planner_tiles_browser.py
+    tests the tiles on a one-province store)."""
+    return {"job_max_mb": 50}
 
 
 def shown(page) -> dict[str, str]:

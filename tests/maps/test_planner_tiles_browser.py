@@ -1,11 +1,12 @@
-"""The planner's page draws its units from the vector tiles (issue 14 §2), in a real headless
+"""The planner's page draws its communes from the vector tiles (issue 14 §2), in a real headless
 Chromium (the service, browser and page fixtures of ``test_planner_browser.py``): the communes
 come from ``/collections/communes/tiles`` and no geometry is fetched as GeoJSON, a new measure or
-year recolours the tiles already drawn without asking for a tile again, and the tooltip and the
-profile work on a unit drawn from a tile.
+year recolours the tiles already drawn without asking for a tile again, the tooltip and the
+profile work on a unit drawn from a tile, and a page opened while the boundaries are still being
+generalised draws the GeoJSON of /map/data, then the tiles once the job is done.
 
-Store: the real 2009 boundaries of Bến Tre, the Bến Tre status sample, made-up 2019 TEST statuses
-and a SYNTHETIC road layer (see conftest.py)."""
+Store: one province, so that its generalisation takes seconds: the real 2009 boundaries of Bến Tre,
+the Bến Tre status sample, made-up 2019 TEST statuses and a SYNTHETIC road layer (see conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from geo_ntm.store import open_store
+from geo_ntm.tiles import ensure_generalised
 from tests.maps import test_planner_browser as base
-from tests.maps.test_planner_browser import CHROMIUM, CITY, api, drawn, open_page, wait_ready
+from tests.maps.conftest import load_planner_store
+from tests.maps.test_planner_browser import CHROMIUM, CITY, api, drawn, open_page, serving, wait_ready
 
 # the service, browser and page of the planner's browser tests, on the planner store of conftest.py
 service, browser, page = base.service, base.browser, base.page
@@ -26,6 +30,16 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
 ]
 TILES = "/tiles/WebMercatorQuad/"
+
+
+@pytest.fixture(scope="module")
+def planner_gpkg(new_location, ben_tre_sources, data_dir) -> str:
+    """The planner's store with its tiles' shapes made (seconds for one province), so that the
+    page draws from the tiles at once (overrides the planner store of conftest.py)."""
+    location = load_planner_store(new_location("gpkg", with_2009=False), ben_tre_sources, data_dir)
+    with open_store(location) as store:
+        ensure_generalised(store, store.vintages()[0])
+    return location
 
 
 def record(page) -> list[str]:
@@ -109,3 +123,26 @@ def test_tooltip_and_profile_of_a_commune_drawn_from_a_tile(page, service):
     title = page.locator("#profile-title")
     title.wait_for()
     assert title.inner_text() == "Xã Nhơn Thạnh"
+
+
+def test_the_geojson_is_drawn_until_the_tiles_are_made_then_the_tiles(browser, new_location, ben_tre_sources, data_dir):
+    location = load_planner_store(new_location("gpkg", with_2009=False), ben_tre_sources, data_dir)  # not generalised
+    with serving(location, job_wait_seconds=0) as url:  # the tile set's metadata answers at once, with the job
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=url)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        asked = record(page)
+        open_page(page, **CITY, year=2019)
+        expected = fills_of(api(url, **CITY, year=2019))
+        map_data = [parse_qs(urlparse(u).query) for u in asked if urlparse(u).path == "/map/data"]
+        assert map_data[0].get("geometry") is None  # first drawn from the GeoJSON, shapes included
+        assert any(urlparse(u).path.startswith("/jobs/") for u in asked)  # the generalisation followed
+        page.wait_for_function("document.getElementById('map').dataset.source === 'tiles'", timeout=60_000)
+        wait_ready(page)
+        assert drawn(page) == expected  # the same communes and colours, now from the tiles
+        assert tiles_of(asked, "communes") and tiles_of(asked, "provinces")
+        later = [parse_qs(urlparse(u).query) for u in asked if urlparse(u).path == "/map/data"]
+        assert later[-1]["geometry"] == ["false"]
+        context.close()
+        assert not errors
