@@ -522,8 +522,9 @@
 
   function outlineStyle(collection) {
     var provinces = collection === "provinces";
-    return function (p) {
-      if ((provinces ? p.code : p.province_code) !== options.province) { return null; }
+    return function (p) {  // the tiles hold every province's units; the items only the province's
+      var province = provinces ? p.code : p.province_code;
+      if (province !== undefined && province !== options.province) { return null; }
       return {fill: false, color: "#1a1a1a", weight: provinces ? 3 : 1.8, opacity: 0.9, interactive: false,
         className: (provinces ? "ntm-province-outline" : "ntm-district-outline") + " ntm-code-" + p.code};
     };

@@ -19,6 +19,7 @@ import pytest
 from boundaries.importer import import_boundaries
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
+from geo_ntm.tiles import ensure_generalised
 from tests.maps import test_planner_browser as base
 from tests.maps.test_planner_browser import CHROMIUM, api, drawn, open_page, wait_ready
 
@@ -44,6 +45,8 @@ def planner_gpkg(new_location, data_dir, vinh_long_2025, tmp_path_factory) -> st
         import_boundaries(store, source, dt.date(2009, 4, 1), measure_quality=False)
         import_boundaries(store, vinh_long_2025, dt.date(2025, 7, 1), measure_quality=False)
         assert import_status_file(store, data_dir / "samples" / "status_ben_tre_city_long.csv").ok
+        for vintage in store.vintages():  # the tiles' shapes (one province's communes: seconds)
+            ensure_generalised(store, vintage)
     return location
 
 

@@ -154,6 +154,7 @@ def test_the_2025_country_drills_to_the_communes_of_a_province(page, service, ar
     wait_ready(page)
     wards = api(service, province="86", year=2026)
     assert len(drawn(page)) == len(wards["features"]) == 124
+    assert page.locator("#map").get_attribute("data-source") == "geojson"  # the generalisation job failed
     assert shown(page)["province"] == "86" and shown(page)["tier"] == "commune"  # no district tier: communes
     assert page.locator("#ctl-district").count() == 0 and crumbs(page) == ["Cả nước", "Tỉnh Vĩnh Long"]
     assert len(drawn(page, "#map path.ntm-province-outline")) == 1

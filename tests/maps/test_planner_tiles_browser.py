@@ -16,13 +16,12 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from geo_ntm.store import open_store
-from geo_ntm.tiles import ensure_generalised
 from tests.maps import test_planner_browser as base
 from tests.maps.conftest import load_planner_store
 from tests.maps.test_planner_browser import CHROMIUM, CITY, api, drawn, open_page, serving, wait_ready
 
 # the service, browser and page of the planner's browser tests, on the planner store of conftest.py
+# (generalised there)
 service, browser, page = base.service, base.browser, base.page
 
 pytestmark = [
@@ -30,16 +29,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
 ]
 TILES = "/tiles/WebMercatorQuad/"
-
-
-@pytest.fixture(scope="module")
-def planner_gpkg(new_location, ben_tre_sources, data_dir) -> str:
-    """The planner's store with its tiles' shapes made (seconds for one province), so that the
-    page draws from the tiles at once (overrides the planner store of conftest.py)."""
-    location = load_planner_store(new_location("gpkg", with_2009=False), ben_tre_sources, data_dir)
-    with open_store(location) as store:
-        ensure_generalised(store, store.vintages()[0])
-    return location
 
 
 def record(page) -> list[str]:
