@@ -29,7 +29,7 @@ from api.deps import StoreDep, store_lifespan
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.openapi_document import complete_openapi
 from geo_ntm.settings import Settings
-from maps.assets import PLANNER_STATIC, leaflet_dist
+from maps.assets import PLANNER_STATIC, leaflet_dist, vectorgrid_dist
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app,
         {
             "leaflet": leaflet_dist(settings.assets_dir),
+            "vectorgrid": vectorgrid_dist(settings.assets_dir),
             "planner": PLANNER_STATIC,
             "swagger-ui": docs_page.swagger_ui_dist(settings.assets_dir),
         },

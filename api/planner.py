@@ -105,16 +105,18 @@ def options(
 
 
 @router.get("/map/data", responses={**ACCEPTED, **NOT_MODIFIED}, dependencies=[Conditional])
-def map_data(http: Request, store: StoreDep, request: MapRequestDep, simplify: bool = True):
+def map_data(http: Request, store: StoreDep, request: MapRequestDep, simplify: bool = True, geometry: bool = True):
     """The classified communes as GeoJSON (polygons simplified for the screen unless
-    ``simplify=false``), with the legend and what a printed map says about itself. An indicator
+    ``simplify=false``; none with ``geometry=false``, each feature's ``main_box`` instead: the
+    planner's page draws the shapes from the vector tiles and colours them by these figures),
+    with the legend and what a printed map says about itself. An indicator
     measure whose coverage table is not stored yet is computed by a background job: 202 with
     ``Location: /jobs/{id}`` when it takes longer than ``GEO_NTM_JOB_WAIT_SECONDS``."""
     running = _figure_job(http, store, request)
     if running is not None:
         return running
     layer = build_choropleth(store, request)
-    return {"type": "FeatureCollection", "features": layer.features(simplify), **_about(layer, request)}
+    return {"type": "FeatureCollection", "features": layer.features(simplify, geometry), **_about(layer, request)}
 
 
 def _figure_job(http: Request, store: Store, request: MapRequest) -> JSONResponse | None:

@@ -1,5 +1,6 @@
 """The planner's HTML pages: ``GET /``, one page whose own script (``maps/static/planner.js``)
-draws the map with Leaflet and asks the service's JSON endpoints (``api.planner``) for the data,
+draws the map with Leaflet (the shapes from the vector tiles, ``api.ogc.tiles``) and asks the
+service's JSON endpoints (``api.planner``) for the data,
 its options sent with it; and ``GET /map.html``, the folium map of one province alone.
 Vietnamese first, English available."""
 
@@ -16,18 +17,25 @@ from api.caching import static_url
 from api.deps import Lang, StoreDep, YearParam
 from api.planner import MapRequestDep
 from api.planner_options import page_options
-from maps.assets import served
+from maps.assets import VECTORGRID_JS, served
 from maps.choropleth import build_choropleth
 from maps.folium_page import HATCH_SVG, render_map
 
 router = APIRouter()
 
 #: The static files of the page: (mount, file name).
-ASSETS = (("leaflet", "leaflet.css"), ("planner", "planner.css"), ("leaflet", "leaflet.js"), ("planner", "planner.js"))
+ASSETS = (
+    ("leaflet", "leaflet.css"),
+    ("planner", "planner.css"),
+    ("leaflet", "leaflet.js"),
+    ("vectorgrid", VECTORGRID_JS),
+    ("planner", "planner.js"),
+)
 
 
 def planner_page(options: dict, assets: dict[str, str]) -> str:
-    """The HTML of ``GET /``: the page's frame, its texts and options as JSON, Leaflet and our script
+    """The HTML of ``GET /``: the page's frame, its texts and options as JSON, Leaflet,
+    Leaflet.VectorGrid (the communes, districts and provinces drawn from the vector tiles) and our script
     (``assets``: the URL of each of ``ASSETS``, with its content hash, ``api.caching.static_url``)."""
     lang = options["lang"]
     t = options["texts"]
@@ -53,7 +61,8 @@ def planner_page(options: dict, assets: dict[str, str]) -> str:
 <section id="data-checks" aria-labelledby="data-checks-title"></section>
 <noscript><p><a href="/map.html?{escape(map_only)}">{escape(t["view_map"])}</a></p></noscript>
 <script type="application/json" id="ntm-options">{data}</script>
-<script src="{assets["leaflet.js"]}"></script><script src="{assets["planner.js"]}"></script>
+<script src="{assets["leaflet.js"]}"></script><script src="{assets[VECTORGRID_JS]}"></script>
+<script src="{assets["planner.js"]}"></script>
 </body></html>"""
 
 

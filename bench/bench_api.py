@@ -273,6 +273,8 @@ class Service(ServerProcess):
             "GEO_NTM_DB_POOL_SIZE": str(pool_size),
             "PYTHONPATH": str(tree),  # the checkout the server runs from (--server-tree)
         }
+        # ``python -m`` puts the working directory first on sys.path, before PYTHONPATH: run it in
+        # ``tree`` too, or the code of the directory the benchmark was started from is served
         super().__init__(
             lambda port: [
                 sys.executable,
@@ -290,6 +292,7 @@ class Service(ServerProcess):
             env,
             log,
             "geo-ntm serve",
+            cwd=tree,
         )
         try:
             self.first_answer.raise_for_status()

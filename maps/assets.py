@@ -1,8 +1,8 @@
 """Where a map page gets Leaflet from: embedded in the page or served by our own web server.
 
-Leaflet is installed from the npm registry (``package.json`` at the repository root, ``npm ci``)
-into ``node_modules``; it is never copied into the repository and never loaded from a CDN, so the
-pages work without internet.
+Leaflet, and Leaflet.VectorGrid (the vector tiles of the planner's page), are installed from the
+npm registry (``package.json`` at the repository root, ``npm ci``) into ``node_modules``; they are
+never copied into the repository and never loaded from a CDN, so the pages work without internet.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from branca.element import Element, Figure
 from geo_ntm.errors import GeoNtmError
 
 _JS, _CSS = "leaflet.js", "leaflet.css"
+#: Leaflet.VectorGrid's build with its protobuf decoders (pbf, vector-tile) bundled in.
+VECTORGRID_JS = "Leaflet.VectorGrid.bundled.min.js"
 #: Our own script and style of the planner's page (``planner.js``, ``planner.css``), served by the service.
 PLANNER_STATIC = Path(__file__).resolve().parent / "static"
 
@@ -56,15 +58,27 @@ class AssetMode:
         header.add_child(RawElement(f"<script>{self.js}</script>"), name="leaflet")
 
 
-def leaflet_dist(assets_dir: Path) -> Path:
-    """The ``leaflet/dist`` folder inside ``assets_dir`` (node_modules); an error if not installed."""
-    dist = Path(assets_dir) / "leaflet" / "dist"
-    if not (dist / _JS).is_file() or not (dist / _CSS).is_file():
+def _dist(assets_dir: Path, package: str, files: tuple[str, ...]) -> Path:
+    """The ``dist`` folder of npm ``package`` inside ``assets_dir`` (node_modules), holding
+    ``files``; an error if not installed."""
+    dist = Path(assets_dir) / package / "dist"
+    if not all((dist / name).is_file() for name in files):
         raise GeoNtmError(
-            f"Leaflet is not installed in {dist}: run `make install` (npm ci) in the project root "
+            f"{package} is not installed in {dist}: run `make install` (npm ci) in the project root "
             "to install the map assets from the npm registry"
         )
     return dist
+
+
+def leaflet_dist(assets_dir: Path) -> Path:
+    """The ``leaflet/dist`` folder inside ``assets_dir`` (node_modules); an error if not installed."""
+    return _dist(assets_dir, "leaflet", (_JS, _CSS))
+
+
+def vectorgrid_dist(assets_dir: Path) -> Path:
+    """The ``leaflet.vectorgrid/dist`` folder inside ``assets_dir`` (node_modules), served to the
+    planner's page; an error if not installed."""
+    return _dist(assets_dir, "leaflet.vectorgrid", (VECTORGRID_JS,))
 
 
 def inline(assets_dir: Path) -> AssetMode:

@@ -109,9 +109,11 @@ class Choropleth:
     def measure(self) -> Measure:
         return self.classification.measure
 
-    def features(self, simplify: bool = False) -> list[dict]:
+    def features(self, simplify: bool = False, geometry: bool = True) -> list[dict]:
         """GeoJSON features: the commune's figures, its class, label, fill and tooltip. With
-        ``simplify`` the polygons are simplified for the screen (about 1/2000 of the map's extent)."""
+        ``simplify`` the polygons are simplified for the screen (about 1/2000 of the map's extent).
+        Each feature's ``main_box`` property is the box of its largest part (where its name fits);
+        without ``geometry`` (a page drawing the shapes from vector tiles) its geometry is null."""
         xmin, ymin, xmax, ymax = self.frame.total_bounds
         tolerance = max(xmax - xmin, ymax - ymin) / 2000 if simplify else 0.0
         decimals = _SCREEN_DECIMALS if simplify else _DECIMALS
@@ -121,12 +123,15 @@ class Choropleth:
         ):
             if geom is None or geom.is_empty:
                 continue
+            properties = self._properties(c, key, tip)
+            properties["main_box"] = [round(float(v), _SCREEN_DECIMALS) for v in _largest_part(geom).bounds]
+            if not geometry:
+                out.append({"type": "Feature", "id": c.code, "geometry": None, "properties": properties})
+                continue
             if tolerance:
                 geom = _screen_simplified(geom, tolerance)
-            geometry = mapping(shapely.transform(geom, lambda xy: xy.round(decimals)))
-            out.append(
-                {"type": "Feature", "id": c.code, "geometry": geometry, "properties": self._properties(c, key, tip)}
-            )
+            shape = mapping(shapely.transform(geom, lambda xy: xy.round(decimals)))
+            out.append({"type": "Feature", "id": c.code, "geometry": shape, "properties": properties})
         return out
 
     def _properties(self, c: Commune, key: str, tooltip: str) -> dict:
@@ -153,6 +158,12 @@ class Choropleth:
             "tooltip": tooltip,
         }
         return props | self.measure.properties(c)
+
+
+def _largest_part(geom):
+    """The polygon of ``geom`` with the largest area (a province's mainland, not its islands)."""
+    parts = shapely.get_parts(geom)
+    return parts[int(shapely.area(parts).argmax())]
 
 
 def _screen_simplified(geom, tolerance: float):

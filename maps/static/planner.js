@@ -1,5 +1,7 @@
-/* The planner's page of geo_ntm: the controls, the map (Leaflet, served by the service itself),
-   its legend, a commune's profile, the table with its summaries, two years compared, the PNG
+/* The planner's page of geo_ntm: the controls, the map (Leaflet, served by the service itself;
+   the communes drawn from the service's vector tiles by Leaflet.VectorGrid once their boundaries
+   are generalised, else from the GeoJSON of /map/data, and coloured here by its figures), its
+   legend, a commune's profile, the table with its summaries, two years compared, the PNG
    export and printing. It opens on the whole country (provinces coloured by their communes);
    a click drills to a province (its districts where the boundaries have them), a district, its
    communes; the breadcrumbs and the browser's back button climb, and the URL restores the view.
@@ -317,7 +319,8 @@
     L.control.zoom({position: "topright"}).addTo(map);
     map.attributionControl.setPrefix(false);
     L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
-    var view = {map: map, layer: null, title: L.control({position: "topleft"}), legend: L.control({position: "bottomleft"})};
+    var view = {map: map, layer: null, title: L.control({position: "topleft"}), legend: L.control({position: "bottomleft"}),
+      tip: L.tooltip({sticky: true, direction: "auto"})};
     [["ntm-outlines", 450], ["ntm-labels", 460]].forEach(function (pane) {
       var node = map.createPane(pane[0]);
       node.style.zIndex = String(pane[1]);
@@ -342,22 +345,143 @@
     });
   }
 
+  // The units drawn come from one of two sources with the same styles and interactions: the
+  // GeoJSON of /map/data (shapes and figures together), or the vector tiles of their collection
+  // (OGC API - Tiles, shapes only) coloured by the figures of /map/data without geometry, so a
+  // new measure, year or classification restyles the tiles already drawn. Communes of a province
+  // or district come from the tiles once their boundaries are generalised (a background job,
+  // once per vintage: GeoJSON until it finishes, then tiles); provinces and districts by their
+  // communes (a few dozen units, cheaper as GeoJSON) always from the GeoJSON.
+  var COLLECTIONS = {province: "provinces", district: "districts", commune: "communes"};
+  var tilesets = {};  // the boundaries asked (tiles query) -> true once their tiles are ready
+
+  function tilesQuery(extra) {
+    var q = new URLSearchParams({year: (extra && extra.year) || state.year});
+    if (state.vintage) { q.set("vintage", state.vintage); }
+    return q.toString();
+  }
+
+  function tileUrl(collection, vintage) {
+    return "/collections/" + collection + "/tiles/WebMercatorQuad/{z}/{y}/{x}?vintage=" + encodeURIComponent(vintage);
+  }
+
+  // Resolves true when the map asked (``extra`` as for /map/data) is drawn from the tiles: a
+  // commune map whose boundaries are generalised. Else false, and when the tile set's metadata
+  // says a job is generalising them, the job is followed and the map drawn again from the tiles
+  // once it is done (a failed job leaves the map on the GeoJSON).
+  function tiled(extra) {
+    if (state.view !== "map" || national() || state.tier !== "commune") { return Promise.resolve(false); }
+    var key = tilesQuery(extra);
+    if (tilesets[key] !== undefined) { return Promise.resolve(tilesets[key] === true); }
+    tilesets[key] = fetch("/collections/communes/tiles/WebMercatorQuad?" + key, {headers: {Accept: "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (set) {
+        if (set.generalised) { tilesets[key] = true; } else if (set.job) { follow(key, set.job); }
+        return set.generalised === true;
+      }).catch(function () { delete tilesets[key]; return false; });
+    return tilesets[key];
+  }
+
+  function follow(key, jobUrl) {
+    fetch(jobUrl, {headers: {Accept: "application/json"}}).then(function (r) { return r.json(); }).then(function (job) {
+      if (job.state === "done") {
+        tilesets[key] = true;
+        if (views.main.geojsonFor === key || views.other.geojsonFor === key) { refresh(); }  // now from the tiles
+      } else if (job.state !== "failed") {
+        setTimeout(function () { follow(key, jobUrl); }, 1000);
+      }  // failed: the GeoJSON stays (tilesets[key] keeps the answer: not asked again)
+    }).catch(function () { tilesets[key] = false; });
+  }
+
+  // A layer of units from ``source``: {geojson: features} or {collection, vintage} (its tiles);
+  // ``style(properties)`` is a unit's style, or null for a unit not drawn (a neighbour in the same
+  // tile, a district of another province). Returns the Leaflet layer, restyle(code) and the code
+  // of the unit of a mouse event.
+  function unitsLayer(source, style, settings) {
+    var layer;
+    if (source.geojson) {
+      var byCode = {};
+      layer = L.geoJSON(source.geojson, Object.assign({
+        style: function (f) { return style(f.properties); },
+        filter: function (f) { return style(f.properties) !== null; },
+        onEachFeature: function (f, part) { byCode[f.properties.code] = part; }
+      }, settings));
+      return {layer: layer, codeOf: function (e) { return e.layer.feature.properties.code; },
+        restyle: function (code) { if (byCode[code]) { byCode[code].setStyle(style(byCode[code].feature.properties)); } },
+        raise: function (code) { if (byCode[code]) { byCode[code].bringToFront(); } }};
+    }
+    var styles = {};
+    styles[source.collection] = function (p) { return style(p) || []; };
+    layer = L.vectorGrid.protobuf(tileUrl(source.collection, source.vintage), Object.assign({
+      vectorTileLayerStyles: styles, maxNativeZoom: 14, getFeatureId: function (f) { return f.properties.code; }
+    }, settings));
+    return {layer: layer, codeOf: function (e) { return e.layer.properties.code; },
+      restyle: function (code) { layer.resetFeatureStyle(code); }, raise: function () {}};
+  }
+
+  function unitStyle(view) {
+    return function (p) {
+      var d = view.data[p.code];
+      if (!d) { return null; }  // a unit outside the map (a neighbour in the same tile): not drawn
+      var hovered = view.hovered === p.code;
+      return {fill: true, fillColor: d.fill, fillOpacity: options.basemap ? 0.75 : 1, weight: hovered ? 2.5 : 0.8,
+        className: "ntm-commune ntm-code-" + p.code, color: hovered ? "#111111" : d["class"] === "not_assessed" ? "#9a9a9a" : "#4a4a4a"};
+    };
+  }
+
+  // Draws ``data`` on ``view`` (from the tiles when ``tiles``): restyles the tiles drawn when they
+  // show the same units, else draws the units anew; resolves once every tile in view is drawn.
   function draw(view, data) {
-    if (view.layer) { view.map.removeLayer(view.layer); }
-    view.layer = L.geoJSON(data, {
-      style: function (f) {
-        return {fillColor: f.properties.fill, fillOpacity: options.basemap ? 0.75 : 1, weight: 0.8, className: "ntm-commune",
-          color: f.properties["class"] === "not_assessed" ? "#9a9a9a" : "#4a4a4a"};
-      },
-      onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.tooltip, {sticky: true});
-        layer.on("click", function () {
-          if (state.tier === "commune") { openProfile(f.properties.code); } else if (aggregateView()) { drill(f.properties.code); }
-        });
-        layer.on("mouseover", function () { layer.setStyle({weight: 2.5, color: "#111111"}); layer.bringToFront(); });
-        layer.on("mouseout", function () { view.layer.resetStyle(layer); });
-      }
-    }).addTo(view.map);
+    var tiles = data.tiles;
+    var collection = COLLECTIONS[data.tier];
+    var codes = data.features.map(function (f) { return f.properties.code; }).sort();
+    var drawing = tiles ? [collection, data.boundaries.vintage].concat(codes).join("|") : null;
+    view.data = {};
+    data.features.forEach(function (f) { view.data[f.properties.code] = f.properties; });
+    view.features = data.features;
+    view.geojsonFor = tiles ? null : data.tilesKey;
+    view.map.getContainer().dataset.source = tiles ? "tiles" : "geojson";
+    legend(view, data);
+    if (view.units && drawing && view.key === drawing) {
+      codes.forEach(view.units.restyle);
+      return Promise.resolve();
+    }
+    if (view.units) { view.map.removeLayer(view.units.layer); }
+    view.key = drawing;
+    view.units = unitsLayer(tiles ? {collection: collection, vintage: data.boundaries.vintage} : {geojson: data},
+      unitStyle(view), {interactive: true});
+    var units = view.units;
+    units.layer.on("click", function (e) {
+      var code = units.codeOf(e);
+      if (state.tier === "commune") { openProfile(code); } else if (aggregateView()) { drill(code); }
+    });
+    units.layer.on("mouseover mousemove", function (e) {
+      var code = units.codeOf(e);
+      view.tip.setLatLng(e.latlng).setContent(view.data[code].tooltip);
+      if (!view.map.hasLayer(view.tip)) { view.map.openTooltip(view.tip); }
+      if (view.hovered !== code) { hover(view, code); }
+    });
+    units.layer.on("mouseout", function () { view.map.closeTooltip(view.tip); hover(view, null); });
+    return shown(units.layer, view.map);
+  }
+
+  // Adds a layer to a map; resolves once every tile in view is drawn (at once for GeoJSON).
+  function shown(layer, map) {
+    return new Promise(function (resolve) {
+      layer.once("load", resolve);
+      layer.addTo(map);
+      if (!layer.isLoading || !layer.isLoading()) { resolve(); }  // GeoJSON, or no tile in view
+    });
+  }
+
+  function hover(view, code) {
+    var before = view.hovered;
+    view.hovered = code;
+    [before, code].forEach(function (c) { if (c && view.data[c]) { view.units.restyle(c); } });
+    if (code) { view.units.raise(code); }
+  }
+
+  function legend(view, data) {
     var title = view.title.getContainer();
     title.replaceChildren(el("div", {"class": "ntm-title-main", text: data.title}), el("div", {"class": "ntm-subtitle", text: data.subtitle}));
     var rows = data.legend.entries.map(function (e) {
@@ -372,46 +496,55 @@
     view.map.attributionControl.addAttribution(view.source);
   }
 
-  // The province and district outlines above the communes (boundaries of the map drawn).
-  function outlineData() {
-    if (national() || state.tier !== "commune") { return Promise.resolve([]); }  // the units drawn are the outlines
-    var q = {province: state.province, limit: "1000"};
-    if (state.vintage) { q.vintage = state.vintage; } else { q.date = state.year + "-12-31"; }
-    var asks = [getJSON("/collections/provinces/items", new URLSearchParams(q))];
-    if (options.has_districts) { asks.push(getJSON("/collections/districts/items", new URLSearchParams(q))); }
-    return Promise.all(asks).catch(function () { return []; });  // outlines never stop the map
+  // The province and district outlines above the communes of a province or district (not
+  // clickable), from the provinces' and districts' tiles when the communes come from the tiles,
+  // else from their items; none where the units drawn are the outlines. Resolves once drawn.
+  function drawOutlines(view, data, tiles) {
+    var wanted = national() || state.tier !== "commune" ? [] : options.has_districts ? ["provinces", "districts"] : ["provinces"];
+    var vintage = data.boundaries.vintage;
+    var key = [tiles, vintage, options.province].concat(wanted).join("|");
+    if (view.outlinesKey === key) { return Promise.resolve(); }
+    (view.outlines || []).forEach(function (layer) { view.map.removeLayer(layer); });
+    view.outlines = [];
+    view.outlinesKey = key;
+    return Promise.all(wanted.map(function (collection) {
+      if (tiles) { return {collection: collection, vintage: vintage}; }
+      return getJSON("/collections/" + collection + "/items", new URLSearchParams({province: options.province, vintage: vintage, limit: "1000"}))
+        .then(function (found) { return {geojson: found}; });
+    })).then(function (sources) {
+      if (view.outlinesKey !== key) { return null; }
+      view.outlines = sources.map(function (source, i) {
+        return unitsLayer(source, outlineStyle(wanted[i]), {pane: "ntm-outlines", interactive: false}).layer;
+      });
+      return Promise.all(view.outlines.map(function (layer) { return shown(layer, view.map); }));
+    }).catch(function () { return null; });  // outlines never stop the map
   }
 
-  function drawOutlines(view, found) {
-    if (view.outlines) { view.map.removeLayer(view.outlines); }
-    view.outlines = L.layerGroup(found.map(function (data, i) {
-      return L.geoJSON(data, {pane: "ntm-outlines", interactive: false,
-        style: {fill: false, color: "#1a1a1a", weight: i === 0 ? 3 : 1.8, opacity: 0.9, className: i === 0 ? "ntm-province-outline" : "ntm-district-outline"}});
-    })).addTo(view.map);
+  function outlineStyle(collection) {
+    var provinces = collection === "provinces";
+    return function (p) {  // the tiles hold every province's units; the items only the province's
+      var province = provinces ? p.code : p.province_code;
+      if (province !== undefined && province !== options.province) { return null; }
+      return {fill: false, color: "#1a1a1a", weight: provinces ? 3 : 1.8, opacity: 0.9, interactive: false,
+        className: (provinces ? "ntm-province-outline" : "ntm-district-outline") + " ntm-code-" + p.code};
+    };
   }
 
-  // The box of a unit's largest part (a province's mainland, not its islands).
-  function mainBox(layer) {
-    var parts = layer.feature.geometry.type === "MultiPolygon" ? layer.getLatLngs() : [layer.getLatLngs()];
-    var best = null, most = -1;
-    parts.forEach(function (rings) {
-      var box = L.latLngBounds(rings[0]);
-      var size = (box.getEast() - box.getWest()) * (box.getNorth() - box.getSouth());
-      if (size > most) { most = size; best = box; }
-    });
-    return best;
+  function boxOf(p) {
+    var b = p.main_box;
+    return L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]);
   }
 
   // The names of the units drawn, where they fit: a label is shown when the box of the unit's
   // largest part on the screen is wider than its name.
   function label(view) {
-    if (!view.layer) { return; }
+    if (!view.features) { return; }
     if (view.labels) { view.map.removeLayer(view.labels); }
     var bounds = view.map.getBounds();
     var shown = [];
-    view.layer.eachLayer(function (layer) {
-      var box = mainBox(layer);
-      var name = layer.feature.properties.name;
+    view.features.forEach(function (f) {
+      var box = boxOf(f.properties);
+      var name = f.properties.name;
       if (!name || !bounds.intersects(box)) { return; }
       var ne = view.map.latLngToContainerPoint(box.getNorthEast()), sw = view.map.latLngToContainerPoint(box.getSouthWest());
       if (ne.x - sw.x < name.length * 6.5 + 8 || sw.y - ne.y < 16) { return; }
@@ -433,37 +566,44 @@
     var mine = ++generation;
     busy();
     var side = state.mode === "side";
-    var main = getJSON("/map/data", query(state.mode === "change" ? {compare: state.compare} : {}));
-    var other = side ? getJSON("/map/data", query({year: state.compare})) : Promise.resolve(null);
+    var onMap = state.view === "map";
+    var mapData = function (extra) {  // the figures, with the shapes unless drawn from the tiles
+      return tiled(extra).then(function (tiles) {
+        var asked = Object.assign(onMap && !tiles ? {} : {geometry: "false"}, extra);
+        return getJSON("/map/data", query(asked)).then(function (data) {
+          return Object.assign(data, {tiles: tiles, tilesKey: tilesQuery(extra)});
+        });
+      });
+    };
+    var main = mapData(state.mode === "change" ? {compare: state.compare} : {});
+    var other = side ? mapData({year: state.compare}) : Promise.resolve(null);
     var summary = options.carried || national() ? Promise.resolve(null)
       : getJSON("/map/summary", query({measure: "", scheme: "", classes: "", tier: ""}));
     var targets = options.carried || national() ? Promise.resolve(null)
       : getJSON("/progress", new URLSearchParams({province: state.province, year: state.year})).catch(function () { return null; });
-    document.getElementById("map2").hidden = !side || state.view !== "map";
-    document.getElementById("maps").hidden = state.view !== "map";
+    document.getElementById("map2").hidden = !side || !onMap;
+    document.getElementById("maps").hidden = !onMap;
     tableView.hidden = state.view !== "table";
     var checks = national() ? Promise.resolve(null)
       : getJSON("/issues", new URLSearchParams({province: state.province, district: state.district, year: state.year}))
         .catch(function () { return null; });  // the data checks never stop the map
-    var lines = state.view === "map" ? outlineData() : Promise.resolve([]);
-    Promise.all([main, other, summary, checks, targets, lines]).then(function (found) {
+    Promise.all([main, other, summary, checks, targets]).then(function (found) {
       if (mine !== generation) { return; }
       renderChecks(found[3]);
       renderProgress(found[4]);
       current.main = found[0];
       current.other = found[1];
       current.summary = found[2];
-      if (state.view === "map") {
+      var drawn = [];
+      if (onMap) {
         views.main.map.invalidateSize();
-        draw(views.main, found[0]);
-        drawOutlines(views.main, found[5]);
         fit();
+        drawn.push(draw(views.main, found[0]), drawOutlines(views.main, found[0], found[0].tiles));
         label(views.main);
         if (found[1]) {
           views.other.map.invalidateSize();
-          draw(views.other, found[1]);
-          drawOutlines(views.other, found[5]);
           views.other.map.setView(views.main.map.getCenter(), views.main.map.getZoom(), {animate: false});
+          drawn.push(draw(views.other, found[1]), drawOutlines(views.other, found[1], found[1].tiles));
           label(views.other);
         }
       } else {
@@ -471,7 +611,12 @@
       }
       renderTable();
       links();
-      ready();
+      return Promise.all(drawn).then(function () {
+        if (mine !== generation) { return; }
+        // The first map painted: every tile in view drawn (bench/bench_first_paint.py reads it).
+        if (onMap && !performance.getEntriesByName("ntm-first-map").length) { performance.mark("ntm-first-map"); }
+        ready();
+      });
     }).catch(function (e) { if (mine === generation) { busy(e.message); } });
   }
 
@@ -639,10 +784,8 @@
   }
 
   function zoomTo(code) {
-    if (!views.main.layer || state.view !== "map") { return; }
-    views.main.layer.eachLayer(function (layer) {
-      if (layer.feature.properties.code === code) { views.main.map.fitBounds(layer.getBounds(), {maxZoom: 14, animate: false}); }
-    });
+    if (!views.main.data || !views.main.data[code] || state.view !== "map") { return; }
+    views.main.map.fitBounds(boxOf(views.main.data[code]), {maxZoom: 14, animate: false});
   }
 
   checksBox.addEventListener("click", function (event) {

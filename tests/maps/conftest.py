@@ -17,6 +17,7 @@ from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
+from geo_ntm.tiles import ensure_generalised
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_STATUSES = ROOT / "tests" / "data" / "status_ben_tre_city_2019_TEST.csv"
@@ -58,5 +59,16 @@ def planner_db(backend, new_location, ben_tre_sources, data_dir) -> str:
 
 @pytest.fixture(scope="module")
 def planner_gpkg(new_location, ben_tre_sources, data_dir) -> str:
-    """The planner's store as a GeoPackage file."""
-    return load_planner_store(new_location("gpkg", with_2009=False), ben_tre_sources, data_dir)
+    """The planner's store as a GeoPackage file, its tiles' shapes made (seconds for one province), so
+    that the page draws its communes from the tiles at once (not switching from the GeoJSON mid-test)."""
+    location = load_planner_store(new_location("gpkg", with_2009=False), ben_tre_sources, data_dir)
+    with open_store(location) as store:
+        ensure_generalised(store, store.vintages()[0])
+    return location
+
+
+@pytest.fixture(scope="module")
+def service_settings() -> dict:
+    """The settings the planner's service changes in a browser test module (none unless the module
+    says; ``tests/maps/test_planner_browser.py`` ``service``)."""
+    return {}
