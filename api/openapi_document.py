@@ -16,7 +16,16 @@ from api.ogc.collections import registry
 from api.ogc.crs import SUPPORTED_CRS
 from api.ogc.media import F_VALUES, GEOJSON, HTML, JSON, OPENAPI30, SCHEMA_JSON
 from api.ogc.openapi import openapi30
-from api.openapi_schemas import COMPONENTS, ERROR_EXAMPLES, JOB_ACCEPTED, REPORT_400, RESPONSES, WRITE_RESPONSES, ref
+from api.openapi_schemas import (
+    COMPONENTS,
+    ERROR_EXAMPLES,
+    JOB_ACCEPTED,
+    OPERATION_ERROR_EXAMPLES,
+    REPORT_400,
+    RESPONSES,
+    WRITE_RESPONSES,
+    ref,
+)
 from geo_ntm.carry import RULES
 from geo_ntm.domain import LEVELS
 from geo_ntm.infrastructure.queries import TOPICS
@@ -215,8 +224,9 @@ def _document_parameters(path: str, method: str, operation: dict) -> None:
         content = responses.get(str(status), {}).get("content")
         if content:
             responses[str(status)]["content"] = {JSON: next(iter(content.values()))}
-            if str(status) in ERROR_EXAMPLES:
-                responses[str(status)]["content"][JSON]["example"] = ERROR_EXAMPLES[str(status)]
+            example = OPERATION_ERROR_EXAMPLES.get((method, path, str(status))) or ERROR_EXAMPLES.get(str(status))
+            if example:
+                responses[str(status)]["content"][JSON]["example"] = example
     if method == "post" and path in REPORT_400:  # rows with problems: the report, nothing stored
         schema = {"anyOf": [ref("ErrorBody"), ref("ImportReport")]}
         responses["400"]["content"][JSON].update(schema=schema, example=REPORT_400[path])

@@ -908,3 +908,49 @@ REPORT_400["/groups"] = {
     "invalid": [],
     "skipped": 0,
 }
+
+#: The errors of some operations as they answer them (the uploads' 400 for a file not of the kind
+#: asked, a unit, job or place that does not exist), by (method, path, status); the others show
+#: ``ERROR_EXAMPLES``.
+OPERATION_ERROR_EXAMPLES: dict[tuple[str, str, str], dict] = {
+    ("post", "/lineage", "400"): {
+        "code": "InvalidParameterValue",
+        "description": "lineage file lineage.csv: line 1 lacks the column(s) event_id, effective_date, legal_act, "
+        "kind, before, after, after_name, after_type, parent_after, note; the header must be event_id,"
+        "effective_date,legal_act,kind,before,after,after_name,after_type,parent_after,note",
+    },
+    ("post", "/targets", "400"): {
+        "code": "InvalidParameterValue",
+        "description": "targets.csv: no header row found in the first 20 rows; a target file needs the columns "
+        "province (Tỉnh), level (Mức) and year (Năm), with commune (Xã) for a commune's target or share (Tỷ lệ) "
+        "for a province's",
+    },
+    ("post", "/frameworks", "400"): {
+        "code": "InvalidParameterValue",
+        "description": "framework file framework.toml: framework_id 'dong_thap_qd863_2022' is already loaded",
+    },
+    ("post", "/indicator-sets", "400"): {
+        "code": "InvalidParameterValue",
+        "description": "indicator set file indicator_set.csv, row 1 (header): columns must be framework, criterion, "
+        "indicator, name_vi, name_en, unit, comparison, group1, group2, group3, source_act; missing framework, "
+        "criterion, indicator, name_vi, name_en, unit, comparison, group1, group2, group3, source_act; unknown "
+        "province;commune",
+    },
+    ("get", "/profile/{code}", "404"): {
+        "code": "NotFound",
+        "description": "no commune with code '9999999' in the boundaries 2020-02-01 derived: lineage",
+    },
+    ("get", "/jobs/{job_id}", "404"): {
+        "code": "NotFound",
+        "description": "no job 'nothing': this service started no such job, or forgot it (each process keeps its "
+        "latest 1000 computations and 100 uploads)",
+    },
+    ("get", "/map/summary", "404"): {
+        "code": "NotFound",
+        "description": "no province named 'Nowhere'; closest: Tỉnh Bến Tre",
+    },
+    ("get", "/coverage/{topic}", "404"): {
+        "code": "NotFound",
+        "description": "no boundary vintage is in force on 1990-12-31; the earliest starts on 2009-04-01",
+    },
+}

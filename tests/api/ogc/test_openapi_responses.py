@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
 from api.app import create_app
-from api.openapi_schemas import REPORT_400, RESPONSES, WRITE_RESPONSES
+from api.openapi_schemas import OPERATION_ERROR_EXAMPLES, REPORT_400, RESPONSES, WRITE_RESPONSES
 from geo_ntm.settings import Settings
 
 #: The keywords that make a schema say something of an answer (FastAPI's ``-> dict`` gives only
@@ -143,3 +143,5 @@ def test_errors_are_the_json_error_body_with_examples(document):
         for s in ("400", "404")
     }
     assert set(RESPONSES) | set(WRITE_RESPONSES) | set(REPORT_400) <= set(document["paths"])
+    for (method, path, status), example in OPERATION_ERROR_EXAMPLES.items():  # an operation's own error
+        assert document["paths"][path][method]["responses"][status]["content"]["application/json"]["example"] == example
