@@ -247,16 +247,16 @@ def _document_parameters(path: str, method: str, operation: dict) -> None:
         for m, content in answer.get("content", {}).items():
             if m.split(";")[0].endswith("json") and documented is not None:
                 schema, example = documented
-                content.update(example=example, **({"schema": schema} if schema is not None else {}))
+                content.update(schema=schema, example=example)
             elif not content.get("schema"):
                 content["schema"] = {"type": "string", **({} if m.startswith("text/") else {"format": "binary"})}
 
 
-def _success(path: str, method: str, status: str) -> tuple[dict | None, dict] | None:
-    """The schema (None: FastAPI's) and example of the JSON answer of ``method path`` with
+def _success(path: str, method: str, status: str) -> tuple[dict, dict] | None:
+    """The schema and example of the JSON answer of ``method path`` with
     ``status``: a job (202), a read's answer (``RESPONSES``) or a write's (``WRITE_RESPONSES``)."""
     if status == "202":
-        return None, JOB_ACCEPTED
+        return ref("JobState"), JOB_ACCEPTED
     return (RESPONSES if method == "get" else WRITE_RESPONSES).get(path)
 
 

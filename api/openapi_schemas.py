@@ -20,6 +20,17 @@ def ref(name: str) -> dict:
 _LINKS = {"type": "array", "items": ref("Link")}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _OBJECTS = {"type": "array", "items": {"type": "object"}}
+_NUMBER = {"type": "number"}
+_TEXT = {"type": "string"}
+_MAYBE_TEXT = {"type": "string", "nullable": True}
+_INTEGER = {"type": "integer", "minimum": 0}
+_OBJECT = {"type": "object"}
+
+
+def _object(required: list[str], **properties: dict) -> dict:
+    """An object schema requiring ``required``, its ``properties`` typed."""
+    return {"type": "object", "required": required, "properties": properties}
+
 
 #: Component schemas (OpenAPI 3.0 Schema Objects), added to ``components.schemas``.
 COMPONENTS: dict[str, dict] = {
@@ -245,8 +256,8 @@ _FEATURES = {
     "vintage": {"name": "2009-04-01 vn_admin_2009", "valid_from": "2009-04-01", "valid_to": None},
 }
 
-#: The JSON answer of each path: (schema, example); None keeps the schema FastAPI writes for it.
-RESPONSES: dict[str, tuple[dict | None, dict]] = {
+#: The JSON answer of each path: (schema, example).
+RESPONSES: dict[str, tuple[dict, dict]] = {
     "/": (
         ref("LandingPage"),
         {
@@ -315,13 +326,18 @@ RESPONSES: dict[str, tuple[dict | None, dict]] = {
             "districts": [{"district": "Thành phố Bến Tre", "communes": 7, "communes_with_data": 6}],
         },
     ),
-    "/health": ({"type": "object", "required": ["status"]}, {"status": "ok", "vintages": ["2009-04-01 vn_admin_2009"]}),
+    "/health": (
+        _object(["status"], status=_TEXT, vintages=_STRINGS),
+        {"status": "ok", "vintages": ["2009-04-01 vn_admin_2009"]},
+    ),
     "/vintages": (
         {"type": "object", "required": ["vintages"], "properties": {"vintages": _OBJECTS}},
         {"vintages": [{"id": 1, "name": "2009-04-01 vn_admin_2009", "valid_from": "2009-04-01", "valid_to": None}]},
     ),
     "/lookup": (
-        None,
+        _object(
+            ["lon", "lat", "vintage"], lon=_NUMBER, lat=_NUMBER, vintage=_TEXT, commune={**_OBJECT, "nullable": True}
+        ),
         {
             "lon": 106.38,
             "lat": 10.24,
@@ -337,30 +353,11 @@ RESPONSES: dict[str, tuple[dict | None, dict]] = {
 
 RESPONSES |= {
     "/issues": (
-        None,
+        _object(["year", "count", "issues"], year={"type": "integer"}, count=_INTEGER, issues=_OBJECTS),
         {"province": "Tỉnh Bến Tre", "district": None, "year": 2020, "count": 0, "issues": []},
     ),
-    "/layers": (None, {"layers": []}),
-    "/indicator-sets": (None, {"indicator_sets": []}),
-    "/frameworks": (
-        None,
-        {
-            "frameworks": [
-                {
-                    "framework_id": "qd1980_2016",
-                    "title_en": "National New Rural commune criteria 2016-2020",
-                    "legal_act": "QĐ 1980/QĐ-TTg ngày 17/10/2016",
-                    "scope": "national",
-                    "applies_to": "commune",
-                    "years": [2016, 2020],
-                    "criteria_total": 19,
-                    "criteria": [{"number": 1, "name_vi": "Quy hoạch", "name_en": "Planning"}],
-                }
-            ]
-        },
-    ),
     "/profile/{code}": (
-        None,
+        _object(["code", "name", "unit_type", "vintage"], code=_TEXT, name=_TEXT, unit_type=_TEXT, vintage=_TEXT),
         {
             "code": "8110101",
             "name": "Phường 1",
@@ -389,18 +386,6 @@ ERROR_EXAMPLES: dict[str, dict] = {
 
 # The rest of the service's answers: the writes (import reports), the coverage tables, the
 # planner's options, the audit log, baseline, progress and crosswalk, the job answer (202).
-_NUMBER = {"type": "number"}
-_TEXT = {"type": "string"}
-_MAYBE_TEXT = {"type": "string", "nullable": True}
-_INTEGER = {"type": "integer", "minimum": 0}
-_OBJECT = {"type": "object"}
-
-
-def _object(required: list[str], **properties: dict) -> dict:
-    """An object schema requiring ``required``, its ``properties`` typed."""
-    return {"type": "object", "required": required, "properties": properties}
-
-
 COMPONENTS |= {
     "ImportReport": _object(
         ["import_kind", "ok", "source_file", "rows_read", "rows_stored", "stored", "dry_run", "warnings"],
@@ -552,19 +537,6 @@ RESPONSES |= {
         ),
         {"layers": [_ROADS_LAYER]},
     ),
-    "/issues": (
-        _object(["year", "count", "issues"], year={"type": "integer"}, count=_INTEGER, issues=_OBJECTS),
-        RESPONSES["/issues"][1],
-    ),
-    "/profile/{code}": (
-        _object(["code", "name", "unit_type", "vintage"], code=_TEXT, name=_TEXT, unit_type=_TEXT, vintage=_TEXT),
-        RESPONSES["/profile/{code}"][1],
-    ),
-    "/lookup": (
-        _object(["lon", "lat", "vintage"], lon=_NUMBER, lat=_NUMBER, vintage=_TEXT, commune=_OBJECT),
-        RESPONSES["/lookup"][1],
-    ),
-    "/health": (_object(["status"], status=_TEXT, vintages=_STRINGS), RESPONSES["/health"][1]),
     "/audit": (
         _object(
             ["imports"],
