@@ -16,7 +16,16 @@ from api.ogc.collections import registry
 from api.ogc.crs import SUPPORTED_CRS
 from api.ogc.media import F_VALUES, GEOJSON, HTML, JSON, OPENAPI30, SCHEMA_JSON
 from api.ogc.openapi import openapi30
-from api.openapi_schemas import COMPONENTS, ERROR_EXAMPLES, RESPONSES
+from api.openapi_schemas import (
+    COMPONENTS,
+    ERROR_EXAMPLES,
+    JOB_ACCEPTED,
+    OPERATION_ERROR_EXAMPLES,
+    REPORT_400,
+    RESPONSES,
+    WRITE_RESPONSES,
+    ref,
+)
 from geo_ntm.carry import RULES
 from geo_ntm.domain import LEVELS
 from geo_ntm.infrastructure.queries import TOPICS
@@ -190,7 +199,8 @@ UPLOAD_NAMES = {
 def _document_parameters(path: str, method: str, operation: dict) -> None:
     """``PARAMETER_SCHEMAS`` written into the operation's parameters (the non-null option of an
     optional one), ``UPLOAD_EXAMPLES`` into its upload body, the media types its answers have, the
-    schema and example of its JSON answer (``api.openapi_schemas.RESPONSES``) and of its errors."""
+    schema and example of each successful JSON answer (``api.openapi_schemas``; other media a string)
+    and of its errors (an upload's 400 may be its import report)."""
     parameters = operation.get("parameters", [])
     for parameter in parameters:
         name = parameter.get("name", "")
@@ -214,8 +224,12 @@ def _document_parameters(path: str, method: str, operation: dict) -> None:
         content = responses.get(str(status), {}).get("content")
         if content:
             responses[str(status)]["content"] = {JSON: next(iter(content.values()))}
-            if str(status) in ERROR_EXAMPLES:
-                responses[str(status)]["content"][JSON]["example"] = ERROR_EXAMPLES[str(status)]
+            example = OPERATION_ERROR_EXAMPLES.get((method, path, str(status))) or ERROR_EXAMPLES.get(str(status))
+            if example:
+                responses[str(status)]["content"][JSON]["example"] = example
+    if method == "post" and path in REPORT_400:  # rows with problems: the report, nothing stored
+        schema = {"anyOf": [ref("ErrorBody"), ref("ImportReport")]}
+        responses["400"]["content"][JSON].update(schema=schema, example=REPORT_400[path])
     ok = responses.get("200", {})
     media = RESPONSE_MEDIA.get(path)
     if media is None and any(p.get("name") == "f" and p.get("schema", {}).get("enum") == F_VALUES for p in parameters):
@@ -226,11 +240,24 @@ def _document_parameters(path: str, method: str, operation: dict) -> None:
         ok["content"] = {
             m: {"schema": schema if m.split(";")[0].endswith("json") else {"type": "string"}} for m in media
         }
-    if path in RESPONSES and method == "get":  # the JSON answer's schema and an example of it
-        schema, example = RESPONSES[path]
-        for m, content in ok.get("content", {}).items():
-            if m.split(";")[0].endswith("json") and m != OPENAPI30:
-                content.update(example=example, **({"schema": schema} if schema is not None else {}))
+    for status, answer in responses.items():  # each success: its JSON's schema and example, else a string
+        if not status.startswith("2"):
+            continue
+        documented = _success(path, method, status)
+        for m, content in answer.get("content", {}).items():
+            if m.split(";")[0].endswith("json") and documented is not None:
+                schema, example = documented
+                content.update(schema=schema, example=example)
+            elif not content.get("schema"):
+                content["schema"] = {"type": "string", **({} if m.startswith("text/") else {"format": "binary"})}
+
+
+def _success(path: str, method: str, status: str) -> tuple[dict, dict] | None:
+    """The schema and example of the JSON answer of ``method path`` with
+    ``status``: a job (202), a read's answer (``RESPONSES``) or a write's (``WRITE_RESPONSES``)."""
+    if status == "202":
+        return ref("JobState"), JOB_ACCEPTED
+    return (RESPONSES if method == "get" else WRITE_RESPONSES).get(path)
 
 
 def complete_openapi(app: FastAPI) -> None:

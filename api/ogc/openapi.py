@@ -19,6 +19,10 @@ from api.ogc.query import STANDARD_PARAMS
 router = APIRouter()
 
 
+#: The null alone, as OpenAPI 3.0.3 can say it (``nullable`` only qualifies a ``type`` beside it).
+_NULL = {"type": "object", "nullable": True, "enum": [None]}
+
+
 def _nullable(node: dict) -> dict:
     """``anyOf``/``oneOf`` with a ``null`` option, and type lists with ``null``, as ``nullable``."""
     for key in ("anyOf", "oneOf"):
@@ -27,8 +31,11 @@ def _nullable(node: dict) -> dict:
             rest = [o for o in options if o != {"type": "null"}]
             del node[key]
             node["nullable"] = True
-            if len(rest) == 1:
-                node = {**rest[0], **node} if "$ref" not in rest[0] else {"allOf": rest, **node}
+            if len(rest) == 1 and "$ref" in rest[0]:  # 3.0.3: nullable holds only beside a type
+                node.pop("nullable")
+                node = {"anyOf": [*rest, _NULL], **node}
+            elif len(rest) == 1:
+                node = {**rest[0], **node}
             elif rest:
                 node[key] = rest
     if isinstance(node.get("type"), list):
