@@ -87,7 +87,7 @@ _HEADER_ROWS = 20
 
 @dataclass(frozen=True)
 class TargetImportReport:
-    """What a target import read and stored."""
+    """What a target import read and stored (the file by its base name: never a server path)."""
 
     source_file: str
     rows_read: int
@@ -226,7 +226,7 @@ def import_targets(
     """Read the target file ``path`` and store its targets (not on a ``dry_run``)."""
     targets, read = read_targets(store, path, sheet=sheet, source=source)
     communes = sum(t.share is None for t in targets)
-    report = TargetImportReport(str(path), read, communes, len(targets) - communes, None)
+    report = TargetImportReport(Path(path).name, read, communes, len(targets) - communes, None)
     if dry_run:
         return report
     record = ImportRecord("targets", Path(path).name, read, len(targets), report.to_dict(), actor=actor)

@@ -63,6 +63,7 @@ def test_targets_upload_and_progress(client):
     assert client.post("/targets", files=files, data={"source": "TEST DATA"}).status_code == 401
     done = client.post("/targets", files=files, data={"source": "TEST DATA"}, headers=bearer("editor"))
     assert done.status_code == 200 and done.json()["province_targets"] == 1 and done.json()["commune_targets"] == 1
+    assert done.json()["source_file"] == "targets_TEST.csv"  # the upload's name, never the server's folder
     body = client.get("/progress", params={"province": "Đồng Tháp", "year": 2028}).json()
     assert body["targets_loaded"] is True and body["message"] is None
     (p,) = body["province_targets"]
