@@ -126,7 +126,7 @@ def reach_zones(cells: np.ndarray, sources: np.ndarray, distance: float) -> np.n
     if not len(sources) or not len(cells):
         return reach
     source_tree = shapely.STRtree(sources)
-    for epsg, idx in _groups(cells):
+    for epsg, idx in cell_tiles(cells):
         near = source_tree.query(shapely.box(*padded(shapely.total_bounds(cells[idx]), distance)))
         if len(near):
             zone = _Zone(epsg)
@@ -139,8 +139,9 @@ def reach_zones(cells: np.ndarray, sources: np.ndarray, distance: float) -> np.n
     return reach
 
 
-def _groups(cells: np.ndarray):
-    """(EPSG code of the UTM zone, indices of the cells) per tile of ``TILE_DEG`` of cell centroids."""
+def cell_tiles(cells: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(EPSG code of the UTM zone, indices of the cells) per tile of ``TILE_DEG`` of cell centroids
+    (empty cells in none)."""
     zones = cell_zones(cells)
     full = np.flatnonzero(zones > 0)
     xy = shapely.get_coordinates(shapely.centroid(cells[full]))
@@ -209,9 +210,15 @@ def people_within(
     people, reached = population_within(
         store.layer_raster(population.layer_id), np.asarray(scope.geometry.array), sources, distance
     )
+    return people_columns(units, scope["unit_id"], people, reached)
+
+
+def people_columns(units: gpd.GeoDataFrame, unit_ids, people: np.ndarray, reached: np.ndarray) -> tuple[dict, dict]:
+    """``people_within``'s columns and totals from the people and the people within reach of the
+    cells of ``unit_ids``."""
     cols = {
-        "population": align_to_units(units, scope["unit_id"], people),
-        "population_within": align_to_units(units, scope["unit_id"], reached),
+        "population": align_to_units(units, unit_ids, people),
+        "population_within": align_to_units(units, unit_ids, reached),
     }
     cols["population_within_share"] = share(cols["population_within"], cols["population"])
     totals = {key: float(cols[key].sum()) for key in ("population", "population_within")}
