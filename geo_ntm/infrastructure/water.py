@@ -6,7 +6,7 @@ Distances, reach zones and points follow ``reach``; people are zonal sums (``pop
 
 The layers and the partition never change, so the people per commune and those within a distance
 are computed once for the whole country when the whole vintage is asked (``national_reach``: the
-partition cells in tiles of ``reach.TILE_DEG``, each tile with the sources around it read from
+partition cells in tiles of ``CHUNK_DEG``, each tile with the sources around it read from
 the store and worked on one of the threads of ``parallel``, so memory stays flat), stored per
 (layers, distance, vintage), and summed for every later question of any scope. A commune's answer
 is the same, to the rounding of the sums, whether its province or the country was computed."""
@@ -42,6 +42,10 @@ from geo_ntm.store import Store
 
 log = logging.getLogger(__name__)
 
+#: The cells of a national run are worked in tiles of this size (degrees of their centroids), each
+#: on one thread with the sources around it: a few hundred tiles, each holding little.
+CHUNK_DEG = 0.5
+
 
 @dataclass(frozen=True)
 class WaterLayers:
@@ -68,14 +72,14 @@ class WaterLayers:
 def national_reach(store: Store, vintage: Vintage, layers: WaterLayers, distance: float) -> pd.DataFrame:
     """People and people within ``distance`` metres of the water sources per partition cell of
     the whole ``vintage`` (``unit_id``, ``population``, ``population_within``): tile by tile of
-    ``reach.cell_tiles``, each tile given the sources whose envelope meets its box grown by
+    ``CHUNK_DEG`` (``reach.cell_tiles``), each tile given the sources whose envelope meets its box grown by
     ``distance`` and computed by ``reach.population_within`` (the unit of work of any engine)."""
     cells = partition_cells(store, vintage)
     geoms = np.asarray(cells.geometry.array)
     raster = store.layer_raster(layers.population.layer_id)
 
     def tiles():
-        for _, idx in cell_tiles(geoms):
+        for _, idx in cell_tiles(geoms, CHUNK_DEG):
             box = padded(shapely.total_bounds(geoms[idx]), distance)
             sources = [
                 np.asarray(store.layer_features(x.layer_id, bbox=box, attributes=()).geometry.array)
