@@ -69,6 +69,18 @@ class WaterLayers:
         return ";".join(f"{k}={'' if x is None else x.layer_id}" for k, x in ids.items())
 
 
+def tile_sources(store: Store, layers: WaterLayers, cells: np.ndarray, distance: float) -> np.ndarray:
+    """The geometries of the water sources whose envelope meets the box of ``cells`` grown by
+    ``distance`` metres: every source that can reach them."""
+    box = padded(shapely.total_bounds(cells), distance)
+    return np.concatenate(
+        [
+            np.asarray(store.layer_features(x.layer_id, bbox=box, attributes=()).geometry.array, dtype=object)
+            for x in layers.sources
+        ]
+    )
+
+
 def national_reach(store: Store, vintage: Vintage, layers: WaterLayers, distance: float) -> pd.DataFrame:
     """People and people within ``distance`` metres of the water sources per partition cell of
     the whole ``vintage`` (``unit_id``, ``population``, ``population_within``): tile by tile of
@@ -80,12 +92,7 @@ def national_reach(store: Store, vintage: Vintage, layers: WaterLayers, distance
 
     def tiles():
         for _, idx in cell_tiles(geoms, CHUNK_DEG):
-            box = padded(shapely.total_bounds(geoms[idx]), distance)
-            sources = [
-                np.asarray(store.layer_features(x.layer_id, bbox=box, attributes=()).geometry.array)
-                for x in layers.sources
-            ]
-            yield idx, np.concatenate([np.asarray(x, dtype=object) for x in sources])
+            yield idx, tile_sources(store, layers, geoms[idx], distance)
 
     people, reached = np.zeros(len(geoms)), np.zeros(len(geoms))
     work = ordered_map(lambda tile: (tile[0], population_within(raster, geoms[tile[0]], tile[1], distance)), tiles())
