@@ -3,6 +3,7 @@ raster, and for the water and facility questions a water network with supply poi
 points and facilities. Nothing here is real: every file, layer, column and raster tag says SYNTHETIC.
 
     python bench/make_synthetic.py roads  -n 100000 -o var/synthetic_roads.gpkg [--province 811]
+    python bench/make_synthetic.py water -n 300000 --points 30000 -o var/synthetic_water.gpkg [--province 811]
     python bench/make_synthetic.py population -o var/synthetic_population.tif [--resolution 0.01] [--crs EPSG:32648]
     python bench/make_synthetic.py reach -n 20000000 -o var/synthetic_reach.gpkg [--province 811]
 
@@ -18,7 +19,10 @@ far more road per km² than large mountain communes). Each segment is a short po
 vertices, gentle turns) starting inside its commune; higher classes are longer and cross more
 borders. Classes and surfaces are drawn with class-dependent shares and written as OSM tags
 (``highway``, ``surface``; 5% of minor roads without a surface), so imports go through the
-shipped ``osm`` mapping. Population: each commune's 2009 population spread evenly over its
+shipped ``osm`` mapping. Water: pipes laid along a synthetic road network of their own (the same
+generator, another seed: mains follow roads), layer ``lines``, and supply points (wells, stations)
+spread over the communes in proportion to the square root of their area, layer ``points``.
+Population: each commune's 2009 population spread evenly over its
 polygon, times log-normal noise. The seed makes both deterministic.
 """
 
@@ -137,6 +141,32 @@ def synthetic_roads(communes: gpd.GeoDataFrame, n_segments: int, seed: int = 200
     )
 
 
+def synthetic_water_network(
+    communes: gpd.GeoDataFrame, n_lines: int, n_points: int, seed: int = 2009
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """A SYNTHETIC water network of ``n_lines`` pipes (polylines laid like roads, seed + 1) and
+    ``n_points`` supply points over every commune (the national bench; ``synthetic_water`` serves
+    a chosen share of the communes, for the household reach)."""
+    pipes = synthetic_roads(communes, n_lines, seed + 1)
+    lines = gpd.GeoDataFrame(
+        {"pipe_id": pipes["seg_id"], "synthetic": LABEL, "commune_of_origin": pipes["commune_of_origin"]},
+        geometry=pipes.geometry,
+    )
+    rng = np.random.default_rng(seed + 2)
+    geoms = np.asarray(communes.geometry.array)
+    owner = np.repeat(np.arange(len(geoms)), _allocate(np.sqrt(shapely.area(geoms)), n_points))
+    xy = _points_inside(geoms[owner], rng)
+    points = gpd.GeoDataFrame(
+        {
+            "point_id": np.arange(len(owner)),
+            "synthetic": LABEL,
+            "commune_of_origin": communes["commune_id"].to_numpy()[owner],
+        },
+        geometry=gpd.GeoSeries(shapely.points(xy), crs="EPSG:4326"),
+    )
+    return lines, points
+
+
 def _cumsum_by_group(values: np.ndarray, first: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     total = np.cumsum(values)
     base = np.repeat(total[first] - values[first], lengths)
@@ -243,9 +273,12 @@ def write_reach(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("what", choices=["roads", "population", "reach"])
+    p.add_argument("what", choices=["roads", "water", "population", "reach"])
     p.add_argument("-o", "--output", type=Path, required=True)
-    p.add_argument("-n", "--segments", type=int, default=100_000, help="number of road segments (reach: households)")
+    p.add_argument(
+        "-n", "--segments", type=int, default=100_000, help="number of road segments (water: pipes; reach: households)"
+    )
+    p.add_argument("--points", type=int, default=10_000, help="water: number of supply points")
     p.add_argument("--province", help="province code of the 2009 file (default: the whole country)")
     p.add_argument("--seed", type=int, default=2009)
     p.add_argument("--resolution", type=float, default=0.01, help="raster cell size in CRS units")
@@ -261,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "reach":
         write_reach(communes, args.segments, args.output, args.seed)
         print(f"wrote SYNTHETIC water lines, water points, {args.segments} households and facilities to {args.output}")
+    elif args.what == "water":
+        lines, points = synthetic_water_network(communes, args.segments, args.points, args.seed)
+        lines.to_file(args.output, layer="lines", driver="GPKG")
+        points.to_file(args.output, layer="points", driver="GPKG")
+        print(f"wrote {len(lines)} SYNTHETIC water pipes and {len(points)} supply points to {args.output}")
     else:
         grid, transform, crs = synthetic_population(communes, args.resolution, args.seed, args.crs)
         write_population(args.output, grid, transform, crs)

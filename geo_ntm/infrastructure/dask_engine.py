@@ -267,8 +267,13 @@ def dask_water_coverage(
     distance: float,
     framework_id: str | None,
     thresholds: Thresholds,
+    whole_vintage: bool = False,
 ) -> tuple[gpd.GeoDataFrame, dict]:
-    """``water.water_coverage`` computed on the cluster, partition by partition."""
+    """``water.water_coverage`` computed on the cluster, partition by partition; a question about the
+    whole vintage is the local engine's national computation (tiled on this machine's cores, then
+    stored per layers and distance), so that the stored rows never depend on the engine."""
+    if whole_vintage:
+        return water_coverage(store, vintage, units, layers, distance, framework_id, thresholds, whole_vintage)
     vectors = [x for x in (layers.lines, layers.points, layers.households) if x is not None]
     raster = client.scatter(store.layer_raster(layers.population.layer_id), broadcast=True)
     reads = [(x, ()) for x in vectors]

@@ -101,7 +101,9 @@ def _water(store: Store, r: CoverageRequest, s: _Communes, thresholds: Threshold
         )
     households = None if r.households_layer is None else _layer(store, r.households_layer, LayerKind.HOUSEHOLDS, s.day)
     layers = WaterLayers(_layer(store, r.population_layer, LayerKind.POPULATION, s.day), lines, points, households)
-    return s.engine.water(store, s.vintage, s.units, layers, distance, s.framework, thresholds)
+    return s.engine.water(
+        store, s.vintage, s.units, layers, distance, s.framework, thresholds, whole_vintage=r.where.national
+    )
 
 
 def _facilities(store: Store, r: CoverageRequest, s: _Communes, thresholds: Thresholds):

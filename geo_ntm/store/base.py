@@ -363,6 +363,16 @@ class Store(ABC):
         """Store ``road_km``'s table of a layer and vintage; a no-op if already stored."""
 
     @abstractmethod
+    def water_reach(self, sources: str, vintage_id: int, distance: float) -> pd.DataFrame | None:
+        """The stored people per commune of a vintage and those within ``distance`` metres of the
+        water ``sources`` (``unit_id``, ``population``, ``population_within``), or None while they
+        have not been stored."""
+
+    @abstractmethod
+    def add_water_reach(self, sources: str, vintage_id: int, distance: float, table: pd.DataFrame) -> None:
+        """Store ``water_reach``'s table of sources, vintage and distance; a no-op if already stored."""
+
+    @abstractmethod
     def content_version(self) -> int:
         """The version of the stored data answers are computed on: the latest import's id (0 for an
         empty store). Every import raises it, so an answer stored under an older one is stale."""

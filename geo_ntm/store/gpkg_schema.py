@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 SRS_ID = 4326
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 #: The integer primary key of each feature table, named as in PostGIS (GDAL and QGIS find it by its
 #: type; before schema 6 every one was named ``fid``).
@@ -275,6 +275,21 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   VALUES ('generalisations', 'attributes', 'generalisations', 'How each vintage was generalised for tiles');
 """ + _feature_table_sql("generalised_units", "MULTIPOLYGON", "Units of each vintage simplified per zoom band (tiles)")
 
+# Schema version 16: the people within a distance of water sources per commune, computed once.
+_SCHEMA_WATER_REACH = """
+CREATE TABLE IF NOT EXISTS water_reach_runs (
+  sources TEXT NOT NULL, vintage_id INTEGER NOT NULL REFERENCES vintages(vintage_id), distance_m REAL NOT NULL,
+  computed_at TEXT NOT NULL, PRIMARY KEY (sources, vintage_id, distance_m));
+CREATE TABLE IF NOT EXISTS water_reach (
+  sources TEXT NOT NULL, vintage_id INTEGER NOT NULL, distance_m REAL NOT NULL,
+  unit_id INTEGER NOT NULL REFERENCES units(unit_id), population REAL NOT NULL, population_within REAL NOT NULL,
+  PRIMARY KEY (sources, vintage_id, distance_m, unit_id),
+  FOREIGN KEY (sources, vintage_id, distance_m) REFERENCES water_reach_runs (sources, vintage_id, distance_m));
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+  VALUES ('water_reach_runs', 'attributes', 'water_reach_runs', 'Water sources and distances whose reach is stored'),
+         ('water_reach', 'attributes', 'water_reach', 'People per commune and within a distance of water sources');
+"""
+
 
 def upgrade(cur: sqlite3.Cursor) -> None:
     """Create the schema, or bring a file of an older schema to ``SCHEMA_VERSION`` keeping its data
@@ -297,6 +312,7 @@ def upgrade(cur: sqlite3.Cursor) -> None:
         + _SCHEMA_TARGETS
         + _SCHEMA_DATA_VERSION
         + _SCHEMA_GENERALISED
+        + _SCHEMA_WATER_REACH
     )
     for statement in schema.split(";\n"):
         if statement.strip():

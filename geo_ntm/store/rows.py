@@ -441,6 +441,14 @@ def road_km_rows(table) -> list[tuple[int, str, str, float]]:
     ]
 
 
+def water_reach_rows(table) -> list[tuple[int, float, float]]:
+    """(unit_id, population, population_within) tuples of a water reach table, with plain Python types."""
+    return [
+        (int(u), float(p), float(w))
+        for u, p, w in zip(table["unit_id"], table["population"], table["population_within"], strict=True)
+    ]
+
+
 def checked_attributes(attributes: tuple[str, ...]) -> tuple[str, ...]:
     """``attributes`` if each is one of ``FEATURE_ATTRIBUTES`` (they become SQL column names)."""
     unknown = set(attributes) - set(FEATURE_ATTRIBUTES)

@@ -42,6 +42,8 @@ _VINTAGES = (
 )
 _LAYERS = f"SELECT {rows.LAYER_COLUMNS} FROM layers"
 _ROAD_KM_COLUMNS = ["unit_id", "road_class", "surface", "km"]
+_WATER_REACH_COLUMNS = ["unit_id", "population", "population_within"]
+_WATER_REACH_KEY = "sources = ? AND vintage_id = ? AND distance_m = ?"
 #: The columns of a unit but its geometry: those ``units`` reads, and ``unit_records`` without pandas.
 _UNIT_FIELDS = ("unit_id", "vintage_id", *rows.UNIT_ATTRIBUTES)
 _UNIT_RECORD_COLUMNS = ", ".join(_UNIT_FIELDS)
@@ -722,6 +724,33 @@ class SqlStore(Store):
                 "road_km",
                 ["layer_id", "vintage_id", *_ROAD_KM_COLUMNS],
                 ((*key, *r) for r in rows.road_km_rows(table)),
+            )
+
+    def water_reach(self, sources, vintage_id, distance) -> pd.DataFrame | None:
+        key = (sources, vintage_id, float(distance))
+        if not self._exists(self._conn, f"SELECT 1 FROM water_reach_runs WHERE {_WATER_REACH_KEY}", key):
+            return None
+        return self._frame(
+            f"SELECT {', '.join(_WATER_REACH_COLUMNS)} FROM water_reach WHERE {_WATER_REACH_KEY} ORDER BY unit_id",
+            key,
+            _WATER_REACH_COLUMNS,
+        )
+
+    def add_water_reach(self, sources, vintage_id, distance, table) -> None:
+        key = (sources, vintage_id, float(distance))
+        with self._write() as cur:
+            if self._exists(cur, f"SELECT 1 FROM water_reach_runs WHERE {_WATER_REACH_KEY}", key):
+                return
+            self._run(
+                cur,
+                "INSERT INTO water_reach_runs (sources, vintage_id, distance_m, computed_at) VALUES (?, ?, ?, ?)",
+                (*key, rows.now()),
+            )
+            self.dialect.insert_many(
+                cur,
+                "water_reach",
+                ["sources", "vintage_id", "distance_m", *_WATER_REACH_COLUMNS],
+                ((*key, *r) for r in rows.water_reach_rows(table)),
             )
 
     # -- stored answers of long computations -------------------------------------------------

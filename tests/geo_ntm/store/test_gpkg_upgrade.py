@@ -34,7 +34,7 @@ def old_store(tmp_path):
 
 def test_upgrade_keeps_every_row_and_id(old_store):
     with open_store(str(old_store)) as store:
-        assert store.schema_version == SCHEMA_VERSION == 15
+        assert store.schema_version == SCHEMA_VERSION == 16
         assert store.data_flags() == []  # schema 10: the data flags table, empty
         assert store.unit_groups([10, 11, 12], dt.date(2030, 1, 1)) == {}  # schema 11: commune groups, empty
         assert store.data_version().number == 1  # schema 14: the data version, from its first value
@@ -58,6 +58,7 @@ def test_upgrade_keeps_every_row_and_id(old_store):
         partition = store.partition(vintage.vintage_id)
         assert partition[["unit_id", "code"]].values.tolist() == [[12, "83101"]]
         assert store.road_km(1, vintage.vintage_id).values.tolist() == [[12, "commune", "asphalt", 1.5]]
+        assert store.water_reach("lines=1;points=;population=1", vintage.vintage_id, 200.0) is None  # schema 16
 
 
 def test_upgraded_schema_has_the_new_keys_and_working_foreign_keys(old_store):
