@@ -149,7 +149,7 @@ class _Partition:
 
 class _PartitionStore:
     """The reads the local engine makes (``partition``, ``layer_features``, ``layer_raster``,
-    ``road_km``), served from the data shipped to a worker with the store's envelope filter."""
+    ``road_km``, ``water_reach``), served from the data shipped to a worker with the store's envelope filter."""
 
     def __init__(self, cells: gpd.GeoDataFrame, features: dict[int, gpd.GeoDataFrame], raster: bytes | None):
         self._cells, self._features, self._raster = cells, features, raster
@@ -167,6 +167,9 @@ class _PartitionStore:
 
     def road_km(self, layer_id, vintage_id) -> None:
         return None  # a partition computes its km; the client stores them once all are in
+
+    def water_reach(self, sources, vintage_id, distance) -> None:
+        return None  # a partition computes its communes' reach (a national one is stored by the client)
 
 
 def _meeting(frame: gpd.GeoDataFrame, bbox: BBox | None) -> gpd.GeoDataFrame:
@@ -269,11 +272,11 @@ def dask_water_coverage(
     thresholds: Thresholds,
     whole_vintage: bool = False,
 ) -> tuple[gpd.GeoDataFrame, dict]:
-    """``water.water_coverage`` computed on the cluster, partition by partition; a question about the
-    whole vintage is the local engine's national computation (tiled on this machine's cores, then
-    stored per layers and distance), so that the stored rows never depend on the engine."""
-    if whole_vintage:
-        return water_coverage(store, vintage, units, layers, distance, framework_id, thresholds, whole_vintage)
+    """``water.water_coverage`` computed on the cluster, partition by partition (the people within
+    reach per commune stored per layers and distance first when the whole vintage is asked, as the
+    local engine stores them; summed from the store once stored)."""
+    if store.water_reach(layers.reach_key, vintage.vintage_id, distance) is not None:
+        return water_coverage(store, vintage, units, layers, distance, framework_id, thresholds)
     vectors = [x for x in (layers.lines, layers.points, layers.households) if x is not None]
     raster = client.scatter(store.layer_raster(layers.population.layer_id), broadcast=True)
     reads = [(x, ()) for x in vectors]
@@ -281,7 +284,14 @@ def dask_water_coverage(
         client, store, cells_around(store, vintage, units), units, reads, distance, _water_part,
         (raster, vintage, layers, distance, framework_id, thresholds),
     )  # fmt: skip
-    return _gathered(units, parts)
+    table, totals = _gathered(units, parts)
+    if whole_vintage:
+        report_progress(0.9, "storing the people within reach per commune")
+        reach = pd.DataFrame({"unit_id": units["unit_id"].to_numpy()})
+        reach["population"] = table["population"].to_numpy()
+        reach["population_within"] = table["population_within"].to_numpy()
+        store.add_water_reach(layers.reach_key, vintage.vintage_id, distance, reach)
+    return table, totals
 
 
 def dask_facility_coverage(

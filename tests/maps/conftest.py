@@ -72,3 +72,10 @@ def service_settings() -> dict:
     """The settings the planner's service changes in a browser test module (none unless the module
     says; ``tests/maps/test_planner_browser.py`` ``service``)."""
     return {}
+
+
+#: Settings of a browser module whose national boundaries get no vector tiles: their
+#: generalisation job fails at once on a tiny memory ceiling, so its tests are of the page on the
+#: GeoJSON of /map/data, the path of boundaries not generalised, which a failed job keeps
+#: (``tests/maps/test_planner_tiles_browser.py`` tests the tiles on a one-province store).
+WITHOUT_TILES = {"job_max_mb": 50}

@@ -16,6 +16,7 @@ from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 from geo_ntm.targets import import_targets
 from tests.maps import test_planner_browser as base
+from tests.maps.conftest import WITHOUT_TILES
 from tests.maps.test_planner_browser import CHROMIUM, api, drawn, open_page, wait_ready
 from tests.support.office_2026 import CAI_BE, GROUPS, HONG_NGU, HUNG_THANH, RECOGNITION, STATUSES, TAN_PHUOC_1, TARGETS
 
@@ -49,11 +50,8 @@ def planner_gpkg(new_location, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def service_settings() -> dict:
-    """No vector tiles for this module's national boundaries: their generalisation job fails at once
-    on a tiny memory ceiling (its tests are of the page on the GeoJSON of /map/data, the path of
-    boundaries not generalised, which a failed job keeps; tests/maps/test_planner_tiles_browser.py
-    tests the tiles on a one-province store)."""
-    return {"job_max_mb": 50}
+    """No vector tiles for this module's national boundaries (``WITHOUT_TILES``)."""
+    return WITHOUT_TILES
 
 
 def test_the_group_choice_splits_the_map_and_the_table(page, service, artifacts):

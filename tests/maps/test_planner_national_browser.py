@@ -20,6 +20,7 @@ from boundaries.importer import import_boundaries
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 from tests.maps import test_planner_browser as base
+from tests.maps.conftest import WITHOUT_TILES
 from tests.maps.test_planner_browser import CHROMIUM, CODE_OF, api, click_commune, drawn, open_page, wait_ready
 
 # the service, browser, page and screenshot folder of the planner's browser tests, on this module's store
@@ -50,11 +51,8 @@ def planner_gpkg(boundaries_2009_template, data_dir, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def service_settings() -> dict:
-    """No vector tiles for this module's national boundaries: their generalisation job fails at once
-    on a tiny memory ceiling (its tests are of the page on the GeoJSON of /map/data, the path of
-    boundaries not generalised, which a failed job keeps; tests/maps/test_planner_tiles_browser.py
-    tests the tiles on a one-province store)."""
-    return {"job_max_mb": 50}
+    """No vector tiles for this module's national boundaries (``WITHOUT_TILES``)."""
+    return WITHOUT_TILES
 
 
 def shown(page) -> dict[str, str]:

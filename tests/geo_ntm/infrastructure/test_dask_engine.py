@@ -154,13 +154,23 @@ def test_the_dask_answer_and_stored_rows_are_the_local_ones(stores, cluster, mea
             request = coverage_request(store, measure, year=2020, **options)
             answers.append(coverage(store, request) if engine is None else coverage(store, request, engine=engine))
             answer = store.computed_result(question_text(request, load_thresholds()), store.content_version())
-            km = store.road_km(store.layer_named("roads").layer_id, store.vintages()[0].vintage_id)
-            stored.append((answer[0], km))
+            vintage_id = store.vintages()[0].vintage_id
+            km = store.road_km(store.layer_named("roads").layer_id, vintage_id)
+            reach = None
+            if measure == "water":  # the people within reach per commune, stored per layers and distance
+                sources = "lines={};points={};population={}".format(
+                    *(store.layer_named(n).layer_id for n in ("water_lines", "water_points", "population"))
+                )
+                reach = store.water_reach(sources, vintage_id, options["distance"])
+            stored.append((answer[0], km, reach))
             keys = partition_keys(place_communes(store, request.where), partition_cells(store, store.vintages()[0]))
     assert len(set(keys)) > 1  # more than one partition was sent
     _assert_same(*answers)
     assert answers[0][1].get("km_total", 1) > 0 and answers[0][1].get("population_within", 1) > 0
     pd.testing.assert_frame_equal(stored[1][0], stored[0][0], check_exact=False, rtol=1e-9, atol=1e-9)
+    if measure == "water":
+        assert len(stored[0][2]) > 0
+        pd.testing.assert_frame_equal(stored[1][2], stored[0][2], check_exact=False, rtol=1e-9, atol=1e-9)
     if measure == "roads":  # the km per commune, class and surface, stored once per layer and vintage
         assert len(stored[0][1]) > 0
         pd.testing.assert_frame_equal(stored[1][1], stored[0][1], check_exact=False, rtol=1e-9, atol=1e-9)
