@@ -109,7 +109,7 @@ lint: $(VENV)/.installed-test
 
 # Everything: lint, then every test (the service subprocess tests, the browser tests, both stores).
 test: install-test browser postgis gdal qgis lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=30
 
 # The quick loop while developing: no lint, no service subprocess, no browser (markers in pyproject.toml).
 test-fast: install-test postgis
