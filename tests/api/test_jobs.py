@@ -22,7 +22,7 @@ from geo_ntm.job_progress import report_progress
 from geo_ntm.settings import Settings
 from geo_ntm.store import ImportRecord, Store, open_store
 from geo_ntm.where import resolve_where
-from tests.support.jobs import answer_of
+from tests.support.jobs import answer_of, final_state
 
 WATER = {"province": "999", "year": 2020, "distance": 250, "households_layer": "households"}
 
@@ -122,7 +122,7 @@ def test_a_failing_job_shows_its_error(location):
     with client_for(location, job_wait_seconds=0) as client:
         started = client.get("/coverage/water", params={**WATER, "year": 2019})  # no water layer in 2019
         assert started.status_code == 202
-        state = _finished(client, started.headers["Location"])
+        state = final_state(client, started.headers["Location"])
         assert state["state"] == "failed" and state["answer"] is None
         error = state["error"]
         assert error["status"] == 404 and "no water_lines or water_points layer" in error["description"]
@@ -150,7 +150,7 @@ def test_impossible_questions_are_refused_without_a_job(location, params, status
 def test_jobs_over_their_limits_fail_naming_the_setting(location, limits, status, setting):
     with client_for(location, job_wait_seconds=0, **limits) as client:
         started = client.get("/coverage/water", params=WATER)
-        state = _finished(client, started.headers["Location"])
+        state = final_state(client, started.headers["Location"])
         assert state["state"] == "failed" and state["error"]["status"] == status
         assert setting in state["error"]["description"] and "nothing was stored" in state["error"]["description"]
     assert stored_rows(location) == 0
@@ -183,7 +183,7 @@ def test_a_profile_lists_the_indicators_still_computing_then_gives_them(location
         assert computing and all(c["job"].startswith("/jobs/") for c in computing)
         assert {i["id"].split(":")[0] for i in first["indicators"]}.isdisjoint({c["topic"] for c in computing})
         for c in computing:
-            assert _finished(client, c["job"])["state"] == "done"
+            assert final_state(client, c["job"])["state"] == "done"
         later = client.get(f"/profile/{world.A}", params=params).json()
         assert later["indicators_computing"] == []
         assert {c["topic"] for c in computing} <= {i["id"].split(":")[0] for i in later["indicators"]}
@@ -195,15 +195,6 @@ def test_an_unknown_job_is_404(location):
     with client_for(location) as client:
         answer = client.get("/jobs/nope")
         assert answer.status_code == 404 and "no job 'nope'" in answer.json()["description"]
-
-
-def _finished(client: TestClient, url: str, seconds: float = 120) -> dict:
-    deadline = time.monotonic() + seconds
-    while True:
-        state = client.get(url).json()
-        if state["state"] in ("done", "failed") or time.monotonic() > deadline:
-            return state
-        time.sleep(0.1)
 
 
 def test_stored_tables_keep_their_types(location):

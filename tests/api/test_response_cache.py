@@ -20,6 +20,7 @@ from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import open_store
 from geo_ntm.tiles import ensure_generalised
+from tests.api import test_http
 from tests.api.test_http import CONDITIONAL
 
 BEN_TRE_ITEMS = ("/collections/communes/items", {"province": "Bến Tre", "year": 2020, "limit": 20})
@@ -44,12 +45,8 @@ def _counting(monkeypatch, module, name: str) -> list[int]:
     return calls
 
 
-@pytest.fixture
-def store_location(db_location, data_dir) -> str:
-    """A private 2009 store with the Bến Tre city statuses, on each backend."""
-    with open_store(db_location) as store:
-        assert import_status_file(store, data_dir / "samples" / "status_ben_tre_city_long.csv").ok
-    return db_location
+#: A private 2009 store with the Bến Tre city statuses, on each backend (the same fixture).
+store_location = test_http.store_location
 
 
 @pytest.mark.parametrize(("path", "params"), CONDITIONAL)

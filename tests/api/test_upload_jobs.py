@@ -22,6 +22,7 @@ from geo_ntm.errors import InputError
 from geo_ntm.settings import Settings
 from geo_ntm.status_import.importer import import_status_file
 from geo_ntm.store import Store, open_store, rows
+from tests.support.jobs import final_state
 from tests.support.tokens import bearer, token_file
 
 EDITOR = bearer("editor")
@@ -170,15 +171,6 @@ def test_errors_of_the_worker_come_back(db_location, tmp_path):
 NOT_A_STATUS_FILE = {"file": ("test_not_a_status_file.csv", b"TEST,data\n1,2\n", "text/csv")}
 
 
-def _final(client: TestClient, url: str, seconds: float = 120) -> dict:
-    deadline = time.monotonic() + seconds
-    while True:
-        state = client.get(url).json()
-        if state["state"] in ("done", "failed") or time.monotonic() > deadline:
-            return state
-        time.sleep(0.05)
-
-
 def test_an_upload_past_the_wait_answers_202_then_its_report(make_client, db_location, sample, temp_root, tmp_path):
     client = make_client(job_wait_seconds=0, jobs_dir=tmp_path / "jobs")
     before = _counts(db_location)
@@ -187,7 +179,7 @@ def test_an_upload_past_the_wait_answers_202_then_its_report(make_client, db_loc
     started = response.json()
     assert response.headers["Location"] == started["url"] == f"/jobs/{started['id']}" and started["result"] is None
     assert "GEO_NTM_JOB_WORKERS" not in started["progress"]["message"]  # an upload has its import slot already
-    state = _final(client, response.headers["Location"])
+    state = final_state(client, response.headers["Location"])
     assert state["state"] == "done" and state["answer"] is None and state["progress"]["fraction"] == 1.0
     result = state["result"]
     assert result["status"] == 200 and result["body"]["stored"] and result["body"]["source_file"] == sample["file"][0]
@@ -209,7 +201,7 @@ def test_a_bad_file_past_the_wait_fails_with_the_400s_description(make_client, d
     client = make_client(job_wait_seconds=0)
     response = client.post("/statuses", files=NOT_A_STATUS_FILE, headers=EDITOR)
     assert response.status_code == 202, response.text
-    state = _final(client, response.headers["Location"])
+    state = final_state(client, response.headers["Location"])
     assert state["state"] == "failed" and state["result"] is None
     assert state["error"] == {"status": 400, **waited.json()}
     assert _counts(db_location) == before
@@ -225,7 +217,7 @@ def test_rows_with_problems_past_the_wait_end_done_with_the_400_and_its_report(m
     client = make_client(job_wait_seconds=0)
     response = client.post("/statuses", files=unknown, headers=EDITOR)
     assert response.status_code == 202, response.text
-    state = _final(client, response.headers["Location"])
+    state = final_state(client, response.headers["Location"])
     assert state["state"] == "done" and state["error"] is None
     assert state["result"] == {"status": 400, "body": waited.json()}
     assert _counts(db_location) == before
@@ -236,7 +228,7 @@ def test_an_upload_over_its_memory_past_the_wait_fails_with_413(make_client, db_
     before = _counts(db_location)
     response = client.post("/statuses", files=sample, headers=EDITOR)
     assert response.status_code == 202, response.text
-    error = _final(client, response.headers["Location"])["error"]
+    error = final_state(client, response.headers["Location"])["error"]
     assert error["status"] == 413 and error["code"] == "ContentTooLarge"
     assert "the import needed more than 50 MB (GEO_NTM_IMPORT_MAX_MB)" in error["description"]
     assert _counts(db_location) == before
@@ -270,7 +262,7 @@ def test_an_indicator_set_past_the_wait_answers_202_then_the_201s_body(make_clie
     files = {"file": (test_set.name, test_set.read_bytes(), "text/csv")}
     response = client.post("/indicator-sets", files=files, headers=bearer("admin"))
     assert response.status_code == 202, response.text
-    state = _final(client, response.headers["Location"])
+    state = final_state(client, response.headers["Location"])
     assert state["state"] == "done" and state["result"]["status"] == 201
     body = state["result"]["body"]
     assert (body["framework"], body["source_file"], body["actor"]) == ("qd51_2025", test_set.name, "admin-user")

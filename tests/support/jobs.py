@@ -19,3 +19,14 @@ def answer_of(client, response: httpx.Response, seconds: float = 120) -> httpx.R
             raise AssertionError(f"the job did not finish: {state}")
         time.sleep(0.1)
     return response
+
+
+def final_state(client, url: str, seconds: float = 120) -> dict:
+    """The state of the job at ``url`` (``/jobs/{id}``) once it is done or failed, or as it stands
+    after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        state = client.get(url).json()
+        if state["state"] in ("done", "failed") or time.monotonic() > deadline:
+            return state
+        time.sleep(0.05)
