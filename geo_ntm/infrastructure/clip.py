@@ -1,38 +1,54 @@
 """Cut lines at the borders of partition cells and give every piece to exactly one cell.
 
-Rule (vectorised, spatial indexes on the cells and on the lines):
+Rule (vectorised, spatial indexes on the cells, their border edges and the lines):
 - a line inside one cell, not touching its border (the usual case), goes to it whole;
-- any other line is cut by every cell it meets, all at once; when the pieces add up to the
-  line (planar lengths equal within ``FIT_TOLERANCE``) each piece goes to its cell. Otherwise
-  the line runs along a border or leaves every cell, and is cut cell by cell in cell order
-  (code order): the piece inside the first candidate cell is taken, the rest goes on to the
-  next. A piece lying *on* a border shared by two cells is therefore taken once, by the cell
-  first in code order;
+- any other line is noded at the borders (``_node_at_borders``): every vertex pair of the line
+  is cut where it crosses an edge of a cell's border (in numpy, the edges near it found by an
+  STRtree of the edges), and each part between two cuts goes to the one cell holding its
+  midpoint. That is what cutting the line by each cell it meets gives, without an overlay per
+  (line, cell) pair. A line is left to the exact rule below when that cannot decide: a vertex
+  pair (nearly) parallel to a border edge and on it, a midpoint on a border (in two cells) or in
+  no cell;
+- the exact rule (``_cut_by_cells``): the line is cut by every cell it meets, all at once; when
+  the pieces add up to the line (planar lengths equal within ``FIT_TOLERANCE``) each piece goes
+  to its cell. Otherwise the line runs along a border or leaves every cell, and is cut cell by
+  cell in cell order (code order): the piece inside the first candidate cell is taken, the rest
+  goes on to the next. A piece lying *on* a border shared by two cells is therefore taken once,
+  by the cell first in code order;
 - each part left outside every cell goes to its nearest cell (of cells equally near, the first
   in code order) if all its vertices lie within ``NEAREST_MAX_DEG`` (0.01°, about 1.1 km) of it:
   roads along a coast or a national border drawn slightly outside the thinned polygons. Other
   parts (a road going on abroad or out to sea) are reported as outside (cell -1).
-Lengths are geodesic (``geodesy.geodesic_lengths``), so the pieces of a line add up to its
-length. The cutting runs on several threads (``parallel``).
+Lengths are geodesic (``geodesy``), so the pieces of a line add up to its length. The borders'
+index (``CellIndex``) is built once for a partition and shared by every chunk of a layer.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
-from geo_ntm.infrastructure.geodesy import geodesic_lengths
+from geo_ntm.infrastructure.geodesy import geodesic_lengths, segment_lengths
 from geo_ntm.infrastructure.parallel import threaded
 
 NEAREST_MAX_DEG = 0.01
 #: Relative planar-length tolerance for "the pieces add up to the line" (rounding at the cuts is ~1e-16).
 FIT_TOLERANCE = 1e-11
-#: A thread tests at least this many cells (each cell is a prepared polygon: much more work than a line).
-CELLS_PER_THREAD = 500
 #: Distances equal within this (degrees; cut points are a rounding error off the border) are a tie.
 TIE_DEG = 1e-12
+#: A vertex pair and a border edge are parallel when the sine of their angle is below this; the
+#: line then goes to the exact rule if the edge lies within ``ON_BORDER_DEG`` of the pair's line.
+PARALLEL_SINE = 1e-12
+ON_BORDER_DEG = 1e-9
+#: An edge is extended by this share of its length at both ends when testing a crossing, so that a
+#: line crossing a border exactly at a vertex of it is cut there whatever the rounding (a cut too
+#: many only splits a part in two parts of the same cell).
+EDGE_SLACK = 1e-9
+#: Crossings of one vertex pair closer than this (share of the pair's length) are one cut.
+CUT_TIE = 1e-10
 _LINEAR = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING)
 
 
@@ -43,6 +59,35 @@ class Pieces:
     line: np.ndarray
     cell: np.ndarray
     metres: np.ndarray
+
+
+class CellIndex:
+    """Partition cells with the spatial indexes clipping needs: an STRtree of the cells and one of
+    the edges of their borders (each vertex pair of every ring). Built once for a partition and
+    shared, read only, by the threads clipping the chunks of a layer."""
+
+    def __init__(self, cells):
+        self.cells = np.asarray(cells, dtype=object)
+        self.tree = shapely.STRtree(self.cells)
+        self._local = threading.local()
+        polygons, polygon_cell = shapely.get_parts(self.cells, return_index=True)
+        rings, ring_polygon = shapely.get_rings(shapely.orient_polygons(polygons), return_index=True)
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        same = ring[1:] == ring[:-1]
+        #: The border edges, each ring oriented with its cell on the left: start and end points
+        #: (lon/lat), the cell, and their STRtree.
+        self.edge_start, self.edge_end = xy[:-1][same], xy[1:][same]
+        self.edge_cell = polygon_cell[ring_polygon[ring[:-1][same]]]
+        self.edge_tree = shapely.STRtree(shapely.linestrings(np.stack([self.edge_start, self.edge_end], axis=1)))
+
+    def prepared(self) -> np.ndarray:
+        """The cells as prepared geometries, a copy for each thread: GEOS builds a prepared
+        geometry's indexes on first use, which threads must not share."""
+        cells = getattr(self._local, "cells", None)
+        if cells is None:
+            cells = self._local.cells = shapely.from_wkb(shapely.to_wkb(self.cells))
+            shapely.prepare(cells)
+        return cells
 
 
 def linear_parts(geoms) -> tuple[np.ndarray, np.ndarray]:
@@ -59,29 +104,166 @@ def linear_parts(geoms) -> tuple[np.ndarray, np.ndarray]:
     return parts[keep], owner[keep]
 
 
-def clip_lines(lines, cells) -> Pieces:
-    """Give every piece of ``lines`` to one of ``cells`` (a partition: no overlaps)."""
-    lines, cells = np.asarray(lines, dtype=object), np.asarray(cells, dtype=object)
-    tree = shapely.STRtree(cells)
-    whole_line, whole_cell = _lines_inside(lines, cells)
-    cut_here = np.ones(len(lines), dtype=bool)
-    cut_here[whole_line] = False
-    rest = np.flatnonzero(cut_here)
-    rest_lines = lines[rest]
+def clip_lines(lines, cells: CellIndex | np.ndarray) -> Pieces:
+    """Give every piece of ``lines`` to one of ``cells`` (a partition: no overlaps), or to none (-1)."""
+    lines = np.asarray(lines, dtype=object)
+    index = cells if isinstance(cells, CellIndex) else CellIndex(cells)
+    whole_line, whole_cell = _lines_inside(lines, index)
+    crossing = np.ones(len(lines), dtype=bool)
+    crossing[whole_line] = False
+    noded, undecided = _node_at_borders(lines, np.flatnonzero(crossing), index)
+    exact = _cut_by_cells(lines, undecided, index)
+    return Pieces(
+        np.concatenate([whole_line, noded.line, exact.line]),
+        np.concatenate([whole_cell, noded.cell, exact.cell]),
+        np.concatenate([geodesic_lengths(lines[whole_line]), noded.metres, exact.metres]),
+    )
+
+
+def _lines_inside(lines: np.ndarray, index: CellIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Lines lying inside one cell without touching its border, and that cell (each line tested
+    against the prepared cells whose box meets its box)."""
+    line, cell = index.tree.query(lines)
+    inside = shapely.contains_properly(index.prepared()[cell], lines[line])
+    line, first = np.unique(line[inside], return_index=True)  # cells never overlap; guard anyway
+    return line, cell[inside][first]
+
+
+def _node_at_borders(lines: np.ndarray, which: np.ndarray, index: CellIndex) -> tuple[Pieces, np.ndarray]:
+    """Pieces of the lines ``which``, cut where their vertex pairs cross a border edge, and the
+    lines this cannot decide (see the module).
+
+    Crossing an edge enters or leaves its cell (the side it crosses to); crossings at one point
+    (a shared border is an edge of both cells) are netted, so each cut leaves one cell and enters
+    another. A part of a line starts in the cell holding the midpoint of its first stretch, each
+    cut must leave the cell the part is in, and the part must end in the cell holding the
+    midpoint of its last stretch; a line failing any of this, or whose pieces would lie outside
+    every cell, is undecided."""
+    parts, owner = linear_parts(lines[which])
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    pair = part[1:] == part[:-1]
+    a, b, pair_part = xy[:-1][pair], xy[1:][pair], part[:-1][pair]
+    pair_i, edge_i = index.edge_tree.query(shapely.linestrings(np.stack([a, b], axis=1)))
+    cross, at, enters, on_border = _crossings(a[pair_i], b[pair_i], index.edge_start[edge_i], index.edge_end[edge_i])
+    cuts = _net_cuts(pair_i[cross], at, index.edge_cell[edge_i[cross]], enters)
+    bad_part = np.zeros(len(parts), dtype=bool)
+    bad_part[pair_part[pair_i[on_border]]] = True
+    bad_part[pair_part[cuts.pair[~cuts.clean]]] = True
+
+    # stretches: each vertex pair from 0 to 1 split at its cuts, in order along the parts
+    seg = np.concatenate([np.arange(len(a)), np.arange(len(a)), cuts.pair])
+    pos = np.concatenate([np.zeros(len(a)), np.ones(len(a)), cuts.at])
+    is_cut = np.concatenate([np.zeros(2 * len(a), dtype=bool), np.ones(len(cuts.pair), dtype=bool)])
+    order = np.lexsort((~is_cut, pos, seg))  # a cut at 0 after the pair's start, at 1 before its end
+    seg, pos, is_cut = seg[order], pos[order], is_cut[order]
+    cut_before = np.cumsum(is_cut) - 1  # the last cut at or before each position (-1: none yet)
+    stretch = (seg[1:] == seg[:-1]) & (pos[1:] > pos[:-1])
+    s_seg, t0, t1, s_cut = seg[:-1][stretch], pos[:-1][stretch], pos[1:][stretch], cut_before[:-1][stretch]
+    s_part = pair_part[s_seg]
+    p0, p1 = _along(a[s_seg], b[s_seg], t0), _along(a[s_seg], b[s_seg], t1)
+
+    # the cell of each part's first and last stretch, by their midpoints
+    first = np.unique(s_part, return_index=True)[1]
+    last = len(s_part) - 1 - np.unique(s_part[::-1], return_index=True)[1]
+    ends = np.concatenate([first, last])
+    found, cell = index.tree.query(shapely.points((p0[ends] + p1[ends]) / 2), predicate="intersects")
+    held = np.bincount(found, minlength=len(ends))
+    holder = np.full(len(ends), -1)
+    holder[found] = cell
+    bad_part[s_part[ends[held != 1]]] = True
+    start_cell, end_cell = np.full(len(parts), -1), np.full(len(parts), -1)
+    start_cell[s_part[first]], end_cell[s_part[last]] = holder[: len(first)], holder[len(first) :]
+
+    # the cell of each stretch: the cell entered at the last cut before it on its part, else the start
+    cut_part = pair_part[cuts.pair]
+    own_cut = np.r_[cut_part, -1][s_cut] == s_part  # (index -1: no cut yet, the sentinel)
+    s_cell = np.where(own_cut, np.r_[cuts.enters, -1][s_cut], start_cell[s_part])
+    # each cut leaves the cell its part was in; each part ends where its last stretch says
+    before = np.r_[-1, cuts.enters[:-1]]
+    before = np.where(np.r_[False, cut_part[1:] == cut_part[:-1]], before, start_cell[cut_part])
+    bad_part[cut_part[cuts.leaves != before]] = True
+    bad_part[s_part[last][s_cell[last] != end_cell[s_part[last]]]] = True
+
+    undecided = np.unique(which[owner[np.flatnonzero(bad_part)]])
+    decided = ~np.isin(which[owner[s_part]], undecided)
+    pieces = Pieces(which[owner[s_part[decided]]], s_cell[decided], segment_lengths(p0[decided], p1[decided]))
+    return pieces, undecided
+
+
+@dataclass(frozen=True)
+class _Cuts:
+    """Cuts of vertex pairs at borders, ordered along the pairs: the pair, the position along it
+    (0-1), the cell left and the cell entered (-1: none), and whether the cut is clean (leaves
+    exactly one cell and enters exactly one)."""
+
+    pair: np.ndarray
+    at: np.ndarray
+    leaves: np.ndarray
+    enters: np.ndarray
+    clean: np.ndarray
+
+
+def _net_cuts(pair: np.ndarray, at: np.ndarray, cell: np.ndarray, enters: np.ndarray) -> _Cuts:
+    """The cuts made by crossings (``pair``, position ``at``, the edge's ``cell``, whether it
+    ``enters`` it): crossings of a pair within ``CUT_TIE`` of each other are one cut, netted per
+    cell (+1 entered, -1 left, 0 touched: in and out at one point, no cut)."""
+    order = np.lexsort((at, pair))
+    pair, at, cell, step = pair[order], at[order], cell[order], np.where(enters[order], 1, -1)
+    new = np.r_[True, (pair[1:] != pair[:-1]) | (at[1:] - at[:-1] > CUT_TIE)] if len(pair) else np.zeros(0, bool)
+    group = np.cumsum(new) - 1
+    n = len(np.flatnonzero(new))
+    order = np.lexsort((cell, group))
+    g, c, step = group[order], cell[order], step[order]
+    run = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (c[1:] != c[:-1])]) if len(g) else np.zeros(0, int)
+    # (through a vertex of a ring both its edges there are crossed: the sign counts)
+    g, c, net = g[run], c[run], np.sign(np.add.reduceat(step, run)) if len(run) else np.zeros(0, int)
+    entered, left = np.full(n, -1), np.full(n, -1)
+    entered[g[net == 1]], left[g[net == -1]] = c[net == 1], c[net == -1]
+    n_in, n_out = np.bincount(g[net > 0], minlength=n), np.bincount(g[net < 0], minlength=n)
+    cut = n_in + n_out > 0  # the others only touch a border
+    starts = np.flatnonzero(new)[cut]
+    clean = (n_in == 1) & (n_out == 1)
+    return _Cuts(pair[starts], at[starts], left[cut], entered[cut], clean[cut])
+
+
+def _along(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The points at ``t`` (0-1) along ``a``-``b``: ``a`` and ``b`` themselves at 0 and 1."""
+    return np.where((t == 1)[:, None], b, a + t[:, None] * (b - a))
+
+
+def _crossings(a, b, start, end) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For rows of vertex pairs (``a``-``b``) and border edges (``start``-``end``, their cell on
+    the left): the rows where the edge crosses the pair (ends included), the position of the
+    crossing along the pair (0-1), whether the pair enters the edge's cell there, and the rows
+    where the edge lies on the pair's line (parallel and touching)."""
+    r, u, q = b - a, end - start, start - a
+    den = r[:, 0] * u[:, 1] - r[:, 1] * u[:, 0]
+    t_num = q[:, 0] * u[:, 1] - q[:, 1] * u[:, 0]
+    w_num = q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]
+    r_len, u_len = np.hypot(r[:, 0], r[:, 1]), np.hypot(u[:, 0], u[:, 1])
+    parallel = np.abs(den) <= PARALLEL_SINE * r_len * u_len
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t, w = t_num / den, w_num / den
+        on_border = parallel & (np.abs(w_num) <= ON_BORDER_DEG * r_len)
+    cut = ~parallel & (t >= 0) & (t <= 1) & (w >= -EDGE_SLACK) & (w <= 1 + EDGE_SLACK)
+    return cut, t[cut], den[cut] < 0, on_border
+
+
+def _cut_by_cells(lines: np.ndarray, which: np.ndarray, index: CellIndex) -> Pieces:
+    """Pieces of the lines ``which`` by the exact rule (see the module): cut by each cell they
+    meet, then cell by cell in code order where the pieces do not add up, the rest nearest."""
+    cells, tree = index.cells, index.tree
+    rest_lines = lines[which]
     cand = tree.query(rest_lines, predicate="intersects")
     cand = cand[:, np.lexsort((cand[1], cand[0]))]  # by line, then cell (code order)
     cut = threaded(shapely.intersection, rest_lines[cand[0]], cells[cand[1]])
     fits = _pieces_fit(cut, cand[0], rest_lines)
     fit = fits[cand[0]]
-    unfit = rest[~fits]
-    piece_geoms, piece_line, piece_cell = (
-        [lines[whole_line], cut[fit]],
-        [whole_line, rest[cand[0][fit]]],
-        [whole_cell, cand[1][fit]],
-    )
+    unfit = which[~fits]
+    piece_geoms, piece_line, piece_cell = [cut[fit]], [which[cand[0][fit]]], [cand[1][fit]]
 
     irregular = np.isin(cand[0], np.flatnonzero(~fits))
-    cand_line, cand_cell = rest[cand[0][irregular]], cand[1][irregular]
+    cand_line, cand_cell = which[cand[0][irregular]], cand[1][irregular]
     rank = np.arange(len(cand_line)) - np.searchsorted(cand_line, cand_line)  # position within its line
     remaining = lines.copy()
     for k in range(int(rank.max()) + 1 if len(rank) else 0):
@@ -105,21 +287,6 @@ def clip_lines(lines, cells) -> Pieces:
     parts, owner = linear_parts(geoms)
     metres = np.bincount(owner, weights=geodesic_lengths(parts), minlength=len(geoms))
     return Pieces(line_of, cell_of, metres)
-
-
-def _lines_inside(lines: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lines lying inside one cell without touching its border, and that cell (each cell is
-    prepared once and tested against the lines its box meets)."""
-    line_tree = shapely.STRtree(lines)
-
-    def inside(idx: np.ndarray) -> np.ndarray:  # (cell, line) rows for a chunk of cells
-        found = line_tree.query(cells[idx], predicate="contains_properly")
-        return np.stack([idx[found[0]], found[1]], axis=1)
-
-    pairs = threaded(inside, np.arange(len(cells)), min_chunk=CELLS_PER_THREAD)
-    cell, line = pairs[:, 0], pairs[:, 1]
-    line, first = np.unique(line, return_index=True)  # cells never overlap; guard anyway
-    return line, cell[first]
 
 
 def _pieces_fit(pieces: np.ndarray, owner: np.ndarray, lines: np.ndarray) -> np.ndarray:

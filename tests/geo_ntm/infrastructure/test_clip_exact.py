@@ -144,7 +144,6 @@ def test_threads_give_the_answer_of_one_thread(ben_tre_tra_vinh, monkeypatch):
     one = clip_lines(lines, cell_geoms)
     monkeypatch.setattr(parallel, "WORKERS", 3)
     monkeypatch.setattr(parallel, "_MIN_CHUNK", 10)
-    monkeypatch.setattr(clip, "CELLS_PER_THREAD", 10)
     many = clip_lines(lines, cell_geoms)
     for pieces in (one, many):
         assert (pieces.cell >= 0).sum() > len(lines) * 0.9
@@ -166,3 +165,62 @@ def test_real_2009_communes_every_piece_once(ben_tre_tra_vinh):
     assert np.allclose(per_road, before, rtol=1e-8, atol=0)
     assert pieces.metres.sum() == pytest.approx(before.sum(), rel=1e-9)
     assert (pieces.cell >= 0).mean() > 0.95  # most pieces are inside; the rest run out to sea or abroad
+
+
+def exact_rule(lines, cells) -> np.ndarray:
+    """Metres per cell by the exact rule alone (an overlay per line and cell)."""
+    lines = np.asarray(lines, dtype=object)
+    return per_cell(clip._cut_by_cells(lines, np.arange(len(lines)), clip.CellIndex(cells)), len(cells))
+
+
+GRID = [
+    shapely.box(106.00 + 0.01 * i, 10.00 + 0.01 * j, 106.01 + 0.01 * i, 10.01 + 0.01 * j)
+    for j in (0, 1)
+    for i in (0, 1)
+]
+
+
+@pytest.mark.parametrize(
+    "coords",
+    [
+        [(106.005, 10.005), (106.015, 10.015)],  # through the corner four cells share
+        [(106.005, 10.002), (106.01, 10.004), (106.005, 10.006)],  # a vertex on a border, back again
+        [(106.005, 10.002), (106.01, 10.004), (106.015, 10.006)],  # a vertex on a border, across it
+        [(106.002, 10.005), (106.01, 10.005), (106.01, 10.015), (106.018, 10.015)],  # along a border
+        [(106.005, 10.003), (106.015, 10.003), (106.015, 10.017), (106.003, 10.017), (106.003, 10.004)],  # round
+    ],
+)
+def test_noding_at_the_borders_gives_what_the_exact_rule_gives(coords):
+    road = shapely.LineString(coords)
+    km = per_cell(clip_lines([road], GRID), 4)
+    assert km == pytest.approx(exact_rule([road], GRID), rel=1e-12, abs=1e-6)  # GEOS leaves nm at a corner
+    assert km.sum() == pytest.approx(GEOD.geometry_length(road), rel=1e-9)
+
+
+def test_a_road_across_an_island_commune():
+    """A commune inside another's hole: the road's piece on the island goes to the island."""
+    island = shapely.box(106.004, 10.004, 106.006, 10.006)
+    around = shapely.box(106.0, 10.0, 106.01, 10.01).difference(island)
+    road = shapely.LineString([(106.002, 10.005), (106.008, 10.005)])
+    km = per_cell(clip_lines([road], [around, island]), 2)
+    on_island = GEOD.geometry_length(shapely.LineString([(106.004, 10.005), (106.006, 10.005)]))
+    assert km[1] == pytest.approx(on_island, rel=1e-9)
+    assert km[0] == pytest.approx(GEOD.geometry_length(road) - on_island, rel=1e-9)
+
+
+def test_noding_equals_the_exact_rule_on_real_communes(ben_tre_tra_vinh):
+    """On the real partition, lines cut by noding get the metres per cell the exact rule gives,
+    and noding decides nearly all the lines crossing a border (the exact rule is the exception)."""
+    cells, _, lines = ben_tre_tra_vinh
+    index = clip.CellIndex(np.asarray(cells.geometry.array))
+    inside, _ = clip._lines_inside(lines, index)
+    crossing = np.setdiff1d(np.arange(len(lines)), inside)
+    noded, undecided = clip._node_at_borders(lines, crossing, index)
+    assert len(crossing) > 1000 and len(undecided) < 0.1 * len(crossing)
+    decided = np.setdiff1d(crossing, undecided)
+    exact = clip._cut_by_cells(lines, decided, index)
+    for pieces in (noded, exact):
+        assert set(np.unique(pieces.line)) <= set(decided)
+    a, b = per_cell(noded, len(index.cells)), per_cell(exact, len(index.cells))
+    assert np.allclose(a, b, rtol=1e-12, atol=1e-6)
+    assert (noded.cell >= 0).all()  # what lies outside every cell is left to the exact rule
