@@ -8,7 +8,7 @@ connection returning the cursor (sqlite3 and psycopg 3 both do)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -71,11 +71,6 @@ class Dialect(Protocol):
         backend encodes none in SQL: ``SqlStore`` then encodes the shapes it reads (``mvt.encode``).
         Its parameters in order: layer name, z, x, y, the properties (a JSON object text: code ->
         object), vintage id, tier, band, and the buffered tile's lon/lat box (4 values)."""
-
-    def batches(self, conn: Connection, query: str, params: Sequence, size: int) -> Iterator[tuple[list[str], list]]:
-        """The rows of a read ``query`` (already in the backend's parameter style) in lists of at most
-        ``size``, each with the column names, fetched as they are consumed: the whole result is never
-        held by the client, whatever its size."""
 
     def write(self, conn: Connection) -> AbstractContextManager[Cursor]:
         """One write transaction on ``conn`` yielding its cursor: committed when the block ends,

@@ -68,18 +68,6 @@ class GeoPackageDialect:
     def vector_tile_query(self) -> None:
         return None  # no MVT encoder in SQLite: the store encodes the shapes it reads (mvt.encode)
 
-    def batches(
-        self, conn: sqlite3.Connection, query: str, params: Sequence, size: int
-    ) -> Iterator[tuple[list[str], list]]:
-        """A cursor of its own: SQLite steps through the result as rows are fetched."""
-        cur = conn.execute(query, params)
-        try:
-            names = [c[0] for c in cur.description]
-            while batch := cur.fetchmany(size):
-                yield names, batch
-        finally:
-            cur.close()
-
     @contextmanager
     def write(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Cursor]:
         """``BEGIN IMMEDIATE`` takes SQLite's write lock at once (another writer waits up to the
@@ -158,14 +146,15 @@ class GeoPackageStore(SqlStore):
         dialect = GeoPackageDialect()
         super().__init__(conn, dialect, dialect.upgrade(conn))
 
-    def layer_feature_batches(self, layer_id, attributes=rows.FEATURE_ATTRIBUTES, size=100_000):
+    def layer_feature_batches(
+        self, layer_id: int, attributes: tuple[str, ...] = rows.FEATURE_ATTRIBUTES, size: int = 100_000
+    ) -> Iterator[gpd.GeoDataFrame]:
         """GDAL's GeoPackage driver reads the feature table as Arrow batches (``pyogrio``), its
         geometry blobs turned into WKB in C: a national layer reads about three times faster than
         through the SQLite cursor, in one read transaction of its own (the last committed layer:
         a layer's features are written once)."""
-        if size < 1:
-            raise GeoNtmError(f"a batch of features holds at least one row, not {size}")
         attributes = rows.checked_attributes(attributes)
+        size = rows.checked_batch_size(size)
         layer = {"layer": "layer_features", "columns": list(attributes), "where": f"layer_id = {int(layer_id)}"}
         with open_arrow(self.path, **layer, batch_size=size, return_fids=True, use_pyarrow=True) as (meta, reader):
             for batch in reader:

@@ -21,7 +21,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypedDict
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import psycopg
 import psycopg_pool
 import shapely
@@ -29,7 +31,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from geo_ntm.errors import GeoNtmError, StoreBusyError, StoreUnavailableError
-from geo_ntm.store import filter_sql, mvt, postgis_migrations
+from geo_ntm.store import filter_sql, mvt, postgis_migrations, rows
 from geo_ntm.store.base import BBox
 from geo_ntm.store.sql import SqlStore
 
@@ -102,18 +104,6 @@ class PostgisDialect:
             " WHERE g.vintage_id = ? AND g.tier = ? AND g.band = ?"
             f" AND g.geom && ST_MakeEnvelope(?, ?, ?, ?, {SRID})) t WHERE t.geom IS NOT NULL"
         )
-
-    def batches(
-        self, conn: psycopg.Connection, query: str, params: Sequence, size: int
-    ) -> Iterator[tuple[list[str], list]]:
-        """A server-side cursor (``DECLARE``), in a transaction of its own or in the snapshot's (as a
-        savepoint): PostgreSQL sends ``size`` rows a fetch."""
-        with conn.transaction(), conn.cursor(name="geo_ntm_batches") as cur:
-            cur.execute(query, params)
-            names: list[str] | None = None
-            while batch := cur.fetchmany(size):
-                names = names or [c[0] for c in cur.description or ()]
-                yield names, batch
 
     @contextmanager
     def write(self, conn: psycopg.Connection) -> Iterator[psycopg.Cursor]:
@@ -190,6 +180,21 @@ class PostgisStore(SqlStore):
             conn.close()
             raise
         super().__init__(conn, dialect, version)
+
+    def layer_feature_batches(
+        self, layer_id: int, attributes: tuple[str, ...] = rows.FEATURE_ATTRIBUTES, size: int = 100_000
+    ) -> Iterator[gpd.GeoDataFrame]:
+        """A binary server-side cursor (``DECLARE``: PostgreSQL sends ``size`` rows a fetch, the WKB
+        as bytes, no hex text to parse), in a transaction of its own or in the snapshot's (as a
+        savepoint)."""
+        query = self.dialect.sql(self._features_query(attributes, "layer_id = ?"))
+        size = rows.checked_batch_size(size)
+        with self._conn.transaction(), self._conn.cursor(name="geo_ntm_batches", binary=True) as cur:
+            cur.execute(query, [layer_id])
+            names: list[str] | None = None
+            while batch := cur.fetchmany(size):
+                names = names or [c[0] for c in cur.description or ()]
+                yield self._decoded(pd.DataFrame.from_records(batch, columns=names, coerce_float=True))
 
     def close(self) -> None:
         if self._pool is None:

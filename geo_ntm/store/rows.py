@@ -449,6 +449,13 @@ def water_reach_rows(table) -> list[tuple[int, float, float]]:
     ]
 
 
+def checked_batch_size(size: int) -> int:
+    """``size`` if a batch of features can hold that many rows (at least one)."""
+    if size < 1:
+        raise GeoNtmError(f"a batch of features holds at least one row, not {size}")
+    return size
+
+
 def checked_attributes(attributes: tuple[str, ...]) -> tuple[str, ...]:
     """``attributes`` if each is one of ``FEATURE_ATTRIBUTES`` (they become SQL column names)."""
     unknown = set(attributes) - set(FEATURE_ATTRIBUTES)

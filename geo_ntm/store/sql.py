@@ -595,13 +595,6 @@ class SqlStore(Store):
             params += values
         return self._geoframe(self._features_query(attributes, where), params)
 
-    def layer_feature_batches(self, layer_id, attributes=rows.FEATURE_ATTRIBUTES, size=100_000):
-        if size < 1:
-            raise GeoNtmError(f"a batch of features holds at least one row, not {size}")
-        query = self.dialect.sql(self._features_query(attributes, "layer_id = ?"))
-        for names, batch in self.dialect.batches(self._conn, query, [layer_id], size):
-            yield self._decoded(pd.DataFrame.from_records(batch, columns=names, coerce_float=True))
-
     def _features_query(self, attributes: tuple[str, ...], where: str) -> str:
         columns = "".join(f"{c}, " for c in rows.checked_attributes(attributes))
         return (
