@@ -24,7 +24,7 @@ DIALECT_POINTS = [name for name, value in vars(Dialect).items() if inspect.isfun
 
 @pytest.mark.parametrize("dialect", [GeoPackageDialect, PostgisDialect])
 def test_backends_give_every_dialect_point(dialect):
-    assert len(DIALECT_POINTS) == 15
+    assert len(DIALECT_POINTS) == 14
     for name in DIALECT_POINTS:
         assert name in vars(dialect), name
         expected = list(inspect.signature(getattr(Dialect, name)).parameters)
@@ -41,6 +41,14 @@ class BoxInSqlDialect(GeoPackageDialect):
 
     def intersects_filter(self, geom: str, bbox: BBox) -> tuple[str, list]:
         return f"test_intersects_box({geom}, ?, ?, ?, ?)", list(bbox)
+
+
+class BoxInSqlStore(SqlStore):
+    """The queries of ``SqlStore`` on ``BoxInSqlDialect`` (whole-layer reads are each backend's own
+    and not what these tests compare)."""
+
+    def layer_feature_batches(self, layer_id, attributes=(), size=1):
+        raise NotImplementedError("not compared here")
 
 
 def _intersects_box(blob: bytes | None, *bbox: float) -> int:
@@ -60,7 +68,7 @@ def _intersects_box(blob: bytes | None, *bbox: float) -> int:
 def test_the_box_test_in_sql_or_on_the_geometries_read_gives_the_same_units(new_location, query):
     with GeoPackageStore(new_location("gpkg")) as store:
         store._conn.create_function("test_intersects_box", 5, _intersects_box, deterministic=True)
-        in_sql = SqlStore(store._conn, BoxInSqlDialect(), store.schema_version)
+        in_sql = BoxInSqlStore(store._conn, BoxInSqlDialect(), store.schema_version)
         vintage = store.vintages()[0].vintage_id
         expected, found = store.units(vintage, **query), in_sql.units(vintage, **query)
     assert len(found) > 0
