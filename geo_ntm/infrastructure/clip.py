@@ -135,10 +135,11 @@ def _node_at_borders(lines: np.ndarray, which: np.ndarray, index: CellIndex) -> 
 
     Crossing an edge enters or leaves its cell (the side it crosses to); crossings at one point
     (a shared border is an edge of both cells) are netted, so each cut leaves one cell and enters
-    another. A part of a line starts in the cell holding the midpoint of its first stretch, each
-    cut must leave the cell the part is in, and the part must end in the cell holding the
-    midpoint of its last stretch; a line failing any of this, or whose pieces would lie outside
-    every cell, is undecided."""
+    another (or none: the line leaves every cell). A part of a line starts in the cell holding the
+    midpoint of its first stretch (or outside every cell), each cut must leave the cell the part is
+    in, and the part must end in the cell holding the midpoint of its last stretch; a line failing
+    any of this is undecided. Runs of stretches outside every cell go to their nearest cell
+    (``nearest_close_cell``), as the exact rule gives what is left outside."""
     parts, owner = linear_parts(lines[which])
     xy, part = shapely.get_coordinates(parts, return_index=True)
     pair = part[1:] == part[:-1]
@@ -170,7 +171,7 @@ def _node_at_borders(lines: np.ndarray, which: np.ndarray, index: CellIndex) -> 
     held = np.bincount(found, minlength=len(ends))
     holder = np.full(len(ends), -1)
     holder[found] = cell
-    bad_part[s_part[ends[held != 1]]] = True
+    bad_part[s_part[ends[held > 1]]] = True
     start_cell, end_cell = np.full(len(parts), -1), np.full(len(parts), -1)
     start_cell[s_part[first]], end_cell[s_part[last]] = holder[: len(first)], holder[len(first) :]
 
@@ -186,15 +187,34 @@ def _node_at_borders(lines: np.ndarray, which: np.ndarray, index: CellIndex) -> 
 
     undecided = np.unique(which[owner[np.flatnonzero(bad_part)]])
     decided = ~np.isin(which[owner[s_part]], undecided)
-    pieces = Pieces(which[owner[s_part[decided]]], s_cell[decided], segment_lengths(p0[decided], p1[decided]))
-    return pieces, undecided
+    s_part, s_cell, p0, p1 = s_part[decided], s_cell[decided], p0[decided], p1[decided]
+    s_cell[s_cell < 0] = _nearest_to_runs(s_part, s_cell, p0, p1, index)
+    return Pieces(which[owner[s_part]], s_cell, segment_lengths(p0, p1)), undecided
+
+
+def _nearest_to_runs(
+    part: np.ndarray, cell: np.ndarray, p0: np.ndarray, p1: np.ndarray, index: CellIndex
+) -> np.ndarray:
+    """For the stretches outside every cell (``cell`` -1, stretches in order along their parts),
+    the cell the run of outside stretches they belong to goes to (``nearest_close_cell``)."""
+    out = np.flatnonzero(cell < 0)
+    if not len(out):
+        return np.zeros(0, dtype=int)
+    new_run = np.r_[True, (np.diff(out) != 1) | (part[out[1:]] != part[out[:-1]])]
+    run = np.cumsum(new_run) - 1
+    last = np.r_[new_run[1:], True]  # the run's last stretch adds its end point
+    xy = np.concatenate([p0[out], p1[out[last]]])
+    vertex_run = np.concatenate([run, run[last]])
+    order = np.argsort(vertex_run, kind="stable")  # each run's start points, then its end point
+    runs = shapely.linestrings(xy[order], indices=vertex_run[order])
+    return nearest_close_cell(runs, index.cells, index.tree)[run]
 
 
 @dataclass(frozen=True)
 class _Cuts:
     """Cuts of vertex pairs at borders, ordered along the pairs: the pair, the position along it
-    (0-1), the cell left and the cell entered (-1: none), and whether the cut is clean (leaves
-    exactly one cell and enters exactly one)."""
+    (0-1), the cell left and the cell entered (-1: none, outside every cell), and whether the cut
+    is clean (leaves at most one cell and enters at most one)."""
 
     pair: np.ndarray
     at: np.ndarray
@@ -222,7 +242,7 @@ def _net_cuts(pair: np.ndarray, at: np.ndarray, cell: np.ndarray, enters: np.nda
     n_in, n_out = np.bincount(g[net > 0], minlength=n), np.bincount(g[net < 0], minlength=n)
     cut = n_in + n_out > 0  # the others only touch a border
     starts = np.flatnonzero(new)[cut]
-    clean = (n_in == 1) & (n_out == 1)
+    clean = (n_in <= 1) & (n_out <= 1)  # (none: from or to outside every cell)
     return _Cuts(pair[starts], at[starts], left[cut], entered[cut], clean[cut])
 
 
