@@ -4,11 +4,12 @@ Rule (vectorised, spatial indexes on the cells, their border edges and the lines
 - a line inside one cell, not touching its border (the usual case), goes to it whole;
 - any other line is noded at the borders (``_node_at_borders``): every vertex pair of the line
   is cut where it crosses an edge of a cell's border (in numpy, the edges near it found by an
-  STRtree of the edges), and each part between two cuts goes to the one cell holding its
-  midpoint. That is what cutting the line by each cell it meets gives, without an overlay per
-  (line, cell) pair. A line is left to the exact rule below when that cannot decide: a vertex
-  pair (nearly) parallel to a border edge and on it, a midpoint on a border (in two cells) or in
-  no cell;
+  STRtree of the edges), and each part between two cuts goes to the cell it lies in (the cell the
+  crossing enters, checked against the cells holding the midpoints of the line's first and last
+  stretch), or lies outside every cell. That is what cutting the line by each cell it meets
+  gives, without an overlay per (line, cell) pair. A line is left to the exact rule below when
+  that cannot decide: a vertex pair (nearly) parallel to a border edge and on it, a stretch's
+  midpoint on a border (in two cells), crossings that do not agree with each other;
 - the exact rule (``_cut_by_cells``): the line is cut by every cell it meets, all at once; when
   the pieces add up to the line (planar lengths equal within ``FIT_TOLERANCE``) each piece goes
   to its cell. Otherwise the line runs along a border or leaves every cell, and is cut cell by
