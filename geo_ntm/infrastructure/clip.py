@@ -80,6 +80,8 @@ class CellIndex:
         self.edge_start, self.edge_end = xy[:-1][same], xy[1:][same]
         self.edge_cell = polygon_cell[ring_polygon[ring[:-1][same]]]
         self.edge_tree = shapely.STRtree(shapely.linestrings(np.stack([self.edge_start, self.edge_end], axis=1)))
+        for tree in (self.tree, self.edge_tree):  # GEOS builds a tree at its first query: not in two threads at once
+            tree.query(shapely.points(0.0, 0.0))
 
     def prepared(self) -> np.ndarray:
         """The cells as prepared geometries, a copy for each thread: GEOS builds a prepared
