@@ -34,12 +34,15 @@ def _loadavg() -> float:
 
 
 def _stage(name: str, args: dict) -> dict:
-    """Run one stage; returns its result with seconds, peak RSS (MB) of this process and the load."""
+    """Run one stage; returns its result with seconds, CPU seconds and peak RSS (MB) of this process
+    and the load."""
     load = _loadavg()
     started = time.perf_counter()
     result = STAGES[name](**args)
     result["seconds"] = round(time.perf_counter() - started, 2)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 2)  # user + sys of this process (all threads)
+    result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
     result["loadavg_1min"] = [load, _loadavg()]
     return result
 

@@ -7,10 +7,10 @@ commune, in metres.
   ground; UTM lengths are 0.9996 times the ground's on the central meridian, 1.001 at the edge),
   with ``QUAD_SEGS`` segments per quarter circle (the polygon's radius is at most 0.03% short).
 - **Reach zones.** A cell's reach zone is the cell intersected with the union of the buffers
-  of the sources near it (unioned once per tile of ``TILE_DEG`` of cells: small tiles keep the
-  unions small, and cutting a cell from a small union is far cheaper than from a large one, as
-  GEOS walks every vertex of both). Cells do not overlap, so neither do reach zones: nobody is counted twice,
-  and the people in a cell's reach zone are at most the people of the cell.
+  that meet it (sources are buffered once per tile of ``TILE_DEG`` of cells; each cell's union
+  is its own: small unions are cheap to build and to cut, as GEOS walks every vertex of both,
+  and the zone does not depend on the other cells asked). Cells do not overlap, so neither do
+  reach zones: nobody is counted twice, and the people in a cell's reach zone are at most the people of the cell.
 - **Points** (households, facilities) go to the cell covering them (a point on a shared border:
   the first cell in code order); a point outside every cell goes to its nearest cell within
   ``clip.NEAREST_MAX_DEG`` (the rule for roads), else it is outside (-1).
@@ -39,8 +39,8 @@ from geo_ntm.infrastructure.population import zonal_sums
 #: The largest distance asked of a coverage question (100 km: beyond it "within reach" means nothing).
 MAX_DISTANCE_M = 100_000.0
 QUAD_SEGS = 32
-#: Cells are cut from the union of the buffers near them in tiles of this size (0.1°, 11 km: at
-#: 0.5° a national run spends 3-4 times longer cutting cells from the larger unions).
+#: Sources are buffered once per tile of cells of this size (0.1°, 11 km), in the UTM zone of
+#: the tile's cells; each cell then unions the buffers that meet it.
 TILE_DEG = 0.1
 _METRES_PER_DEGREE = 111_320.0  # one degree of latitude, and of longitude at the equator (a little more)
 
@@ -123,19 +123,33 @@ def cell_zones(cells: np.ndarray) -> np.ndarray:
 
 def reach_zones(cells: np.ndarray, sources: np.ndarray, distance: float) -> np.ndarray:
     """Per cell (lon/lat polygons of a partition), the part within ``distance`` metres of
-    ``sources`` (lon/lat lines or points): an empty polygon where none is near."""
+    ``sources`` (lon/lat lines or points): an empty polygon where none is near.
+
+    A cell's zone is cut from the union of the buffers that meet it alone, taken in the order of
+    their sources' WKB: it depends on the cell and its sources only, never on the other cells or
+    sources asked with it, so any scope or engine gets the same polygon to the last bit (the
+    zonal sums' coverage fractions are exact only to about 1e-8, so near-equal polygons would
+    not do)."""
     reach = np.array([shapely.MultiPolygon()] * len(cells), dtype=object)
     if not len(sources) or not len(cells):
         return reach
     source_tree = shapely.STRtree(sources)
     for epsg, idx in cell_tiles(cells):
         near = source_tree.query(shapely.box(*padded(shapely.total_bounds(cells[idx]), distance)))
-        if len(near):
-            zone = _Zone(epsg)
-            buffers = shapely.buffer(
-                zone.to_metres(sources[near]), zone.projected(distance, sources[near]), quad_segs=QUAD_SEGS
-            )
-            reach[idx] = shapely.intersection(cells[idx], zone.to_lonlat(shapely.union_all(buffers)))
+        if not len(near):
+            continue
+        near = near[np.argsort(shapely.to_wkb(sources[near]))]
+        zone = _Zone(epsg)
+        buffers = shapely.buffer(
+            zone.to_metres(sources[near]), zone.projected(distance, sources[near]), quad_segs=QUAD_SEGS
+        )
+        cell_i, buffer_j = shapely.STRtree(buffers).query(zone.to_metres(cells[idx]), predicate="intersects")
+        order = np.lexsort((buffer_j, cell_i))
+        cell_i, buffer_j = cell_i[order], buffer_j[order]
+        first = np.flatnonzero(np.r_[True, np.diff(cell_i) > 0]) if len(cell_i) else np.zeros(0, dtype=int)
+        unions = [shapely.union_all(buffers[group]) for group in np.split(buffer_j, first[1:])]
+        met = idx[cell_i[first]]
+        reach[met] = shapely.intersection(cells[met], zone.to_lonlat(np.array(unions, dtype=object)))
     odd = ~np.isin(shapely.get_type_id(reach), [3, 6])  # a touch along a border leaves lines or points
     reach[odd] = [make_polygonal(g) for g in reach[odd]]
     return reach
