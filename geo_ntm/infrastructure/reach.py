@@ -21,6 +21,7 @@ commune, in metres.
 from __future__ import annotations
 
 import math
+import threading
 
 import geopandas as gpd
 import numpy as np
@@ -112,6 +113,18 @@ class _Zone:
         return metres * np.asarray(self._proj.get_factors(xy[:, 0], xy[:, 1]).meridional_scale)
 
 
+_zones = threading.local()  # each thread's ``_Zone`` per EPSG code
+
+
+def _zone(epsg: int) -> _Zone:
+    """The ``_Zone`` of ``epsg``, made once per thread (making one is a few milliseconds, and a
+    national run asks for one per tile of cells)."""
+    made = _zones.__dict__.setdefault("made", {})
+    if epsg not in made:
+        made[epsg] = _Zone(epsg)
+    return made[epsg]
+
+
 def cell_zones(cells: np.ndarray) -> np.ndarray:
     """The EPSG code of the UTM zone of each cell's centroid (0 for an empty cell)."""
     zones = np.zeros(len(cells), dtype=int)
@@ -139,7 +152,7 @@ def reach_zones(cells: np.ndarray, sources: np.ndarray, distance: float) -> np.n
         if not len(near):
             continue
         near = near[np.argsort(shapely.to_wkb(sources[near]))]
-        zone = _Zone(epsg)
+        zone = _zone(epsg)
         buffers = shapely.buffer(
             zone.to_metres(sources[near]), zone.projected(distance, sources[near]), quad_segs=QUAD_SEGS
         )
@@ -193,7 +206,7 @@ def points_within(points: np.ndarray, zones: np.ndarray, sources: np.ndarray, di
         near = source_tree.query(shapely.box(*padded(shapely.total_bounds(points[idx]), distance)))
         if not len(near):
             continue
-        zone = _Zone(epsg)
+        zone = _zone(epsg)
         limit = zone.projected(distance, points[idx])
         (found, _), metres = shapely.STRtree(zone.to_metres(sources[near])).query_nearest(
             zone.to_metres(points[idx]), max_distance=max(limit.max(), 1e-6), return_distance=True, all_matches=False
