@@ -3,12 +3,13 @@ population over the real 2009 communes.
 
     python bench/bench_water.py [--pipes 200000] [--points 20000] [--resolution 0.01] [--distances 200 1000]
 
-Stages, each in a fresh process so its time and peak memory (max RSS) are its own, with the
-1-minute load average before and after: generate the water network, supply points and population
-raster (``make_synthetic.py``); import them and the 2009 boundaries into a new GeoPackage store;
-build the commune partition (once per vintage); then for each distance ``coverage water`` for the
-whole country, cold (nothing of it stored: the reach of every commune is computed and stored),
-and the same question for one province afterwards (summed from the stored answer).
+Stages, each in a fresh process so its time, CPU time (user + sys, all threads) and peak memory
+(max RSS) are its own, with the 1-minute load average before and after: generate the water
+network, supply points and population raster (``make_synthetic.py``); import them and the 2009
+boundaries into a new GeoPackage store; build the commune partition (once per vintage); then for
+each distance ``coverage water`` for the whole country, cold (nothing of it stored: the reach of
+every commune is computed and stored), and the same question for one province afterwards (summed
+from the stored answer).
 Writes ``bench/results/water_national.json``.
 """
 
