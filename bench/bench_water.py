@@ -3,12 +3,13 @@ population over the real 2009 communes.
 
     python bench/bench_water.py [--pipes 200000] [--points 20000] [--resolution 0.01] [--distances 200 1000]
 
-Stages, each in a fresh process so its time and peak memory (max RSS) are its own, with the
-1-minute load average before and after: generate the water network, supply points and population
-raster (``make_synthetic.py``); import them and the 2009 boundaries into a new GeoPackage store;
-build the commune partition (once per vintage); then for each distance ``coverage water`` for the
-whole country, cold (nothing of it stored: the reach of every commune is computed and stored),
-and the same question for one province afterwards (summed from the stored answer).
+Stages, each in a fresh process so its time, CPU time (user + sys, all threads) and peak memory
+(max RSS) are its own, with the 1-minute load average before and after: generate the water
+network, supply points and population raster (``make_synthetic.py``); import them and the 2009
+boundaries into a new GeoPackage store; build the commune partition (once per vintage); then for
+each distance ``coverage water`` for the whole country, cold (nothing of it stored: the reach of
+every commune is computed and stored), and the same question for one province afterwards (summed
+from the stored answer).
 Writes ``bench/results/water_national.json``.
 """
 
@@ -34,12 +35,15 @@ def _loadavg() -> float:
 
 
 def _stage(name: str, args: dict) -> dict:
-    """Run one stage; returns its result with seconds, peak RSS (MB) of this process and the load."""
+    """Run one stage; returns its result with seconds, CPU seconds and peak RSS (MB) of this process
+    and the load."""
     load = _loadavg()
     started = time.perf_counter()
     result = STAGES[name](**args)
     result["seconds"] = round(time.perf_counter() - started, 2)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 2)  # user + sys of this process (all threads)
+    result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
     result["loadavg_1min"] = [load, _loadavg()]
     return result
 

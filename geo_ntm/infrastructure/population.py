@@ -1,9 +1,9 @@
 """Population per commune: the zonal sum of a population raster (any CRS) over the vintage's
 partition, with cells cut by a border weighted by the share of their area on each side.
 
-Cells no border touches go whole to the commune holding their centre; cells a border touches
-are intersected exactly with the communes around them (area shares computed in the raster's
-CRS, where the cell is a rectangle). The partition has no overlaps, so every person is counted
+Each cell counts in a zone by the share of its area inside it, computed exactly in the raster's
+CRS (where the cell is a rectangle) by exactextract's coverage fractions (C++; cells no border
+touches count whole). The partition has no overlaps, so every person is counted
 at most once; the people outside every commune are returned apart."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import rasterio
-import rasterio.features
 import rasterio.windows
 import shapely
+from exactextract import exact_extract
+from exactextract.feature import Feature, FeatureSource
+from exactextract.raster import RasterioRasterSource
 from rasterio.io import MemoryFile
 
 from geo_ntm.domain import Layer, Vintage
@@ -26,8 +28,10 @@ from geo_ntm.store import Store
 
 def zonal_sums(geotiff: bytes, zones: gpd.GeoDataFrame) -> tuple[np.ndarray, float]:
     """People in each of ``zones`` (non-overlapping polygons, any CRS) and the people of the
-    raster window around them that no zone holds. The window is read in strips of rows, so memory
-    stays flat whatever the raster's size (cells are independent: the sums add up)."""
+    raster window around them that no zone holds. exactextract reads each zone's own window of
+    the raster, on the grid of the whole raster (a zone's sum does not depend on the other zones
+    asked with it); the window total is read in strips of rows, so memory stays flat whatever the
+    raster's size."""
     with MemoryFile(geotiff) as memory, memory.open() as src:
         if not src.transform.is_rectilinear:
             raise InputError("rotated population rasters are not supported; warp it north-up first (gdalwarp)")
@@ -41,45 +45,56 @@ def zonal_sums(geotiff: bytes, zones: gpd.GeoDataFrame) -> tuple[np.ndarray, flo
         row1 = min(src.height, int(np.ceil(w.row_off + w.height)))
         if col1 <= col0 or row1 <= row0:  # the zones lie outside the raster
             return np.zeros(len(polys)), 0.0
-        sums, outside = np.zeros(len(polys)), 0.0
-        strip = max(1, RASTER_STRIP_CELLS // (col1 - col0))
+        total, strip = 0.0, max(1, RASTER_STRIP_CELLS // (col1 - col0))
         for row in range(row0, row1, strip):
             window = rasterio.windows.Window(col0, row, col1 - col0, min(strip, row1 - row))
-            values = src.read(1, window=window, masked=True).filled(0).astype("float64")
-            part, rest = _weighted_sums(values, src.window_transform(window), polys)
-            sums += part
-            outside += rest
-    return sums, outside
+            total += float(src.read(1, window=window, masked=True).filled(0).astype("float64").sum())
+        sums = np.zeros(len(polys))
+        found = _Zones(polys)
+        if found.count():
+            table = exact_extract(RasterioRasterSource(src), found, ["sum"], include_cols=["index"], output="pandas")
+            sums[table["index"].to_numpy(dtype=int)] = table["sum"].to_numpy(dtype=float)
+    return sums, total - float(sums.sum())
 
 
-def _weighted_sums(values: np.ndarray, transform, polys: np.ndarray) -> tuple[np.ndarray, float]:
-    shape, n = values.shape, len(polys)
-    owner = rasterio.features.rasterize(
-        ((p, i + 1) for i, p in enumerate(polys) if not p.is_empty),
-        out_shape=shape,
-        transform=transform,
-        fill=0,
-        dtype="int32",
-    )
-    edge = rasterio.features.rasterize(
-        ((shapely.boundary(p), 1) for p in polys if not p.is_empty),
-        out_shape=shape,
-        transform=transform,
-        fill=0,
-        all_touched=True,
-        dtype="uint8",
-    ).astype(bool)
-    whole = (owner > 0) & ~edge
-    sums = np.bincount(owner[whole] - 1, weights=values[whole], minlength=n).astype(float)
-    rows, cols = np.nonzero(edge & (values != 0))
-    if len(rows):
-        x0, y0 = transform.c + transform.a * cols, transform.f + transform.e * rows  # north-up grid
-        x1, y1 = x0 + transform.a, y0 + transform.e
-        boxes = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
-        box_i, poly_j = shapely.STRtree(polys).query(boxes, predicate="intersects")
-        share = shapely.area(shapely.intersection(boxes[box_i], polys[poly_j])) / shapely.area(boxes[box_i])
-        sums += np.bincount(poly_j, weights=share * values[rows[box_i], cols[box_i]], minlength=n)
-    return sums, float(values.sum() - sums.sum())
+class _Zone(Feature):
+    """One zone handed to exactextract: its index and its WKB."""
+
+    def __init__(self, index: int, wkb: bytes):
+        Feature.__init__(self)
+        self.index, self.wkb = index, wkb
+
+    def geometry(self) -> bytes:
+        return self.wkb
+
+    def set_geometry_format(self) -> str:
+        return "wkb"
+
+    def get(self, name: str) -> int:
+        return self.index
+
+    def fields(self) -> list[str]:
+        return ["index"]
+
+
+class _Zones(FeatureSource):
+    """The non-empty zones of an array of polygons, as exactextract reads them (WKB: no GeoJSON
+    built in Python)."""
+
+    def __init__(self, polys: np.ndarray):
+        super().__init__()
+        self.kept = np.flatnonzero(~shapely.is_empty(polys))
+        self.wkb = shapely.to_wkb(polys[self.kept])
+
+    def count(self) -> int:
+        return len(self.kept)
+
+    def __iter__(self):
+        for i, wkb in zip(self.kept, self.wkb, strict=True):
+            yield _Zone(int(i), wkb)
+
+    def srs_wkt(self) -> None:
+        return None
 
 
 def population_coverage(

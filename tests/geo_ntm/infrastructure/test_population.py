@@ -13,6 +13,7 @@ from rasterio.transform import from_origin
 
 from geo_ntm.domain import LayerKind
 from geo_ntm.errors import InputError
+from geo_ntm.infrastructure import population
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.population import zonal_sums
 from geo_ntm.store import open_store
@@ -45,6 +46,26 @@ def test_cells_cut_by_a_border_are_weighted_by_area():
     quarter = shapely.box(106.0, 10.0, 106.005, 10.005)  # a quarter of one cell
     sums, outside = zonal_sums(tif, gpd.GeoDataFrame(geometry=[quarter], crs="EPSG:4326"))
     assert sums == pytest.approx([2.5]) and outside == pytest.approx(7.5)
+
+
+def test_area_shares_equal_exact_cell_cuts_across_strips(monkeypatch):
+    # 6 x 8 cells of 0.01° holding 0..47 people, read one row at a time; a triangle and a square
+    # with a hole, each crossing several rows: every cell counts by the share of its area inside,
+    # measured here cell by cell with shapely (exactextract's fractions agree to about 1e-8)
+    monkeypatch.setattr(population, "RASTER_STRIP_CELLS", 8)
+    grid = np.arange(48.0).reshape(6, 8)
+    tif = geotiff(grid, from_origin(106.0, 10.06, 0.01, 0.01))
+    zones = [
+        shapely.Polygon([(106.003, 10.001), (106.077, 10.013), (106.031, 10.057)]),
+        shapely.box(106.012, 10.015, 106.066, 10.049).difference(shapely.box(106.03, 10.02, 106.05, 10.04)),
+    ]
+    sums, outside = zonal_sums(tif, gpd.GeoDataFrame(geometry=zones, crs="EPSG:4326"))
+    rows, cols = np.indices(grid.shape)
+    x0, y1 = 106.0 + 0.01 * cols.ravel(), 10.06 - 0.01 * rows.ravel()
+    cells = shapely.box(x0, y1 - 0.01, x0 + 0.01, y1)
+    expected = [float((grid.ravel() * shapely.area(shapely.intersection(cells, z)) / 1e-4).sum()) for z in zones]
+    assert sums == pytest.approx(expected, rel=1e-7)
+    assert outside == pytest.approx(grid.sum() - sum(expected), rel=1e-7)
 
 
 def test_a_projected_raster_and_nodata():

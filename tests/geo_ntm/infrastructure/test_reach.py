@@ -141,3 +141,24 @@ def test_reach_over_real_communes_counts_everybody_once(ben_tre_water):
     assert len(city) == 17
     assert np.allclose(city["population_within"], same["population_within"], rtol=1e-9)
     assert (city["households_within"].to_numpy() == same["households_within"].to_numpy()).all()
+
+
+def test_a_cells_reach_zone_does_not_depend_on_the_cells_or_tiles_asked_with_it(ben_tre_water, monkeypatch):
+    # the zonal sums' coverage fractions are exact to about 1e-8, so equal answers across scopes
+    # need the very same polygon: every cell's zone comes from the buffers that meet it alone
+    with open_store(ben_tre_water) as store:
+        cells = np.asarray(store.partition(store.vintages()[0].vintage_id).geometry.array)
+        sources = np.concatenate(
+            [
+                np.asarray(store.layer_features(store.layer_named(n).layer_id).geometry.array)
+                for n in ("lines", "points")
+            ]
+        )
+    whole = reach.reach_zones(cells, sources, DISTANCE)
+    assert (~shapely.is_empty(whole)).sum() > 100
+    some = np.arange(0, len(cells), 7)  # every seventh cell, the sources in reverse order
+    alone = reach.reach_zones(cells[some], sources[::-1], DISTANCE)
+    monkeypatch.setattr(reach, "BUFFER_TILE_DEG", 0.05)
+    tiled = reach.reach_zones(cells, sources, DISTANCE)
+    assert (shapely.to_wkb(alone) == shapely.to_wkb(whole[some])).all()
+    assert (shapely.to_wkb(tiled) == shapely.to_wkb(whole)).all()
