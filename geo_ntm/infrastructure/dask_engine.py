@@ -2,16 +2,21 @@
 stored exactly as the local engine answers and stores them.
 
 - **Partitions.** The communes asked are split on a grid: blocks of ``PARTITION_DEG`` degrees
-  in one UTM zone (``partition_keys``), whole tiles of the grid ``reach`` works in. The client
-  reads, per partition, the features of the vector layers that can matter to its communes (the
-  box of its communes and partition cells, grown by the distance asked and twice
-  ``clip.NEAREST_MAX_DEG``); the commune partition and the population raster are read once and
-  sent once to every worker (``Client.scatter(broadcast=True)``).
+  in one UTM zone (``partition_keys``), whole tiles of the grid ``reach`` works in. A task carries
+  its partition's communes, the box of the features that can matter to them (the box of its
+  communes and partition cells, grown by the distance asked and twice ``clip.NEAREST_MAX_DEG``)
+  and the store's location (``store_location``: the GeoPackage file or the PostgreSQL URL); the
+  worker opens the store once per worker thread (``_worker_store``) and reads its own box, so
+  the features never pass through the client or the scheduler, and the reading is as parallel as
+  the compute. The worker checks that the store's content version is the one the job started on
+  (a store changed meanwhile fails the job: nothing mixed is stored). The commune partition and
+  the population raster are read once by the client and sent once to every worker
+  (``Client.scatter(broadcast=True)``).
 - **Per partition** a worker runs the local engine's own function (``road_coverage``,
   ``water_coverage``, ``facility_coverage``) on the partition's communes against
-  ``_PartitionStore``, which serves what was shipped the way the store serves it (envelope filter
-  on a box). The answer of a commune depends only on the data around it (the local functions are
-  written so), so it is the same whichever partition computes it.
+  ``_PartitionStore``, which serves what the worker read the way the store serves it (envelope
+  filter on a box). The answer of a commune depends only on the data around it (the local
+  functions are written so), so it is the same whichever partition computes it.
 - **Gathered.** The per-commune rows are put back in the order of the communes asked; the totals
   are summed (shares recomputed from the sums). Road km are then stored per layer and vintage as
   the local engine stores them (``Store.add_road_km``) and the table built from them by
@@ -31,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -52,7 +58,7 @@ from geo_ntm.infrastructure.roads import road_coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
 from geo_ntm.infrastructure.water import WaterLayers, water_coverage
 from geo_ntm.job_progress import report_progress
-from geo_ntm.store import BBox, Store
+from geo_ntm.store import BBox, Store, open_store
 from geo_ntm.store.base import FEATURE_ATTRIBUTES
 
 log = logging.getLogger(__name__)
@@ -61,8 +67,6 @@ log = logging.getLogger(__name__)
 #: 1° blocks left two of seven partitions with 95% of the work in bench/bench_dask.py).
 PARTITION_DEG = TILE_DEG
 assert round(PARTITION_DEG / TILE_DEG) == PARTITION_DEG / TILE_DEG, "a partition holds whole tiles of reach"
-#: Partitions read and sent ahead of the workers: bounds what the client holds at once.
-IN_FLIGHT_PER_WORKER = 2
 #: Totals that are the same for every partition (not summed).
 _SHARED_NUMBERS = {"distance_m"}
 
@@ -136,23 +140,64 @@ def engine_on(client) -> Engine:
     )
 
 
-# -- what a worker gets: a partition's data behind the store's reading interface ------------------
+# -- what a worker gets: a partition to read from the store, served by the store's reading interface
 @dataclass(frozen=True)
 class _Partition:
-    """One partition: its key (a province or district code), its communes and the features of
-    each vector layer read around them (by layer id)."""
+    """One partition: its key, its communes, the store it reads from (``location`` at content
+    version ``version``) and what it reads there: the features of each layer of ``reads`` (with
+    those attributes) whose envelope meets ``box``."""
 
     key: str
     units: gpd.GeoDataFrame
-    features: dict[int, gpd.GeoDataFrame]
+    location: str
+    version: int
+    box: BBox
+    reads: tuple[tuple[Layer, tuple[str, ...]], ...]
+
+    def features(self) -> dict[int, gpd.GeoDataFrame]:
+        """The partition's features by layer id, read from the store (on the worker)."""
+        store = _worker_store(self.location)
+        found = store.content_version()
+        if found != self.version:
+            raise GeoNtmError(
+                f"the store changed during the Dask job (content version {found}, the job started on "
+                f"{self.version}): nothing was stored; ask again"
+            )
+        return {x.layer_id: store.layer_features(x.layer_id, bbox=self.box, attributes=a) for x, a in self.reads}
+
+
+_OPENED = threading.local()
+
+
+def _worker_store(location: str) -> Store:
+    """The store at ``location``, opened once per worker thread and kept open for its next tasks
+    (closed with the thread: a store's connection is used by one thread)."""
+    opened = getattr(_OPENED, "stores", None)
+    if opened is None:
+        opened = _OPENED.stores = {}
+    if location not in opened:
+        opened[location] = open_store(location)
+    return opened[location]
+
+
+def store_location(store: Store) -> str:
+    """What a worker opens ``store`` with: the absolute path of its GeoPackage file or its
+    PostgreSQL URL (a GeoPackage on a remote cluster must be on a file system its workers share)."""
+    path = getattr(store, "path", None)
+    if path is not None:
+        return str(path.resolve())
+    url = getattr(store, "url", None)
+    if url is None:
+        raise GeoNtmError(f"the Dask engine needs a store its workers can open, not {type(store).__name__}")
+    return url
 
 
 class _PartitionStore:
     """The reads the local engine makes (``partition``, ``layer_features``, ``layer_raster``,
-    ``road_km``, ``water_reach``), served from the data shipped to a worker with the store's envelope filter."""
+    ``road_km``, ``water_reach``), served from what the worker read with the store's envelope filter."""
 
-    def __init__(self, cells: gpd.GeoDataFrame, features: dict[int, gpd.GeoDataFrame], raster: bytes | None):
-        self._cells, self._features, self._raster = cells, features, raster
+    def __init__(self, part: _Partition, cells: gpd.GeoDataFrame, raster: bytes | None):
+        self._cells, self._features, self._raster = cells, part.features(), raster
 
     def partition(self, vintage_id, bbox: BBox | None = None) -> gpd.GeoDataFrame:
         return _meeting(self._cells, bbox)
@@ -183,7 +228,7 @@ def _meeting(frame: gpd.GeoDataFrame, bbox: BBox | None) -> gpd.GeoDataFrame:
 
 def _road_part(part: _Partition, cells, vintage, layer, framework_id, thresholds) -> np.ndarray:
     """Km per (commune, class, surface) of the partition's communes, by the local engine."""
-    store = cast(Store, _PartitionStore(cells, part.features, None))
+    store = cast(Store, _PartitionStore(part, cells, None))
     table, _ = road_coverage(store, vintage, layer, part.units, framework_id, thresholds)
     return np.stack(
         [np.column_stack([table[f"km_{c}_{s}"].to_numpy() for s in SURFACES]) for c in ROAD_CLASSES], axis=1
@@ -191,13 +236,13 @@ def _road_part(part: _Partition, cells, vintage, layer, framework_id, thresholds
 
 
 def _water_part(part: _Partition, cells, raster, vintage, layers, distance, framework_id, thresholds):
-    store = cast(Store, _PartitionStore(cells, part.features, raster))
+    store = cast(Store, _PartitionStore(part, cells, raster))
     table, totals = water_coverage(store, vintage, part.units, layers, distance, framework_id, thresholds)
     return pd.DataFrame(table.drop(columns="geometry")), totals
 
 
 def _facility_part(part: _Partition, cells, raster, vintage, facilities, population, kind, distance):
-    store = cast(Store, _PartitionStore(cells, part.features, raster))
+    store = cast(Store, _PartitionStore(part, cells, raster))
     table, totals = facility_coverage(store, vintage, part.units, facilities, population, kind, distance)
     return pd.DataFrame(table.drop(columns="geometry")), totals
 
@@ -344,28 +389,26 @@ def _run(
 ) -> list[tuple[np.ndarray, Any]]:
     """``work(partition, cells, *args)`` on the cluster for every partition of ``units`` (``cells``,
     the partition cells the local engine would read, sent once to every worker; ``reads``, the
-    vector layers read per partition with their attributes); at most ``IN_FLIGHT_PER_WORKER``
-    partitions a worker are read and sent ahead. The results with the rows of ``units`` each
-    belongs to; every partition succeeds, or ``DaskJobError`` (nothing is left running)."""
+    vector layers each worker reads for its partition, with their attributes). The results with
+    the rows of ``units`` each belongs to; every partition succeeds, or ``DaskJobError`` (nothing
+    is left running)."""
     distributed = _imported()
+    location, version = store_location(store), store.content_version()
     shipped = client.scatter(cells[["unit_id", "code", cells.geometry.name]], broadcast=True)
     keys = partition_keys(units, cells)
     groups = [np.flatnonzero(keys == k) for k in pd.unique(keys)]
     unit_cells = dict(zip(cells["unit_id"], np.asarray(cells.geometry.array), strict=True))
-    window = IN_FLIGHT_PER_WORKER * max(1, len(client.scheduler_info().get("workers", {})))
     log.info("dask: %d partitions of %d communes on %s", len(groups), len(units), client.scheduler.address)
     pending: dict = {}
     results: list = []
-    queue = distributed.as_completed()
     try:
         for rows in groups:
-            part = _read_partition(store, str(keys[rows[0]]), units.iloc[rows], unit_cells, reads, distance)
+            part_units = units.iloc[rows].reset_index(drop=True)
+            box = partition_box(part_units, unit_cells, distance)
+            part = _Partition(str(keys[rows[0]]), part_units, location, version, box, tuple(reads))
             future = client.submit(work, part, shipped, *args, pure=False)
             pending[future.key] = (rows, part.key, future)
-            queue.add(future)
-            del part
-            while queue.count() >= window:
-                _collect(queue, pending, results, len(groups))
+        queue = distributed.as_completed([future for _, _, future in pending.values()])
         while queue.count():
             _collect(queue, pending, results, len(groups))
     except BaseException:
@@ -389,21 +432,12 @@ def _collect(queue, pending: dict, results: list, total: int) -> None:
     report_progress(0.2 + 0.7 * len(results) / total, f"{len(results)} of {total} partitions computed")
 
 
-def _read_partition(
-    store: Store,
-    key: str,
-    units: gpd.GeoDataFrame,
-    unit_cells: dict,
-    reads: Sequence[tuple[Layer, tuple[str, ...]]],
-    distance: float,
-) -> _Partition:
-    """The partition's communes and the features of the layers ``reads`` names, in a box holding
-    every box the local engine reads around them: its communes and their cells, grown by
-    ``distance`` and twice ``NEAREST_MAX_DEG``."""
+def partition_box(units: gpd.GeoDataFrame, unit_cells: dict, distance: float) -> BBox:
+    """The box a partition's worker reads its features in, holding every box the local engine
+    reads around its communes ``units``: the communes and their partition cells
+    (``unit_cells``, by unit id), grown by ``distance`` and twice ``NEAREST_MAX_DEG``."""
     geoms = [*np.asarray(units.geometry.array), *(unit_cells[u] for u in units["unit_id"] if u in unit_cells)]
-    box = padded(shapely.total_bounds(np.asarray(geoms, dtype=object)), distance, 2 * NEAREST_MAX_DEG)
-    features = {x.layer_id: store.layer_features(x.layer_id, bbox=box, attributes=a) for x, a in reads}
-    return _Partition(key, units.reset_index(drop=True), features)
+    return padded(shapely.total_bounds(np.asarray(geoms, dtype=object)), distance, 2 * NEAREST_MAX_DEG)
 
 
 def _gathered(units: gpd.GeoDataFrame, parts: list[tuple[np.ndarray, Any]]) -> tuple[gpd.GeoDataFrame, dict]:
