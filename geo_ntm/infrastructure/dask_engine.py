@@ -12,6 +12,11 @@ stored exactly as the local engine answers and stores them.
   (a store changed meanwhile fails the job: nothing mixed is stored). The commune partition and
   the population raster are read once by the client and sent once to every worker
   (``Client.scatter(broadcast=True)``).
+- **dask-geopandas** holds the partitioning: the communes asked become a
+  ``dask_geopandas.GeoDataFrame`` indexed by partition number with one partition per key (its
+  divisions), whose ``spatial_partitions`` are the boxes the workers read; ``map_partitions``
+  runs the per-partition function on each, and the job is the list of those partitions'
+  futures (``Client.compute``), collected as they complete.
 - **Per partition** a worker runs the local engine's own function (``road_coverage``,
   ``water_coverage``, ``facility_coverage``) on the partition's communes against
   ``_PartitionStore``, which serves what the worker read the way the store serves it (envelope
@@ -34,9 +39,11 @@ summed: a point outside every commune but near two partitions' boxes is counted 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -77,10 +84,12 @@ class DaskJobError(GeoNtmError):
 
 def _imported():
     try:
+        import dask
+        import dask_geopandas
         import distributed
     except ImportError:  # pragma: no cover - the extra is installed wherever the tests run
         raise GeoNtmError("the dask engine needs the optional dependencies: pip install -e '.[dask]'") from None
-    return distributed
+    return dask, distributed, dask_geopandas
 
 
 #: The engines a coverage question can be computed by.
@@ -108,7 +117,7 @@ def dask_engine(scheduler: str | None = None, workers: int | None = None) -> Ite
     on a ``LocalCluster`` of ``workers`` processes (default: one per core) on 127.0.0.1, without
     dashboard, started here and closed on leaving. A daemonic process (a job worker of the
     service) may not start processes: its local cluster has ``workers`` threads instead."""
-    distributed = _imported()
+    _, distributed, _ = _imported()
     with contextlib.ExitStack() as stack:
         if scheduler:
             try:
@@ -164,6 +173,42 @@ class _Partition:
                 f"{self.version}): nothing was stored; ask again"
             )
         return {x.layer_id: store.layer_features(x.layer_id, bbox=self.box, attributes=a) for x, a in self.reads}
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What the partitions of a job share: the store (``location`` at content version
+    ``version``), the layers read (``reads``) and, by partition number, each partition's key and
+    the box its worker reads."""
+
+    location: str
+    version: int
+    reads: tuple[tuple[Layer, tuple[str, ...]], ...]
+    keys: tuple[str, ...]
+    boxes: tuple[BBox, ...]
+
+    def partition(self, units: gpd.GeoDataFrame) -> _Partition:
+        """The partition of ``units``, communes indexed by their partition number."""
+        number = int(units.index[0])
+        return _Partition(
+            self.keys[number], units.reset_index(drop=True), self.location, self.version, self.boxes[number], self.reads
+        )
+
+
+#: What ``map_partitions`` gives per partition: one row holding the partition's result.
+_RESULT_META = pd.DataFrame({"result": pd.Series(dtype=object)})
+
+
+def _per_partition(work: Callable) -> Callable:
+    """``work(partition, cells, *args)`` in the form dask-geopandas' ``map_partitions`` calls:
+    on the partition's communes (indexed by partition number) and the job, its result in a
+    one-row frame (``_RESULT_META``). The name stays ``work``'s (task keys begin with it)."""
+
+    @functools.wraps(work)
+    def on_partition(units: gpd.GeoDataFrame, job: _Job, cells, *args) -> pd.DataFrame:
+        return pd.DataFrame({"result": [work(job.partition(units), cells, *args)]}, index=units.index[:1])
+
+    return on_partition
 
 
 _OPENED = threading.local()
@@ -226,6 +271,7 @@ def _meeting(frame: gpd.GeoDataFrame, bbox: BBox | None) -> gpd.GeoDataFrame:
     return frame[keep].reset_index(drop=True)
 
 
+@_per_partition
 def _road_part(part: _Partition, cells, vintage, layer, framework_id, thresholds) -> np.ndarray:
     """Km per (commune, class, surface) of the partition's communes, by the local engine."""
     store = cast(Store, _PartitionStore(part, cells, None))
@@ -235,12 +281,14 @@ def _road_part(part: _Partition, cells, vintage, layer, framework_id, thresholds
     )
 
 
+@_per_partition
 def _water_part(part: _Partition, cells, raster, vintage, layers, distance, framework_id, thresholds):
     store = cast(Store, _PartitionStore(part, cells, raster))
     table, totals = water_coverage(store, vintage, part.units, layers, distance, framework_id, thresholds)
     return pd.DataFrame(table.drop(columns="geometry")), totals
 
 
+@_per_partition
 def _facility_part(part: _Partition, cells, raster, vintage, facilities, population, kind, distance):
     store = cast(Store, _PartitionStore(part, cells, raster))
     table, totals = facility_coverage(store, vintage, part.units, facilities, population, kind, distance)
@@ -387,28 +435,38 @@ def _run(
     work: Callable,
     args: tuple,
 ) -> list[tuple[np.ndarray, Any]]:
-    """``work(partition, cells, *args)`` on the cluster for every partition of ``units`` (``cells``,
-    the partition cells the local engine would read, sent once to every worker; ``reads``, the
-    vector layers each worker reads for its partition, with their attributes). The results with
-    the rows of ``units`` each belongs to; every partition succeeds, or ``DaskJobError`` (nothing
-    is left running)."""
-    distributed = _imported()
-    location, version = store_location(store), store.content_version()
+    """``work`` (a ``_per_partition`` function) on the cluster for every partition of ``units``:
+    the communes as a dask-geopandas frame with one partition per key of ``partition_keys`` (its
+    ``spatial_partitions``, the boxes the workers read) and ``map_partitions(work, job, cells,
+    *args)``; ``cells``, the partition cells the local engine would read, are sent once to every
+    worker; ``reads``, the vector layers each worker reads for its partition, with their
+    attributes. The results with the rows of ``units`` each belongs to; every partition succeeds,
+    or ``DaskJobError`` (nothing is left running)."""
+    dask, distributed, dask_geopandas = _imported()
     shipped = client.scatter(cells[["unit_id", "code", cells.geometry.name]], broadcast=True)
-    keys = partition_keys(units, cells)
-    groups = [np.flatnonzero(keys == k) for k in pd.unique(keys)]
+    numbers, keys = pd.factorize(partition_keys(units, cells))
+    groups = [np.flatnonzero(numbers == n) for n in range(len(keys))]
     unit_cells = dict(zip(cells["unit_id"], np.asarray(cells.geometry.array), strict=True))
+    boxes = tuple(partition_box(units.iloc[rows], unit_cells, distance) for rows in groups)
+    job = _Job(store_location(store), store.content_version(), tuple(reads), tuple(map(str, keys)), boxes)
+    frame = units.iloc[np.concatenate(groups)]
+    frame.index = pd.Index(np.repeat(np.arange(len(groups)), [len(rows) for rows in groups]))
+    with dask.config.set({"dataframe.convert-string": False}):  # the communes as the local engine has them
+        parts = dask_geopandas.from_geopandas(frame, npartitions=1)
+        if len(groups) > 1:
+            parts = parts.repartition(divisions=[*range(len(groups)), len(groups) - 1])
+    parts.spatial_partitions = gpd.GeoSeries(shapely.box(*np.asarray(boxes).T), crs=units.crs)
+    answers = parts.map_partitions(
+        work, job, shipped, *args, meta=_RESULT_META, token=f"{work.__name__}-{uuid.uuid4().hex}"
+    )
     log.info("dask: %d partitions of %d communes on %s", len(groups), len(units), client.scheduler.address)
-    pending: dict = {}
+    futures = client.compute(answers.to_delayed())
+    pending = {
+        future.key: (rows, job.keys[n], future) for n, (rows, future) in enumerate(zip(groups, futures, strict=True))
+    }
     results: list = []
     try:
-        for rows in groups:
-            part_units = units.iloc[rows].reset_index(drop=True)
-            box = partition_box(part_units, unit_cells, distance)
-            part = _Partition(str(keys[rows[0]]), part_units, location, version, box, tuple(reads))
-            future = client.submit(work, part, shipped, *args, pure=False)
-            pending[future.key] = (rows, part.key, future)
-        queue = distributed.as_completed([future for _, _, future in pending.values()])
+        queue = distributed.as_completed(futures)
         while queue.count():
             _collect(queue, pending, results, len(groups))
     except BaseException:
@@ -422,7 +480,7 @@ def _collect(queue, pending: dict, results: list, total: int) -> None:
     future = next(queue)
     rows, key, _ = pending.pop(future.key)
     try:
-        results.append((rows, future.result()))
+        results.append((rows, future.result()["result"].iloc[0]))
     except GeoNtmError:
         raise  # InputError and the like: the local engine's own message
     except Exception as exc:

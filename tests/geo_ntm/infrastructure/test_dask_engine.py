@@ -95,7 +95,8 @@ class _Killer(WorkerPlugin):
         self.folder, self.prefix, self.times = folder, prefix, times
 
     def transition(self, key, start, finish, **kwargs):
-        if finish == "executing" and str(key).startswith(self.prefix):
+        name = key[0] if isinstance(key, tuple) else key  # a partition's task: (name, partition number)
+        if finish == "executing" and str(name).startswith(self.prefix):
             done = len(os.listdir(self.folder))
             if done < self.times:
                 Path(self.folder, str(done)).touch()
