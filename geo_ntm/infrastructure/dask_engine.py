@@ -70,10 +70,12 @@ from geo_ntm.store.base import FEATURE_ATTRIBUTES
 
 log = logging.getLogger(__name__)
 
-#: The side of a partition's block, in degrees: a whole number of ``reach.TILE_DEG`` tiles (one:
-#: 1° blocks left two of seven partitions with 95% of the work in bench/bench_dask.py).
-PARTITION_DEG = TILE_DEG
-assert round(PARTITION_DEG / TILE_DEG) == PARTITION_DEG / TILE_DEG, "a partition holds whole tiles of reach"
+#: The side of a partition's block, in degrees: a whole number of ``reach.TILE_DEG`` tiles. Single
+#: 0.1° tiles made 170 partitions of 938 communes in bench/bench_dask.py, each worker reading 3.1x
+#: the households (the boxes overlap by the distance and twice ``NEAREST_MAX_DEG``) and 3.7x the
+#: local compute in all; 1° blocks left two of seven partitions with 95% of the work.
+TILES_PER_PARTITION = 5
+PARTITION_DEG = TILES_PER_PARTITION * TILE_DEG
 #: Totals that are the same for every partition (not summed).
 _SHARED_NUMBERS = {"distance_m"}
 
@@ -409,10 +411,13 @@ def dask_facility_coverage(
 
 def partition_keys(units: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> np.ndarray:
     """The partition of each commune: the UTM zone of its partition cell's centroid and the block
-    of ``PARTITION_DEG`` degrees holding that centroid ("zone:column:row"; "0" without a cell).
-    ``reach`` unions the sources near the cells of one zone and tile of ``reach.TILE_DEG``: with
-    whole tiles in each partition, a commune's reach zone is computed from the same union as by
-    the local engine, to the last digit."""
+    of ``TILES_PER_PARTITION`` x ``TILES_PER_PARTITION`` tiles of ``reach.TILE_DEG`` holding the
+    centroid's tile ("zone:column:row"; "0" without a cell). ``reach`` unions the sources near
+    the cells of one zone and tile: with whole tiles in each partition, a commune's reach zone is
+    cut from the union of the same sources as in the local engine (``reach_zones`` unions them in
+    the order its STRtree query gives, which depends on the whole set of sources read: in rare
+    communes the last digits differ, 2.7e-7 of one commune's people within reach of 938 in
+    bench/bench_dask.py)."""
     geoms = pd.Series(np.asarray(cells.geometry.array), index=cells["unit_id"].to_numpy())
     geoms = geoms.reindex(units["unit_id"].to_numpy()).to_numpy(dtype=object, copy=True)
     missing = pd.isna(geoms)
@@ -420,7 +425,8 @@ def partition_keys(units: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> np.ndarr
     zones = cell_zones(geoms)
     keys = np.full(len(geoms), "0", dtype=object)
     full = zones > 0
-    block = np.floor(shapely.get_coordinates(shapely.centroid(geoms[full])) / PARTITION_DEG).astype(int)
+    tiles = np.floor(shapely.get_coordinates(shapely.centroid(geoms[full])) / TILE_DEG).astype(int)  # as reach
+    block = tiles // TILES_PER_PARTITION
     keys[full] = [f"{z}:{x}:{y}" for z, (x, y) in zip(zones[full], block, strict=True)]
     return keys
 
