@@ -166,8 +166,18 @@ class _Partition:
     reads: tuple[tuple[Layer, tuple[str, ...]], ...]
 
     def features(self) -> dict[int, gpd.GeoDataFrame]:
-        """The partition's features by layer id, read from the store (on the worker)."""
-        store = _worker_store(self.location)
+        """The partition's features by layer id, read from the store (on the worker) through the
+        worker's open store, or a newly opened one if that fails (its connection broke since,
+        e.g. the database server restarted)."""
+        try:
+            return self._read(_worker_store(self.location))
+        except GeoNtmError:
+            raise
+        except Exception:
+            _forget_store(self.location)
+            return self._read(_worker_store(self.location))
+
+    def _read(self, store: Store) -> dict[int, gpd.GeoDataFrame]:
         found = store.content_version()
         if found != self.version:
             raise GeoNtmError(
@@ -225,6 +235,14 @@ def _worker_store(location: str) -> Store:
     if location not in opened:
         opened[location] = open_store(location)
     return opened[location]
+
+
+def _forget_store(location: str) -> None:
+    """Close and forget this worker thread's store at ``location`` (the next task opens it anew)."""
+    store = getattr(_OPENED, "stores", {}).pop(location, None)
+    if store is not None:
+        with contextlib.suppress(Exception):  # a broken connection may refuse to close cleanly
+            store.close()
 
 
 def store_location(store: Store) -> str:

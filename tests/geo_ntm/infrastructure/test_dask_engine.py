@@ -29,7 +29,9 @@ from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.infrastructure.coverage import place_communes
 from geo_ntm.infrastructure.dask_engine import (
     DaskJobError,
+    _forget_store,
     _Partition,
+    _worker_store,
     engine_on,
     opened_engine,
     partition_keys,
@@ -229,6 +231,7 @@ def test_workers_read_their_partitions_themselves(stores, cluster, monkeypatch):
         reads = tuple((store.layer_named(n), ()) for n in ("water_lines", "water_points", "households"))
         part = _Partition("all", units, store_location(store), store.content_version(), (104, 9, 107, 11), reads)
         features = part.features()  # what a worker reads, here in this process
+        _forget_store(part.location)
         households = features[reads[2][0].layer_id]
         assert len(households) == HOUSEHOLDS
         beyond_communes = len(cloudpickle.dumps(part)) - len(cloudpickle.dumps(units))
@@ -241,12 +244,29 @@ def test_workers_read_their_partitions_themselves(stores, cluster, monkeypatch):
         _assert_same(local, coverage(store, request, engine=engine_on(cluster)))
 
 
+def test_a_worker_whose_store_connection_broke_opens_it_again(stores):
+    """The store a worker thread keeps open has lost its connection: the partition is read
+    through a newly opened one, the same features."""
+    with open_store(stores[1]) as store:
+        units = place_communes(store, coverage_request(store, "roads", year=2020).where)
+        reads = ((store.layer_named("households"), ()),)
+        part = _Partition("0", units, store_location(store), store.content_version(), (104, 9, 107, 11), reads)
+    first = part.features()[reads[0][0].layer_id]
+    kept = _worker_store(part.location)
+    kept._conn.close()  # as a database server restart would leave it
+    again = part.features()[reads[0][0].layer_id]
+    assert _worker_store(part.location) is not kept
+    assert len(first) == HOUSEHOLDS and again["feature_id"].tolist() == first["feature_id"].tolist()
+    _forget_store(part.location)  # this test process is no worker: close what it opened
+
+
 def test_a_store_changed_under_a_job_fails_the_partition(stores):
     with open_store(stores[1]) as store:
         part = _Partition("0", place_communes(store, coverage_request(store, "roads", year=2020).where),
                           store_location(store), store.content_version() - 1, (104, 9, 107, 11), ())  # fmt: skip
         with pytest.raises(GeoNtmError, match="the store changed during the Dask job"):
             part.features()
+        _forget_store(part.location)
 
 
 def test_an_input_error_of_a_partition_is_raised_as_it_is(stores, cluster):
