@@ -21,7 +21,8 @@ stored exactly as the local engine answers and stores them.
   ``water_coverage``, ``facility_coverage``) on the partition's communes against
   ``_PartitionStore``, which serves what the worker read the way the store serves it (envelope
   filter on a box). The answer of a commune depends only on the data around it (the local
-  functions are written so), so it is the same whichever partition computes it.
+  functions are written so), so it is the same whichever partition computes it (but for the
+  order ``reach`` unions the same buffers in, see ``partition_keys``).
 - **Gathered.** The per-commune rows are put back in the order of the communes asked; the totals
   are summed (shares recomputed from the sums). Road km are then stored per layer and vintage as
   the local engine stores them (``Store.add_road_km``) and the table built from them by
