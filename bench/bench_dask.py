@@ -5,7 +5,7 @@ bench/results/.
 
     python bench/bench_dask.py prepare --provinces 801,803,... --households 4000000 --pipes 20000
     python bench/bench_dask.py run [--repeats 1] [--distance 200]
-    python bench/bench_dask.py figures bench/results/dask_DATE.json   # the partitions measured again
+    python bench/bench_dask.py figures bench/results/dask_HOUSEHOLDS_DATE.json   # the partitions measured again
 
 ``prepare`` writes var/bench_dask/ (the real 2009 communes of the provinces, a SYNTHETIC
 population raster and the SYNTHETIC ``reach`` layers of ``make_synthetic.py``) and imports them
@@ -74,7 +74,9 @@ def prepare(provinces: list[str], households: int, pipes: int) -> dict:
         import_boundaries(store, boundaries, dt.date(2009, 4, 1), measure_quality=False)
         import_layer(store, WORK / "population.tif", "population", LayerKind.POPULATION, DAY)
         for kind in ("water_lines", "water_points", "households"):
+            layer_started = time.perf_counter()
             import_layer(store, WORK / "reach.gpkg", kind, LayerKind(kind), DAY, source_layer=kind)
+            timings[f"import_{kind}_s"] = round(time.perf_counter() - layer_started, 1)
         partition_cells(store, store.vintages()[0])
     timings["import_s"] = time.perf_counter() - started
     info = {"provinces": provinces, "communes": len(communes), "households": households, "pipes": pipes, **timings}
@@ -108,14 +110,19 @@ def watched(command: list[str]) -> dict:
         "seconds": round(time.perf_counter() - started, 2),
         "peak_rss_mb_per_process": rss,
         "peak_rss_mb_largest": rss[0] if rss else None,
+        "peak_rss_mb_by_process": {f"{pid} {role}": round(mb, 1) for pid, (role, mb) in peaks.items()},
         "totals": json.loads(out.splitlines()[0]),
     }
 
 
 def partition_figures(distance: float) -> dict:
-    """Per partition of the question: the client's time to read it, communes, households and
-    bytes sent (pickled), and its compute time on one worker process of a 2-worker
+    """Per partition of the question: its communes, the time to read its box from the store (in
+    this process, one after the other: on the cluster each worker reads its own), the households
+    read, the bytes a task carries (pickled partition: communes, box, store location) and the
+    bytes the features read would take pickled (what the engine shipped before workers read
+    themselves); its compute time (read included) on one worker process of a 2-worker
     ``LocalCluster``; what is sent once."""
+    import cloudpickle
     from distributed import Client, LocalCluster, get_task_stream
 
     from geo_ntm.infrastructure import dask_engine
@@ -134,21 +141,27 @@ def partition_figures(distance: float) -> dict:
         cells = cells_around(store, vintage, units)
         keys = dask_engine.partition_keys(units, cells)
         unit_cells = dict(zip(cells["unit_id"], np.asarray(cells.geometry.array), strict=True))
-        reads = [(store.layer_named(n), ()) for n in ("water_lines", "water_points", "households")]
+        reads = tuple((store.layer_named(n), ()) for n in ("water_lines", "water_points", "households"))
+        location, version = dask_engine.store_location(store), store.content_version()
         parts = []
         for key in dict.fromkeys(keys):
             rows = np.flatnonzero(keys == key)
+            part_units = units.iloc[rows].reset_index(drop=True)
+            box = dask_engine.partition_box(part_units, unit_cells, distance)
+            part = dask_engine._Partition(str(key), part_units, location, version, box, reads)
             started = time.perf_counter()
-            part = dask_engine._read_partition(store, str(key), units.iloc[rows], unit_cells, reads, distance)
+            features = part.features()
             parts.append(
                 {
                     "key": str(key),
                     "read_s": round(time.perf_counter() - started, 3),
                     "communes": len(rows),
-                    "households_read": len(part.features[reads[2][0].layer_id]),
-                    "bytes_sent": len(pickle.dumps(part)),
+                    "households_read": len(features[reads[2][0].layer_id]),
+                    "bytes_carried": len(cloudpickle.dumps(part)),
+                    "bytes_of_features_read": len(pickle.dumps(features)),
                 }
             )
+            del features
         once = {
             "cells_bytes": len(pickle.dumps(cells[["unit_id", "code", "geometry"]])),
             "raster_bytes": len(store.layer_raster(store.layer_named("population").layer_id)),
@@ -161,23 +174,31 @@ def partition_figures(distance: float) -> dict:
                 started = time.perf_counter()
                 coverage(store, request, engine=dask_engine.engine_on(client))
                 wall = time.perf_counter() - started
-            tasks = [t for t in stream.data if str(t["key"]).startswith("_water_part")]
+            tasks = [t for t in stream.data if _task_name(t["key"]).startswith("_water_part")]
     compute = sorted(sum(s["stop"] - s["start"] for s in t["startstops"] if s["action"] == "compute") for t in tasks)
-    sent = sorted(p["bytes_sent"] for p in parts)
+    carried = sorted(p["bytes_carried"] for p in parts)
+    features = sorted(p["bytes_of_features_read"] for p in parts)
+    reading = sorted(p["read_s"] for p in parts)
     return {
         "partitions": len(parts),
         "wall_s": round(wall, 2),
-        "read_s_sum": round(sum(p["read_s"] for p in parts), 2),
-        "compute_s": {
+        "read_s": {"sum": round(sum(reading), 2), "max": reading[-1]},
+        "compute_s_read_included": {
             "sum": round(sum(compute), 2),
             "min": round(compute[0], 3),
             "median": round(float(np.median(compute)), 3),
             "max": round(compute[-1], 3),
         },
-        "bytes_sent_per_partition": {"sum": sum(sent), "median": int(np.median(sent)), "max": sent[-1]},
+        "bytes_carried_per_task": {"sum": sum(carried), "median": int(np.median(carried)), "max": carried[-1]},
+        "bytes_of_features_read": {"sum": sum(features), "median": int(np.median(features)), "max": features[-1]},
         "sent_once_to_each_worker": once,
         "parts": parts,
     }
+
+
+def _task_name(key) -> str:
+    """The name of a task's key (a partition's key is ``(name, partition number)``)."""
+    return str(key[0] if isinstance(key, tuple) else key)
 
 
 def run(repeats: int, distance: float) -> dict:
@@ -238,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         "partition_figures": partition_figures(args.distance),
         "load_after": os.getloadavg(),
     }
-    out = ROOT / "bench" / "results" / f"dask_{dt.date.today().isoformat()}.json"
+    households = result["prepared"]["households"]
+    out = ROOT / "bench" / "results" / f"dask_{households}_{dt.date.today().isoformat()}.json"
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "partition_figures"}, indent=1, ensure_ascii=False))
     print(f"wrote {out}")

@@ -2,16 +2,27 @@
 stored exactly as the local engine answers and stores them.
 
 - **Partitions.** The communes asked are split on a grid: blocks of ``PARTITION_DEG`` degrees
-  in one UTM zone (``partition_keys``), whole tiles of the grid ``reach`` works in. The client
-  reads, per partition, the features of the vector layers that can matter to its communes (the
-  box of its communes and partition cells, grown by the distance asked and twice
-  ``clip.NEAREST_MAX_DEG``); the commune partition and the population raster are read once and
-  sent once to every worker (``Client.scatter(broadcast=True)``).
+  in one UTM zone (``partition_keys``), whole tiles of the grid ``reach`` works in. A task carries
+  its partition's communes, the box of the features that can matter to them (the box of its
+  communes and partition cells, grown by the distance asked and twice ``clip.NEAREST_MAX_DEG``)
+  and the store's location (``store_location``: the GeoPackage file or the PostgreSQL URL); the
+  worker opens the store once per worker thread (``_worker_store``) and reads its own box, so
+  the features never pass through the client or the scheduler, and the reading is as parallel as
+  the compute. The worker checks that the store's content version is the one the job started on
+  (a store changed meanwhile fails the job: nothing mixed is stored). The commune partition and
+  the population raster are read once by the client and sent once to every worker
+  (``Client.scatter(broadcast=True)``).
+- **dask-geopandas** holds the partitioning: the communes asked become a
+  ``dask_geopandas.GeoDataFrame`` indexed by partition number with one partition per key (its
+  divisions), whose ``spatial_partitions`` are the boxes the workers read; ``map_partitions``
+  runs the per-partition function on each, and the job is the list of those partitions'
+  futures (``Client.compute``), collected as they complete.
 - **Per partition** a worker runs the local engine's own function (``road_coverage``,
   ``water_coverage``, ``facility_coverage``) on the partition's communes against
-  ``_PartitionStore``, which serves what was shipped the way the store serves it (envelope filter
-  on a box). The answer of a commune depends only on the data around it (the local functions are
-  written so), so it is the same whichever partition computes it.
+  ``_PartitionStore``, which serves what the worker read the way the store serves it (envelope
+  filter on a box). The answer of a commune depends only on the data around it (the local
+  functions are written so), so it is the same whichever partition computes it (but for the
+  order ``reach`` unions the same buffers in, see ``partition_keys``).
 - **Gathered.** The per-commune rows are put back in the order of the communes asked; the totals
   are summed (shares recomputed from the sums). Road km are then stored per layer and vintage as
   the local engine stores them (``Store.add_road_km``) and the table built from them by
@@ -29,8 +40,11 @@ summed: a point outside every commune but near two partitions' boxes is counted 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
+import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -52,17 +66,17 @@ from geo_ntm.infrastructure.roads import road_coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
 from geo_ntm.infrastructure.water import WaterLayers, water_coverage
 from geo_ntm.job_progress import report_progress
-from geo_ntm.store import BBox, Store
+from geo_ntm.store import BBox, Store, open_store
 from geo_ntm.store.base import FEATURE_ATTRIBUTES
 
 log = logging.getLogger(__name__)
 
-#: The side of a partition's block, in degrees: a whole number of ``reach.TILE_DEG`` tiles (one:
-#: 1° blocks left two of seven partitions with 95% of the work in bench/bench_dask.py).
-PARTITION_DEG = TILE_DEG
-assert round(PARTITION_DEG / TILE_DEG) == PARTITION_DEG / TILE_DEG, "a partition holds whole tiles of reach"
-#: Partitions read and sent ahead of the workers: bounds what the client holds at once.
-IN_FLIGHT_PER_WORKER = 2
+#: The side of a partition's block, in degrees: a whole number of ``reach.TILE_DEG`` tiles. Single
+#: 0.1° tiles made 170 partitions of 938 communes in bench/bench_dask.py, each worker reading 3.1x
+#: the households (the boxes overlap by the distance and twice ``NEAREST_MAX_DEG``) and 3.7x the
+#: local compute in all; 1° blocks left two of seven partitions with 95% of the work.
+TILES_PER_PARTITION = 5
+PARTITION_DEG = TILES_PER_PARTITION * TILE_DEG
 #: Totals that are the same for every partition (not summed).
 _SHARED_NUMBERS = {"distance_m"}
 
@@ -73,10 +87,12 @@ class DaskJobError(GeoNtmError):
 
 def _imported():
     try:
+        import dask
+        import dask_geopandas
         import distributed
     except ImportError:  # pragma: no cover - the extra is installed wherever the tests run
         raise GeoNtmError("the dask engine needs the optional dependencies: pip install -e '.[dask]'") from None
-    return distributed
+    return dask, distributed, dask_geopandas
 
 
 #: The engines a coverage question can be computed by.
@@ -104,7 +120,7 @@ def dask_engine(scheduler: str | None = None, workers: int | None = None) -> Ite
     on a ``LocalCluster`` of ``workers`` processes (default: one per core) on 127.0.0.1, without
     dashboard, started here and closed on leaving. A daemonic process (a job worker of the
     service) may not start processes: its local cluster has ``workers`` threads instead."""
-    distributed = _imported()
+    _, distributed, _ = _imported()
     with contextlib.ExitStack() as stack:
         if scheduler:
             try:
@@ -136,23 +152,118 @@ def engine_on(client) -> Engine:
     )
 
 
-# -- what a worker gets: a partition's data behind the store's reading interface ------------------
+# -- what a worker gets: a partition to read from the store, served by the store's reading interface
 @dataclass(frozen=True)
 class _Partition:
-    """One partition: its key (a province or district code), its communes and the features of
-    each vector layer read around them (by layer id)."""
+    """One partition: its key, its communes, the store it reads from (``location`` at content
+    version ``version``) and what it reads there: the features of each layer of ``reads`` (with
+    those attributes) whose envelope meets ``box``."""
 
     key: str
     units: gpd.GeoDataFrame
-    features: dict[int, gpd.GeoDataFrame]
+    location: str
+    version: int
+    box: BBox
+    reads: tuple[tuple[Layer, tuple[str, ...]], ...]
+
+    def features(self) -> dict[int, gpd.GeoDataFrame]:
+        """The partition's features by layer id, read from the store (on the worker) through the
+        worker's open store, or a newly opened one if that fails (its connection broke since,
+        e.g. the database server restarted)."""
+        try:
+            return self._read(_worker_store(self.location))
+        except GeoNtmError:
+            raise
+        except Exception:
+            _forget_store(self.location)
+            return self._read(_worker_store(self.location))
+
+    def _read(self, store: Store) -> dict[int, gpd.GeoDataFrame]:
+        found = store.content_version()
+        if found != self.version:
+            raise GeoNtmError(
+                f"the store changed during the Dask job (content version {found}, the job started on "
+                f"{self.version}): nothing was stored; ask again"
+            )
+        return {x.layer_id: store.layer_features(x.layer_id, bbox=self.box, attributes=a) for x, a in self.reads}
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What the partitions of a job share: the store (``location`` at content version
+    ``version``), the layers read (``reads``) and, by partition number, each partition's key and
+    the box its worker reads."""
+
+    location: str
+    version: int
+    reads: tuple[tuple[Layer, tuple[str, ...]], ...]
+    keys: tuple[str, ...]
+    boxes: tuple[BBox, ...]
+
+    def partition(self, units: gpd.GeoDataFrame) -> _Partition:
+        """The partition of ``units``, communes indexed by their partition number."""
+        number = int(units.index[0])
+        return _Partition(
+            self.keys[number], units.reset_index(drop=True), self.location, self.version, self.boxes[number], self.reads
+        )
+
+
+#: What ``map_partitions`` gives per partition: one row holding the partition's result.
+_RESULT_META = pd.DataFrame({"result": pd.Series(dtype=object)})
+
+
+def _per_partition(work: Callable) -> Callable:
+    """``work(partition, cells, *args)`` in the form dask-geopandas' ``map_partitions`` calls:
+    on the partition's communes (indexed by partition number) and the job, its result in a
+    one-row frame (``_RESULT_META``). The name stays ``work``'s (task keys begin with it)."""
+
+    @functools.wraps(work)
+    def on_partition(units: gpd.GeoDataFrame, job: _Job, cells, *args) -> pd.DataFrame:
+        return pd.DataFrame({"result": [work(job.partition(units), cells, *args)]}, index=units.index[:1])
+
+    return on_partition
+
+
+_OPENED = threading.local()
+
+
+def _worker_store(location: str) -> Store:
+    """The store at ``location``, opened once per worker thread and kept open for its next tasks
+    (closed with the thread: a store's connection is used by one thread)."""
+    opened = getattr(_OPENED, "stores", None)
+    if opened is None:
+        opened = _OPENED.stores = {}
+    if location not in opened:
+        opened[location] = open_store(location)
+    return opened[location]
+
+
+def _forget_store(location: str) -> None:
+    """Close and forget this worker thread's store at ``location`` (the next task opens it anew)."""
+    store = getattr(_OPENED, "stores", {}).pop(location, None)
+    if store is not None:
+        with contextlib.suppress(Exception):  # a broken connection may refuse to close cleanly
+            store.close()
+
+
+def store_location(store: Store) -> str:
+    """What a worker opens ``store`` with: the absolute path of its GeoPackage file or its
+    PostgreSQL URL (a GeoPackage on a remote cluster must be on a file system its workers share)."""
+    path = getattr(store, "path", None)
+    if path is not None:
+        return str(path.resolve())
+    url = getattr(store, "url", None)
+    if url is None:
+        raise GeoNtmError(f"the Dask engine needs a store its workers can open, not {type(store).__name__}")
+    return url
 
 
 class _PartitionStore:
     """The reads the local engine makes (``partition``, ``layer_features``, ``layer_raster``,
-    ``road_km``, ``water_reach``), served from the data shipped to a worker with the store's envelope filter."""
+    ``road_km``, ``water_reach``), served from what the worker read with the store's envelope filter."""
 
-    def __init__(self, cells: gpd.GeoDataFrame, features: dict[int, gpd.GeoDataFrame], raster: bytes | None):
-        self._cells, self._features, self._raster = cells, features, raster
+    def __init__(self, part: _Partition, cells: gpd.GeoDataFrame, raster: bytes | None):
+        self._cells, self._features, self._raster = cells, part.features(), raster
 
     def partition(self, vintage_id, bbox: BBox | None = None) -> gpd.GeoDataFrame:
         return _meeting(self._cells, bbox)
@@ -181,23 +292,26 @@ def _meeting(frame: gpd.GeoDataFrame, bbox: BBox | None) -> gpd.GeoDataFrame:
     return frame[keep].reset_index(drop=True)
 
 
+@_per_partition
 def _road_part(part: _Partition, cells, vintage, layer, framework_id, thresholds) -> np.ndarray:
     """Km per (commune, class, surface) of the partition's communes, by the local engine."""
-    store = cast(Store, _PartitionStore(cells, part.features, None))
+    store = cast(Store, _PartitionStore(part, cells, None))
     table, _ = road_coverage(store, vintage, layer, part.units, framework_id, thresholds)
     return np.stack(
         [np.column_stack([table[f"km_{c}_{s}"].to_numpy() for s in SURFACES]) for c in ROAD_CLASSES], axis=1
     )
 
 
+@_per_partition
 def _water_part(part: _Partition, cells, raster, vintage, layers, distance, framework_id, thresholds):
-    store = cast(Store, _PartitionStore(cells, part.features, raster))
+    store = cast(Store, _PartitionStore(part, cells, raster))
     table, totals = water_coverage(store, vintage, part.units, layers, distance, framework_id, thresholds)
     return pd.DataFrame(table.drop(columns="geometry")), totals
 
 
+@_per_partition
 def _facility_part(part: _Partition, cells, raster, vintage, facilities, population, kind, distance):
-    store = cast(Store, _PartitionStore(cells, part.features, raster))
+    store = cast(Store, _PartitionStore(part, cells, raster))
     table, totals = facility_coverage(store, vintage, part.units, facilities, population, kind, distance)
     return pd.DataFrame(table.drop(columns="geometry")), totals
 
@@ -316,10 +430,13 @@ def dask_facility_coverage(
 
 def partition_keys(units: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> np.ndarray:
     """The partition of each commune: the UTM zone of its partition cell's centroid and the block
-    of ``PARTITION_DEG`` degrees holding that centroid ("zone:column:row"; "0" without a cell).
-    ``reach`` unions the sources near the cells of one zone and tile of ``reach.TILE_DEG``: with
-    whole tiles in each partition, a commune's reach zone is computed from the same union as by
-    the local engine, to the last digit."""
+    of ``TILES_PER_PARTITION`` x ``TILES_PER_PARTITION`` tiles of ``reach.TILE_DEG`` holding the
+    centroid's tile ("zone:column:row"; "0" without a cell). ``reach`` unions the sources near
+    the cells of one zone and tile: with whole tiles in each partition, a commune's reach zone is
+    cut from the union of the same sources as in the local engine (``reach_zones`` unions them in
+    the order its STRtree query gives, which depends on the whole set of sources read: in rare
+    communes the last digits differ, 2.7e-7 of one commune's people within reach of 938 in
+    bench/bench_dask.py)."""
     geoms = pd.Series(np.asarray(cells.geometry.array), index=cells["unit_id"].to_numpy())
     geoms = geoms.reindex(units["unit_id"].to_numpy()).to_numpy(dtype=object, copy=True)
     missing = pd.isna(geoms)
@@ -327,7 +444,8 @@ def partition_keys(units: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> np.ndarr
     zones = cell_zones(geoms)
     keys = np.full(len(geoms), "0", dtype=object)
     full = zones > 0
-    block = np.floor(shapely.get_coordinates(shapely.centroid(geoms[full])) / PARTITION_DEG).astype(int)
+    tiles = np.floor(shapely.get_coordinates(shapely.centroid(geoms[full])) / TILE_DEG).astype(int)  # as reach
+    block = tiles // TILES_PER_PARTITION
     keys[full] = [f"{z}:{x}:{y}" for z, (x, y) in zip(zones[full], block, strict=True)]
     return keys
 
@@ -342,30 +460,38 @@ def _run(
     work: Callable,
     args: tuple,
 ) -> list[tuple[np.ndarray, Any]]:
-    """``work(partition, cells, *args)`` on the cluster for every partition of ``units`` (``cells``,
-    the partition cells the local engine would read, sent once to every worker; ``reads``, the
-    vector layers read per partition with their attributes); at most ``IN_FLIGHT_PER_WORKER``
-    partitions a worker are read and sent ahead. The results with the rows of ``units`` each
-    belongs to; every partition succeeds, or ``DaskJobError`` (nothing is left running)."""
-    distributed = _imported()
+    """``work`` (a ``_per_partition`` function) on the cluster for every partition of ``units``:
+    the communes as a dask-geopandas frame with one partition per key of ``partition_keys`` (its
+    ``spatial_partitions``, the boxes the workers read) and ``map_partitions(work, job, cells,
+    *args)``; ``cells``, the partition cells the local engine would read, are sent once to every
+    worker; ``reads``, the vector layers each worker reads for its partition, with their
+    attributes. The results with the rows of ``units`` each belongs to; every partition succeeds,
+    or ``DaskJobError`` (nothing is left running)."""
+    dask, distributed, dask_geopandas = _imported()
     shipped = client.scatter(cells[["unit_id", "code", cells.geometry.name]], broadcast=True)
-    keys = partition_keys(units, cells)
-    groups = [np.flatnonzero(keys == k) for k in pd.unique(keys)]
+    numbers, keys = pd.factorize(partition_keys(units, cells))
+    groups = [np.flatnonzero(numbers == n) for n in range(len(keys))]
     unit_cells = dict(zip(cells["unit_id"], np.asarray(cells.geometry.array), strict=True))
-    window = IN_FLIGHT_PER_WORKER * max(1, len(client.scheduler_info().get("workers", {})))
+    boxes = tuple(partition_box(units.iloc[rows], unit_cells, distance) for rows in groups)
+    job = _Job(store_location(store), store.content_version(), tuple(reads), tuple(map(str, keys)), boxes)
+    frame = units.iloc[np.concatenate(groups)]
+    frame.index = pd.Index(np.repeat(np.arange(len(groups)), [len(rows) for rows in groups]))
+    with dask.config.set({"dataframe.convert-string": False}):  # the communes as the local engine has them
+        parts = dask_geopandas.from_geopandas(frame, npartitions=1)
+        if len(groups) > 1:
+            parts = parts.repartition(divisions=[*range(len(groups)), len(groups) - 1])
+    parts.spatial_partitions = gpd.GeoSeries(shapely.box(*np.asarray(boxes).T), crs=units.crs)
+    answers = parts.map_partitions(
+        work, job, shipped, *args, meta=_RESULT_META, token=f"{work.__name__}-{uuid.uuid4().hex}"
+    )
     log.info("dask: %d partitions of %d communes on %s", len(groups), len(units), client.scheduler.address)
-    pending: dict = {}
+    futures = client.compute(answers.to_delayed())
+    pending = {
+        future.key: (rows, job.keys[n], future) for n, (rows, future) in enumerate(zip(groups, futures, strict=True))
+    }
     results: list = []
-    queue = distributed.as_completed()
     try:
-        for rows in groups:
-            part = _read_partition(store, str(keys[rows[0]]), units.iloc[rows], unit_cells, reads, distance)
-            future = client.submit(work, part, shipped, *args, pure=False)
-            pending[future.key] = (rows, part.key, future)
-            queue.add(future)
-            del part
-            while queue.count() >= window:
-                _collect(queue, pending, results, len(groups))
+        queue = distributed.as_completed(futures)
         while queue.count():
             _collect(queue, pending, results, len(groups))
     except BaseException:
@@ -379,7 +505,7 @@ def _collect(queue, pending: dict, results: list, total: int) -> None:
     future = next(queue)
     rows, key, _ = pending.pop(future.key)
     try:
-        results.append((rows, future.result()))
+        results.append((rows, future.result()["result"].iloc[0]))
     except GeoNtmError:
         raise  # InputError and the like: the local engine's own message
     except Exception as exc:
@@ -389,21 +515,12 @@ def _collect(queue, pending: dict, results: list, total: int) -> None:
     report_progress(0.2 + 0.7 * len(results) / total, f"{len(results)} of {total} partitions computed")
 
 
-def _read_partition(
-    store: Store,
-    key: str,
-    units: gpd.GeoDataFrame,
-    unit_cells: dict,
-    reads: Sequence[tuple[Layer, tuple[str, ...]]],
-    distance: float,
-) -> _Partition:
-    """The partition's communes and the features of the layers ``reads`` names, in a box holding
-    every box the local engine reads around them: its communes and their cells, grown by
-    ``distance`` and twice ``NEAREST_MAX_DEG``."""
+def partition_box(units: gpd.GeoDataFrame, unit_cells: dict, distance: float) -> BBox:
+    """The box a partition's worker reads its features in, holding every box the local engine
+    reads around its communes ``units``: the communes and their partition cells
+    (``unit_cells``, by unit id), grown by ``distance`` and twice ``NEAREST_MAX_DEG``."""
     geoms = [*np.asarray(units.geometry.array), *(unit_cells[u] for u in units["unit_id"] if u in unit_cells)]
-    box = padded(shapely.total_bounds(np.asarray(geoms, dtype=object)), distance, 2 * NEAREST_MAX_DEG)
-    features = {x.layer_id: store.layer_features(x.layer_id, bbox=box, attributes=a) for x, a in reads}
-    return _Partition(key, units.reset_index(drop=True), features)
+    return padded(shapely.total_bounds(np.asarray(geoms, dtype=object)), distance, 2 * NEAREST_MAX_DEG)
 
 
 def _gathered(units: gpd.GeoDataFrame, parts: list[tuple[np.ndarray, Any]]) -> tuple[gpd.GeoDataFrame, dict]:

@@ -161,6 +161,7 @@ class PostgisStore(SqlStore):
         """A store on its own connection to ``url`` (the schema created or migrated first), or
         (``pool``) on a connection borrowed from the pool until ``close``."""
         self._pool = pool
+        self.url = url  # where the store is: what another process opens the same store with
         dialect = PostgisDialect()
         if pool is not None:
             super().__init__(pool.borrow(), dialect, pool.schema_version)

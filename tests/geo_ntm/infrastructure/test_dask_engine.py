@@ -25,9 +25,18 @@ from distributed import Client, LocalCluster, WorkerPlugin
 from boundaries.importer import import_boundaries
 from cli.main import main
 from geo_ntm.domain import LayerKind
-from geo_ntm.errors import InputError
+from geo_ntm.errors import GeoNtmError, InputError
 from geo_ntm.infrastructure.coverage import place_communes
-from geo_ntm.infrastructure.dask_engine import DaskJobError, engine_on, opened_engine, partition_keys
+from geo_ntm.infrastructure.dask_engine import (
+    DaskJobError,
+    _forget_store,
+    _Partition,
+    _worker_store,
+    engine_on,
+    opened_engine,
+    partition_keys,
+    store_location,
+)
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.queries import LOCAL, coverage, question_text
@@ -88,7 +97,8 @@ class _Killer(WorkerPlugin):
         self.folder, self.prefix, self.times = folder, prefix, times
 
     def transition(self, key, start, finish, **kwargs):
-        if finish == "executing" and str(key).startswith(self.prefix):
+        name = key[0] if isinstance(key, tuple) else key  # a partition's task: (name, partition number)
+        if finish == "executing" and str(name).startswith(self.prefix):
             done = len(os.listdir(self.folder))
             if done < self.times:
                 Path(self.folder, str(done)).touch()
@@ -206,6 +216,57 @@ def test_a_worker_killed_mid_job_is_survived_with_the_right_answer(stores, clust
     _assert_same(local, answer)
     assert stored is not None and len(stored[0]) == len(local[0])
     np.testing.assert_allclose(stored[0]["households_within"], local[0]["households_within"])
+
+
+def test_workers_read_their_partitions_themselves(stores, cluster, monkeypatch):
+    """The client reads no feature (its store's ``layer_features`` refuses): each worker reads
+    its partition's box from the store itself, and the answer is the local engine's; what a task
+    carries is its communes and a box, not features."""
+    request_options = {"distance": 400.0, "households_layer": "households"}
+    with open_store(stores[0]) as store:
+        local = coverage(store, coverage_request(store, "water", year=2020, **request_options))
+    with open_store(stores[1]) as store:
+        request = coverage_request(store, "water", year=2020, **request_options)
+        units = place_communes(store, request.where)
+        reads = tuple((store.layer_named(n), ()) for n in ("water_lines", "water_points", "households"))
+        part = _Partition("all", units, store_location(store), store.content_version(), (104, 9, 107, 11), reads)
+        features = part.features()  # what a worker reads, here in this process
+        _forget_store(part.location)
+        households = features[reads[2][0].layer_id]
+        assert len(households) == HOUSEHOLDS
+        beyond_communes = len(cloudpickle.dumps(part)) - len(cloudpickle.dumps(units))
+        assert beyond_communes < 2_000 < len(cloudpickle.dumps(features)) / 100, beyond_communes
+
+        def refused(*args, **kwargs):
+            raise AssertionError("the client read features")
+
+        monkeypatch.setattr(type(store), "layer_features", refused)
+        _assert_same(local, coverage(store, request, engine=engine_on(cluster)))
+
+
+def test_a_worker_whose_store_connection_broke_opens_it_again(stores):
+    """The store a worker thread keeps open has lost its connection: the partition is read
+    through a newly opened one, the same features."""
+    with open_store(stores[1]) as store:
+        units = place_communes(store, coverage_request(store, "roads", year=2020).where)
+        reads = ((store.layer_named("households"), ()),)
+        part = _Partition("0", units, store_location(store), store.content_version(), (104, 9, 107, 11), reads)
+    first = part.features()[reads[0][0].layer_id]
+    kept = _worker_store(part.location)
+    kept._conn.close()  # as a database server restart would leave it
+    again = part.features()[reads[0][0].layer_id]
+    assert _worker_store(part.location) is not kept
+    assert len(first) == HOUSEHOLDS and again["feature_id"].tolist() == first["feature_id"].tolist()
+    _forget_store(part.location)  # this test process is no worker: close what it opened
+
+
+def test_a_store_changed_under_a_job_fails_the_partition(stores):
+    with open_store(stores[1]) as store:
+        part = _Partition("0", place_communes(store, coverage_request(store, "roads", year=2020).where),
+                          store_location(store), store.content_version() - 1, (104, 9, 107, 11), ())  # fmt: skip
+        with pytest.raises(GeoNtmError, match="the store changed during the Dask job"):
+            part.features()
+        _forget_store(part.location)
 
 
 def test_an_input_error_of_a_partition_is_raised_as_it_is(stores, cluster):
