@@ -147,7 +147,7 @@ def _node_at_borders(lines: np.ndarray, which: np.ndarray, index: CellIndex) -> 
     xy, part = shapely.get_coordinates(parts, return_index=True)
     pair = part[1:] == part[:-1]
     a, b, pair_part = xy[:-1][pair], xy[1:][pair], part[:-1][pair]
-    pair_i, edge_i = index.edge_tree.query(shapely.linestrings(np.stack([a, b], axis=1)))
+    pair_i, edge_i = _pairs_near_edges(parts, pair_part, a, b, index)
     cross, at, enters, on_border = _crossings(a[pair_i], b[pair_i], index.edge_start[edge_i], index.edge_end[edge_i])
     cuts = _net_cuts(pair_i[cross], at, index.edge_cell[edge_i[cross]], enters)
     bad_part = np.zeros(len(parts), dtype=bool)
@@ -211,6 +211,24 @@ def _nearest_to_runs(
     order = np.argsort(vertex_run, kind="stable")  # each run's start points, then its end point
     runs = shapely.linestrings(xy[order], indices=vertex_run[order])
     return nearest_close_cell(runs, index.cells, index.tree)[run]
+
+
+def _pairs_near_edges(
+    parts: np.ndarray, pair_part: np.ndarray, a: np.ndarray, b: np.ndarray, index: CellIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """(vertex pair, border edge) rows whose boxes meet: the edges near each part (its STRtree
+    query, no new geometries), then each of the part's pairs against them in numpy."""
+    part_i, edge_i = index.edge_tree.query(parts)
+    first = np.searchsorted(pair_part, np.arange(len(parts)))
+    count = np.bincount(pair_part, minlength=len(parts))[part_i]
+    pair_i = np.repeat(first[part_i] - np.cumsum(count) + count, count) + np.arange(count.sum())
+    edge_i = np.repeat(edge_i, count)
+    start, end = index.edge_start[edge_i], index.edge_end[edge_i]
+    pa, pb = a[pair_i], b[pair_i]
+    meet = (np.minimum(pa, pb) <= np.maximum(start, end)).all(axis=1) & (
+        np.minimum(start, end) <= np.maximum(pa, pb)
+    ).all(axis=1)
+    return pair_i[meet], edge_i[meet]
 
 
 @dataclass(frozen=True)
