@@ -10,8 +10,9 @@ stored exactly as the local engine answers and stores them.
   the features never pass through the client or the scheduler, and the reading is as parallel as
   the compute. The worker checks that the store's content version is the one the job started on
   (a store changed meanwhile fails the job: nothing mixed is stored). The commune partition and
-  the population raster are read once by the client and sent once to every worker
-  (``Client.scatter(broadcast=True)``).
+  the population raster are read once by the client and put in the task graph once
+  (``dask.delayed``): the scheduler gives them to the workers, again to one restarted after a
+  death (data scattered to workers would die with them).
 - **dask-geopandas** holds the partitioning: the communes asked become a
   ``dask_geopandas.GeoDataFrame`` indexed by partition number with one partition per key (its
   divisions), whose ``spatial_partitions`` are the boxes the workers read; ``map_partitions``
@@ -97,6 +98,14 @@ def _imported():
 
 #: The engines a coverage question can be computed by.
 ENGINES = ("local", "dask")
+
+
+def _shared(value: Any) -> Any:
+    """``value`` (the partition cells, the population raster) as a literal of the task graph, for
+    every partition: the scheduler keeps it and gives it again to a worker started after one died,
+    where data scattered to the workers is lost with the worker holding it."""
+    dask, _, _ = _imported()
+    return dask.delayed(value, pure=False)
 
 
 @contextlib.contextmanager
@@ -392,7 +401,7 @@ def dask_water_coverage(
     if store.water_reach(layers.reach_key, vintage.vintage_id, distance) is not None:
         return water_coverage(store, vintage, units, layers, distance, framework_id, thresholds)
     vectors = [x for x in (layers.lines, layers.points, layers.households) if x is not None]
-    raster = client.scatter(store.layer_raster(layers.population.layer_id), broadcast=True)
+    raster = _shared(store.layer_raster(layers.population.layer_id))
     reads = [(x, ()) for x in vectors]
     parts = _run(
         client, store, cells_around(store, vintage, units), units, reads, distance, _water_part,
@@ -419,7 +428,7 @@ def dask_facility_coverage(
     distance: float | None,
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """``facilities.facility_coverage`` computed on the cluster, partition by partition."""
-    raster = None if population is None else client.scatter(store.layer_raster(population.layer_id), broadcast=True)
+    raster = None if population is None else _shared(store.layer_raster(population.layer_id))
     parts = _run(
         client, store, cells_around(store, vintage, units), units, [(facilities, ("kind",))], distance or 0.0,
         _facility_part,
@@ -468,7 +477,7 @@ def _run(
     attributes. The results with the rows of ``units`` each belongs to; every partition succeeds,
     or ``DaskJobError`` (nothing is left running)."""
     dask, distributed, dask_geopandas = _imported()
-    shipped = client.scatter(cells[["unit_id", "code", cells.geometry.name]], broadcast=True)
+    shipped = _shared(cells[["unit_id", "code", cells.geometry.name]])
     numbers, keys = pd.factorize(partition_keys(units, cells))
     groups = [np.flatnonzero(numbers == n) for n in range(len(keys))]
     unit_cells = dict(zip(cells["unit_id"], np.asarray(cells.geometry.array), strict=True))
