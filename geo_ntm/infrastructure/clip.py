@@ -1,6 +1,6 @@
 """Cut lines at the borders of partition cells and give every piece to exactly one cell.
 
-Rule (vectorised, spatial indexes on the cells, their border edges and the lines):
+Rule (vectorised, spatial indexes on the cells and on their border edges):
 - a line inside one cell, not touching its border (the usual case), goes to it whole;
 - any other line is noded at the borders (``_node_at_borders``): every vertex pair of the line
   is cut where it crosses an edge of a cell's border (in numpy, the edges near it found by an
@@ -252,7 +252,7 @@ def _net_cuts(pair: np.ndarray, at: np.ndarray, cell: np.ndarray, enters: np.nda
     pair, at, cell, step = pair[order], at[order], cell[order], np.where(enters[order], 1, -1)
     new = np.r_[True, (pair[1:] != pair[:-1]) | (at[1:] - at[:-1] > CUT_TIE)] if len(pair) else np.zeros(0, bool)
     group = np.cumsum(new) - 1
-    n = len(np.flatnonzero(new))
+    n = int(new.sum())
     order = np.lexsort((cell, group))
     g, c, step = group[order], cell[order], step[order]
     run = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (c[1:] != c[:-1])]) if len(g) else np.zeros(0, int)

@@ -30,12 +30,12 @@ def _single() -> bool:
     return WORKERS == 1 or getattr(_worker, "busy", False)
 
 
-def threaded(func, *arrays: np.ndarray, min_chunk: int = _MIN_CHUNK) -> np.ndarray:
+def threaded(func, *arrays: np.ndarray) -> np.ndarray:
     """``func(*arrays)`` for arrays of equal length, computed on chunks in ``WORKERS`` threads and
-    concatenated (``func`` is element-wise and returns one array); fewer than ``min_chunk``
+    concatenated (``func`` is element-wise and returns one array); fewer than ``_MIN_CHUNK``
     elements a thread are computed at once."""
     n = len(arrays[0])
-    if _single() or n < 2 * min_chunk:
+    if _single() or n < 2 * _MIN_CHUNK:
         return func(*arrays)
     chunks = np.array_split(np.arange(n), WORKERS)
     with _pool() as pool:
