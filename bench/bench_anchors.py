@@ -11,7 +11,9 @@ the real 2009 communes (``GEO_NTM_DATA_DIR``/vn_admin_2009.gpkg; with ``--provin
 province's units) as GeoPackage and GeoParquet. Output of every engine: km per commune code and
 road class (the OSM ``highway`` tag mapped to the class the way the shipped ``osm`` mapping does).
 
-Engines, each stage in a fresh process (its time and peak RSS are its own):
+Engines, each stage in a fresh process (its time and peak memory are its own: the peak RSS of the
+process, and the peak PSS of the process and its children summed, ``TreeMemory``: geo_ntm forks
+its workers):
 
 - ``geo_ntm_gpkg`` / ``geo_ntm_postgis``: geo_ntm on its embedded store / on PostGIS; stages
   import (boundaries + road layer), partition (once per vintage), and the measured road table
@@ -61,6 +63,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from fresh import in_fresh_process
 from provenance import git_state
 
 HERE = Path(__file__).resolve().parent
@@ -98,6 +101,47 @@ def boundaries_file(data_dir: Path | None = None) -> Path:
 
 def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class TreeMemory:
+    """The peak memory of this process and its children (geo_ntm forks workers), sampled every
+    ``every`` seconds on a thread: the sum of their PSS (a page shared by several processes, as
+    forked workers share their parent's, counted once, split between them: what the processes
+    hold together) and the sum of their RSS (shared pages counted in every process: an upper
+    bound). A spike shorter than ``every`` can be missed."""
+
+    def __init__(self, every: float = 0.1):
+        import threading
+
+        self.every = every
+        self.peak_pss_mb = self.peak_rss_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while True:
+            pss = rss = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    info = process.memory_full_info()
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                pss, rss = pss + info.pss, rss + info.rss
+            self.peak_pss_mb = max(self.peak_pss_mb, round(pss / 2**20, 1))
+            self.peak_rss_mb = max(self.peak_rss_mb, round(rss / 2**20, 1))
+            if self._stop.wait(self.every):
+                return
 
 
 def _backend_peak_mb(pid: int) -> float | None:
@@ -151,12 +195,16 @@ def _loadavg() -> float:
 
 def _stage(name: str, args: dict) -> dict:
     """Run one stage; returns its result with the seconds and peak RSS (MB) of this process, the
-    1-minute load average of the machine before and after, and the fingerprint of the code."""
+    peak memory of this process and its children together (``TreeMemory``), the 1-minute load
+    average of the machine before and after, and the fingerprint of the code."""
     code, load = code_fingerprint(), _loadavg()
     started = time.perf_counter()
-    result = STAGES[name](**args)
+    with TreeMemory() as memory:
+        result = STAGES[name](**args)
     result["process_seconds"] = round(time.perf_counter() - started, 2)
     result["peak_rss_mb"] = _peak_rss_mb()
+    result["children_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    result["peak_pss_tree_mb"], result["peak_rss_tree_mb"] = memory.peak_pss_mb, memory.peak_rss_mb
     result["loadavg_1min"] = [load, _loadavg()]
     result["code"] = code if code == code_fingerprint() else f"{code} (changed while it ran)"
     return result
@@ -658,74 +706,72 @@ def run(
         "stages": {},
         "engines": {},
     }
-    ctx = multiprocessing.get_context("spawn")
     pg = _Postgres(pg_admin_url)  # the references are PostGIS geography lengths, whatever the engines
     try:
-        with ctx.Pool(1, maxtasksperchild=1) as pool:
 
-            def stage(label: str, name: str, **kwargs) -> dict:
-                result = pool.apply(_stage, (name, kwargs))
-                results["stages"][label] = result
-                log(f"{label}: {json.dumps(result)}")
-                return result
+        def stage(label: str, name: str, **kwargs) -> dict:
+            result = in_fresh_process(_stage, name, kwargs)
+            results["stages"][label] = result
+            log(f"{label}: {json.dumps(result)}")
+            return result
 
-            generated = stage(
-                "generate",
-                "generate",
-                work=str(work),
-                segments=segments,
-                seed=seed,
-                province=province,
-                boundaries=str(boundaries_file(data_dir)),
-            )
-            results["communes"] = generated["communes"]
-            answers: dict[str, Path] = {}
-            ref_url = pg.database("anchors")
-            results["postgres"] = pg.versions
-            if references:
-                stage("postgis_load", "postgis_load", url=ref_url, work=str(work))
-                answers["reference_raw"] = work / "reference_raw.csv"
-                ref = stage("postgis_sql", "postgis_sql", url=ref_url, out=str(answers["reference_raw"]))
-            if "postgis_sql" in engines and references:
-                results["engines"]["postgis_sql"] = {
-                    **ref,
-                    "load_seconds": results["stages"]["postgis_load"]["seconds"],
-                }
-                answers["postgis_sql"] = answers["reference_raw"]
-            stores: dict[str, str] = {}
-            for backend in ("gpkg", "postgis"):
-                engine = f"geo_ntm_{backend}"
-                if engine not in engines:
-                    continue
-                db = str(work / "store.gpkg") if backend == "gpkg" else pg.database("geo_ntm_store")
-                if backend == "gpkg" and Path(db).exists():
-                    Path(db).unlink()
-                imported = stage(f"{engine}_import", "geo_ntm_import", db=db, work=str(work))
-                built = stage(f"{engine}_partition", "geo_ntm_partition", db=db)
-                stores[engine] = db
+        generated = stage(
+            "generate",
+            "generate",
+            work=str(work),
+            segments=segments,
+            seed=seed,
+            province=province,
+            boundaries=str(boundaries_file(data_dir)),
+        )
+        results["communes"] = generated["communes"]
+        answers: dict[str, Path] = {}
+        ref_url = pg.database("anchors")
+        results["postgres"] = pg.versions
+        if references:
+            stage("postgis_load", "postgis_load", url=ref_url, work=str(work))
+            answers["reference_raw"] = work / "reference_raw.csv"
+            ref = stage("postgis_sql", "postgis_sql", url=ref_url, out=str(answers["reference_raw"]))
+        if "postgis_sql" in engines and references:
+            results["engines"]["postgis_sql"] = {
+                **ref,
+                "load_seconds": results["stages"]["postgis_load"]["seconds"],
+            }
+            answers["postgis_sql"] = answers["reference_raw"]
+        stores: dict[str, str] = {}
+        for backend in ("gpkg", "postgis"):
+            engine = f"geo_ntm_{backend}"
+            if engine not in engines:
+                continue
+            db = str(work / "store.gpkg") if backend == "gpkg" else pg.database("geo_ntm_store")
+            if backend == "gpkg" and Path(db).exists():
+                Path(db).unlink()
+            imported = stage(f"{engine}_import", "geo_ntm_import", db=db, work=str(work))
+            built = stage(f"{engine}_partition", "geo_ntm_partition", db=db)
+            stores[engine] = db
+            answers[engine] = work / f"{engine}.csv"
+            measured = {} if rounds else stage(f"{engine}_roads", "geo_ntm_roads", db=db, out=str(answers[engine]))
+            results["engines"][engine] = {
+                **measured,
+                "import_seconds": imported["process_seconds"],
+                "partition_seconds": built["seconds"],
+            }
+            if references and "reference_cells" not in answers:  # the partition of the first geo_ntm store
+                answers["reference_cells"] = work / "reference_cells.csv"
+                stage(
+                    "reference_cells",
+                    "reference_cells",
+                    url=ref_url,
+                    store=db,
+                    out=str(answers["reference_cells"]),
+                    ties_out=str(work / "reference_cells_ties.txt"),
+                )
+        if rounds:
+            _rounds(rounds, stores, engines, work, answers, results, stage)
+        for engine, name in (("geopandas", "geopandas"), ("duckdb", "duckdb")):
+            if engine in engines and not (rounds and engine == "duckdb"):
                 answers[engine] = work / f"{engine}.csv"
-                measured = {} if rounds else stage(f"{engine}_roads", "geo_ntm_roads", db=db, out=str(answers[engine]))
-                results["engines"][engine] = {
-                    **measured,
-                    "import_seconds": imported["process_seconds"],
-                    "partition_seconds": built["seconds"],
-                }
-                if references and "reference_cells" not in answers:  # the partition of the first geo_ntm store
-                    answers["reference_cells"] = work / "reference_cells.csv"
-                    stage(
-                        "reference_cells",
-                        "reference_cells",
-                        url=ref_url,
-                        store=db,
-                        out=str(answers["reference_cells"]),
-                        ties_out=str(work / "reference_cells_ties.txt"),
-                    )
-            if rounds:
-                _rounds(rounds, stores, engines, work, answers, results, stage)
-            for engine, name in (("geopandas", "geopandas"), ("duckdb", "duckdb")):
-                if engine in engines and not (rounds and engine == "duckdb"):
-                    answers[engine] = work / f"{engine}.csv"
-                    results["engines"][engine] = stage(engine, name, work=str(work), out=str(answers[engine]))
+                results["engines"][engine] = stage(engine, name, work=str(work), out=str(answers[engine]))
     finally:
         pg.close()
     references = [r for r in ("reference_raw", "reference_cells") if r in answers]
@@ -769,6 +815,8 @@ def _rounds(rounds: int, stores: dict, engines, work: Path, answers: dict, resul
             entry[engine] = {
                 "seconds": measured["seconds"],
                 "peak_rss_mb": measured.get("compute_peak_rss_mb", measured["peak_rss_mb"]),
+                "peak_pss_tree_mb": measured["peak_pss_tree_mb"],
+                "peak_rss_tree_mb": measured["peak_rss_tree_mb"],
                 "loadavg_1min": measured["loadavg_1min"],
                 "km_total": measured["km_total"],
             }
@@ -793,6 +841,7 @@ def summary(results: dict) -> list[dict]:
             "engine": engine,
             "seconds": e["seconds"],
             "peak_rss_mb": e.get("compute_peak_rss_mb", e["peak_rss_mb"]),
+            "peak_pss_tree_mb": e.get("peak_pss_tree_mb"),
             "server_backend_peak_rss_mb": e.get("server_backend_peak_rss_mb"),
             "km_total": round(e["km_total"], 3),
         }

@@ -129,7 +129,7 @@ def partition_figures(distance: float) -> dict:
     from geo_ntm.infrastructure.coverage import place_communes
     from geo_ntm.infrastructure.queries import coverage
     from geo_ntm.infrastructure.reach import cells_around
-    from geo_ntm.store import open_store
+    from geo_ntm.store import open_store, store_location
     from tests.support.questions import coverage_request
 
     copy = WORK / "figures.gpkg"
@@ -142,7 +142,7 @@ def partition_figures(distance: float) -> dict:
         keys = dask_engine.partition_keys(units, cells)
         unit_cells = dict(zip(cells["unit_id"], np.asarray(cells.geometry.array), strict=True))
         reads = tuple((store.layer_named(n), ()) for n in ("water_lines", "water_points", "households"))
-        location, version = dask_engine.store_location(store), store.content_version()
+        location, version = store_location(store), store.content_version()
         parts = []
         for key in dict.fromkeys(keys):
             rows = np.flatnonzero(keys == key)

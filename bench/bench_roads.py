@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from fresh import in_fresh_process
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -110,7 +112,6 @@ def main(argv: list[str] | None = None) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="geo_ntm_bench_"))
     work.mkdir(parents=True, exist_ok=True)
     db, roads = str(work / "store.gpkg"), str(work / "synthetic_roads.gpkg")
-    ctx = multiprocessing.get_context("spawn")
     stage_args = {
         "generate": {"segments": args.segments, "seed": args.seed, "roads": roads},
         "import": {"db": db, "roads": roads},
@@ -128,10 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         },
         "stages": {},
     }
-    with ctx.Pool(1, maxtasksperchild=1) as pool:
-        for name, kwargs in stage_args.items():
-            results["stages"][name] = pool.apply(_stage, (name, kwargs))
-            print(f"{name}: {json.dumps(results['stages'][name])}", flush=True)
+    for name, kwargs in stage_args.items():
+        results["stages"][name] = in_fresh_process(_stage, name, kwargs)
+        print(f"{name}: {json.dumps(results['stages'][name])}", flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")

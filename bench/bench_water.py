@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from fresh import in_fresh_process
+
 HERE = Path(__file__).resolve().parent
 DAY = dt.date(2020, 6, 30)
 
@@ -154,11 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         },
         "stages": {},
     }
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1, maxtasksperchild=1) as pool:
-        for label, name, kwargs in stages:
-            results["stages"][label] = pool.apply(_stage, (name, kwargs))
-            print(f"{label}: {json.dumps(results['stages'][label])}", flush=True)
+    for label, name, kwargs in stages:
+        results["stages"][label] = in_fresh_process(_stage, name, kwargs)
+        print(f"{label}: {json.dumps(results['stages'][label])}", flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")

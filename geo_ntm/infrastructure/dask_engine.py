@@ -67,7 +67,7 @@ from geo_ntm.infrastructure.roads import road_coverage
 from geo_ntm.infrastructure.thresholds import Thresholds
 from geo_ntm.infrastructure.water import WaterLayers, water_coverage
 from geo_ntm.job_progress import report_progress
-from geo_ntm.store import BBox, Store, open_store
+from geo_ntm.store import BBox, Store, open_store, store_location
 from geo_ntm.store.base import FEATURE_ATTRIBUTES
 
 log = logging.getLogger(__name__)
@@ -253,18 +253,6 @@ def _forget_store(location: str) -> None:
     if store is not None:
         with contextlib.suppress(Exception):  # a broken connection may refuse to close cleanly
             store.close()
-
-
-def store_location(store: Store) -> str:
-    """What a worker opens ``store`` with: the absolute path of its GeoPackage file or its
-    PostgreSQL URL (a GeoPackage on a remote cluster must be on a file system its workers share)."""
-    path = getattr(store, "path", None)
-    if path is not None:
-        return str(path.resolve())
-    url = getattr(store, "url", None)
-    if url is None:
-        raise GeoNtmError(f"the Dask engine needs a store its workers can open, not {type(store).__name__}")
-    return url
 
 
 class _PartitionStore:

@@ -2,13 +2,14 @@
 criterion 2 indicators evaluated against the framework's thresholds.
 
 Pieces are cut at the borders of the vintage's partition (``partition``), each given to one
-commune (``clip``), and measured on the WGS 84 ellipsoid (``geodesy``). A whole layer is read
-from the store in chunks of ``CHUNK_FEATURES`` features, each clipped and measured on its own
-thread (``road_km``, the unit of work of any engine): memory stays flat whatever the layer's size,
-and the cores share the work."""
+commune (``clip``), and measured on the WGS 84 ellipsoid (``geodesy``). A whole layer is split
+into parts by feature id, each read by a process (or thread) of its own in chunks of
+``CHUNK_FEATURES`` features, each chunk clipped and measured (``road_km``, the unit of work of any
+engine): memory stays flat whatever the layer's size, and the cores share the work."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import geopandas as gpd
@@ -16,19 +17,23 @@ import numpy as np
 import pandas as pd
 
 from geo_ntm.domain import HARDENED, ROAD_CLASSES, SURFACES, Layer, Vintage
+from geo_ntm.infrastructure import parallel
 from geo_ntm.infrastructure.clip import NEAREST_MAX_DEG, CellIndex, clip_lines
 from geo_ntm.infrastructure.coverage import align_to_units, unit_table
-from geo_ntm.infrastructure.parallel import ordered_map
+from geo_ntm.infrastructure.parallel import forked_map, ordered_map
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.thresholds import Thresholds, load_thresholds
 from geo_ntm.job_progress import report_progress
-from geo_ntm.store import Store
+from geo_ntm.store import Store, open_store, store_location
 
 log = logging.getLogger(__name__)
 
 #: Features read, clipped and measured together when a whole layer is computed (about 30 MB a
 #: chunk of synthetic roads; ``parallel.WORKERS`` chunks are clipped at once).
 CHUNK_FEATURES = 50_000
+#: Feature ids a worker process (or thread) reads and sums before it returns its km, about 7 MB
+#: a part, whatever the part's size; several parts a worker even out their speeds.
+PART_FEATURES = 250_000
 
 
 def road_km(
@@ -148,15 +153,42 @@ def _store_layer_km(store: Store, vintage: Vintage, layer: Layer) -> pd.DataFram
 def layer_km(
     store: Store, layer: Layer, cells: gpd.GeoDataFrame, chunk: int = CHUNK_FEATURES
 ) -> tuple[np.ndarray, float]:
-    """``road_km`` of a whole stored layer, read ``chunk`` features at a time and summed in the
-    order of the features (so the same answer, to the rounding of the sums, for any ``chunk``)."""
+    """``road_km`` of a whole stored layer: its feature ids split into parts of about
+    ``PART_FEATURES``, each part read from a store of its own ``chunk`` features at a time, the
+    parts shared out to forked processes (or threads, ``parallel.forked_map``) and summed in their
+    order (so the same answer, to the rounding of the sums, for any ``chunk`` and any number of
+    workers)."""
+    index = CellIndex(cells.geometry.array)  # built once: the processes inherit it, the threads share it
+    location = store_location(store)
+    parts = feature_parts(store.layer_feature_ids(layer.layer_id), PART_FEATURES)
+
+    def part_km(ids: range) -> tuple[np.ndarray, float]:
+        km, outside = np.zeros((len(cells), len(ROAD_CLASSES), len(SURFACES))), 0.0
+        with open_store(location) as own:
+            batches = own.layer_feature_batches(layer.layer_id, ("road_class", "surface"), chunk, ids=ids)
+            for part, part_outside in ordered_map(lambda features: road_km(features, cells, index), batches):
+                km += part
+                outside += part_outside
+        return km, outside
+
     km, outside = np.zeros((len(cells), len(ROAD_CLASSES), len(SURFACES))), 0.0
-    index = CellIndex(cells.geometry.array)  # built once, shared by the threads
-    batches = store.layer_feature_batches(layer.layer_id, ("road_class", "surface"), chunk)
-    for part, part_outside in ordered_map(lambda features: road_km(features, cells, index), batches):
+    for part, part_outside in forked_map(part_km, parts):
         km += part
         outside += part_outside
+    on = f"{parallel.WORKERS} {'processes' if parallel.forking() else 'threads'}"
+    log.info("road layer %s: read, clipped and measured in %d parts on %s", layer.name, len(parts), on)
     return km, outside
+
+
+def feature_parts(ids: range, size: int) -> list[range]:
+    """``ids`` cut into consecutive ranges of about ``size`` ids, at least ``parallel.WORKERS`` of
+    them when there are more ids than ``size`` (every core gets a share)."""
+    if not len(ids):
+        return []
+    count = -(-len(ids) // size)
+    count = max(count, parallel.WORKERS) if count > 1 else 1
+    edges = np.linspace(ids.start, ids.stop, count + 1).round().astype(int)
+    return [range(a, b) for a, b in itertools.pairwise(edges.tolist())]
 
 
 def _stored_km(units: gpd.GeoDataFrame, stored: pd.DataFrame) -> np.ndarray:

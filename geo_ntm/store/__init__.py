@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from geo_ntm.errors import GeoNtmError
 from geo_ntm.store.base import BBox, DataExtent, ImportRecord, Store
 
 if TYPE_CHECKING:  # imported when first used: psycopg only for PostGIS
     from geo_ntm.store.postgis import PostgisPool
 
-__all__ = ["BBox", "DataExtent", "ImportRecord", "Store", "StoreFactory", "open_store"]
+__all__ = ["BBox", "DataExtent", "ImportRecord", "Store", "StoreFactory", "open_store", "store_location"]
 
 
 def is_postgis(location: str) -> bool:
@@ -28,6 +29,18 @@ def open_store(location: str) -> Store:
     from geo_ntm.store.gpkg import GeoPackageStore
 
     return GeoPackageStore(location)
+
+
+def store_location(store: Store) -> str:
+    """What another process opens ``store`` with (``open_store``): the absolute path of its
+    GeoPackage file or its PostgreSQL URL."""
+    path = getattr(store, "path", None)
+    if path is not None:
+        return str(path.resolve())
+    url = getattr(store, "url", None)
+    if url is None:
+        raise GeoNtmError(f"another process cannot open a {type(store).__name__}: it has no path or URL")
+    return url
 
 
 class StoreFactory:

@@ -302,11 +302,21 @@ class Store(ABC):
 
     @abstractmethod
     def layer_feature_batches(
-        self, layer_id: int, attributes: tuple[str, ...] = FEATURE_ATTRIBUTES, size: int = 100_000
+        self,
+        layer_id: int,
+        attributes: tuple[str, ...] = FEATURE_ATTRIBUTES,
+        size: int = 100_000,
+        ids: range | None = None,
     ) -> Iterator[gpd.GeoDataFrame]:
         """All features of a vector layer as ``layer_features`` gives them (same columns, in
-        ``feature_id`` order), in frames of at most ``size`` rows read as they are consumed: the
-        memory a whole-layer computation needs does not grow with the layer."""
+        ``feature_id`` order), or those whose ``feature_id`` is in ``ids`` (a step-1 range), in
+        frames of at most ``size`` rows read as they are consumed: the memory a whole-layer
+        computation needs does not grow with the layer."""
+
+    @abstractmethod
+    def layer_feature_ids(self, layer_id: int) -> range:
+        """The range from a vector layer's lowest ``feature_id`` to its highest (empty for a layer
+        without features): what ``layer_feature_batches`` splits a layer's features by."""
 
     @abstractmethod
     def layer_raster(self, layer_id: int) -> bytes:

@@ -147,7 +147,7 @@ class GeoPackageStore(SqlStore):
         super().__init__(conn, dialect, dialect.upgrade(conn))
 
     def layer_feature_batches(
-        self, layer_id: int, attributes: tuple[str, ...] = rows.FEATURE_ATTRIBUTES, size: int = 100_000
+        self, layer_id: int, attributes: tuple[str, ...] = rows.FEATURE_ATTRIBUTES, size: int = 100_000, ids=None
     ) -> Iterator[gpd.GeoDataFrame]:
         """GDAL's GeoPackage driver reads the feature table as Arrow batches (``pyogrio``), its
         geometry blobs turned into WKB in C: a national layer reads about three times faster than
@@ -155,7 +155,7 @@ class GeoPackageStore(SqlStore):
         a layer's features are written once)."""
         attributes = rows.checked_attributes(attributes)
         size = rows.checked_batch_size(size)
-        layer = {"layer": "layer_features", "columns": list(attributes), "where": f"layer_id = {int(layer_id)}"}
+        layer = {"layer": "layer_features", "columns": list(attributes), "where": self._batch_filter(layer_id, ids)}
         with open_arrow(self.path, **layer, batch_size=size, return_fids=True, use_pyarrow=True) as (meta, reader):
             for batch in reader:
                 frame = batch.to_pandas()

@@ -595,6 +595,21 @@ class SqlStore(Store):
             params += values
         return self._geoframe(self._features_query(attributes, where), params)
 
+    def layer_feature_ids(self, layer_id) -> range:
+        query = "SELECT min(feature_id), max(feature_id) FROM layer_features WHERE layer_id = ?"
+        low, high = self._rows(query, (layer_id,))[0]
+        return range(0) if low is None else range(low, high + 1)
+
+    @staticmethod
+    def _batch_filter(layer_id: int, ids: range | None) -> str:
+        """The condition of ``layer_feature_batches``: the layer, and the ids in ``ids``."""
+        where = f"layer_id = {int(layer_id)}"
+        if ids is None:
+            return where
+        if ids.step != 1:
+            raise GeoNtmError(f"feature ids are read by ranges of step 1, not {ids}")
+        return f"{where} AND feature_id >= {int(ids.start)} AND feature_id < {int(ids.stop)}"
+
     def _features_query(self, attributes: tuple[str, ...], where: str) -> str:
         columns = "".join(f"{c}, " for c in rows.checked_attributes(attributes))
         return (

@@ -48,6 +48,9 @@ def test_every_engine_ran_on_the_same_input(results, work):
     assert set(results["engines"]) == {"geo_ntm_gpkg", "geo_ntm_postgis", "postgis_sql", "geopandas", "duckdb"}
     for entry in results["engines"].values():
         assert entry["seconds"] > 0 and entry["peak_rss_mb"] > 0 and entry["communes_with_roads"] > 150
+        assert entry["peak_pss_tree_mb"] > 0 and entry["peak_rss_tree_mb"] >= entry["peak_pss_tree_mb"]
+    for engine in ("geo_ntm_gpkg", "geo_ntm_postgis"):  # a stage may fork: geo_ntm's road workers did
+        assert results["engines"][engine]["children_peak_rss_mb"] > 0
     assert results["git"]["commit"] and isinstance(results["git"]["status_short"], list)
     written = json.loads((work / "anchors.json").read_text(encoding="utf-8"))
     assert written["summary"] == results["summary"]

@@ -35,14 +35,13 @@ from geo_ntm.infrastructure.dask_engine import (
     engine_on,
     opened_engine,
     partition_keys,
-    store_location,
 )
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.queries import LOCAL, coverage, question_text
 from geo_ntm.infrastructure.thresholds import load_thresholds
 from geo_ntm.settings import Settings, SettingsError
-from geo_ntm.store import open_store
+from geo_ntm.store import open_store, store_location
 from tests.support.questions import coverage_request
 
 DAY = dt.date(2020, 6, 30)

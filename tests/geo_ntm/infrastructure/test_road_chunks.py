@@ -1,10 +1,13 @@
-"""The whole-layer road computation reads the layer in chunks: the chunks hold exactly the
-layer's features, and the km per commune do not depend on the chunk size (real 2009 Bến Tre
+"""The whole-layer road computation reads the layer in parts by feature id, each in chunks: the
+parts and chunks hold exactly the layer's features, and the km per commune depend neither on the
+chunk size nor on the parts, nor on processes or threads computing them (real 2009 Bến Tre
 communes, SYNTHETIC roads; on both stores)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import logging
 
 import numpy as np
 import pandas as pd
@@ -14,10 +17,10 @@ import shapely
 from boundaries.importer import import_boundaries
 from geo_ntm.domain import LayerKind
 from geo_ntm.errors import GeoNtmError
-from geo_ntm.infrastructure import parallel
+from geo_ntm.infrastructure import parallel, roads
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.partition import partition_cells
-from geo_ntm.infrastructure.roads import layer_km, road_km
+from geo_ntm.infrastructure.roads import feature_parts, layer_km, road_km
 from geo_ntm.store import open_store
 
 ATTRIBUTES = ("road_class", "surface")
@@ -48,6 +51,23 @@ def test_the_batches_are_the_layer(roads_db, size):
     assert shapely.equals_identical(joined.geometry.array, whole.geometry.array).all()
 
 
+def test_parts_by_feature_id_are_the_layer(roads_db):
+    with open_store(roads_db) as store:
+        layer = store.layer_named("synthetic_roads").layer_id
+        whole = store.layer_features(layer, attributes=ATTRIBUTES)
+        ids = store.layer_feature_ids(layer)
+        parts = feature_parts(ids, 1800)  # 3 parts
+        read = [pd.concat(store.layer_feature_batches(layer, ATTRIBUTES, 500, ids=part)) for part in parts]
+        assert store.layer_feature_ids(layer + 1) == range(0)  # no such layer: no ids
+        with pytest.raises(GeoNtmError, match="ranges of step 1"):
+            next(store.layer_feature_batches(layer, ATTRIBUTES, 500, ids=range(ids.start, ids.stop, 2)))
+    assert ids == range(whole["feature_id"].min(), whole["feature_id"].max() + 1)
+    assert len(parts) == 3 and parts[0].start == ids.start and parts[-1].stop == ids.stop
+    assert all(a.stop == b.start for a, b in itertools.pairwise(parts))
+    assert [len(r) for r in read] == [1667, 1666, 1667]
+    assert pd.concat(read, ignore_index=True).drop(columns="geometry").equals(whole.drop(columns="geometry"))
+
+
 def test_batches_inside_a_snapshot_and_a_bad_size(roads_db):
     with open_store(roads_db) as store, store.snapshot():
         layer = store.layer_named("synthetic_roads").layer_id
@@ -57,14 +77,36 @@ def test_batches_inside_a_snapshot_and_a_bad_size(roads_db):
             next(store.layer_feature_batches(layer, ATTRIBUTES, 0))
 
 
-@pytest.mark.parametrize("chunk", [97, 1000, 1_000_000])
-def test_the_km_do_not_depend_on_the_chunks(roads_db, chunk, monkeypatch):
+@pytest.mark.parametrize(
+    ("chunk", "part", "on"), [(97, 1_000_000, "processes"), (1000, 1300, "processes"), (1_000_000, 1300, "threads")]
+)
+def test_the_km_do_not_depend_on_the_chunks_or_parts(roads_db, chunk, part, on, monkeypatch, caplog):
     monkeypatch.setattr(parallel, "WORKERS", 2)
+    monkeypatch.setattr(roads, "PART_FEATURES", part)
+    if on == "threads":  # as in a job worker of the service, a daemonic process
+        monkeypatch.setattr(parallel, "forking", lambda: False)
     with open_store(roads_db) as store:
         layer = store.layer_named("synthetic_roads")
         cells = partition_cells(store, store.vintages()[0])
         whole, whole_outside = road_km(store.layer_features(layer.layer_id, attributes=ATTRIBUTES), cells)
-        km, outside = layer_km(store, layer, cells, chunk)
+        with caplog.at_level(logging.INFO, logger=roads.__name__):
+            km, outside = layer_km(store, layer, cells, chunk)
     assert whole.sum() > 3000 and whole_outside > 0  # Bến Tre's roads, some running out to sea
     assert np.allclose(km, whole, rtol=1e-9, atol=0) and outside == pytest.approx(whole_outside, rel=1e-9)
     assert ((km > 0) == (whole > 0)).all()
+    parts = 1 if part > 5000 else 4
+    assert f"in {parts} parts on 2 {on}" in caplog.text
+
+
+def test_a_failing_part_fails_the_layer_clearly(roads_db, monkeypatch):
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    monkeypatch.setattr(roads, "PART_FEATURES", 1300)
+
+    def broken(features, cells, index=None):
+        raise ValueError(f"cannot clip features {features['feature_id'].min()}-{features['feature_id'].max()}")
+
+    monkeypatch.setattr(roads, "road_km", broken)  # the forked processes inherit the patch
+    with open_store(roads_db) as store:
+        layer = store.layer_named("synthetic_roads")
+        with pytest.raises(ValueError, match="cannot clip features"):
+            layer_km(store, layer, partition_cells(store, store.vintages()[0]))
