@@ -110,7 +110,7 @@ class TreeMemory:
     hold together) and the sum of their RSS (shared pages counted in every process: an upper
     bound). A spike shorter than ``every`` can be missed."""
 
-    def __init__(self, every: float = 0.1):
+    def __init__(self, every: float = 0.25):
         import threading
 
         self.every = every

@@ -596,9 +596,10 @@ class SqlStore(Store):
         return self._geoframe(self._features_query(attributes, where), params)
 
     def layer_feature_ids(self, layer_id) -> range:
-        query = "SELECT min(feature_id), max(feature_id) FROM layer_features WHERE layer_id = ?"
-        low, high = self._rows(query, (layer_id,))[0]
-        return range(0) if low is None else range(low, high + 1)
+        # the first and the last id along the layer_id index (min() and max() in one query scan it)
+        query = "SELECT feature_id FROM layer_features WHERE layer_id = ? ORDER BY feature_id {} LIMIT 1"
+        low, high = (self._rows(query.format(order), (layer_id,)) for order in ("ASC", "DESC"))
+        return range(low[0][0], high[0][0] + 1) if low else range(0)
 
     @staticmethod
     def _batch_filter(layer_id: int, ids: range | None) -> str:
