@@ -157,7 +157,7 @@ def layer_km(
     ``PART_FEATURES``, each part read from a store of its own ``chunk`` features at a time, the
     parts shared out to forked processes (or threads, ``parallel.forked_map``) and summed in their
     order (so the same answer, to the rounding of the sums, for any ``chunk`` and any number of
-    workers)."""
+    workers). Progress is reported from 0.4 to 0.9 as the parts are summed."""
     index = CellIndex(cells.geometry.array)  # built once: the processes inherit it, the threads share it
     location = store_location(store)
     parts = feature_parts(store.layer_feature_ids(layer.layer_id), PART_FEATURES)
@@ -172,9 +172,10 @@ def layer_km(
         return km, outside
 
     km, outside = np.zeros((len(cells), len(ROAD_CLASSES), len(SURFACES))), 0.0
-    for part, part_outside in forked_map(part_km, parts):
+    for done, (part, part_outside) in enumerate(forked_map(part_km, parts), start=1):
         km += part
         outside += part_outside
+        report_progress(0.4 + 0.5 * done / len(parts), f"road layer {layer.name}: {done} of {len(parts)} parts done")
     on = f"{parallel.WORKERS} {'processes' if parallel.forking() else 'threads'}"
     log.info("road layer %s: read, clipped and measured in %d parts on %s", layer.name, len(parts), on)
     return km, outside

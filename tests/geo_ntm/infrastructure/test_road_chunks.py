@@ -21,6 +21,7 @@ from geo_ntm.infrastructure import parallel, roads
 from geo_ntm.infrastructure.layers import import_layer
 from geo_ntm.infrastructure.partition import partition_cells
 from geo_ntm.infrastructure.roads import feature_parts, layer_km, road_km
+from geo_ntm.job_progress import reporting_to
 from geo_ntm.store import open_store
 
 ATTRIBUTES = ("road_class", "surface")
@@ -89,13 +90,16 @@ def test_the_km_do_not_depend_on_the_chunks_or_parts(roads_db, chunk, part, on, 
         layer = store.layer_named("synthetic_roads")
         cells = partition_cells(store, store.vintages()[0])
         whole, whole_outside = road_km(store.layer_features(layer.layer_id, attributes=ATTRIBUTES), cells)
-        with caplog.at_level(logging.INFO, logger=roads.__name__):
+        reports: list[tuple[float, str]] = []
+        with caplog.at_level(logging.INFO, logger=roads.__name__), reporting_to(lambda *r: reports.append(r)):
             km, outside = layer_km(store, layer, cells, chunk)
     assert whole.sum() > 3000 and whole_outside > 0  # Bến Tre's roads, some running out to sea
     assert np.allclose(km, whole, rtol=1e-9, atol=0) and outside == pytest.approx(whole_outside, rel=1e-9)
     assert ((km > 0) == (whole > 0)).all()
     parts = 1 if part > 5000 else 4
     assert f"in {parts} parts on 2 {on}" in caplog.text
+    assert [f for f, _ in reports] == pytest.approx([0.4 + 0.5 * k / parts for k in range(1, parts + 1)])
+    assert reports[-1][1] == f"road layer synthetic_roads: {parts} of {parts} parts done"
 
 
 def test_a_failing_part_fails_the_layer_clearly(roads_db, monkeypatch):
