@@ -12,8 +12,8 @@ province's units) as GeoPackage and GeoParquet. Output of every engine: km per c
 road class (the OSM ``highway`` tag mapped to the class the way the shipped ``osm`` mapping does).
 
 Engines, each stage in a fresh process (its time and peak memory are its own: the peak RSS of the
-process, and the peak PSS of the process and its children summed, ``TreeMemory``: geo_ntm forks
-its workers):
+process, and the peak PSS of the process and its children summed, ``fresh.TreeMemory``: geo_ntm
+forks its workers):
 
 - ``geo_ntm_gpkg`` / ``geo_ntm_postgis``: geo_ntm on its embedded store / on PostGIS; stages
   import (boundaries + road layer), partition (once per vintage), and the measured road table
@@ -103,47 +103,6 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-class TreeMemory:
-    """The peak memory of this process and its children (geo_ntm forks workers), sampled every
-    ``every`` seconds on a thread: the sum of their PSS (a page shared by several processes, as
-    forked workers share their parent's, counted once, split between them: what the processes
-    hold together) and the sum of their RSS (shared pages counted in every process: an upper
-    bound). A spike shorter than ``every`` can be missed."""
-
-    def __init__(self, every: float = 0.25):
-        import threading
-
-        self.every = every
-        self.peak_pss_mb = self.peak_rss_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> TreeMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        import psutil
-
-        me = psutil.Process()
-        while True:
-            pss = rss = 0
-            for process in [me, *me.children(recursive=True)]:
-                try:
-                    info = process.memory_full_info()
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    continue
-                pss, rss = pss + info.pss, rss + info.rss
-            self.peak_pss_mb = max(self.peak_pss_mb, round(pss / 2**20, 1))
-            self.peak_rss_mb = max(self.peak_rss_mb, round(rss / 2**20, 1))
-            if self._stop.wait(self.every):
-                return
-
-
 def _backend_peak_mb(pid: int) -> float | None:
     """Peak RSS (VmHWM) of a local PostgreSQL backend, in MB, if /proc shows it."""
     try:
@@ -194,17 +153,15 @@ def _loadavg() -> float:
 
 
 def _stage(name: str, args: dict) -> dict:
-    """Run one stage; returns its result with the seconds and peak RSS (MB) of this process, the
-    peak memory of this process and its children together (``TreeMemory``), the 1-minute load
-    average of the machine before and after, and the fingerprint of the code."""
+    """Run one stage; returns its result with the seconds and peak RSS (MB) of this process and of
+    its largest child, the 1-minute load average of the machine before and after, and the
+    fingerprint of the code (``in_fresh_process`` adds the peak memory of the process tree)."""
     code, load = code_fingerprint(), _loadavg()
     started = time.perf_counter()
-    with TreeMemory() as memory:
-        result = STAGES[name](**args)
+    result = STAGES[name](**args)
     result["process_seconds"] = round(time.perf_counter() - started, 2)
     result["peak_rss_mb"] = _peak_rss_mb()
     result["children_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
-    result["peak_pss_tree_mb"], result["peak_rss_tree_mb"] = memory.peak_pss_mb, memory.peak_rss_mb
     result["loadavg_1min"] = [load, _loadavg()]
     result["code"] = code if code == code_fingerprint() else f"{code} (changed while it ran)"
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -153,41 +154,57 @@ def _store_layer_km(store: Store, vintage: Vintage, layer: Layer) -> pd.DataFram
 def layer_km(
     store: Store, layer: Layer, cells: gpd.GeoDataFrame, chunk: int = CHUNK_FEATURES
 ) -> tuple[np.ndarray, float]:
-    """``road_km`` of a whole stored layer: its feature ids split into parts of about
-    ``PART_FEATURES``, each part read from a store of its own ``chunk`` features at a time, the
-    parts shared out to forked processes (or threads, ``parallel.forked_map``) and summed in their
-    order (so the same answer, to the rounding of the sums, for any ``chunk`` and any number of
-    workers). Progress is reported from 0.4 to 0.9 as the parts are summed."""
+    """``road_km`` of a whole stored layer, read ``chunk`` features at a time and summed in the
+    order of the features (so the same answer, to the rounding of the sums, for any ``chunk`` and
+    any number of workers); progress is reported from 0.4 to 0.9.
+
+    Where this process may fork (``parallel.forking``: the command line), the feature ids are split
+    into parts (``feature_parts``), each read from a store of its own (the layer as committed) and
+    clipped in a forked worker process. Elsewhere (a service job: a daemonic process under its own
+    memory ceiling) the layer is read from ``store`` and its chunks clipped on threads."""
     index = CellIndex(cells.geometry.array)  # built once: the processes inherit it, the threads share it
-    location = store_location(store)
-    parts = feature_parts(store.layer_feature_ids(layer.layer_id), PART_FEATURES)
+    attributes = ("road_class", "surface")
+    if parallel.forking():
+        location = store_location(store)
+        parts = feature_parts(store.layer_feature_ids(layer.layer_id), PART_FEATURES, chunk)
 
-    def part_km(ids: range) -> tuple[np.ndarray, float]:
-        km, outside = np.zeros((len(cells), len(ROAD_CLASSES), len(SURFACES))), 0.0
-        with open_store(location) as own:
-            batches = own.layer_feature_batches(layer.layer_id, ("road_class", "surface"), chunk, ids=ids)
-            for part, part_outside in ordered_map(lambda features: road_km(features, cells, index), batches):
-                km += part
-                outside += part_outside
-        return km, outside
+        def part_km(ids: range) -> tuple[np.ndarray, float]:
+            with open_store(location) as own:
+                batches = own.layer_feature_batches(layer.layer_id, attributes, chunk, ids=ids)
+                return _summed((road_km(features, cells, index) for features in batches), len(cells))
 
-    km, outside = np.zeros((len(cells), len(ROAD_CLASSES), len(SURFACES))), 0.0
-    for done, (part, part_outside) in enumerate(forked_map(part_km, parts), start=1):
-        km += part
-        outside += part_outside
-        report_progress(0.4 + 0.5 * done / len(parts), f"road layer {layer.name}: {done} of {len(parts)} parts done")
-    on = f"{parallel.WORKERS} {'processes' if parallel.forking() else 'threads'}"
-    log.info("road layer %s: read, clipped and measured in %d parts on %s", layer.name, len(parts), on)
+        results, total, unit, on = forked_map(part_km, parts), len(parts), "parts", "processes"
+    else:
+        batches = store.layer_feature_batches(layer.layer_id, attributes, chunk)
+        results = ordered_map(lambda features: road_km(features, cells, index), batches)
+        total, unit, on = -(-layer.feature_count // chunk), "chunks", "threads"
+
+    def progress(done: int) -> None:
+        report_progress(0.4 + 0.5 * done / total, f"road layer {layer.name}: {done} of {total} {unit} done")
+
+    km, outside = _summed(results, len(cells), progress)
+    log.info("road layer %s: clipped and measured in %d %s on %d %s", layer.name, total, unit, parallel.WORKERS, on)
     return km, outside
 
 
-def feature_parts(ids: range, size: int) -> list[range]:
-    """``ids`` cut into consecutive ranges of about ``size`` ids, at least ``parallel.WORKERS`` of
-    them when there are more ids than ``size`` (every core gets a share)."""
+def _summed(results: Iterable[tuple[np.ndarray, float]], cells: int, progress=None) -> tuple[np.ndarray, float]:
+    """The sums, in their order, of ``road_km``'s (km, km outside) of ``cells`` cells;
+    ``progress(n)`` after the n-th."""
+    km, outside = np.zeros((cells, len(ROAD_CLASSES), len(SURFACES))), 0.0
+    for done, (part, part_outside) in enumerate(results, start=1):
+        km += part
+        outside += part_outside
+        if progress is not None:
+            progress(done)
+    return km, outside
+
+
+def feature_parts(ids: range, size: int, least: int) -> list[range]:
+    """``ids`` cut into consecutive ranges of about ``size`` ids, and into at least
+    ``parallel.WORKERS`` ranges (every worker gets a share) of at least ``least`` ids."""
     if not len(ids):
         return []
-    count = -(-len(ids) // size)
-    count = max(count, parallel.WORKERS) if count > 1 else 1
+    count = max(-(-len(ids) // size), min(parallel.WORKERS, -(-len(ids) // least)))
     edges = np.linspace(ids.start, ids.stop, count + 1).round().astype(int)
     return [range(a, b) for a, b in itertools.pairwise(edges.tolist())]
 

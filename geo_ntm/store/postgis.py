@@ -183,15 +183,20 @@ class PostgisStore(SqlStore):
         super().__init__(conn, dialect, version)
 
     def layer_feature_batches(
-        self, layer_id: int, attributes: tuple[str, ...] = rows.FEATURE_ATTRIBUTES, size: int = 100_000, ids=None
+        self,
+        layer_id: int,
+        attributes: tuple[str, ...] = rows.FEATURE_ATTRIBUTES,
+        size: int = 100_000,
+        ids: range | None = None,
     ) -> Iterator[gpd.GeoDataFrame]:
         """A binary server-side cursor (``DECLARE``: PostgreSQL sends ``size`` rows a fetch, the WKB
         as bytes, no hex text to parse), in a transaction of its own or in the snapshot's (as a
         savepoint)."""
-        query = self.dialect.sql(self._features_query(attributes, self._batch_filter(layer_id, ids)))
+        where, params = self._batch_filter(layer_id, ids)
+        query = self.dialect.sql(self._features_query(attributes, where))
         size = rows.checked_batch_size(size)
         with self._conn.transaction(), self._conn.cursor(name="geo_ntm_batches", binary=True) as cur:
-            cur.execute(query)
+            cur.execute(query, params)
             names: list[str] | None = None
             while batch := cur.fetchmany(size):
                 names = names or [c[0] for c in cur.description or ()]

@@ -596,20 +596,21 @@ class SqlStore(Store):
         return self._geoframe(self._features_query(attributes, where), params)
 
     def layer_feature_ids(self, layer_id) -> range:
-        # the first and the last id along the layer_id index (min() and max() in one query scan it)
+        # the first and the last id at the two ends of the layer's entries in its index: (layer_id)
+        # in the GeoPackage, whose entries end with the rowid, (layer_id, feature_id) in PostGIS
         query = "SELECT feature_id FROM layer_features WHERE layer_id = ? ORDER BY feature_id {} LIMIT 1"
         low, high = (self._rows(query.format(order), (layer_id,)) for order in ("ASC", "DESC"))
         return range(low[0][0], high[0][0] + 1) if low else range(0)
 
     @staticmethod
-    def _batch_filter(layer_id: int, ids: range | None) -> str:
-        """The condition of ``layer_feature_batches``: the layer, and the ids in ``ids``."""
-        where = f"layer_id = {int(layer_id)}"
+    def _batch_filter(layer_id: int, ids: range | None) -> tuple[str, list[int]]:
+        """The condition of ``layer_feature_batches`` and its parameters: the layer, and the ids
+        in ``ids``."""
         if ids is None:
-            return where
+            return "layer_id = ?", [layer_id]
         if ids.step != 1:
             raise GeoNtmError(f"feature ids are read by ranges of step 1, not {ids}")
-        return f"{where} AND feature_id >= {int(ids.start)} AND feature_id < {int(ids.stop)}"
+        return "layer_id = ? AND feature_id >= ? AND feature_id < ?", [layer_id, ids.start, ids.stop]
 
     def _features_query(self, attributes: tuple[str, ...], where: str) -> str:
         columns = "".join(f"{c}, " for c in rows.checked_attributes(attributes))

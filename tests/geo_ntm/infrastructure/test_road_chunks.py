@@ -57,7 +57,7 @@ def test_parts_by_feature_id_are_the_layer(roads_db):
         layer = store.layer_named("synthetic_roads").layer_id
         whole = store.layer_features(layer, attributes=ATTRIBUTES)
         ids = store.layer_feature_ids(layer)
-        parts = feature_parts(ids, 1800)  # 3 parts
+        parts = feature_parts(ids, 1800, 1000)  # 3 parts
         read = [pd.concat(store.layer_feature_batches(layer, ATTRIBUTES, 500, ids=part)) for part in parts]
         assert store.layer_feature_ids(layer + 1) == range(0)  # no such layer: no ids
         with pytest.raises(GeoNtmError, match="ranges of step 1"):
@@ -79,9 +79,14 @@ def test_batches_inside_a_snapshot_and_a_bad_size(roads_db):
 
 
 @pytest.mark.parametrize(
-    ("chunk", "part", "on"), [(97, 1_000_000, "processes"), (1000, 1300, "processes"), (1_000_000, 1300, "threads")]
+    ("chunk", "part", "on", "done"),
+    [
+        (97, 1_000_000, "processes", "2 parts"),  # one part would do: one per worker instead
+        (1000, 1300, "processes", "4 parts"),
+        (1000, 1300, "threads", "5 chunks"),  # a service job: chunks of the layer on threads
+    ],
 )
-def test_the_km_do_not_depend_on_the_chunks_or_parts(roads_db, chunk, part, on, monkeypatch, caplog):
+def test_the_km_do_not_depend_on_the_chunks_or_parts(roads_db, chunk, part, on, done, monkeypatch, caplog):
     monkeypatch.setattr(parallel, "WORKERS", 2)
     monkeypatch.setattr(roads, "PART_FEATURES", part)
     if on == "threads":  # as in a job worker of the service, a daemonic process
@@ -96,10 +101,11 @@ def test_the_km_do_not_depend_on_the_chunks_or_parts(roads_db, chunk, part, on, 
     assert whole.sum() > 3000 and whole_outside > 0  # Bến Tre's roads, some running out to sea
     assert np.allclose(km, whole, rtol=1e-9, atol=0) and outside == pytest.approx(whole_outside, rel=1e-9)
     assert ((km > 0) == (whole > 0)).all()
-    parts = 1 if part > 5000 else 4
-    assert f"in {parts} parts on 2 {on}" in caplog.text
-    assert [f for f, _ in reports] == pytest.approx([0.4 + 0.5 * k / parts for k in range(1, parts + 1)])
-    assert reports[-1][1] == f"road layer synthetic_roads: {parts} of {parts} parts done"
+    assert f"in {done} on 2 {on}" in caplog.text
+    count, unit = done.split()
+    n = int(count)
+    assert [f for f, _ in reports] == pytest.approx([0.4 + 0.5 * k / n for k in range(1, n + 1)])
+    assert reports[-1][1] == f"road layer synthetic_roads: {n} of {n} {unit} done"
 
 
 def test_a_failing_part_fails_the_layer_clearly(roads_db, monkeypatch):
