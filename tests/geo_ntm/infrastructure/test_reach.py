@@ -27,6 +27,35 @@ N = 4 * reach.QUAD_SEGS  # vertices of a buffered point
 POLYGON_SHARE = N / 2 * np.sin(2 * np.pi / N) / np.pi  # area of the inscribed N-gon / the circle's
 
 
+# Five SYNTHETIC pipes of the national network of ``bench/bench_dask.py`` (``make_synthetic.py
+# reach``, seed 2009, 200,000 pipes): the union of their 200 m buffers, valid in metres, crosses
+# itself once back in lon/lat (two edges a rounding error apart), and GEOS refused to cut a cell by it.
+CROSSING_PIPES = [
+    "LINESTRING (105.03712470530817 22.771267569799477, 105.02969718429726 22.78285479550286)",
+    "LINESTRING (105.10034538387517 22.83208648649721, 105.0140489226577 22.785103046181717)",
+    "LINESTRING (105.02661870675408 22.786719197202284, 105.02175057822747 22.785109438888323,"
+    " 105.0172601916277 22.782634277203613)",
+    "LINESTRING (105.02596070163882 22.781788717116306, 105.01139524215192 22.76829757601063,"
+    " 104.99956265808318 22.752355385049107)",
+    "LINESTRING (105.01345858519161 22.79255616724678, 105.01267549816347 22.79128175084632,"
+    " 105.0126767459544 22.789785969813405, 105.01264682609352 22.788290487530883,"
+    " 105.01299126401298 22.786834903464246, 105.01343518916904 22.785406515242784)",
+]
+
+
+def test_a_zone_crossing_itself_back_in_lon_lat_is_repaired():
+    pipes = shapely.from_wkt(CROSSING_PIPES)
+    utm = reach._zone(32648)
+    buffers = shapely.buffer(utm.to_metres(pipes), utm.projected(200.0, pipes), quad_segs=reach.QUAD_SEGS)
+    union = shapely.union_all(buffers)
+    crossing = utm.to_lonlat(np.array([union]))[0]
+    assert shapely.is_valid(union) and not shapely.is_valid(crossing)  # the case
+    cell = shapely.box(104.99, 22.75, 105.11, 22.84)  # holds every buffer
+    zone = reach.reach_zones(np.array([cell]), pipes, 200.0)[0]
+    assert shapely.is_valid(zone) and zone.geom_type in ("Polygon", "MultiPolygon")
+    assert shapely.area(zone) == pytest.approx(shapely.area(shapely.make_valid(crossing)), rel=1e-12)
+
+
 @pytest.mark.parametrize("lon, lat", [(105.0, 21.0), (107.99, 16.0), (108.01, 16.0), (102.2, 22.3), (114.3, 10.4)])
 def test_a_buffer_is_the_distance_on_the_ground_anywhere(lon, lat):
     """On a central meridian, at both sides of the 48/49 zone border (where UTM alone is 0.09% off)
