@@ -107,13 +107,14 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Everything: lint, then every test (the service subprocess tests, the browser tests, both stores).
+# Everything: lint, then every test (the service subprocess tests, the browser tests, both stores), on 2
+# pytest-xdist workers, each test module on one worker (its module fixtures built once).
 test: install-test browser postgis gdal qgis lint
-	$(BIN)/pytest -q --durations=30
+	$(BIN)/pytest -q -n 2 --dist loadscope --durations=30
 
 # The quick loop while developing: no lint, no service subprocess, no browser (markers in pyproject.toml).
 test-fast: install-test postgis
-	$(BIN)/pytest -q -m "not e2e and not browser"
+	$(BIN)/pytest -q -n 2 --dist loadscope -m "not e2e and not browser"
 
 clean:
 	rm -rf $(VENV) $(OGCTESTS_VENV) node_modules var build *.egg-info
