@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import make_synthetic  # noqa: E402
+from fresh import TreeMemory  # noqa: E402
 
 from geo_ntm.domain import LayerKind  # noqa: E402
 from geo_ntm.settings import Settings  # noqa: E402
@@ -85,32 +86,25 @@ def prepare(provinces: list[str], households: int, pipes: int) -> dict:
 
 
 def watched(command: list[str]) -> dict:
-    """Run ``command``; its wall time and the peak RSS of it and of each child process (MB)."""
+    """Run ``command``; its wall time and the peak RSS of it and of each child process (MB), with
+    the peak memory of them all together (``fresh.TreeMemory``)."""
     started = time.perf_counter()
-    process = psutil.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peaks: dict[int, tuple[str, float]] = {}
-    while process.poll() is None:
-        try:
-            tree = [process, *process.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            break
-        for p in tree:
-            try:
-                rss = p.memory_info().rss / 2**20
-                role = "command" if p.pid == process.pid else " ".join(p.cmdline()[-2:])[-60:]
-            except psutil.Error:
-                continue
-            peaks[p.pid] = (role, max(rss, peaks.get(p.pid, ("", 0.0))[1]))
-        time.sleep(0.1)
-    out, err = process.communicate()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with TreeMemory(process.pid) as memory:
+        out, err = process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"{command} failed ({process.returncode}): {err[-2000:]}")
-    rss = sorted((round(mb, 1) for _, mb in peaks.values()), reverse=True)
+    roles = {
+        pid: ("command" if pid == process.pid else " ".join(line[-2:])[-60:], mb)
+        for pid, (line, mb) in memory.by_process.items()
+    }
+    rss = sorted((mb for _, mb in roles.values()), reverse=True)
     return {
         "seconds": round(time.perf_counter() - started, 2),
         "peak_rss_mb_per_process": rss,
         "peak_rss_mb_largest": rss[0] if rss else None,
-        "peak_rss_mb_by_process": {f"{pid} {role}": round(mb, 1) for pid, (role, mb) in peaks.items()},
+        "peak_rss_mb_by_process": {f"{pid} {role}": mb for pid, (role, mb) in roles.items()},
+        "peak_pss_tree_mb": memory.peak_pss_mb,
         "totals": json.loads(out.splitlines()[0]),
     }
 

@@ -42,11 +42,13 @@ class TreeMemory:
     ``every`` seconds on a thread of this process: the sum of their PSS (a page several processes
     share, as forked workers share their parent's, counted once, split between them: what the
     processes hold together) and the sum of their RSS (shared pages counted in every process: an
-    upper bound). A spike shorter than ``every`` can be missed."""
+    upper bound), and each process's own peak RSS with its command line (``by_process``: pid ->
+    (command line, MB)). A spike shorter than ``every`` can be missed."""
 
     def __init__(self, pid: int, every: float = 0.1):
         self.pid, self.every = pid, every
         self.peak_pss_mb = self.peak_rss_mb = 0.0
+        self.by_process: dict[int, tuple[list[str], float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -74,9 +76,11 @@ class TreeMemory:
             for process in tree:
                 try:
                     info = process.memory_full_info()
+                    command, peak = self.by_process.get(process.pid) or (process.cmdline(), 0.0)
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
                 pss, rss = pss + info.pss, rss + info.rss
+                self.by_process[process.pid] = (command, max(peak, round(info.rss / 2**20, 1)))
             self.peak_pss_mb = max(self.peak_pss_mb, round(pss / 2**20, 1))
             self.peak_rss_mb = max(self.peak_rss_mb, round(rss / 2**20, 1))
             self._stop.wait(self.every)

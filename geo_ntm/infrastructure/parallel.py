@@ -82,11 +82,10 @@ def forking() -> bool:
 def forked_map(func: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
     """``func(item)`` for each of ``items``, computed in ``WORKERS`` processes forked from this one
     and yielded in the order of ``items``: the processes inherit what ``func`` uses as it is
-    (indexes already built), only the items and the results are pickled. On threads instead
-    (``ordered_map``) where ``forking()`` is false."""
+    (indexes already built), only the items and the results are pickled. Only where ``forking()``
+    (the caller chooses what to do elsewhere)."""
     if not forking():
-        yield from ordered_map(func, items)
-        return
+        raise RuntimeError("forked_map called where this process may not fork (parallel.forking())")
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_become_forked, initargs=(func,)) as pool:
         yield from pool.map(_call_forked, items)
